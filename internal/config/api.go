@@ -17,3 +17,12 @@ package config
 // mode and where it came from, followed by warnings.
 //
 //	func Explain(w io.Writer, c *Config)
+
+// Sources: the master reads the files once, validates them, and hands the
+// very same bytes to the worker, so a file edited between the check and
+// the worker's start cannot make them disagree.
+//
+//	type Source struct { Name string; Data []byte }
+//	func ReadSources(paths ...string) ([]Source, error)  // files, or directories' *.cfg in lexical order
+//	func ParseSources(srcs []Source) (*Config, error)     // one configuration from all sources, in order
+//	// Load is ReadSources followed by ParseSources.
