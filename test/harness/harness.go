@@ -1,0 +1,304 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+)
+
+// RepoRoot returns the repository root (the directory holding go.mod).
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// Binary builds cmd/baton once per test process and returns its path. The
+// environment variable BATON_BIN, when set, names a prebuilt binary to use
+// instead.
+func Binary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("BATON_BIN"); p != "" {
+		return p
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "baton-e2e-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildPath = filepath.Join(dir, "baton")
+		args := []string{"build", "-o", buildPath}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/baton")...)
+		cmd.Dir = RepoRoot()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/baton: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildPath
+}
+
+// FreeAddr returns a loopback "127.0.0.1:port" whose port the kernel just
+// picked and released, for configurations that must name their ports.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// Eventually polls cond every few milliseconds until it returns true or
+// timeout passes, then fails the test with msg.
+func Eventually(t testing.TB, timeout time.Duration, msg string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for wait := time.Millisecond; ; wait = min(wait*2, 50*time.Millisecond) {
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v: %s", timeout, msg)
+		}
+		time.Sleep(wait)
+	}
+}
+
+// Output collects a process's output lines for assertions.
+type Output struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	lines []string
+}
+
+func (o *Output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf.Write(p)
+	for {
+		i := bytes.IndexByte(o.buf.Bytes(), '\n')
+		if i < 0 {
+			break
+		}
+		o.lines = append(o.lines, string(o.buf.Next(i + 1)[:i]))
+	}
+	return len(p), nil
+}
+
+// Lines returns a copy of the complete lines written so far.
+func (o *Output) Lines() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.lines...)
+}
+
+// Contains reports whether a complete line containing s was written.
+func (o *Output) Contains(s string) bool {
+	for _, l := range o.Lines() {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *Output) String() string { return strings.Join(o.Lines(), "\n") }
+
+// Baton is a running master process.
+type Baton struct {
+	t      testing.TB
+	Cmd    *exec.Cmd
+	Dir    string
+	Config string // path of the configuration file
+	Socket string // master CLI socket
+	Stdout *Output
+	Stderr *Output
+	exited chan struct{}
+	err    error
+}
+
+// Start writes cfg into a temporary file and runs "baton -f FILE -S SOCK"
+// with extra args. It waits until every address in waitAddrs accepts a
+// connection. The process is stopped (SIGQUIT then SIGKILL) at cleanup.
+func Start(t testing.TB, cfg string, waitAddrs []string, args ...string) *Baton {
+	t.Helper()
+	dir := t.TempDir()
+	b := &Baton{
+		t:      t,
+		Dir:    dir,
+		Config: filepath.Join(dir, "baton.cfg"),
+		Socket: filepath.Join(dir, "master.sock"),
+		Stdout: &Output{},
+		Stderr: &Output{},
+		exited: make(chan struct{}),
+	}
+	b.WriteConfig(cfg)
+	all := append([]string{"-f", b.Config, "-S", b.Socket}, args...)
+	b.Cmd = exec.Command(Binary(t), all...)
+	b.Cmd.Stdout = b.Stdout
+	b.Cmd.Stderr = b.Stderr
+	if err := b.Cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		b.err = b.Cmd.Wait()
+		close(b.exited)
+	}()
+	t.Cleanup(b.kill)
+	for _, a := range waitAddrs {
+		b.WaitListening(a)
+	}
+	return b
+}
+
+// WriteConfig replaces the configuration file (for a later reload).
+func (b *Baton) WriteConfig(cfg string) {
+	b.t.Helper()
+	if err := os.WriteFile(b.Config, []byte(cfg), 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// WaitListening waits until addr accepts TCP connections, failing the test
+// if the process exits first.
+func (b *Baton) WaitListening(addr string) {
+	b.t.Helper()
+	Eventually(b.t, 10*time.Second, "baton listening on "+addr+"\nstderr:\n"+b.Stderr.String(), func() bool {
+		select {
+		case <-b.exited:
+			b.t.Fatalf("baton exited early: %v\nstderr:\n%s", b.err, b.Stderr)
+		default:
+		}
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
+	})
+}
+
+// CLI sends one command to the master CLI and returns its whole answer.
+func (b *Baton) CLI(command string) string {
+	b.t.Helper()
+	c, err := net.DialTimeout("unix", b.Socket, 5*time.Second)
+	if err != nil {
+		b.t.Fatalf("master CLI: %v", err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := fmt.Fprintf(c, "%s\n", command); err != nil {
+		b.t.Fatalf("master CLI: %v", err)
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		out.WriteString(sc.Text())
+		out.WriteByte('\n')
+	}
+	return out.String()
+}
+
+// Reload runs "baton reload -S SOCK" and returns its output and exit code.
+func (b *Baton) Reload() (string, int) {
+	b.t.Helper()
+	cmd := exec.Command(Binary(b.t), "reload", "-S", b.Socket)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		b.t.Fatalf("baton reload: %v", err)
+	}
+	return string(out), code
+}
+
+// Signal sends sig to the master.
+func (b *Baton) Signal(sig syscall.Signal) {
+	b.t.Helper()
+	if err := b.Cmd.Process.Signal(sig); err != nil {
+		b.t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+// Wait waits up to timeout for the master to exit and returns its exit code.
+func (b *Baton) Wait(timeout time.Duration) int {
+	b.t.Helper()
+	select {
+	case <-b.exited:
+	case <-time.After(timeout):
+		b.t.Fatalf("baton did not exit within %v\nstderr:\n%s", timeout, b.Stderr)
+	}
+	if ee, ok := b.err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return 0
+}
+
+// Exited reports whether the master has exited.
+func (b *Baton) Exited() bool {
+	select {
+	case <-b.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+func (b *Baton) kill() {
+	if b.Exited() {
+		return
+	}
+	b.Cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-b.exited:
+	case <-time.After(5 * time.Second):
+		b.Cmd.Process.Kill()
+		<-b.exited
+	}
+}
+
+// Check runs "baton -c [extra] -f FILE" on cfg and returns the combined
+// output and exit code.
+func Check(t testing.TB, cfg string, extra ...string) (string, int) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "check.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"-c"}, extra...)
+	cmd := exec.Command(Binary(t), append(args, "-f", path)...)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), code
+}
