@@ -1,0 +1,97 @@
+// Command idleconns opens many keep-alive HTTP/1.1 connections to a proxy,
+// sends one request on each, and holds them idle so the benchmark can read
+// the proxy's resident memory per idle connection.
+//
+//	idleconns -target 127.0.0.1:8080 -n 10000
+//
+// It prints "ready N" once every connection has had its response, then
+// waits until its standard input closes.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	target := flag.String("target", "127.0.0.1:8080", "proxy address")
+	n := flag.Int("n", 10000, "connections to hold")
+	parallel := flag.Int("parallel", 200, "connections opened at once")
+	flag.Parse()
+
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		ok    atomic.Int64
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, *parallel)
+	)
+	req := []byte("GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
+	for i := 0; i < *n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := net.DialTimeout("tcp", *target, 10*time.Second)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "idleconns:", err)
+				return
+			}
+			c.SetDeadline(time.Now().Add(30 * time.Second))
+			if _, err := c.Write(req); err != nil || readResponse(bufio.NewReaderSize(c, 4096)) != nil {
+				c.Close()
+				return
+			}
+			c.SetDeadline(time.Time{})
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			ok.Add(1)
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("ready %d\n", ok.Load())
+	io.Copy(io.Discard, os.Stdin)
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// readResponse reads one response with a Content-Length body.
+func readResponse(r *bufio.Reader) error {
+	length := -1
+	for first := true; ; first = false {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if first {
+			if !strings.HasPrefix(line, "HTTP/1.1 200") {
+				return fmt.Errorf("status line %q", line)
+			}
+			continue
+		}
+		if line == "" {
+			break
+		}
+		if k, v, found := strings.Cut(line, ":"); found && strings.EqualFold(k, "content-length") {
+			length, _ = strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
+	if length < 0 {
+		return fmt.Errorf("no content-length")
+	}
+	_, err := io.CopyN(io.Discard, r, int64(length))
+	return err
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Baton, HAProxy and nginx on the same machine, the
+# same origin and (for Baton and HAProxy) the same configuration file.
+#
+#   bench/run.sh                 # every case, 3 alternating rounds of 5 s
+#   ROUNDS=5 DURATION=10s CASES="ka close" bench/run.sh
+#
+# Cases: ka (keep-alive, small response), close (Connection: close),
+# 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
+# keep-alive connection, 9000 held: the fd hard limit here is 20000 and
+# HAProxy needs 2 fds per maxconn), tcp (mode tcp bulk throughput).
+# Runs alternate proxies within each round (A B C A B C ...) and the table
+# gives medians over rounds, with Baton/HAProxy ratios from the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5s}
+CONNS=${CONNS:-64}
+IDLE=${IDLE:-9000}
+CASES=${CASES:-"ka close 64k upload idle tcp"}
+PROXIES=${PROXIES:-"baton haproxy nginx"}
+
+need=()
+command -v haproxy >/dev/null || need+=(haproxy)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v wrk >/dev/null || need+=(wrk)
+[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || need+=(libnginx-mod-stream)
+if [ ${#need[@]} -gt 0 ]; then
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+work=$(mktemp -d /tmp/baton-bench.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+has() { [[ " $PROXIES " == *" $1 "* ]]; }
+has baton && go build -o "$work/baton" ./cmd/baton
+go build -o "$work/idleconns" ./bench/cmd/idleconns
+go build -o "$work/tcpbulk" ./bench/cmd/tcpbulk
+
+# Ports: origin 19080, tcp source 19100; proxies: http 1908x, tcp 1910x.
+O=19080 TS=19100
+declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083)
+declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103)
+
+head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
+cat >"$work/origin.conf" <<NGX
+worker_processes 1;
+error_log $work/origin.err;
+pid $work/origin.pid;
+events { worker_connections 19000; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  client_max_body_size 2m;
+  server {
+    listen 127.0.0.1:$O backlog=4096;
+    location = /64k { root $work; }
+    location / { return 200 "hello\n"; }
+  }
+}
+NGX
+nginx -c "$work/origin.conf" -g 'daemon off;' &
+pids+=($!)
+"$work/tcpbulk" -serve 127.0.0.1:$TS &
+pids+=($!)
+
+proxy_cfg() { # port tcpport: the configuration Baton and HAProxy share
+	cat <<CFG
+global
+    maxconn 9900
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+    timeout http-keep-alive 30s
+    option http-keep-alive
+
+frontend fe
+    bind 127.0.0.1:$1
+    default_backend origin
+
+backend origin
+    server o1 127.0.0.1:$O
+
+listen bulk
+    mode tcp
+    bind 127.0.0.1:$2
+    server src 127.0.0.1:$TS
+CFG
+}
+proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" >"$work/baton.cfg"
+proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" >"$work/haproxy.cfg"
+cat >"$work/nginx.conf" <<NGX
+worker_processes auto;
+error_log $work/nginx.err;
+pid $work/nginx.pid;
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+events { worker_connections 19000; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  client_max_body_size 2m;
+  upstream origin { server 127.0.0.1:$O; keepalive 128; }
+  server {
+    listen 127.0.0.1:${HTTP[nginx]} backlog=4096;
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+stream {
+  server { listen 127.0.0.1:${TCP[nginx]}; proxy_pass 127.0.0.1:$TS; }
+}
+NGX
+
+haproxy -c -q -f "$work/haproxy.cfg"
+declare -A PID=()
+if has baton; then
+	"$work/baton" -c -f "$work/baton.cfg" >/dev/null
+	"$work/baton" -f "$work/baton.cfg" >/dev/null 2>"$work/baton.err" &
+	pids+=($!)
+	PID[baton]=$!
+fi
+haproxy -W -db -f "$work/haproxy.cfg" >/dev/null 2>"$work/haproxy.err" &
+pids+=($!)
+PID[haproxy]=$!
+nginx -c "$work/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+PID[nginx]=$!
+
+wait_port() {
+	for _ in $(seq 200); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "bench: nothing listens on $1" >&2
+	return 1
+}
+wait_port $O
+for p in $PROXIES; do wait_port "${HTTP[$p]}"; wait_port "${TCP[$p]}"; done
+
+# Process tree of a proxy: the master and its workers.
+tree() { echo "$1" $(pgrep -P "$1" || true); }
+cpu_ticks() { # sum of utime+stime over a proxy's processes
+	local t=0
+	for p in $(tree "$1"); do
+		[ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat)))
+	done
+	echo $t
+}
+rss_kb() {
+	local t=0
+	for p in $(tree "$1"); do
+		[ -r /proc/$p/status ] && t=$((t + $(awk '/^VmRSS/ {print $2}' /proc/$p/status)))
+	done
+	echo $t
+}
+hz=$(getconf CLK_TCK)
+
+cat >"$work/upload.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = string.rep("u", 1048576)
+wrk.headers["Content-Type"] = "application/octet-stream"
+LUA
+
+results="$work/results"
+: >"$results"
+record() { echo "$*" >>"$results"; } # case proxy metric value
+
+run_wrk() { # case proxy
+	local c=$1 p=$2 port=${HTTP[$2]} args=() path=/
+	case $c in
+	close) args=(-H "Connection: close") ;;
+	64k) path=/64k ;;
+	upload) args=(-s "$work/upload.lua") ;;
+	esac
+	local t0 t1 out
+	t0=$(cpu_ticks "${PID[$p]}")
+	out=$(wrk -t1 -c"$CONNS" -d"$DURATION" --latency "${args[@]}" "http://127.0.0.1:$port$path")
+	t1=$(cpu_ticks "${PID[$p]}")
+	local rps reqs p50 p99 errs
+	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+	reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+	p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+	p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+	errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
+	[ -n "$errs" ] && echo "bench: $c $p: $errs" >&2
+	record "$c $p rps $rps"
+	record "$c $p p50 $(to_ms "$p50")"
+	record "$c $p p99 $(to_ms "$p99")"
+	record "$c $p cpu $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$reqs" 'BEGIN {printf "%.2f", d / hz / n * 100000}')"
+}
+to_ms() { # wrk latency (us, ms, s) to milliseconds
+	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+
+run_idle() { # proxy
+	local p=$1 before after
+	before=$(rss_kb "${PID[$p]}")
+	coproc IDLE_CONNS { "$work/idleconns" -target "127.0.0.1:${HTTP[$p]}" -n "$IDLE"; }
+	local line
+	read -r line <&"${IDLE_CONNS[0]}"
+	after=$(rss_kb "${PID[$p]}")
+	local held=${line#ready }
+	exec {IDLE_CONNS[1]}>&-
+	wait "$IDLE_CONNS_PID" 2>/dev/null || true
+	record "idle $p held $held"
+	record "idle $p rss_per_conn_kb $(awk -v a="$after" -v b="$before" -v n="$held" 'BEGIN {printf "%.2f", (a - b) / n}')"
+}
+
+run_tcp() { # proxy
+	local p=$1 t0 t1 mbps
+	t0=$(cpu_ticks "${PID[$p]}")
+	mbps=$("$work/tcpbulk" -target "127.0.0.1:${TCP[$p]}" -d "$DURATION")
+	t1=$(cpu_ticks "${PID[$p]}")
+	record "tcp $p MBps $mbps"
+}
+
+for round in $(seq "$ROUNDS"); do
+	for c in $CASES; do
+		for p in $PROXIES; do
+			case $c in
+			idle) run_idle "$p" ;;
+			tcp) run_tcp "$p" ;;
+			*) run_wrk "$c" "$p" ;;
+			esac
+		done
+	done
+	echo "bench: round $round done" >&2
+done
+
+median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+val() { awk -v c="$1" -v p="$2" -v m="$3" '$1 == c && $2 == p && $3 == m {print $4}' "$results" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
+
+echo
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); wrk -t1 -c$CONNS -d$DURATION; $ROUNDS rounds, medians"
+echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1); baton $( (has baton && "$work/baton" -v 2>&1 | head -1) || echo "not run")"
+echo
+echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
+echo "|---|---|---|---|---|---|"
+for c in $CASES; do
+	case $c in
+	idle) metrics="rss_per_conn_kb" ;;
+	tcp) metrics="MBps" ;;
+	*) metrics="rps p50 p99 cpu" ;;
+	esac
+	for m in $metrics; do
+		b=$(val "$c" baton "$m") h=$(val "$c" haproxy "$m") n=$(val "$c" nginx "$m")
+		echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
+	done
+done
+echo
+echo "rps: requests/s; p50/p99: latency in ms; cpu: proxy CPU seconds per 100k requests;"
+echo "rss_per_conn_kb: resident memory per idle keep-alive connection ($IDLE held); MBps: TCP bulk through the proxy."
