@@ -1,0 +1,110 @@
+package listener
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+)
+
+// Listener is one listening socket owned by the master, named by the
+// configuration address it was bound for.
+type Listener struct {
+	// Name is the configuration's Bind.Addr, e.g. ":80" or "127.0.0.1:8080".
+	Name string
+	ln   *net.TCPListener
+	file *os.File
+}
+
+// Listen binds name, a configuration address: ":80" means every address
+// (IPv4 and IPv6), "[::]:80" the same, "127.0.0.1:80" one address.
+func Listen(name string) (*Listener, error) {
+	ln, err := net.Listen("tcp", name)
+	if err != nil {
+		return nil, fmt.Errorf("bind %s: %w", name, err)
+	}
+	tl := ln.(*net.TCPListener)
+	f, err := tl.File()
+	if err != nil {
+		tl.Close()
+		return nil, fmt.Errorf("bind %s: descriptor for inheritance: %w", name, err)
+	}
+	return &Listener{Name: name, ln: tl, file: f}, nil
+}
+
+// Addr is the address actually bound (with the kernel-picked port for ":0").
+func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
+
+// File is the descriptor to hand to a worker (os/exec ExtraFiles). It stays
+// owned by the Listener: the caller must not close it.
+func (l *Listener) File() *os.File { return l.file }
+
+// Close closes the master's descriptors. Workers holding a duplicate keep
+// the socket open until they close theirs.
+func (l *Listener) Close() error {
+	return errors.Join(l.file.Close(), l.ln.Close())
+}
+
+// FromFile rebuilds a net.Listener from an inherited descriptor and closes
+// f: net.FileListener works on a duplicate, and keeping f open would keep
+// the socket alive after the engine stops accepting.
+func FromFile(name string, f *os.File) (net.Listener, error) {
+	defer f.Close()
+	ln, err := net.FileListener(f)
+	if err != nil {
+		return nil, fmt.Errorf("inherit listener %s (fd %d): %w", name, f.Fd(), err)
+	}
+	return ln, nil
+}
+
+// Inherit rebuilds one listener per name from files, which are in the same
+// order. Every file is closed, whatever the outcome; on error the listeners
+// already rebuilt are closed too.
+func Inherit(names []string, files []*os.File) (map[string]net.Listener, error) {
+	if len(names) != len(files) {
+		for _, f := range files {
+			f.Close()
+		}
+		return nil, fmt.Errorf("inherit listeners: %d names for %d descriptors", len(names), len(files))
+	}
+	out := make(map[string]net.Listener, len(names))
+	var err error
+	for i, f := range files {
+		if err != nil {
+			f.Close()
+			continue
+		}
+		if _, dup := out[names[i]]; dup {
+			f.Close()
+			err = fmt.Errorf("inherit listeners: %s passed twice", names[i])
+			continue
+		}
+		var ln net.Listener
+		ln, err = FromFile(names[i], f)
+		if err == nil {
+			out[names[i]] = ln
+		}
+	}
+	if err != nil {
+		for _, ln := range out {
+			ln.Close()
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// Names encodes listener names for an environment variable: names are
+// addresses, which never contain a space, so a space separates them.
+func Names(names []string) (string, error) {
+	for _, n := range names {
+		if n == "" || strings.ContainsAny(n, " \t\n") {
+			return "", fmt.Errorf("listener name %q cannot be encoded", n)
+		}
+	}
+	return strings.Join(names, " "), nil
+}
+
+// ParseNames decodes what Names encoded.
+func ParseNames(s string) []string { return strings.Fields(s) }

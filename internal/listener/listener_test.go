@@ -1,0 +1,165 @@
+package listener
+
+import (
+	"io"
+	"net"
+	"os"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestNamesRoundTrip(t *testing.T) {
+	for _, names := range [][]string{
+		{},
+		{":80"},
+		{":80", "[::]:443", "127.0.0.1:8080"},
+	} {
+		s, err := Names(names)
+		if err != nil {
+			t.Fatalf("Names(%q): %v", names, err)
+		}
+		if got := ParseNames(s); !slices.Equal(got, names) && len(names) > 0 {
+			t.Errorf("ParseNames(Names(%q)) = %q", names, got)
+		}
+	}
+	for _, bad := range [][]string{{""}, {"a b"}, {"x\ty"}} {
+		if _, err := Names(bad); err == nil {
+			t.Errorf("Names(%q) succeeded", bad)
+		}
+	}
+}
+
+func FuzzParseNames(f *testing.F) {
+	f.Add(":80 [::]:443")
+	f.Add("")
+	f.Add("  a  b ")
+	f.Fuzz(func(t *testing.T, s string) {
+		names := ParseNames(s)
+		enc, err := Names(names)
+		if err != nil {
+			t.Fatalf("ParseNames gave unencodable %q: %v", names, err)
+		}
+		if again := ParseNames(enc); !slices.Equal(again, names) {
+			t.Fatalf("round trip %q -> %q", names, again)
+		}
+	})
+}
+
+// TestInheritSharesSocket checks that a listener rebuilt from the handed-over
+// descriptor accepts from the master's socket, and that closing the rebuilt
+// one leaves the socket (and its accept queue) alive in the master.
+func TestInheritSharesSocket(t *testing.T) {
+	l, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	addr := l.Addr().String()
+
+	dup, err := dupFile(l.File())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lns, err := Inherit([]string{l.Name}, []*os.File{dup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := lns["127.0.0.1:0"]
+	if ln == nil {
+		t.Fatalf("listener not found by name: %v", lns)
+	}
+	if ln.Addr().String() != addr {
+		t.Fatalf("inherited listener on %s, want %s", ln.Addr(), addr)
+	}
+	accept(t, ln, addr)
+	ln.Close()
+
+	// The socket lives on: a connection queues, and a second inheritor
+	// accepts it.
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial after the inheritor closed: %v", err)
+	}
+	defer c.Close()
+	dup2, err := dupFile(l.File())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln2, err := FromFile("second", dup2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln2.Close()
+	s, err := ln2.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c.Write([]byte("x"))
+	s.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b := make([]byte, 1)
+	if _, err := io.ReadFull(s, b); err != nil || b[0] != 'x' {
+		t.Fatalf("queued connection not usable: %v %q", err, b)
+	}
+}
+
+func TestInheritErrors(t *testing.T) {
+	if _, err := Inherit([]string{"a", "b"}, nil); err == nil {
+		t.Error("mismatched names and files accepted")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "notasocket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Inherit([]string{":1"}, []*os.File{f}); err == nil {
+		t.Error("a regular file was accepted as a listener")
+	}
+	l1, _ := Listen("127.0.0.1:0")
+	defer l1.Close()
+	d1, _ := dupFile(l1.File())
+	d2, _ := dupFile(l1.File())
+	if _, err := Inherit([]string{"x", "x"}, []*os.File{d1, d2}); err == nil {
+		t.Error("a name passed twice was accepted")
+	}
+}
+
+func TestListenTaken(t *testing.T) {
+	l, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := Listen(l.Addr().String()); err == nil {
+		t.Fatal("binding a taken port succeeded")
+	}
+}
+
+func accept(t *testing.T, ln net.Listener, addr string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			c.Close()
+		}
+		done <- err
+	}()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func dupFile(f *os.File) (*os.File, error) {
+	ln, err := net.FileListener(f)
+	if err != nil {
+		return nil, err
+	}
+	defer ln.Close()
+	return ln.(*net.TCPListener).File()
+}
