@@ -1,50 +1,84 @@
 package listener
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strings"
+	"syscall"
 )
 
 // Listener is one listening socket owned by the master, named by the
-// configuration address it was bound for.
+// configuration address it was bound for. The master never accepts on it;
+// it only keeps the socket (and its accept queue) alive between
+// generations.
 type Listener struct {
 	// Name is the configuration's Bind.Addr, e.g. ":80" or "127.0.0.1:8080".
 	Name string
-	ln   *net.TCPListener
+	addr net.Addr
 	file *os.File
 }
 
 // Listen binds name, a configuration address: ":80" means every address
 // (IPv4 and IPv6), "[::]:80" the same, "127.0.0.1:80" one address.
+//
+// The master keeps a plain descriptor rather than a net.Listener: os/exec
+// calls Fd on every inherited file, and Fd on a file Go polls switches the
+// socket to blocking mode. O_NONBLOCK belongs to the open file, shared with
+// every worker, so that switch during a reload would make the serving
+// worker's accept block a thread that StopAccepting cannot interrupt. The
+// descriptor kept here is therefore never polled; workers set non-blocking
+// mode once (net.FileListener) and nothing resets it.
 func Listen(name string) (*Listener, error) {
 	ln, err := net.Listen("tcp", name)
 	if err != nil {
 		return nil, fmt.Errorf("bind %s: %w", name, err)
 	}
-	tl := ln.(*net.TCPListener)
-	f, err := tl.File()
+	defer ln.Close()
+	rc, err := ln.(*net.TCPListener).SyscallConn()
 	if err != nil {
-		tl.Close()
+		return nil, fmt.Errorf("bind %s: %w", name, err)
+	}
+	fd := -1
+	var dupErr error
+	err = rc.Control(func(s uintptr) {
+		fd, dupErr = dupCloexec(int(s))
+		if dupErr == nil {
+			// Nobody accepts yet: this is the one moment the shared
+			// mode can change safely.
+			dupErr = syscall.SetNonblock(fd, false)
+		}
+	})
+	if err == nil {
+		err = dupErr
+	}
+	if err != nil {
+		if fd >= 0 {
+			syscall.Close(fd)
+		}
 		return nil, fmt.Errorf("bind %s: descriptor for inheritance: %w", name, err)
 	}
-	return &Listener{Name: name, ln: tl, file: f}, nil
+	return &Listener{Name: name, addr: ln.Addr(), file: os.NewFile(uintptr(fd), "listener "+name)}, nil
+}
+
+func dupCloexec(fd int) (int, error) {
+	r, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
 }
 
 // Addr is the address actually bound (with the kernel-picked port for ":0").
-func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
+func (l *Listener) Addr() net.Addr { return l.addr }
 
 // File is the descriptor to hand to a worker (os/exec ExtraFiles). It stays
 // owned by the Listener: the caller must not close it.
 func (l *Listener) File() *os.File { return l.file }
 
-// Close closes the master's descriptors. Workers holding a duplicate keep
+// Close closes the master's descriptor. Workers holding a duplicate keep
 // the socket open until they close theirs.
-func (l *Listener) Close() error {
-	return errors.Join(l.file.Close(), l.ln.Close())
-}
+func (l *Listener) Close() error { return l.file.Close() }
 
 // FromFile rebuilds a net.Listener from an inherited descriptor and closes
 // f: net.FileListener works on a duplicate, and keeping f open would keep

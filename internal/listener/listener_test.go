@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -156,10 +157,36 @@ func accept(t *testing.T, ln net.Listener, addr string) {
 }
 
 func dupFile(f *os.File) (*os.File, error) {
-	ln, err := net.FileListener(f)
+	fd, err := dupCloexec(int(f.Fd()))
 	if err != nil {
 		return nil, err
 	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
+}
+
+// TestFdKeepsNonblocking guards against os/exec's Fd call switching the
+// shared socket to blocking mode while a worker accepts on it.
+func TestFdKeepsNonblocking(t *testing.T) {
+	l, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	d, err := dupFile(l.File())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := FromFile("x", d) // a worker: sets non-blocking mode
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer ln.Close()
-	return ln.(*net.TCPListener).File()
+	fd := l.File().Fd() // what os/exec does for the next generation
+	flags, _, e := syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_GETFL, 0)
+	if e != 0 {
+		t.Fatal(e)
+	}
+	if flags&syscall.O_NONBLOCK == 0 {
+		t.Fatal("the shared socket was switched to blocking mode")
+	}
 }
