@@ -92,7 +92,9 @@ func TestWorkerLifecycle(t *testing.T) {
 		mEnd2, wEnd2 := socketpair(t)
 		ctl2 := worker.NewClient(mEnd2)
 		done := make(chan error, 1)
-		go func() { done <- worker.Run(worker.Options{Control: wEnd2, NewEngine: workertest.Factory, Log: testLog{t}}) }()
+		go func() {
+			done <- worker.Run(worker.Options{Control: wEnd2, NewEngine: workertest.Factory, Log: testLog{t}})
+		}()
 		_, err := ctl2.Call(&worker.Message{Op: worker.OpStart, Generation: 1, Files: []worker.File{{Name: "bad.cfg", Data: []byte("label x\nerror nope\n")}}}, 5*time.Second)
 		if err == nil || !strings.Contains(err.Error(), "bad.cfg:2: nope") {
 			t.Fatalf("bad config: %v", err)
