@@ -72,6 +72,10 @@ type LogTarget struct {
 	Target   string // "stdout" or "stderr"
 	Format   string // "" means raw
 	Facility string
+	// MaxLevel and MinLevel are the optional level bounds as written;
+	// "" means every level.
+	MaxLevel string
+	MinLevel string
 	Pos      Pos
 }
 
@@ -152,7 +156,9 @@ const (
 	StaticRR
 	LeastConn
 	First
-	Source
+	// SourceHash is "balance source"; named so it does not clash with
+	// the Source type.
+	SourceHash
 	URI
 	Random
 )
@@ -167,9 +173,11 @@ type Timeout struct {
 	// (no timeout), as in HAProxy.
 	Value time.Duration
 	Set   bool
-	// From says where the value came from, for the explain mode: a
-	// "file:line" position, "defaults <name> (file:line)", or a
-	// fallback such as "timeout client (file:line)".
+	// From says where the value came from, for the explain mode: the
+	// proxy's own line "file:line", the defaults section's line
+	// "defaults at file:line" or "defaults NAME at file:line", or a
+	// fallback "timeout client (<where client came from>)". It is also
+	// set, with Set false, when the timeout was explicitly set to 0.
 	From string
 }
 
@@ -192,6 +200,12 @@ type Proxy struct {
 	Kind Kind
 	Pos  Pos
 	Mode Mode
+	// ModeFrom says where Mode came from ("file:line", "defaults at
+	// file:line"); "" means HAProxy's default (tcp).
+	ModeFrom string
+	// Defaults names the defaults section this proxy inherited from:
+	// "" when none, "defaults at file:line" or "defaults NAME at file:line".
+	Defaults string
 
 	Binds          []Bind
 	DefaultBackend string
@@ -203,6 +217,9 @@ type Proxy struct {
 
 	Timeouts  Timeouts
 	KeepAlive KeepAliveMode
+	// KeepAliveFrom says where KeepAlive came from, like ModeFrom; ""
+	// means HAProxy's default (http-keep-alive).
+	KeepAliveFrom string
 	// ForwardFor adds X-Forwarded-For ("option forwardfor").
 	ForwardFor  bool
 	HTTPLog     bool
@@ -293,9 +310,10 @@ type HTTPRule struct {
 
 // HTTPCheck is "option httpchk [METHOD] [URI]".
 type HTTPCheck struct {
-	Method string // default "OPTIONS"
-	URI    string // default "/"
-	Pos    Pos
+	Method  string // default "OPTIONS"
+	URI     string // default "/"
+	Version string // "" means HTTP/1.0, as in HAProxy
+	Pos     Pos
 }
 
 // Server is one "server" line.

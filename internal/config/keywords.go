@@ -1,0 +1,254 @@
+package config
+
+import (
+	"sort"
+	"strings"
+)
+
+// section is a bit set of section kinds, used to say where a keyword may
+// appear.
+type section uint8
+
+const (
+	secGlobal section = 1 << iota
+	secDefaults
+	secFrontend
+	secListen
+	secBackend
+
+	secD   = secDefaults
+	secF   = secFrontend
+	secL   = secListen
+	secB   = secBackend
+	secAll = secD | secF | secL | secB
+)
+
+var sectionNames = []struct {
+	s    section
+	name string
+}{{secGlobal, "global"}, {secDefaults, "defaults"}, {secFrontend, "frontend"}, {secListen, "listen"}, {secBackend, "backend"}}
+
+func (s section) String() string {
+	var names []string
+	for _, n := range sectionNames {
+		if s&n.s != 0 {
+			names = append(names, n.name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func kindSection(k Kind) section {
+	switch k {
+	case KindFrontend:
+		return secFrontend
+	case KindListen:
+		return secListen
+	case KindBackend:
+		return secBackend
+	}
+	return secDefaults
+}
+
+// proxyKeyword describes one supported proxy keyword. Multi-word keywords
+// ("timeout client", "http-request deny") are keyed by all their words.
+type proxyKeyword struct {
+	sections section
+	// negatable keywords accept the "no" prefix ("no option redispatch").
+	negatable bool
+	parse     func(p *parser, st *proxyState, l line, args []string, neg bool)
+}
+
+// prefixWords are keywords whose second word selects the real keyword.
+var prefixWords = map[string]bool{"option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true}
+
+var proxyKeywords map[string]*proxyKeyword
+
+var globalKeywords map[string]func(p *parser, l line, args []string)
+
+func init() {
+	proxyKeywords = map[string]*proxyKeyword{
+		"mode":            {sections: secAll, parse: parseMode},
+		"log global":      {sections: secAll, parse: parseLogGlobal},
+		"bind":            {sections: secF | secL, parse: parseBind},
+		"default_backend": {sections: secD | secF | secL, parse: parseDefaultBackend},
+		"use_backend":     {sections: secF | secL, parse: parseUseBackend},
+		"acl":             {sections: secF | secL | secB, parse: parseACLLine},
+		"retries":         {sections: secD | secL | secB, parse: parseRetries},
+		"balance":         {sections: secD | secL | secB, parse: parseBalance},
+		"maxconn":         {sections: secD | secF | secL, parse: parseProxyMaxConn},
+		"server":          {sections: secL | secB, parse: parseServer},
+
+		"option http-keep-alive":   {sections: secAll, negatable: true, parse: parseKeepAliveOption},
+		"option http-server-close": {sections: secAll, negatable: true, parse: parseKeepAliveOption},
+		"option httpclose":         {sections: secAll, negatable: true, parse: parseKeepAliveOption},
+		"option forwardfor":        {sections: secAll, parse: parseFlagOption},
+		"option httplog":           {sections: secD | secF | secL, parse: parseFlagOption},
+		"option tcplog":            {sections: secD | secF | secL, parse: parseFlagOption},
+		"option dontlognull":       {sections: secD | secF | secL, negatable: true, parse: parseFlagOption},
+		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseFlagOption},
+		"option httpchk":           {sections: secD | secL | secB, parse: parseHTTPChk},
+	}
+	for _, a := range []string{"deny", "return", "set-header", "add-header", "del-header", "redirect"} {
+		proxyKeywords["http-request "+a] = &proxyKeyword{sections: secF | secL | secB, parse: parseHTTPRule}
+	}
+	for _, a := range []string{"set-header", "add-header", "del-header"} {
+		proxyKeywords["http-response "+a] = &proxyKeyword{sections: secF | secL | secB, parse: parseHTTPRule}
+	}
+	for _, t := range timeoutNames {
+		proxyKeywords["timeout "+t.name] = &proxyKeyword{sections: t.sections, parse: parseTimeout}
+	}
+	globalKeywords = map[string]func(p *parser, l line, args []string){
+		"maxconn":         parseGlobalMaxConn,
+		"hard-stop-after": parseHardStopAfter,
+		"log":             parseGlobalLog,
+		"stats socket":    parseStatsSocket,
+		"stats timeout":   parseStatsTimeout,
+		"nbthread":        parseNbThread,
+		"pidfile":         parsePidFile,
+		"daemon":          parseDaemon,
+	}
+}
+
+// timeoutNames lists the supported timeouts and where each is allowed,
+// in the order Explain prints them.
+var timeoutNames = []struct {
+	name     string
+	sections section
+}{
+	{"client", secD | secF | secL},
+	{"http-request", secAll},
+	{"http-keep-alive", secAll},
+	{"client-fin", secD | secF | secL},
+	{"connect", secD | secL | secB},
+	{"server", secD | secL | secB},
+	{"queue", secD | secL | secB},
+	{"server-fin", secD | secL | secB},
+	{"tunnel", secD | secL | secB},
+}
+
+// Keywords lists every supported keyword as "SECTION KEYWORD", e.g.
+// "global stats socket", "frontend bind", "backend timeout server",
+// "listen http-request deny", sorted. The "no" prefix of negatable
+// options is not listed separately.
+func Keywords() []string {
+	var out []string
+	for k := range globalKeywords {
+		out = append(out, "global "+k)
+	}
+	for k, kw := range proxyKeywords {
+		for _, n := range sectionNames {
+			if kw.sections&n.s != 0 {
+				out = append(out, n.name+" "+k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// unsupportedSections are HAProxy sections Baton does not implement.
+var unsupportedSections = wordSet("resolvers peers userlist cache mailers program ring http-errors fcgi-app log-forward crt-store traces acme dynamic-update")
+
+// unsupportedGlobal are global keywords of HAProxy that Baton rejects.
+var unsupportedGlobal = wordSet(`chroot user group uid gid master-worker nbproc cpu-map ca-base crt-base
+	ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-default-bind-options ssl-default-server-ciphers
+	ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-server-verify
+	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
+	spread-checks server-state-file server-state-base localpeer node description ulimit-n quiet
+	insecure-fork-wanted expose-experimental-directives zero-warning log-send-hostname log-tag
+	h1-case-adjust h1-case-adjust-file stats bind-process default-path set-dumpable strict-limits
+	.if .elif .else .endif .notice .warning .alert .diag busy-polling noepoll nopoll nosplice
+	tune.bufsize tune.maxrewrite tune.ssl.default-dh-param tune.http.maxhdr tune.ssl.cachesize
+	tune.ssl.lifetime tune.maxaccept tune.idletimer`)
+
+// unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
+// multi-word ones are matched on their first two words.
+var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-response compression errorfile
+	errorfiles errorloc errorloc302 errorloc303 capture cookie http-reuse http-after-response redirect
+	stats unique-id-format unique-id-header log-format log-format-sd error-log-format log-tag
+	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
+	default-server server-template filter dispatch email-alert external-check force-persist
+	ignore-persist persist rate-limit source use-server tcp-check load-server-state-from-file
+	server-state-file-name http-error declare grace backlog bind-process max-keep-alive-queue
+	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
+	.if .elif .else .endif .notice .warning .alert .diag
+	timeout\ check timeout\ tarpit timeout\ client-hs timeout\ server-hs
+	option\ ssl-hello-chk option\ tcp-check option\ log-health-checks option\ abortonclose
+	option\ allbackups option\ http-buffer-request option\ prefer-last-server option\ tcpka
+	option\ clitcpka option\ srvtcpka option\ splice-auto option\ splice-request option\ splice-response
+	option\ log-separate-errors option\ originalto option\ http-pretend-keepalive option\ persist
+	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
+	option\ accept-invalid-http-response option\ nolinger option\ contstats option\ independent-streams
+	option\ http-use-proxy-header option\ httplog\ clf option\ mysql-check option\ pgsql-check
+	option\ redis-check option\ smtpchk option\ ldap-check option\ spop-check option\ external-check
+	option\ http-no-delay option\ http-ignore-probes option\ http-use-htx option\ h1-case-adjust-bogus-client
+	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ logasap option\ transparent
+	option\ http-restrict-req-hdr-names option\ idle-close-on-response option\ dontlog-normal
+	http-request\ allow http-request\ auth http-request\ set-var http-request\ unset-var
+	http-request\ replace-header http-request\ replace-value http-request\ set-path http-request\ set-uri
+	http-request\ set-query http-request\ set-method http-request\ replace-path http-request\ replace-uri
+	http-request\ capture http-request\ track-sc0 http-request\ track-sc1 http-request\ track-sc2
+	http-request\ tarpit http-request\ add-acl http-request\ del-acl http-request\ lua
+	http-request\ cache-use http-request\ use-service http-request\ set-log-level http-request\ early-hint
+	http-request\ wait-for-body http-request\ normalize-uri http-request\ set-src http-request\ set-dst
+	http-request\ silent-drop http-request\ reject http-request\ do-resolve http-request\ set-timeout
+	http-request\ set-map http-request\ del-map http-request\ set-var-fmt http-request\ sc-inc-gpc0
+	http-request\ set-nice http-request\ set-mark http-request\ set-tos http-request\ set-priority-class
+	http-response\ allow http-response\ deny http-response\ redirect http-response\ set-status
+	http-response\ replace-header http-response\ replace-value http-response\ set-var http-response\ capture
+	http-response\ cache-store http-response\ set-log-level http-response\ return http-response\ lua
+	http-response\ silent-drop http-response\ track-sc0 http-response\ wait-for-body`)
+
+// wordSet splits s on blanks; "\ " joins two words into one entry.
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	s = strings.ReplaceAll(s, `\ `, "\x00")
+	for _, w := range strings.Fields(s) {
+		m[strings.ReplaceAll(w, "\x00", " ")] = true
+	}
+	return m
+}
+
+// suggest returns the candidate nearest to word by edit distance, or ""
+// when nothing is close enough to be a plausible typo.
+func suggest(word string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		if d := editDistance(word, c); d < bestD || d == bestD && c < best {
+			best, bestD = c, d
+		}
+	}
+	limit := 2
+	if len(word) <= 4 {
+		limit = 1
+	}
+	if bestD > limit || bestD >= len(word) {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 20
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

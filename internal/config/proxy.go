@@ -1,0 +1,337 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// what names the section a line is in, for messages about whole sections.
+func (st *proxyState) what() string {
+	if st.isDefaults {
+		if st.defName != "" {
+			return fmt.Sprintf("defaults %q", st.defName)
+		}
+		return "defaults"
+	}
+	return fmt.Sprintf("%s %q", st.p.Kind, st.p.Name)
+}
+
+func parseMode(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if len(args) != 1 {
+		p.errorf(l.Pos, "mode: expects http or tcp")
+		return
+	}
+	switch args[0] {
+	case "http":
+		st.p.Mode = ModeHTTP
+	case "tcp":
+		st.p.Mode = ModeTCP
+	case "health", "log", "spop":
+		p.errorf(l.Pos, "mode: %q is a HAProxy mode that Baton does not support (http or tcp)", args[0])
+		return
+	default:
+		p.errorf(l.Pos, "mode: invalid mode %q (http or tcp)", args[0])
+		return
+	}
+	st.p.ModeFrom = st.origin(l.Pos)
+}
+
+func parseLogGlobal(p *parser, st *proxyState, l line, _ []string, _ bool) {
+	st.p.LogGlobal = true
+}
+
+func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if len(args) == 0 {
+		p.errorf(l.Pos, "bind: missing address")
+		return
+	}
+	addr, err := normalizeBind(args[0])
+	if err != nil {
+		p.errorf(l.Pos, "bind: %v", err)
+		return
+	}
+	if len(args) > 1 {
+		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts only the address)", args[0], args[1])
+		return
+	}
+	st.p.Binds = append(st.p.Binds, Bind{Addr: addr, Pos: l.Pos})
+}
+
+func parseDefaultBackend(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if len(args) != 1 {
+		p.errorf(l.Pos, "default_backend: expects one backend name")
+		return
+	}
+	if strings.Contains(args[0], "%") {
+		p.errorf(l.Pos, "default_backend: dynamic backend names are not supported")
+		return
+	}
+	st.p.DefaultBackend, st.p.DefaultPos = args[0], l.Pos
+}
+
+func parseUseBackend(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if len(args) == 0 {
+		p.errorf(l.Pos, "use_backend: missing backend name")
+		return
+	}
+	if strings.Contains(args[0], "%") {
+		p.errorf(l.Pos, "use_backend: dynamic backend names are not supported")
+		return
+	}
+	u := UseBackend{Backend: args[0], Pos: l.Pos}
+	if len(args) > 1 {
+		c, msg := p.parseCond(st, l, args[1:])
+		if msg != "" {
+			p.errorf(l.Pos, "use_backend %s: %s", args[0], msg)
+			return
+		}
+		u.Cond = c
+	}
+	st.p.UseBackends = append(st.p.UseBackends, u)
+}
+
+func parseRetries(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if len(args) != 1 {
+		p.errorf(l.Pos, "retries: expects one number")
+		return
+	}
+	n, err := parseInt(args[0], 0, 1000)
+	if err != nil {
+		p.errorf(l.Pos, "retries: %v", err)
+		return
+	}
+	st.p.Retries = n
+}
+
+func parseBalance(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if len(args) == 0 {
+		p.errorf(l.Pos, "balance: missing algorithm (%s)", strings.Join(balanceNames[:], ", "))
+		return
+	}
+	for i, n := range balanceNames {
+		if n == args[0] {
+			if len(args) > 1 {
+				p.errorf(l.Pos, "balance %s: option %q is not supported", n, args[1])
+				return
+			}
+			st.p.Balance = Balance(i)
+			return
+		}
+	}
+	switch a, _, _ := strings.Cut(args[0], "("); a {
+	case "url_param", "hdr", "rdp-cookie", "hash", "random", "log-hash", "sticky":
+		p.errorf(l.Pos, "balance: %q is a HAProxy algorithm that Baton does not support", args[0])
+		return
+	}
+	p.errorf(l.Pos, "balance: unknown algorithm %q (%s)", args[0], strings.Join(balanceNames[:], ", "))
+}
+
+func parseProxyMaxConn(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if len(args) != 1 {
+		p.errorf(l.Pos, "maxconn: expects one number")
+		return
+	}
+	n, err := parseInt(args[0], 0, 1<<30)
+	if err != nil {
+		p.errorf(l.Pos, "maxconn: %v", err)
+		return
+	}
+	st.p.MaxConn = n
+}
+
+func parseTimeout(p *parser, st *proxyState, l line, args []string, _ bool) {
+	name := l.Words[1]
+	if len(args) != 1 {
+		p.errorf(l.Pos, "timeout %s: expects one time", name)
+		return
+	}
+	d, err := parseTime(args[0])
+	if err != nil {
+		p.errorf(l.Pos, "timeout %s: %v", name, err)
+		return
+	}
+	st.timeouts[name] = Timeout{Value: d, Set: d > 0, From: st.origin(l.Pos)}
+}
+
+func parseKeepAliveOption(p *parser, st *proxyState, l line, args []string, neg bool) {
+	opt := l.Words[1+b2i(neg)]
+	if len(args) > 0 {
+		p.errorf(l.Pos, "option %s: unexpected argument %q", opt, args[0])
+		return
+	}
+	mode := map[string]KeepAliveMode{"http-keep-alive": KeepAlive, "http-server-close": ServerClose, "httpclose": Close}[opt]
+	if neg {
+		// "no option X" cancels X; the connection mode returns to
+		// keep-alive, HAProxy's default.
+		if st.p.KeepAlive == mode {
+			st.p.KeepAlive = KeepAlive
+		}
+		st.p.KeepAliveFrom = st.origin(l.Pos)
+		return
+	}
+	st.p.KeepAlive, st.p.KeepAliveFrom = mode, st.origin(l.Pos)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func parseFlagOption(p *parser, st *proxyState, l line, args []string, neg bool) {
+	opt := l.Words[1+b2i(neg)]
+	if len(args) > 0 {
+		p.errorf(l.Pos, "option %s: argument %q is not supported", opt, args[0])
+		return
+	}
+	on := !neg
+	switch opt {
+	case "forwardfor":
+		st.p.ForwardFor = on
+	case "httplog":
+		st.p.HTTPLog, st.p.TCPLog = on, false
+	case "tcplog":
+		st.p.TCPLog, st.p.HTTPLog = on, false
+	case "dontlognull":
+		st.p.DontLogNull = on
+	case "redispatch":
+		st.p.Redispatch = on
+	}
+}
+
+func parseHTTPChk(p *parser, st *proxyState, l line, args []string, _ bool) {
+	c := &HTTPCheck{Method: "OPTIONS", URI: "/", Pos: l.Pos}
+	switch len(args) {
+	case 0:
+	case 1:
+		c.URI = args[0]
+	case 2:
+		c.Method, c.URI = args[0], args[1]
+	case 3:
+		c.Method, c.URI, c.Version = args[0], args[1], args[2]
+	default:
+		p.errorf(l.Pos, "option httpchk: too many arguments (expected [METHOD] [URI] [VERSION])")
+		return
+	}
+	if !isToken(c.Method) {
+		p.errorf(l.Pos, "option httpchk: invalid method %q", c.Method)
+		return
+	}
+	if !strings.HasPrefix(c.URI, "/") {
+		p.errorf(l.Pos, "option httpchk: URI %q must start with '/'", c.URI)
+		return
+	}
+	if c.Version != "" && c.Version != "HTTP/1.0" && c.Version != "HTTP/1.1" {
+		p.errorf(l.Pos, "option httpchk: invalid version %q (HTTP/1.0 or HTTP/1.1)", c.Version)
+		return
+	}
+	st.p.HTTPChk = c
+}
+
+// isToken reports whether s is a non-empty HTTP token (method, header
+// name).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if len(args) < 2 {
+		p.errorf(l.Pos, "server: expects a name and an address (server NAME ADDR:PORT [options])")
+		return
+	}
+	s := &Server{Name: args[0], Weight: 1, Inter: defaultInter, Rise: 2, Fall: 3, Pos: l.Pos}
+	errf := func(format string, a ...any) {
+		p.errorf(l.Pos, "server %q: %s", s.Name, fmt.Sprintf(format, a...))
+	}
+	if msg := checkName(s.Name); msg != "" {
+		errf("%s", msg)
+		return
+	}
+	addr, err := resolveServer(args[1])
+	if err != nil {
+		errf("%v", err)
+		return
+	}
+	s.Addr = addr
+	opts := args[2:]
+	for len(opts) > 0 {
+		o := opts[0]
+		opts = opts[1:]
+		switch o {
+		case "backup":
+			s.Backup = true
+			continue
+		case "disabled":
+			s.Disabled = true
+			continue
+		case "check":
+			s.Check = true
+			continue
+		case "weight", "maxconn", "inter", "rise", "fall":
+		default:
+			msg := fmt.Sprintf("option %q is not supported", o)
+			if sg := suggest(o, serverOptions); sg != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", sg)
+			}
+			errf("%s", msg)
+			return
+		}
+		if len(opts) == 0 {
+			errf("%s expects a value", o)
+			return
+		}
+		v := opts[0]
+		opts = opts[1:]
+		var err error
+		switch o {
+		case "weight":
+			if s.Weight, err = parseInt(v, 0, 256); err != nil {
+				errf("invalid weight %q (0..256)", v)
+				return
+			}
+		case "maxconn":
+			if s.MaxConn, err = parseInt(v, 0, 1<<30); err != nil {
+				errf("invalid maxconn %q", v)
+				return
+			}
+		case "inter":
+			if s.Inter, err = parseTime(v); err != nil || s.Inter == 0 {
+				errf("invalid inter %q (a time above 0)", v)
+				return
+			}
+		case "rise":
+			if s.Rise, err = parseInt(v, 1, 1000); err != nil {
+				errf("invalid rise %q (1..1000)", v)
+				return
+			}
+		case "fall":
+			if s.Fall, err = parseInt(v, 1, 1000); err != nil {
+				errf("invalid fall %q (1..1000)", v)
+				return
+			}
+		}
+	}
+	if prev, ok := st.servers[s.Name]; ok {
+		errf("duplicate server name, first declared at %s", prev.Pos)
+		return
+	}
+	st.servers[s.Name] = s
+	st.p.Servers = append(st.p.Servers, s)
+}
+
+// defaultInter is HAProxy's default health-check interval.
+const defaultInter = 2 * time.Second
+
+var serverOptions = []string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall"}

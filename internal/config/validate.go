@@ -1,0 +1,169 @@
+package config
+
+import "fmt"
+
+// finishProxy runs when a section ends: it resolves ACL references and
+// effective timeouts and checks what needs the whole section (mode).
+func (p *parser) finishProxy(st *proxyState) {
+	for _, t := range st.terms {
+		t.ACLs = st.acls[t.Name]
+	}
+	if st.isDefaults {
+		return
+	}
+	px := st.p
+	if px.Mode == ModeTCP {
+		acls := st.anonACL
+		for i := range px.ACLs {
+			acls = append(acls, &px.ACLs[i])
+		}
+		for _, a := range acls {
+			if a.Fetch != "src" {
+				p.errorf(a.Pos, "fetch %q needs mode http (%s is in mode tcp)", a.Fetch, st.what())
+			}
+		}
+		for _, r := range px.RequestRules {
+			p.errorf(r.Pos, "http-request %s: needs mode http (%s is in mode tcp)", r.Action, st.what())
+		}
+		for _, r := range px.ResponseRules {
+			p.errorf(r.Pos, "http-response %s: needs mode http (%s is in mode tcp)", r.Action, st.what())
+		}
+		if px.HTTPLog {
+			p.warnf(px.Pos, "%s: option httplog needs mode http; using option tcplog", st.what())
+			px.HTTPLog, px.TCPLog = false, true
+		}
+		if px.ForwardFor {
+			p.warnf(px.Pos, "%s: option forwardfor needs mode http; ignored", st.what())
+			px.ForwardFor = false
+		}
+		if px.HTTPChk != nil {
+			p.warnf(px.Pos, "%s: option httpchk needs mode http; checks stay TCP connects", st.what())
+			px.HTTPChk = nil
+		}
+	}
+	if (px.Kind == KindFrontend || px.Kind == KindListen) && len(px.Binds) == 0 {
+		p.errorf(px.Pos, "%s has no bind line; declare it as a backend if it accepts no connections", st.what())
+	}
+	resolveTimeouts(st)
+	p.timeoutWarnings(st)
+}
+
+// resolveTimeouts computes Proxy.Timeouts from the set timeouts and
+// HAProxy's fallback chain.
+func resolveTimeouts(st *proxyState) {
+	t := &st.p.Timeouts
+	// first returns the first of names that is set, as the effective
+	// value: its own line, or a fallback naming where the value came from.
+	first := func(names ...string) Timeout {
+		own := st.timeouts[names[0]]
+		if own.Set {
+			return own
+		}
+		for _, n := range names[1:] {
+			if b := st.timeouts[n]; b.Set {
+				return Timeout{Value: b.Value, Set: true, From: "timeout " + n + " (" + b.From + ")"}
+			}
+		}
+		return own // unset, or explicitly 0 with its From
+	}
+	t.Connect = first("connect")
+	t.Client = first("client")
+	t.Server = first("server")
+	t.Tunnel = first("tunnel")
+	t.HTTPRequest = first("http-request", "client")
+	t.HTTPKeepAlive = first("http-keep-alive", "http-request", "client")
+	t.Queue = first("queue", "connect")
+	t.ClientFin = first("client-fin", "client")
+	t.ServerFin = first("server-fin", "server")
+}
+
+func (p *parser) timeoutWarnings(st *proxyState) {
+	px, t := st.p, st.p.Timeouts
+	if (px.Kind == KindFrontend || px.Kind == KindListen) && !t.Client.Set {
+		p.warnf(px.Pos, "%s: missing timeout client; idle clients are never disconnected", st.what())
+	}
+	if px.Kind == KindBackend || px.Kind == KindListen {
+		if !t.Connect.Set {
+			p.warnf(px.Pos, "%s: missing timeout connect; connections to unreachable servers wait forever", st.what())
+		}
+		if !t.Server.Set {
+			p.warnf(px.Pos, "%s: missing timeout server; unresponsive servers are waited for forever", st.what())
+		}
+	}
+	if px.Mode == ModeHTTP && px.Kind != KindBackend && t.HTTPKeepAlive.Set && t.Client.Set && t.HTTPKeepAlive.Value > t.Client.Value {
+		p.warnf(px.Pos, "%s: timeout http-keep-alive (%s) is larger than timeout client (%s); idle connections close at timeout client", st.what(), t.HTTPKeepAlive.Value, t.Client.Value)
+	}
+}
+
+// validate runs the checks that need the whole configuration: references
+// between proxies, modes, duplicate names and addresses.
+func (p *parser) validate() {
+	type named struct {
+		st  *proxyState
+		key string
+	}
+	fronts := map[string]*proxyState{}
+	backs := map[string]*proxyState{}
+	for _, st := range p.proxies {
+		px := st.p
+		if px.Name == "" {
+			continue
+		}
+		if px.Kind != KindBackend {
+			if prev := fronts[px.Name]; prev != nil {
+				p.errorf(px.Pos, "%s: name already used by %s at %s", st.what(), prev.what(), prev.p.Pos)
+				continue
+			}
+			fronts[px.Name] = st
+		}
+		if px.Kind != KindFrontend {
+			if prev := backs[px.Name]; prev != nil {
+				if px.Kind != KindListen || prev.p.Kind != KindListen {
+					p.errorf(px.Pos, "%s: name already used by %s at %s", st.what(), prev.what(), prev.p.Pos)
+				}
+				continue
+			}
+			backs[px.Name] = st
+		}
+	}
+	binds := map[string]*proxyState{}
+	bindPos := map[string]Pos{}
+	for _, st := range p.proxies {
+		for _, b := range st.p.Binds {
+			if prev := binds[b.Addr]; prev != nil {
+				p.errorf(b.Pos, "bind %s: address already bound by %s at %s", b.Addr, prev.what(), bindPos[b.Addr])
+				continue
+			}
+			binds[b.Addr], bindPos[b.Addr] = st, b.Pos
+		}
+	}
+	check := func(st *proxyState, kw, name string, pos Pos) {
+		be := backs[name]
+		if be == nil {
+			msg := fmt.Sprintf("%s %s: no backend named %q", kw, name, name)
+			if fronts[name] != nil {
+				msg += fmt.Sprintf(" (%q is a frontend)", name)
+			}
+			p.errorf(pos, "%s", msg)
+			return
+		}
+		if st.p.Mode == ModeHTTP && be.p.Mode == ModeTCP {
+			p.errorf(pos, "%s %s: %s is in mode http but %s is in mode tcp", kw, name, st.what(), be.what())
+		}
+	}
+	for _, st := range p.proxies {
+		px := st.p
+		if px.Kind == KindBackend {
+			continue
+		}
+		if px.DefaultBackend != "" {
+			check(st, "default_backend", px.DefaultBackend, px.DefaultPos)
+		}
+		for _, u := range px.UseBackends {
+			check(st, "use_backend", u.Backend, u.Pos)
+		}
+		if px.Kind == KindFrontend && px.DefaultBackend == "" && len(px.UseBackends) == 0 {
+			p.errorf(px.Pos, "%s has no default_backend and no use_backend", st.what())
+		}
+	}
+}
