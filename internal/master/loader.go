@@ -1,0 +1,34 @@
+package master
+
+import (
+	"slices"
+
+	"baton/internal/config"
+	"baton/internal/worker"
+)
+
+// ConfigLoader is the Loader for Baton's configuration language: the files
+// are read once (config.ReadSources), validated (config.ParseSources), and
+// the same bytes go to the worker.
+func ConfigLoader(paths []string) (*Snapshot, error) {
+	srcs, err := config.ReadSources(paths...)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.ParseSources(srcs)
+	if err != nil {
+		return nil, err
+	}
+	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings}
+	for _, s := range srcs {
+		snap.Files = append(snap.Files, worker.File{Name: s.Name, Data: s.Data})
+	}
+	for _, p := range cfg.Frontends() {
+		for _, b := range p.Binds {
+			if !slices.Contains(snap.Binds, b.Addr) {
+				snap.Binds = append(snap.Binds, b.Addr)
+			}
+		}
+	}
+	return snap, nil
+}

@@ -1,0 +1,724 @@
+package master
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"baton/internal/listener"
+	"baton/internal/worker"
+)
+
+// Defaults for the zero values of Options.
+const (
+	// DefaultSoftStopWindow is the window over which a draining
+	// generation closes its idle keep-alive connections.
+	DefaultSoftStopWindow = time.Second
+	// DefaultMaxDraining bounds the draining generations; beyond it the
+	// oldest is closed hard (HAProxy's mworker-max-reloads, per generation).
+	DefaultMaxDraining = 16
+	// DefaultStartTimeout bounds a new worker's start (config parsed,
+	// engine built).
+	DefaultStartTimeout = 30 * time.Second
+	// callTimeout bounds every other control request.
+	callTimeout = 10 * time.Second
+	// killGrace is how long a hard-stopped worker gets before SIGKILL.
+	killGrace = 2 * time.Second
+)
+
+// Snapshot is one configuration as the master sees it: the files exactly
+// as read and validated (handed to the worker verbatim) and what the master
+// itself needs from them.
+type Snapshot struct {
+	Files []worker.File
+	// Binds are the listening addresses (config Bind.Addr), without
+	// duplicates.
+	Binds []string
+	// HardStopAfter bounds a draining generation; 0 means no bound.
+	HardStopAfter time.Duration
+	// Warnings are reported with the reload result.
+	Warnings []string
+}
+
+// Loader reads and validates the configuration at paths. Its error lists
+// every problem, one per line, each with its file:line.
+type Loader func(paths []string) (*Snapshot, error)
+
+// Options configure a Master.
+type Options struct {
+	// ConfigPaths are the -f arguments, read again on every reload.
+	ConfigPaths []string
+	// Load reads and validates the configuration; nil means ConfigLoader.
+	Load Loader
+	// Socket is the master CLI's unix socket path; "" means none.
+	Socket string
+	// PIDFile receives the master's PID; "" means none.
+	PIDFile string
+	// Log receives the master's event lines; nil means os.Stderr.
+	Log io.Writer
+	// WorkerCommand returns the command starting a worker; the master adds
+	// ExtraFiles (and Stdout/Stderr when unset). nil means this executable
+	// with the hidden "__worker" sub-command.
+	WorkerCommand func() *exec.Cmd
+	// SoftStopWindow is passed to a draining worker; 0 means
+	// DefaultSoftStopWindow.
+	SoftStopWindow time.Duration
+	// MaxDraining bounds the draining generations; 0 means
+	// DefaultMaxDraining.
+	MaxDraining int
+	// StartTimeout bounds a worker's start; 0 means DefaultStartTimeout.
+	StartTimeout time.Duration
+	// Restart spaces out restarts of a crashed worker.
+	Restart Backoff
+}
+
+// Result is the outcome of a reload, as the master CLI prints it.
+type Result struct {
+	OK       bool
+	Messages []string
+}
+
+// String formats r like HAProxy's master CLI: "Success=1" or "Success=0",
+// a "--" line, then the messages.
+func (r Result) String() string {
+	var b strings.Builder
+	if r.OK {
+		b.WriteString("Success=1\n--\n")
+	} else {
+		b.WriteString("Success=0\n--\n")
+	}
+	for _, m := range r.Messages {
+		b.WriteString(m)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// State is a generation's state.
+type State string
+
+const (
+	StateStarting State = "starting"
+	StateServing  State = "serving"
+	StateDraining State = "draining"
+	StateExited   State = "exited"
+)
+
+type generation struct {
+	gen     int
+	pid     int
+	started time.Time
+	cmd     *exec.Cmd
+	ctl     *worker.Client
+	snap    *Snapshot
+	exited  chan struct{}
+
+	// Guarded by Master.mu.
+	state    State
+	reloads  int  // reloads survived
+	expected bool // told to stop: its exit is no crash
+}
+
+// Master owns the listening sockets and the worker generations.
+type Master struct {
+	opt     Options
+	pid     int
+	started time.Time
+	reload  *coalescer[Result]
+	op      sync.Mutex // serialises reload, restart and stop
+
+	mu        sync.Mutex
+	listeners map[string]*listener.Listener
+	gens      []*generation // live generations, oldest first
+	current   *generation   // the serving generation (or the last one)
+	snap      *Snapshot     // the last configuration that started
+	nextGen   int
+	reloads   int
+	failed    int
+	restarts  int
+	stopping  bool
+	backoff   Backoff
+	cli       net.Listener
+	done      chan struct{}
+	doneOnce  sync.Once
+}
+
+// New returns a master; Start starts it.
+func New(opt Options) *Master {
+	if opt.Load == nil {
+		opt.Load = ConfigLoader
+	}
+	if opt.Log == nil {
+		opt.Log = os.Stderr
+	}
+	if opt.SoftStopWindow <= 0 {
+		opt.SoftStopWindow = DefaultSoftStopWindow
+	}
+	if opt.MaxDraining <= 0 {
+		opt.MaxDraining = DefaultMaxDraining
+	}
+	if opt.StartTimeout <= 0 {
+		opt.StartTimeout = DefaultStartTimeout
+	}
+	if opt.WorkerCommand == nil {
+		opt.WorkerCommand = func() *exec.Cmd {
+			exe, err := os.Executable()
+			if err != nil {
+				exe = os.Args[0]
+			}
+			return exec.Command(exe, "__worker")
+		}
+	}
+	m := &Master{opt: opt, pid: os.Getpid(), listeners: make(map[string]*listener.Listener),
+		done: make(chan struct{}), backoff: opt.Restart}
+	m.reload = newCoalescer(m.doReload)
+	return m
+}
+
+func (m *Master) logf(format string, args ...any) {
+	m.mu.Lock()
+	gen := 0
+	if m.current != nil {
+		gen = m.current.gen
+	}
+	m.mu.Unlock()
+	fmt.Fprintf(m.opt.Log, "baton[%d] gen=%d master: %s\n", m.pid, gen, fmt.Sprintf(format, args...))
+}
+
+// Start reads the configuration, binds, starts generation 1 and the master
+// CLI. On error nothing is left running.
+func (m *Master) Start() error {
+	m.op.Lock()
+	defer m.op.Unlock()
+	m.started = time.Now()
+	snap, err := m.opt.Load(m.opt.ConfigPaths)
+	if err != nil {
+		return err
+	}
+	for _, w := range snap.Warnings {
+		m.logf("warning: %s", w)
+	}
+	if _, err := m.bind(snap.Binds); err != nil {
+		m.closeAllListeners()
+		return err
+	}
+	g, err := m.spawn(snap)
+	if err == nil {
+		err = m.serve(g)
+	}
+	if err != nil {
+		m.closeAllListeners()
+		return err
+	}
+	if m.opt.Socket != "" {
+		if err := m.listenCLI(); err != nil {
+			m.hardStop(g, "master CLI failed")
+			m.closeAllListeners()
+			return err
+		}
+	}
+	if m.opt.PIDFile != "" {
+		if err := os.WriteFile(m.opt.PIDFile, fmt.Appendf(nil, "%d\n", m.pid), 0o644); err != nil {
+			m.logf("pid file: %v", err)
+		}
+	}
+	m.logf("started: worker gen=%d pid=%d serving %v", g.gen, g.pid, snap.Binds)
+	m.notify("READY=1")
+	return nil
+}
+
+func (m *Master) notify(state string) {
+	if err := sdNotify(state); err != nil {
+		m.logf("%v", err)
+	}
+}
+
+// Addr returns the address actually bound for a configuration address
+// (useful with kernel-picked ports), or nil.
+func (m *Master) Addr(name string) net.Addr {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if l := m.listeners[name]; l != nil {
+		return l.Addr()
+	}
+	return nil
+}
+
+// Done is closed once the master has stopped and every worker has exited.
+func (m *Master) Done() <-chan struct{} { return m.done }
+
+// Reload re-reads the configuration and replaces the serving generation.
+// Concurrent calls are coalesced; each gets the result of a reload that
+// started after it asked.
+func (m *Master) Reload() Result { return m.reload.Do() }
+
+func (m *Master) doReload() Result {
+	m.op.Lock()
+	defer m.op.Unlock()
+	m.mu.Lock()
+	stopping := m.stopping
+	m.mu.Unlock()
+	if stopping {
+		return Result{Messages: []string{"reload refused: baton is stopping"}}
+	}
+	m.notify(notifyReloading())
+	defer m.notify("READY=1")
+	res := m.replace()
+	m.mu.Lock()
+	if res.OK {
+		m.reloads++
+	} else {
+		m.failed++
+	}
+	m.mu.Unlock()
+	if res.OK {
+		m.logf("reload: success")
+	} else {
+		m.logf("reload failed, still serving the previous configuration: %s", strings.Join(res.Messages, "; "))
+	}
+	return res
+}
+
+func fail(err error, msgs ...string) Result {
+	return Result{Messages: append(msgs, strings.Split(strings.TrimRight(err.Error(), "\n"), "\n")...)}
+}
+
+// replace runs the reload sequence; m.op is held.
+func (m *Master) replace() Result {
+	snap, err := m.opt.Load(m.opt.ConfigPaths)
+	if err != nil {
+		return fail(err)
+	}
+	msgs := append([]string(nil), snap.Warnings...)
+	fresh, err := m.bind(snap.Binds)
+	if err != nil {
+		return fail(err, msgs...)
+	}
+	g, err := m.spawn(snap)
+	if err != nil {
+		m.closeListeners(fresh)
+		return fail(err, msgs...)
+	}
+	old := m.serving()
+	if err := m.serve(g); err != nil {
+		// The old generation may have stopped accepting already: a fresh
+		// worker with its configuration takes the accept role back.
+		m.hardStop(g, "failed to serve")
+		m.closeListeners(fresh)
+		if old != nil {
+			if err2 := m.serveAgain(old); err2 != nil {
+				m.logf("putting the previous configuration back: %v", err2)
+			}
+			m.drain(old)
+		}
+		return fail(err, msgs...)
+	}
+	if old != nil {
+		m.drain(old)
+	}
+	m.mu.Lock()
+	for _, o := range m.gens {
+		if o != g {
+			o.reloads++
+		}
+	}
+	m.mu.Unlock()
+	m.closeUnused(snap.Binds)
+	m.boundDraining()
+	msgs = append(msgs, fmt.Sprintf("worker gen=%d pid=%d serving %v", g.gen, g.pid, snap.Binds))
+	return Result{OK: true, Messages: msgs}
+}
+
+// serving returns the generation that accepts now, if any.
+func (m *Master) serving() *generation {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.current != nil && m.current.state == StateServing {
+		return m.current
+	}
+	return nil
+}
+
+// bind opens the listeners in names that are not open yet and returns
+// those. On error the new ones are closed again.
+func (m *Master) bind(names []string) ([]string, error) {
+	var fresh []string
+	for _, n := range names {
+		m.mu.Lock()
+		_, ok := m.listeners[n]
+		m.mu.Unlock()
+		if ok {
+			continue
+		}
+		l, err := listener.Listen(n)
+		if err != nil {
+			m.closeListeners(fresh)
+			return nil, err
+		}
+		m.mu.Lock()
+		m.listeners[n] = l
+		m.mu.Unlock()
+		fresh = append(fresh, n)
+	}
+	return fresh, nil
+}
+
+func (m *Master) closeListeners(names []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, n := range names {
+		if l := m.listeners[n]; l != nil {
+			l.Close()
+			delete(m.listeners, n)
+		}
+	}
+}
+
+func (m *Master) closeAllListeners() {
+	m.mu.Lock()
+	var names []string
+	for n := range m.listeners {
+		names = append(names, n)
+	}
+	m.mu.Unlock()
+	m.closeListeners(names)
+}
+
+// closeUnused closes listeners the configuration in use dropped.
+func (m *Master) closeUnused(keep []string) {
+	m.mu.Lock()
+	var drop []string
+	for n := range m.listeners {
+		if !slices.Contains(keep, n) {
+			drop = append(drop, n)
+		}
+	}
+	m.mu.Unlock()
+	if len(drop) > 0 {
+		sort.Strings(drop)
+		m.logf("closing listeners no longer configured: %v", drop)
+		m.closeListeners(drop)
+	}
+}
+
+// spawn starts a worker for snap and waits until it is ready to accept.
+func (m *Master) spawn(snap *Snapshot) (*generation, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("control socketpair: %w", err)
+	}
+	mine := os.NewFile(uintptr(fds[0]), "control")
+	theirs := os.NewFile(uintptr(fds[1]), "control")
+	conn, err := net.FileConn(mine)
+	mine.Close()
+	if err != nil {
+		theirs.Close()
+		return nil, fmt.Errorf("control channel: %w", err)
+	}
+	cmd := m.opt.WorkerCommand()
+	cmd.ExtraFiles = []*os.File{theirs}
+	m.mu.Lock()
+	for _, n := range snap.Binds {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, m.listeners[n].File())
+	}
+	m.nextGen++
+	gen := m.nextGen
+	m.mu.Unlock()
+	if cmd.Stdout == nil {
+		cmd.Stdout = os.Stdout
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = os.Stderr
+	}
+	err = cmd.Start()
+	theirs.Close()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	g := &generation{gen: gen, pid: cmd.Process.Pid, started: time.Now(), cmd: cmd,
+		ctl: worker.NewClient(conn), snap: snap, exited: make(chan struct{}), state: StateStarting}
+	m.mu.Lock()
+	m.gens = append(m.gens, g)
+	m.mu.Unlock()
+	go m.wait(g)
+	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files}, m.opt.StartTimeout)
+	if err != nil {
+		m.hardStop(g, "failed to start")
+		<-g.exited
+		return nil, fmt.Errorf("worker gen=%d pid=%d: %w", gen, g.pid, errors.Unwrap(err))
+	}
+	return g, nil
+}
+
+// serve hands the accept role to g: the serving generation, if any, stops
+// accepting first and acknowledges, then g starts. The kernel's accept
+// queue holds connections meanwhile; none can reach the old generation
+// once g accepts.
+func (m *Master) serve(g *generation) error {
+	if old := m.serving(); old != nil {
+		if _, err := old.ctl.Call(&worker.Message{Op: worker.OpStopAccepting}, callTimeout); err != nil {
+			// It cannot be trusted not to accept: make sure it cannot.
+			m.logf("worker gen=%d pid=%d did not stop accepting (%v): killing it", old.gen, old.pid, err)
+			m.kill(old)
+		}
+		m.mu.Lock()
+		if old.state == StateServing {
+			old.state = StateDraining
+		}
+		m.mu.Unlock()
+	}
+	if _, err := g.ctl.Call(&worker.Message{Op: worker.OpServe}, callTimeout); err != nil {
+		return fmt.Errorf("worker gen=%d pid=%d: %w", g.gen, g.pid, err)
+	}
+	m.mu.Lock()
+	g.state = StateServing
+	m.current = g
+	m.snap = g.snap
+	m.mu.Unlock()
+	return nil
+}
+
+// serveAgain starts a fresh worker with old's configuration, after old's
+// successor failed to serve (an engine cannot restart its accept loops).
+func (m *Master) serveAgain(old *generation) error {
+	g, err := m.spawn(old.snap)
+	if err != nil {
+		return err
+	}
+	return m.serve(g)
+}
+
+// drain soft-stops g (which no longer accepts), bounded by hard-stop-after.
+func (m *Master) drain(g *generation) {
+	m.mu.Lock()
+	g.expected = true
+	g.state = StateDraining
+	m.mu.Unlock()
+	r, err := g.ctl.Call(&worker.Message{Op: worker.OpSoftStop, Window: m.opt.SoftStopWindow}, callTimeout)
+	if err != nil {
+		if !errors.Is(err, worker.ErrClosed) {
+			m.logf("worker gen=%d pid=%d soft stop: %v", g.gen, g.pid, err)
+			m.hardStop(g, "soft stop failed")
+		}
+		return
+	}
+	m.logf("worker gen=%d pid=%d draining %d connection(s)", g.gen, g.pid, r.Conns)
+	if d := g.snap.HardStopAfter; d > 0 {
+		go func() {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-g.exited:
+			case <-t.C:
+				m.hardStop(g, fmt.Sprintf("hard-stop-after %v", d))
+			}
+		}()
+	}
+}
+
+// boundDraining closes the oldest draining generations beyond MaxDraining.
+func (m *Master) boundDraining() {
+	m.mu.Lock()
+	var draining []*generation
+	for _, g := range m.gens {
+		if g.state == StateDraining {
+			draining = append(draining, g)
+		}
+	}
+	m.mu.Unlock()
+	for len(draining) > m.opt.MaxDraining {
+		go m.hardStop(draining[0], fmt.Sprintf("more than %d draining generations", m.opt.MaxDraining))
+		draining = draining[1:]
+	}
+}
+
+// hardStop closes g's connections at once and kills it if it does not
+// exit promptly.
+func (m *Master) hardStop(g *generation, why string) {
+	m.mu.Lock()
+	g.expected = true
+	m.mu.Unlock()
+	select {
+	case <-g.exited:
+		return
+	default:
+	}
+	m.logf("worker gen=%d pid=%d hard stop: %s", g.gen, g.pid, why)
+	g.ctl.Call(&worker.Message{Op: worker.OpClose}, killGrace)
+	t := time.NewTimer(killGrace)
+	defer t.Stop()
+	select {
+	case <-g.exited:
+	case <-t.C:
+		m.kill(g)
+	}
+}
+
+// kill sends SIGKILL to g and waits for it to be reaped.
+func (m *Master) kill(g *generation) {
+	m.mu.Lock()
+	g.expected = true
+	m.mu.Unlock()
+	g.cmd.Process.Kill()
+	<-g.exited
+}
+
+// wait reaps g and restarts the serving generation if it crashed.
+func (m *Master) wait(g *generation) {
+	err := g.cmd.Wait()
+	g.ctl.Close()
+	m.mu.Lock()
+	wasServing := g.state == StateServing
+	g.state = StateExited
+	crashed := !g.expected && !m.stopping
+	m.gens = slices.DeleteFunc(m.gens, func(o *generation) bool { return o == g })
+	left := len(m.gens)
+	stopping := m.stopping
+	m.mu.Unlock()
+	close(g.exited)
+	status := "exited"
+	if err != nil {
+		status = err.Error()
+	}
+	if crashed && wasServing {
+		m.mu.Lock()
+		m.restarts++
+		d := m.backoff.Next(time.Since(g.started))
+		m.mu.Unlock()
+		m.logf("worker gen=%d pid=%d crashed (%s): restarting in %v", g.gen, g.pid, status, d)
+		go m.restart(g, d)
+	} else {
+		m.logf("worker gen=%d pid=%d %s", g.gen, g.pid, status)
+	}
+	if stopping && left == 0 {
+		m.finish()
+	}
+}
+
+// restart replaces a crashed serving generation with the same
+// configuration, after delay.
+func (m *Master) restart(crashed *generation, delay time.Duration) {
+	t := time.NewTimer(delay)
+	select {
+	case <-t.C:
+	case <-m.done:
+		t.Stop()
+		return
+	}
+	m.op.Lock()
+	defer m.op.Unlock()
+	m.mu.Lock()
+	skip := m.stopping || m.current != crashed
+	snap := m.snap
+	m.mu.Unlock()
+	if skip {
+		return // a reload or a stop took over meanwhile
+	}
+	g, err := m.spawn(snap)
+	if err == nil {
+		err = m.serve(g)
+	}
+	if err != nil {
+		m.mu.Lock()
+		d := m.backoff.Next(0)
+		m.mu.Unlock()
+		m.logf("restart failed (%v): retrying in %v", err, d)
+		go m.restart(crashed, d)
+		return
+	}
+	m.logf("worker gen=%d pid=%d restarted, serving", g.gen, g.pid)
+}
+
+// Stop stops the master. Graceful: every worker stops accepting and
+// drains, bounded by hard-stop-after. Otherwise every connection is closed
+// at once. Done is closed when all workers have exited.
+func (m *Master) Stop(graceful bool) {
+	m.mu.Lock()
+	already := m.stopping
+	m.stopping = true
+	gens := slices.Clone(m.gens)
+	var hsa time.Duration
+	if m.snap != nil {
+		hsa = m.snap.HardStopAfter
+	}
+	m.mu.Unlock()
+	if !already {
+		m.notify("STOPPING=1")
+	}
+	if !graceful {
+		m.logf("hard stop: closing %d worker(s)", len(gens))
+		var wg sync.WaitGroup
+		for _, g := range gens {
+			wg.Add(1)
+			go func() { defer wg.Done(); m.hardStop(g, "stop") }()
+		}
+		wg.Wait()
+		m.finish()
+		return
+	}
+	if already {
+		return
+	}
+	m.logf("graceful stop: draining %d worker(s)", len(gens))
+	// A reload in progress finishes first, so no worker is left behind.
+	m.op.Lock()
+	m.mu.Lock()
+	gens = slices.Clone(m.gens)
+	m.mu.Unlock()
+	for _, g := range gens {
+		m.mu.Lock()
+		serving := g.state == StateServing || g.state == StateStarting
+		m.mu.Unlock()
+		if serving {
+			g.ctl.Call(&worker.Message{Op: worker.OpStopAccepting}, callTimeout)
+			m.drain(g)
+		}
+	}
+	m.op.Unlock()
+	if hsa > 0 {
+		go func() {
+			t := time.NewTimer(hsa)
+			defer t.Stop()
+			select {
+			case <-m.done:
+			case <-t.C:
+				m.logf("hard-stop-after %v reached", hsa)
+				m.Stop(false)
+			}
+		}()
+	}
+	m.mu.Lock()
+	empty := len(m.gens) == 0
+	m.mu.Unlock()
+	if empty {
+		m.finish()
+	}
+}
+
+// finish releases everything once no worker is left.
+func (m *Master) finish() {
+	m.doneOnce.Do(func() {
+		m.mu.Lock()
+		cli := m.cli
+		m.mu.Unlock()
+		if cli != nil {
+			cli.Close()
+		}
+		m.closeAllListeners()
+		if m.opt.PIDFile != "" {
+			os.Remove(m.opt.PIDFile)
+		}
+		m.logf("stopped")
+		close(m.done)
+	})
+}
