@@ -43,9 +43,10 @@ type Request struct {
 	// Framing and connection semantics, derived while parsing.
 	Body          BodyKind
 	ContentLength int64 // valid when Body == BodyLength (may be 0)
-	// Host is the Host field's value (nil when an HTTP/1.0 request has
-	// none). For absolute-form targets it equals the target's authority
-	// (case aside): a mismatch is rejected.
+	// Host is the Host field's value. When the target carries an
+	// authority (absolute-form, CONNECT) the two must agree, case aside,
+	// or the request is rejected. An HTTP/1.0 request without Host gets
+	// the target's authority, or nil for origin-form.
 	Host []byte
 	// Close is set when the client asked for the connection to close
 	// after this exchange ("Connection: close", or HTTP/1.0 without

@@ -184,6 +184,17 @@ func checkTargetForm(method, t []byte) *Error {
 	return nil
 }
 
+// targetAuthority returns the authority carried by the target, or nil.
+func targetAuthority(method, t []byte) []byte {
+	if string(method) == "CONNECT" {
+		return t
+	}
+	if i := schemeEnd(t); i >= 0 {
+		return authority(t[i:])
+	}
+	return nil
+}
+
 // authority returns the authority at the start of t (t follows "://").
 func authority(t []byte) []byte {
 	j := 0
@@ -456,11 +467,19 @@ func (r *Request) interpret() *Error {
 		if r.Minor == 1 {
 			return errHostMissing
 		}
+		r.Host = targetAuthority(r.Method, r.Target)
 	} else if !validHost(r.Host) {
 		return errHostInvalid
 	}
-	if hosts == 1 && r.Target[0] != '/' && string(r.Method) != "CONNECT" {
-		if i := schemeEnd(r.Target); i >= 0 && !equalFoldBytes(authority(r.Target[i:]), r.Host) {
+	// A target that carries an authority (absolute-form, CONNECT's
+	// authority-form) must agree with Host, so that routing on either
+	// gives the same answer (HAProxy h1_host_normalization.vtc).
+	if hosts == 1 && r.Target[0] != '/' {
+		if string(r.Method) == "CONNECT" {
+			if !equalFoldBytes(r.Target, r.Host) {
+				return errHostMismatch
+			}
+		} else if i := schemeEnd(r.Target); i >= 0 && !equalFoldBytes(authority(r.Target[i:]), r.Host) {
 			return errHostMismatch
 		}
 	}

@@ -113,6 +113,7 @@ func TestParseRequestBad(t *testing.T) {
 		{"14 CONNECT origin", req("CONNECT / HTTP/1.1", "Host: a"), 400},
 		{"14 CONNECT no port", req("CONNECT a HTTP/1.1", "Host: a"), 400},
 		{"14 CONNECT bad port", req("CONNECT a:b HTTP/1.1", "Host: a"), 400},
+		{"13 CONNECT Host mismatch", req("CONNECT a:443 HTTP/1.1", "Host: a"), 400},
 		{"14 authority form GET", req("GET a:80 HTTP/1.1", "Host: a"), 400},
 		{"14 ftp scheme", req("GET ftp://a/ HTTP/1.1", "Host: a"), 400},
 		// 15: request line shape and versions.
