@@ -262,7 +262,12 @@ func (p *parser) initProxy(st *proxyState, name string, kind Kind, pos Pos, from
 	st.timeouts = map[string]Timeout{}
 	st.acls = map[string][]*ACL{}
 	st.servers = map[string]*Server{}
+	// A proxy takes the last defaults section before it; a defaults
+	// section starts afresh unless it names one with "from".
 	def := p.lastDefaults
+	if kind == 0 {
+		def = nil
+	}
 	if from != "" {
 		def = p.defaults[from]
 		if def == nil {

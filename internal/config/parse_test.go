@@ -1,0 +1,276 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func init() {
+	// Tests and fuzzing never touch DNS.
+	lookupHost = func(h string) ([]string, error) {
+		switch h {
+		case "localhost":
+			return []string{"::1", "127.0.0.1"}, nil
+		case "app.internal":
+			return []string{"10.0.0.7"}, nil
+		}
+		return nil, fmt.Errorf("no such host")
+	}
+}
+
+// base is a valid prologue; tests append sections to it. It has 6 lines.
+const base = `defaults
+  mode http
+  timeout connect 1s
+  timeout client 2s
+  timeout server 3s
+backend be
+`
+
+func mustParse(t *testing.T, src string) *Config {
+	t.Helper()
+	c, err := Parse("t.cfg", []byte(src))
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, src)
+	}
+	return c
+}
+
+func TestParseGlobal(t *testing.T) {
+	c := mustParse(t, `global
+  maxconn 500
+  hard-stop-after 1m
+  log stdout format raw local0
+  log stderr local1 info notice
+  stats socket /run/baton.sock mode 660 level operator expose-fd listeners
+  stats timeout 30s
+  nbthread 2
+  pidfile /run/baton.pid
+  daemon
+`)
+	g := c.Global
+	if g.MaxConn != 500 || g.HardStopAfter != time.Minute || g.StatsTimeout != 30*time.Second || g.NbThread != 2 || g.PidFile != "/run/baton.pid" || !g.Daemon {
+		t.Errorf("global = %+v", g)
+	}
+	if len(g.Logs) != 2 || g.Logs[0] != (LogTarget{Target: "stdout", Format: "raw", Facility: "local0", Pos: Pos{"t.cfg", 4}}) ||
+		g.Logs[1].MaxLevel != "info" || g.Logs[1].MinLevel != "notice" {
+		t.Errorf("logs = %+v", g.Logs)
+	}
+	s := g.StatsSockets
+	if len(s) != 1 || s[0].Path != "/run/baton.sock" || s[0].Mode != 0o660 || s[0].Level != "operator" || !s[0].ExposeListeners {
+		t.Errorf("stats sockets = %+v", s)
+	}
+	if len(c.Warnings) != 1 || !strings.HasPrefix(c.Warnings[0], "t.cfg:10: daemon:") {
+		t.Errorf("warnings = %q", c.Warnings)
+	}
+}
+
+func TestParseProxy(t *testing.T) {
+	c := mustParse(t, base+`  balance leastconn
+  retries 5
+  option httpchk GET /health
+  option redispatch
+  server a 127.0.0.1:81 weight 0 maxconn 10 backup disabled check inter 500ms rise 4 fall 5
+  server b localhost:82
+  server c app.internal:83
+  server d [::1]:84
+backend tcpbe
+  mode tcp
+  server t 127.0.0.1:90
+frontend fe
+  bind *:80
+  bind :81
+  bind 127.0.0.1:82
+  bind [::]:83
+  bind [::1]:84
+  maxconn 100
+  option forwardfor
+  option httpclose
+  log global
+  acl api path_beg /api
+  acl api path_end .json
+  acl host hdr(host) -i example.com
+  acl img path_reg -i \.(png|jpg)$
+  acl lan src 10.0.0.0/8 192.168.1.1
+  acl get method GET HEAD
+  http-request deny deny_status 429 if !lan api || { hdr_beg(user-agent) bot }
+  http-request return status 204 content-type text/plain string ok if get
+  http-request set-header X-A "a b"
+  http-request add-header X-P 100%%
+  http-request del-header X-B unless host
+  http-request redirect scheme https code 301 if { hdr_end(host) .example }
+  http-response set-header X-C c
+  use_backend be if api host
+  default_backend be
+`)
+	be := c.Backend("be")
+	if be.Balance != LeastConn || be.Retries != 5 || !be.Redispatch || be.HTTPChk == nil || be.HTTPChk.Method != "GET" || be.HTTPChk.URI != "/health" {
+		t.Errorf("backend = %+v", be)
+	}
+	want := []Server{
+		{Name: "a", Addr: "127.0.0.1:81", Weight: 0, MaxConn: 10, Backup: true, Disabled: true, Check: true, Inter: 500 * time.Millisecond, Rise: 4, Fall: 5, Pos: Pos{"t.cfg", 11}},
+		{Name: "b", Addr: "127.0.0.1:82", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 12}},
+		{Name: "c", Addr: "10.0.0.7:83", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 13}},
+		{Name: "d", Addr: "[::1]:84", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 14}},
+	}
+	for i, s := range be.Servers {
+		if *s != want[i] {
+			t.Errorf("server %d = %+v, want %+v", i, *s, want[i])
+		}
+	}
+	fe := c.Frontends()[0]
+	var binds []string
+	for _, b := range fe.Binds {
+		binds = append(binds, b.Addr)
+	}
+	if got := strings.Join(binds, " "); got != ":80 :81 127.0.0.1:82 [::]:83 [::1]:84" {
+		t.Errorf("binds = %s", got)
+	}
+	if fe.MaxConn != 100 || !fe.ForwardFor || fe.KeepAlive != Close || fe.KeepAliveFrom != "t.cfg:26" || !fe.LogGlobal {
+		t.Errorf("frontend = %+v", fe)
+	}
+	if fe.Retries != 3 || fe.Balance != RoundRobin {
+		t.Errorf("frontend zero-value defaults: retries %d balance %v", fe.Retries, fe.Balance)
+	}
+	if len(fe.ACLs) != 6 || fe.ACLs[2].Fetch != "hdr" || fe.ACLs[2].FetchArg != "host" || !fe.ACLs[2].IgnoreCase {
+		t.Errorf("acls = %+v", fe.ACLs)
+	}
+	r := fe.RequestRules
+	if len(r) != 6 {
+		t.Fatalf("request rules = %+v", r)
+	}
+	deny := r[0]
+	if deny.Action != "deny" || deny.Status != 429 || len(deny.Cond.Or) != 2 || len(deny.Cond.Or[0]) != 2 ||
+		!deny.Cond.Or[0][0].Negate || deny.Cond.Or[0][0].Name != "lan" || len(deny.Cond.Or[0][1].ACLs) != 2 ||
+		deny.Cond.Or[1][0].Name != "" || deny.Cond.Or[1][0].ACLs[0].Fetch != "hdr_beg" {
+		t.Errorf("deny = %+v", deny)
+	}
+	if r[1].Status != 204 || r[1].ContentType != "text/plain" || r[1].Body != "ok" || r[2].Value != "a b" || r[3].Value != "100%" ||
+		r[4].Action != "del-header" || !r[4].Cond.Unless || r[5].RedirectKind != "scheme" || r[5].RedirectTo != "https" || r[5].Status != 301 {
+		t.Errorf("rules = %+v", r)
+	}
+	if len(fe.ResponseRules) != 1 || fe.ResponseRules[0].Name != "X-C" {
+		t.Errorf("response rules = %+v", fe.ResponseRules)
+	}
+	if len(fe.UseBackends) != 1 || fe.UseBackends[0].Backend != "be" || len(fe.UseBackends[0].Cond.Or[0]) != 2 || fe.DefaultBackend != "be" {
+		t.Errorf("use_backend = %+v", fe.UseBackends)
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("warnings: %q", c.Warnings)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string // each: an error's exact "t.cfg:N: " prefix followed by key words
+	}{
+		{"typo", base + "  timout server 1s\n", []string{`t.cfg:7: unknown keyword "timout"`, `did you mean "timeout"`}},
+		{"option typo", base + "  option redispach\n", []string{`t.cfg:7: unknown option "redispach"`, `did you mean "option redispatch"`}},
+		{"unsupported", base + "  stick-table type ip size 1m\n", []string{`t.cfg:7: "stick-table" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported option", base + "  option tcpka\n", []string{`t.cfg:7: "option tcpka" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported action", base + "  http-request set-var(txn.x) str(y)\n", []string{`t.cfg:7: unknown http-request "set-var(txn.x)"`}},
+		{"unsupported section", "resolvers dns\n  nameserver a 1.1.1.1:53\n", []string{`t.cfg:1: "resolvers" is a HAProxy section that Baton does not support`}},
+		{"outside section", "maxconn 10\n", []string{`t.cfg:1: "maxconn" is outside of any section`}},
+		{"bind in backend", base + "  bind :80\n", []string{`t.cfg:7: "bind" is not allowed in a backend section; it is allowed in frontend, listen`}},
+		{"server in frontend", "frontend f\n  bind :80\n  server s 127.0.0.1:80\n", []string{`t.cfg:3: "server" is not allowed in a frontend section; it is allowed in listen, backend`}},
+		{"acl in defaults", "defaults\n  acl a path /\n", []string{`t.cfg:2: "acl" is not allowed in a defaults section`}},
+		{"use_backend in defaults", "defaults\n  use_backend x\n", []string{`t.cfg:2: "use_backend" is not allowed in a defaults section`}},
+		{"timeout client in backend", base + "  timeout client 1s\n", []string{`t.cfg:7: "timeout client" is not allowed in a backend section`}},
+		{"global kw in proxy", base + "  nbthread 2\n", []string{`t.cfg:7: "nbthread" is only allowed in the global section`}},
+		{"proxy kw in global", "global\n  bind :80\n", []string{`t.cfg:2: "bind" is not allowed in the global section`}},
+		{"bad weight", base + "  server s1 127.0.0.1:80 weight x\n", []string{`t.cfg:7: server "s1": invalid weight "x"`}},
+		{"weight range", base + "  server s1 127.0.0.1:80 weight 257\n", []string{`t.cfg:7: server "s1": invalid weight "257" (0..256)`}},
+		{"server option", base + "  server s1 127.0.0.1:80 chek\n", []string{`t.cfg:7: server "s1": option "chek" is not supported`, `did you mean "check"`}},
+		{"server ssl", base + "  server s1 127.0.0.1:80 ssl verify none\n", []string{`t.cfg:7: server "s1": option "ssl" is not supported`}},
+		{"server port", base + "  server s1 127.0.0.1\n", []string{`t.cfg:7: server "s1": invalid address "127.0.0.1"`}},
+		{"server resolve", base + "  server s1 nowhere.invalid:80\n", []string{`t.cfg:7: server "s1": cannot resolve "nowhere.invalid"`}},
+		{"dup server", base + "  server s1 127.0.0.1:80\n  server s1 127.0.0.1:81\n", []string{`t.cfg:8: server "s1": duplicate server name, first declared at t.cfg:7`}},
+		{"bad time", base + "  timeout server 5x\n", []string{`t.cfg:7: timeout server: invalid time "5x"`}},
+		{"bad mode", base + "  mode udp\n", []string{`t.cfg:7: mode: invalid mode "udp"`}},
+		{"bad balance", base + "  balance roundrobbin\n", []string{`t.cfg:7: balance: unknown algorithm "roundrobbin"`}},
+		{"bind option", "frontend f\n  bind :80 ssl crt x.pem\n  default_backend be\n", []string{`t.cfg:2: bind :80: option "ssl" is not supported`}},
+		{"bind host", "frontend f\n  bind example.com:80\n", []string{`t.cfg:2: bind: address "example.com:80": "example.com" is not an IP address`}},
+		{"bind missing", "frontend f\n  default_backend be\n" + strings.TrimPrefix(base, ""), []string{`t.cfg:1: frontend "f" has no bind line`}},
+		{"default_backend nowhere", base + "frontend f\n  bind :80\n  default_backend nowhere\n", []string{`t.cfg:9: default_backend nowhere: no backend named "nowhere"`}},
+		{"use_backend unknown", base + "frontend f\n  bind :80\n  use_backend nope if { path / }\n  default_backend be\n", []string{`t.cfg:9: use_backend nope: no backend named "nope"`}},
+		{"use_backend to frontend", base + "frontend f\n  bind :80\n  default_backend f\n", []string{`t.cfg:9: default_backend f: no backend named "f" ("f" is a frontend)`}},
+		{"acl undeclared", base + "frontend f\n  bind :80\n  use_backend be if is_api\n  acl is_api path_beg /api\n", []string{`t.cfg:9: use_backend be: ACL "is_api" is not declared`}},
+		{"predefined acl", base + "frontend f\n  bind :80\n  use_backend be if METH_GET\n", []string{`t.cfg:9: use_backend be: ACL "METH_GET" is a HAProxy predefined ACL that Baton does not support`}},
+		{"bad regex", base + "  acl r path_reg ([a-z\n", []string{`t.cfg:7: acl "r": invalid regex "([a-z"`}},
+		{"bad src", base + "  acl r src 10.0.0.300\n", []string{`t.cfg:7: acl "r": invalid address "10.0.0.300"`}},
+		{"bad fetch", base + "  acl r path_begin /x\n", []string{`t.cfg:7: acl "r": fetch "path_begin" is not supported by Baton`, `did you mean "path_beg"`}},
+		{"fetch arg", base + "  acl r hdr /x\n", []string{`t.cfg:7: acl "r": fetch "hdr" needs a header name`}},
+		{"no values", base + "  acl r path_beg -i\n", []string{`t.cfg:7: acl "r": fetch "path_beg" needs at least one value`}},
+		{"anon unclosed", base + "  http-request deny if { path /x\n", []string{`t.cfg:7: http-request deny: anonymous ACL: missing '}'`}},
+		{"dangling or", base + "  acl a path /\n  http-request deny if a ||\n", []string{`t.cfg:8: http-request deny: condition ends without a term`}},
+		{"deny status", base + "  http-request deny deny_status 99\n", []string{`t.cfg:7: http-request deny: invalid status "99"`}},
+		{"return string", base + "  http-request return string hi\n", []string{`t.cfg:7: http-request return: string needs a content-type`}},
+		{"log-format", base + "  http-request set-header X-Src %[src]\n", []string{`t.cfg:7: http-request set-header: value "%[src]": log-format expressions`}},
+		{"redirect code", base + "  http-request redirect location /x code 404\n", []string{`t.cfg:7: http-request redirect: invalid code "404"`}},
+		{"mode mismatch", base + "backend t\n  mode tcp\n  server s 127.0.0.1:1\nfrontend f\n  bind :80\n  default_backend t\n", []string{`t.cfg:12: default_backend t: frontend "f" is in mode http but backend "t" is in mode tcp`}},
+		{"http rule in tcp", "listen l\n  mode tcp\n  bind :80\n  http-request deny\n  timeout client 1s\n", []string{`t.cfg:4: http-request deny: needs mode http`}},
+		{"http fetch in tcp", "listen l\n  bind :80\n  acl p path /\n", []string{`t.cfg:3: fetch "path" needs mode http`}},
+		{"dup backend", base + "backend be\n", []string{`t.cfg:7: backend "be": name already used by backend "be" at t.cfg:6`}},
+		{"listen vs frontend", "frontend x\n  bind :1\n  default_backend x\nlisten x\n  bind :2\n", []string{`t.cfg:4: listen "x": name already used by frontend "x" at t.cfg:1`}},
+		{"dup bind", base + "frontend a\n  bind :80\n  default_backend be\nfrontend b\n  bind *:80\n  default_backend be\n", []string{`t.cfg:11: bind :80: address already bound by frontend "a" at t.cfg:8`}},
+		{"from unknown", "frontend f from nope\n  bind :80\n", []string{`t.cfg:1: frontend "f": no defaults section named "nope" declared before`}},
+		{"no option forwardfor", base + "  no option forwardfor\n", []string{`t.cfg:7: "option forwardfor" cannot be negated`}},
+		{"log in proxy", base + "  log stdout local0\n", []string{`t.cfg:7: log: only "log global" is supported in a backend section`}},
+		{"global log target", "global\n  log 127.0.0.1:514 local0\n", []string{`t.cfg:2: log: target "127.0.0.1:514" is not supported`}},
+		{"global log facility", "global\n  log stdout format raw\n", []string{`t.cfg:2: log: missing facility`}},
+		{"stats socket opt", "global\n  stats socket /x.sock user haproxy\n", []string{`t.cfg:2: stats socket: option "user" is not supported`}},
+		{"global unsupported", "global\n  chroot /var/lib/haproxy\n", []string{`t.cfg:1`, `t.cfg:2: "chroot" is a HAProxy keyword that Baton does not support`}[1:]},
+		{"maxconn range", "global\n  maxconn 0\n", []string{`t.cfg:2: maxconn: 0 is out of range`}},
+		{"lexer error", "global\n  pidfile \"/x\n", []string{`t.cfg:2: unmatched quote`}},
+		{"several errors in order", "global\n  bogus\nbackend b\n  server s 127.0.0.1:x\n  weight 3\n", []string{
+			`t.cfg:2: unknown keyword "bogus"`, `t.cfg:4: server "s": address "127.0.0.1:x": invalid port`, `t.cfg:5: unknown keyword "weight"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("t.cfg", []byte(tt.src))
+			var el ErrorList
+			if !errors.As(err, &el) {
+				t.Fatalf("want ErrorList, got %v", err)
+			}
+			lines := strings.Split(err.Error(), "\n")
+			if len(lines) != len(el) {
+				t.Errorf("Error() has %d lines for %d errors", len(lines), len(el))
+			}
+			// Each wanted fragment is found in order; the first fragment
+			// of each error is a prefix of that error's line.
+			i := 0
+			for _, w := range tt.want {
+				if strings.HasPrefix(w, "t.cfg:") {
+					for i < len(lines) && !strings.HasPrefix(lines[i], w) {
+						i++
+					}
+					if i == len(lines) {
+						t.Fatalf("no error starting %q in:\n%s", w, err)
+					}
+				} else if !strings.Contains(lines[i], w) {
+					t.Errorf("error %q lacks %q", lines[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestErrorsFromAllFilesInFileOrder(t *testing.T) {
+	_, err := ParseSources([]Source{
+		{Name: "b.cfg", Data: []byte("backend x\n  bogus\n")},
+		{Name: "a.cfg", Data: []byte("frontend f\n  bind :1\n  default_backend nowhere\n  bad\n")},
+	})
+	var el ErrorList
+	if !errors.As(err, &el) || len(el) != 3 {
+		t.Fatalf("got %v", err)
+	}
+	got := []string{el[0].Pos.String(), el[1].Pos.String(), el[2].Pos.String()}
+	if strings.Join(got, " ") != "b.cfg:2 a.cfg:3 a.cfg:4" {
+		t.Errorf("order = %v", got)
+	}
+}
