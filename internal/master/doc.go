@@ -1,0 +1,39 @@
+// Package master is Baton's master process: it owns every listening socket
+// across worker generations, validates configurations, and hands the
+// accept role from one generation to the next without losing a connection.
+//
+// Model. The master binds each configured address once (package listener)
+// and keeps the socket for as long as some configuration uses it. Each
+// configuration runs in a worker generation: the same binary re-executed,
+// inheriting the sockets and a control channel (package worker). At most
+// one generation is serving (accepting); older ones are draining.
+//
+// Reload (SIGHUP, SIGUSR2, master CLI "reload", Master.Reload):
+//
+//  1. read the files once and validate them (Options.Load); on error report
+//     every file:line and keep serving;
+//  2. bind addresses that are new (a port already taken fails the reload,
+//     and the new sockets are closed again);
+//  3. start generation N+1 with those very bytes; it replies once it could
+//     accept;
+//  4. tell N to stop accepting and wait for its acknowledgement, then tell
+//     N+1 to serve: accept loops never overlap, and for that moment the
+//     kernel's accept queue (owned by the master's socket) holds new
+//     connections;
+//  5. tell N to soft-stop (window DefaultSoftStopWindow), bounded by its
+//     hard-stop-after;
+//  6. close the sockets the new configuration dropped, and close the
+//     oldest draining generations beyond MaxDraining.
+//
+// Reloads never overlap: requests made during a reload are coalesced into
+// exactly one more reload, and every requester gets that result.
+//
+// A serving worker that exits unexpectedly is restarted with the last good
+// configuration after an exponential back-off; connections queue in the
+// kernel meanwhile. Stopping is graceful on SIGTERM, SIGINT and SIGUSR1
+// (stop accepting, drain, bounded by hard-stop-after) and immediate on
+// SIGQUIT or a second SIGTERM/SIGINT.
+//
+// The master CLI is HAProxy's line protocol: help, show proc, reload, and
+// "@N cmd"/"@!PID cmd" forwarded to a worker's runtime API.
+package master
