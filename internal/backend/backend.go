@@ -1,0 +1,282 @@
+package backend
+
+import (
+	"errors"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"baton/internal/config"
+)
+
+// Errors returned by Acquire.
+var (
+	// ErrNoServer means no server of the backend is usable (HAProxy
+	// answers 503 "no server available").
+	ErrNoServer = errors.New("no server available")
+	// ErrQueueTimeout means every usable server stayed at its maxconn
+	// until the deadline.
+	ErrQueueTimeout = errors.New("queue timeout: every server at maxconn")
+)
+
+// DefaultMaxIdle is the number of idle connections pooled per server when
+// Backend.MaxIdle is 0.
+const DefaultMaxIdle = 64
+
+// Key carries what hashing algorithms need: the client address for
+// "balance source", the request target for "balance uri". An invalid Src
+// or empty URI makes those algorithms fall back to round robin.
+type Key struct {
+	Src netip.Addr
+	URI []byte
+}
+
+// Backend is a set of servers with a balance algorithm and a FIFO queue
+// for requests waiting on maxconn. It is safe for concurrent use.
+type Backend struct {
+	Name string
+	// Servers lists every server in declaration order.
+	Servers []*Server
+	Balance config.Balance
+	// MaxIdle bounds the idle connections pooled per server: 0 means
+	// DefaultMaxIdle, a negative value disables pooling. Set it before
+	// the backend is shared.
+	MaxIdle int
+
+	active []*Server // non-backup servers in declaration order
+	backup []*Server // backup servers in declaration order
+
+	// rrMu guards Server.rrCur for roundrobin.
+	rrMu sync.Mutex
+	// rot is the round-robin position of static-rr (into srSeq) and the
+	// rotating start of leastconn's tie-break; atomic because every
+	// Acquire advances it.
+	rot atomic.Uint64
+	// srSeq is static-rr's fixed schedule: active servers interleaved
+	// by their configured weights (smooth weighted round robin).
+	srSeq []*Server
+
+	qmu   sync.Mutex
+	queue []*waiter // guarded by qmu; FIFO
+	// queued mirrors len(queue); written under qmu, read without it so
+	// Acquire and Release skip the lock when nobody waits.
+	queued atomic.Int32
+
+	wpool sync.Pool // *waiter
+}
+
+// waiter is an Acquire parked in the queue. The dispatcher that removes
+// it from the queue sends the server (slot already taken) on ch.
+type waiter struct {
+	key     Key
+	exclude *Server
+	ch      chan *Server // buffered 1
+}
+
+// New builds a backend from a proxy's servers. Disabled servers start in
+// Maint; every server starts healthy.
+func New(p *config.Proxy) *Backend {
+	b := &Backend{Name: p.Name, Balance: p.Balance}
+	for i, cs := range p.Servers {
+		s := newServer(b, i, cs)
+		b.Servers = append(b.Servers, s)
+		if s.Backup {
+			b.backup = append(b.backup, s)
+		} else {
+			b.active = append(b.active, s)
+		}
+	}
+	b.srSeq = staticSchedule(b.active)
+	return b
+}
+
+// Queued returns the number of requests waiting for a server slot.
+func (b *Backend) Queued() int { return int(b.queued.Load()) }
+
+// Acquire picks a usable server (Ready, healthy, weight > 0) honouring the
+// balance algorithm and weights, and counts one more connection on it.
+// Backup servers are used only when no active server is usable, and then
+// only the first usable backup.
+//
+// exclude is the server a failed attempt used (redispatch): it is avoided
+// while another usable server exists in the same tier; when it is the only
+// usable one it is returned again, so the caller retries the same server
+// rather than failing.
+//
+// When every candidate is at its maxconn the call waits in the backend's
+// FIFO queue until Release frees a slot or deadline passes (zero deadline:
+// no limit). Errors: ErrNoServer, ErrQueueTimeout.
+//
+// When nobody is queued and a slot is free, Acquire takes no lock (except
+// roundrobin's short one) and does not allocate.
+func (b *Backend) Acquire(key Key, exclude *Server, deadline time.Time) (*Server, error) {
+	if b.queued.Load() == 0 {
+		s, res := b.pick(&key, exclude)
+		switch res {
+		case picked:
+			return s, nil
+		case pickNone:
+			return nil, ErrNoServer
+		}
+	}
+	return b.wait(key, exclude, deadline)
+}
+
+// wait queues the caller at the tail and waits for a dispatcher to hand it
+// a server.
+func (b *Backend) wait(key Key, exclude *Server, deadline time.Time) (*Server, error) {
+	w, _ := b.wpool.Get().(*waiter)
+	if w == nil {
+		w = &waiter{ch: make(chan *Server, 1)}
+	}
+	w.key, w.exclude = key, exclude
+
+	b.qmu.Lock()
+	b.queue = append(b.queue, w)
+	b.queued.Add(1)
+	// Dispatch now: a slot may have been freed after our pick failed
+	// but before we were queued, and its Release saw an empty queue.
+	b.dispatch()
+	b.qmu.Unlock()
+
+	var s *Server
+	if deadline.IsZero() {
+		s = <-w.ch
+	} else {
+		d := time.Until(deadline)
+		select {
+		case s = <-w.ch:
+		default:
+			if d <= 0 {
+				return b.timeout(w)
+			}
+			t := time.NewTimer(d)
+			select {
+			case s = <-w.ch:
+				t.Stop()
+			case <-t.C:
+				return b.timeout(w)
+			}
+		}
+	}
+	b.putWaiter(w)
+	if s == nil {
+		return nil, ErrNoServer
+	}
+	return s, nil
+}
+
+// timeout removes w from the queue after its deadline passed, unless a
+// dispatcher got to it first, in which case the server it was handed is
+// returned.
+func (b *Backend) timeout(w *waiter) (*Server, error) {
+	b.qmu.Lock()
+	queued := b.remove(w)
+	b.qmu.Unlock()
+	if queued {
+		b.putWaiter(w)
+		return nil, ErrQueueTimeout
+	}
+	s := <-w.ch
+	b.putWaiter(w)
+	if s == nil {
+		return nil, ErrNoServer
+	}
+	return s, nil
+}
+
+func (b *Backend) putWaiter(w *waiter) {
+	w.key, w.exclude = Key{}, nil
+	b.wpool.Put(w)
+}
+
+// remove takes w out of the queue; it reports whether w was there.
+// b.qmu must be held.
+func (b *Backend) remove(w *waiter) bool {
+	for i, x := range b.queue {
+		if x == w {
+			copy(b.queue[i:], b.queue[i+1:])
+			b.queue[len(b.queue)-1] = nil
+			b.queue = b.queue[:len(b.queue)-1]
+			b.queued.Add(-1)
+			return true
+		}
+	}
+	return false
+}
+
+// dispatch hands free slots to waiters in FIFO order. A waiter that
+// cannot be served is skipped only if it excludes a server (a later
+// waiter may take that server); an unrestricted waiter that cannot be
+// served ends the scan, since nobody after it can be either. When no
+// server is usable at all, waiters are woken with nil (ErrNoServer)
+// rather than left to time out, as a new request would be answered.
+// b.qmu must be held.
+func (b *Backend) dispatch() {
+	n := 0
+	stop := false
+	for _, w := range b.queue {
+		if !stop {
+			s, res := b.pick(&w.key, w.exclude)
+			if res != pickFull {
+				w.ch <- s // nil for pickNone
+				continue
+			}
+			if w.exclude == nil {
+				stop = true
+			}
+		}
+		b.queue[n] = w
+		n++
+	}
+	clear(b.queue[n:])
+	b.queue = b.queue[:n]
+	b.queued.Store(int32(n))
+}
+
+// Release ends one request/connection on s (acquired from this backend)
+// and, if requests are queued, hands the freed slot to the first one that
+// can use it.
+func (b *Backend) Release(s *Server) {
+	if s == nil {
+		return
+	}
+	s.conns.Add(-1)
+	// Sequentially consistent atomics: either a queued waiter's pick
+	// (made after queued was raised) saw this slot free, or this load
+	// sees queued > 0 and dispatches.
+	if b.queued.Load() != 0 {
+		b.qmu.Lock()
+		b.dispatch()
+		b.qmu.Unlock()
+	}
+}
+
+// stateChanged lets queued requests use a server that became usable, or
+// fails them when none is left.
+func (b *Backend) stateChanged() {
+	if b.queued.Load() != 0 {
+		b.qmu.Lock()
+		b.dispatch()
+		b.qmu.Unlock()
+	}
+}
+
+// Close closes every pooled idle connection and makes PutIdle refuse
+// further ones. Queued requests are not affected.
+func (b *Backend) Close() {
+	for _, s := range b.Servers {
+		s.idle.purge(true)
+	}
+}
+
+func (b *Backend) maxIdle() int {
+	switch {
+	case b.MaxIdle == 0:
+		return DefaultMaxIdle
+	case b.MaxIdle < 0:
+		return 0
+	}
+	return b.MaxIdle
+}

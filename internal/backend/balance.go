@@ -1,0 +1,349 @@
+package backend
+
+import (
+	"bytes"
+	"math/rand/v2"
+
+	"baton/internal/config"
+)
+
+type pickResult int
+
+const (
+	picked   pickResult = iota // a slot was taken on the returned server
+	pickFull                   // candidates exist but all are at maxconn
+	pickNone                   // no usable server
+)
+
+// pick chooses a server for key, avoiding ex while another usable server
+// of the same tier exists, and takes a slot on it. It never blocks and
+// does not allocate.
+func (b *Backend) pick(key *Key, ex *Server) (*Server, pickResult) {
+	n, exUsable := 0, false
+	for _, s := range b.active {
+		if s.Usable() {
+			n++
+			if s == ex {
+				exUsable = true
+			}
+		}
+	}
+	if n == 0 {
+		return b.pickBackup(ex)
+	}
+	skip := ex
+	if exUsable && n == 1 {
+		skip = nil // the excluded server is the only one: retry it
+	}
+	switch b.Balance {
+	case config.StaticRR:
+		if len(b.srSeq) > 0 {
+			return b.pickStaticRR(skip)
+		}
+		// No server had a weight at start (weights were raised at run
+		// time): fall back to the dynamic round robin.
+	case config.LeastConn:
+		return b.pickLeastConn(skip)
+	case config.First:
+		return b.pickFirst(skip)
+	case config.SourceHash:
+		if key.Src.IsValid() {
+			a := key.Src.Unmap().As16()
+			return b.pickHash(hashBytes(a[:]), skip)
+		}
+	case config.URI:
+		if len(key.URI) > 0 {
+			u := key.URI
+			if i := bytes.IndexByte(u, '?'); i >= 0 {
+				u = u[:i]
+			}
+			return b.pickHash(hashBytes(u), skip)
+		}
+	case config.Random:
+		return b.pickRandom(skip)
+	}
+	return b.pickRoundRobin(skip)
+}
+
+// pickBackup uses the first usable backup server (HAProxy without
+// "option allbackups"), or the next one when the first is excluded.
+func (b *Backend) pickBackup(ex *Server) (*Server, pickResult) {
+	var chosen *Server
+	for _, s := range b.backup {
+		if s.Usable() {
+			if s != ex {
+				chosen = s
+				break
+			}
+			chosen = s // ex, kept only if no other backup is usable
+		}
+	}
+	if chosen == nil {
+		return nil, pickNone
+	}
+	if chosen.tryTake() {
+		return chosen, picked
+	}
+	return nil, pickFull
+}
+
+// attempts bounds how often a pick retries after losing a slot to a
+// concurrent Acquire between choosing a server and taking its slot.
+func (b *Backend) attempts() int { return len(b.active) + 1 }
+
+// pickRoundRobin is smooth weighted round robin (as in nginx): every pick
+// adds each candidate's weight to its current value, takes the largest,
+// and subtracts the total from it. It spreads a server's turns evenly and
+// follows weight changes at once. Servers at maxconn sit the round out.
+func (b *Backend) pickRoundRobin(skip *Server) (*Server, pickResult) {
+	b.rrMu.Lock()
+	defer b.rrMu.Unlock()
+	for range b.attempts() {
+		var best *Server
+		total, eligible := 0, false
+		for _, s := range b.active {
+			if s == skip || !s.Usable() {
+				continue
+			}
+			eligible = true
+			if !s.hasRoom() {
+				continue
+			}
+			w := s.Weight()
+			s.rrCur += w
+			total += w
+			if best == nil || s.rrCur > best.rrCur {
+				best = s
+			}
+		}
+		if best == nil {
+			if eligible {
+				return nil, pickFull
+			}
+			return nil, pickNone
+		}
+		best.rrCur -= total
+		if best.tryTake() {
+			return best, picked
+		}
+	}
+	return nil, pickFull
+}
+
+// staticSchedule interleaves servers by their configured weights with the
+// smooth weighted round-robin order: weights 1,2,3 give c b a c b c.
+func staticSchedule(servers []*Server) []*Server {
+	total := 0
+	for _, s := range servers {
+		total += s.Weight()
+	}
+	seq := make([]*Server, 0, total)
+	cur := make([]int, len(servers))
+	for range total {
+		best := -1
+		for i, s := range servers {
+			cur[i] += s.Weight()
+			if w := s.Weight(); w > 0 && (best < 0 || cur[i] > cur[best]) {
+				best = i
+			}
+		}
+		cur[best] -= total
+		seq = append(seq, servers[best])
+	}
+	return seq
+}
+
+// pickStaticRR walks the fixed schedule with one atomic counter: no lock.
+// An unusable or full server's turn goes to the next server in the
+// schedule.
+func (b *Backend) pickStaticRR(skip *Server) (*Server, pickResult) {
+	n := uint64(len(b.srSeq))
+	start := (b.rot.Add(1) - 1) % n
+	eligible := false
+	for k := range n {
+		s := b.srSeq[(start+k)%n]
+		if s == skip || !s.Usable() {
+			continue
+		}
+		eligible = true
+		if s.tryTake() {
+			return s, picked
+		}
+	}
+	if eligible {
+		return nil, pickFull
+	}
+	return nil, pickNone
+}
+
+// pickLeastConn takes the server with the fewest connections relative to
+// its weight, comparing (conns+1)/weight as HAProxy does, so an idle
+// heavier server wins over an idle lighter one. Ties go to the first
+// server from a rotating start, which round-robins among equals.
+func (b *Backend) pickLeastConn(skip *Server) (*Server, pickResult) {
+	n := uint64(len(b.active))
+	for range b.attempts() {
+		start := b.rot.Add(1) % n
+		var best *Server
+		var bc, bw int
+		eligible := false
+		for k := range n {
+			s := b.active[(start+k)%n]
+			if s == skip || !s.Usable() {
+				continue
+			}
+			eligible = true
+			if !s.hasRoom() {
+				continue
+			}
+			c, w := s.Conns(), s.Weight()
+			if best == nil || (c+1)*bw < (bc+1)*w {
+				best, bc, bw = s, c, w
+			}
+		}
+		if best == nil {
+			if eligible {
+				return nil, pickFull
+			}
+			return nil, pickNone
+		}
+		if best.tryTake() {
+			return best, picked
+		}
+	}
+	return nil, pickFull
+}
+
+// pickFirst takes the first server in declaration order with a free slot.
+func (b *Backend) pickFirst(skip *Server) (*Server, pickResult) {
+	eligible := false
+	for _, s := range b.active {
+		if s == skip || !s.Usable() {
+			continue
+		}
+		eligible = true
+		if s.tryTake() {
+			return s, picked
+		}
+	}
+	if eligible {
+		return nil, pickFull
+	}
+	return nil, pickNone
+}
+
+// pickHash maps h onto the usable servers, each owning a share of the
+// hash space proportional to its weight, so a key keeps its server while
+// the set of usable servers and their weights stay the same. When that
+// server is at maxconn the next one with a free slot takes the request
+// (affinity gives way under saturation rather than queueing per server).
+func (b *Backend) pickHash(h uint64, skip *Server) (*Server, pickResult) {
+	total := 0
+	for _, s := range b.active {
+		if s != skip && s.Usable() {
+			total += s.Weight()
+		}
+	}
+	if total == 0 {
+		return nil, pickNone
+	}
+	r := int(h % uint64(total))
+	n := len(b.active)
+	target := -1
+	for i, s := range b.active {
+		if s == skip || !s.Usable() {
+			continue
+		}
+		r -= s.Weight()
+		if r < 0 {
+			target = i
+			break
+		}
+	}
+	if target < 0 {
+		// Weights changed between the two passes; any usable one will do.
+		target = 0
+	}
+	for k := range n {
+		s := b.active[(target+k)%n]
+		if s == skip || !s.Usable() {
+			continue
+		}
+		if s.tryTake() {
+			return s, picked
+		}
+	}
+	return nil, pickFull
+}
+
+// pickRandom draws two servers at random in proportion to their weights
+// and takes the less loaded relative to weight (power of two choices,
+// HAProxy's "random(2)"). Equal loads keep the first draw, so at rest the
+// spread is plain weighted random.
+func (b *Backend) pickRandom(skip *Server) (*Server, pickResult) {
+	for range b.attempts() {
+		total, eligible := 0, false
+		for _, s := range b.active {
+			if s == skip || !s.Usable() {
+				continue
+			}
+			eligible = true
+			if s.hasRoom() {
+				total += s.Weight()
+			}
+		}
+		if total == 0 {
+			if eligible {
+				return nil, pickFull
+			}
+			return nil, pickNone
+		}
+		r1, r2 := rand.IntN(total), rand.IntN(total)
+		var s1, s2 *Server
+		for _, s := range b.active {
+			if s == skip || !s.Usable() || !s.hasRoom() {
+				continue
+			}
+			w := s.Weight()
+			if s1 == nil {
+				if r1 -= w; r1 < 0 {
+					s1 = s
+				}
+			}
+			if s2 == nil {
+				if r2 -= w; r2 < 0 {
+					s2 = s
+				}
+			}
+			if s1 != nil && s2 != nil {
+				break
+			}
+		}
+		if s1 == nil {
+			s1 = s2
+		}
+		if s2 != nil && s1 != nil && s2.Conns()*s1.Weight() < s1.Conns()*s2.Weight() {
+			s1 = s2
+		}
+		if s1 != nil && s1.tryTake() {
+			return s1, picked
+		}
+	}
+	return nil, pickFull
+}
+
+// hashBytes is FNV-1a followed by a 64-bit finaliser (from MurmurHash3)
+// so that keys differing in a few low bits spread over the whole range.
+func hashBytes(p []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range p {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb33fe1a85ec3
+	h ^= h >> 33
+	return h
+}

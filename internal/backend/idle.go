@@ -1,0 +1,146 @@
+package backend
+
+import (
+	"net"
+	"sync"
+	"syscall"
+)
+
+// idlePool holds a server's idle keep-alive connections, most recently
+// used on top. Entries are recycled through a free list so a steady
+// put/get cycle allocates nothing.
+type idlePool struct {
+	mu     sync.Mutex
+	closed bool         // the backend was closed: refuse puts
+	stack  []*idleEntry // LIFO; len <= maxIdle
+	free   []*idleEntry
+}
+
+// idleEntry is one pooled connection and the state of its liveness probe.
+type idleEntry struct {
+	c net.Conn
+	// rc is rcOf's RawConn. SyscallConn allocates, so it is kept while
+	// the same connection cycles through this entry (the usual case:
+	// the entry freed by GetIdle is the next one PutIdle takes). rcOf
+	// may keep a closed connection reachable until the entry is reused.
+	rc    syscall.RawConn
+	rcOf  net.Conn
+	probe func(fd uintptr) bool // e.peek, bound once
+	buf   [1]byte
+	n     int
+	errno syscall.Errno
+}
+
+// PutIdle pools c, an idle connection to s, for reuse by a later request.
+// It returns false, and the caller closes c, when the pool is full
+// (Backend.MaxIdle), the backend is closed, or the server is not Ready
+// and healthy.
+func (s *Server) PutIdle(c net.Conn) bool {
+	if c == nil {
+		return false
+	}
+	max := s.b.maxIdle()
+	p := &s.idle
+	p.mu.Lock()
+	if p.closed || len(p.stack) >= max || s.State() != Ready || !s.Healthy() {
+		p.mu.Unlock()
+		return false
+	}
+	var e *idleEntry
+	if n := len(p.free); n > 0 {
+		e = p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+	} else {
+		e = &idleEntry{}
+		e.probe = e.peek
+	}
+	if p.stack == nil {
+		p.stack = make([]*idleEntry, 0, max)
+	}
+	e.c = c
+	p.stack = append(p.stack, e)
+	p.mu.Unlock()
+	return true
+}
+
+// GetIdle returns the most recently pooled idle connection to s, or nil.
+// Connections the server has closed (or that received unexpected bytes)
+// are closed and skipped: each candidate gets a non-blocking peek at its
+// socket, which catches most keep-alive races where the server timed the
+// connection out while it sat in the pool.
+func (s *Server) GetIdle() net.Conn {
+	p := &s.idle
+	for {
+		p.mu.Lock()
+		n := len(p.stack)
+		if n == 0 {
+			p.mu.Unlock()
+			return nil
+		}
+		e := p.stack[n-1]
+		p.stack[n-1] = nil
+		p.stack = p.stack[:n-1]
+		p.mu.Unlock()
+
+		c := e.c
+		alive := e.alive()
+		e.c = nil
+		p.mu.Lock()
+		p.free = append(p.free, e)
+		p.mu.Unlock()
+		if alive {
+			return c
+		}
+		c.Close()
+	}
+}
+
+// IdleCount returns the number of pooled idle connections to s.
+func (s *Server) IdleCount() int {
+	s.idle.mu.Lock()
+	defer s.idle.mu.Unlock()
+	return len(s.idle.stack)
+}
+
+// alive reports whether e.c looks usable: for a socket, a peek must find
+// nothing to read yet (EAGAIN). EOF, data or an error mean the server
+// closed or misbehaved. Connections without a socket are assumed alive.
+func (e *idleEntry) alive() bool {
+	if e.rcOf != e.c {
+		e.rc, e.rcOf = nil, nil
+		sc, ok := e.c.(syscall.Conn)
+		if !ok {
+			return true
+		}
+		rc, err := sc.SyscallConn()
+		if err != nil {
+			return false
+		}
+		e.rc, e.rcOf = rc, e.c
+	}
+	e.n, e.errno = -1, 0
+	if err := e.rc.Read(e.probe); err != nil {
+		return false // closed locally
+	}
+	return peekAlive(e.n, e.errno)
+}
+
+// purge closes every pooled connection; with closing set, later puts are
+// refused for good.
+func (p *idlePool) purge(closing bool) {
+	p.mu.Lock()
+	if closing {
+		p.closed = true
+	}
+	stack := p.stack
+	p.stack = nil
+	for _, e := range stack {
+		if e.c != nil {
+			e.c.Close()
+			e.c = nil
+		}
+	}
+	p.free = append(p.free, stack...)
+	p.mu.Unlock()
+}
