@@ -1,0 +1,169 @@
+// Command baton is the Baton load balancer: a master process owning the
+// listening sockets and worker generations serving HAProxy-style
+// configurations. See doc/management.md.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"baton/internal/config"
+	"baton/internal/master"
+	"baton/internal/proxy"
+	"baton/internal/reloadtest"
+	"baton/internal/worker"
+)
+
+const version = "0.1.0-dev"
+
+// workerCommand is the hidden sub-command the master re-executes.
+const workerCommand = "__worker"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case workerCommand:
+			return worker.Main(newEngine)
+		case "reload":
+			return reload(args[1:])
+		case "reload-test":
+			return reloadtest.Main(args[1:], os.Stdout, os.Stderr)
+		case "demo":
+			return demo(args[1:])
+		}
+	}
+	return serve(args)
+}
+
+// newEngine builds a generation's data path from the files the master
+// validated.
+func newEngine(files []worker.File, info worker.Info) (worker.Engine, error) {
+	srcs := make([]config.Source, len(files))
+	for i, f := range files {
+		srcs[i] = config.Source{Name: f.Name, Data: f.Data}
+	}
+	cfg, err := config.ParseSources(srcs)
+	if err != nil {
+		return nil, err
+	}
+	return proxy.New(cfg, proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID})
+}
+
+// paths is the repeatable -f flag.
+type paths []string
+
+func (p *paths) String() string     { return strings.Join(*p, ",") }
+func (p *paths) Set(s string) error { *p = append(*p, s); return nil }
+
+func serve(args []string) int {
+	fs := flag.NewFlagSet("baton", flag.ContinueOnError)
+	var files paths
+	fs.Var(&files, "f", "configuration `FILE|DIR` (repeatable; a directory's *.cfg files in lexical order)")
+	check := fs.Bool("c", false, "check the configuration and exit")
+	explain := fs.Bool("explain", false, "with -c: print each proxy's effective timeouts and where they came from")
+	showVersion := fs.Bool("v", false, "print the version and exit")
+	pidFile := fs.String("p", "", "write the master's PID to `FILE`")
+	socket := fs.String("S", "", "master CLI unix `SOCKET`")
+	takeover := fs.String("x", "", "take the listeners over from `SOCKET` (standalone mode; not supported yet)")
+	fs.Bool("W", true, "master-worker mode (always on; accepted for HAProxy compatibility)")
+	fs.Bool("Ws", true, "master-worker mode with sd_notify (always on when NOTIFY_SOCKET is set)")
+	fs.Bool("db", true, "stay in the foreground (always; accepted for HAProxy compatibility)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: baton [-f FILE|DIR]... [-c [--explain]] [-p PIDFILE] [-S SOCKET] [-- FILE...]\n"+
+			"       baton reload -S SOCKET\n       baton reload-test ...\n       baton demo\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	files = append(files, fs.Args()...) // HAProxy's "-- FILE..."
+	if *showVersion {
+		fmt.Printf("baton version %s\n", version)
+		return 0
+	}
+	if len(files) == 0 {
+		fs.Usage()
+		return 2
+	}
+	if *check {
+		cfg, err := config.Load(files...)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		for _, w := range cfg.Warnings {
+			fmt.Fprintf(os.Stderr, "warning: %s\n", w)
+		}
+		if *explain {
+			config.Explain(os.Stdout, cfg)
+		}
+		fmt.Println("Configuration file is valid")
+		return 0
+	}
+	if *takeover != "" {
+		fmt.Fprintln(os.Stderr, "baton: -x (standalone listener takeover) is not supported yet; the master keeps the listeners across reloads")
+		return 2
+	}
+	return runMaster(master.Options{ConfigPaths: files, Socket: *socket, PIDFile: *pidFile})
+}
+
+func runMaster(opt master.Options) int {
+	m := master.New(opt)
+	if err := m.Start(); err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(os.Stderr, "baton[%d] master: start failed: %s\n", os.Getpid(), line)
+		}
+		return 1
+	}
+	return m.Run()
+}
+
+// reload asks a running master to reload through its CLI and prints the
+// result; the exit status says whether it succeeded.
+func reload(args []string) int {
+	fs := flag.NewFlagSet("baton reload", flag.ContinueOnError)
+	socket := fs.String("S", "", "master CLI unix `SOCKET`")
+	timeout := fs.Duration("t", 5*time.Minute, "give up after this long")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *socket == "" {
+		fmt.Fprintln(os.Stderr, "baton reload: -S SOCKET is required")
+		return 2
+	}
+	c, err := net.DialTimeout("unix", *socket, 5*time.Second)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "baton reload: %v\n", err)
+		return 1
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(*timeout))
+	if _, err := io.WriteString(c, "reload\n"); err != nil {
+		fmt.Fprintf(os.Stderr, "baton reload: %v\n", err)
+		return 1
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintf(os.Stderr, "baton reload: %v\n", err)
+		return 1
+	}
+	fmt.Print(out.String())
+	if strings.HasPrefix(out.String(), "Success=1") {
+		return 0
+	}
+	return 1
+}
