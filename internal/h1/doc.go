@@ -34,6 +34,10 @@
 //     6.1); in a response it is an error.
 //   - HTTP/1.1 requests need exactly one valid Host (no space, '@', ',').
 //
+// Interim responses (1xx other than 101) have BodyNone: the proxy relays
+// them and parses the next response head from the same connection. A 101
+// sets Upgrade; the connection is a tunnel from there on.
+//
 // Response errors carry Status 502: the proxy never relays a response it
 // cannot frame. A response without Content-Length or chunked framing
 // (and that is not HEAD, 1xx, 204 or 304) is BodyUntilClose with Close.

@@ -263,31 +263,40 @@ func parseHeaders(buf []byte, pos, maxHead, maxHeaders int, hs []Header) ([]Head
 			return hs, 0, errHeaderName
 		}
 		name := buf[pos:i]
-		lf := bytes.IndexByte(buf[i+1:], '\n')
-		if lf < 0 {
-			if err := checkValue(buf[i+1:], true); err != nil {
-				return hs, 0, err
+		// Value: field characters up to CR, which must precede LF. One
+		// pass both validates and finds the line end.
+		j := i + 1
+		for j < len(buf) && valueChar[buf[j]] {
+			j++
+		}
+		if j+1 >= len(buf) {
+			if j < len(buf) && buf[j] != '\r' {
+				if buf[j] == '\n' {
+					return hs, 0, errBareLF
+				}
+				return hs, 0, errHeaderValue
 			}
 			if len(buf) >= maxHead {
 				return hs, 0, errHeadTooLarge
 			}
 			return hs, 0, errIncomplete
 		}
-		lineEnd := i + 1 + lf // index of '\n'
+		switch {
+		case buf[j] == '\n':
+			return hs, 0, errBareLF
+		case buf[j] != '\r':
+			return hs, 0, errHeaderValue
+		case buf[j+1] != '\n':
+			return hs, 0, errBareCR
+		}
+		lineEnd := j + 1 // index of '\n'
 		if lineEnd+1 > maxHead {
 			return hs, 0, errHeadTooLarge
-		}
-		if buf[lineEnd-1] != '\r' || lineEnd-1 < i+1 {
-			return hs, 0, errBareLF
-		}
-		v := buf[i+1 : lineEnd-1]
-		if err := checkValue(v, false); err != nil {
-			return hs, 0, err
 		}
 		if len(hs) >= maxHeaders {
 			return hs, 0, errTooManyHeaders
 		}
-		hs = append(hs, Header{Name: name, Value: trimOWS(v)})
+		hs = append(hs, Header{Name: name, Value: trimOWS(buf[i+1 : j])})
 		pos = lineEnd + 1
 	}
 }
@@ -295,21 +304,6 @@ func parseHeaders(buf []byte, pos, maxHead, maxHeaders int, hs []Header) ([]Head
 // errIncomplete is ErrIncomplete as an *Error-typed sentinel for internal
 // returns; callers convert it back.
 var errIncomplete = &Error{Status: 0, Reason: "incomplete"}
-
-func checkValue(v []byte, partial bool) *Error {
-	for k, c := range v {
-		if !valueChar[c] {
-			if c == '\r' {
-				if partial && k == len(v)-1 {
-					return nil
-				}
-				return errBareCR
-			}
-			return errHeaderValue
-		}
-	}
-	return nil
-}
 
 // connInfo is what the Connection, Upgrade and framing fields say.
 type connInfo struct {
