@@ -125,8 +125,8 @@ listen bare
 			t.Errorf("warning %d = %q, want prefix %q", i, c.Warnings[i], w)
 		}
 	}
-	c = mustParse(t, "frontend f\n  bind :1\n  default_backend b\nbackend b\n")
-	if len(c.Warnings) != 3 || !strings.HasPrefix(c.Warnings[0], `t.cfg:1: frontend "f": missing timeout client`) {
+	c = mustParse(t, "frontend f\n  bind :1\n  default_backend b\nbackend b\nfrontend nothing\n  timeout client 1s\n")
+	if len(c.Warnings) != 5 || !strings.Contains(c.Warnings[3], "has no bind line") || !strings.Contains(c.Warnings[4], "no default_backend") || !strings.HasPrefix(c.Warnings[0], `t.cfg:1: frontend "f": missing timeout client`) {
 		t.Errorf("warnings = %q", c.Warnings)
 	}
 }

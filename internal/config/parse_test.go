@@ -195,7 +195,6 @@ func TestParseErrors(t *testing.T) {
 		{"bad balance", base + "  balance roundrobbin\n", []string{`t.cfg:7: balance: unknown algorithm "roundrobbin"`}},
 		{"bind option", "frontend f\n  bind :80 ssl crt x.pem\n  default_backend be\n", []string{`t.cfg:2: bind :80: option "ssl" is not supported`}},
 		{"bind host", "frontend f\n  bind example.com:80\n", []string{`t.cfg:2: bind: address "example.com:80": "example.com" is not an IP address`}},
-		{"bind missing", "frontend f\n  default_backend be\n" + strings.TrimPrefix(base, ""), []string{`t.cfg:1: frontend "f" has no bind line`}},
 		{"default_backend nowhere", base + "frontend f\n  bind :80\n  default_backend nowhere\n", []string{`t.cfg:9: default_backend nowhere: no backend named "nowhere"`}},
 		{"use_backend unknown", base + "frontend f\n  bind :80\n  use_backend nope if { path / }\n  default_backend be\n", []string{`t.cfg:9: use_backend nope: no backend named "nope"`}},
 		{"use_backend to frontend", base + "frontend f\n  bind :80\n  default_backend f\n", []string{`t.cfg:9: default_backend f: no backend named "f" ("f" is a frontend)`}},

@@ -42,7 +42,7 @@ func (p *parser) finishProxy(st *proxyState) {
 		}
 	}
 	if (px.Kind == KindFrontend || px.Kind == KindListen) && len(px.Binds) == 0 {
-		p.errorf(px.Pos, "%s has no bind line; declare it as a backend if it accepts no connections", st.what())
+		p.warnf(px.Pos, "%s has no bind line and accepts no connections; declare it as a backend if this was intended", st.what())
 	}
 	resolveTimeouts(st)
 	p.timeoutWarnings(st)
@@ -163,7 +163,7 @@ func (p *parser) validate() {
 			check(st, "use_backend", u.Backend, u.Pos)
 		}
 		if px.Kind == KindFrontend && px.DefaultBackend == "" && len(px.UseBackends) == 0 {
-			p.errorf(px.Pos, "%s has no default_backend and no use_backend", st.what())
+			p.warnf(px.Pos, "%s has no default_backend and no use_backend; its requests get 503", st.what())
 		}
 	}
 }
