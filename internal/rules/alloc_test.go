@@ -222,3 +222,21 @@ func FuzzCompileFormat(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParsePrefix(f *testing.F) {
+	for _, s := range []string{"10.0.0.1", "10.0.0.0/8", "10.0.0.0/255.0.0.0", "::1", "2001:db8::/32", "::ffff:10.0.0.0/104", "1.2.3.4/33", "x", "/", "1.2.3.4/255.0.255.0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parsePrefix(s)
+		if err != nil {
+			return
+		}
+		if !p.IsValid() || p != p.Masked() {
+			t.Fatalf("parsePrefix(%q) = %v: not a valid masked prefix", s, p)
+		}
+		if p.Addr().Is4In6() {
+			t.Fatalf("parsePrefix(%q) = %v: IPv4-mapped prefixes never match unmapped clients", s, p)
+		}
+	})
+}
