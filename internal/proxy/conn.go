@@ -1,0 +1,224 @@
+package proxy
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"baton/internal/accesslog"
+	"baton/internal/backend"
+	"baton/internal/config"
+	"baton/internal/h1"
+	"baton/internal/rules"
+)
+
+// bufSize is HAProxy's tune.bufsize: the size of every pooled buffer and
+// so the largest request or response head accepted.
+const bufSize = 16384
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+
+func getBuf() *[]byte  { return bufPool.Get().(*[]byte) }
+func putBuf(b *[]byte) { bufPool.Put(b) }
+
+// Connection states, for soft stop and (later) hand-over: an idle
+// connection sits between requests, an active one is inside an exchange,
+// a tunnel copies bytes both ways until it ends.
+const (
+	stateIdle int32 = iota
+	stateActive
+	stateTunnel
+)
+
+// pastDeadline wakes a blocked read at once.
+var pastDeadline = time.Unix(1, 0)
+
+// clientConn is one accepted client connection and everything reused
+// across its requests, so the keep-alive path allocates nothing.
+type clientConn struct {
+	e     *Engine
+	fe    *frontend
+	c     net.Conn
+	tcp   *net.TCPConn    // nil when c is not TCP
+	raw   syscall.RawConn // for waiting on readability without a buffer
+	src   netip.AddrPort
+	srcIP []byte // textual client address, for X-Forwarded-For
+	start time.Time
+	// now is the last clock reading, reused for deadlines: one at the
+	// start of a request, one when its response goes out.
+	now time.Time
+
+	state atomic.Int32
+
+	// mu guards the state transitions that other goroutines observe
+	// (kick, closeAll) and srv, the server connection in use.
+	mu     sync.Mutex
+	srv    net.Conn
+	kicked bool
+	closed bool
+
+	// Client read buffer: buf[r:w] holds unread bytes. nil while idle.
+	buf  *[]byte
+	r, w int
+	// Server read buffer: sbuf[:sw] holds the response read so far.
+	sbuf *[]byte
+	sw   int
+
+	req     h1.Request
+	resp    h1.Response
+	in      rules.Input
+	verdict rules.Verdict
+	limits  h1.Limits
+	chunks  h1.ChunkedScanner
+
+	peekByte [1]byte
+	peekN    int
+	peekErr  error
+	peekFn   func(fd uintptr) bool
+
+	iov   [2][]byte
+	bufs  net.Buffers
+	ex    exchange
+	entry accesslog.Entry
+}
+
+func newClientConn(e *Engine, fe *frontend, c net.Conn) *clientConn {
+	cc := &clientConn{e: e, fe: fe, c: c, start: time.Now()}
+	cc.state.Store(stateActive)
+	if t, ok := c.(*net.TCPConn); ok {
+		cc.tcp = t
+		if rc, err := t.SyscallConn(); err == nil {
+			cc.raw = rc
+		}
+	}
+	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+		cc.src = ap
+		cc.srcIP = []byte(ap.Addr().Unmap().String())
+	}
+	cc.peekFn = cc.peek
+	return cc
+}
+
+// peek checks, without consuming, whether the socket has a byte or EOF.
+// It returns false (keep waiting) while nothing is there.
+func (cc *clientConn) peek(fd uintptr) bool {
+	n, _, err := syscall.Recvfrom(int(fd), cc.peekByte[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	if err == syscall.EAGAIN || err == syscall.EINTR {
+		return false
+	}
+	cc.peekN, cc.peekErr = n, err
+	return true
+}
+
+// setIdle marks the connection idle; it reports false when the engine
+// is draining, in which case the caller closes the connection.
+func (cc *clientConn) setIdle() bool {
+	cc.mu.Lock()
+	cc.state.Store(stateIdle)
+	cc.kicked = false
+	cc.mu.Unlock()
+	return !cc.e.draining.Load()
+}
+
+// setActive leaves the idle state; after it, kick no longer touches the
+// connection's deadlines.
+func (cc *clientConn) setActive(st int32) {
+	cc.mu.Lock()
+	cc.state.Store(st)
+	cc.mu.Unlock()
+}
+
+// kick wakes an idle connection so it notices the soft stop and closes.
+func (cc *clientConn) kick() {
+	cc.mu.Lock()
+	if cc.state.Load() == stateIdle && !cc.closed {
+		cc.kicked = true
+		cc.c.SetReadDeadline(pastDeadline)
+	}
+	cc.mu.Unlock()
+}
+
+func keyFor(cc *clientConn) backend.Key { return backend.Key{Src: cc.src.Addr()} }
+
+// releaseBufs returns the buffers to the pool; the connection holds none
+// while idle.
+func (cc *clientConn) releaseBufs() {
+	if cc.buf != nil {
+		putBuf(cc.buf)
+		cc.buf = nil
+	}
+	if cc.sbuf != nil {
+		putBuf(cc.sbuf)
+		cc.sbuf = nil
+	}
+	cc.r, cc.w, cc.sw = 0, 0, 0
+}
+
+func (cc *clientConn) closeAll() {
+	cc.mu.Lock()
+	cc.closed = true
+	cc.c.Close()
+	if cc.srv != nil {
+		cc.srv.Close()
+	}
+	cc.mu.Unlock()
+}
+
+func (cc *clientConn) setServer(s net.Conn) {
+	cc.mu.Lock()
+	cc.srv = s
+	if cc.closed && s != nil {
+		s.Close()
+	}
+	cc.mu.Unlock()
+}
+
+// waitIdle waits, holding no buffer, until the client sends a byte,
+// closes, or deadline passes. It returns false when the connection
+// should be closed (timeout, EOF, soft stop); timedOut tells a deadline.
+func (cc *clientConn) waitIdle(deadline time.Time) (ok, timedOut bool) {
+	if cc.raw == nil {
+		return true, false // the caller's buffered read does the waiting
+	}
+	if !deadline.IsZero() {
+		cc.c.SetReadDeadline(deadline)
+	} else {
+		cc.c.SetReadDeadline(time.Time{})
+	}
+	cc.peekN, cc.peekErr = 0, nil
+	err := cc.raw.Read(cc.peekFn)
+	if err != nil {
+		cc.mu.Lock()
+		kicked := cc.kicked
+		cc.mu.Unlock()
+		if !kicked {
+			return false, isTimeout(err)
+		}
+		// Soft stop: a request already sitting in the socket is still
+		// served (with Connection: close); otherwise close now.
+		gone, data := cc.clientState()
+		return !gone && data, false
+	}
+	return cc.peekErr == nil && cc.peekN > 0, false
+}
+
+// keepAliveMode combines the frontend's and backend's modes as HAProxy
+// does: the most closing one wins.
+func keepAliveMode(fe, be *config.Proxy) config.KeepAliveMode {
+	m := fe.KeepAlive
+	if be != nil && be.KeepAlive > m {
+		m = be.KeepAlive
+	}
+	return m
+}
+
+// deadline returns now+t, or the zero time (no deadline) when t is unset.
+func deadline(now time.Time, t config.Timeout) time.Time {
+	if t.Value <= 0 {
+		return time.Time{}
+	}
+	return now.Add(t.Value)
+}

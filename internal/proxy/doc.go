@@ -1,0 +1,45 @@
+// Package proxy is Baton's data path: one Engine per worker generation
+// serves every frontend of a configuration on listeners handed to it.
+//
+// # Model
+//
+// New compiles each frontend's rules and builds one backend.Backend per
+// backend (a listen section with servers and no default_backend is its own
+// backend). Serve runs an accept loop per listener; a connection slot
+// (global and frontend maxconn) is taken before Accept, so excess clients
+// wait in the kernel's accept queue instead of being refused.
+//
+// Each client connection is one goroutine holding a clientConn: the
+// parsed request and response structs, a rules input and verdict, and
+// the I/O vectors are reused for every request, so a keep-alive request
+// allocates nothing in steady state. Buffers (16 KiB, tune.bufsize) come
+// from a pool and are returned when the connection goes idle; an idle
+// connection waits for readability through syscall.RawConn without
+// holding a buffer.
+//
+// HTTP exchange: the head is read under one deadline (timeout
+// http-request) and parsed in place by h1; http-request rules may answer
+// directly; otherwise the backend is chosen, hop-by-hop fields are
+// stripped and the framing and connection fields re-added, a server is
+// acquired (timeout queue), a pooled idle connection reused or a new one
+// dialled (timeout connect), and head plus buffered body go out in one
+// writev. Connection failures are retried (retries, option redispatch);
+// a request whose bytes reached a server is retried only when a reused
+// pooled connection failed before any response byte and the request is
+// idempotent and wholly buffered. The response head is read under timeout
+// server (checking every second whether the client went away), 1xx are
+// relayed, http-response rules applied, and the body streamed. A server
+// failing mid-body leaves the client with a visibly truncated response.
+// The server connection goes back to its pool when both sides allow it.
+//
+// A 101 answer to an Upgrade request, and every TCP-mode connection,
+// becomes a pipe: two io.Copy directions (splice(2) between TCP sockets on
+// Linux) run in rounds bounded by read deadlines, so one shared idle clock
+// can enforce timeout client/server (or tunnel, and client-fin/server-fin
+// once a side half-closed).
+//
+// Connection states (idle, active, tunnel) are tracked per connection for
+// soft stop: SoftStop closes idle connections spread over a window, makes
+// responses in progress carry "Connection: close", and leaves tunnels to
+// finish; Done fires when no connection remains.
+package proxy

@@ -1,0 +1,565 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"baton/internal/backend"
+	"baton/internal/config"
+	"baton/internal/h1"
+)
+
+// Header values the proxy adds; package-level so adding them allocates
+// nothing.
+var (
+	valClose   = []byte("close")
+	valKeep    = []byte("keep-alive")
+	valUpgrade = []byte("upgrade")
+	valChunked = []byte("chunked")
+)
+
+// abortCheckEvery is how often a request waiting for a slow server looks
+// whether its client has gone, to cancel the server request.
+const abortCheckEvery = time.Second
+
+// exchange is one request/response on a client connection: what the log
+// line needs and what the connection decides afterwards.
+type exchange struct {
+	be      *backendRT
+	srv     *backend.Server
+	sc      net.Conn
+	reused  bool
+	retries int
+
+	status   int
+	bytesIn  int64 // request bytes read from the client
+	bytesOut int64 // response bytes sent to the client
+	term     [2]byte
+
+	closeClient bool
+	logged      bool
+
+	// Timers, filled only when logging (they cost time.Now calls).
+	tStart               time.Time // first byte of the request (or accept)
+	tHead                time.Time // request head complete
+	tQueued, tConn, tRsp time.Time
+
+	// method and uri are copied for the log line, since the read buffer
+	// may be reused for the body before the line is written.
+	reqLine []byte
+}
+
+func (x *exchange) reset() {
+	line := x.reqLine[:0]
+	*x = exchange{reqLine: line, term: [2]byte{'-', '-'}}
+}
+
+func (x *exchange) setTerm(who, when byte) {
+	if x.term[0] == '-' {
+		x.term = [2]byte{who, when}
+	}
+}
+
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+
+func (cc *clientConn) serve() {
+	defer func() {
+		cc.closeAll()
+		cc.releaseBufs()
+		cc.e.unregister(cc)
+	}()
+	if cc.fe.p.Mode == config.ModeTCP {
+		cc.serveTCP()
+		return
+	}
+	cc.serveHTTP()
+}
+
+func (cc *clientConn) serveHTTP() {
+	t := &cc.fe.p.Timeouts
+	first := true
+	for ; ; first = false {
+		x := &cc.ex
+		x.reset()
+		logging := cc.fe.logging && cc.fe.p.HTTPLog
+		if cc.r == cc.w {
+			// Idle between requests: hold no buffer while waiting.
+			cc.releaseBufs()
+			if first {
+				// Wait for the first byte without a buffer too, under
+				// timeout http-request; a soft stop may close the
+				// connection while nothing was sent.
+				cc.setIdle()
+				ok, timedOut := cc.waitIdle(deadline(cc.start, t.HTTPRequest))
+				cc.setActive(stateActive)
+				if !ok {
+					if timedOut {
+						cc.headError(x, os.ErrDeadlineExceeded, true, false)
+					}
+					return
+				}
+			} else {
+				if !cc.setIdle() {
+					return
+				}
+				// cc.now is when the previous response was sent.
+				if ok, _ := cc.waitIdle(deadline(cc.now, t.HTTPKeepAlive)); !ok {
+					return
+				}
+				cc.setActive(stateActive)
+			}
+		}
+		if cc.buf == nil {
+			cc.buf = getBuf()
+		}
+		// One clock reading serves every deadline up to the response
+		// head; relayResponse takes the second.
+		now := time.Now()
+		cc.now = now
+		if first {
+			now = cc.start
+		}
+		x.tStart = now
+		hadBytes := cc.w > cc.r
+		err := cc.readHead(deadline(now, t.HTTPRequest))
+		if err != nil {
+			cc.headError(x, err, first, hadBytes || cc.w > cc.r)
+			return
+		}
+		if logging {
+			x.tHead = time.Now()
+		}
+		if !cc.handle(x, logging) {
+			return
+		}
+		if x.closeClient {
+			return
+		}
+	}
+}
+
+// readHead reads until buf[r:] starts with a whole request head, under
+// one deadline for the whole head (timeout http-request).
+func (cc *clientConn) readHead(dl time.Time) error {
+	cc.c.SetReadDeadline(dl)
+	b := *cc.buf
+	for {
+		if cc.w > cc.r {
+			err := h1.ParseRequest(b[cc.r:cc.w], &cc.req, &cc.limits)
+			if err == nil {
+				return nil
+			}
+			if err != h1.ErrIncomplete {
+				return err
+			}
+		}
+		if cc.w == len(b) {
+			if cc.r == 0 {
+				return errHeadTooLarge
+			}
+			cc.w = copy(b, b[cc.r:cc.w])
+			cc.r = 0
+		}
+		n, err := cc.c.Read(b[cc.w:])
+		cc.w += n
+		if err != nil && n == 0 {
+			return err
+		}
+	}
+}
+
+var errHeadTooLarge = &h1.Error{Status: 431, Reason: "request head larger than the buffer"}
+
+// headError answers (or not) a request whose head could not be read.
+func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
+	var perr *h1.Error
+	switch {
+	case errors.As(err, &perr):
+		x.status = perr.Status
+		x.setTerm('P', 'R')
+	case isTimeout(err):
+		if !gotBytes && !first {
+			return // timeout http-keep-alive: close silently
+		}
+		x.status = 408
+		x.setTerm('c', 'R')
+	default:
+		// Client closed or reset before a whole head.
+		if !gotBytes {
+			if first && !cc.fe.p.DontLogNull && cc.fe.logging && cc.fe.p.HTTPLog {
+				x.status = -1
+				x.setTerm('C', 'R')
+				cc.logHTTP(x)
+			}
+			return
+		}
+		x.status = 400
+		x.setTerm('C', 'R')
+		cc.logHTTP(x)
+		return
+	}
+	out := getBuf()
+	resp := h1.AppendStatusResponse((*out)[:0], x.status, true)
+	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+	n, _ := cc.c.Write(resp)
+	x.bytesOut = int64(n)
+	putBuf(out)
+	if !gotBytes && cc.fe.p.DontLogNull {
+		return
+	}
+	cc.logHTTP(x)
+}
+
+var idempotent = [...]string{"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}
+
+func isIdempotent(m []byte) bool {
+	for _, s := range idempotent {
+		if string(m) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// handle serves one parsed request. It returns false when the client
+// connection must be closed now.
+func (cc *clientConn) handle(x *exchange, logging bool) bool {
+	fe := cc.fe
+	req := &cc.req
+	b := *cc.buf
+	headEnd := cc.r + req.HeadLen
+	if logging {
+		x.reqLine = appendRequestLine(x.reqLine[:0], req)
+	}
+
+	draining := cc.e.draining.Load()
+	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close
+
+	cc.in.Req = req
+	cc.in.Src = cc.src.Addr()
+	cc.verdict = cc.verdict.Reset()
+	fe.rules.Request(&cc.in, &cc.verdict)
+	if cc.verdict.Respond {
+		// The body of an answered request is not read: close unless
+		// there is none.
+		if cc.verdict.Close || req.Body != h1.BodyNone {
+			x.closeClient = true
+		}
+		x.setTerm('P', 'R')
+		return cc.respond(x, logging)
+	}
+
+	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
+	if be == nil || be.b == nil {
+		x.status = 503
+		x.setTerm('S', 'C')
+		if req.Body != h1.BodyNone {
+			x.closeClient = true
+		}
+		return cc.answerStatus(x, logging)
+	}
+	x.be = be
+	mode := keepAliveMode(fe.p, be.p)
+	if mode == config.Close {
+		x.closeClient = true
+	}
+
+	// Request headers for the server.
+	upgradeVal, _ := req.Header("Upgrade")
+	isUpgrade := req.Upgrade && len(upgradeVal) > 0
+	isHead := string(req.Method) == "HEAD"
+	idem := isIdempotent(req.Method)
+	key := backend.Key{Src: cc.in.Src, URI: req.Target}
+	req.Headers = h1.StripHopByHop(req.Headers)
+	if fe.p.ForwardFor || be.p.ForwardFor {
+		req.AddHeader("X-Forwarded-For", cc.srcIP)
+	}
+	if req.Body == h1.BodyChunked {
+		req.AddHeader("Transfer-Encoding", valChunked)
+	}
+	srvKeep := false
+	switch {
+	case isUpgrade:
+		req.AddHeader("Connection", valUpgrade)
+		req.AddHeader("Upgrade", upgradeVal)
+	case mode != config.KeepAlive || req.Minor == 0:
+		req.AddHeader("Connection", valClose)
+	default:
+		srvKeep = true
+	}
+
+	// Body bytes already buffered after the head.
+	var inBuf int
+	complete := true
+	switch req.Body {
+	case h1.BodyLength:
+		avail := int64(cc.w - headEnd)
+		if avail >= req.ContentLength {
+			inBuf = int(req.ContentLength)
+		} else {
+			inBuf = int(avail)
+			complete = false
+		}
+	case h1.BodyChunked:
+		cc.chunks.Reset()
+		n, done, err := cc.chunks.Scan(b[headEnd:cc.w])
+		if err != nil {
+			x.status = 400
+			x.setTerm('P', 'R')
+			x.closeClient = true
+			return cc.answerStatus(x, logging)
+		}
+		inBuf, complete = n, done
+	}
+	bodyEnd := headEnd + inBuf
+	x.bytesIn = int64(bodyEnd - cc.r)
+
+	out := getBuf()
+	defer putBuf(out)
+	head := h1.AppendRequestHead((*out)[:0], req)
+
+	bt := &be.p.Timeouts
+	retryable := idem && complete
+	var srv *backend.Server
+	var err error
+	queueDL := deadline(cc.now, bt.Queue)
+	srv, err = be.b.Acquire(key, nil, queueDL)
+	if err != nil {
+		return cc.noServer(x, err, logging)
+	}
+	be.beconn.Add(1)
+	defer be.beconn.Add(-1)
+	x.srv = srv
+	if logging {
+		x.tQueued = time.Now()
+	}
+	fresh := false // true after a reused connection failed: dial anew
+	var streamed int64
+	var resErr error
+	for {
+		sc, reused, err := cc.connect(srv, bt, fresh)
+		if err != nil {
+			if x.retries >= be.p.Retries {
+				be.b.Release(srv)
+				x.status = 503
+				x.setTerm('S', 'C')
+				return cc.answerStatus(x, logging)
+			}
+			x.retries++
+			if be.p.Redispatch {
+				be.b.Release(srv)
+				srv, err = be.b.Acquire(key, srv, queueDL)
+				if err != nil {
+					return cc.noServer(x, err, logging)
+				}
+				x.srv = srv
+			}
+			continue
+		}
+		x.sc, x.reused = sc, reused
+		cc.setServer(sc)
+		if logging {
+			x.tConn = time.Now()
+		}
+		// Send the head with the buffered body bytes in one writev.
+		sc.SetWriteDeadline(deadline(cc.now, bt.Server))
+		cc.iov[0], cc.iov[1] = head, b[headEnd:bodyEnd]
+		cc.bufs = cc.iov[:]
+		_, err = cc.bufs.WriteTo(sc)
+		cc.iov[0], cc.iov[1] = nil, nil
+		if err != nil {
+			// Nothing was answered yet: as retryable as a silent close.
+			err = &noResponseError{err: err}
+		}
+		if err == nil && !complete && !req.Expect100 {
+			streamed, resErr = cc.streamRequestBody(x, sc, bt, bodyEnd)
+			if resErr != nil {
+				cc.dropServer(x)
+				be.b.Release(srv)
+				return cc.bodyError(x, resErr, logging)
+			}
+			complete = true
+		}
+		if err == nil {
+			err = cc.readResponseHead(x, sc, bt, isHead, &complete, &streamed, bodyEnd)
+		}
+		if err == nil {
+			break
+		}
+		cc.dropServer(x)
+		var noResp *noResponseError
+		if reused && retryable && errors.As(err, &noResp) {
+			// A pooled connection the server had closed: the request
+			// never reached it, try again on a new connection.
+			fresh = true
+			continue
+		}
+		be.b.Release(srv)
+		return cc.serverError(x, err, logging)
+	}
+
+	// Final response head parsed in the server buffer x.sbuf.
+	return cc.relayResponse(x, logging, srvKeep, isUpgrade, complete, bodyEnd, streamed)
+}
+
+// connect returns a connection to srv: a pooled idle one unless fresh,
+// else a new one under timeout connect.
+func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
+	if !fresh {
+		if c := srv.GetIdle(); c != nil {
+			return c, true, nil
+		}
+	}
+	d := net.Dialer{Timeout: bt.Connect.Value}
+	c, err := d.Dial("tcp", srv.Addr)
+	if err != nil {
+		return nil, false, err
+	}
+	return c, false, nil
+}
+
+func (cc *clientConn) dropServer(x *exchange) {
+	if x.sc != nil {
+		x.sc.Close()
+		x.sc = nil
+		cc.setServer(nil)
+	}
+}
+
+func (cc *clientConn) noServer(x *exchange, err error, logging bool) bool {
+	x.status = 503
+	if errors.Is(err, backend.ErrQueueTimeout) {
+		x.setTerm('s', 'Q')
+	} else {
+		x.setTerm('S', 'C')
+	}
+	if cc.req.Body != h1.BodyNone {
+		x.closeClient = true
+	}
+	return cc.answerStatus(x, logging)
+}
+
+// noResponseError is a server that closed before sending a byte of its
+// response.
+type noResponseError struct{ err error }
+
+func (e *noResponseError) Error() string { return "server closed before responding: " + e.err.Error() }
+
+var errNoResponse = &noResponseError{err: io.EOF}
+
+// serverError answers the client after a failed exchange with a server.
+func (cc *clientConn) serverError(x *exchange, err error, logging bool) bool {
+	x.closeClient = true
+	var perr *h1.Error
+	switch {
+	case err == errClientGone:
+		x.setTerm('C', 'H')
+		cc.logHTTP(x)
+		return false
+	case errors.As(err, &perr):
+		x.status = 502
+		x.setTerm('P', 'H')
+	case isTimeout(err):
+		x.status = 504
+		x.setTerm('s', 'H')
+	default:
+		x.status = 502
+		x.setTerm('S', 'H')
+	}
+	return cc.answerStatus(x, logging)
+}
+
+func (cc *clientConn) bodyError(x *exchange, err error, logging bool) bool {
+	x.closeClient = true
+	if err == errClientBody {
+		x.setTerm('C', 'D')
+		cc.logHTTP(x)
+		return false
+	}
+	if err == errClientTimeout {
+		x.status = 408
+		x.setTerm('c', 'D')
+		return cc.answerStatus(x, logging)
+	}
+	x.status = 502
+	x.setTerm('S', 'D')
+	return cc.answerStatus(x, logging)
+}
+
+var (
+	errClientGone    = errors.New("client closed while waiting for the server")
+	errClientBody    = errors.New("client aborted during the request body")
+	errClientTimeout = errors.New("client timeout during the request body")
+)
+
+// answerStatus sends a HAProxy-style status page and logs.
+func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
+	out := getBuf()
+	resp := h1.AppendStatusResponse((*out)[:0], x.status, x.closeClient)
+	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+	n, err := cc.c.Write(resp)
+	putBuf(out)
+	x.bytesOut = int64(n)
+	if !x.closeClient {
+		cc.r += cc.req.HeadLen // only bodiless requests keep the connection
+	}
+	cc.logHTTP(x)
+	return err == nil
+}
+
+// respond sends the answer of a deny, return or redirect rule.
+func (cc *clientConn) respond(x *exchange, logging bool) bool {
+	v := &cc.verdict
+	x.status = v.Status
+	out := getBuf()
+	var resp []byte
+	if len(v.Body) == 0 && len(v.Location) == 0 && v.Status >= 400 {
+		resp = h1.AppendStatusResponse((*out)[:0], v.Status, x.closeClient)
+	} else {
+		resp = append((*out)[:0], "HTTP/1.1 "...)
+		resp = strconv.AppendInt(resp, int64(v.Status), 10)
+		resp = append(resp, ' ')
+		resp = append(resp, h1.StatusText(v.Status)...)
+		resp = append(resp, "\r\n"...)
+		if len(v.Location) > 0 {
+			resp = append(resp, "Location: "...)
+			resp = append(resp, v.Location...)
+			resp = append(resp, "\r\n"...)
+		}
+		if len(v.ContentType) > 0 {
+			resp = append(resp, "Content-Type: "...)
+			resp = append(resp, v.ContentType...)
+			resp = append(resp, "\r\n"...)
+		}
+		resp = append(resp, "Content-Length: "...)
+		resp = strconv.AppendInt(resp, int64(len(v.Body)), 10)
+		resp = append(resp, "\r\n"...)
+		if x.closeClient {
+			resp = append(resp, "Connection: close\r\n"...)
+		}
+		resp = append(resp, "\r\n"...)
+		resp = append(resp, v.Body...)
+	}
+	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+	n, err := cc.c.Write(resp)
+	putBuf(out)
+	x.bytesOut = int64(n)
+	cc.r += cc.req.HeadLen
+	cc.logHTTP(x)
+	return err == nil
+}
+
+// appendRequestLine copies "METHOD URI HTTP/1.x" for the log line.
+func appendRequestLine(dst []byte, r *h1.Request) []byte {
+	dst = append(dst, r.Method...)
+	dst = append(dst, ' ')
+	dst = append(dst, r.Target...)
+	if r.Minor == 0 {
+		return append(dst, " HTTP/1.0"...)
+	}
+	return append(dst, " HTTP/1.1"...)
+}

@@ -1,0 +1,410 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"baton/internal/config"
+	"baton/internal/h1"
+)
+
+var errRespTooLarge = &h1.Error{Status: 502, Reason: "response head larger than the buffer"}
+
+// clientState looks, without consuming, at the client socket: gone is
+// EOF or an error, data is bytes waiting. It never blocks.
+func (cc *clientConn) clientState() (gone, data bool) {
+	if cc.raw == nil {
+		return false, false
+	}
+	cc.peekN, cc.peekErr = 0, nil
+	ok := false
+	cc.raw.Control(func(fd uintptr) { ok = cc.peek(fd) })
+	if !ok {
+		return false, false
+	}
+	if cc.peekErr != nil || cc.peekN == 0 {
+		return true, false
+	}
+	return false, true
+}
+
+// streamRequestBody forwards the part of the request body that was not
+// in the read buffer. Bytes read past the end of a chunked body (a
+// pipelined request) are kept in the read buffer at cc.w.
+func (cc *clientConn) streamRequestBody(x *exchange, sc net.Conn, bt *config.Timeouts, bodyEnd int) (int64, error) {
+	scratch := getBuf()
+	defer putBuf(scratch)
+	s := *scratch
+	ct := cc.fe.p.Timeouts.Client
+	var total int64
+	remaining := cc.req.ContentLength - int64(bodyEnd-(cc.r+cc.req.HeadLen))
+	for {
+		lim := len(s)
+		if cc.req.Body == h1.BodyLength {
+			if remaining <= 0 {
+				return total, nil
+			}
+			if int64(lim) > remaining {
+				lim = int(remaining)
+			}
+		}
+		cc.c.SetReadDeadline(deadline(time.Now(), ct))
+		n, err := cc.c.Read(s[:lim])
+		if n == 0 && err != nil {
+			if isTimeout(err) {
+				return total, errClientTimeout
+			}
+			return total, errClientBody
+		}
+		fwd, done := n, false
+		if cc.req.Body == h1.BodyChunked {
+			var serr error
+			fwd, done, serr = cc.chunks.Scan(s[:n])
+			if serr != nil {
+				return total, serr
+			}
+		} else {
+			remaining -= int64(n)
+			done = remaining == 0
+		}
+		sc.SetWriteDeadline(deadline(time.Now(), bt.Server))
+		if _, err := sc.Write(s[:fwd]); err != nil {
+			return total, err
+		}
+		total += int64(fwd)
+		x.bytesIn += int64(fwd)
+		if done {
+			if extra := n - fwd; extra > 0 {
+				b := *cc.buf
+				if len(b)-cc.w >= extra {
+					cc.w += copy(b[cc.w:], s[fwd:n])
+				} else {
+					x.closeClient = true // no room to keep the pipelined bytes
+				}
+			}
+			return total, nil
+		}
+	}
+}
+
+// readResponseHead reads the server's final response head into cc.sbuf,
+// relaying interim 1xx responses, and sending a 100-continue request's
+// body once the server asked for it.
+func (cc *clientConn) readResponseHead(x *exchange, sc net.Conn, bt *config.Timeouts, isHead bool, complete *bool, streamed *int64, bodyEnd int) error {
+	if cc.sbuf == nil {
+		cc.sbuf = getBuf()
+	}
+	sb := *cc.sbuf
+	cc.sw = 0
+	srvDL := deadline(cc.now, bt.Server)
+	got := false
+	for {
+		if cc.sw > 0 {
+			err := h1.ParseResponse(sb[:cc.sw], &cc.resp, isHead, &cc.limits)
+			if err == nil {
+				st := cc.resp.Status
+				if st >= 100 && st < 200 && st != 101 {
+					cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+					n, werr := cc.c.Write(sb[:cc.resp.HeadLen])
+					x.bytesOut += int64(n)
+					if werr != nil {
+						return errClientGone
+					}
+					cc.sw = copy(sb, sb[cc.resp.HeadLen:cc.sw])
+					if !*complete && st == 100 {
+						if err := cc.sendPendingBody(x, sc, bt, bodyEnd, complete, streamed); err != nil {
+							return err
+						}
+						srvDL = deadline(time.Now(), bt.Server)
+					}
+					continue
+				}
+				return nil
+			}
+			if err != h1.ErrIncomplete {
+				return err
+			}
+			if cc.sw == len(sb) {
+				return errRespTooLarge
+			}
+		}
+		dl := srvDL
+		if check := cc.now.Add(abortCheckEvery); dl.IsZero() || check.Before(dl) {
+			dl = check
+		}
+		sc.SetReadDeadline(dl)
+		n, err := sc.Read(sb[cc.sw:])
+		cc.sw += n
+		if n > 0 {
+			got = true
+			continue
+		}
+		if err == nil {
+			continue
+		}
+		if isTimeout(err) {
+			cc.now = time.Now()
+			if !srvDL.IsZero() && !cc.now.Before(srvDL) {
+				return err
+			}
+			gone, data := cc.clientState()
+			if gone {
+				return errClientGone
+			}
+			if data && !*complete {
+				// The client gave up waiting for 100 Continue and sent
+				// its body: forward it.
+				if err := cc.sendPendingBody(x, sc, bt, bodyEnd, complete, streamed); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if !got {
+			return errNoResponse
+		}
+		return err
+	}
+}
+
+func (cc *clientConn) sendPendingBody(x *exchange, sc net.Conn, bt *config.Timeouts, bodyEnd int, complete *bool, streamed *int64) error {
+	n, err := cc.streamRequestBody(x, sc, bt, bodyEnd)
+	*streamed += n
+	if err != nil {
+		if err == errClientBody || err == errClientTimeout {
+			return errClientGone
+		}
+		return err
+	}
+	*complete = true
+	return nil
+}
+
+// relayResponse sends the parsed response head and streams its body to
+// the client, then pools or closes the server connection.
+func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, complete bool, bodyEnd int, streamed int64) bool {
+	resp := &cc.resp
+	sb := *cc.sbuf
+	sc := x.sc
+	be := x.be
+	if logging {
+		x.tRsp = time.Now()
+	}
+	x.status = resp.Status
+	if resp.Status == 101 {
+		if !isUpgrade {
+			cc.dropServer(x)
+			be.b.Release(x.srv)
+			return cc.serverError(x, errUnexpected101, logging)
+		}
+		return cc.tunnel(x, bodyEnd)
+	}
+	if resp.Close || resp.Minor == 0 || resp.Body == h1.BodyUntilClose {
+		srvKeep = false
+	}
+	if !complete {
+		// A final response to an Expect: 100-continue request whose body
+		// was never sent: the client's next bytes are unknowable.
+		x.closeClient = true
+		srvKeep = false
+	}
+	if cc.e.draining.Load() {
+		x.closeClient = true
+	}
+	cc.fe.rules.Response(&cc.in, resp)
+	resp.Headers = h1.StripHopByHop(resp.Headers)
+	switch resp.Body {
+	case h1.BodyChunked:
+		resp.AddHeader("Transfer-Encoding", valChunked)
+	case h1.BodyUntilClose:
+		x.closeClient = true
+	}
+	if x.closeClient {
+		resp.AddHeader("Connection", valClose)
+	} else if cc.req.Minor == 0 {
+		resp.AddHeader("Connection", valKeep)
+	}
+	resp.Minor = 1
+
+	// Body bytes already read with the head.
+	start := resp.HeadLen
+	avail := cc.sw - start
+	var n int
+	done := false
+	switch resp.Body {
+	case h1.BodyNone:
+		done = true
+	case h1.BodyLength:
+		if int64(avail) >= resp.ContentLength {
+			n, done = int(resp.ContentLength), true
+		} else {
+			n = avail
+		}
+	case h1.BodyChunked:
+		cc.chunks.Reset()
+		var err error
+		n, done, err = cc.chunks.Scan(sb[start:cc.sw])
+		if err != nil {
+			cc.dropServer(x)
+			be.b.Release(x.srv)
+			return cc.serverError(x, err, logging)
+		}
+	case h1.BodyUntilClose:
+		n = avail
+	}
+	if done && n < avail {
+		srvKeep = false // bytes after the response: the server is confused
+	}
+
+	out := getBuf()
+	head := h1.AppendResponseHead((*out)[:0], resp)
+	ct := cc.fe.p.Timeouts.Client
+	cc.now = time.Now()
+	cc.c.SetWriteDeadline(deadline(cc.now, ct))
+	cc.iov[0], cc.iov[1] = head, sb[start:start+n]
+	cc.bufs = cc.iov[:]
+	w, err := cc.bufs.WriteTo(cc.c)
+	cc.iov[0], cc.iov[1] = nil, nil
+	putBuf(out)
+	x.bytesOut += w
+	ok := err == nil
+	if !ok {
+		x.setTerm('C', 'D')
+	}
+	if ok && !done {
+		var clean bool
+		ok, clean = cc.streamResponseBody(x, sc, int64(n))
+		if !clean {
+			srvKeep = false
+		}
+	}
+	if ok && srvKeep {
+		sc.SetDeadline(time.Time{})
+		if !x.srv.PutIdle(sc) {
+			sc.Close()
+		}
+		x.sc = nil
+		cc.setServer(nil)
+	} else {
+		cc.dropServer(x)
+	}
+	be.b.Release(x.srv)
+	cc.r = bodyEnd
+	cc.logHTTP(x)
+	if !ok {
+		x.closeClient = true
+	}
+	return ok
+}
+
+var errUnexpected101 = &h1.Error{Status: 502, Reason: "101 response to a request without Upgrade"}
+
+// streamResponseBody forwards the rest of the response body. A server
+// that fails mid-body leaves the client with a visibly truncated
+// response: ok is false and the caller closes the client connection.
+// clean is false when the server sent bytes past the body (it must not
+// be reused).
+func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64) (ok, clean bool) {
+	resp := &cc.resp
+	sb := *cc.sbuf
+	st := x.be.p.Timeouts.Server
+	ct := cc.fe.p.Timeouts.Client
+	remaining := resp.ContentLength - sent
+	for {
+		lim := len(sb)
+		if resp.Body == h1.BodyLength {
+			if remaining <= 0 {
+				return true, true
+			}
+			if int64(lim) > remaining {
+				lim = int(remaining)
+			}
+		}
+		sc.SetReadDeadline(deadline(time.Now(), st))
+		n, err := sc.Read(sb[:lim])
+		if n == 0 && err != nil {
+			if err == io.EOF && resp.Body == h1.BodyUntilClose {
+				return true, false
+			}
+			if isTimeout(err) {
+				x.setTerm('s', 'D')
+			} else {
+				x.setTerm('S', 'D')
+			}
+			return false, false
+		}
+		fwd, done := n, false
+		switch resp.Body {
+		case h1.BodyChunked:
+			var serr error
+			fwd, done, serr = cc.chunks.Scan(sb[:n])
+			if serr != nil {
+				x.setTerm('S', 'D')
+				return false, false
+			}
+		case h1.BodyLength:
+			remaining -= int64(n)
+			done = remaining == 0
+		}
+		cc.c.SetWriteDeadline(deadline(time.Now(), ct))
+		w, werr := cc.c.Write(sb[:fwd])
+		x.bytesOut += int64(w)
+		if werr != nil {
+			x.setTerm('C', 'D')
+			return false, false
+		}
+		if done {
+			return true, fwd == n
+		}
+	}
+}
+
+// tunnel relays a 101 Switching Protocols response and then copies bytes
+// both ways until either side ends.
+func (cc *clientConn) tunnel(x *exchange, bodyEnd int) bool {
+	sb := *cc.sbuf
+	sc := x.sc
+	cc.setActive(stateTunnel)
+	x.closeClient = true
+	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+	n, err := cc.c.Write(sb[:cc.sw])
+	x.bytesOut += int64(n)
+	if err == nil && cc.w > bodyEnd {
+		sc.SetWriteDeadline(deadline(time.Now(), x.be.p.Timeouts.Server))
+		_, err = sc.Write((*cc.buf)[bodyEnd:cc.w])
+	}
+	cc.r = cc.w
+	if err == nil {
+		cc.logHTTP(x) // HAProxy logs an upgraded request when it switches
+		x.logged = true
+		putBuf(cc.buf)
+		cc.buf = nil
+		cc.r, cc.w = 0, 0
+		ft, bt := &cc.fe.p.Timeouts, &x.be.p.Timeouts
+		pipe(cc.c, sc, tunnelTimeouts(ft, bt))
+	}
+	cc.dropServer(x)
+	x.be.b.Release(x.srv)
+	return false
+}
+
+// pipeTimeouts are the inactivity limits of a tunnel; zero means none.
+type pipeTimeouts struct {
+	client, server       time.Duration
+	clientFin, serverFin time.Duration
+}
+
+func tunnelTimeouts(ft, bt *config.Timeouts) pipeTimeouts {
+	pt := pipeTimeouts{client: ft.Client.Value, server: bt.Server.Value,
+		clientFin: ft.ClientFin.Value, serverFin: bt.ServerFin.Value}
+	if bt.Tunnel.Value > 0 {
+		pt.client, pt.server = bt.Tunnel.Value, bt.Tunnel.Value
+	} else if ft.Tunnel.Value > 0 {
+		pt.client, pt.server = ft.Tunnel.Value, ft.Tunnel.Value
+	}
+	return pt
+}
+
+var errTunnelIdle = errors.New("tunnel idle timeout")
