@@ -1,0 +1,12 @@
+// Package health runs active health checks on a backend's servers and
+// records the verdicts with backend.Server.SetHealthy.
+//
+// Every server with "check" gets one goroutine that probes it every
+// "inter": a TCP connect, or with "option httpchk" an HTTP request whose
+// status must be 2xx or 3xx. A healthy server goes down after "fall"
+// consecutive failures; a down server comes back after "rise" consecutive
+// successes. Servers start healthy, as the backend builds them, so a
+// fresh generation serves at once and a dead server is found within
+// fall*inter. Servers in maintenance are not probed. First probes are
+// spread over one interval so a large farm is not checked in a burst.
+package health
