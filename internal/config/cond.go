@@ -1,6 +1,7 @@
 package config
 
 import (
+	"baton/internal/logformat"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -282,7 +283,7 @@ func parseHTTPRule(p *parser, st *proxyState, l line, args []string, _ bool) {
 			errf("invalid header name %q", act[0])
 			return
 		}
-		v, msg := literalFormat(act[1])
+		v, msg := checkFormat(act[1])
 		if msg != "" {
 			errf("%s", msg)
 			return
@@ -309,7 +310,7 @@ func parseHTTPRule(p *parser, st *proxyState, l line, args []string, _ bool) {
 			errf("unknown redirect type %q (location, prefix or scheme)", act[0])
 			return
 		}
-		v, msg := literalFormat(act[1])
+		v, msg := checkFormat(act[1])
 		if msg != "" {
 			errf("%s", msg)
 			return
@@ -345,25 +346,11 @@ func parseHTTPRule(p *parser, st *proxyState, l line, args []string, _ bool) {
 	}
 }
 
-// literalFormat accepts a HAProxy log-format string only when it is
-// literal text: "%%" becomes "%", any other '%' is an expression Baton
-// cannot evaluate, which must not be sent as text silently.
-func literalFormat(s string) (string, string) {
-	if !strings.Contains(s, "%") {
-		return s, ""
+// checkFormat validates a HAProxy log-format value; the raw text is kept
+// for rules to compile, so "%%" stays as written.
+func checkFormat(s string) (string, string) {
+	if _, err := logformat.Parse(s); err != nil {
+		return "", fmt.Sprintf("value %q: %v", s, err)
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '%' {
-			b.WriteByte('%')
-			i++
-			continue
-		}
-		return "", fmt.Sprintf("value %q: log-format expressions (%%[...], %%ci, ...) are not supported; write %%%% for a literal %%", s)
-	}
-	return b.String(), ""
+	return s, ""
 }

@@ -290,7 +290,9 @@ type HTTPRule struct {
 	// Action is "deny", "return", "set-header", "add-header",
 	// "del-header" or "redirect".
 	Action string
-	// Name and Value are the header name and value for header actions.
+	// Name and Value are the header name and value for header actions;
+	// Value (and RedirectTo) is a log-format string checked by package
+	// logformat and evaluated by package rules.
 	Name  string
 	Value string
 	// Status is the status for deny (default 403), return (default 200)

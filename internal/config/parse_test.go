@@ -148,7 +148,7 @@ frontend fe
 		deny.Cond.Or[1][0].Name != "" || deny.Cond.Or[1][0].ACLs[0].Fetch != "hdr_beg" {
 		t.Errorf("deny = %+v", deny)
 	}
-	if r[1].Status != 204 || r[1].ContentType != "text/plain" || r[1].Body != "ok" || r[2].Value != "a b" || r[3].Value != "100%" ||
+	if r[1].Status != 204 || r[1].ContentType != "text/plain" || r[1].Body != "ok" || r[2].Value != "a b" || r[3].Value != "100%%" ||
 		r[4].Action != "del-header" || !r[4].Cond.Unless || r[5].RedirectKind != "scheme" || r[5].RedirectTo != "https" || r[5].Status != 301 {
 		t.Errorf("rules = %+v", r)
 	}
@@ -209,7 +209,8 @@ func TestParseErrors(t *testing.T) {
 		{"dangling or", base + "  acl a path /\n  http-request deny if a ||\n", []string{`t.cfg:8: http-request deny: condition ends without a term`}},
 		{"deny status", base + "  http-request deny deny_status 99\n", []string{`t.cfg:7: http-request deny: invalid status "99"`}},
 		{"return string", base + "  http-request return string hi\n", []string{`t.cfg:7: http-request return: string needs a content-type`}},
-		{"log-format", base + "  http-request set-header X-Src %[src]\n", []string{`t.cfg:7: http-request set-header: value "%[src]": log-format expressions`}},
+		{"log-format", base + "  http-request set-header X-Src %[src,lower]\n", []string{`t.cfg:7: http-request set-header: value "%[src,lower]": unsupported sample expression`}},
+		{"log-format item", base + "  http-request set-header X-Src %ci\n", []string{`t.cfg:7: http-request set-header: value "%ci": unsupported log-format item`}},
 		{"redirect code", base + "  http-request redirect location /x code 404\n", []string{`t.cfg:7: http-request redirect: invalid code "404"`}},
 		{"mode mismatch", base + "backend t\n  mode tcp\n  server s 127.0.0.1:1\nfrontend f\n  bind :80\n  default_backend t\n", []string{`t.cfg:12: default_backend t: frontend "f" is in mode http but backend "t" is in mode tcp`}},
 		{"http rule in tcp", "listen l\n  mode tcp\n  bind :80\n  http-request deny\n  timeout client 1s\n", []string{`t.cfg:4: http-request deny: needs mode http`}},

@@ -1,29 +1,8 @@
 package rules
 
-import (
-	"fmt"
-	"strings"
-)
+import "baton/internal/logformat"
 
-// segKind is what one piece of a compiled log-format string produces.
-type segKind uint8
-
-const (
-	segLiteral segKind = iota + 1
-	segSrc
-	segPath
-	segMethod
-	segURL
-	segReqHdr
-)
-
-type segment struct {
-	kind segKind
-	lit  []byte // segLiteral
-	hdr  string // segReqHdr: lowercased name
-}
-
-// format is a compiled HAProxy log-format string.
+// format is a compiled HAProxy log-format string (see package logformat).
 type format struct {
 	segs []segment
 	// literal is the whole value when it has no expression, so evaluation
@@ -32,84 +11,33 @@ type format struct {
 	isLit   bool
 }
 
+// segment is a logformat.Segment with its literal text as bytes, so
+// evaluation appends without converting.
+type segment struct {
+	kind logformat.Kind
+	lit  []byte
+	hdr  string
+}
+
 // compileFormat parses s; the error has no position, callers add it.
 func compileFormat(s string) (*format, error) {
+	parsed, err := logformat.Parse(s)
+	if err != nil {
+		return nil, err
+	}
 	f := &format{}
-	var lit strings.Builder
-	flush := func() {
-		if lit.Len() > 0 {
-			f.segs = append(f.segs, segment{kind: segLiteral, lit: []byte(lit.String())})
-			lit.Reset()
-		}
+	for _, p := range parsed {
+		f.segs = append(f.segs, segment{kind: p.Kind, lit: []byte(p.Lit), hdr: p.Header})
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '%' {
-			lit.WriteByte(c)
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '%' {
-			lit.WriteByte('%')
-			i++
-			continue
-		}
-		if i+1 >= len(s) || s[i+1] != '[' {
-			end := i + 1
-			for end < len(s) && (isAlnum(s[end]) || s[end] == '{') {
-				end++
-			}
-			return nil, fmt.Errorf("unsupported log-format item %q (supported: %%[src], %%[path], %%[method], %%[url], %%[req.hdr(NAME)], %%%% for a literal %%)", s[i:end])
-		}
-		j := strings.IndexByte(s[i:], ']')
-		if j < 0 {
-			return nil, fmt.Errorf("unterminated %%[ in %q", s)
-		}
-		expr := s[i+2 : i+j]
-		seg, err := compileExpr(expr)
-		if err != nil {
-			return nil, err
-		}
-		flush()
-		f.segs = append(f.segs, seg)
-		i += j
-	}
-	flush()
 	switch len(f.segs) {
 	case 0:
 		f.isLit, f.literal = true, []byte{}
 	case 1:
-		if f.segs[0].kind == segLiteral {
+		if f.segs[0].kind == logformat.Literal {
 			f.isLit, f.literal = true, f.segs[0].lit
 		}
 	}
 	return f, nil
-}
-
-func compileExpr(expr string) (segment, error) {
-	switch expr {
-	case "src":
-		return segment{kind: segSrc}, nil
-	case "path":
-		return segment{kind: segPath}, nil
-	case "method":
-		return segment{kind: segMethod}, nil
-	case "url":
-		return segment{kind: segURL}, nil
-	}
-	for _, fn := range []string{"req.hdr(", "hdr("} {
-		if strings.HasPrefix(expr, fn) && strings.HasSuffix(expr, ")") {
-			name := expr[len(fn) : len(expr)-1]
-			if name == "" || strings.ContainsAny(name, ", ") {
-				return segment{}, fmt.Errorf("unsupported sample expression %%[%s]: want exactly one header name", expr)
-			}
-			return segment{kind: segReqHdr, hdr: strings.ToLower(name)}, nil
-		}
-	}
-	return segment{}, fmt.Errorf("unsupported sample expression %%[%s] (supported: src, path, method, url, req.hdr(NAME), hdr(NAME); no converters)", expr)
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.'
 }
 
 // appendTo evaluates f against in, appending to dst.
@@ -117,25 +45,25 @@ func (f *format) appendTo(dst []byte, in *Input) []byte {
 	for i := range f.segs {
 		s := &f.segs[i]
 		switch s.kind {
-		case segLiteral:
+		case logformat.Literal:
 			dst = append(dst, s.lit...)
-		case segSrc:
+		case logformat.Src:
 			if in.Src.IsValid() {
 				dst = in.Src.Unmap().AppendTo(dst)
 			}
-		case segPath:
+		case logformat.Path:
 			if in.Req != nil {
 				dst = append(dst, in.Req.Path()...)
 			}
-		case segMethod:
+		case logformat.Method:
 			if in.Req != nil {
 				dst = append(dst, in.Req.Method...)
 			}
-		case segURL:
+		case logformat.URL:
 			if in.Req != nil {
 				dst = append(dst, in.Req.Target...)
 			}
-		case segReqHdr:
+		case logformat.ReqHdr:
 			dst = append(dst, lastHeaderElement(in, s.hdr)...)
 		}
 	}
