@@ -389,10 +389,13 @@ func TestSoftStop(t *testing.T) {
 	busy := h.dial()
 	busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
 	waitFor(t, "slow request at server", func() bool { return slow.reqs.Load() == 2 })
+	silent := h.dial() // connected, never sends a byte
+	waitFor(t, "three connections", func() bool { return h.e.Conns() == 3 })
 
 	h.e.StopAccepting()
 	h.e.SoftStop(50 * time.Millisecond)
 	idle.expectClosed()
+	silent.expectClosed()
 	select {
 	case <-h.e.Done():
 		t.Fatal("Done before the in-flight request finished")
@@ -555,4 +558,41 @@ func TestBadRequest400(t *testing.T) {
 	}
 	c.expectClosed()
 	waitFor(t, "log line", func() bool { return strings.Contains(h.log.String(), " 400 ") })
+}
+
+func TestHTTPLogLine(t *testing.T) {
+	s := newLabelled(t, "s", nil)
+	p := listenProxy("web", s.addr())
+	p.HTTPLog, p.LogGlobal = true, true
+	h := start(t, cfgOf(p))
+	c := h.dial()
+	c.get("/logged?q=1")
+	waitFor(t, "log line", func() bool { return strings.Contains(h.log.String(), "/logged") })
+	line := h.log.String()
+	for _, want := range []string{"baton[42] gen=1 127.0.0.1:", " web web/s1 ", " 200 ", " ---- ", `"GET /logged?q=1 HTTP/1.1"`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log line %q lacks %q", line, want)
+		}
+	}
+}
+
+func TestGlobalMaxConn(t *testing.T) {
+	s := newLabelled(t, "s", nil)
+	cfg := cfgOf(listenProxy("web", s.addr()))
+	cfg.Global.MaxConn = 1
+	h := start(t, cfg)
+	first := h.dial()
+	first.get("/")
+	second := h.dial()
+	second.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	second.c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, err := second.br.Peek(1); err == nil {
+		t.Fatal("second client served beyond global maxconn")
+	}
+	second.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	first.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	first.read("GET")
+	if resp, _ := second.read("GET"); resp.StatusCode != 200 {
+		t.Fatalf("second client: %d", resp.StatusCode)
+	}
 }

@@ -290,9 +290,9 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	} else {
 		cc.dropServer(x)
 	}
-	be.b.Release(x.srv)
 	cc.r = bodyEnd
-	cc.logHTTP(x)
+	cc.logHTTP(x) // before Release: srv_conn counts this request, as in HAProxy
+	be.b.Release(x.srv)
 	if !ok {
 		x.closeClient = true
 	}
