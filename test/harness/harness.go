@@ -188,19 +188,30 @@ func (b *Baton) WriteConfig(cfg string) {
 // if the process exits first.
 func (b *Baton) WaitListening(addr string) {
 	b.t.Helper()
-	Eventually(b.t, 10*time.Second, "baton listening on "+addr+"\nstderr:\n"+b.Stderr.String(), func() bool {
+	waitListening(b.t, addr, b.exited, func() string { return b.Stderr.String() })
+}
+
+// waitListening polls addr until it accepts, failing the test if exited is
+// closed first; diag supplies the process output for the failure message.
+func waitListening(t testing.TB, addr string, exited <-chan struct{}, diag func() string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := time.Millisecond; ; wait = min(wait*2, 50*time.Millisecond) {
 		select {
-		case <-b.exited:
-			b.t.Fatalf("baton exited early: %v\nstderr:\n%s", b.err, b.Stderr)
+		case <-exited:
+			t.Fatalf("process exited before listening on %s; output:\n%s", addr, diag())
 		default:
 		}
 		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err != nil {
-			return false
+		if err == nil {
+			c.Close()
+			return
 		}
-		c.Close()
-		return true
-	})
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listening on %s after 10s; output:\n%s", addr, diag())
+		}
+		time.Sleep(wait)
+	}
 }
 
 // CLI sends one command to the master CLI and returns its whole answer.

@@ -1,0 +1,115 @@
+package harness
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// HAProxyPath returns the haproxy executable on PATH, or "" when there is
+// none: the side-by-side tests then run against baton only.
+func HAProxyPath() string {
+	p, err := exec.LookPath("haproxy")
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// HAProxy is a running "haproxy -f FILE -db" process, the reference that
+// the same configuration text is compared against.
+type HAProxy struct {
+	t      testing.TB
+	Cmd    *exec.Cmd
+	Config string
+	Stdout *Output
+	Stderr *Output
+	exited chan struct{}
+	err    error
+}
+
+// StartHAProxy writes cfg into a temporary file, runs haproxy in the
+// foreground on it and waits until every address in waitAddrs accepts. The
+// test is skipped when haproxy is not installed. The process is stopped at
+// cleanup.
+func StartHAProxy(t testing.TB, cfg string, waitAddrs []string) *HAProxy {
+	t.Helper()
+	bin := HAProxyPath()
+	if bin == "" {
+		t.Skip("haproxy not on PATH")
+	}
+	dir := t.TempDir()
+	h := &HAProxy{
+		t:      t,
+		Config: filepath.Join(dir, "haproxy.cfg"),
+		Stdout: &Output{},
+		Stderr: &Output{},
+		exited: make(chan struct{}),
+	}
+	if err := os.WriteFile(h.Config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.Cmd = exec.Command(bin, "-f", h.Config, "-db")
+	h.Cmd.Stdout = h.Stdout
+	h.Cmd.Stderr = h.Stderr
+	if err := h.Cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		h.err = h.Cmd.Wait()
+		close(h.exited)
+	}()
+	t.Cleanup(h.kill)
+	for _, a := range waitAddrs {
+		waitListening(t, a, h.exited, func() string { return h.Stderr.String() + h.Stdout.String() })
+	}
+	return h
+}
+
+// Exited reports whether haproxy has exited.
+func (h *HAProxy) Exited() bool {
+	select {
+	case <-h.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+func (h *HAProxy) kill() {
+	if h.Exited() {
+		return
+	}
+	h.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-h.exited:
+	case <-time.After(5 * time.Second):
+		h.Cmd.Process.Kill()
+		<-h.exited
+	}
+}
+
+// CheckHAProxy runs "haproxy -c -f FILE" on cfg and returns the combined
+// output and exit code; the test is skipped without haproxy.
+func CheckHAProxy(t testing.TB, cfg string) (string, int) {
+	t.Helper()
+	bin := HAProxyPath()
+	if bin == "" {
+		t.Skip("haproxy not on PATH")
+	}
+	path := filepath.Join(t.TempDir(), "check.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-c", "-f", path).CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), code
+}
