@@ -60,6 +60,10 @@ type clientConn struct {
 	kicked bool
 	closed bool
 
+	// unreadBody is set when a request body was left unread: the
+	// connection closes after the answer, lingering (see lingerClose).
+	unreadBody bool
+
 	// Client read buffer: buf[r:w] holds unread bytes. nil while idle.
 	buf  *[]byte
 	r, w int

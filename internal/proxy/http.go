@@ -77,6 +77,45 @@ func (cc *clientConn) serve() {
 		return
 	}
 	cc.serveHTTP()
+	cc.lingerClose()
+}
+
+// lingerLimit bounds how long and how much a closing HTTP connection
+// keeps reading what its client still sends.
+const (
+	lingerTime  = time.Second
+	lingerBytes = 1 << 20
+)
+
+// lingerClose closes an HTTP client connection without destroying the
+// last response: closing a socket with unread received bytes makes the
+// kernel send a reset, which can discard the response before the client
+// reads it. When bytes are pending (an unread body, pipelined requests),
+// the write side is shut first and the rest is read and dropped for a
+// bounded time.
+func (cc *clientConn) lingerClose() {
+	cc.mu.Lock()
+	closed := cc.closed
+	cc.mu.Unlock()
+	if closed || cc.tcp == nil {
+		return
+	}
+	if _, data := cc.clientState(); !data && !cc.unreadBody {
+		return
+	}
+	cc.tcp.CloseWrite()
+	if cc.buf == nil {
+		cc.buf = getBuf()
+	}
+	b := *cc.buf
+	cc.c.SetReadDeadline(time.Now().Add(lingerTime))
+	for n := 0; n < lingerBytes; {
+		m, err := cc.c.Read(b)
+		n += m
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (cc *clientConn) serveHTTP() {
@@ -249,6 +288,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		if cc.verdict.Close || req.Body != h1.BodyNone {
 			x.closeClient = true
 		}
+		cc.unreadBody = req.Body != h1.BodyNone
 		x.setTerm('P', 'R')
 		return cc.respond(x, logging)
 	}
@@ -498,6 +538,12 @@ var (
 
 // answerStatus sends a HAProxy-style status page and logs.
 func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
+	if cc.req.Body != h1.BodyNone {
+		// The body was not forwarded: the client's next bytes are not a
+		// request head.
+		x.closeClient = true
+		cc.unreadBody = true
+	}
 	out := getBuf()
 	resp := h1.AppendStatusResponse((*out)[:0], x.status, x.closeClient)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))

@@ -596,3 +596,28 @@ func TestGlobalMaxConn(t *testing.T) {
 		t.Fatalf("second client: %d", resp.StatusCode)
 	}
 }
+
+func TestDeniedUploadGetsAnswer(t *testing.T) {
+	// A body the proxy never reads must not turn the close after the 403
+	// into a reset that destroys the answer before the client reads it:
+	// the client here sends its whole body first, then reads.
+	s := newLabelled(t, "s", nil)
+	p := listenProxy("web", s.addr())
+	p.RequestRules = []config.HTTPRule{{Action: "deny", Status: 403}}
+	h := start(t, cfgOf(p))
+	for i := 0; i < 3; i++ {
+		c := h.dial()
+		const size = 512 << 10
+		// Head and the first part of the body together: the proxy
+		// closes with body bytes still unread in its socket.
+		c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n" + strings.Repeat("x", 64<<10))
+		if _, err := c.c.Write(make([]byte, size-64<<10)); err != nil {
+			t.Fatalf("sending the body: %v", err)
+		}
+		resp, _ := c.read("POST")
+		if resp.StatusCode != 403 || !resp.Close {
+			t.Fatalf("status %d close=%v, want 403 with close", resp.StatusCode, resp.Close)
+		}
+		c.c.Close()
+	}
+}

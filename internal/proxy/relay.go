@@ -209,6 +209,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		// was never sent: the client's next bytes are unknowable.
 		x.closeClient = true
 		srvKeep = false
+		cc.unreadBody = true
 	}
 	if cc.e.draining.Load() {
 		x.closeClient = true
