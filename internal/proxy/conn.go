@@ -67,6 +67,9 @@ type clientConn struct {
 	// Client read buffer: buf[r:w] holds unread bytes. nil while idle.
 	buf  *[]byte
 	r, w int
+	// bodyEnd is where the current request's body ends in buf: the next
+	// request starts there.
+	bodyEnd int
 	// Server read buffer: sbuf[:sw] holds the response read so far.
 	sbuf *[]byte
 	sw   int
@@ -117,12 +120,14 @@ func (cc *clientConn) peek(fd uintptr) bool {
 	return true
 }
 
-// setIdle marks the connection idle; it reports false when the engine
-// is draining, in which case the caller closes the connection.
-func (cc *clientConn) setIdle() bool {
+// setIdle marks the connection idle and arms the idle deadline, under
+// mu so that a concurrent kick cannot be overwritten; it reports false
+// when the engine is draining, in which case the caller closes.
+func (cc *clientConn) setIdle(dl time.Time) bool {
 	cc.mu.Lock()
 	cc.state.Store(stateIdle)
 	cc.kicked = false
+	cc.c.SetReadDeadline(dl)
 	cc.mu.Unlock()
 	return !cc.e.draining.Load()
 }
@@ -181,16 +186,12 @@ func (cc *clientConn) setServer(s net.Conn) {
 }
 
 // waitIdle waits, holding no buffer, until the client sends a byte,
-// closes, or deadline passes. It returns false when the connection
-// should be closed (timeout, EOF, soft stop); timedOut tells a deadline.
-func (cc *clientConn) waitIdle(deadline time.Time) (ok, timedOut bool) {
+// closes, or the deadline set by setIdle passes. It returns false when
+// the connection should be closed (timeout, EOF, soft stop); timedOut
+// tells a deadline.
+func (cc *clientConn) waitIdle() (ok, timedOut bool) {
 	if cc.raw == nil {
 		return true, false // the caller's buffered read does the waiting
-	}
-	if !deadline.IsZero() {
-		cc.c.SetReadDeadline(deadline)
-	} else {
-		cc.c.SetReadDeadline(time.Time{})
 	}
 	cc.peekN, cc.peekErr = 0, nil
 	err := cc.raw.Read(cc.peekFn)

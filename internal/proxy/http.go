@@ -132,8 +132,8 @@ func (cc *clientConn) serveHTTP() {
 				// Wait for the first byte without a buffer too, under
 				// timeout http-request; a soft stop may close the
 				// connection while nothing was sent.
-				cc.setIdle()
-				ok, timedOut := cc.waitIdle(deadline(cc.start, t.HTTPRequest))
+				cc.setIdle(deadline(cc.start, t.HTTPRequest))
+				ok, timedOut := cc.waitIdle()
 				cc.setActive(stateActive)
 				if !ok {
 					if timedOut {
@@ -142,11 +142,11 @@ func (cc *clientConn) serveHTTP() {
 					return
 				}
 			} else {
-				if !cc.setIdle() {
+				// cc.now is when the previous response was sent.
+				if !cc.setIdle(deadline(cc.now, t.HTTPKeepAlive)) {
 					return
 				}
-				// cc.now is when the previous response was sent.
-				if ok, _ := cc.waitIdle(deadline(cc.now, t.HTTPKeepAlive)); !ok {
+				if ok, _ := cc.waitIdle(); !ok {
 					return
 				}
 				cc.setActive(stateActive)
@@ -356,6 +356,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		inBuf, complete = n, done
 	}
 	bodyEnd := headEnd + inBuf
+	cc.bodyEnd = bodyEnd
 	x.bytesIn = int64(bodyEnd - cc.r)
 
 	out := getBuf()
@@ -416,7 +417,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			err = &noResponseError{err: err}
 		}
 		if err == nil && !complete && !req.Expect100 {
-			streamed, resErr = cc.streamRequestBody(x, sc, bt, bodyEnd)
+			streamed, resErr = cc.streamRequestBody(x, sc, bt)
 			if resErr != nil {
 				cc.dropServer(x)
 				be.b.Release(srv)
@@ -425,7 +426,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			complete = true
 		}
 		if err == nil {
-			err = cc.readResponseHead(x, sc, bt, isHead, &complete, &streamed, bodyEnd)
+			err = cc.readResponseHead(x, sc, bt, isHead, &complete, &streamed)
 		}
 		if err == nil {
 			break
@@ -443,7 +444,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 
 	// Final response head parsed in the server buffer x.sbuf.
-	return cc.relayResponse(x, logging, srvKeep, isUpgrade, complete, bodyEnd, streamed)
+	return cc.relayResponse(x, logging, srvKeep, isUpgrade, complete, streamed)
 }
 
 // connect returns a connection to srv: a pooled idle one unless fresh,

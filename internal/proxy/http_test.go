@@ -621,3 +621,58 @@ func TestDeniedUploadGetsAnswer(t *testing.T) {
 		c.c.Close()
 	}
 }
+
+func TestTunnelSurvivesSoftStop(t *testing.T) {
+	addr, _ := scripted(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if _, err := readHead(br); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+		io.Copy(c, br)
+	})
+	h := start(t, cfgOf(listenProxy("web", addr)))
+	c := h.dial()
+	c.send("GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+	if resp, err := http.ReadResponse(c.br, nil); err != nil || resp.StatusCode != 101 {
+		t.Fatalf("upgrade: %v", err)
+	}
+	h.e.SoftStop(10 * time.Millisecond)
+	c.send("still here")
+	buf := make([]byte, len("still here"))
+	if _, err := io.ReadFull(c.br, buf); err != nil {
+		t.Fatalf("tunnel cut by soft stop: %v", err)
+	}
+	select {
+	case <-h.e.Done():
+		t.Fatal("Done while a tunnel is open")
+	default:
+	}
+	c.c.Close()
+	select {
+	case <-h.e.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done not closed after the tunnel ended")
+	}
+}
+
+func TestPipelinedAfterStreamedChunkedBody(t *testing.T) {
+	s := newLabelled(t, "s", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		io.WriteString(w, r.URL.Path+":"+strconv.Itoa(len(b)))
+	})
+	p := listenProxy("web", s.addr())
+	p.HTTPLog, p.LogGlobal = true, true
+	h := start(t, cfgOf(p))
+	defer func() { t.Log(h.log.String()) }()
+	c := h.dial()
+	big := strings.Repeat("y", 40000) // larger than the buffer: the body is streamed
+	c.send("POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+	c.send(strconv.FormatInt(int64(len(big)), 16) + "\r\n" + big + "\r\n0\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, body := c.read("POST"); body != "/a:40000" {
+		t.Fatalf("first: %q", body)
+	}
+	if _, body := c.read("GET"); body != "/b:0" {
+		t.Fatalf("pipelined after the body: %q", body)
+	}
+}

@@ -31,17 +31,25 @@ func (cc *clientConn) clientState() (gone, data bool) {
 }
 
 // streamRequestBody forwards the part of the request body that was not
-// in the read buffer. Bytes read past the end of a chunked body (a
-// pipelined request) are kept in the read buffer at cc.w.
-func (cc *clientConn) streamRequestBody(x *exchange, sc net.Conn, bt *config.Timeouts, bodyEnd int) (int64, error) {
+// in the read buffer. The buffered body bytes were already sent, so the
+// read buffer is cut back to the end of the head (kept for the rules and
+// the log); bytes read past the end of a chunked body (a pipelined
+// request) are kept there, and reads are sized so that they fit.
+func (cc *clientConn) streamRequestBody(x *exchange, sc net.Conn, bt *config.Timeouts) (int64, error) {
 	scratch := getBuf()
 	defer putBuf(scratch)
 	s := *scratch
 	ct := cc.fe.p.Timeouts.Client
 	var total int64
-	remaining := cc.req.ContentLength - int64(bodyEnd-(cc.r+cc.req.HeadLen))
+	headEnd := cc.r + cc.req.HeadLen
+	remaining := cc.req.ContentLength - int64(cc.bodyEnd-headEnd)
+	cc.w, cc.bodyEnd = headEnd, headEnd
+	room := len(*cc.buf) - headEnd
 	for {
 		lim := len(s)
+		if cc.req.Body == h1.BodyChunked && room > 0 && room < lim {
+			lim = room
+		}
 		if cc.req.Body == h1.BodyLength {
 			if remaining <= 0 {
 				return total, nil
@@ -92,7 +100,7 @@ func (cc *clientConn) streamRequestBody(x *exchange, sc net.Conn, bt *config.Tim
 // readResponseHead reads the server's final response head into cc.sbuf,
 // relaying interim 1xx responses, and sending a 100-continue request's
 // body once the server asked for it.
-func (cc *clientConn) readResponseHead(x *exchange, sc net.Conn, bt *config.Timeouts, isHead bool, complete *bool, streamed *int64, bodyEnd int) error {
+func (cc *clientConn) readResponseHead(x *exchange, sc net.Conn, bt *config.Timeouts, isHead bool, complete *bool, streamed *int64) error {
 	if cc.sbuf == nil {
 		cc.sbuf = getBuf()
 	}
@@ -114,7 +122,7 @@ func (cc *clientConn) readResponseHead(x *exchange, sc net.Conn, bt *config.Time
 					}
 					cc.sw = copy(sb, sb[cc.resp.HeadLen:cc.sw])
 					if !*complete && st == 100 {
-						if err := cc.sendPendingBody(x, sc, bt, bodyEnd, complete, streamed); err != nil {
+						if err := cc.sendPendingBody(x, sc, bt, complete, streamed); err != nil {
 							return err
 						}
 						srvDL = deadline(time.Now(), bt.Server)
@@ -156,7 +164,7 @@ func (cc *clientConn) readResponseHead(x *exchange, sc net.Conn, bt *config.Time
 			if data && !*complete {
 				// The client gave up waiting for 100 Continue and sent
 				// its body: forward it.
-				if err := cc.sendPendingBody(x, sc, bt, bodyEnd, complete, streamed); err != nil {
+				if err := cc.sendPendingBody(x, sc, bt, complete, streamed); err != nil {
 					return err
 				}
 			}
@@ -169,8 +177,8 @@ func (cc *clientConn) readResponseHead(x *exchange, sc net.Conn, bt *config.Time
 	}
 }
 
-func (cc *clientConn) sendPendingBody(x *exchange, sc net.Conn, bt *config.Timeouts, bodyEnd int, complete *bool, streamed *int64) error {
-	n, err := cc.streamRequestBody(x, sc, bt, bodyEnd)
+func (cc *clientConn) sendPendingBody(x *exchange, sc net.Conn, bt *config.Timeouts, complete *bool, streamed *int64) error {
+	n, err := cc.streamRequestBody(x, sc, bt)
 	*streamed += n
 	if err != nil {
 		if err == errClientBody || err == errClientTimeout {
@@ -184,7 +192,7 @@ func (cc *clientConn) sendPendingBody(x *exchange, sc net.Conn, bt *config.Timeo
 
 // relayResponse sends the parsed response head and streams its body to
 // the client, then pools or closes the server connection.
-func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, complete bool, bodyEnd int, streamed int64) bool {
+func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, complete bool, streamed int64) bool {
 	resp := &cc.resp
 	sb := *cc.sbuf
 	sc := x.sc
@@ -199,7 +207,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 			be.b.Release(x.srv)
 			return cc.serverError(x, errUnexpected101, logging)
 		}
-		return cc.tunnel(x, bodyEnd)
+		return cc.tunnel(x)
 	}
 	if resp.Close || resp.Minor == 0 || resp.Body == h1.BodyUntilClose {
 		srvKeep = false
@@ -291,7 +299,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	} else {
 		cc.dropServer(x)
 	}
-	cc.r = bodyEnd
+	cc.r = cc.bodyEnd
 	cc.logHTTP(x) // before Release: srv_conn counts this request, as in HAProxy
 	be.b.Release(x.srv)
 	if !ok {
@@ -364,7 +372,8 @@ func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64) (
 
 // tunnel relays a 101 Switching Protocols response and then copies bytes
 // both ways until either side ends.
-func (cc *clientConn) tunnel(x *exchange, bodyEnd int) bool {
+func (cc *clientConn) tunnel(x *exchange) bool {
+	bodyEnd := cc.bodyEnd
 	sb := *cc.sbuf
 	sc := x.sc
 	cc.setActive(stateTunnel)
