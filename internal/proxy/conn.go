@@ -84,7 +84,8 @@ type clientConn struct {
 	peekByte [1]byte
 	peekN    int
 	peekErr  error
-	peekFn   func(fd uintptr) bool
+	waitFn   func(fd uintptr) bool
+	waited   bool
 
 	iov   [2][]byte
 	bufs  net.Buffers
@@ -105,7 +106,7 @@ func newClientConn(e *Engine, fe *frontend, c net.Conn) *clientConn {
 		cc.src = ap
 		cc.srcIP = []byte(ap.Addr().Unmap().String())
 	}
-	cc.peekFn = cc.peek
+	cc.waitFn = cc.waitReadable
 	return cc
 }
 
@@ -118,6 +119,20 @@ func (cc *clientConn) peek(fd uintptr) bool {
 	}
 	cc.peekN, cc.peekErr = n, err
 	return true
+}
+
+// waitReadable is the RawConn.Read callback of waitIdle: the first call
+// peeks (bytes may already be queued); a later call comes from the
+// poller reporting readability, which is trusted without another system
+// call (a spurious wake-up only means the next read blocks holding a
+// buffer).
+func (cc *clientConn) waitReadable(fd uintptr) bool {
+	if cc.waited {
+		cc.peekN = 1
+		return true
+	}
+	cc.waited = true
+	return cc.peek(fd)
 }
 
 // setIdle marks the connection idle and arms the idle deadline, under
@@ -194,7 +209,8 @@ func (cc *clientConn) waitIdle() (ok, timedOut bool) {
 		return true, false // the caller's buffered read does the waiting
 	}
 	cc.peekN, cc.peekErr = 0, nil
-	err := cc.raw.Read(cc.peekFn)
+	cc.waited = false
+	err := cc.raw.Read(cc.waitFn)
 	if err != nil {
 		cc.mu.Lock()
 		kicked := cc.kicked
