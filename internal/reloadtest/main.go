@@ -29,6 +29,7 @@ type settings struct {
 	reloads  int
 	timeout  time.Duration // per request, on top of the slow clients' own pace
 	setup    time.Duration // how long the setup reload may take to show "a"
+	settle   time.Duration // how long only "a" must answer before traffic starts
 	clients  [numKinds]int
 	verbose  bool
 	format   string // "text" or "kv"
@@ -66,6 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	duration := fs.Duration("duration", 0, "reload for this long instead of --reloads times (reloads = duration/interval)")
 	fs.DurationVar(&s.timeout, "timeout", 5*time.Second, "how long a request may wait for its answer")
 	fs.DurationVar(&s.setup, "setup-timeout", 10*time.Second, "how long the setup reload may take until the proxy answers with backend a")
+	fs.DurationVar(&s.settle, "settle", time.Second, "after the setup reload, how long every new connection must reach backend a before traffic starts")
 	clients := fs.String("clients", formatClients(defaultClients), "traffic mix: `kind=count,...` of new, busy, idle, upload, download")
 	fs.BoolVar(&s.verbose, "verbose", false, "print every reload and every failure (with --format kv: on stderr)")
 	fs.StringVar(&s.format, "format", "text", "report `format`: text, or kv (one line of key=value)")
@@ -95,8 +97,8 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	if s.reloads < 1 {
 		return nil, fmt.Errorf("--reloads %d: must be at least 1", s.reloads)
 	}
-	if s.timeout <= 0 || s.setup <= 0 {
-		return nil, errors.New("--timeout and --setup-timeout must be positive")
+	if s.timeout <= 0 || s.setup <= 0 || s.settle < 0 {
+		return nil, errors.New("--timeout and --setup-timeout must be positive, --settle not negative")
 	}
 	mix, err := parseClients(*clients)
 	if err != nil {
@@ -212,7 +214,7 @@ func run(s *settings, progress io.Writer) (*report, error) {
 	if setup.err != nil {
 		return nil, fmt.Errorf("setup reload (BATON_RT_LABEL=a): %v\n%s", setup.err, setup.output)
 	}
-	if err := waitForLabel(s.target, 'a', s.setup); err != nil {
+	if err := waitForLabel(s.target, 'a', s.settle, s.setup); err != nil {
 		return nil, fmt.Errorf("after the setup reload: %v", err)
 	}
 
@@ -294,24 +296,33 @@ func runReload(command string, env []string, n int, label byte, begin time.Time,
 	return r
 }
 
-// waitForLabel polls target with new connections until one is answered by
-// the backend label.
-func waitForLabel(target string, label byte, limit time.Duration) error {
+// waitForLabel polls target with new connections until, for settle, every
+// one is answered by the backend label: the generation the setup reload
+// replaced may keep accepting for a while (nginx does), and the traffic
+// must not start while it does.
+func waitForLabel(target string, label byte, settle, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	var last string
+	var since time.Time // first of the current run of good answers
 	for time.Now().Before(deadline) {
 		got, err := probe(target)
 		switch {
 		case err != nil:
-			last = err.Error()
+			last, since = err.Error(), time.Time{}
 		case got == label:
-			return nil
+			if since.IsZero() {
+				since = time.Now()
+			}
+			if time.Since(since) >= settle {
+				return nil
+			}
+			continue // probe again at once: the old generation may still accept
 		default:
-			last = fmt.Sprintf("answered by backend %q", got)
+			last, since = fmt.Sprintf("answered by backend %q", got), time.Time{}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return fmt.Errorf("%s did not answer with backend %c within %v (last: %s)", target, label, limit, last)
+	return fmt.Errorf("%s did not answer with backend %c for %v within %v (last: %s)", target, label, settle, limit, last)
 }
 
 // probe sends one GET on a new connection and returns its X-Backend.

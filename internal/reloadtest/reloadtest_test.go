@@ -183,7 +183,7 @@ func num(t *testing.T, kv map[string]string, key string) int {
 	return n
 }
 
-var testMix = []string{"--interval", "300ms", "--reloads", "3", "--clients", "new=2,busy=1,idle=3,upload=1,download=1"}
+var testMix = []string{"--settle", "200ms", "--interval", "300ms", "--reloads", "3", "--clients", "new=2,busy=1,idle=3,upload=1,download=1"}
 
 func TestGoodProxyPasses(t *testing.T) {
 	p := startFakeProxy(t, fakeGood)

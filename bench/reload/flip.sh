@@ -1,0 +1,19 @@
+#!/bin/sh
+# flip.sh PROXY DIR FRONTEND: the --reload command of run.sh. It renders
+# DIR/PROXY.cfg from the template with the backend that `baton reload-test`
+# names in $BATON_RT_LABEL, then reloads PROXY.
+set -eu
+proxy=$1 dir=$2 frontend=$3
+here=$(cd "$(dirname "$0")" && pwd)
+case "${BATON_RT_LABEL:-a}" in
+a) backend=$BATON_RT_ADDR_A ;;
+b) backend=$BATON_RT_ADDR_B ;;
+*) echo "flip.sh: BATON_RT_LABEL=$BATON_RT_LABEL" >&2; exit 2 ;;
+esac
+"$here/render.sh" "$proxy" "$dir" "$frontend" "$backend"
+case "$proxy" in
+haproxy) kill -USR2 "$(cat "$dir/master.pid")" ;;
+nginx) nginx -p "$dir" -c "$dir/nginx.cfg" -s reload ;;
+baton) "$dir/../baton" reload -S "$dir/master.sock" ;;
+*) echo "flip.sh: unknown proxy $proxy" >&2; exit 2 ;;
+esac

@@ -1,0 +1,124 @@
+#!/bin/sh
+# run.sh [PROXY...]: runs `baton reload-test` against Baton, HAProxy and
+# nginx (or the proxies named), each reloaded RELOADS times (default 20)
+# every INTERVAL (default 500ms) under mixed traffic, and prints one table.
+# SOAK=1 makes it 1000 reloads (not for CI). See README.md.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+proxies=${*:-baton haproxy nginx}
+reloads=${RELOADS:-20}
+interval=${INTERVAL:-500ms}
+clients=${CLIENTS:-new=2,busy=2,idle=8,upload=2,download=2}
+if [ "${SOAK:-0}" = 1 ]; then
+	reloads=${SOAK_RELOADS:-1000}
+fi
+
+# Install what is missing, and only that.
+missing=
+for p in $proxies; do
+	case "$p" in
+	haproxy) command -v haproxy >/dev/null || missing="$missing haproxy" ;;
+	nginx) command -v nginx >/dev/null || missing="$missing nginx-light" ;;
+	baton) ;;
+	*) echo "run.sh: unknown proxy $p (want baton, haproxy, nginx)" >&2; exit 2 ;;
+	esac
+done
+if [ -n "$missing" ]; then
+	sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update
+	# shellcheck disable=SC2086
+	$sudo apt-get install -y $missing
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/baton-reload-bench.XXXXXX")
+echo "work directory: $work" >&2
+(cd "$root" && go build -o "$work/baton" ./cmd/baton && go build -o "$work/freeport" ./bench/reload/freeport)
+
+pids=
+cleanup() {
+	for pid in $pids; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in $pids; do
+		wait "$pid" 2>/dev/null || true
+	done
+}
+trap cleanup EXIT INT TERM
+
+# wait_for FILE: until the proxy created its socket or pid file (10 s).
+wait_for() {
+	i=0
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "run.sh: $1 did not appear; see $(dirname "$1")/proxy.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+results=
+for p in $proxies; do
+	dir=$work/$p
+	mkdir -p "$dir"
+	frontend=127.0.0.1:$("$work/freeport")
+	# A placeholder backend: the tester's setup reload points the proxy at
+	# its backend "a" before any traffic.
+	"$here/render.sh" "$p" "$dir" "$frontend" 127.0.0.1:9
+	case "$p" in
+	haproxy)
+		haproxy -W -db -f "$dir/haproxy.cfg" -S "$dir/master.sock" >"$dir/proxy.log" 2>&1 &
+		echo $! >"$dir/master.pid"
+		pids="$pids $!"
+		wait_for "$dir/master.sock"
+		;;
+	nginx)
+		nginx -p "$dir" -c "$dir/nginx.cfg" -g 'daemon off;' >"$dir/proxy.log" 2>&1 &
+		pids="$pids $!"
+		wait_for "$dir/nginx.pid"
+		;;
+	baton)
+		"$work/baton" -f "$dir/baton.cfg" -S "$dir/master.sock" >"$dir/proxy.log" 2>&1 &
+		pids="$pids $!"
+		wait_for "$dir/master.sock"
+		;;
+	esac
+	echo "== $p: $reloads reloads every $interval on $frontend" >&2
+	status=0
+	"$work/baton" reload-test --target "$frontend" \
+		--reload "'$here/flip.sh' $p '$dir' $frontend" \
+		--reloads "$reloads" --interval "$interval" --clients "$clients" \
+		--format kv --verbose >"$dir/summary.kv" 2>"$dir/report.txt" || status=$?
+	if [ ! -s "$dir/summary.kv" ]; then
+		echo "run.sh: reload-test against $p failed (exit $status):" >&2
+		cat "$dir/report.txt" >&2
+		echo "proxy=$p error=exit_$status" >"$dir/summary.kv"
+	fi
+	sed -n '1,12p' "$dir/report.txt" >&2
+	results="$results $dir/summary.kv"
+	# Stop this proxy before the next one runs, so they do not share CPU.
+	pid=${pids##* }
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	pids=${pids% *}
+done
+
+echo
+printf '%-8s %9s %7s %6s %6s %8s %11s %11s %11s %8s %s\n' \
+	proxy requests failed stale races pinned "switch med" "switch max" "old seen" reloads result
+for f in $results; do
+	p=$(basename "$(dirname "$f")")
+	awk -v p="$p" -v n="$reloads" '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if ("error" in v) { printf "%-8s %s\n", p, "tester " v["error"]; next }
+		printf "%-8s %9s %7s %6s %6s %8s %9sms %9sms %9sms %8s %s\n", p, v["requests"], v["failed"], v["stale"],
+			v["races"], v["pinned"], v["switch_median_ms"], v["switch_max_ms"], v["oldseen_max_ms"], n,
+			(v["pass"] == "true" ? "PASS" : "FAIL")
+	}' "$f"
+done
+echo
+echo "per-reload details: $work/*/report.txt" >&2
