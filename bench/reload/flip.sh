@@ -14,6 +14,6 @@ esac
 case "$proxy" in
 haproxy) kill -USR2 "$(cat "$dir/master.pid")" ;;
 nginx) nginx -p "$dir" -c "$dir/nginx.cfg" -s reload ;;
-baton) "$dir/../baton" reload -S "$dir/master.sock" ;;
+baton) "$dir/../bin/baton" reload -S "$dir/master.sock" ;;
 *) echo "flip.sh: unknown proxy $proxy" >&2; exit 2 ;;
 esac

@@ -35,7 +35,7 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/baton-reload-bench.XXXXXX")
 echo "work directory: $work" >&2
-(cd "$root" && go build -o "$work/baton" ./cmd/baton && go build -o "$work/freeport" ./bench/reload/freeport)
+(cd "$root" && go build -o "$work/bin/baton" ./cmd/baton && go build -o "$work/bin/freeport" ./bench/reload/freeport)
 
 pids=
 cleanup() {
@@ -65,7 +65,7 @@ results=
 for p in $proxies; do
 	dir=$work/$p
 	mkdir -p "$dir"
-	frontend=127.0.0.1:$("$work/freeport")
+	frontend=127.0.0.1:$("$work/bin/freeport")
 	# A placeholder backend: the tester's setup reload points the proxy at
 	# its backend "a" before any traffic.
 	"$here/render.sh" "$p" "$dir" "$frontend" 127.0.0.1:9
@@ -82,14 +82,14 @@ for p in $proxies; do
 		wait_for "$dir/nginx.pid"
 		;;
 	baton)
-		"$work/baton" -f "$dir/baton.cfg" -S "$dir/master.sock" >"$dir/proxy.log" 2>&1 &
+		"$work/bin/baton" -f "$dir/baton.cfg" -S "$dir/master.sock" >"$dir/proxy.log" 2>&1 &
 		pids="$pids $!"
 		wait_for "$dir/master.sock"
 		;;
 	esac
 	echo "== $p: $reloads reloads every $interval on $frontend" >&2
 	status=0
-	"$work/baton" reload-test --target "$frontend" \
+	"$work/bin/baton" reload-test --target "$frontend" \
 		--reload "'$here/flip.sh' $p '$dir' $frontend" \
 		--reloads "$reloads" --interval "$interval" --clients "$clients" \
 		--format kv --verbose >"$dir/summary.kv" 2>"$dir/report.txt" || status=$?
