@@ -180,6 +180,30 @@ var cases = []tcase{
 		note: "HAProxy relays a 4-digit status"},
 	{name: "resp/nul-in-value", resp: "HTTP/1.1 200 OK\r\nX: a\x00b\r\nContent-Length: 3\r\n\r\nBAD", status: 502, term: "PH", haproxy: 200,
 		note: "HAProxy 2.6.12 relays NUL in a response value (as a space here)"},
+
+	// Timeouts, slow peers and faults: each runs on its own proxy (TestRun).
+	{name: "slow/slowloris-head", status: 408, term: "cR", feOpts: "    timeout http-request 1s\n", run: slowloris,
+		note: "one header byte every 100 ms: timeout http-request bounds the whole head"},
+	{name: "slow/body-stall", status: 408, term: "cD", feOpts: "    timeout client 1s\n", run: bodyStall,
+		note: "Content-Length 100, 10 bytes, stall: timeout client; the server connection is closed"},
+	{name: "slow/reader-50MB", status: 200, term: "--", run: slowReader,
+		note: "a client not reading a 50 MB response: worker RSS stays within +20 MB while the server is blocked"},
+	{name: "fault/refused-retry-redispatch", status: 200, term: "--", run: refusedRedispatch,
+		beOpts: "    retries 1\n    option redispatch\n    balance roundrobin\n    server dead ${DEAD}\n    server rec ${REC}\n"},
+	{name: "fault/refused-all-503", status: 503, term: "SC", run: refusedAll,
+		beOpts: "    retries 2\n    option redispatch\n    server d1 ${DEAD}\n    server d2 ${DEAD2}\n"},
+	{name: "fault/close-before-answer-fresh-get", status: 502, term: "SH", run: closeBeforeAnswer("GET", false, 1),
+		note: "a GET on a fresh connection is not retried once sent"},
+	{name: "fault/close-before-answer-reused-get", status: 502, term: "SH", run: closeBeforeAnswer("GET", true, 2),
+		note: "an idempotent request on a reused keep-alive connection is retried once on a new one (stale keep-alive race)"},
+	{name: "fault/close-before-answer-reused-post", status: 502, term: "SH", run: closeBeforeAnswer("POST", true, 1),
+		note: "a POST is never retried: the backend sees it once"},
+	{name: "fault/dies-mid-body-cl", status: 200, term: "SD", run: diesMidBody(false)},
+	{name: "fault/dies-mid-body-chunked", status: 200, term: "SD", run: diesMidBody(true)},
+	{name: "fault/server-slow-504", status: 504, term: "sH", beOpts: "    timeout server 500ms\n" + recServer, run: serverSlow},
+	{name: "fault/client-abort-waiting-headers", status: -1, term: "CH", run: clientAbortWaiting,
+		note: "the server connection is closed within ~1 s of the client leaving"},
+	{name: "fault/client-abort-during-body", status: -1, term: "CD", run: clientAbortBody},
 }
 
 // runExchange runs a request or response case on a shared env. Under
