@@ -307,8 +307,8 @@ func readRawRequest(br *bufio.Reader) (string, error) {
 }
 
 // wellFormed checks the invariants of anything a proxy may forward: CRLF
-// line ends only, no NUL, no obs-fold or leading whitespace, exactly one
-// Host, at most one Content-Length and never both it and
+// line ends only, no NUL, no obs-fold or leading whitespace, one Host
+// (none allowed in HTTP/1.0), at most one Content-Length and never both it and
 // Transfer-Encoding.
 func wellFormed(req string) error {
 	head, _, ok := strings.Cut(req, "\r\n\r\n")
@@ -352,7 +352,7 @@ func wellFormed(req string) error {
 		}
 	}
 	switch {
-	case hosts != 1:
+	case hosts > 1 || hosts == 0 && !strings.HasSuffix(lines[0], " HTTP/1.0"):
 		return fmt.Errorf("%d Host fields", hosts)
 	case cls > 1:
 		return fmt.Errorf("%d Content-Length fields", cls)
