@@ -118,14 +118,7 @@ func serve(args []string) int {
 }
 
 func runMaster(opt master.Options) int {
-	m := master.New(opt)
-	if err := m.Start(); err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(os.Stderr, "baton[%d] master: start failed: %s\n", os.Getpid(), line)
-		}
-		return 1
-	}
-	return m.Run()
+	return master.New(opt).Run()
 }
 
 // reload asks a running master to reload through its CLI and prints the

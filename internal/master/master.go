@@ -207,8 +207,16 @@ func (m *Master) Start() error {
 	for _, w := range snap.Warnings {
 		m.logf("warning: %s", w)
 	}
+	// The CLI opens first: once a port is bound, connections queue and
+	// callers may already look at "show proc".
+	if m.opt.Socket != "" {
+		if err := m.listenCLI(); err != nil {
+			return err
+		}
+	}
 	if _, err := m.bind(snap.Binds); err != nil {
 		m.closeAllListeners()
+		m.closeCLI()
 		return err
 	}
 	g, err := m.spawn(snap)
@@ -217,14 +225,8 @@ func (m *Master) Start() error {
 	}
 	if err != nil {
 		m.closeAllListeners()
+		m.closeCLI()
 		return err
-	}
-	if m.opt.Socket != "" {
-		if err := m.listenCLI(); err != nil {
-			m.hardStop(g, "master CLI failed")
-			m.closeAllListeners()
-			return err
-		}
 	}
 	if m.opt.PIDFile != "" {
 		if err := os.WriteFile(m.opt.PIDFile, fmt.Appendf(nil, "%d\n", m.pid), 0o644); err != nil {
@@ -708,12 +710,7 @@ func (m *Master) Stop(graceful bool) {
 // finish releases everything once no worker is left.
 func (m *Master) finish() {
 	m.doneOnce.Do(func() {
-		m.mu.Lock()
-		cli := m.cli
-		m.mu.Unlock()
-		if cli != nil {
-			cli.Close()
-		}
+		m.closeCLI()
 		m.closeAllListeners()
 		if m.opt.PIDFile != "" {
 			os.Remove(m.opt.PIDFile)
@@ -721,4 +718,14 @@ func (m *Master) finish() {
 		m.logf("stopped")
 		close(m.done)
 	})
+}
+
+func (m *Master) closeCLI() {
+	m.mu.Lock()
+	cli := m.cli
+	m.cli = nil
+	m.mu.Unlock()
+	if cli != nil {
+		cli.Close()
+	}
 }

@@ -185,15 +185,29 @@ func (w *worker) orphaned(err error) error {
 		return fmt.Errorf("control channel: %w", err)
 	}
 	w.logf("master gone (%v): draining, then exiting", err)
-	if w.state == "serving" {
+	switch w.state {
+	case "serving":
 		w.stopAccepting()
+	case "starting":
+		w.closeListeners() // never served: hold no socket open
 	}
 	if w.state != "draining" {
 		w.engine.SoftStop(time.Second)
 	}
-	<-w.engine.Done()
+	// Nobody is left to enforce hard-stop-after: bound the drain here.
+	t := time.NewTimer(orphanDrainLimit)
+	defer t.Stop()
+	select {
+	case <-w.engine.Done():
+	case <-t.C:
+		w.logf("still %d connection(s) after %v without a master: closing them", w.engine.Conns(), orphanDrainLimit)
+		w.engine.Close()
+	}
 	return nil
 }
+
+// orphanDrainLimit bounds the drain of a worker whose master is gone.
+const orphanDrainLimit = 5 * time.Minute
 
 func (w *worker) handle(m *Message) (exit bool, err error) {
 	switch m.Op {
