@@ -71,6 +71,17 @@ var cases = []tcase{
 		note: "HAProxy rejects 101 header fields: its tune.http.maxhdr 101 leaves room for 100"},
 	{name: "ok/absolute-form-same-host", raw: "GET http://h/x HTTP/1.1\r\nHost: h\r\n\r\n", status: 200, term: "--"},
 
+	// Normalisation and smuggling attempts that must stay one request.
+	{name: "ok/te-uppercase", raw: post + "Transfer-Encoding: Chunked\r\n\r\n1\r\na\r\n0\r\n\r\n", status: 200, term: "--",
+		fwd: chunk + "1\r\na\r\n0\r\n\r\n"},
+	{name: "ok/http10-adds-close", raw: "GET / HTTP/1.0\r\nHost: h\r\n\r\n", status: 200, term: "--", closes: true,
+		fwd: "GET / HTTP/1.0\r\nHost: h\r\nConnection: close\r\n\r\n"},
+	{name: "ok/hop-by-hop-stripped", raw: "GET / HTTP/1.1\r\nHost: h\r\nConnection: X-Secret\r\nX-Secret: 1\r\nKeep-Alive: 5\r\n\r\n", status: 200, term: "--",
+		fwd: "GET / HTTP/1.1\r\nHost: h\r\n\r\n"},
+	{name: "ok/cl-te-no-smuggle", raw: post + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n",
+		status: 200, term: "--", closes: true, fwd: chunk + "0\r\n\r\n",
+		note: "the bytes after the chunked body are not a second request: the connection closes after the response"},
+
 	// Content-Length.
 	{name: "cl/two-different", raw: post + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab", status: 400, term: "PR"},
 	{name: "cl/list", raw: post + "Content-Length: 1, 2\r\n\r\nab", status: 400, term: "PR"},
@@ -272,10 +283,13 @@ func runExchange(e *env, c tcase) {
 		if c.fwd != "" && !e.haproxy && reqs[0] != c.fwd {
 			t.Errorf("backend received\n%q\nwant\n%q", reqs[0], c.fwd)
 		}
+		closed, extra := conn.Closed(300 * time.Millisecond)
+		if _, reqs := e.rec.snapshot(); len(reqs) != 1 {
+			t.Errorf("backend received %d requests, want 1: %q", len(reqs), reqs)
+		}
 		if e.haproxy {
 			break // HAProxy's connection handling is not the subject
 		}
-		closed, extra := conn.Closed(300 * time.Millisecond)
 		if closed != c.closes {
 			t.Errorf("client connection closed=%v after the response (read %q), want %v", closed, extra, c.closes)
 		}
