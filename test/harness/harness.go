@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -60,10 +62,34 @@ func Binary(t testing.TB) string {
 	return buildPath
 }
 
-// FreeAddr returns a loopback "127.0.0.1:port" whose port the kernel just
-// picked and released, for configurations that must name their ports.
+// FreeAddr returns a loopback "127.0.0.1:port" that was free a moment ago,
+// for configurations that must name their ports. The port comes from below
+// the kernel's ephemeral range, so no listen on port 0 and no outgoing
+// connection can take it before the process under test binds it, and it
+// is never handed out twice by this test process: parallel tests would
+// otherwise race for the same just-released port.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
+	portMu.Lock()
+	defer portMu.Unlock()
+	lo, hi := 10000, ephemeralLow()-1
+	for range 200 {
+		if hi-lo < 1000 {
+			break // unusual port range: let the kernel pick
+		}
+		p := lo + rand.IntN(hi-lo)
+		if handedOut[p] {
+			continue
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(p)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		handedOut[p] = true
+		return addr
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +97,25 @@ func FreeAddr(t testing.TB) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+var (
+	portMu    sync.Mutex
+	handedOut = map[int]bool{}
+)
+
+// ephemeralLow returns the first port of the kernel's ephemeral range
+// (Linux default 32768).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				return n
+			}
+		}
+	}
+	return 32768
 }
 
 // Eventually polls cond every few milliseconds until it returns true or
