@@ -1,0 +1,151 @@
+package e2e_test
+
+import (
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"baton/test/harness"
+)
+
+// settles waits until n consecutive requests for path are all answered by
+// want, as health checks take a few intervals to change a server's state.
+func (e *env) settles(path, want string, n int) {
+	e.t.Helper()
+	harness.Eventually(e.t, 10*time.Second, "traffic settling on "+want, func() bool {
+		for range n {
+			r := harness.Get(e.t, e.fe(), path)
+			if r.Status != 200 || r.Get("X-Backend") != want {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// holdSlot sends a slow request in the background and waits until server
+// name has received it; the returned function waits for its answer and
+// returns when it came.
+func (e *env) holdSlot(name string, ms string) func() time.Time {
+	e.t.Helper()
+	var wg sync.WaitGroup
+	var done time.Time
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r := harness.RoundTrip(e.t, e.fe(), harness.Request("GET", "/slow?ms="+ms, "Connection: close")+"\r\n")
+		done = time.Now()
+		if r.Status != 200 {
+			e.t.Errorf("slow request: status %d", r.Status)
+		}
+	}()
+	harness.Eventually(e.t, 5*time.Second, "slow request reaching "+name, func() bool {
+		return e.servers[name].Requests() == 1
+	})
+	return func() time.Time { wg.Wait(); return done }
+}
+
+func TestBackendServers(t *testing.T) {
+	run(t, []scenario{
+		{
+			name: "server-maxconn-queues",
+			cfg:  oneServer("", "    server s1 ${S1} maxconn 1\n"),
+			check: func(e *env) {
+				firstDone := e.holdSlot("S1", "800")
+				r := harness.RoundTrip(e.t, e.fe(), harness.Request("GET", "/second", "Connection: close")+"\r\n")
+				secondDone := time.Now()
+				if r.Status != 200 || r.Get("X-Backend") != "s1" {
+					e.t.Errorf("queued request: status %d\n%s", r.Status, r)
+				}
+				if first := firstDone(); secondDone.Before(first) {
+					e.t.Errorf("queued request answered %v before the slot was free", first.Sub(secondDone))
+				}
+			},
+		},
+		{
+			name: "timeout-queue-503",
+			cfg:  oneServer("    timeout queue 300ms\n", "    server s1 ${S1} maxconn 1\n"),
+			check: func(e *env) {
+				firstDone := e.holdSlot("S1", "3000")
+				start := time.Now()
+				e.do(req{path: "/second", status: 503, backend: "-"})
+				within(e.t, "queue timeout", time.Since(start), 250*time.Millisecond, 2500*time.Millisecond)
+				firstDone()
+			},
+		},
+	})
+}
+
+func TestBadRequests(t *testing.T) {
+	cfg := oneServer("", "    server s1 ${S1}\n")
+	run(t, []scenario{
+		{
+			name: "malformed-requests-400",
+			cfg:  cfg,
+			requests: []req{
+				{raw: "HELLO\r\n\r\n", status: 400, backend: "-"},
+				{raw: "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", status: 400, backend: "-", describe: "conflicting Content-Length"},
+				{raw: "GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", status: 400, backend: "-", describe: "space in a field name"},
+				{raw: "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n", status: 400, backend: "-", describe: "non-numeric Content-Length"},
+			},
+			check: func(e *env) {
+				if n := e.servers["S1"].Requests(); n != 0 {
+					e.t.Errorf("%d malformed requests reached the server", n)
+				}
+			},
+		},
+		{
+			name: "head-has-no-body",
+			cfg:  cfg,
+			check: func(e *env) {
+				c := harness.Dial(e.t, e.fe())
+				c.Send(harness.Request("HEAD", "/size?bytes=5000") + "\r\n")
+				r := c.Read("HEAD")
+				if r.Status != 200 || r.Get("Content-Length") != "5000" {
+					e.t.Errorf("HEAD: status %d\n%s", r.Status, r.Head)
+				}
+				// The connection stays usable: no body bytes were sent.
+				c.Send(harness.Request("GET", "/after") + "\r\n")
+				if r := c.Read("GET"); r.Get("X-Request-Path") != "/after" {
+					e.t.Errorf("request after HEAD: %s", r.Head)
+				}
+			},
+		},
+	})
+}
+
+func TestDontLogNull(t *testing.T) {
+	anyLine := regexp.MustCompile(`\S`)
+	run(t, []scenario{
+		{
+			name: "option-dontlognull",
+			cfg: logBase + `
+frontend web
+    bind ${FE}
+    option httplog
+    option dontlognull
+    default_backend app
+
+backend app
+    server s1 ${S1}
+`,
+			check: func(e *env) {
+				// The readiness probe and this connection send nothing.
+				c := harness.Dial(e.t, e.fe())
+				c.Close()
+				e.do(req{path: "/logged?x=1", status: 200})
+				e.logLines(httplogLine, 1)
+				var access []string
+				for _, l := range e.stdout.Lines() {
+					if regexp.MustCompile(`127\.0\.0\.1:\d+ \[`).MatchString(l) && anyLine.MatchString(l) {
+						access = append(access, l)
+					}
+				}
+				if len(access) != 1 {
+					e.t.Errorf("%d access log lines, want only the real request's:\n%q", len(access), access)
+				}
+			},
+		},
+	})
+}
