@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -96,6 +97,54 @@ backend tcpbe
 			check: func(e *env) {
 				e.do(req{status: 200, backend: "s1"})
 				e.logLines(tcplogLine, 1)
+			},
+		},
+	})
+}
+
+// TestLogTermination compares the status and termination state that the
+// access log gives each kind of failure.
+func TestLogTermination(t *testing.T) {
+	cases := []struct{ path, backend, status, term string }{
+		{"/ok", "app/s1", "200", "----"},
+		{"/none", "nosrv/<NOSRV>", "503", "SC--"},
+		{"/garbage", "bad/o1", "502", "PH--"},
+		{"/silent", "silent/o2", "504", "sH--"},
+		{"/deny", "web/<NOSRV>", "403", "PR--"},
+	}
+	run(t, []scenario{
+		{
+			name: "termination-states",
+			cfg: logBase + `
+frontend web
+    bind ${FE}
+    option httplog
+    http-request deny if { path /deny }
+    use_backend nosrv if { path /none }
+    use_backend bad if { path /garbage }
+    use_backend silent if { path /silent }
+    default_backend app
+
+backend app
+    server s1 ${S1}
+backend nosrv
+    server s2 ${S2} disabled
+backend bad
+    server o1 ${O1}
+backend silent
+    timeout server 300ms
+    server o2 ${O2}
+`,
+			origins: map[string]func(net.Conn){
+				"O1": harness.Answer("garbage\r\n\r\n"),
+				"O2": harness.Silent,
+			},
+			check: func(e *env) {
+				for _, c := range cases {
+					harness.Get(e.t, e.fe(), c.path)
+					e.logLines(regexp.MustCompile(`127\.0\.0\.1:\d+ `+httplogDate+` web `+regexp.QuoteMeta(c.backend)+
+						` \S+ `+c.status+` \d+ - - `+c.term+` \d+/\d+/\d+/\d+/\d+ \d+/\d+ "GET `+c.path+` HTTP/1\.1"$`), 1)
+				}
 			},
 		},
 	})
