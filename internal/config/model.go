@@ -298,7 +298,7 @@ type HTTPRule struct {
 	// Status is the status for deny (default 403), return (default 200)
 	// and redirect (default 302).
 	Status int
-	// ContentType and Body are the return/deny payload ("content-type",
+	// ContentType and Body are the return payload ("content-type",
 	// "string" arguments); empty means none.
 	ContentType string
 	Body        string
