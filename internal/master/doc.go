@@ -20,10 +20,21 @@
 //     N+1 to serve: accept loops never overlap, and for that moment the
 //     kernel's accept queue (owned by the master's socket) holds new
 //     connections;
-//  5. tell N to soft-stop (window DefaultSoftStopWindow), bounded by its
-//     hard-stop-after;
+//  5. tell N to hand its idle keep-alive connections over to N+1 and
+//     soft-stop the rest (window DefaultSoftStopWindow), bounded by its
+//     hard-stop-after: in-flight requests finish there with
+//     "Connection: close", tunnels go on;
 //  6. close the sockets the new configuration dropped, and close the
 //     oldest draining generations beyond MaxDraining.
+//
+// Connection migration. Each worker has a hand-over channel to the master
+// (see package worker). A draining generation sends each idle client
+// connection's descriptor there; the master passes it to the generation
+// serving at that moment, closes its own copy, and relays the receiver's
+// answer back. When the receiver exits first, whatever was on its way to
+// it is answered as not adopted: the sender still holds those sockets and
+// drains them. A connection thus lives in the sender until the receiver
+// has it, and is never dropped between the two.
 //
 // Reloads never overlap: requests made during a reload are coalesced into
 // exactly one more reload, and every requester gets that result.

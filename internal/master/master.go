@@ -119,6 +119,7 @@ type generation struct {
 	started time.Time
 	cmd     *exec.Cmd
 	ctl     *worker.Client
+	handoff *net.UnixConn // the master's end of the hand-over channel
 	snap    *Snapshot
 	exited  chan struct{}
 
@@ -148,6 +149,8 @@ type Master struct {
 	stopping  bool
 	backoff   Backoff
 	cli       net.Listener
+	relays    map[uint64]relay // connections on their way, by relay ID
+	relayID   uint64
 	done      chan struct{}
 	doneOnce  sync.Once
 }
@@ -179,7 +182,7 @@ func New(opt Options) *Master {
 		}
 	}
 	m := &Master{opt: opt, pid: os.Getpid(), listeners: make(map[string]*listener.Listener),
-		done: make(chan struct{}), backoff: opt.Restart}
+		relays: make(map[uint64]relay), done: make(chan struct{}), backoff: opt.Restart}
 	m.reload = newCoalescer(m.doReload)
 	return m
 }
@@ -426,12 +429,20 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 		theirs.Close()
 		return nil, fmt.Errorf("control channel: %w", err)
 	}
+	hand, theirHand, err := handOffChannel()
+	if err != nil {
+		conn.Close()
+		theirs.Close()
+		return nil, err
+	}
 	cmd := m.opt.WorkerCommand()
 	cmd.ExtraFiles = []*os.File{theirs}
 	m.mu.Lock()
 	for _, n := range snap.Binds {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, m.listeners[n].File())
 	}
+	// The hand-over channel follows the listeners (worker.Options.HandOff).
+	cmd.ExtraFiles = append(cmd.ExtraFiles, theirHand)
 	m.nextGen++
 	gen := m.nextGen
 	m.mu.Unlock()
@@ -443,17 +454,20 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	}
 	err = cmd.Start()
 	theirs.Close()
+	theirHand.Close()
 	if err != nil {
 		conn.Close()
+		hand.Close()
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
 	g := &generation{gen: gen, pid: cmd.Process.Pid, started: time.Now(), cmd: cmd,
-		ctl: worker.NewClient(conn), snap: snap, exited: make(chan struct{}), state: StateStarting}
+		ctl: worker.NewClient(conn), handoff: hand, snap: snap, exited: make(chan struct{}), state: StateStarting}
 	m.mu.Lock()
 	m.gens = append(m.gens, g)
 	m.mu.Unlock()
 	go m.wait(g)
-	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files}, m.opt.StartTimeout)
+	go m.relay(g)
+	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited
@@ -501,12 +515,15 @@ func (m *Master) serveAgain(old *generation) error {
 }
 
 // drain soft-stops g (which no longer accepts), bounded by hard-stop-after.
+// When another generation serves, g first hands its idle keep-alive
+// connections over to it.
 func (m *Master) drain(g *generation) {
 	m.mu.Lock()
 	g.expected = true
 	g.state = StateDraining
+	migrate := m.current != nil && m.current != g && m.current.state == StateServing
 	m.mu.Unlock()
-	r, err := g.ctl.Call(&worker.Message{Op: worker.OpSoftStop, Window: m.opt.SoftStopWindow}, callTimeout)
+	r, err := g.ctl.Call(&worker.Message{Op: worker.OpSoftStop, Window: m.opt.SoftStopWindow, Migrate: migrate}, callTimeout)
 	if err != nil {
 		if !errors.Is(err, worker.ErrClosed) {
 			m.logf("worker gen=%d pid=%d soft stop: %v", g.gen, g.pid, err)
@@ -514,7 +531,11 @@ func (m *Master) drain(g *generation) {
 		}
 		return
 	}
-	m.logf("worker gen=%d pid=%d draining %d connection(s)", g.gen, g.pid, r.Conns)
+	if migrate {
+		m.logf("worker gen=%d pid=%d handed %d connection(s) over, draining %d", g.gen, g.pid, r.Moved, r.Conns)
+	} else {
+		m.logf("worker gen=%d pid=%d draining %d connection(s)", g.gen, g.pid, r.Conns)
+	}
 	if d := g.snap.HardStopAfter; d > 0 {
 		go func() {
 			t := time.NewTimer(d)
@@ -579,6 +600,7 @@ func (m *Master) kill(g *generation) {
 func (m *Master) wait(g *generation) {
 	err := g.cmd.Wait()
 	g.ctl.Close()
+	g.handoff.Close() // ends its relay, which fails what was in flight to it
 	m.mu.Lock()
 	wasServing := g.state == StateServing
 	g.state = StateExited

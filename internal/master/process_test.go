@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -463,4 +464,105 @@ func TestMasterCLI(t *testing.T) {
 		t.Errorf("bogus: %q", out)
 	}
 	_ = f
+}
+
+// ask writes one line on c and returns the answer line.
+func ask(c net.Conn, r *bufio.Reader, line string) (string, error) {
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	defer c.SetDeadline(time.Time{})
+	if _, err := fmt.Fprintf(c, "%s\n", line); err != nil {
+		return "", err
+	}
+	s, err := r.ReadString('\n')
+	return strings.TrimSpace(s), err
+}
+
+// TestReloadMigratesIdleConnections: idle connections to generation 1 move
+// to generation 2 on reload: each client's next request on the same
+// connection is answered by generation 2, bytes of a request begun before
+// the reload travel along, and generation 1 exits with clients connected.
+func TestReloadMigratesIdleConnections(t *testing.T) {
+	f := start(t, "bind 127.0.0.1:0\nlabel a\nmigrate\n", nil)
+	type client struct {
+		c net.Conn
+		r *bufio.Reader
+	}
+	var clients []client
+	for range 5 {
+		c, err := net.DialTimeout("tcp", f.addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		if g, err := r.ReadString('\n'); err != nil || genOf(g) != 1 {
+			t.Fatalf("greeting: %q %v", g, err)
+		}
+		if g, err := ask(c, r, "hello"); err != nil || genOf(g) != 1 {
+			t.Fatalf("before the reload: %q %v", g, err)
+		}
+		clients = append(clients, client{c, r})
+	}
+	// The last client has half a request in flight over the reload.
+	half := clients[len(clients)-1]
+	if _, err := io.WriteString(half.c, "half-"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "generation 1 holds 5 connections", func() bool {
+		p := f.m.Procs()
+		return len(p) == 1 && p[0].Conns == 5
+	})
+	f.write("bind 127.0.0.1:0\nlabel b\nmigrate\n")
+	f.reload()
+	if !strings.Contains(f.log.String(), "handed 5 connection(s) over") {
+		t.Errorf("the master did not log the hand-over")
+	}
+	eventually(t, "generation 1 exits", func() bool {
+		p := f.m.Procs()
+		return len(p) == 1 && p[0].Generation == 2
+	})
+	for i, cl := range clients {
+		line := "again"
+		if cl == half {
+			line = "request"
+		}
+		g, err := ask(cl.c, cl.r, line)
+		if err != nil || genOf(g) != 2 || !strings.Contains(g, "label=b") {
+			t.Fatalf("client %d after the reload: %q %v", i, g, err)
+		}
+	}
+	if p := f.m.Procs(); p[0].Conns != 5 {
+		t.Errorf("generation 2 holds %d connections, want 5", p[0].Conns)
+	}
+	// The half request was answered exactly once: the next answer is to
+	// the next line.
+	if g, err := ask(half.c, half.r, "more"); err != nil || genOf(g) != 2 {
+		t.Fatalf("after the half request: %q %v", g, err)
+	}
+}
+
+// TestReloadWithoutMigration: when the new generation's engine cannot
+// adopt, idle connections stay with the old generation, which keeps
+// answering them and drains as before.
+func TestReloadWithoutMigration(t *testing.T) {
+	f := start(t, "bind 127.0.0.1:0\nlabel a\nmigrate\n", nil)
+	c, err := net.DialTimeout("tcp", f.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	if g, err := r.ReadString('\n'); err != nil || genOf(g) != 1 {
+		t.Fatalf("greeting: %q %v", g, err)
+	}
+	f.write("bind 127.0.0.1:0\nlabel b\n") // no "migrate": gen 2 cannot adopt
+	f.reload()
+	if g, err := ask(c, r, "again"); err != nil || genOf(g) != 1 {
+		t.Fatalf("after the reload: %q %v", g, err)
+	}
+	if p := f.m.Procs(); len(p) != 2 || p[0].State != StateDraining || p[0].Conns != 1 {
+		t.Fatalf("procs %+v", p)
+	}
+	c.Close()
+	eventually(t, "generation 1 exits after its last connection", func() bool { return len(f.m.Procs()) == 1 })
 }

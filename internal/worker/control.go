@@ -53,10 +53,17 @@ type Message struct {
 	Files      []File        `json:"files,omitempty"`
 	Window     time.Duration `json:"window,omitempty"`
 	Command    string        `json:"command,omitempty"`
+	// HandOff (start) says a hand-over channel follows the listeners.
+	HandOff bool `json:"handoff,omitempty"`
+	// Migrate (soft-stop) says a successor is serving: hand the idle
+	// keep-alive connections over to it before draining the rest.
+	Migrate bool `json:"migrate,omitempty"`
 	// Reply fields.
 	Err    string `json:"err,omitempty"`
 	Conns  int    `json:"conns,omitempty"`
 	Output string `json:"output,omitempty"`
+	// Moved (soft-stop reply) is how many connections were handed over.
+	Moved int `json:"moved,omitempty"`
 }
 
 // MaxMessage bounds one control message; configurations are the largest.

@@ -14,7 +14,8 @@
 //	serve           run Engine.Serve on every listener
 //	stop-accepting  reply only once no accept can happen anymore: every
 //	                Serve returned and the worker's descriptors are closed
-//	soft-stop       Engine.SoftStop(window); the worker exits when
+//	soft-stop       with Migrate: hand idle connections over (below);
+//	                then Engine.SoftStop(window); the worker exits when
 //	                Engine.Done fires
 //	close           hard stop: Engine.Close, then exit
 //	status          live connections, for "show proc"
@@ -30,8 +31,29 @@
 // SIGUSR2: a Ctrl-C reaching the whole process group must not stop a
 // generation behind the master's back.
 //
-// The control channel is a unix socket so that it can later carry
-// descriptors (SCM_RIGHTS): handing idle keep-alive client connections to
-// the next generation needs the engine to expose its idle connections and
-// the bytes already read from them; the Engine interface is the seam.
+// # Connection hand-over
+//
+// Besides the control channel each worker inherits a hand-over channel to
+// the master (the start message's HandOff; the descriptor follows the
+// listeners): a SOCK_SEQPACKET unix socket carrying Transfer messages, one
+// per datagram, JSON, with at most one descriptor in SCM_RIGHTS.
+//
+//	conn  id, bind, buffered bytes + the client socket's descriptor
+//	ack   id, err ("" once the receiver adopted the connection)
+//
+// On a soft-stop with Migrate set (a successor is serving and no longer
+// waiting on this one's accept), an engine implementing Migrator hands
+// each idle keep-alive connection over: the worker sends its descriptor
+// (obtained with SyscallConn().Control, never File, which could switch the
+// shared socket to blocking mode) and waits for the ack; only an ack
+// without error lets the engine forget the connection and close its own
+// descriptor, so a connection is always owned by at least one live
+// process, and no FIN reaches the client. Anything else (no Migrator,
+// receiver not serving, receiver gone, channel gone) leaves the connection
+// here to drain as in a plain soft stop. The serving worker adopts what
+// arrives (Engine.Adopt) until it is told to soft-stop or close.
+//
+// The master relays between generations (package master); the protocol is
+// symmetric, so two workers' channels can also be joined directly, as the
+// tests do.
 package worker

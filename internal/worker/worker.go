@@ -60,7 +60,11 @@ type Options struct {
 	Control net.Conn
 	// Listener returns the inherited descriptor at index i (0-based, in
 	// the start message's order); nil means ControlFD+1+i of this process.
-	Listener  func(i int) *os.File
+	Listener func(i int) *os.File
+	// HandOff returns the inherited hand-over channel, which follows the
+	// n listeners when the start message says so; nil means descriptor
+	// ControlFD+1+n of this process.
+	HandOff   func(n int) *os.File
 	NewEngine Factory
 	// Log receives event lines; nil means os.Stderr.
 	Log io.Writer
@@ -105,7 +109,17 @@ func Run(opt Options) error {
 			return os.NewFile(uintptr(ControlFD+1+i), fmt.Sprintf("listener-%d", i))
 		}
 	}
+	if w.opt.HandOff == nil {
+		w.opt.HandOff = func(n int) *os.File {
+			return os.NewFile(uintptr(ControlFD+1+n), "hand-over")
+		}
+	}
 	defer w.ctl.Close()
+	defer func() {
+		if w.handoff != nil {
+			w.handoff.close()
+		}
+	}()
 	return w.run()
 }
 
@@ -121,6 +135,8 @@ type worker struct {
 	listeners map[string]net.Listener
 	serving   sync.WaitGroup
 	state     string // "starting", "serving", "stopped", "draining"
+
+	handoff *handoff // nil without a hand-over channel
 }
 
 func (w *worker) logf(format string, args ...any) {
@@ -185,6 +201,9 @@ func (w *worker) orphaned(err error) error {
 		return fmt.Errorf("control channel: %w", err)
 	}
 	w.logf("master gone (%v): draining, then exiting", err)
+	if w.handoff != nil {
+		w.handoff.stopAdopting()
+	}
 	switch w.state {
 	case "serving":
 		w.stopAccepting()
@@ -247,13 +266,23 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 			// Never served: the inherited descriptors are all it holds.
 			w.closeListeners()
 		}
+		moved := 0
 		if w.state != "draining" {
 			w.state = "draining"
+			if w.handoff != nil {
+				w.handoff.stopAdopting()
+			}
+			if m.Migrate {
+				moved = w.migrate()
+			}
 			w.engine.SoftStop(m.Window)
 			w.logf("soft stop: draining %d connection(s)", w.engine.Conns())
 		}
-		w.reply(m, Message{Conns: w.engine.Conns()})
+		w.reply(m, Message{Conns: w.engine.Conns(), Moved: moved})
 	case OpClose:
+		if w.handoff != nil {
+			w.handoff.stopAdopting()
+		}
 		if w.engine != nil {
 			if w.state == "serving" {
 				w.stopAccepting()
@@ -304,6 +333,17 @@ func (w *worker) start(m *Message) error {
 		return err
 	}
 	w.engine, w.listeners = eng, lns
+	if m.HandOff {
+		h, err := w.openHandOff(len(m.Listeners))
+		if err != nil {
+			// Without the channel this generation only soft-stops: a
+			// missing hand-over costs migration, never service.
+			w.logf("%v: connections will not migrate", err)
+		} else {
+			w.handoff = h
+			go h.read()
+		}
+	}
 	return nil
 }
 
@@ -324,6 +364,9 @@ func (w *worker) serve() {
 		}()
 	}
 	w.state = "serving"
+	if w.handoff != nil {
+		w.handoff.startAdopting()
+	}
 	w.logf("serving %v", names)
 }
 

@@ -1,0 +1,219 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// handoff is a worker's end of its hand-over channel: it sends this
+// generation's idle connections (as the old generation) and adopts the
+// previous generation's (as the serving one).
+type handoff struct {
+	w    *worker
+	conn *net.UnixConn
+	mig  Migrator // nil: the engine cannot adopt
+
+	// adopt is held for reading by an Adopt in progress and for writing
+	// to stop adopting, so that once stopAdopting returns no connection
+	// can land in an engine that is about to soft-stop.
+	adopt     sync.RWMutex
+	adoptable bool
+
+	mu      sync.Mutex
+	nextID  uint64
+	pending map[uint64]chan string // reply per connection sent
+	closed  bool
+}
+
+// errNoChannel is the result of a send once the channel is gone.
+var errNoChannel = errors.New("hand-over channel closed")
+
+func (w *worker) openHandOff(n int) (*handoff, error) {
+	f := w.opt.HandOff(n)
+	if f == nil {
+		return nil, errors.New("hand-over channel: no descriptor")
+	}
+	c, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("hand-over channel: %w", err)
+	}
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		c.Close()
+		return nil, fmt.Errorf("hand-over channel: %T is not a unix socket", c)
+	}
+	h := &handoff{w: w, conn: uc, pending: make(map[uint64]chan string)}
+	h.mig, _ = w.engine.(Migrator)
+	return h, nil
+}
+
+func (h *handoff) startAdopting() {
+	h.adopt.Lock()
+	h.adoptable = true
+	h.adopt.Unlock()
+}
+
+func (h *handoff) stopAdopting() {
+	h.adopt.Lock()
+	h.adoptable = false
+	h.adopt.Unlock()
+}
+
+func (h *handoff) close() {
+	h.stopAdopting()
+	h.conn.Close()
+}
+
+// read serves the channel: acknowledgements of connections this
+// generation sent, and connections the previous one sends.
+func (h *handoff) read() {
+	for {
+		t, fd, err := ReadTransfer(h.conn)
+		if err != nil {
+			if IsMalformed(err) {
+				h.w.logf("%v", err)
+				if t.Kind == TransferConn && t.ID != 0 {
+					h.ack(t.ID, err) // the sender must not wait forever
+				}
+				continue
+			}
+			break
+		}
+		switch t.Kind {
+		case TransferAck:
+			h.deliver(t.ID, t.Err)
+		case TransferConn:
+			h.ack(t.ID, h.adoptConn(t, fd))
+		}
+	}
+	h.mu.Lock()
+	h.closed = true
+	pending := h.pending
+	h.pending = nil
+	h.mu.Unlock()
+	for _, ch := range pending {
+		ch <- errNoChannel.Error()
+	}
+}
+
+func (h *handoff) ack(id uint64, err error) {
+	t := &Transfer{ID: id, Kind: TransferAck}
+	if err != nil {
+		t.Err = err.Error()
+	}
+	if werr := WriteTransfer(h.conn, t, -1); werr != nil {
+		h.w.logf("%v", werr)
+	}
+}
+
+func (h *handoff) deliver(id uint64, errText string) {
+	h.mu.Lock()
+	ch := h.pending[id]
+	delete(h.pending, id)
+	h.mu.Unlock()
+	if ch != nil {
+		ch <- errText
+	}
+}
+
+// adoptConn makes the descriptor a connection of this generation's
+// engine. os.NewFile of a non-blocking socket and its Fd (inside
+// net.FileConn) switch the shared open file to blocking mode for an
+// instant; net.FileConn's duplicate sets it back. The sender is parked
+// waiting for this answer meanwhile, so no read of its sees the switch.
+func (h *handoff) adoptConn(t *Transfer, fd int) error {
+	h.adopt.RLock()
+	defer h.adopt.RUnlock()
+	if h.mig == nil || !h.adoptable {
+		syscall.Close(fd)
+		if h.mig == nil {
+			return errors.New("the serving generation's engine cannot adopt connections")
+		}
+		return errors.New("the receiving generation is not serving")
+	}
+	f := os.NewFile(uintptr(fd), "handed-over "+t.Bind)
+	c, err := net.FileConn(f)
+	if err != nil {
+		syscall.SetNonblock(fd, true) // the sender keeps serving it
+		f.Close()
+		return fmt.Errorf("adopt %s: %w", t.Bind, err)
+	}
+	f.Close()
+	if err := h.mig.Adopt(t.Bind, c, t.Buffered); err != nil {
+		c.Close() // only this duplicate: the sender still holds the socket
+		return fmt.Errorf("adopt %s: %w", t.Bind, err)
+	}
+	return nil
+}
+
+// send hands c over and returns nil once the next generation adopted it.
+// The descriptor travels while c is parked: Control keeps it valid, and
+// its blocking mode is never touched (File would).
+func (h *handoff) send(bind string, c *net.TCPConn, buffered []byte) error {
+	ch := make(chan string, 1)
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return errNoChannel
+	}
+	h.nextID++
+	id := h.nextID
+	h.pending[id] = ch
+	h.mu.Unlock()
+	rc, err := c.SyscallConn()
+	if err == nil {
+		var werr error
+		err = rc.Control(func(fd uintptr) {
+			werr = WriteTransfer(h.conn, &Transfer{ID: id, Kind: TransferConn, Bind: bind, Buffered: buffered}, int(fd))
+		})
+		if err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		h.mu.Lock()
+		if h.pending != nil {
+			delete(h.pending, id)
+		}
+		h.mu.Unlock()
+		return err
+	}
+	if e := <-ch; e != "" {
+		return errors.New(e)
+	}
+	return nil
+}
+
+// migrate hands the engine's idle connections to the serving generation
+// and returns how many moved. Without a channel or a Migrator engine it
+// does nothing: the soft stop that follows drains them instead.
+func (w *worker) migrate() int {
+	mig, ok := w.engine.(Migrator)
+	if !ok || w.handoff == nil {
+		return 0
+	}
+	var moved, kept atomic.Int64
+	var firstErr atomic.Value
+	mig.HandOff(func(bind string, c *net.TCPConn, buffered []byte) error {
+		err := w.handoff.send(bind, c, buffered)
+		if err != nil {
+			kept.Add(1)
+			firstErr.CompareAndSwap(nil, err.Error())
+			return err
+		}
+		moved.Add(1)
+		return nil
+	})
+	if n := kept.Load(); n > 0 {
+		w.logf("handed %d connection(s) over; %d stay to drain here (%v)", moved.Load(), n, firstErr.Load())
+	} else {
+		w.logf("handed %d connection(s) over", moved.Load())
+	}
+	return int(moved.Load())
+}
