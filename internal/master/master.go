@@ -31,6 +31,9 @@ const (
 	DefaultStartTimeout = 30 * time.Second
 	// callTimeout bounds every other control request.
 	callTimeout = 10 * time.Second
+	// handOffTimeout bounds a soft stop that hands connections over
+	// first (well beyond the ~0.1 ms per connection it takes).
+	handOffTimeout = time.Minute
 	// killGrace is how long a hard-stopped worker gets before SIGKILL.
 	killGrace = 2 * time.Second
 )
@@ -523,7 +526,13 @@ func (m *Master) drain(g *generation) {
 	g.state = StateDraining
 	migrate := m.current != nil && m.current != g && m.current.state == StateServing
 	m.mu.Unlock()
-	r, err := g.ctl.Call(&worker.Message{Op: worker.OpSoftStop, Window: m.opt.SoftStopWindow, Migrate: migrate}, callTimeout)
+	timeout := callTimeout
+	if migrate {
+		// The reply waits for the hand-over: one round trip per idle
+		// connection. Timing out would close connections hard.
+		timeout = handOffTimeout
+	}
+	r, err := g.ctl.Call(&worker.Message{Op: worker.OpSoftStop, Window: m.opt.SoftStopWindow, Migrate: migrate}, timeout)
 	if err != nil {
 		if !errors.Is(err, worker.ErrClosed) {
 			m.logf("worker gen=%d pid=%d soft stop: %v", g.gen, g.pid, err)
