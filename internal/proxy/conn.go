@@ -33,6 +33,12 @@ const (
 	stateTunnel
 )
 
+// drainGrace is how long a soft stop leaves a connection that went idle
+// just before it was told to close, so that a request the client was
+// already sending is answered (with "Connection: close") rather than
+// met by a close.
+const drainGrace = 100 * time.Millisecond
+
 // pastDeadline wakes a blocked read at once.
 var pastDeadline = time.Unix(1, 0)
 
@@ -59,6 +65,9 @@ type clientConn struct {
 	srv    net.Conn
 	kicked bool
 	closed bool
+	// idleSince is when the connection last went idle (zero before the
+	// first request).
+	idleSince time.Time
 
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).
@@ -94,7 +103,8 @@ type clientConn struct {
 }
 
 func newClientConn(e *Engine, fe *frontend, c net.Conn) *clientConn {
-	cc := &clientConn{e: e, fe: fe, c: c, start: time.Now()}
+	now := time.Now()
+	cc := &clientConn{e: e, fe: fe, c: c, start: now, now: now}
 	cc.state.Store(stateActive)
 	if t, ok := c.(*net.TCPConn); ok {
 		cc.tcp = t
@@ -136,15 +146,20 @@ func (cc *clientConn) waitReadable(fd uintptr) bool {
 }
 
 // setIdle marks the connection idle and arms the idle deadline, under
-// mu so that a concurrent kick cannot be overwritten; it reports false
-// when the engine is draining, in which case the caller closes.
-func (cc *clientConn) setIdle(dl time.Time) bool {
+// mu so that a concurrent kick cannot be overwritten. When the engine is
+// already draining, the connection is kicked at once: waitIdle then
+// closes it, after the short grace a just-answered client gets.
+func (cc *clientConn) setIdle(dl time.Time) {
 	cc.mu.Lock()
+	cc.idleSince = cc.now
 	cc.state.Store(stateIdle)
 	cc.kicked = false
+	if cc.e.draining.Load() {
+		cc.kicked = true
+		dl = pastDeadline
+	}
 	cc.c.SetReadDeadline(dl)
 	cc.mu.Unlock()
-	return !cc.e.draining.Load()
 }
 
 // setActive leaves the idle state; after it, kick no longer touches the
@@ -208,22 +223,40 @@ func (cc *clientConn) waitIdle() (ok, timedOut bool) {
 	if cc.raw == nil {
 		return true, false // the caller's buffered read does the waiting
 	}
-	cc.peekN, cc.peekErr = 0, nil
-	cc.waited = false
-	err := cc.raw.Read(cc.waitFn)
-	if err != nil {
+	graced := false
+	for {
+		cc.peekN, cc.peekErr = 0, nil
+		cc.waited = false
+		err := cc.raw.Read(cc.waitFn)
+		if err == nil {
+			return cc.peekErr == nil && cc.peekN > 0, false
+		}
 		cc.mu.Lock()
 		kicked := cc.kicked
 		cc.mu.Unlock()
 		if !kicked {
 			return false, isTimeout(err)
 		}
+		if graced {
+			return false, false // soft stop: close silently
+		}
 		// Soft stop: a request already sitting in the socket is still
-		// served (with Connection: close); otherwise close now.
+		// served (with Connection: close).
 		gone, data := cc.clientState()
-		return !gone && data, false
+		if gone || data {
+			return data, false
+		}
+		// A client that just got a response is likely sending its next
+		// request right now: closing would race with it. Give it a
+		// short grace to send, and answer that request with
+		// "Connection: close" instead.
+		if !cc.idleSince.IsZero() && time.Since(cc.idleSince) < drainGrace {
+			graced = true
+			cc.c.SetReadDeadline(time.Now().Add(drainGrace))
+			continue
+		}
+		return false, false
 	}
-	return cc.peekErr == nil && cc.peekN > 0, false
 }
 
 // keepAliveMode combines the frontend's and backend's modes as HAProxy

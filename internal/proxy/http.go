@@ -143,9 +143,7 @@ func (cc *clientConn) serveHTTP() {
 				}
 			} else {
 				// cc.now is when the previous response was sent.
-				if !cc.setIdle(deadline(cc.now, t.HTTPKeepAlive)) {
-					return
-				}
+				cc.setIdle(deadline(cc.now, t.HTTPKeepAlive))
 				if ok, _ := cc.waitIdle(); !ok {
 					return
 				}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -383,6 +384,9 @@ func TestSoftStop(t *testing.T) {
 		}
 		io.WriteString(w, "done")
 	})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // runs before the server's Close
 	h := start(t, cfgOf(listenProxy("web", slow.addr())))
 	idle := h.dial()
 	idle.get("/") // now idle
@@ -401,7 +405,7 @@ func TestSoftStop(t *testing.T) {
 		t.Fatal("Done before the in-flight request finished")
 	default:
 	}
-	close(release)
+	unblock()
 	resp, body := busy.read("GET")
 	if body != "done" || !resp.Close {
 		t.Fatalf("in-flight response %q close=%v, want done with Connection: close", body, resp.Close)
