@@ -24,13 +24,19 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b 
 func getBuf() *[]byte  { return bufPool.Get().(*[]byte) }
 func putBuf(b *[]byte) { bufPool.Put(b) }
 
-// Connection states, for soft stop and (later) hand-over: an idle
-// connection sits between requests, an active one is inside an exchange,
-// a tunnel copies bytes both ways until it ends.
+// Connection states, for soft stop and hand-over: a fresh connection
+// waits for its first request, an idle one sits between requests, an
+// active one is inside an exchange, a tunnel copies bytes both ways until
+// it ends, a closing one is on its way out. Only idle connections are
+// closed by a soft stop: a fresh one has never been answered, so its
+// client cannot know that its request might meet a close; it is served
+// (with "Connection: close") or handed over.
 const (
 	stateIdle int32 = iota
 	stateActive
 	stateTunnel
+	stateFresh
+	stateClosing
 )
 
 // drainGrace is how long a soft stop leaves a connection that went idle
@@ -47,6 +53,7 @@ var pastDeadline = time.Unix(1, 0)
 type clientConn struct {
 	e     *Engine
 	fe    *frontend
+	bind  string // the bind address it was accepted on (for hand-over)
 	c     net.Conn
 	tcp   *net.TCPConn    // nil when c is not TCP
 	raw   syscall.RawConn // for waiting on readability without a buffer
@@ -65,9 +72,27 @@ type clientConn struct {
 	srv    net.Conn
 	kicked bool
 	closed bool
+	// migrate is set, with kicked, when a hand-over wants the
+	// connection: its goroutine then hands itself over or stays, and
+	// leaves the hand-over (see handOff) exactly once.
+	migrate bool
 	// idleSince is when the connection last went idle (zero before the
 	// first request).
 	idleSince time.Time
+	// idleDL is the deadline of the current idle wait, restored when a
+	// fresh connection's wait was interrupted for nothing.
+	idleDL time.Time
+
+	// adopted: handed over by the previous generation. Its first wait
+	// is a keep-alive wait (silent on timeout or close).
+	adopted bool
+	// handedOver: the connection now lives in the next generation; only
+	// this engine's descriptor is closed (no shutdown, no linger, no
+	// log line).
+	handedOver bool
+	// slotG and slotF say which maxconn slots the connection holds (an
+	// adopted connection may hold none).
+	slotG, slotF bool
 
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).
@@ -102,9 +127,9 @@ type clientConn struct {
 	entry accesslog.Entry
 }
 
-func newClientConn(e *Engine, fe *frontend, c net.Conn) *clientConn {
+func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn {
 	now := time.Now()
-	cc := &clientConn{e: e, fe: fe, c: c, start: now, now: now}
+	cc := &clientConn{e: e, fe: fe, bind: bind, c: c, start: now, now: now}
 	cc.state.Store(stateActive)
 	if t, ok := c.(*net.TCPConn); ok {
 		cc.tcp = t
@@ -145,29 +170,49 @@ func (cc *clientConn) waitReadable(fd uintptr) bool {
 	return cc.peek(fd)
 }
 
-// setIdle marks the connection idle and arms the idle deadline, under
-// mu so that a concurrent kick cannot be overwritten. When the engine is
-// already draining, the connection is kicked at once: waitIdle then
-// closes it, after the short grace a just-answered client gets.
-func (cc *clientConn) setIdle(dl time.Time) {
+// setIdle marks the connection idle (fresh: waiting for its first
+// request) and arms the idle deadline, under mu so that a concurrent
+// kick cannot be overwritten. When the engine is draining, a hand-over
+// in progress takes the connection; otherwise an idle (not fresh) one is
+// kicked at once: waitIdle then closes it, after the short grace a
+// just-answered client gets.
+func (cc *clientConn) setIdle(dl time.Time, fresh bool) {
 	cc.mu.Lock()
-	cc.idleSince = cc.now
-	cc.state.Store(stateIdle)
+	cc.idleDL = dl
+	if fresh {
+		cc.state.Store(stateFresh)
+	} else {
+		cc.idleSince = cc.now
+		cc.state.Store(stateIdle)
+	}
 	cc.kicked = false
 	if cc.e.draining.Load() {
-		cc.kicked = true
-		dl = pastDeadline
+		if ho := cc.e.handoff.Load(); ho != nil && ho.join() {
+			cc.migrate = true
+			cc.kicked = true
+		} else if !fresh {
+			cc.kicked = true
+		}
+		if cc.kicked {
+			dl = pastDeadline
+		}
 	}
 	cc.c.SetReadDeadline(dl)
 	cc.mu.Unlock()
 }
 
 // setActive leaves the idle state; after it, kick no longer touches the
-// connection's deadlines.
+// connection's deadlines. A hand-over that marked the connection after
+// its wait ended is told the connection stays.
 func (cc *clientConn) setActive(st int32) {
 	cc.mu.Lock()
 	cc.state.Store(st)
+	migrate := cc.migrate
+	cc.migrate = false
 	cc.mu.Unlock()
+	if migrate {
+		cc.e.handoffLeave()
+	}
 }
 
 // kick wakes an idle connection so it notices the soft stop and closes.
@@ -178,6 +223,22 @@ func (cc *clientConn) kick() {
 		cc.c.SetReadDeadline(pastDeadline)
 	}
 	cc.mu.Unlock()
+}
+
+// markMigrate wakes a fresh or idle connection for a hand-over. It
+// returns false when the connection is not waiting (it then never
+// touches the hand-over).
+func (cc *clientConn) markMigrate(ho *handOff) bool {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	st := cc.state.Load()
+	if (st != stateIdle && st != stateFresh) || cc.closed || cc.migrate || cc.tcp == nil || !ho.join() {
+		return false
+	}
+	cc.migrate = true
+	cc.kicked = true
+	cc.c.SetReadDeadline(pastDeadline)
+	return true
 }
 
 func keyFor(cc *clientConn) backend.Key { return backend.Key{Src: cc.src.Addr()} }
@@ -206,6 +267,13 @@ func (cc *clientConn) closeAll() {
 	cc.mu.Unlock()
 }
 
+// isClosed reports a hard stop (Close) of the connection.
+func (cc *clientConn) isClosed() bool {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.closed
+}
+
 func (cc *clientConn) setServer(s net.Conn) {
 	cc.mu.Lock()
 	cc.srv = s
@@ -217,8 +285,13 @@ func (cc *clientConn) setServer(s net.Conn) {
 
 // waitIdle waits, holding no buffer, until the client sends a byte,
 // closes, or the deadline set by setIdle passes. It returns false when
-// the connection should be closed (timeout, EOF, soft stop); timedOut
-// tells a deadline.
+// the connection should be closed (timeout, EOF, soft stop, hand-over
+// done); timedOut tells a deadline.
+//
+// A fresh connection is never closed by a soft stop: its wait goes on
+// under its own deadline. A hand-over takes a connection only when no
+// byte arrived: the wait is interrupted by a deadline, so nothing was
+// consumed, and a peek tells whether a request has started.
 func (cc *clientConn) waitIdle() (ok, timedOut bool) {
 	if cc.raw == nil {
 		return true, false // the caller's buffered read does the waiting
@@ -232,19 +305,41 @@ func (cc *clientConn) waitIdle() (ok, timedOut bool) {
 			return cc.peekErr == nil && cc.peekN > 0, false
 		}
 		cc.mu.Lock()
-		kicked := cc.kicked
+		kicked, migrate, closed := cc.kicked, cc.migrate, cc.closed
+		cc.migrate = false
 		cc.mu.Unlock()
-		if !kicked {
-			return false, isTimeout(err)
+		if !kicked || closed {
+			if migrate {
+				cc.e.handoffLeave()
+			}
+			return false, !closed && isTimeout(err)
+		}
+		// Woken on purpose: a request already sitting in the socket is
+		// still served (with Connection: close).
+		gone, data := cc.clientState()
+		if migrate {
+			if !gone && !data && cc.handOver() {
+				cc.e.handoffLeave()
+				return false, false
+			}
+			cc.e.handoffLeave()
+		}
+		if gone || data {
+			return data, false
+		}
+		if cc.state.Load() == stateFresh {
+			// Never answered: keep waiting for the first request under
+			// its own deadline (unless a new kick came meanwhile).
+			cc.mu.Lock()
+			if !cc.migrate {
+				cc.kicked = false
+				cc.c.SetReadDeadline(cc.idleDL)
+			}
+			cc.mu.Unlock()
+			continue
 		}
 		if graced {
 			return false, false // soft stop: close silently
-		}
-		// Soft stop: a request already sitting in the socket is still
-		// served (with Connection: close).
-		gone, data := cc.clientState()
-		if gone || data {
-			return data, false
 		}
 		// A client that just got a response is likely sending its next
 		// request right now: closing would race with it. Give it a
@@ -252,11 +347,36 @@ func (cc *clientConn) waitIdle() (ok, timedOut bool) {
 		// "Connection: close" instead.
 		if !cc.idleSince.IsZero() && time.Since(cc.idleSince) < drainGrace {
 			graced = true
-			cc.c.SetReadDeadline(time.Now().Add(drainGrace))
+			cc.mu.Lock()
+			if !cc.migrate {
+				cc.c.SetReadDeadline(time.Now().Add(drainGrace))
+			}
+			cc.mu.Unlock()
 			continue
 		}
 		return false, false
 	}
+}
+
+// handOver passes the connection to the hand-over's send. On success
+// the connection belongs to the next generation: this engine closes
+// only its own descriptor.
+func (cc *clientConn) handOver() bool {
+	ho := cc.e.handoff.Load()
+	if ho == nil || cc.tcp == nil {
+		return false
+	}
+	var buffered []byte
+	if cc.buf != nil && cc.w > cc.r {
+		buffered = (*cc.buf)[cc.r:cc.w]
+	}
+	if err := ho.send(cc.bind, cc.tcp, buffered); err != nil {
+		return false
+	}
+	cc.mu.Lock()
+	cc.handedOver = true
+	cc.mu.Unlock()
+	return true
 }
 
 // keepAliveMode combines the frontend's and backend's modes as HAProxy

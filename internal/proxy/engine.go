@@ -38,6 +38,8 @@ type Engine struct {
 	actconn atomic.Int64
 
 	draining atomic.Bool
+	// handoff is the hand-over in progress, nil outside HandOff.
+	handoff  atomic.Pointer[handOff]
 	stop     chan struct{} // closed by StopAccepting
 	stopOnce sync.Once
 
@@ -185,7 +187,8 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 			continue
 		}
 		backoff = 0
-		cc := newClientConn(e, fe, c)
+		cc := newClientConn(e, fe, addr, c)
+		cc.slotG, cc.slotF = e.global != nil, fe.slots != nil
 		e.register(cc) // even when stopping: an accepted client is served
 		go cc.serve()
 	}
@@ -236,7 +239,12 @@ func (e *Engine) unregister(cc *clientConn) {
 	cc.fe.feconn.Add(-1)
 	e.checkDoneLocked()
 	e.mu.Unlock()
-	e.releaseSlots(cc.fe)
+	if cc.slotF {
+		<-cc.fe.slots
+	}
+	if cc.slotG {
+		<-e.global
+	}
 }
 
 // checkDoneLocked closes done once no accept loop runs and no

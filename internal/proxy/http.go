@@ -68,6 +68,7 @@ func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
 func (cc *clientConn) serve() {
 	defer func() {
+		cc.setActive(stateClosing)
 		cc.closeAll()
 		cc.releaseBufs()
 		cc.e.unregister(cc)
@@ -95,10 +96,10 @@ const (
 // bounded time.
 func (cc *clientConn) lingerClose() {
 	cc.mu.Lock()
-	closed := cc.closed
+	closed := cc.closed || cc.handedOver
 	cc.mu.Unlock()
 	if closed || cc.tcp == nil {
-		return
+		return // a handed-over socket must not be shut down or read
 	}
 	if _, data := cc.clientState(); !data && !cc.unreadBody {
 		return
@@ -128,26 +129,43 @@ func (cc *clientConn) serveHTTP() {
 		if cc.r == cc.w {
 			// Idle between requests: hold no buffer while waiting.
 			cc.releaseBufs()
-			if first {
+			if first && !cc.adopted {
 				// Wait for the first byte without a buffer too, under
-				// timeout http-request; a soft stop may close the
-				// connection while nothing was sent.
-				cc.setIdle(deadline(cc.start, t.HTTPRequest))
+				// timeout http-request. A soft stop never closes this
+				// wait (the client was never answered): only a
+				// hand-over ends it early.
+				cc.setIdle(deadline(cc.start, t.HTTPRequest), true)
 				ok, timedOut := cc.waitIdle()
 				cc.setActive(stateActive)
 				if !ok {
+					x.tStart = cc.start
 					if timedOut {
 						cc.headError(x, os.ErrDeadlineExceeded, true, false)
+					} else if !cc.handedOver && !cc.isClosed() {
+						cc.headError(x, io.EOF, true, false)
 					}
+					return
+				}
+			} else if first {
+				// Adopted from the previous generation: the client was
+				// idle between requests there. Its wait is a keep-alive
+				// wait (silent at its end), but as fresh as any first
+				// one for a soft stop: this generation never answered
+				// it, so it is served or handed over, never closed.
+				cc.setIdle(deadline(cc.start, t.HTTPKeepAlive), true)
+				ok, _ := cc.waitIdle()
+				cc.setActive(stateActive)
+				if !ok {
 					return
 				}
 			} else {
 				// cc.now is when the previous response was sent.
-				cc.setIdle(deadline(cc.now, t.HTTPKeepAlive))
-				if ok, _ := cc.waitIdle(); !ok {
+				cc.setIdle(deadline(cc.now, t.HTTPKeepAlive), false)
+				ok, _ := cc.waitIdle()
+				cc.setActive(stateActive)
+				if !ok {
 					return
 				}
-				cc.setActive(stateActive)
 			}
 		}
 		if cc.buf == nil {
@@ -164,7 +182,7 @@ func (cc *clientConn) serveHTTP() {
 		hadBytes := cc.w > cc.r
 		err := cc.readHead(deadline(now, t.HTTPRequest))
 		if err != nil {
-			cc.headError(x, err, first, hadBytes || cc.w > cc.r)
+			cc.headError(x, err, first && !cc.adopted, hadBytes || cc.w > cc.r)
 			return
 		}
 		if logging {
@@ -227,8 +245,10 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 	default:
 		// Client closed or reset before a whole head.
 		if !gotBytes {
-			if first && !cc.fe.p.DontLogNull && cc.fe.logging && cc.fe.p.HTTPLog {
-				x.status = -1
+			// HAProxy logs a connection closed before sending a byte as
+			// a 400 <BADREQ> (nothing is sent), unless dontlognull.
+			if first && !cc.adopted && !cc.fe.p.DontLogNull && cc.fe.logging && cc.fe.p.HTTPLog {
+				x.status = 400
 				x.setTerm('C', 'R')
 				cc.logHTTP(x)
 			}

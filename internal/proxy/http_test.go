@@ -399,6 +399,11 @@ func TestSoftStop(t *testing.T) {
 	h.e.StopAccepting()
 	h.e.SoftStop(50 * time.Millisecond)
 	idle.expectClosed()
+	// A connection never answered is not idle: its first request is
+	// served, with Connection: close.
+	if resp, body := silent.get("/"); body != "done" || !resp.Close {
+		t.Fatalf("fresh connection after soft stop: %q close=%v, want done with Connection: close", body, resp.Close)
+	}
 	silent.expectClosed()
 	select {
 	case <-h.e.Done():
