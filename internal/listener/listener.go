@@ -142,3 +142,74 @@ func Names(names []string) (string, error) {
 
 // ParseNames decodes what Names encoded.
 func ParseNames(s string) []string { return strings.Fields(s) }
+
+// Adopt makes a Listener of fd, a listening TCP socket received from
+// another process (a standalone takeover, SCM_RIGHTS) or inherited across
+// exec (a binary upgrade). Adopt owns fd from then on, whatever the
+// outcome.
+//
+// Such a socket is normally in non-blocking mode already (its accepting
+// workers set it), and O_NONBLOCK belongs to the open file shared with
+// them: it must stay set. An *os.File made from a non-blocking descriptor
+// would be registered with Go's poller; instead the descriptor is
+// installed over a blocking placeholder's number (dup3), so the File is
+// never polled and its Fd leaves the shared mode alone, as with Listen.
+func Adopt(name string, fd int) (*Listener, error) {
+	addr, err := listeningAddr(fd)
+	if err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("adopt listener %s (fd %d): %w", name, fd, err)
+	}
+	hold, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("adopt listener %s: placeholder: %w", name, err)
+	}
+	file := os.NewFile(uintptr(hold), "listener "+name) // blocking: not polled
+	err = syscall.Dup3(fd, int(file.Fd()), syscall.O_CLOEXEC)
+	syscall.Close(fd)
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("adopt listener %s: dup3: %w", name, err)
+	}
+	return &Listener{Name: name, addr: addr, file: file}, nil
+}
+
+// listeningAddr checks that fd is a listening TCP socket and returns its
+// address.
+func listeningAddr(fd int) (net.Addr, error) {
+	typ, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TYPE)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN)
+	if err != nil {
+		return nil, err
+	}
+	if typ != syscall.SOCK_STREAM || acc != 1 {
+		return nil, fmt.Errorf("not a listening stream socket")
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		return nil, err
+	}
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]).To16(), Port: a.Port}, nil
+	case *syscall.SockaddrInet6:
+		ip := make(net.IP, net.IPv6len)
+		copy(ip, a.Addr[:])
+		return &net.TCPAddr{IP: ip, Port: a.Port}, nil
+	}
+	return nil, fmt.Errorf("not a TCP socket")
+}
+
+// KeepOnExec clears close-on-exec on the Listener's descriptor so that it
+// survives syscall.Exec (a binary upgrade), and returns its number.
+func (l *Listener) KeepOnExec() (int, error) {
+	fd := int(l.file.Fd()) // never polled: Fd leaves the mode alone
+	if _, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFD, 0); e != 0 {
+		return -1, fmt.Errorf("listener %s: clear close-on-exec: %w", l.Name, e)
+	}
+	return fd, nil
+}

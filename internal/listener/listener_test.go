@@ -190,3 +190,90 @@ func TestFdKeepsNonblocking(t *testing.T) {
 		t.Fatal("the shared socket was switched to blocking mode")
 	}
 }
+
+// TestAdoptKeepsNonblocking: a socket received from a running process is
+// non-blocking; adopting it and handing it on (Fd, as os/exec does) keeps
+// it so, and the adopted Listener shares the accept queue.
+func TestAdoptKeepsNonblocking(t *testing.T) {
+	running, err := net.Listen("tcp", "127.0.0.1:0") // the old process's worker
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer running.Close()
+	rc, err := running.(*net.TCPListener).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd int
+	var dupErr error
+	rc.Control(func(s uintptr) { fd, dupErr = dupCloexec(int(s)) })
+	if dupErr != nil {
+		t.Fatal(dupErr)
+	}
+	l, err := Adopt("127.0.0.1:x", fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.Addr().String() != running.Addr().String() {
+		t.Errorf("Addr %v, want %v", l.Addr(), running.Addr())
+	}
+	flags, _, e := syscall.Syscall(syscall.SYS_FCNTL, l.File().Fd(), syscall.F_GETFL, 0)
+	if e != 0 {
+		t.Fatal(e)
+	}
+	if flags&syscall.O_NONBLOCK == 0 {
+		t.Fatal("adopting switched the shared socket to blocking mode")
+	}
+	d, err := dupFile(l.File())
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := FromFile("x", d) // the new process's worker
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	accept(t, next, running.Addr().String())
+	keep, err := l.KeepOnExec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fdFlags, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(keep), syscall.F_GETFD, 0)
+	if e != 0 || fdFlags&syscall.FD_CLOEXEC != 0 {
+		t.Errorf("close-on-exec still set (%v)", e)
+	}
+}
+
+func TestAdoptRejectsOthers(t *testing.T) {
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(p[1])
+	if _, err := Adopt("pipe", p[0]); err == nil {
+		t.Error("adopted a pipe")
+	}
+	c, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	conn, err := net.Dial("tcp", c.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	f, err := conn.(*net.TCPConn).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := dupCloexec(int(f.Fd()))
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Adopt("conn", fd); err == nil {
+		t.Error("adopted a connected socket")
+	}
+}
