@@ -175,3 +175,47 @@ func countHeader(hs []harness.Header, name string) int {
 	}
 	return n
 }
+
+// TestBackendHTTPRules: a backend's http-request rules run after the
+// frontend's, once it is chosen; its http-response rules before the
+// frontend's.
+func TestBackendHTTPRules(t *testing.T) {
+	run(t, []scenario{
+		{
+			name: "http-response-rules-in-backend",
+			cfg: base + `
+frontend fe
+    bind ${FE}
+    http-response set-header X-Fe fe
+    default_backend app
+
+backend app
+    http-response set-header X-From-Backend b
+    http-response del-header X-Request-Target
+    server s ${S1}
+`,
+			requests: []req{
+				{path: "/p", status: 200, backend: "s1", hdrs: []string{"X-Fe: fe", "X-From-Backend: b", "!X-Request-Target"}},
+			},
+		},
+		{
+			name: "http-request-rules-in-backend",
+			cfg: base + `
+frontend fe
+    bind ${FE}
+    default_backend app
+
+backend app
+    http-request deny if { path_beg /admin }
+    http-request set-header X-Be-Set yes
+    http-request redirect location /new code 301 if { path /old }
+    server s ${S1}
+`,
+			requests: []req{
+				{path: "/admin", status: 403, backend: "-"},
+				{path: "/old", status: 301, backend: "-", hdrs: []string{"Location: /new"}},
+				{path: "/headers", status: 200, backend: "s1", seen: []string{"X-Be-Set: yes"}},
+			},
+		},
+	})
+}

@@ -108,9 +108,12 @@ type clientConn struct {
 	sbuf *[]byte
 	sw   int
 
-	req     h1.Request
-	resp    h1.Response
-	in      rules.Input
+	req  h1.Request
+	resp h1.Response
+	in   rules.Input
+	// inBE is the backend rules' input: its own scratch buffers, so the
+	// header values the frontend's rules set stay intact.
+	inBE    rules.Input
 	verdict rules.Verdict
 	limits  h1.Limits
 	chunks  h1.ChunkedScanner

@@ -65,9 +65,14 @@ type frontend struct {
 
 // backendRT is a backend (or listen) proxy at run time.
 type backendRT struct {
-	p      *config.Proxy
-	b      *backend.Backend
-	beconn atomic.Int64
+	p *config.Proxy
+	b *backend.Backend
+	// reqRules and respRules are the backend's own http-request and
+	// http-response rules, run after (request) and before (response)
+	// the frontend's; nil when it has none, and never used when the
+	// backend is the frontend itself (a listen proxy's rules run once).
+	reqRules, respRules *rules.Set
+	beconn              atomic.Int64
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
@@ -92,7 +97,20 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	}
 	for _, p := range cfg.Proxies {
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
-			e.backends[p.Name] = &backendRT{p: p, b: backend.New(p)}
+			be := &backendRT{p: p, b: backend.New(p)}
+			if len(p.RequestRules) > 0 || len(p.ResponseRules) > 0 {
+				rs, err := rules.Compile(p)
+				if err != nil {
+					return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
+				}
+				if len(p.RequestRules) > 0 {
+					be.reqRules = rs
+				}
+				if len(p.ResponseRules) > 0 {
+					be.respRules = rs
+				}
+			}
+			e.backends[p.Name] = be
 		}
 	}
 	for _, p := range cfg.Frontends() {

@@ -301,14 +301,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	cc.verdict = cc.verdict.Reset()
 	fe.rules.Request(&cc.in, &cc.verdict)
 	if cc.verdict.Respond {
-		// The body of an answered request is not read: close unless
-		// there is none.
-		if cc.verdict.Close || req.Body != h1.BodyNone {
-			x.closeClient = true
-		}
-		cc.unreadBody = req.Body != h1.BodyNone
-		x.setTerm('P', 'R')
-		return cc.respond(x, logging)
+		return cc.answerVerdict(x, logging)
 	}
 
 	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
@@ -319,6 +312,17 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			x.closeClient = true
 		}
 		return cc.answerStatus(x, logging)
+	}
+	// The backend's http-request rules run once it is chosen, as in
+	// HAProxy (a listen proxy serving itself ran them as the frontend).
+	if be.reqRules != nil && be.p != fe.p {
+		cc.inBE.Req = req
+		cc.inBE.Src = cc.in.Src
+		be.reqRules.Request(&cc.inBE, &cc.verdict)
+		if cc.verdict.Respond {
+			x.be = be
+			return cc.answerVerdict(x, logging)
+		}
 	}
 	x.be = be
 	mode := keepAliveMode(fe.p, be.p)
@@ -574,6 +578,20 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 	}
 	cc.logHTTP(x)
 	return err == nil
+}
+
+// answerVerdict answers a request a deny, return or redirect rule
+// decided.
+func (cc *clientConn) answerVerdict(x *exchange, logging bool) bool {
+	req := &cc.req
+	// The body of an answered request is not read: close unless there
+	// is none.
+	if cc.verdict.Close || req.Body != h1.BodyNone {
+		x.closeClient = true
+	}
+	cc.unreadBody = req.Body != h1.BodyNone
+	x.setTerm('P', 'R')
+	return cc.respond(x, logging)
 }
 
 // respond sends the answer of a deny, return or redirect rule.

@@ -222,6 +222,12 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	if cc.e.draining.Load() {
 		x.closeClient = true
 	}
+	// The backend's http-response rules run first, then the frontend's.
+	if be.respRules != nil && be.p != cc.fe.p {
+		cc.inBE.Req = &cc.req
+		cc.inBE.Src = cc.in.Src
+		be.respRules.Response(&cc.inBE, resp)
+	}
 	cc.fe.rules.Response(&cc.in, resp)
 	resp.Headers = h1.StripHopByHop(resp.Headers)
 	switch resp.Body {
