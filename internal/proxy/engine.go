@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"baton/internal/accesslog"
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/health"
 	"baton/internal/rules"
 )
 
@@ -51,6 +53,12 @@ type Engine struct {
 	serving    sync.WaitGroup
 	done       chan struct{}
 	doneOnce   sync.Once
+
+	// checkers run the health checks of backends with checked servers,
+	// from the first Serve until Close or Done.
+	checkers   []*health.Checker
+	checksOnce sync.Once
+	stopChecks func()
 }
 
 // frontend is a frontend or listen proxy at run time.
@@ -111,6 +119,12 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				}
 			}
 			e.backends[p.Name] = be
+			for _, srv := range p.Servers {
+				if srv.Check {
+					e.checkers = append(e.checkers, health.New(p, be.b, health.Options{OnChange: e.logCheck(p.Name)}))
+					break
+				}
+			}
 		}
 	}
 	for _, p := range cfg.Frontends() {
@@ -170,6 +184,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 	e.serving.Add(1)
 	e.mu.Unlock()
 	defer e.serving.Done()
+	e.startChecks()
 
 	var backoff time.Duration
 	for {
@@ -332,6 +347,8 @@ func (e *Engine) Close() {
 		cc.closeAll()
 	}
 	e.mu.Unlock()
+	e.startChecks() // makes sure a later Serve starts none
+	e.stopChecks()
 	for _, b := range e.backends {
 		b.b.Close()
 	}
@@ -348,4 +365,66 @@ func (e *Engine) Conns() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return len(e.conns)
+}
+
+// startChecks starts the health checks once, when the engine starts
+// serving; they stop on Close or once Done (a drained generation routes
+// nothing more). After Close it starts nothing.
+func (e *Engine) startChecks() {
+	e.checksOnce.Do(func() {
+		e.mu.Lock()
+		closing := e.stopped && e.acceptDone
+		e.mu.Unlock()
+		if len(e.checkers) == 0 || closing {
+			e.stopChecks = func() {}
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		for _, c := range e.checkers {
+			c.Start(ctx)
+		}
+		var once sync.Once
+		e.stopChecks = func() {
+			once.Do(func() {
+				cancel()
+				for _, c := range e.checkers {
+					c.Stop()
+				}
+			})
+		}
+		go func() {
+			select {
+			case <-e.done:
+			case <-ctx.Done():
+			}
+			e.stopChecks()
+		}()
+	})
+}
+
+// logCheck returns the health checker's callback for backend name: one
+// event line per transition, in HAProxy's words.
+func (e *Engine) logCheck(name string) func(s *backend.Server, up bool, reason string) {
+	return func(s *backend.Server, up bool, reason string) {
+		be := e.backends[name]
+		act, bck := 0, 0
+		for _, o := range be.b.Servers {
+			if o.Healthy() && o.State() != backend.Maint {
+				if o.Backup {
+					bck++
+				} else {
+					act++
+				}
+			}
+		}
+		kind := ""
+		if s.Backup {
+			kind = "Backup "
+		}
+		if up {
+			e.log.Event("%sServer %s/%s is UP, reason: %s. %d active and %d backup servers online.", kind, name, s.Name, reason, act, bck)
+		} else {
+			e.log.Event("%sServer %s/%s is DOWN, reason: %s. %d active and %d backup servers left.", kind, name, s.Name, reason, act, bck)
+		}
+	}
 }
