@@ -147,5 +147,25 @@ backend app
 				}
 			},
 		},
+		{
+			// HAProxy logs a connection closed before sending anything as
+			// a 400 <BADREQ> with CR--, unless option dontlognull.
+			name: "null-connection-logged",
+			cfg: logBase + `
+frontend web
+    bind ${FE}
+    option httplog
+    default_backend app
+
+backend app
+    server s1 ${S1}
+`,
+			check: func(e *env) {
+				c := harness.Dial(e.t, e.fe())
+				c.Close()
+				e.logLines(regexp.MustCompile(`127\.0\.0\.1:\d+ `+httplogDate+
+					` web web/<NOSRV> -1/-1/-1/-1/\d+ 400 0 - - CR-- \d+/\d+/\d+/\d+/\d+ \d+/\d+ "<BADREQ>"$`), 1)
+			},
+		},
 	})
 }
