@@ -74,12 +74,12 @@ func serve(args []string) int {
 	showVersion := fs.Bool("v", false, "print the version and exit")
 	pidFile := fs.String("p", "", "write the master's PID to `FILE`")
 	socket := fs.String("S", "", "master CLI unix `SOCKET`")
-	takeover := fs.String("x", "", "take the listeners over from `SOCKET` (standalone mode; not supported yet)")
+	takeover := fs.String("x", "", "take the listening sockets over from the Baton serving the stats `SOCKET`, then soft-stop it")
 	fs.Bool("W", true, "master-worker mode (always on; accepted for HAProxy compatibility)")
 	fs.Bool("Ws", true, "master-worker mode with sd_notify (always on when NOTIFY_SOCKET is set)")
 	fs.Bool("db", true, "stay in the foreground (always; accepted for HAProxy compatibility)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: baton [-f FILE|DIR]... [-c [--explain]] [-p PIDFILE] [-S SOCKET] [-- FILE...]\n"+
+		fmt.Fprintf(fs.Output(), "usage: baton [-f FILE|DIR]... [-c [--explain]] [-p PIDFILE] [-S SOCKET] [-x STATS_SOCKET] [-- FILE...]\n"+
 			"       baton reload -S SOCKET\n       baton reload-test ...\n       baton demo\n")
 		fs.PrintDefaults()
 	}
@@ -110,11 +110,7 @@ func serve(args []string) int {
 		fmt.Println("Configuration file is valid")
 		return 0
 	}
-	if *takeover != "" {
-		fmt.Fprintln(os.Stderr, "baton: -x (standalone listener takeover) is not supported yet; the master keeps the listeners across reloads")
-		return 2
-	}
-	return runMaster(master.Options{ConfigPaths: files, Socket: *socket, PIDFile: *pidFile})
+	return runMaster(master.Options{ConfigPaths: files, Socket: *socket, PIDFile: *pidFile, Takeover: *takeover})
 }
 
 func runMaster(opt master.Options) int {

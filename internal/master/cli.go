@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -26,18 +25,12 @@ reload            reload the configuration; prints Success=1 or Success=0 and th
 `
 
 func (m *Master) listenCLI() error {
-	// A stale socket file from a previous run would make the bind fail;
-	// a live one would answer, so only remove it if nothing answers.
-	if c, err := net.DialTimeout("unix", m.opt.Socket, time.Second); err == nil {
-		c.Close()
-		return fmt.Errorf("master CLI %s: another process is listening there", m.opt.Socket)
-	}
-	os.Remove(m.opt.Socket)
-	ln, err := net.Listen("unix", m.opt.Socket)
+	// A stale socket file from a previous run is replaced; a live one is
+	// an error, unless this master takes over from that process.
+	ln, err := listenUnix(m.opt.Socket, 0o600, m.opt.Takeover != "")
 	if err != nil {
 		return fmt.Errorf("master CLI: %w", err)
 	}
-	os.Chmod(m.opt.Socket, 0o600)
 	m.mu.Lock()
 	m.cli = ln
 	m.mu.Unlock()

@@ -45,6 +45,13 @@
 // (stop accepting, drain, bounded by hard-stop-after) and immediate on
 // SIGQUIT or a second SIGTERM/SIGINT.
 //
+// Standalone takeover (Options.Takeover, "baton -x"): the master serves the
+// configuration's stats sockets; a new master asks a running one for its
+// listening sockets there (_getsocks, SCM_RIGHTS, see stats.go), adopts
+// them (listener.Adopt: they are non-blocking and shared with the running
+// workers), starts its worker, and then tells the old master to stop
+// gracefully (_softstop).
+//
 // The master CLI is HAProxy's line protocol: help, show proc, reload, and
 // "@N cmd"/"@!PID cmd" forwarded to a worker's runtime API.
 package master

@@ -20,6 +20,9 @@ func ConfigLoader(paths []string) (*Snapshot, error) {
 		return nil, err
 	}
 	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings}
+	for _, st := range cfg.Global.StatsSockets {
+		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners})
+	}
 	for _, s := range srcs {
 		snap.Files = append(snap.Files, worker.File{Name: s.Name, Data: s.Data})
 	}

@@ -50,6 +50,8 @@ type Snapshot struct {
 	HardStopAfter time.Duration
 	// Warnings are reported with the reload result.
 	Warnings []string
+	// StatsSockets are served by the master (standalone takeover).
+	StatsSockets []StatsSocket
 }
 
 // Loader reads and validates the configuration at paths. Its error lists
@@ -82,6 +84,10 @@ type Options struct {
 	StartTimeout time.Duration
 	// Restart spaces out restarts of a crashed worker.
 	Restart Backoff
+	// Takeover is the stats socket of a running Baton whose listening
+	// sockets this master takes over at start (-x), before telling it to
+	// soft-stop; "" means bind everything.
+	Takeover string
 }
 
 // Result is the outcome of a reload, as the master CLI prints it.
@@ -152,7 +158,8 @@ type Master struct {
 	stopping  bool
 	backoff   Backoff
 	cli       net.Listener
-	relays    map[uint64]relay // connections on their way, by relay ID
+	stats     map[string]*statsListener // by path
+	relays    map[uint64]relay          // connections on their way, by relay ID
 	relayID   uint64
 	done      chan struct{}
 	doneOnce  sync.Once
@@ -185,6 +192,7 @@ func New(opt Options) *Master {
 		}
 	}
 	m := &Master{opt: opt, pid: os.Getpid(), listeners: make(map[string]*listener.Listener),
+		stats:  make(map[string]*statsListener),
 		relays: make(map[uint64]relay), done: make(chan struct{}), backoff: opt.Restart}
 	m.reload = newCoalescer(m.doReload)
 	return m
@@ -220,6 +228,12 @@ func (m *Master) Start() error {
 			return err
 		}
 	}
+	if m.opt.Takeover != "" {
+		if err := m.adoptListeners(m.opt.Takeover); err != nil {
+			m.closeCLI()
+			return err
+		}
+	}
 	if _, err := m.bind(snap.Binds); err != nil {
 		m.closeAllListeners()
 		m.closeCLI()
@@ -240,6 +254,17 @@ func (m *Master) Start() error {
 		}
 	}
 	m.logf("started: worker gen=%d pid=%d serving %v", g.gen, g.pid, snap.Binds)
+	if m.opt.Takeover != "" {
+		// Both processes accept from the same sockets now: the old one
+		// can stop; queued connections stay in the shared queue.
+		m.closeUnused(snap.Binds)
+		if out, err := softStopPrevious(m.opt.Takeover); err != nil {
+			m.logf("takeover: telling the previous process to soft-stop: %v", err)
+		} else {
+			m.logf("takeover: %s: %s", m.opt.Takeover, out)
+		}
+	}
+	m.reconcileStats(snap.StatsSockets)
 	m.notify("READY=1")
 	return nil
 }
@@ -341,6 +366,7 @@ func (m *Master) replace() Result {
 	}
 	m.mu.Unlock()
 	m.closeUnused(snap.Binds)
+	m.reconcileStats(snap.StatsSockets)
 	m.boundDraining()
 	msgs = append(msgs, fmt.Sprintf("worker gen=%d pid=%d serving %v", g.gen, g.pid, snap.Binds))
 	return Result{OK: true, Messages: msgs}
@@ -742,6 +768,7 @@ func (m *Master) Stop(graceful bool) {
 func (m *Master) finish() {
 	m.doneOnce.Do(func() {
 		m.closeCLI()
+		m.closeStats()
 		m.closeAllListeners()
 		if m.opt.PIDFile != "" {
 			os.Remove(m.opt.PIDFile)
