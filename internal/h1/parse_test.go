@@ -114,6 +114,8 @@ func TestParseRequestBad(t *testing.T) {
 		{"14 CONNECT no port", req("CONNECT a HTTP/1.1", "Host: a"), 400},
 		{"14 CONNECT bad port", req("CONNECT a:b HTTP/1.1", "Host: a"), 400},
 		{"13 CONNECT Host mismatch", req("CONNECT a:443 HTTP/1.1", "Host: a"), 400},
+		{"14 CONNECT percent-encoded host", req("CONNECT %80a:443 HTTP/1.0"), 400},
+		{"14 absolute-form percent-encoded host", req("GET http://%61b/ HTTP/1.1", "Host: %61b"), 400},
 		{"14 authority form GET", req("GET a:80 HTTP/1.1", "Host: a"), 400},
 		{"14 ftp scheme", req("GET ftp://a/ HTTP/1.1", "Host: a"), 400},
 		// 15: request line shape and versions.
