@@ -18,8 +18,9 @@
 // holding a buffer.
 //
 // HTTP exchange: the head is read under one deadline (timeout
-// http-request) and parsed in place by h1; http-request rules may answer
-// directly; otherwise the backend is chosen, hop-by-hop fields are
+// http-request) and parsed in place by h1; the frontend's http-request
+// rules may answer directly; otherwise the backend is chosen, its own
+// http-request rules run (and may answer), hop-by-hop fields are
 // stripped and the framing and connection fields re-added, a server is
 // acquired (timeout queue), a pooled idle connection reused or a new one
 // dialled (timeout connect), and head plus buffered body go out in one
@@ -28,7 +29,8 @@
 // pooled connection failed before any response byte and the request is
 // idempotent and wholly buffered. The response head is read under timeout
 // server (checking every second whether the client went away), 1xx are
-// relayed, http-response rules applied, and the body streamed. A server
+// relayed, the backend's then the frontend's http-response rules
+// applied, and the body streamed. A server
 // failing mid-body leaves the client with a visibly truncated response.
 // The server connection goes back to its pool when both sides allow it.
 //
@@ -38,8 +40,27 @@
 // can enforce timeout client/server (or tunnel, and client-fin/server-fin
 // once a side half-closed).
 //
-// Connection states (idle, active, tunnel) are tracked per connection for
-// soft stop: SoftStop closes idle connections spread over a window, makes
-// responses in progress carry "Connection: close", and leaves tunnels to
-// finish; Done fires when no connection remains.
+// Connection states (fresh, idle, active, tunnel) are tracked per
+// connection. A fresh connection has not sent its first request; an idle
+// one has completed at least one exchange. SoftStop closes idle
+// connections spread over a window (one answered a moment ago gets a
+// short grace to send its next request), makes responses in progress
+// carry "Connection: close", and leaves tunnels to finish. A fresh
+// connection is never closed by a soft stop: its client could not know a
+// close was coming, so its request is served (with "Connection: close")
+// within timeout http-request. Done fires when no connection remains.
+//
+// Hand-over (HandOff/Adopt, the worker's Migrator): HandOff drains like
+// SoftStop, then wakes every fresh or idle connection with a deadline in
+// the past, which consumes nothing. Its goroutine peeks: with no byte
+// pending it passes its socket to send and, on success, closes only its
+// own descriptor (the next process holds a duplicate, so no FIN is sent
+// and nothing is logged); with a request started, or when send fails, it
+// stays and is served or drained. Adopt serves a received connection as
+// freshly accepted (never blocking on maxconn); its first wait is a
+// keep-alive wait.
+//
+// Health checks (internal/health) of backends with checked servers start
+// with the first Serve and stop on Close or Done; each up/down transition
+// is an event line in the access log.
 package proxy
