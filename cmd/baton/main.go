@@ -20,7 +20,8 @@ import (
 	"baton/internal/worker"
 )
 
-const version = "0.1.0-dev"
+// version is set at build time: go build -ldflags "-X main.version=1.2.3".
+var version = "0.1.0-dev"
 
 // workerCommand is the hidden sub-command the master re-executes.
 const workerCommand = "__worker"
@@ -35,7 +36,9 @@ func run(args []string) int {
 		case workerCommand:
 			return worker.Main(newEngine)
 		case "reload":
-			return reload(args[1:])
+			return masterCommand("reload", args[1:])
+		case "upgrade":
+			return masterCommand("upgrade", args[1:])
 		case "reload-test":
 			return reloadtest.Main(args[1:], os.Stdout, os.Stderr)
 		case "demo":
@@ -80,7 +83,7 @@ func serve(args []string) int {
 	fs.Bool("db", true, "stay in the foreground (always; accepted for HAProxy compatibility)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: baton [-f FILE|DIR]... [-c [--explain]] [-p PIDFILE] [-S SOCKET] [-x STATS_SOCKET] [-- FILE...]\n"+
-			"       baton reload -S SOCKET\n       baton reload-test ...\n       baton demo\n")
+			"       baton reload -S SOCKET\n       baton upgrade -S SOCKET\n       baton reload-test ...\n       baton demo\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -110,35 +113,36 @@ func serve(args []string) int {
 		fmt.Println("Configuration file is valid")
 		return 0
 	}
-	return runMaster(master.Options{ConfigPaths: files, Socket: *socket, PIDFile: *pidFile, Takeover: *takeover})
+	return runMaster(master.Options{ConfigPaths: files, Socket: *socket, PIDFile: *pidFile, Takeover: *takeover,
+		Version: version, Args: args})
 }
 
 func runMaster(opt master.Options) int {
 	return master.New(opt).Run()
 }
 
-// reload asks a running master to reload through its CLI and prints the
-// result; the exit status says whether it succeeded.
-func reload(args []string) int {
-	fs := flag.NewFlagSet("baton reload", flag.ContinueOnError)
+// masterCommand asks a running master to reload or upgrade through its CLI
+// and prints the result; the exit status says whether it succeeded.
+func masterCommand(command string, args []string) int {
+	fs := flag.NewFlagSet("baton "+command, flag.ContinueOnError)
 	socket := fs.String("S", "", "master CLI unix `SOCKET`")
 	timeout := fs.Duration("t", 5*time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *socket == "" {
-		fmt.Fprintln(os.Stderr, "baton reload: -S SOCKET is required")
+		fmt.Fprintf(os.Stderr, "baton %s: -S SOCKET is required\n", command)
 		return 2
 	}
 	c, err := net.DialTimeout("unix", *socket, 5*time.Second)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "baton reload: %v\n", err)
+		fmt.Fprintf(os.Stderr, "baton %s: %v\n", command, err)
 		return 1
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(*timeout))
-	if _, err := io.WriteString(c, "reload\n"); err != nil {
-		fmt.Fprintf(os.Stderr, "baton reload: %v\n", err)
+	if _, err := io.WriteString(c, command+"\n"); err != nil {
+		fmt.Fprintf(os.Stderr, "baton %s: %v\n", command, err)
 		return 1
 	}
 	var out strings.Builder
@@ -147,7 +151,7 @@ func reload(args []string) int {
 		out.WriteString(sc.Text() + "\n")
 	}
 	if err := sc.Err(); err != nil {
-		fmt.Fprintf(os.Stderr, "baton reload: %v\n", err)
+		fmt.Fprintf(os.Stderr, "baton %s: %v\n", command, err)
 		return 1
 	}
 	fmt.Print(out.String())

@@ -20,6 +20,7 @@ import (
 const cliHelp = `help              this list
 show proc         the master and every worker generation
 reload            reload the configuration; prints Success=1 or Success=0 and the messages
+upgrade           re-execute the binary on disk in place (same PID and sockets), then reload
 @N <command>      send <command> to the N-th current worker (@1: the serving one)
 @!PID <command>   send <command> to the worker with that PID (serving or draining)
 `
@@ -60,6 +61,12 @@ func (m *Master) serveCLI(c net.Conn) {
 		if cmd == "" {
 			continue
 		}
+		if strings.Join(strings.Fields(cmd), " ") == "upgrade" {
+			// On success the new image answers on this very connection.
+			c.SetDeadline(time.Time{})
+			io.WriteString(c, m.Upgrade(c).String())
+			return
+		}
 		out, last := m.Command(cmd)
 		c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 		if _, err := io.WriteString(c, out); err != nil {
@@ -84,6 +91,8 @@ func (m *Master) Command(cmd string) (out string, last bool) {
 		return m.showProc(), false
 	case "reload":
 		return m.Reload().String(), true
+	case "upgrade":
+		return m.Upgrade(nil).String(), true
 	}
 	return fmt.Sprintf("Unknown command: %q\n%s", cmd, cliHelp), false
 }
@@ -96,6 +105,7 @@ type Proc struct {
 	Started    time.Time
 	Conns      int
 	Reloads    int // for a worker: reloads it survived
+	Version    string
 }
 
 // Procs returns the live worker generations, oldest first, with their
@@ -105,9 +115,11 @@ func (m *Master) Procs() []Proc {
 	gens := append([]*generation(nil), m.gens...)
 	procs := make([]Proc, len(gens))
 	for i, g := range gens {
-		procs[i] = Proc{PID: g.pid, Generation: g.gen, State: g.state, Started: g.started, Reloads: g.reloads}
+		procs[i] = Proc{PID: g.pid, Generation: g.gen, State: g.state, Started: g.started, Reloads: g.reloads, Version: g.version}
 	}
 	m.mu.Unlock()
+	m.calls.RLock()
+	defer m.calls.RUnlock()
 	for i, g := range gens {
 		if r, err := g.ctl.Call(&worker.Message{Op: worker.OpStatus}, time.Second); err == nil {
 			procs[i].Conns = r.Conns
@@ -121,16 +133,19 @@ func (m *Master) Procs() []Proc {
 func (m *Master) showProc() string {
 	procs := m.Procs()
 	m.mu.Lock()
-	reloads, failed, restarts := m.reloads, m.failed, m.restarts
+	reloads, failed, restarts, upgrades := m.reloads, m.failed, m.restarts, m.upgrades
 	m.mu.Unlock()
 	var b strings.Builder
-	row := func(pid, kind, gen, state, conns, reloads, uptime, started string) {
-		fmt.Fprintf(&b, "%-8s %-7s %-4s %-9s %-6s %-24s %-12s %s\n", pid, kind, gen, state, conns, reloads, uptime, started)
+	row := func(pid, kind, gen, state, conns, reloads, uptime, started, version string) {
+		fmt.Fprintf(&b, "%-8s %-7s %-4s %-9s %-6s %-24s %-12s %-20s %s\n", pid, kind, gen, state, conns, reloads, uptime, started, version)
 	}
-	row("#<PID>", "<type>", "<gen>", "<state>", "<conns>", "<reloads>", "<uptime>", "<started>")
-	row(strconv.Itoa(m.pid), "master", "0", "-", "-",
-		fmt.Sprintf("%d [failed: %d] [restarts: %d]", reloads, failed, restarts),
-		uptime(time.Since(m.started)), m.started.UTC().Format(time.RFC3339))
+	row("#<PID>", "<type>", "<gen>", "<state>", "<conns>", "<reloads>", "<uptime>", "<started>", "<version>")
+	masterReloads := fmt.Sprintf("%d [failed: %d] [restarts: %d]", reloads, failed, restarts)
+	if upgrades > 0 {
+		masterReloads += fmt.Sprintf(" [upgrades: %d]", upgrades)
+	}
+	row(strconv.Itoa(m.pid), "master", "0", "-", "-", masterReloads,
+		uptime(time.Since(m.started)), m.started.UTC().Format(time.RFC3339), m.opt.Version)
 	for _, section := range []struct {
 		title string
 		old   bool
@@ -146,7 +161,7 @@ func (m *Master) showProc() string {
 				conns = "?"
 			}
 			row(strconv.Itoa(p.PID), "worker", strconv.Itoa(p.Generation), string(p.State), conns,
-				strconv.Itoa(p.Reloads), uptime(time.Since(p.Started)), p.Started.UTC().Format(time.RFC3339))
+				strconv.Itoa(p.Reloads), uptime(time.Since(p.Started)), p.Started.UTC().Format(time.RFC3339), p.Version)
 		}
 	}
 	return b.String()
@@ -189,7 +204,9 @@ func (m *Master) forward(line string) string {
 	if g == nil {
 		return fmt.Sprintf("No such worker: @%s\n", target)
 	}
+	m.calls.RLock()
 	r, err := g.ctl.Call(&worker.Message{Op: worker.OpCommand, Command: cmd}, callTimeout)
+	m.calls.RUnlock()
 	if err != nil {
 		return fmt.Sprintf("worker gen=%d pid=%d: %v\n", g.gen, g.pid, err)
 	}

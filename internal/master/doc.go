@@ -45,6 +45,12 @@
 // (stop accepting, drain, bounded by hard-stop-after) and immediate on
 // SIGQUIT or a second SIGTERM/SIGINT.
 //
+// Binary upgrade (master CLI "upgrade", Master.Upgrade): the master
+// re-executes its binary in place, passing its listeners and every worker's
+// channels across exec, and the new image adopts them and reloads (see
+// upgrade.go). Workers are always started from the master's own image, so
+// only an upgrade changes the binary.
+//
 // Standalone takeover (Options.Takeover, "baton -x"): the master serves the
 // configuration's stats sockets; a new master asks a running one for its
 // listening sockets there (_getsocks, SCM_RIGHTS, see stats.go), adopts

@@ -84,6 +84,14 @@ type Options struct {
 	StartTimeout time.Duration
 	// Restart spaces out restarts of a crashed worker.
 	Restart Backoff
+	// Executable is the binary an upgrade re-executes; "" means the one
+	// this process was started from (resolved by New, before anyone can
+	// replace the file).
+	Executable string
+	// Args are the arguments an upgrade passes again (without argv[0]).
+	Args []string
+	// Version is shown by "show proc" and in the upgrade result.
+	Version string
 	// Takeover is the stats socket of a running Baton whose listening
 	// sockets this master takes over at start (-x), before telling it to
 	// soft-stop; "" means bind everything.
@@ -126,7 +134,10 @@ type generation struct {
 	gen     int
 	pid     int
 	started time.Time
-	cmd     *exec.Cmd
+	cmd     *exec.Cmd   // nil for a generation adopted across an upgrade
+	proc    *os.Process // the worker process
+	version string      // of the binary it runs
+	ctlConn net.Conn    // the master's end of the control channel
 	ctl     *worker.Client
 	handoff *net.UnixConn // the master's end of the hand-over channel
 	snap    *Snapshot
@@ -144,7 +155,11 @@ type Master struct {
 	pid     int
 	started time.Time
 	reload  *coalescer[Result]
-	op      sync.Mutex // serialises reload, restart and stop
+	op      sync.Mutex // serialises reload, restart, stop and upgrade
+	// calls is held (read) by control calls that may run beside m.op
+	// (show proc, @N) and (write) by an upgrade: no reply may be half
+	// read when the process image is replaced.
+	calls sync.RWMutex
 
 	mu        sync.Mutex
 	listeners map[string]*listener.Listener
@@ -155,14 +170,17 @@ type Master struct {
 	reloads   int
 	failed    int
 	restarts  int
-	stopping  bool
-	backoff   Backoff
-	cli       net.Listener
-	stats     map[string]*statsListener // by path
-	relays    map[uint64]relay          // connections on their way, by relay ID
-	relayID   uint64
-	done      chan struct{}
-	doneOnce  sync.Once
+	upgrades  int
+	// upgradedFrom is the previous image's version after an upgrade.
+	upgradedFrom string
+	stopping     bool
+	backoff      Backoff
+	cli          net.Listener
+	stats        map[string]*statsListener // by path
+	relays       map[uint64]relay          // connections on their way, by relay ID
+	relayID      uint64
+	done         chan struct{}
+	doneOnce     sync.Once
 }
 
 // New returns a master; Start starts it.
@@ -182,13 +200,23 @@ func New(opt Options) *Master {
 	if opt.StartTimeout <= 0 {
 		opt.StartTimeout = DefaultStartTimeout
 	}
+	if opt.Executable == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			exe = os.Args[0]
+		}
+		opt.Executable = exe
+	}
 	if opt.WorkerCommand == nil {
 		opt.WorkerCommand = func() *exec.Cmd {
-			exe, err := os.Executable()
-			if err != nil {
-				exe = os.Args[0]
+			// This very image, even if the file was replaced since: a
+			// reload keeps the binary, only an upgrade changes it.
+			cmd := exec.Command("/proc/self/exe", "__worker")
+			if _, err := os.Stat(cmd.Path); err != nil {
+				cmd = exec.Command(opt.Executable, "__worker")
 			}
-			return exec.Command(exe, "__worker")
+			cmd.Args[0] = opt.Executable
+			return cmd
 		}
 	}
 	m := &Master{opt: opt, pid: os.Getpid(), listeners: make(map[string]*listener.Listener),
@@ -211,6 +239,10 @@ func (m *Master) logf(format string, args ...any) {
 // Start reads the configuration, binds, starts generation 1 and the master
 // CLI. On error nothing is left running.
 func (m *Master) Start() error {
+	if env, ok := os.LookupEnv(UpgradeEnv); ok {
+		os.Unsetenv(UpgradeEnv) // not for the workers
+		return m.startUpgraded(env)
+	}
 	m.op.Lock()
 	defer m.op.Unlock()
 	m.started = time.Now()
@@ -265,6 +297,29 @@ func (m *Master) Start() error {
 		}
 	}
 	m.reconcileStats(snap.StatsSockets)
+	m.notify("READY=1")
+	return nil
+}
+
+// startUpgraded is Start in the image an upgrade executed.
+func (m *Master) startUpgraded(env string) error {
+	m.op.Lock()
+	reply, err := m.resume(env)
+	if err != nil {
+		m.logf("%v", err)
+	}
+	if m.opt.Socket != "" {
+		if err := m.listenCLI(); err != nil {
+			m.logf("%v", err)
+		}
+	}
+	m.op.Unlock()
+	m.logf("upgrade: version %s resumed pid %d with %d listener(s) and %d worker(s)", m.opt.Version, m.pid, len(m.listeners), len(m.gens))
+	m.finishUpgrade(reply)
+	if m.serving() == nil {
+		m.Stop(false)
+		return errors.New("upgrade: no generation serves")
+	}
 	m.notify("READY=1")
 	return nil
 }
@@ -489,8 +544,8 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 		hand.Close()
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	g := &generation{gen: gen, pid: cmd.Process.Pid, started: time.Now(), cmd: cmd,
-		ctl: worker.NewClient(conn), handoff: hand, snap: snap, exited: make(chan struct{}), state: StateStarting}
+	g := &generation{gen: gen, pid: cmd.Process.Pid, started: time.Now(), cmd: cmd, proc: cmd.Process,
+		version: m.opt.Version, ctlConn: conn, ctl: worker.NewClient(conn), handoff: hand, snap: snap, exited: make(chan struct{}), state: StateStarting}
 	m.mu.Lock()
 	m.gens = append(m.gens, g)
 	m.mu.Unlock()
@@ -627,13 +682,20 @@ func (m *Master) kill(g *generation) {
 	m.mu.Lock()
 	g.expected = true
 	m.mu.Unlock()
-	g.cmd.Process.Kill()
+	g.proc.Kill()
 	<-g.exited
 }
 
 // wait reaps g and restarts the serving generation if it crashed.
 func (m *Master) wait(g *generation) {
-	err := g.cmd.Wait()
+	var err error
+	if g.cmd != nil {
+		err = g.cmd.Wait()
+	} else if st, werr := g.proc.Wait(); werr != nil {
+		err = werr
+	} else if !st.Success() {
+		err = &exec.ExitError{ProcessState: st}
+	}
 	g.ctl.Close()
 	g.handoff.Close() // ends its relay, which fails what was in flight to it
 	m.mu.Lock()

@@ -1,0 +1,273 @@
+package master
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"baton/internal/listener"
+	"baton/internal/worker"
+)
+
+// Binary upgrade. The master re-executes the binary it was started from
+// (Options.Executable) in place, keeping its PID, its listening sockets
+// and its worker generations; the new image then runs a reload, whose new
+// generation comes from the new binary:
+//
+//  1. with m.op held (no reload, restart or stop runs, so no connection is
+//     on its way between generations) and no control call in flight, the
+//     master clears close-on-exec on the listeners' never-polled
+//     descriptors and on duplicates of each generation's control and
+//     hand-over channels and of the requesting CLI connection, and writes
+//     their numbers and its counters into UpgradeEnv;
+//  2. syscall.Exec: the workers notice nothing (their channels stay open)
+//     and keep serving;
+//  3. the new image (Start) adopts all of it, unsets UpgradeEnv, opens the
+//     master CLI and stats sockets again, and reloads: a worker of the new
+//     binary starts, the serving old one stops accepting, the new one
+//     serves, the old ones hand their idle connections over and drain, as
+//     in any reload;
+//  4. the result goes to the CLI connection that asked.
+//
+// If exec fails, the master rolls back (close-on-exec set again) and
+// answers Success=0.
+
+// UpgradeEnv carries the master's state across exec.
+const UpgradeEnv = "BATON_UPGRADE_STATE"
+
+type upgradeState struct {
+	Version   string         `json:"version"`
+	Started   time.Time      `json:"started"`
+	NextGen   int            `json:"next_gen"`
+	Reloads   int            `json:"reloads"`
+	Failed    int            `json:"failed"`
+	Restarts  int            `json:"restarts"`
+	Upgrades  int            `json:"upgrades"`
+	Listeners map[string]int `json:"listeners"` // name -> fd
+	Gens      []upgradeGen   `json:"gens"`
+	ReplyFD   int            `json:"reply_fd"` // -1: nobody waits
+}
+
+type upgradeGen struct {
+	Gen           int           `json:"gen"`
+	PID           int           `json:"pid"`
+	Started       time.Time     `json:"started"`
+	State         State         `json:"state"`
+	Reloads       int           `json:"reloads"`
+	Version       string        `json:"version"`
+	Binds         []string      `json:"binds"`
+	HardStopAfter time.Duration `json:"hard_stop_after"`
+	ControlFD     int           `json:"control_fd"`
+	HandOffFD     int           `json:"handoff_fd"`
+}
+
+// keepFD returns a duplicate of c's descriptor that survives exec.
+func keepFD(c syscall.Conn) (int, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	var dupErr error
+	if err := rc.Control(func(s uintptr) {
+		// F_DUPFD without CLOEXEC, above the standard descriptors.
+		r, _, e := syscall.Syscall(syscall.SYS_FCNTL, s, syscall.F_DUPFD, 3)
+		if e != 0 {
+			dupErr = e
+			return
+		}
+		fd = int(r)
+	}); err != nil {
+		return -1, err
+	}
+	return fd, dupErr
+}
+
+// Upgrade re-executes the binary in place (see above). On success it does
+// not return: the new image answers reply (the CLI connection, or nil).
+func (m *Master) Upgrade(reply net.Conn) Result {
+	m.op.Lock()
+	defer m.op.Unlock()
+	m.mu.Lock()
+	stopping := m.stopping
+	m.mu.Unlock()
+	if stopping {
+		return Result{Messages: []string{"upgrade refused: baton is stopping"}}
+	}
+	m.calls.Lock() // no control call may be half answered across exec
+	defer m.calls.Unlock()
+	exe := m.opt.Executable
+	if _, err := os.Stat(exe); err != nil {
+		return fail(fmt.Errorf("upgrade: %w", err))
+	}
+	var kept []int // duplicates to close if exec fails
+	var keepOnExec []*listener.Listener
+	rollback := func() {
+		for _, fd := range kept {
+			syscall.Close(fd)
+		}
+		for _, l := range keepOnExec {
+			syscall.Syscall(syscall.SYS_FCNTL, l.File().Fd(), syscall.F_SETFD, syscall.FD_CLOEXEC)
+		}
+	}
+	m.mu.Lock()
+	st := upgradeState{Version: m.opt.Version, Started: m.started, NextGen: m.nextGen, Reloads: m.reloads,
+		Failed: m.failed, Restarts: m.restarts, Upgrades: m.upgrades + 1, Listeners: make(map[string]int), ReplyFD: -1}
+	var err error
+	for name, l := range m.listeners {
+		var fd int
+		if fd, err = l.KeepOnExec(); err != nil {
+			break
+		}
+		keepOnExec = append(keepOnExec, l)
+		st.Listeners[name] = fd
+	}
+	for _, g := range m.gens {
+		if err != nil {
+			break
+		}
+		if g.state == StateExited || g.state == StateStarting {
+			continue
+		}
+		ug := upgradeGen{Gen: g.gen, PID: g.pid, Started: g.started, State: g.state, Reloads: g.reloads,
+			Version: g.version, Binds: g.snap.Binds, HardStopAfter: g.snap.HardStopAfter}
+		sc, ok := g.ctlConn.(syscall.Conn)
+		if !ok {
+			err = fmt.Errorf("worker gen=%d: control channel has no descriptor", g.gen)
+			break
+		}
+		if ug.ControlFD, err = keepFD(sc); err != nil {
+			break
+		}
+		kept = append(kept, ug.ControlFD)
+		if ug.HandOffFD, err = keepFD(g.handoff); err != nil {
+			break
+		}
+		kept = append(kept, ug.HandOffFD)
+		st.Gens = append(st.Gens, ug)
+	}
+	m.mu.Unlock()
+	if err == nil && reply != nil {
+		if rc, ok := reply.(syscall.Conn); ok {
+			if st.ReplyFD, err = keepFD(rc); err == nil {
+				kept = append(kept, st.ReplyFD)
+			}
+		}
+	}
+	var env []byte
+	if err == nil {
+		env, err = json.Marshal(&st)
+	}
+	if err != nil {
+		rollback()
+		return fail(fmt.Errorf("upgrade: %w", err))
+	}
+	m.logf("upgrade: re-executing %s (version %s)", exe, m.opt.Version)
+	environ := append(os.Environ(), UpgradeEnv+"="+string(env))
+	err = syscall.Exec(exe, append([]string{exe}, m.opt.Args...), environ)
+	rollback()
+	m.logf("upgrade: exec %s: %v", exe, err)
+	return fail(fmt.Errorf("upgrade: exec %s: %w", exe, err))
+}
+
+// resume adopts what the previous image passed across exec. It returns
+// the connection waiting for the upgrade's result, or nil.
+func (m *Master) resume(env string) (net.Conn, error) {
+	var st upgradeState
+	if err := json.Unmarshal([]byte(env), &st); err != nil {
+		return nil, fmt.Errorf("upgrade: %s: %w", UpgradeEnv, err)
+	}
+	m.started = st.Started
+	m.nextGen, m.reloads, m.failed, m.restarts, m.upgrades = st.NextGen, st.Reloads, st.Failed, st.Restarts, st.Upgrades
+	m.upgradedFrom = st.Version
+	var errs []error
+	for name, fd := range st.Listeners {
+		l, err := listener.Adopt(name, fd)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		m.listeners[name] = l
+	}
+	for _, ug := range st.Gens {
+		g, err := adoptGeneration(ug)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		m.gens = append(m.gens, g)
+		if g.state == StateServing {
+			m.current = g
+			m.snap = g.snap
+		}
+		go m.wait(g)
+		go m.relay(g)
+	}
+	var reply net.Conn
+	if st.ReplyFD >= 0 {
+		f := os.NewFile(uintptr(st.ReplyFD), "upgrade reply")
+		c, err := net.FileConn(f)
+		f.Close()
+		if err == nil {
+			reply = c
+		}
+	}
+	return reply, errors.Join(errs...)
+}
+
+// adoptGeneration rebuilds a generation started by the previous image.
+func adoptGeneration(ug upgradeGen) (*generation, error) {
+	conn := func(fd int, name string) (net.Conn, error) {
+		f := os.NewFile(uintptr(fd), name)
+		defer f.Close()
+		c, err := net.FileConn(f)
+		if err != nil {
+			return nil, fmt.Errorf("upgrade: worker gen=%d pid=%d %s channel: %w", ug.Gen, ug.PID, name, err)
+		}
+		return c, nil
+	}
+	ctl, err := conn(ug.ControlFD, "control")
+	if err != nil {
+		syscall.Close(ug.HandOffFD)
+		return nil, err
+	}
+	hand, err := conn(ug.HandOffFD, "hand-over")
+	if err != nil {
+		ctl.Close()
+		return nil, err
+	}
+	proc, err := os.FindProcess(ug.PID) // our child: Wait works on it
+	if err != nil {
+		ctl.Close()
+		hand.Close()
+		return nil, fmt.Errorf("upgrade: worker gen=%d pid=%d: %w", ug.Gen, ug.PID, err)
+	}
+	return &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
+		ctl: worker.NewClient(ctl), handoff: hand.(*net.UnixConn),
+		snap:   &Snapshot{Binds: ug.Binds, HardStopAfter: ug.HardStopAfter},
+		exited: make(chan struct{}), state: ug.State, reloads: ug.Reloads,
+		expected: ug.State != StateServing}, nil
+}
+
+// finishUpgrade runs in the new image once it has adopted everything: a
+// reload brings a generation of the new binary in.
+func (m *Master) finishUpgrade(reply net.Conn) {
+	res := m.Reload()
+	head := fmt.Sprintf("upgraded pid %d from version %s to %s", m.pid, m.upgradedFrom, m.opt.Version)
+	res.Messages = append([]string{head}, res.Messages...)
+	if res.OK {
+		m.logf("upgrade: %s", head)
+	} else {
+		m.logf("upgrade: %s, but the reload failed: %s", head, strings.Join(res.Messages[1:], "; "))
+	}
+	if reply != nil {
+		reply.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		reply.Write([]byte(res.String()))
+		reply.Close()
+	}
+}
