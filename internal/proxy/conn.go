@@ -83,6 +83,9 @@ type clientConn struct {
 	// fresh connection's wait was interrupted for nothing.
 	idleDL time.Time
 
+	// answered: at least one request was read (the next wait is a
+	// keep-alive wait).
+	answered bool
 	// adopted: handed over by the previous generation. Its first wait
 	// is a keep-alive wait (silent on timeout or close).
 	adopted bool
@@ -124,6 +127,17 @@ type clientConn struct {
 	waitFn   func(fd uintptr) bool
 	waited   bool
 
+	// Parking (see park.go): parkState is atomic; resuming, idleTimer
+	// and the poller registration belong to whichever goroutine owns
+	// the connection.
+	parkState atomic.Int32
+	resuming  bool
+	idleTimer *time.Timer
+	armed     bool
+	armFn     func(fd uintptr)
+	serveFn   func()
+	pollReg
+
 	iov   [2][]byte
 	bufs  net.Buffers
 	ex    exchange
@@ -145,6 +159,8 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 		cc.srcIP = []byte(ap.Addr().Unmap().String())
 	}
 	cc.waitFn = cc.waitReadable
+	cc.armFn = cc.armControl
+	cc.serveFn = cc.serve
 	return cc
 }
 
@@ -224,6 +240,7 @@ func (cc *clientConn) kick() {
 	if cc.state.Load() == stateIdle && !cc.closed {
 		cc.kicked = true
 		cc.c.SetReadDeadline(pastDeadline)
+		cc.wake()
 	}
 	cc.mu.Unlock()
 }
@@ -241,6 +258,7 @@ func (cc *clientConn) markMigrate(ho *handOff) bool {
 	cc.migrate = true
 	cc.kicked = true
 	cc.c.SetReadDeadline(pastDeadline)
+	cc.wake()
 	return true
 }
 
@@ -268,6 +286,7 @@ func (cc *clientConn) closeAll() {
 		cc.srv.Close()
 	}
 	cc.mu.Unlock()
+	cc.wake() // a parked connection unwinds in a goroutine
 }
 
 // isClosed reports a hard stop (Close) of the connection.
@@ -289,23 +308,27 @@ func (cc *clientConn) setServer(s net.Conn) {
 // waitIdle waits, holding no buffer, until the client sends a byte,
 // closes, or the deadline set by setIdle passes. It returns false when
 // the connection should be closed (timeout, EOF, soft stop, hand-over
-// done); timedOut tells a deadline.
+// done); timedOut tells a deadline; parked means the connection went to
+// the idle poller and the caller's goroutine must return at once.
 //
 // A fresh connection is never closed by a soft stop: its wait goes on
 // under its own deadline. A hand-over takes a connection only when no
 // byte arrived: the wait is interrupted by a deadline, so nothing was
 // consumed, and a peek tells whether a request has started.
-func (cc *clientConn) waitIdle() (ok, timedOut bool) {
+func (cc *clientConn) waitIdle() (ok, timedOut, parked bool) {
 	if cc.raw == nil {
-		return true, false // the caller's buffered read does the waiting
+		return true, false, false // the caller's buffered read does the waiting
 	}
 	graced := false
 	for {
+		if !graced && cc.park() {
+			return false, false, true
+		}
 		cc.peekN, cc.peekErr = 0, nil
 		cc.waited = false
 		err := cc.raw.Read(cc.waitFn)
 		if err == nil {
-			return cc.peekErr == nil && cc.peekN > 0, false
+			return cc.peekErr == nil && cc.peekN > 0, false, false
 		}
 		cc.mu.Lock()
 		kicked, migrate, closed := cc.kicked, cc.migrate, cc.closed
@@ -315,7 +338,7 @@ func (cc *clientConn) waitIdle() (ok, timedOut bool) {
 			if migrate {
 				cc.e.handoffLeave()
 			}
-			return false, !closed && isTimeout(err)
+			return false, !closed && isTimeout(err), false
 		}
 		// Woken on purpose: a request already sitting in the socket is
 		// still served (with Connection: close).
@@ -323,12 +346,12 @@ func (cc *clientConn) waitIdle() (ok, timedOut bool) {
 		if migrate {
 			if !gone && !data && cc.handOver() {
 				cc.e.handoffLeave()
-				return false, false
+				return false, false, false
 			}
 			cc.e.handoffLeave()
 		}
 		if gone || data {
-			return data, false
+			return data, false, false
 		}
 		if cc.state.Load() == stateFresh {
 			// Never answered: keep waiting for the first request under
@@ -342,7 +365,7 @@ func (cc *clientConn) waitIdle() (ok, timedOut bool) {
 			continue
 		}
 		if graced {
-			return false, false // soft stop: close silently
+			return false, false, false // soft stop: close silently
 		}
 		// A client that just got a response is likely sending its next
 		// request right now: closing would race with it. Give it a
@@ -357,7 +380,7 @@ func (cc *clientConn) waitIdle() (ok, timedOut bool) {
 			cc.mu.Unlock()
 			continue
 		}
-		return false, false
+		return false, false, false
 	}
 }
 
@@ -373,6 +396,7 @@ func (cc *clientConn) handOver() bool {
 	if cc.buf != nil && cc.w > cc.r {
 		buffered = (*cc.buf)[cc.r:cc.w]
 	}
+	cc.unpoll() // the next process shares the open socket
 	if err := ho.send(cc.bind, cc.tcp, buffered); err != nil {
 		return false
 	}

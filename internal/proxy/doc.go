@@ -13,9 +13,15 @@
 // parsed request and response structs, a rules input and verdict, and
 // the I/O vectors are reused for every request, so a keep-alive request
 // allocates nothing in steady state. Buffers (16 KiB, tune.bufsize) come
-// from a pool and are returned when the connection goes idle; an idle
-// connection waits for readability through syscall.RawConn without
-// holding a buffer.
+// from a pool and are returned when the connection goes idle. An idle
+// (or fresh) connection with nothing to read parks (park.go): it is armed
+// in one process-wide epoll set (EPOLLONESHOT) and its goroutine exits,
+// so an idle connection costs no stack. Readability, its idle timer, a
+// kick (soft stop, hand-over) or a hard stop starts one goroutine again,
+// which re-enters the wait it left; the socket's read deadline still
+// decides how the wait ends. Only the connection's goroutine reads the
+// socket; the poller never does, and the registration is deleted before
+// the descriptor is closed or handed over.
 //
 // HTTP exchange: the head is read under one deadline (timeout
 // http-request) and parsed in place by h1; the frontend's http-request

@@ -66,9 +66,17 @@ func (x *exchange) setTerm(who, when byte) {
 
 func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
+// serve runs the connection until it closes or parks; a parked
+// connection's next goroutine (clientConn.wake) runs serve again, which
+// resumes the wait it left.
 func (cc *clientConn) serve() {
+	parked := false
 	defer func() {
+		if parked {
+			return // the connection is no longer this goroutine's
+		}
 		cc.setActive(stateClosing)
+		cc.unpoll()
 		cc.closeAll()
 		cc.releaseBufs()
 		cc.e.unregister(cc)
@@ -77,7 +85,12 @@ func (cc *clientConn) serve() {
 		cc.serveTCP()
 		return
 	}
-	cc.serveHTTP()
+	if cc.resuming && cc.idleTimer != nil {
+		cc.idleTimer.Stop()
+	}
+	if parked = cc.serveHTTP(); parked {
+		return
+	}
 	cc.lingerClose()
 }
 
@@ -119,53 +132,56 @@ func (cc *clientConn) lingerClose() {
 	}
 }
 
-func (cc *clientConn) serveHTTP() {
+// serveHTTP serves requests until the connection closes (false) or
+// parks while idle (true). A parked connection comes back with resuming
+// set and re-enters the wait it left.
+func (cc *clientConn) serveHTTP() (parked bool) {
 	t := &cc.fe.p.Timeouts
-	first := true
-	for ; ; first = false {
+	for ; ; cc.answered = true {
+		first := !cc.answered
 		x := &cc.ex
 		x.reset()
 		logging := cc.fe.logging && cc.fe.p.HTTPLog
 		if cc.r == cc.w {
 			// Idle between requests: hold no buffer while waiting.
 			cc.releaseBufs()
-			if first && !cc.adopted {
-				// Wait for the first byte without a buffer too, under
-				// timeout http-request. A soft stop never closes this
-				// wait (the client was never answered): only a
-				// hand-over ends it early.
-				cc.setIdle(deadline(cc.start, t.HTTPRequest), true)
-				ok, timedOut := cc.waitIdle()
-				cc.setActive(stateActive)
-				if !ok {
+			if !cc.resuming {
+				switch {
+				case first && !cc.adopted:
+					// Wait for the first byte without a buffer too,
+					// under timeout http-request. A soft stop never
+					// closes this wait (the client was never answered):
+					// only a hand-over ends it early.
+					cc.setIdle(deadline(cc.start, t.HTTPRequest), true)
+				case first:
+					// Adopted from the previous generation: the client
+					// was idle between requests there. Its wait is a
+					// keep-alive wait (silent at its end), but as fresh
+					// as any first one for a soft stop: this generation
+					// never answered it, so it is served or handed over,
+					// never closed.
+					cc.setIdle(deadline(cc.start, t.HTTPKeepAlive), true)
+				default:
+					// cc.now is when the previous response was sent.
+					cc.setIdle(deadline(cc.now, t.HTTPKeepAlive), false)
+				}
+			}
+			cc.resuming = false
+			ok, timedOut, parked := cc.waitIdle()
+			if parked {
+				return true
+			}
+			cc.setActive(stateActive)
+			if !ok {
+				if first && !cc.adopted {
 					x.tStart = cc.start
 					if timedOut {
 						cc.headError(x, os.ErrDeadlineExceeded, true, false)
 					} else if !cc.handedOver && !cc.isClosed() {
 						cc.headError(x, io.EOF, true, false)
 					}
-					return
 				}
-			} else if first {
-				// Adopted from the previous generation: the client was
-				// idle between requests there. Its wait is a keep-alive
-				// wait (silent at its end), but as fresh as any first
-				// one for a soft stop: this generation never answered
-				// it, so it is served or handed over, never closed.
-				cc.setIdle(deadline(cc.start, t.HTTPKeepAlive), true)
-				ok, _ := cc.waitIdle()
-				cc.setActive(stateActive)
-				if !ok {
-					return
-				}
-			} else {
-				// cc.now is when the previous response was sent.
-				cc.setIdle(deadline(cc.now, t.HTTPKeepAlive), false)
-				ok, _ := cc.waitIdle()
-				cc.setActive(stateActive)
-				if !ok {
-					return
-				}
+				return false
 			}
 		}
 		if cc.buf == nil {
@@ -183,16 +199,16 @@ func (cc *clientConn) serveHTTP() {
 		err := cc.readHead(deadline(now, t.HTTPRequest))
 		if err != nil {
 			cc.headError(x, err, first && !cc.adopted, hadBytes || cc.w > cc.r)
-			return
+			return false
 		}
 		if logging {
 			x.tHead = time.Now()
 		}
 		if !cc.handle(x, logging) {
-			return
+			return false
 		}
 		if x.closeClient {
-			return
+			return false
 		}
 	}
 }

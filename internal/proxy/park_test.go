@@ -1,0 +1,88 @@
+//go:build linux
+
+package proxy
+
+import (
+	"io"
+	"testing"
+	"time"
+)
+
+// parkedConns counts the engine's connections whose goroutine has left
+// them to the idle poller.
+func parkedConns(e *Engine) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for cc := range e.conns {
+		if cc.parkState.Load() == parkParked {
+			n++
+		}
+	}
+	return n
+}
+
+// Idle keep-alive connections give up their goroutines, come back for
+// their next request, and a hard stop closes them while parked.
+func TestIdleConnectionsPark(t *testing.T) {
+	s := newLabelled(t, "s", nil)
+	h := start(t, cfgOf(listenProxy("web", s.addr())))
+	const n = 40
+	clients := make([]*client, n)
+	for i := range clients {
+		clients[i] = h.dial()
+		clients[i].get("/")
+	}
+	waitFor(t, "every idle connection parked", func() bool { return parkedConns(h.e) == n })
+	for round := 0; round < 3; round++ {
+		for i, c := range clients {
+			resp, body := c.get("/")
+			if resp.StatusCode != 200 || body != "backend s\n" {
+				t.Fatalf("round %d client %d: %d %q", round, i, resp.StatusCode, body)
+			}
+		}
+		waitFor(t, "parked again", func() bool { return parkedConns(h.e) == n })
+	}
+	h.e.Close()
+	for _, c := range clients {
+		c.expectClosed()
+	}
+	select {
+	case <-h.e.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done not closed after Close with parked connections")
+	}
+}
+
+// A parked connection's keep-alive timeout is still enforced (by its
+// idle timer waking it), silently.
+func TestParkedKeepAliveTimeout(t *testing.T) {
+	s := newLabelled(t, "s", nil)
+	p := listenProxy("web", s.addr())
+	p.Timeouts.HTTPKeepAlive = to(300 * time.Millisecond)
+	h := start(t, cfgOf(p))
+	c := h.dial()
+	c.get("/")
+	waitFor(t, "parked", func() bool { return parkedConns(h.e) == 1 })
+	c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if b, err := c.br.ReadByte(); err != io.EOF {
+		t.Fatalf("after keep-alive timeout: %q %v, want EOF", b, err)
+	}
+	waitFor(t, "connection gone", func() bool { return h.e.Conns() == 0 })
+}
+
+// A soft stop closes parked idle connections.
+func TestParkedSoftStop(t *testing.T) {
+	s := newLabelled(t, "s", nil)
+	h := start(t, cfgOf(listenProxy("web", s.addr())))
+	c := h.dial()
+	c.get("/")
+	waitFor(t, "parked", func() bool { return parkedConns(h.e) == 1 })
+	h.e.SoftStop(0)
+	c.expectClosed()
+	select {
+	case <-h.e.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done not closed after a soft stop")
+	}
+}
