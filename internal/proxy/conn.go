@@ -111,15 +111,8 @@ type clientConn struct {
 	sbuf *[]byte
 	sw   int
 
-	req  h1.Request
-	resp h1.Response
-	in   rules.Input
-	// inBE is the backend rules' input: its own scratch buffers, so the
-	// header values the frontend's rules set stay intact.
-	inBE    rules.Input
-	verdict rules.Verdict
-	limits  h1.Limits
-	chunks  h1.ChunkedScanner
+	// session is the per-exchange state, from a pool: nil while parked.
+	*session
 
 	peekByte [1]byte
 	peekN    int
@@ -138,10 +131,51 @@ type clientConn struct {
 	serveFn   func()
 	pollReg
 
+}
+
+// session is what a connection needs only while it has an exchange in
+// progress: parsed heads, rules input and verdict, the exchange and its
+// log entry, I/O vectors. It is pooled (with the capacity its slices
+// grew to) and released while the connection is parked, so an idle
+// connection holds only clientConn's own fields.
+type session struct {
+	req  h1.Request
+	resp h1.Response
+	in   rules.Input
+	// inBE is the backend rules' input: its own scratch buffers, so the
+	// header values the frontend's rules set stay intact.
+	inBE    rules.Input
+	verdict rules.Verdict
+	limits  h1.Limits
+	chunks  h1.ChunkedScanner
+
 	iov   [2][]byte
 	bufs  net.Buffers
 	ex    exchange
 	entry accesslog.Entry
+}
+
+var sessionPool = sync.Pool{New: func() any { return new(session) }}
+
+// takeSession gives the connection a session if it has none.
+func (cc *clientConn) takeSession() {
+	if cc.session == nil {
+		cc.session = sessionPool.Get().(*session)
+	}
+}
+
+// dropSession returns the session to the pool. The parsed heads alias
+// buffers that are gone by then; the stale slices are cleared so the
+// pool pins nothing.
+func (cc *clientConn) dropSession() {
+	s := cc.session
+	if s == nil {
+		return
+	}
+	cc.session = nil
+	s.in.Req, s.inBE.Req = nil, nil
+	s.ex.be, s.ex.srv, s.ex.sc = nil, nil, nil
+	sessionPool.Put(s)
 }
 
 func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn {
@@ -158,6 +192,7 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 		cc.src = ap
 		cc.srcIP = []byte(ap.Addr().Unmap().String())
 	}
+	cc.takeSession()
 	cc.waitFn = cc.waitReadable
 	cc.armFn = cc.armControl
 	cc.serveFn = cc.serve

@@ -79,6 +79,7 @@ func (cc *clientConn) serve() {
 		cc.unpoll()
 		cc.closeAll()
 		cc.releaseBufs()
+		cc.dropSession()
 		cc.e.unregister(cc)
 	}()
 	if cc.fe.p.Mode == config.ModeTCP {
@@ -88,6 +89,7 @@ func (cc *clientConn) serve() {
 	if cc.resuming && cc.idleTimer != nil {
 		cc.idleTimer.Stop()
 	}
+	cc.takeSession()
 	if parked = cc.serveHTTP(); parked {
 		return
 	}

@@ -58,11 +58,13 @@ func (cc *clientConn) park() bool {
 		}
 	}
 	cc.resuming = true
+	cc.dropSession()
 	if cc.parkState.CompareAndSwap(parkParking, parkParked) {
 		return true
 	}
 	// Woken while parking: keep the connection.
 	cc.resuming = false
+	cc.takeSession()
 	cc.parkState.Store(parkRunning)
 	return false
 }
