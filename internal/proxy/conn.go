@@ -130,7 +130,6 @@ type clientConn struct {
 	armFn     func(fd uintptr)
 	serveFn   func()
 	pollReg
-
 }
 
 // session is what a connection needs only while it has an exchange in
