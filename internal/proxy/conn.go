@@ -172,6 +172,13 @@ func (cc *clientConn) dropSession() {
 		return
 	}
 	cc.session = nil
+	putSession(s)
+}
+
+func putSession(s *session) {
+	if s == nil {
+		return
+	}
 	s.in.Req, s.inBE.Req = nil, nil
 	s.ex.be, s.ex.srv, s.ex.sc = nil, nil, nil
 	sessionPool.Put(s)

@@ -185,6 +185,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 	e.mu.Unlock()
 	defer e.serving.Done()
 	e.startChecks()
+	startProfile()
 
 	var backoff time.Duration
 	for {

@@ -24,6 +24,10 @@ const (
 	parkWakeNow
 )
 
+// parkRaceHook, set only by tests, runs just before park's final
+// transition, where a concurrent wake makes the park fail.
+var parkRaceHook func(cc *clientConn, sess *session)
+
 var errNoPoller = errors.New("no idle poller on this platform")
 
 // park tries to hand the idle connection to the poller. It returns true
@@ -58,13 +62,20 @@ func (cc *clientConn) park() bool {
 		}
 	}
 	cc.resuming = true
-	cc.dropSession()
+	// The session goes to the pool only once parked, and a failed park
+	// keeps the very same one: the caller holds pointers into it.
+	sess := cc.session
+	cc.session = nil
+	if parkRaceHook != nil {
+		parkRaceHook(cc, sess)
+	}
 	if cc.parkState.CompareAndSwap(parkParking, parkParked) {
+		putSession(sess) // cc is no longer ours: only sess is touched
 		return true
 	}
 	// Woken while parking: keep the connection.
 	cc.resuming = false
-	cc.takeSession()
+	cc.session = sess
 	cc.parkState.Store(parkRunning)
 	return false
 }

@@ -4,6 +4,7 @@ package proxy
 
 import (
 	"io"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -84,5 +85,42 @@ func TestParkedSoftStop(t *testing.T) {
 	case <-h.e.Done():
 	case <-time.After(5 * time.Second):
 		t.Fatal("Done not closed after a soft stop")
+	}
+}
+
+// A wake racing with park (between arming and the final transition)
+// keeps the connection in its goroutine with the very session the
+// caller points into: requests keep being served correctly.
+func TestParkRacingWakeKeepsSession(t *testing.T) {
+	var races, switched atomic.Int64
+	var last atomic.Pointer[session]
+	parkRaceHook = func(cc *clientConn, sess *session) {
+		races.Add(1)
+		if prev := last.Swap(sess); prev != nil && prev != sess {
+			switched.Add(1)
+		}
+		cc.wake()
+		// Take whatever the pool holds, so a session taken anew would
+		// differ from the connection's.
+		sessionPool.Get()
+	}
+	t.Cleanup(func() { parkRaceHook = nil })
+	s := newLabelled(t, "s", nil)
+	h := start(t, cfgOf(listenProxy("web", s.addr())))
+	c := h.dial()
+	for i := 0; i < 20; i++ {
+		resp, body := c.get("/")
+		if resp.StatusCode != 200 || body != "backend s\n" {
+			t.Fatalf("request %d: %d %q", i, resp.StatusCode, body)
+		}
+	}
+	if races.Load() == 0 {
+		t.Fatal("no park raced with a wake")
+	}
+	if n := switched.Load(); n != 0 {
+		t.Fatalf("the connection's session changed across %d failed parks", n)
+	}
+	if n := parkedConns(h.e); n != 0 {
+		t.Fatalf("%d connections parked although every park raced", n)
 	}
 }
