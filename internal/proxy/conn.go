@@ -128,6 +128,7 @@ type clientConn struct {
 	idleTimer *time.Timer
 	armed     bool
 	armFn     func(fd uintptr)
+	peekArmFn func(fd uintptr)
 	serveFn   func()
 	pollReg
 }
@@ -201,6 +202,7 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 	cc.takeSession()
 	cc.waitFn = cc.waitReadable
 	cc.armFn = cc.armControl
+	cc.peekArmFn = cc.peekArmControl
 	cc.serveFn = cc.serve
 	return cc
 }
@@ -356,14 +358,20 @@ func (cc *clientConn) setServer(s net.Conn) {
 // under its own deadline. A hand-over takes a connection only when no
 // byte arrived: the wait is interrupted by a deadline, so nothing was
 // consumed, and a peek tells whether a request has started.
-func (cc *clientConn) waitIdle() (ok, timedOut, parked bool) {
+func (cc *clientConn) waitIdle(resumed bool) (ok, timedOut, parked bool) {
 	if cc.raw == nil {
 		return true, false, false // the caller's buffered read does the waiting
 	}
 	graced := false
 	for {
-		if !graced && cc.park() {
-			return false, false, true
+		if !graced {
+			parked, ready := cc.park(resumed)
+			if parked {
+				return false, false, true
+			}
+			if ready {
+				return cc.peekErr == nil && cc.peekN > 0, false, false
+			}
 		}
 		cc.peekN, cc.peekErr = 0, nil
 		cc.waited = false

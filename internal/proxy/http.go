@@ -168,8 +168,9 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 					cc.setIdle(deadline(cc.now, t.HTTPKeepAlive), false)
 				}
 			}
+			resumed := cc.resuming
 			cc.resuming = false
-			ok, timedOut, parked := cc.waitIdle()
+			ok, timedOut, parked := cc.waitIdle(resumed)
 			if parked {
 				return true
 			}

@@ -28,30 +28,43 @@ const (
 // transition, where a concurrent wake makes the park fail.
 var parkRaceHook func(cc *clientConn, sess *session)
 
+var errPeekEOF = errors.New("peer closed")
+
 var errNoPoller = errors.New("no idle poller on this platform")
 
-// park tries to hand the idle connection to the poller. It returns true
-// when the connection is parked: the caller's goroutine must then return
-// without touching cc. On false (bytes or EOF already there, a wake
-// raced, no poller) the caller waits in its goroutine as before.
-func (cc *clientConn) park() bool {
+// park tries to hand the idle connection to the poller. It returns
+// parked when the connection is parked: the caller's goroutine must then
+// return without touching cc. With peekFirst (a goroutine just woken
+// from the poller) it looks at the socket first, and ready says that
+// bytes or EOF are there (peekN, peekErr). Otherwise (a wake raced, no
+// poller) the caller waits in its goroutine as before.
+func (cc *clientConn) park(peekFirst bool) (parked, ready bool) {
 	p := idlePollerFor()
 	if p == nil || cc.raw == nil {
-		return false
+		return false, false
+	}
+	if peekFirst && !cc.idleDL.IsZero() && !time.Now().Before(cc.idleDL) {
+		// Woken by the idle timer: the wait ends in the goroutine, by
+		// the socket's deadline.
+		return false, false
 	}
 	cc.mu.Lock()
 	if cc.kicked || cc.closed || cc.migrate {
 		cc.mu.Unlock()
-		return false
+		return false, false
 	}
 	cc.parkState.Store(parkParking)
 	cc.mu.Unlock()
 	cc.armed = false
 	cc.peekN, cc.peekErr = 0, nil
-	cc.raw.Control(cc.armFn)
+	if peekFirst {
+		cc.raw.Control(cc.peekArmFn)
+	} else {
+		cc.raw.Control(cc.armFn)
+	}
 	if !cc.armed {
 		cc.parkState.Store(parkRunning)
-		return false
+		return false, cc.peekN != 0 || cc.peekErr != nil
 	}
 	if !cc.idleDL.IsZero() {
 		d := time.Until(cc.idleDL)
@@ -71,13 +84,13 @@ func (cc *clientConn) park() bool {
 	}
 	if cc.parkState.CompareAndSwap(parkParking, parkParked) {
 		putSession(sess) // cc is no longer ours: only sess is touched
-		return true
+		return true, false
 	}
 	// Woken while parking: keep the connection.
 	cc.resuming = false
 	cc.session = sess
 	cc.parkState.Store(parkRunning)
-	return false
+	return false, false
 }
 
 // wake starts a goroutine for a parked connection; on one being parked
@@ -101,11 +114,23 @@ func (cc *clientConn) wake() {
 }
 
 // armControl is park's RawConn.Control callback (bound once, in armFn, so
-// parking allocates nothing): peek, and arm the poller when nothing is
-// there.
+// parking allocates nothing). It arms the poller without peeking first:
+// epoll_ctl reports a socket that is readable already, so a request that
+// arrived meanwhile only costs a wake-up, and the common case (nothing
+// there yet) saves a recv system call per request.
 func (cc *clientConn) armControl(fd uintptr) {
+	cc.armed = idlePollerFor().arm(cc, int(fd)) == nil
+}
+
+// peekArmControl is armControl after a look at the socket: a goroutine
+// woken by the poller finds its request there (the usual case) with one
+// recv, and a spuriously woken one parks again.
+func (cc *clientConn) peekArmControl(fd uintptr) {
 	if cc.peek(fd) {
+		if cc.peekN == 0 && cc.peekErr == nil {
+			cc.peekErr = errPeekEOF
+		}
 		return
 	}
-	cc.armed = idlePollerFor().arm(cc, int(fd)) == nil
+	cc.armControl(fd)
 }
