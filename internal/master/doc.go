@@ -29,12 +29,24 @@
 //
 // Connection migration. Each worker has a hand-over channel to the master
 // (see package worker). A draining generation sends each idle client
-// connection's descriptor there; the master passes it to the generation
-// serving at that moment, closes its own copy, and relays the receiver's
-// answer back. When the receiver exits first, whatever was on its way to
-// it is answered as not adopted: the sender still holds those sockets and
-// drains them. A connection thus lives in the sender until the receiver
-// has it, and is never dropped between the two.
+// connection's descriptor there, during its soft stop and again whenever
+// one goes idle later in its drain, so hand-overs can arrive in the middle
+// of a later reload. The master passes each one to the generation serving
+// at that moment and relays the receiver's answer back. While serve moves
+// the accept role (the old generation has stopped accepting, the new one
+// does not serve yet) nobody may adopt: the master holds what arrives and
+// delivers it once the new generation serves. A receiver that refuses
+// because it stopped accepting after the connection was sent to it
+// answers with Retry, and the master passes the same descriptor on to the
+// generation serving now. The sender is told "not adopted" only when no
+// other generation serves, the receiver exits first, or the channel fails.
+//
+// Ownership: the sender keeps its descriptor until the final answer; the
+// master keeps its copy from receipt until the final answer (adopted, or
+// the sender told to keep it); the receiver has its own once it adopted.
+// A connection is thus owned by at least one live process at all times,
+// and only the sender's close after "adopted" (no FIN: other copies live)
+// ends its stay in the old generation.
 //
 // Reloads never overlap: requests made during a reload are coalesced into
 // exactly one more reload, and every requester gets that result.

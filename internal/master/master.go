@@ -179,8 +179,15 @@ type Master struct {
 	stats        map[string]*statsListener // by path
 	relays       map[uint64]relay          // connections on their way, by relay ID
 	relayID      uint64
-	done         chan struct{}
-	doneOnce     sync.Once
+	// switching is set while serve moves the accept role: connections
+	// handed over meanwhile are held until the new generation serves.
+	switching bool
+	held      []relay
+	// onSwitch, if set (tests), runs in serve once the previous
+	// generation stopped accepting, before the new one serves.
+	onSwitch func()
+	done     chan struct{}
+	doneOnce sync.Once
 }
 
 // New returns a master; Start starts it.
@@ -565,6 +572,10 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 // queue holds connections meanwhile; none can reach the old generation
 // once g accepts.
 func (m *Master) serve(g *generation) error {
+	m.mu.Lock()
+	m.switching = true
+	m.mu.Unlock()
+	defer m.releaseHeld()
 	if old := m.serving(); old != nil {
 		if _, err := old.ctl.Call(&worker.Message{Op: worker.OpStopAccepting}, callTimeout); err != nil {
 			// It cannot be trusted not to accept: make sure it cannot.
@@ -576,6 +587,9 @@ func (m *Master) serve(g *generation) error {
 			old.state = StateDraining
 		}
 		m.mu.Unlock()
+	}
+	if m.onSwitch != nil {
+		m.onSwitch()
 	}
 	if _, err := g.ctl.Call(&worker.Message{Op: worker.OpServe}, callTimeout); err != nil {
 		return fmt.Errorf("worker gen=%d pid=%d: %w", g.gen, g.pid, err)

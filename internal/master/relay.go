@@ -11,11 +11,24 @@ import (
 
 // relay is one client connection on its way from a draining generation to
 // the serving one: the receiver answers under the master's relay ID, and
-// the answer goes back to the sender under its own ID.
+// the answer goes back to the sender under its own ID. The master keeps
+// its copy of the descriptor (fd) until the answer is final, so that a
+// receiver refusing it because it stopped accepting meanwhile can be
+// skipped: the connection goes on to the generation serving now.
 type relay struct {
-	from *generation
-	id   uint64
-	to   *generation
+	from     *generation
+	id       uint64 // the sender's ID
+	to       *generation
+	bind     string
+	buffered []byte
+	fd       int
+}
+
+// finishRelay closes the master's copy and gives the sender the final answer
+// ("" means adopted).
+func (m *Master) finishRelay(r relay, errText string) {
+	syscall.Close(r.fd)
+	m.answer(r.from, r.id, errText)
 }
 
 // handOffChannel returns the master's end of a new hand-over channel and
@@ -55,7 +68,7 @@ func (m *Master) relay(g *generation) {
 		}
 		switch t.Kind {
 		case worker.TransferConn:
-			m.forwardConn(g, t, fd)
+			m.route(relay{from: g, id: t.ID, bind: t.Bind, buffered: t.Buffered, fd: fd})
 		case worker.TransferAck:
 			m.mu.Lock()
 			r, ok := m.relays[t.ID]
@@ -65,8 +78,14 @@ func (m *Master) relay(g *generation) {
 				ok = false
 			}
 			m.mu.Unlock()
-			if ok {
-				m.answer(r.from, r.id, t.Err)
+			switch {
+			case !ok:
+			case t.Err != "" && t.Retry:
+				// g stopped accepting after the connection was sent
+				// to it: its successor takes it.
+				m.route(r)
+			default:
+				m.finishRelay(r, t.Err)
 			}
 		}
 	}
@@ -80,40 +99,62 @@ func (m *Master) relay(g *generation) {
 	}
 	m.mu.Unlock()
 	for _, r := range lost {
-		m.answer(r.from, r.id, fmt.Sprintf("worker gen=%d exited before adopting the connection", g.gen))
+		// g may have adopted it and read from it before exiting: only
+		// the sender can still tell, so it keeps the connection.
+		m.finishRelay(r, fmt.Sprintf("worker gen=%d exited before adopting the connection", g.gen))
 	}
 }
 
-// forwardConn passes the connection descriptor fd from a draining generation
-// to the serving one, then closes the master's copy: from then on the
-// socket lives in the sender (until it hears back) and the receiver.
-func (m *Master) forwardConn(from *generation, t *worker.Transfer, fd int) {
-	defer syscall.Close(fd)
+// route passes r to the generation serving now. While the accept role
+// moves (serve), nobody may adopt: r is held, and serve delivers it to
+// the new serving generation. Only when no generation other than the
+// sender and the one that refused r serves is the sender told to keep it.
+func (m *Master) route(r relay) {
 	m.mu.Lock()
+	if m.switching {
+		m.held = append(m.held, r)
+		m.mu.Unlock()
+		return
+	}
 	to := m.current
-	if to == from || (to != nil && to.state != StateServing) {
+	if to == r.from || to == r.to || (to != nil && to.state != StateServing) {
 		to = nil
 	}
 	var id uint64
 	if to != nil {
+		r.to = to
 		m.relayID++
 		id = m.relayID
-		m.relays[id] = relay{from: from, id: t.ID, to: to}
+		m.relays[id] = r
 	}
 	m.mu.Unlock()
 	if to == nil {
-		m.answer(from, t.ID, "no serving generation to adopt the connection")
+		m.finishRelay(r, "no serving generation to adopt the connection")
 		return
 	}
-	err := worker.WriteTransfer(to.handoff, &worker.Transfer{ID: id, Kind: worker.TransferConn, Bind: t.Bind, Buffered: t.Buffered}, fd)
+	err := worker.WriteTransfer(to.handoff, &worker.Transfer{ID: id, Kind: worker.TransferConn, Bind: r.bind, Buffered: r.buffered}, r.fd)
 	if err != nil {
 		m.mu.Lock()
 		_, waiting := m.relays[id]
 		delete(m.relays, id)
 		m.mu.Unlock()
 		if waiting { // else the receiver's end already reported it lost
-			m.answer(from, t.ID, fmt.Sprintf("worker gen=%d: %v", to.gen, err))
+			m.finishRelay(r, fmt.Sprintf("worker gen=%d: %v", to.gen, err))
 		}
+	}
+}
+
+// releaseHeld ends a move of the accept role: the connections that
+// arrived meanwhile go to the generation serving now (or back to their
+// senders if none does).
+func (m *Master) releaseHeld() {
+	m.mu.Lock()
+	m.switching = false
+	held := m.held
+	m.held = nil
+	m.mu.Unlock()
+	for _, r := range held {
+		m.route(r)
 	}
 }
 

@@ -39,7 +39,9 @@
 // per datagram, JSON, with at most one descriptor in SCM_RIGHTS.
 //
 //	conn  id, bind, buffered bytes + the client socket's descriptor
-//	ack   id, err ("" once the receiver adopted the connection)
+//	ack   id, err ("" once the receiver adopted the connection), retry
+//	      (refused only because the receiver stopped accepting: a newer
+//	      generation may take it)
 //
 // On a soft-stop with Migrate set (a successor is serving and no longer
 // waiting on this one's accept), an engine implementing Migrator hands
@@ -50,8 +52,19 @@
 // descriptor, so a connection is always owned by at least one live
 // process, and no FIN reaches the client. Anything else (no Migrator,
 // receiver not serving, receiver gone, channel gone) leaves the connection
-// here to drain as in a plain soft stop. The serving worker adopts what
-// arrives (Engine.Adopt) until it is told to soft-stop or close.
+// here to drain as in a plain soft stop.
+//
+// A request in progress during that first pass may be answered without
+// "Connection: close" (its response was under way before the hand-over
+// began); its connection goes idle after the pass, and the soft stop
+// would close it while the client reuses it. So the worker repeats the
+// hand-over every handOffSweep (well within the engine's grace before it
+// closes a just-answered idle connection) until the engine is done, the
+// worker is closed, or a connection could not be handed over.
+//
+// The serving worker adopts what arrives (Engine.Adopt) until it stops
+// accepting, soft-stops or closes; after that it refuses with Retry, and
+// the master passes the connection on to the generation serving then.
 //
 // The master relays between generations (package master); the protocol is
 // symmetric, so two workers' channels can also be joined directly, as the

@@ -40,6 +40,10 @@ type Transfer struct {
 	Bind     string       `json:"bind,omitempty"`
 	Buffered []byte       `json:"buffered,omitempty"`
 	Err      string       `json:"err,omitempty"`
+	// Retry marks an ack refusing a connection only because the receiver
+	// no longer serves: a newer generation may take it (the master
+	// relays it there) and the sender must not be failed yet.
+	Retry bool `json:"retry,omitempty"`
 }
 
 // MaxBuffered bounds the bytes a connection may carry along; a connection

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // handoff is a worker's end of its hand-over channel: it sends this
@@ -32,6 +33,11 @@ type handoff struct {
 
 // errNoChannel is the result of a send once the channel is gone.
 var errNoChannel = errors.New("hand-over channel closed")
+
+// errNotServing refuses a connection arriving after this generation
+// stopped accepting: it is acked with Retry, so that the master passes
+// the connection on to the generation serving now.
+var errNotServing = errors.New("the receiving generation is not serving")
 
 func (w *worker) openHandOff(n int) (*handoff, error) {
 	f := w.opt.HandOff(n)
@@ -106,6 +112,7 @@ func (h *handoff) ack(id uint64, err error) {
 	t := &Transfer{ID: id, Kind: TransferAck}
 	if err != nil {
 		t.Err = err.Error()
+		t.Retry = errors.Is(err, errNotServing)
 	}
 	if werr := WriteTransfer(h.conn, t, -1); werr != nil {
 		h.w.logf("%v", werr)
@@ -135,7 +142,7 @@ func (h *handoff) adoptConn(t *Transfer, fd int) error {
 		if h.mig == nil {
 			return errors.New("the serving generation's engine cannot adopt connections")
 		}
-		return errors.New("the receiving generation is not serving")
+		return errNotServing
 	}
 	f := os.NewFile(uintptr(fd), "handed-over "+t.Bind)
 	c, err := net.FileConn(f)
@@ -191,29 +198,70 @@ func (h *handoff) send(bind string, c *net.TCPConn, buffered []byte) error {
 }
 
 // migrate hands the engine's idle connections to the serving generation
-// and returns how many moved. Without a channel or a Migrator engine it
-// does nothing: the soft stop that follows drains them instead.
-func (w *worker) migrate() int {
+// and returns how many moved and how many stayed. Without a channel or a
+// Migrator engine it does nothing: the soft stop that follows drains them
+// instead.
+func (w *worker) migrate(sweep bool) (moved, kept int) {
 	mig, ok := w.engine.(Migrator)
 	if !ok || w.handoff == nil {
-		return 0
+		return 0, 0
 	}
-	var moved, kept atomic.Int64
+	var nMoved, nKept atomic.Int64
 	var firstErr atomic.Value
 	mig.HandOff(func(bind string, c *net.TCPConn, buffered []byte) error {
 		err := w.handoff.send(bind, c, buffered)
 		if err != nil {
-			kept.Add(1)
+			nKept.Add(1)
 			firstErr.CompareAndSwap(nil, err.Error())
 			return err
 		}
-		moved.Add(1)
+		nMoved.Add(1)
 		return nil
 	})
-	if n := kept.Load(); n > 0 {
-		w.logf("handed %d connection(s) over; %d stay to drain here (%v)", moved.Load(), n, firstErr.Load())
-	} else {
-		w.logf("handed %d connection(s) over", moved.Load())
+	moved, kept = int(nMoved.Load()), int(nKept.Load())
+	more := ""
+	if sweep {
+		if moved == 0 && kept == 0 {
+			return 0, 0 // nothing went idle since the last pass
+		}
+		more = " more"
 	}
-	return int(moved.Load())
+	if kept > 0 {
+		w.logf("handed %d%s connection(s) over; %d stay to drain here (%v)", moved, more, kept, firstErr.Load())
+	} else {
+		w.logf("handed %d%s connection(s) over", moved, more)
+	}
+	return moved, kept
+}
+
+// handOffSweep is the period of the hand-over passes during a drain. The
+// engine gives a client it has just answered a short grace (the proxy:
+// 100 ms) before a soft stop closes its idle connection; a pass well
+// within that grace hands the connection over instead.
+const handOffSweep = 10 * time.Millisecond
+
+// sweepHandOffs repeats the hand-over while the engine drains. A request
+// in progress when the first pass ran may be answered without
+// "Connection: close" (its response was under way before the hand-over
+// began): its connection goes idle afterwards and would be closed by the
+// soft stop while the client reuses it. Each pass hands such connections
+// over. The sweeps end when the engine is done, when stop is closed, or
+// at the first connection no generation could take (the drain then goes
+// on as a plain soft stop).
+func (w *worker) sweepHandOffs(stop <-chan struct{}) {
+	t := time.NewTicker(handOffSweep)
+	defer t.Stop()
+	done := w.engine.Done()
+	for {
+		select {
+		case <-done:
+			return
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		if _, kept := w.migrate(true); kept > 0 {
+			return
+		}
+	}
 }

@@ -210,3 +210,69 @@ func TestHandOffPeerGone(t *testing.T) {
 	lc.c.Close()
 	old.waitExit()
 }
+
+// TestStoppedAcceptingRefusesWithRetry: a connection reaching a
+// generation that has stopped accepting is refused with Retry (the master
+// then passes it on to the generation serving now), and stays untouched:
+// its client is still connected to the sender's socket.
+func TestStoppedAcceptingRefusesWithRetry(t *testing.T) {
+	ln, err := listener.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	wEnd, senderEnd := seqpacket(t)
+	w := runWorker(t, ln, wEnd, 2, "label new\nmigrate\n")
+	w.call(&worker.Message{Op: worker.OpServe})
+	w.call(&worker.Message{Op: worker.OpStopAccepting})
+
+	sc, err := net.FileConn(senderEnd)
+	senderEnd.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := sc.(*net.UnixConn)
+	defer sender.Close()
+	peer, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	client, err := net.Dial("tcp", peer.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	accepted, err := peer.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer accepted.Close()
+	rc, _ := accepted.(*net.TCPConn).SyscallConn()
+	var werr error
+	rc.Control(func(fd uintptr) {
+		werr = worker.WriteTransfer(sender, &worker.Transfer{ID: 9, Kind: worker.TransferConn, Bind: "127.0.0.1:0"}, int(fd))
+	})
+	if werr != nil {
+		t.Fatal(werr)
+	}
+	sender.SetReadDeadline(time.Now().Add(10 * time.Second))
+	ack, _, err := worker.ReadTransfer(sender)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack.Kind != worker.TransferAck || ack.ID != 9 || ack.Err == "" || !ack.Retry {
+		t.Fatalf("answer %+v, want a refusal with Retry", ack)
+	}
+	if r := w.call(&worker.Message{Op: worker.OpStatus}); r.Conns != 0 {
+		t.Fatalf("the stopped generation holds %d connection(s), want 0", r.Conns)
+	}
+	// The sender's socket still reaches the client.
+	io.WriteString(accepted, "kept\n")
+	client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if line, err := bufio.NewReader(client).ReadString('\n'); err != nil || line != "kept\n" {
+		t.Fatalf("client read %q %v", line, err)
+	}
+	w.call(&worker.Message{Op: worker.OpClose})
+	w.waitExit()
+}

@@ -97,7 +97,7 @@ func Main(newEngine Factory) int {
 // Run serves the control channel until the generation has finished: its
 // engine drained after a soft stop, it was closed, or it never started.
 func Run(opt Options) error {
-	w := &worker{opt: opt, pid: os.Getpid(), log: opt.Log, ctl: opt.Control}
+	w := &worker{opt: opt, pid: os.Getpid(), log: opt.Log, ctl: opt.Control, sweepStop: make(chan struct{})}
 	if w.log == nil {
 		w.log = os.Stderr
 	}
@@ -116,6 +116,7 @@ func Run(opt Options) error {
 	}
 	defer w.ctl.Close()
 	defer func() {
+		w.stopSweeps()
 		if w.handoff != nil {
 			w.handoff.close()
 		}
@@ -137,7 +138,13 @@ type worker struct {
 	state     string // "starting", "serving", "stopped", "draining"
 
 	handoff *handoff // nil without a hand-over channel
+	// sweepStop ends the hand-over sweeps of a drain (sweepHandOffs) when
+	// the worker is closed or returns.
+	sweepStop     chan struct{}
+	sweepStopOnce sync.Once
 }
+
+func (w *worker) stopSweeps() { w.sweepStopOnce.Do(func() { close(w.sweepStop) }) }
 
 func (w *worker) logf(format string, args ...any) {
 	fmt.Fprintf(w.log, "baton[%d] gen=%d worker: %s\n", w.pid, w.gen, fmt.Sprintf(format, args...))
@@ -272,14 +279,21 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 			if w.handoff != nil {
 				w.handoff.stopAdopting()
 			}
+			kept := 0
 			if m.Migrate {
-				moved = w.migrate()
+				moved, kept = w.migrate(false)
 			}
 			w.engine.SoftStop(m.Window)
 			w.logf("soft stop: draining %d connection(s)", w.engine.Conns())
+			if m.Migrate && kept == 0 && w.handoff != nil {
+				if _, ok := w.engine.(Migrator); ok {
+					go w.sweepHandOffs(w.sweepStop)
+				}
+			}
 		}
 		w.reply(m, Message{Conns: w.engine.Conns(), Moved: moved})
 	case OpClose:
+		w.stopSweeps()
 		if w.handoff != nil {
 			w.handoff.stopAdopting()
 		}
@@ -374,6 +388,13 @@ func (w *worker) serve() {
 // every accept loop, every Serve has returned, and this process's
 // descriptors of the shared sockets are closed.
 func (w *worker) stopAccepting() {
+	// A generation that stopped accepting never serves again: it adopts
+	// nothing more either (what arrives is acked with Retry and goes on
+	// to its successor), so that no connection lands in an engine about
+	// to drain.
+	if w.handoff != nil {
+		w.handoff.stopAdopting()
+	}
 	w.engine.StopAccepting()
 	w.serving.Wait()
 	w.closeListeners()
