@@ -33,6 +33,7 @@ fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 work=$(mktemp -d /tmp/baton-bench.XXXXXX)
+chmod 755 "$work" # the origin's workers (nobody) read the 64k file from here
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
