@@ -60,7 +60,9 @@
 // would close it while the client reuses it. So the worker repeats the
 // hand-over every handOffSweep (well within the engine's grace before it
 // closes a just-answered idle connection) until the engine is done, the
-// worker is closed, or a connection could not be handed over.
+// worker is closed, or a connection could not be handed over; only then
+// (or when the first pass kept one) does Engine.SoftStop run, whose kicks
+// of idle connections would otherwise cut that grace short.
 //
 // The serving worker adopts what arrives (Engine.Adopt) until it stops
 // accepting, soft-stops or closes; after that it refuses with Retry, and

@@ -243,12 +243,15 @@ const handOffSweep = 10 * time.Millisecond
 // sweepHandOffs repeats the hand-over while the engine drains. A request
 // in progress when the first pass ran may be answered without
 // "Connection: close" (its response was under way before the hand-over
-// began): its connection goes idle afterwards and would be closed by the
-// soft stop while the client reuses it. Each pass hands such connections
-// over. The sweeps end when the engine is done, when stop is closed, or
-// at the first connection no generation could take (the drain then goes
-// on as a plain soft stop).
-func (w *worker) sweepHandOffs(stop <-chan struct{}) {
+// began): its connection goes idle afterwards, and the engine, draining,
+// closes it after a short grace while the client may be reusing it. Each
+// pass hands such connections over. The engine's SoftStop is not called
+// meanwhile: HandOff already drains (responses carry "Connection:
+// close", nothing is accepted), and SoftStop's kicks of idle connections
+// would cut that grace short. The sweeps end when the engine is done,
+// when stop is closed, or at the first connection no generation could
+// take: the drain then goes on as a plain soft stop over window.
+func (w *worker) sweepHandOffs(stop <-chan struct{}, window time.Duration) {
 	t := time.NewTicker(handOffSweep)
 	defer t.Stop()
 	done := w.engine.Done()
@@ -261,6 +264,7 @@ func (w *worker) sweepHandOffs(stop <-chan struct{}) {
 		case <-t.C:
 		}
 		if _, kept := w.migrate(true); kept > 0 {
+			w.engine.SoftStop(window)
 			return
 		}
 	}

@@ -283,13 +283,14 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 			if m.Migrate {
 				moved, kept = w.migrate(false)
 			}
-			w.engine.SoftStop(m.Window)
-			w.logf("soft stop: draining %d connection(s)", w.engine.Conns())
-			if m.Migrate && kept == 0 && w.handoff != nil {
-				if _, ok := w.engine.(Migrator); ok {
-					go w.sweepHandOffs(w.sweepStop)
-				}
+			if _, ok := w.engine.(Migrator); ok && m.Migrate && kept == 0 && w.handoff != nil {
+				// The hand-over drains the engine (see sweepHandOffs);
+				// a soft stop comes only if a connection must stay.
+				go w.sweepHandOffs(w.sweepStop, m.Window)
+			} else {
+				w.engine.SoftStop(m.Window)
 			}
+			w.logf("soft stop: draining %d connection(s)", w.engine.Conns())
 		}
 		w.reply(m, Message{Conns: w.engine.Conns(), Moved: moved})
 	case OpClose:

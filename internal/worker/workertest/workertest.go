@@ -226,10 +226,12 @@ func (e *Engine) forget(cc *conn) {
 }
 
 // HandOff hands every connection over between two lines (see handle) and
-// returns once each one moved or stayed.
+// returns once each one moved or stayed. Like SoftStop it makes the engine
+// draining: Done fires once no connection is left.
 func (e *Engine) HandOff(send func(bind string, c *net.TCPConn, buffered []byte) error) {
 	var wg sync.WaitGroup
 	e.mu.Lock()
+	e.soft = true // draining, as the proxy's HandOff: Done needs no SoftStop
 	var parked []net.Conn
 	for c, cc := range e.conns {
 		if cc.handing != nil {
@@ -244,6 +246,9 @@ func (e *Engine) HandOff(send func(bind string, c *net.TCPConn, buffered []byte)
 		c.SetReadDeadline(time.Unix(1, 0)) // wakes the handler's read
 	}
 	wg.Wait()
+	e.mu.Lock()
+	e.checkDone()
+	e.mu.Unlock()
 }
 
 // Adopt serves a connection the previous generation handed over, without
