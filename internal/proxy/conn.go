@@ -120,12 +120,13 @@ type clientConn struct {
 	waitFn   func(fd uintptr) bool
 	waited   bool
 
-	// Parking (see park.go): parkState is atomic; resuming, idleTimer
-	// and the poller registration belong to whichever goroutine owns
-	// the connection.
+	// Parking (see park.go): parkState and parkDL (the idle deadline
+	// in Unix nanoseconds, 0 for none, read by the poller's shared
+	// timer) are atomic; resuming and the poller registration belong to
+	// whichever goroutine owns the connection.
 	parkState atomic.Int32
+	parkDL    atomic.Int64
 	resuming  bool
-	idleTimer *time.Timer
 	armed     bool
 	armFn     func(fd uintptr)
 	peekArmFn func(fd uintptr)

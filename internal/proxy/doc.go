@@ -16,7 +16,8 @@
 // from a pool and are returned when the connection goes idle. An idle
 // (or fresh) connection with nothing to read parks (park.go): it is armed
 // in one process-wide epoll set (EPOLLONESHOT) and its goroutine exits,
-// so an idle connection costs no stack. Readability, its idle timer, a
+// so an idle connection costs no stack. Readability, its idle deadline
+// (one timer shared by all parked connections scans them), a
 // kick (soft stop, hand-over) or a hard stop starts one goroutine again,
 // which re-enters the wait it left; the socket's read deadline still
 // decides how the wait ends. Only the connection's goroutine reads the

@@ -86,9 +86,6 @@ func (cc *clientConn) serve() {
 		cc.serveTCP()
 		return
 	}
-	if cc.resuming && cc.idleTimer != nil {
-		cc.idleTimer.Stop()
-	}
 	cc.takeSession()
 	if parked = cc.serveHTTP(); parked {
 		return

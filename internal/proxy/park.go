@@ -53,6 +53,13 @@ func (cc *clientConn) park(peekFirst bool) (parked, ready bool) {
 		cc.mu.Unlock()
 		return false, false
 	}
+	// parkDL is set before the state says parking: the shared timer
+	// reads it for parking and parked connections.
+	if cc.idleDL.IsZero() {
+		cc.parkDL.Store(0)
+	} else {
+		cc.parkDL.Store(cc.idleDL.UnixNano())
+	}
 	cc.parkState.Store(parkParking)
 	cc.mu.Unlock()
 	cc.armed = false
@@ -66,13 +73,10 @@ func (cc *clientConn) park(peekFirst bool) (parked, ready bool) {
 		cc.parkState.Store(parkRunning)
 		return false, cc.peekN != 0 || cc.peekErr != nil
 	}
-	if !cc.idleDL.IsZero() {
-		d := time.Until(cc.idleDL)
-		if cc.idleTimer == nil {
-			cc.idleTimer = time.AfterFunc(d, cc.wake)
-		} else {
-			cc.idleTimer.Reset(d)
-		}
+	// The idle deadline is watched by the poller's one shared timer (a
+	// time.Timer per parked connection cost 144 bytes each).
+	if dl := cc.parkDL.Load(); dl != 0 {
+		p.schedule(dl)
 	}
 	cc.resuming = true
 	// The session goes to the pool only once parked, and a failed park

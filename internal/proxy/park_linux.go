@@ -4,6 +4,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // idlePoller is the process's shared epoll set for parked connections:
@@ -28,6 +29,60 @@ type idlePoller struct {
 
 	mu   sync.Mutex
 	byFD []*clientConn // parked (or once parked) connection by descriptor
+	// One timer for every parked connection's idle deadline: it fires
+	// at the earliest one (next, Unix nanoseconds, 0 when unset) and
+	// expire scans byFD. A scan costs a pointer load per descriptor, so
+	// scans are at least expireStep apart.
+	timer *time.Timer
+	next  int64
+}
+
+// expireStep bounds the scan rate (and so how late an idle deadline can
+// be noticed).
+const expireStep = 10 * time.Millisecond
+
+// schedule makes sure the shared timer fires by dl (Unix nanoseconds).
+func (p *idlePoller) schedule(dl int64) {
+	p.mu.Lock()
+	if p.next == 0 || dl < p.next {
+		p.next = dl
+		p.timer.Reset(time.Duration(dl - time.Now().UnixNano()))
+	}
+	p.mu.Unlock()
+}
+
+// expire wakes every parked connection whose idle deadline passed (its
+// goroutine then ends the wait by the socket's deadline) and sets the
+// timer for the earliest remaining one. A connection still parking with
+// a passed deadline is woken too (its park fails and it waits in its
+// goroutine); one parking with a later deadline counts for the next
+// scan, since its schedule may have come before this scan reset next.
+func (p *idlePoller) expire() {
+	now := time.Now().UnixNano()
+	var next int64
+	p.mu.Lock()
+	for _, cc := range p.byFD {
+		if cc == nil {
+			continue
+		}
+		if st := cc.parkState.Load(); st != parkParked && st != parkParking {
+			continue
+		}
+		dl := cc.parkDL.Load()
+		switch {
+		case dl == 0:
+		case dl <= now:
+			cc.wake()
+		case next == 0 || dl < next:
+			next = dl
+		}
+	}
+	p.next = next
+	if next != 0 {
+		next = max(next, now+int64(expireStep))
+		p.timer.Reset(time.Duration(next - now))
+	}
+	p.mu.Unlock()
 }
 
 var (
@@ -61,6 +116,8 @@ func idlePollerFor() *idlePoller {
 			return
 		}
 		p := &idlePoller{epfd: epfd, rc: rc}
+		p.timer = time.AfterFunc(time.Hour, p.expire)
+		p.timer.Stop()
 		go p.run(f)
 		sharedPoller = p
 	})

@@ -9,6 +9,8 @@ type pollReg struct{}
 
 func idlePollerFor() *idlePoller { return nil }
 
+func (p *idlePoller) schedule(dl int64) {}
+
 func (p *idlePoller) arm(cc *clientConn, fd int) error { return errNoPoller }
 
 func (cc *clientConn) unpoll() {}

@@ -56,7 +56,7 @@ func TestIdleConnectionsPark(t *testing.T) {
 }
 
 // A parked connection's keep-alive timeout is still enforced (by its
-// idle timer waking it), silently.
+// shared idle timer waking it), silently.
 func TestParkedKeepAliveTimeout(t *testing.T) {
 	s := newLabelled(t, "s", nil)
 	p := listenProxy("web", s.addr())
@@ -70,6 +70,29 @@ func TestParkedKeepAliveTimeout(t *testing.T) {
 		t.Fatalf("after keep-alive timeout: %q %v, want EOF", b, err)
 	}
 	waitFor(t, "connection gone", func() bool { return h.e.Conns() == 0 })
+}
+
+// The shared idle timer fires at the earliest deadline and re-arms for
+// the later ones: connections parked one after another all time out.
+func TestParkedKeepAliveTimeoutsStaggered(t *testing.T) {
+	s := newLabelled(t, "s", nil)
+	p := listenProxy("web", s.addr())
+	p.Timeouts.HTTPKeepAlive = to(300 * time.Millisecond)
+	h := start(t, cfgOf(p))
+	var cs []*client
+	for i := 0; i < 3; i++ {
+		c := h.dial()
+		c.get("/")
+		waitFor(t, "parked", func() bool { return parkedConns(h.e) == i+1 })
+		cs = append(cs, c)
+	}
+	for i, c := range cs {
+		c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if b, err := c.br.ReadByte(); err != io.EOF {
+			t.Fatalf("connection %d after keep-alive timeout: %q %v, want EOF", i, b, err)
+		}
+	}
+	waitFor(t, "connections gone", func() bool { return h.e.Conns() == 0 })
 }
 
 // A soft stop closes parked idle connections.
