@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // HAProxyPath returns the haproxy executable on PATH, or "" when there is
@@ -22,13 +21,11 @@ func HAProxyPath() string {
 // HAProxy is a running "haproxy -f FILE -db" process, the reference that
 // the same configuration text is compared against.
 type HAProxy struct {
-	t      testing.TB
-	Cmd    *exec.Cmd
+	t testing.TB
+	process
 	Config string
 	Stdout *Output
 	Stderr *Output
-	exited chan struct{}
-	err    error
 }
 
 // StartHAProxy writes cfg into a temporary file, runs haproxy in the
@@ -47,7 +44,6 @@ func StartHAProxy(t testing.TB, cfg string, waitAddrs []string) *HAProxy {
 		Config: filepath.Join(dir, "haproxy.cfg"),
 		Stdout: &Output{},
 		Stderr: &Output{},
-		exited: make(chan struct{}),
 	}
 	if err := os.WriteFile(h.Config, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -55,41 +51,11 @@ func StartHAProxy(t testing.TB, cfg string, waitAddrs []string) *HAProxy {
 	h.Cmd = exec.Command(bin, "-f", h.Config, "-db")
 	h.Cmd.Stdout = h.Stdout
 	h.Cmd.Stderr = h.Stderr
-	if err := h.Cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		h.err = h.Cmd.Wait()
-		close(h.exited)
-	}()
-	t.Cleanup(h.kill)
+	h.start(t, syscall.SIGTERM)
 	for _, a := range waitAddrs {
 		waitListening(t, a, h.exited, func() string { return h.Stderr.String() + h.Stdout.String() })
 	}
 	return h
-}
-
-// Exited reports whether haproxy has exited.
-func (h *HAProxy) Exited() bool {
-	select {
-	case <-h.exited:
-		return true
-	default:
-		return false
-	}
-}
-
-func (h *HAProxy) kill() {
-	if h.Exited() {
-		return
-	}
-	h.Cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-h.exited:
-	case <-time.After(5 * time.Second):
-		h.Cmd.Process.Kill()
-		<-h.exited
-	}
 }
 
 // CheckHAProxy runs "haproxy -c -f FILE" on cfg and returns the combined

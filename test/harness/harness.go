@@ -176,15 +176,13 @@ func (o *Output) String() string { return strings.Join(o.Lines(), "\n") }
 
 // Baton is a running master process.
 type Baton struct {
-	t      testing.TB
-	Cmd    *exec.Cmd
+	t testing.TB
+	process
 	Dir    string
 	Config string // path of the configuration file
 	Socket string // master CLI socket
 	Stdout *Output
 	Stderr *Output
-	exited chan struct{}
-	err    error
 }
 
 // Start writes cfg into a temporary file and runs "baton -f FILE -S SOCK"
@@ -200,21 +198,13 @@ func Start(t testing.TB, cfg string, waitAddrs []string, args ...string) *Baton 
 		Socket: filepath.Join(dir, "master.sock"),
 		Stdout: &Output{},
 		Stderr: &Output{},
-		exited: make(chan struct{}),
 	}
 	b.WriteConfig(cfg)
 	all := append([]string{"-f", b.Config, "-S", b.Socket}, args...)
 	b.Cmd = exec.Command(Binary(t), all...)
 	b.Cmd.Stdout = b.Stdout
 	b.Cmd.Stderr = b.Stderr
-	if err := b.Cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		b.err = b.Cmd.Wait()
-		close(b.exited)
-	}()
-	t.Cleanup(b.kill)
+	b.start(t, syscall.SIGQUIT)
 	for _, a := range waitAddrs {
 		b.WaitListening(a)
 	}
@@ -314,29 +304,6 @@ func (b *Baton) Wait(timeout time.Duration) int {
 		return ee.ExitCode()
 	}
 	return 0
-}
-
-// Exited reports whether the master has exited.
-func (b *Baton) Exited() bool {
-	select {
-	case <-b.exited:
-		return true
-	default:
-		return false
-	}
-}
-
-func (b *Baton) kill() {
-	if b.Exited() {
-		return
-	}
-	b.Cmd.Process.Signal(syscall.SIGQUIT)
-	select {
-	case <-b.exited:
-	case <-time.After(5 * time.Second):
-		b.Cmd.Process.Kill()
-		<-b.exited
-	}
 }
 
 // Check runs "baton -c [extra] -f FILE" on cfg and returns the combined
