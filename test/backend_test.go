@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"fmt"
 	"regexp"
 	"sync"
 	"testing"
@@ -24,18 +25,17 @@ func (e *env) settles(path, want string, n int) {
 	})
 }
 
-// holdSlot sends a slow request in the background and waits until server
-// name has received it; the returned function waits for its answer and
-// returns when it came.
-func (e *env) holdSlot(name string, ms string) func() time.Time {
+// holdSlot sends a request that server name holds for ms milliseconds,
+// in the background, and waits until the server has it. It returns a
+// time no later than 50 ms after the server got it (Eventually polls that
+// often) and a function that waits for the slow answer.
+func (e *env) holdSlot(name string, ms int) (arrived time.Time, wait func()) {
 	e.t.Helper()
 	var wg sync.WaitGroup
-	var done time.Time
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		r := harness.RoundTrip(e.t, e.fe(), harness.Request("GET", "/slow?ms="+ms, "Connection: close")+"\r\n")
-		done = time.Now()
+		r := harness.RoundTrip(e.t, e.fe(), harness.Request("GET", fmt.Sprintf("/slow?ms=%d", ms), "Connection: close")+"\r\n")
 		if r.Status != 200 {
 			e.t.Errorf("slow request: status %d", r.Status)
 		}
@@ -43,7 +43,7 @@ func (e *env) holdSlot(name string, ms string) func() time.Time {
 	harness.Eventually(e.t, 5*time.Second, "slow request reaching "+name, func() bool {
 		return e.servers[name].Requests() == 1
 	})
-	return func() time.Time { wg.Wait(); return done }
+	return time.Now(), wg.Wait
 }
 
 func TestBackendServers(t *testing.T) {
@@ -52,14 +52,20 @@ func TestBackendServers(t *testing.T) {
 			name: "server-maxconn-queues",
 			cfg:  oneServer("", "    server s1 ${S1} maxconn 1\n"),
 			check: func(e *env) {
-				firstDone := e.holdSlot("S1", "800")
+				// Only lower bounds on time: the server holds the first
+				// request 800 ms, so a second one that waited for the only
+				// slot cannot be answered sooner than that after the
+				// first arrived (less the 50 ms the arrival may be late).
+				// Comparing completion times across goroutines would race.
+				arrived, firstDone := e.holdSlot("S1", 800)
 				r := harness.RoundTrip(e.t, e.fe(), harness.Request("GET", "/second", "Connection: close")+"\r\n")
-				secondDone := time.Now()
+				waited := time.Since(arrived)
+				firstDone()
 				if r.Status != 200 || r.Get("X-Backend") != "s1" {
 					e.t.Errorf("queued request: status %d\n%s", r.Status, r)
 				}
-				if first := firstDone(); secondDone.Before(first) {
-					e.t.Errorf("queued request answered %v before the slot was free", first.Sub(secondDone))
+				if waited < 700*time.Millisecond {
+					e.t.Errorf("queued request answered %v after the first arrived, want it to wait for the slot (about 800ms)", waited)
 				}
 			},
 		},
@@ -67,7 +73,7 @@ func TestBackendServers(t *testing.T) {
 			name: "timeout-queue-503",
 			cfg:  oneServer("    timeout queue 300ms\n", "    server s1 ${S1} maxconn 1\n"),
 			check: func(e *env) {
-				firstDone := e.holdSlot("S1", "3000")
+				_, firstDone := e.holdSlot("S1", 3000)
 				start := time.Now()
 				e.do(req{path: "/second", status: 503, backend: "-"})
 				within(e.t, "queue timeout", time.Since(start), 250*time.Millisecond, 2500*time.Millisecond)
