@@ -42,6 +42,11 @@ type exchange struct {
 
 	closeClient bool
 	logged      bool
+	// released: the server's slot was freed (releaseServer) before the
+	// log line; srvConns is its connection count just before, for
+	// srv_conn.
+	released bool
+	srvConns int
 
 	// Timers, filled only when logging (they cost time.Now calls).
 	tStart               time.Time // first byte of the request (or accept)

@@ -685,3 +685,43 @@ func TestPipelinedAfterStreamedChunkedBody(t *testing.T) {
 		t.Fatalf("pipelined after the body: %q", body)
 	}
 }
+
+// A server's slot is free before its client sees the response, so the
+// client's next request already counts it as free: with leastconn and one
+// server held busy, every later request goes to the other server. (The
+// slot used to be released after the last write to the client, and a
+// quick next request saw both servers busy and tied.)
+func TestServerSlotFreeBeforeClientSeesResponse(t *testing.T) {
+	release := make(chan struct{})
+	hold := func(label string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/hold" {
+				<-release
+			}
+			w.Header().Set("X-Backend", label)
+			io.WriteString(w, "backend "+label+"\n")
+		}
+	}
+	a := newLabelled(t, "a", hold("a"))
+	b := newLabelled(t, "b", hold("b"))
+	t.Cleanup(func() { close(release) }) // before the servers' Close waits for it
+	p := listenProxy("web", a.addr(), b.addr())
+	p.Balance = config.LeastConn
+	h := start(t, cfgOf(p))
+
+	held := h.dial()
+	held.send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	waitFor(t, "the held request reaching a server", func() bool { return a.reqs.Load()+b.reqs.Load() == 1 })
+	busy, idle := "backend a", "backend b"
+	if b.reqs.Load() == 1 {
+		busy, idle = idle, busy
+	}
+	for i := range 50 {
+		c := h.dial()
+		_, body := c.get("/probe")
+		if got := strings.TrimSpace(body); got != idle {
+			t.Fatalf("probe %d answered by %q while %q is busy, want %q", i, got, busy, idle)
+		}
+		c.c.Close()
+	}
+}

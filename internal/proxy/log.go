@@ -34,6 +34,9 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 	if x.srv != nil {
 		e.Server = x.srv.Name
 		e.SrvConn = x.srv.Conns()
+		if x.released {
+			e.SrvConn = x.srvConns
+		}
 	}
 	e.State = [4]byte{x.term[0], x.term[1], '-', '-'}
 	return e

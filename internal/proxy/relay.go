@@ -273,6 +273,11 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		srvKeep = false // bytes after the response: the server is confused
 	}
 
+	if done {
+		// The server has sent everything: free its slot before the
+		// client can see the answer and send its next request.
+		cc.releaseServer(x, srvKeep)
+	}
 	out := getBuf()
 	head := h1.AppendResponseHead((*out)[:0], resp)
 	ct := cc.fe.p.Timeouts.Client
@@ -289,13 +294,29 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		x.setTerm('C', 'D')
 	}
 	if ok && !done {
-		var clean bool
-		ok, clean = cc.streamResponseBody(x, sc, int64(n))
-		if !clean {
-			srvKeep = false
-		}
+		ok = cc.streamResponseBody(x, sc, int64(n), srvKeep)
 	}
-	if ok && srvKeep {
+	if !x.released {
+		cc.releaseServer(x, false)
+	}
+	cc.r = cc.bodyEnd
+	cc.logHTTP(x)
+	if !ok {
+		x.closeClient = true
+	}
+	return ok
+}
+
+var errUnexpected101 = &h1.Error{Status: 502, Reason: "101 response to a request without Upgrade"}
+
+// releaseServer ends the exchange's use of its server once the server
+// sent its whole response (or failed): the connection goes back to the
+// pool when keep says it may, else it is closed, and the server's slot is
+// freed. It runs before the last bytes reach the client, so the client's
+// next request already sees the slot free (leastconn, maxconn). The log
+// line's srv_conn still counts this request, as HAProxy's does.
+func (cc *clientConn) releaseServer(x *exchange, keep bool) {
+	if sc := x.sc; keep && sc != nil {
 		sc.SetDeadline(time.Time{})
 		if !x.srv.PutIdle(sc) {
 			sc.Close()
@@ -305,23 +326,17 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	} else {
 		cc.dropServer(x)
 	}
-	cc.r = cc.bodyEnd
-	cc.logHTTP(x) // before Release: srv_conn counts this request, as in HAProxy
-	be.b.Release(x.srv)
-	if !ok {
-		x.closeClient = true
-	}
-	return ok
+	x.srvConns = x.srv.Conns()
+	x.released = true
+	x.be.b.Release(x.srv)
 }
 
-var errUnexpected101 = &h1.Error{Status: 502, Reason: "101 response to a request without Upgrade"}
-
-// streamResponseBody forwards the rest of the response body. A server
-// that fails mid-body leaves the client with a visibly truncated
-// response: ok is false and the caller closes the client connection.
-// clean is false when the server sent bytes past the body (it must not
-// be reused).
-func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64) (ok, clean bool) {
+// streamResponseBody forwards the rest of the response body, releasing
+// the server (pooled if keep allows and it sent nothing past the body)
+// once the last body bytes are read. A server that fails mid-body leaves
+// the client with a visibly truncated response: ok is false and the
+// caller closes the client connection.
+func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64, keep bool) (ok bool) {
 	resp := &cc.resp
 	sb := *cc.sbuf
 	st := x.be.p.Timeouts.Server
@@ -331,7 +346,8 @@ func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64) (
 		lim := len(sb)
 		if resp.Body == h1.BodyLength {
 			if remaining <= 0 {
-				return true, true
+				cc.releaseServer(x, keep)
+				return true
 			}
 			if int64(lim) > remaining {
 				lim = int(remaining)
@@ -341,14 +357,14 @@ func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64) (
 		n, err := sc.Read(sb[:lim])
 		if n == 0 && err != nil {
 			if err == io.EOF && resp.Body == h1.BodyUntilClose {
-				return true, false
+				return true
 			}
 			if isTimeout(err) {
 				x.setTerm('s', 'D')
 			} else {
 				x.setTerm('S', 'D')
 			}
-			return false, false
+			return false
 		}
 		fwd, done := n, false
 		switch resp.Body {
@@ -357,21 +373,25 @@ func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64) (
 			fwd, done, serr = cc.chunks.Scan(sb[:n])
 			if serr != nil {
 				x.setTerm('S', 'D')
-				return false, false
+				return false
 			}
 		case h1.BodyLength:
 			remaining -= int64(n)
 			done = remaining == 0
+		}
+		if done {
+			// Bytes past the body: the server is confused, never reuse.
+			cc.releaseServer(x, keep && fwd == n)
 		}
 		cc.c.SetWriteDeadline(deadline(time.Now(), ct))
 		w, werr := cc.c.Write(sb[:fwd])
 		x.bytesOut += int64(w)
 		if werr != nil {
 			x.setTerm('C', 'D')
-			return false, false
+			return false
 		}
 		if done {
-			return true, fwd == n
+			return true
 		}
 	}
 }
