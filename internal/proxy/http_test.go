@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -723,5 +724,31 @@ func TestServerSlotFreeBeforeClientSeesResponse(t *testing.T) {
 			t.Fatalf("probe %d answered by %q while %q is busy, want %q", i, got, busy, idle)
 		}
 		c.c.Close()
+	}
+}
+
+// A request that cannot be retried (a POST) is not sent on a pooled
+// connection the server already closed: the pool probes it first, and
+// the request goes out on a new connection.
+func TestPostAvoidsStalePooledConnection(t *testing.T) {
+	var closed atomic.Int64
+	addr, _ := scripted(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if _, err := readHead(br); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		c.Close() // on loopback the FIN is queued on the peer when Close returns
+		closed.Add(1)
+	})
+	h := start(t, cfgOf(listenProxy("web", addr)))
+	c := h.dial()
+	if resp, body := c.get("/"); resp.StatusCode != 200 || body != "ok" {
+		t.Fatalf("GET: %d %q", resp.StatusCode, body)
+	}
+	waitFor(t, "server closing the pooled connection", func() bool { return closed.Load() >= 1 })
+	c.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+	if resp, body := c.read("POST"); resp.StatusCode != 200 || body != "ok" {
+		t.Fatalf("POST: %d %q, want it sent on a new connection", resp.StatusCode, body)
 	}
 }
