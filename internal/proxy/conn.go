@@ -240,6 +240,13 @@ func (cc *clientConn) waitReadable(fd uintptr) bool {
 // kicked at once: waitIdle then closes it, after the short grace a
 // just-answered client gets.
 func (cc *clientConn) setIdle(dl time.Time, fresh bool) {
+	cc.setIdleHot(dl, fresh, time.Time{})
+}
+
+// setIdleHot is setIdle for a wait that first reads for the next request
+// until hotUntil (see hotRead): unless kicked, the socket's read deadline
+// is the earlier of the two. It reports whether the hot read may start.
+func (cc *clientConn) setIdleHot(dl time.Time, fresh bool, hotUntil time.Time) bool {
 	cc.mu.Lock()
 	cc.idleDL = dl
 	if fresh {
@@ -260,8 +267,54 @@ func (cc *clientConn) setIdle(dl time.Time, fresh bool) {
 			dl = pastDeadline
 		}
 	}
+	hot := !hotUntil.IsZero() && !cc.kicked && !cc.closed
+	if hot && (dl.IsZero() || hotUntil.Before(dl)) {
+		dl = hotUntil
+	}
 	cc.c.SetReadDeadline(dl)
 	cc.mu.Unlock()
+	return hot
+}
+
+// DefaultHotWait is how long a connection that just answered reads for its
+// client's next request, holding its buffer and goroutine, before it
+// parks. A busy keep-alive client sends within a round trip: reading at
+// once costs one read that finds nothing and one that gets the request,
+// where parking costs an epoll registration, a poller wake-up, a new
+// goroutine and a peek. An idle client costs its buffer for this long.
+const DefaultHotWait = 5 * time.Millisecond
+
+// Outcomes of hotRead.
+const (
+	hotNone = iota // nothing came in time (or a kick came): wait as idle
+	hotGot         // request bytes are in buf[0:w]
+	hotGone        // the client closed, or the connection was closed
+)
+
+// hotRead reads the next request into the buffer the connection still
+// holds, under the read deadline setIdleHot armed. A kick (soft stop,
+// hand-over, hard stop) moves that deadline into the past like any idle
+// wait's, and the wait that follows sees why.
+func (cc *clientConn) hotRead() int {
+	if cc.buf == nil {
+		cc.buf = getBuf()
+	}
+	b := *cc.buf
+	cc.r, cc.w = 0, 0
+	n, err := cc.c.Read(b)
+	cc.w = n
+	switch {
+	case n > 0:
+		return hotGot
+	case !isTimeout(err):
+		return hotGone
+	}
+	cc.mu.Lock()
+	if !cc.kicked && !cc.closed {
+		cc.c.SetReadDeadline(cc.idleDL)
+	}
+	cc.mu.Unlock()
+	return hotNone
 }
 
 // setActive leaves the idle state; after it, kick no longer touches the

@@ -13,7 +13,12 @@
 // parsed request and response structs, a rules input and verdict, and
 // the I/O vectors are reused for every request, so a keep-alive request
 // allocates nothing in steady state. Buffers (16 KiB, tune.bufsize) come
-// from a pool and are returned when the connection goes idle. An idle
+// from a pool and are returned when the connection goes idle. A
+// connection that just answered first reads for its client's next
+// request directly into the buffer it holds, for Options.HotWait (5 ms):
+// a busy keep-alive client's request arrives within that, and a read that
+// finds nothing plus one that gets it cost less than parking and waking.
+// This hot read is an idle wait like any other (kicks, deadlines). An idle
 // (or fresh) connection with nothing to read parks (park.go): it is armed
 // in one process-wide epoll set (EPOLLONESHOT) and its goroutine exits,
 // so an idle connection costs no stack. Readability, its idle deadline

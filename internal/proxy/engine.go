@@ -26,6 +26,10 @@ type Options struct {
 	Generation int
 	// PID is the process id written in log lines.
 	PID int
+	// HotWait is how long a connection that just answered reads for its
+	// client's next request before it parks (see hotRead); zero means
+	// DefaultHotWait, negative means park at once.
+	HotWait time.Duration
 }
 
 // Engine is one worker generation's data path.
@@ -38,6 +42,7 @@ type Engine struct {
 	backends  map[string]*backendRT
 
 	actconn atomic.Int64
+	hotWait time.Duration // Options.HotWait resolved; set once in New
 
 	draining atomic.Bool
 	// handoff is the hand-over in progress, nil outside HandOff.
@@ -98,7 +103,11 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		stop:      make(chan struct{}),
 		conns:     make(map[*clientConn]struct{}),
 		listeners: make(map[net.Listener]struct{}),
+		hotWait:   opt.HotWait,
 		done:      make(chan struct{}),
+	}
+	if e.hotWait == 0 {
+		e.hotWait = DefaultHotWait
 	}
 	if cfg.Global.MaxConn > 0 {
 		e.global = make(chan struct{}, cfg.Global.MaxConn)

@@ -73,8 +73,16 @@ func (s *syncBuffer) String() string {
 
 func start(t *testing.T, cfg *config.Config) *harness {
 	t.Helper()
+	return startOpts(t, cfg, Options{})
+}
+
+// startOpts is start with engine options; the log, generation and PID
+// are the harness's own.
+func startOpts(t *testing.T, cfg *config.Config, opt Options) *harness {
+	t.Helper()
 	lb := &syncBuffer{}
-	e, err := New(cfg, Options{Log: lb, Generation: 1, PID: 42})
+	opt.Log, opt.Generation, opt.PID = lb, 1, 42
+	e, err := New(cfg, opt)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

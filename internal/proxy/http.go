@@ -147,45 +147,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		x.reset()
 		logging := cc.fe.logging && cc.fe.p.HTTPLog
 		if cc.r == cc.w {
-			// Idle between requests: hold no buffer while waiting.
-			cc.releaseBufs()
-			if !cc.resuming {
-				switch {
-				case first && !cc.adopted:
-					// Wait for the first byte without a buffer too,
-					// under timeout http-request. A soft stop never
-					// closes this wait (the client was never answered):
-					// only a hand-over ends it early.
-					cc.setIdle(deadline(cc.start, t.HTTPRequest), true)
-				case first:
-					// Adopted from the previous generation: the client
-					// was idle between requests there. Its wait is a
-					// keep-alive wait (silent at its end), but as fresh
-					// as any first one for a soft stop: this generation
-					// never answered it, so it is served or handed over,
-					// never closed.
-					cc.setIdle(deadline(cc.start, t.HTTPKeepAlive), true)
-				default:
-					// cc.now is when the previous response was sent.
-					cc.setIdle(deadline(cc.now, t.HTTPKeepAlive), false)
-				}
-			}
-			resumed := cc.resuming
-			cc.resuming = false
-			ok, timedOut, parked := cc.waitIdle(resumed)
+			got, parked := cc.awaitRequest(x, first)
 			if parked {
 				return true
 			}
-			cc.setActive(stateActive)
-			if !ok {
-				if first && !cc.adopted {
-					x.tStart = cc.start
-					if timedOut {
-						cc.headError(x, os.ErrDeadlineExceeded, true, false)
-					} else if !cc.handedOver && !cc.isClosed() {
-						cc.headError(x, io.EOF, true, false)
-					}
-				}
+			if !got {
 				return false
 			}
 		}
@@ -216,6 +182,67 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			return false
 		}
 	}
+}
+
+// awaitRequest waits, between requests or before the first, until the
+// client sends a byte (got), goes away or times out (neither: the caller
+// closes), or the connection parks. A keep-alive client usually sends its
+// next request within moments, so it is first read directly into the
+// buffer it still holds, for the engine's hot wait; only then does the
+// connection let go of its buffer and park. A parked connection comes
+// back with resuming set and re-enters the wait it left.
+func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
+	t := &cc.fe.p.Timeouts
+	if !cc.resuming {
+		switch {
+		case first && !cc.adopted:
+			// Wait for the first byte without a buffer too, under
+			// timeout http-request. A soft stop never closes this wait
+			// (the client was never answered): only a hand-over ends it
+			// early.
+			cc.setIdle(deadline(cc.start, t.HTTPRequest), true)
+		case first:
+			// Adopted from the previous generation: the client was idle
+			// between requests there. Its wait is a keep-alive wait
+			// (silent at its end), but as fresh as any first one for a
+			// soft stop: this generation never answered it, so it is
+			// served or handed over, never closed.
+			cc.setIdle(deadline(cc.start, t.HTTPKeepAlive), true)
+		default:
+			// cc.now is when the previous response was sent.
+			var hotUntil time.Time
+			if cc.e.hotWait > 0 {
+				hotUntil = cc.now.Add(cc.e.hotWait)
+			}
+			if cc.setIdleHot(deadline(cc.now, t.HTTPKeepAlive), false, hotUntil) {
+				switch cc.hotRead() {
+				case hotGot:
+					cc.setActive(stateActive)
+					return true, false
+				case hotGone:
+					return false, false
+				}
+			}
+		}
+	}
+	// Idle: hold no buffer while waiting.
+	cc.releaseBufs()
+	resumed := cc.resuming
+	cc.resuming = false
+	ok, timedOut, parked := cc.waitIdle(resumed)
+	if parked {
+		return false, true
+	}
+	cc.setActive(stateActive)
+	if !ok && first && !cc.adopted {
+		x.tStart = cc.start
+		if timedOut {
+			cc.headError(x, os.ErrDeadlineExceeded, true, false)
+		} else if !cc.handedOver && !cc.isClosed() {
+			cc.headError(x, io.EOF, true, false)
+		}
+	}
+	return ok, false
 }
 
 // readHead reads until buf[r:] starts with a whole request head, under

@@ -147,3 +147,80 @@ func TestParkRacingWakeKeepsSession(t *testing.T) {
 		t.Fatalf("%d connections parked although every park raced", n)
 	}
 }
+
+// hotConn waits until the engine's only connection is idle in its hot
+// read: answered, not parked.
+func hotConn(t *testing.T, e *Engine) {
+	t.Helper()
+	waitFor(t, "connection idle in its hot read", func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		for cc := range e.conns {
+			return cc.state.Load() == stateIdle && cc.parkState.Load() == parkRunning
+		}
+		return false
+	})
+}
+
+// A connection reading for its next request right after a response (the
+// hot read, here made to last an hour) is still an idle connection: its
+// next request is served, its keep-alive timeout closes it silently, a
+// soft stop closes it, and a hand-over moves it.
+func TestHotReadIsAnIdleWait(t *testing.T) {
+	hour := Options{HotWait: time.Hour}
+	t.Run("next-request", func(t *testing.T) {
+		s := newLabelled(t, "s", nil)
+		h := startOpts(t, cfgOf(listenProxy("web", s.addr())), hour)
+		c := h.dial()
+		for i := range 3 {
+			c.get("/")
+			hotConn(t, h.e)
+			if resp, body := c.get("/"); resp.StatusCode != 200 || body != "backend s\n" || resp.Close {
+				t.Fatalf("request %d after a hot wait: %d %q close=%v", i, resp.StatusCode, body, resp.Close)
+			}
+		}
+	})
+	t.Run("keep-alive-timeout", func(t *testing.T) {
+		s := newLabelled(t, "s", nil)
+		p := listenProxy("web", s.addr())
+		p.Timeouts.HTTPKeepAlive = to(200 * time.Millisecond)
+		h := startOpts(t, cfgOf(p), hour)
+		c := h.dial()
+		c.get("/")
+		c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if b, err := c.br.ReadByte(); err != io.EOF {
+			t.Fatalf("after keep-alive timeout: %q %v, want EOF", b, err)
+		}
+	})
+	t.Run("soft-stop", func(t *testing.T) {
+		s := newLabelled(t, "s", nil)
+		h := startOpts(t, cfgOf(listenProxy("web", s.addr())), hour)
+		c := h.dial()
+		c.get("/")
+		hotConn(t, h.e)
+		h.e.SoftStop(0)
+		c.expectClosed()
+		select {
+		case <-h.e.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("Done not closed after a soft stop")
+		}
+	})
+	t.Run("hand-over", func(t *testing.T) {
+		a := newLabelled(t, "a", nil)
+		b := newLabelled(t, "b", nil)
+		oldH := startOpts(t, cfgOf(listenProxy("web", a.addr())), hour)
+		newH := start(t, cfgOf(listenProxy("web", b.addr())))
+		c := oldH.dial()
+		c.get("/")
+		hotConn(t, oldH.e)
+		var sent atomic.Int64
+		oldH.e.HandOff(dupTo(newH.e, &sent))
+		if sent.Load() != 1 {
+			t.Fatalf("%d connections handed over, want the hot one", sent.Load())
+		}
+		if resp, body := c.get("/"); body != "backend b\n" || resp.Close {
+			t.Fatalf("after the hand-over: %q close=%v, want the new engine's backend", body, resp.Close)
+		}
+	})
+}
