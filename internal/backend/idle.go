@@ -65,14 +65,11 @@ func (s *Server) PutIdle(c net.Conn) bool {
 }
 
 // GetIdle returns the most recently pooled idle connection to s, or nil.
-// With probe, connections the server has closed (or that received
-// unexpected bytes) are closed and skipped: each candidate gets a
-// non-blocking peek at its socket, which catches most keep-alive races
-// where the server timed the connection out while it sat in the pool.
-// Without probe the peek's system call is saved: for callers that can
-// retry a request on a new connection when a reused one turns out dead
-// (an idempotent request wholly buffered).
-func (s *Server) GetIdle(probe bool) net.Conn {
+// Connections the server has closed (or that received unexpected bytes)
+// are closed and skipped: each candidate gets a non-blocking peek at its
+// socket, which catches most keep-alive races where the server timed the
+// connection out while it sat in the pool.
+func (s *Server) GetIdle() net.Conn {
 	p := &s.idle
 	for {
 		p.mu.Lock()
@@ -87,7 +84,7 @@ func (s *Server) GetIdle(probe bool) net.Conn {
 		p.mu.Unlock()
 
 		c := e.c
-		alive := !probe || e.alive()
+		alive := e.alive()
 		e.c = nil
 		p.mu.Lock()
 		p.free = append(p.free, e)

@@ -84,11 +84,11 @@ func TestIdleLIFOAndBound(t *testing.T) {
 		t.Fatalf("IdleCount %d, want 3", n)
 	}
 	for i := 2; i >= 0; i-- {
-		if got := s.GetIdle(true); got != cs[i] {
+		if got := s.GetIdle(); got != cs[i] {
 			t.Fatalf("GetIdle returned conn %v, want conn %d (LIFO)", got, i)
 		}
 	}
-	if got := s.GetIdle(true); got != nil {
+	if got := s.GetIdle(); got != nil {
 		t.Fatalf("empty pool returned %v", got)
 	}
 }
@@ -119,7 +119,7 @@ func TestIdleLiveness(t *testing.T) {
 			t.Fatal("put refused")
 		}
 	}
-	got := s.GetIdle(true)
+	got := s.GetIdle()
 	if got != cs[0] {
 		t.Fatalf("GetIdle returned %v, want the live connection", got)
 	}
@@ -140,7 +140,7 @@ func TestIdleLiveness(t *testing.T) {
 	if _, err := io.ReadFull(got, buf); err != nil || string(buf) != "pong" {
 		t.Fatalf("client read %q %v", buf, err)
 	}
-	if s.GetIdle(true) != nil {
+	if s.GetIdle() != nil {
 		t.Error("pool not empty")
 	}
 }
@@ -178,7 +178,7 @@ func TestIdleNonSocketConn(t *testing.T) {
 	c1, c2 := net.Pipe()
 	defer c2.Close()
 	s.PutIdle(c1)
-	if got := s.GetIdle(true); got != c1 {
+	if got := s.GetIdle(); got != c1 {
 		t.Fatal("a connection without a socket must be assumed alive")
 	}
 	c1.Close()
@@ -190,7 +190,7 @@ func TestIdleAllocs(t *testing.T) {
 	s.PutIdle(cs[0])
 	s.PutIdle(cs[1])
 	allocs := testing.AllocsPerRun(1000, func() {
-		c := s.GetIdle(true)
+		c := s.GetIdle()
 		if c == nil || !s.PutIdle(c) {
 			panic("pool lost a connection")
 		}
@@ -221,24 +221,6 @@ func BenchmarkIdleGetPut(b *testing.B) {
 	s.PutIdle(c)
 	b.ReportAllocs()
 	for b.Loop() {
-		s.PutIdle(s.GetIdle(true))
-	}
-}
-
-// Without probe, GetIdle hands out the top connection as it is, even one
-// the server closed: the caller retries on a new connection instead.
-func TestIdleUnprobed(t *testing.T) {
-	_, s := oneServer(t)
-	cs, ss := tcpPairs(t, 1)
-	ss[0].Close()
-	waitPeekDead(t, cs[0])
-	if !s.PutIdle(cs[0]) {
-		t.Fatal("put refused")
-	}
-	if got := s.GetIdle(false); got != cs[0] {
-		t.Fatalf("GetIdle(false) returned %v, want the pooled connection unprobed", got)
-	}
-	if isClosed(cs[0]) {
-		t.Error("GetIdle(false) closed the connection")
+		s.PutIdle(s.GetIdle())
 	}
 }

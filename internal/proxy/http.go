@@ -452,7 +452,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	var streamed int64
 	var resErr error
 	for {
-		sc, reused, err := cc.connect(srv, bt, fresh, !retryable)
+		sc, reused, err := cc.connect(srv, bt, fresh)
 		if err != nil {
 			if x.retries >= be.p.Retries {
 				be.b.Release(srv)
@@ -518,12 +518,10 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 }
 
 // connect returns a connection to srv: a pooled idle one unless fresh,
-// else a new one under timeout connect. A pooled connection is probed for
-// liveness first only when probe says the request could not be retried
-// on a new connection if the server had closed it.
-func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh, probe bool) (net.Conn, bool, error) {
+// else a new one under timeout connect.
+func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
 	if !fresh {
-		if c := srv.GetIdle(probe); c != nil {
+		if c := srv.GetIdle(); c != nil {
 			return c, true, nil
 		}
 	}

@@ -752,3 +752,45 @@ func TestPostAvoidsStalePooledConnection(t *testing.T) {
 		t.Fatalf("POST: %d %q, want it sent on a new connection", resp.StatusCode, body)
 	}
 }
+
+// A server that sends bytes after a complete response (here, a body
+// after its answer to HEAD) leaves its connection unusable: the next
+// request, even a retryable GET, must not read those bytes as its
+// response. The pool's liveness probe finds them and drops the
+// connection.
+func TestPooledConnectionWithTrailingBytesNotReused(t *testing.T) {
+	// The junk is sent once the HEAD answer reached the client, so it
+	// arrives while the connection sits in the pool (on loopback it is
+	// queued at the proxy's socket when Write returns).
+	junkNow, junkSent := make(chan struct{}), make(chan struct{})
+	addr, _ := scripted(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			head, err := readHead(br)
+			if err != nil {
+				return
+			}
+			if strings.HasPrefix(head, "HEAD ") {
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+				<-junkNow
+				io.WriteString(c, "junk!") // not part of any response
+				close(junkSent)
+				continue
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	h := start(t, cfgOf(listenProxy("web", addr)))
+	c := h.dial()
+	c.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, _ := c.read("HEAD"); resp.StatusCode != 200 {
+		t.Fatalf("HEAD: %d", resp.StatusCode)
+	}
+	close(junkNow)
+	<-junkSent
+	for i := range 3 {
+		if resp, body := c.get("/"); resp.StatusCode != 200 || body != "ok" {
+			t.Fatalf("GET %d after the junk: %d %q", i, resp.StatusCode, body)
+		}
+	}
+}
