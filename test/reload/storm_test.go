@@ -210,7 +210,7 @@ func (s *stormTraffic) run(addr string, clients int, stop <-chan struct{}) {
 	}
 }
 
-// TestReloadStorm: a reload every 50 ms for several seconds, alternately
+// TestReloadStorm: a reload every 50 ms for 10 s (the figure), alternately
 // by SIGHUP and through the master CLI, under continuous traffic on new
 // and kept-alive connections. No request fails, no reload request is lost
 // (the last configuration written serves at the end), and no process is
@@ -219,7 +219,7 @@ func (s *stormTraffic) run(addr string, clients int, stop <-chan struct{}) {
 func TestReloadStorm(t *testing.T) {
 	const (
 		period   = 50 * time.Millisecond
-		duration = 8 * time.Second
+		duration = 10 * time.Second
 	)
 	tag := fmt.Sprintf("BATON_STORM_TAG=%d-%d", os.Getpid(), time.Now().UnixNano())
 	name, value, _ := strings.Cut(tag, "=")
