@@ -86,6 +86,9 @@ type clientConn struct {
 	// answered: at least one request was read (the next wait is a
 	// keep-alive wait).
 	answered bool
+	// hot: the client sent its last request within the engine's hot
+	// wait of the answer before it; the next wait starts with a hot read.
+	hot bool
 	// adopted: handed over by the previous generation. Its first wait
 	// is a keep-alive wait (silent on timeout or close).
 	adopted bool
@@ -299,6 +302,12 @@ func (cc *clientConn) hotRead() int {
 	if cc.buf == nil {
 		cc.buf = getBuf()
 	}
+	// The server buffer is not needed to read a request: back to the
+	// pool, so that many connections waiting at once hold one buffer each.
+	if cc.sbuf != nil {
+		putBuf(cc.sbuf)
+		cc.sbuf, cc.sw = nil, 0
+	}
 	b := *cc.buf
 	cc.r, cc.w = 0, 0
 	n, err := cc.c.Read(b)
@@ -309,6 +318,7 @@ func (cc *clientConn) hotRead() int {
 	case !isTimeout(err):
 		return hotGone
 	}
+	cc.hot = false
 	cc.mu.Lock()
 	if !cc.kicked && !cc.closed {
 		cc.c.SetReadDeadline(cc.idleDL)

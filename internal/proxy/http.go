@@ -161,6 +161,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		// One clock reading serves every deadline up to the response
 		// head; relayResponse takes the second.
 		now := time.Now()
+		if !first {
+			// cc.now is when the previous answer went out: a client
+			// that came back within the hot wait gets a hot read next.
+			cc.hot = now.Sub(cc.now) < cc.e.hotWait
+		}
 		cc.now = now
 		if first {
 			now = cc.start
@@ -189,7 +194,9 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 // closes), or the connection parks. A keep-alive client usually sends its
 // next request within moments, so it is first read directly into the
 // buffer it still holds, for the engine's hot wait; only then does the
-// connection let go of its buffer and park. A parked connection comes
+// connection let go of its buffer and park. Only a client that came back
+// within the hot wait last time gets a hot read: one that sends a single
+// request and stays idle (most of 10k idle connections) parks at once. A parked connection comes
 // back with resuming set and re-enters the wait it left.
 func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 	t := &cc.fe.p.Timeouts
@@ -211,7 +218,7 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 		default:
 			// cc.now is when the previous response was sent.
 			var hotUntil time.Time
-			if cc.e.hotWait > 0 {
+			if cc.hot {
 				hotUntil = cc.now.Add(cc.e.hotWait)
 			}
 			if cc.setIdleHot(deadline(cc.now, t.HTTPKeepAlive), false, hotUntil) {

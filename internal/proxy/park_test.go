@@ -149,7 +149,8 @@ func TestParkRacingWakeKeepsSession(t *testing.T) {
 }
 
 // hotConn waits until the engine's only connection is idle in its hot
-// read: answered, not parked.
+// read: answered, not parked. Only a client that came back within the
+// hot wait gets one, so callers send two requests first.
 func hotConn(t *testing.T, e *Engine) {
 	t.Helper()
 	waitFor(t, "connection idle in its hot read", func() bool {
@@ -165,13 +166,15 @@ func hotConn(t *testing.T, e *Engine) {
 // A connection reading for its next request right after a response (the
 // hot read, here made to last an hour) is still an idle connection: its
 // next request is served, its keep-alive timeout closes it silently, a
-// soft stop closes it, and a hand-over moves it.
+// soft stop closes it, and a hand-over moves it. A client that sent one
+// request is not read for: it parks at once.
 func TestHotReadIsAnIdleWait(t *testing.T) {
 	hour := Options{HotWait: time.Hour}
 	t.Run("next-request", func(t *testing.T) {
 		s := newLabelled(t, "s", nil)
 		h := startOpts(t, cfgOf(listenProxy("web", s.addr())), hour)
 		c := h.dial()
+		c.get("/")
 		for i := range 3 {
 			c.get("/")
 			hotConn(t, h.e)
@@ -180,6 +183,13 @@ func TestHotReadIsAnIdleWait(t *testing.T) {
 			}
 		}
 	})
+	t.Run("single-request-parks", func(t *testing.T) {
+		s := newLabelled(t, "s", nil)
+		h := startOpts(t, cfgOf(listenProxy("web", s.addr())), hour)
+		c := h.dial()
+		c.get("/")
+		waitFor(t, "a one-request client parked at once", func() bool { return parkedConns(h.e) == 1 })
+	})
 	t.Run("keep-alive-timeout", func(t *testing.T) {
 		s := newLabelled(t, "s", nil)
 		p := listenProxy("web", s.addr())
@@ -187,6 +197,7 @@ func TestHotReadIsAnIdleWait(t *testing.T) {
 		h := startOpts(t, cfgOf(p), hour)
 		c := h.dial()
 		c.get("/")
+		c.get("/") // came back at once: this wait is a hot read
 		c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
 		if b, err := c.br.ReadByte(); err != io.EOF {
 			t.Fatalf("after keep-alive timeout: %q %v, want EOF", b, err)
@@ -196,6 +207,7 @@ func TestHotReadIsAnIdleWait(t *testing.T) {
 		s := newLabelled(t, "s", nil)
 		h := startOpts(t, cfgOf(listenProxy("web", s.addr())), hour)
 		c := h.dial()
+		c.get("/")
 		c.get("/")
 		hotConn(t, h.e)
 		h.e.SoftStop(0)
@@ -212,6 +224,7 @@ func TestHotReadIsAnIdleWait(t *testing.T) {
 		oldH := startOpts(t, cfgOf(listenProxy("web", a.addr())), hour)
 		newH := start(t, cfgOf(listenProxy("web", b.addr())))
 		c := oldH.dial()
+		c.get("/")
 		c.get("/")
 		hotConn(t, oldH.e)
 		var sent atomic.Int64
