@@ -102,6 +102,13 @@ func TestParkedSoftStop(t *testing.T) {
 	c := h.dial()
 	c.get("/")
 	waitFor(t, "parked", func() bool { return parkedConns(h.e) == 1 })
+	softStopCloses(t, h, c)
+}
+
+// softStopCloses soft-stops the engine and expects idle client c closed
+// and the engine done.
+func softStopCloses(t *testing.T, h *harness, c *client) {
+	t.Helper()
 	h.e.SoftStop(0)
 	c.expectClosed()
 	select {
@@ -210,13 +217,7 @@ func TestHotReadIsAnIdleWait(t *testing.T) {
 		c.get("/")
 		c.get("/")
 		hotConn(t, h.e)
-		h.e.SoftStop(0)
-		c.expectClosed()
-		select {
-		case <-h.e.Done():
-		case <-time.After(5 * time.Second):
-			t.Fatal("Done not closed after a soft stop")
-		}
+		softStopCloses(t, h, c)
 	})
 	t.Run("hand-over", func(t *testing.T) {
 		a := newLabelled(t, "a", nil)
