@@ -39,11 +39,11 @@ const (
 	stateClosing
 )
 
-// drainGrace is how long a soft stop leaves a connection that went idle
-// just before it was told to close, so that a request the client was
-// already sending is answered (with "Connection: close") rather than
-// met by a close.
-const drainGrace = 100 * time.Millisecond
+// DefaultDrainGrace is how long a soft stop leaves a connection that
+// went idle just before it was told to close, so that a request the
+// client was already sending is answered (with "Connection: close")
+// rather than met by a close.
+const DefaultDrainGrace = 100 * time.Millisecond
 
 // pastDeadline wakes a blocked read at once.
 var pastDeadline = time.Unix(1, 0)
@@ -427,6 +427,7 @@ func (cc *clientConn) waitIdle(resumed bool) (ok, timedOut, parked bool) {
 		return true, false, false // the caller's buffered read does the waiting
 	}
 	graced := false
+	var graceEnd time.Time
 	for {
 		if !graced {
 			parked, ready := cc.park(resumed)
@@ -478,19 +479,36 @@ func (cc *clientConn) waitIdle(resumed bool) (ok, timedOut, parked bool) {
 			continue
 		}
 		if graced {
+			if time.Now().Before(graceEnd) {
+				// Kicked again within the grace (a second soft stop,
+				// a hand-over draining): the grace still holds.
+				cc.mu.Lock()
+				if !cc.migrate {
+					cc.c.SetReadDeadline(graceEnd)
+				}
+				cc.mu.Unlock()
+				if cc.e.onGrace != nil {
+					cc.e.onGrace()
+				}
+				continue
+			}
 			return false, false, false // soft stop: close silently
 		}
 		// A client that just got a response is likely sending its next
 		// request right now: closing would race with it. Give it a
 		// short grace to send, and answer that request with
 		// "Connection: close" instead.
-		if !cc.idleSince.IsZero() && time.Since(cc.idleSince) < drainGrace {
+		if grace := cc.e.drainGrace; !cc.idleSince.IsZero() && time.Since(cc.idleSince) < grace {
 			graced = true
+			graceEnd = time.Now().Add(grace)
 			cc.mu.Lock()
 			if !cc.migrate {
-				cc.c.SetReadDeadline(time.Now().Add(drainGrace))
+				cc.c.SetReadDeadline(graceEnd)
 			}
 			cc.mu.Unlock()
+			if cc.e.onGrace != nil {
+				cc.e.onGrace()
+			}
 			continue
 		}
 		return false, false, false

@@ -30,6 +30,14 @@ type Options struct {
 	// client's next request before it parks (see hotRead); zero means
 	// DefaultHotWait, negative means park at once.
 	HotWait time.Duration
+	// DrainGrace is how long a soft stop spares a connection that was
+	// answered just before it (see waitIdle); zero means
+	// DefaultDrainGrace.
+	DrainGrace time.Duration
+
+	// onGrace, for tests, runs when a kicked connection enters its
+	// drain grace, and again each time a later kick leaves it there.
+	onGrace func()
 }
 
 // Engine is one worker generation's data path.
@@ -41,8 +49,10 @@ type Engine struct {
 	frontends map[string]*frontend // by bind address
 	backends  map[string]*backendRT
 
-	actconn atomic.Int64
-	hotWait time.Duration // Options.HotWait resolved; set once in New
+	actconn    atomic.Int64
+	hotWait    time.Duration // Options.HotWait resolved; set once in New
+	drainGrace time.Duration // Options.DrainGrace resolved; set once in New
+	onGrace    func()        // Options.onGrace
 
 	draining atomic.Bool
 	// handoff is the hand-over in progress, nil outside HandOff.
@@ -108,6 +118,10 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	}
 	if e.hotWait == 0 {
 		e.hotWait = DefaultHotWait
+	}
+	e.drainGrace, e.onGrace = opt.DrainGrace, opt.onGrace
+	if e.drainGrace <= 0 {
+		e.drainGrace = DefaultDrainGrace
 	}
 	if cfg.Global.MaxConn > 0 {
 		e.global = make(chan struct{}, cfg.Global.MaxConn)

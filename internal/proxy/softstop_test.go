@@ -27,7 +27,7 @@ func TestSoftStopServesFreshConnection(t *testing.T) {
 	// Older than the grace a just-answered client gets, so that only
 	// its freshness can keep it open.
 	accepted := time.Now()
-	waitFor(t, "connection older than the drain grace", func() bool { return time.Since(accepted) > 2*drainGrace })
+	waitFor(t, "connection older than the drain grace", func() bool { return time.Since(accepted) > 2*DefaultDrainGrace })
 
 	h.e.SoftStop(0)
 	if st := connState(h.e); st != stateFresh {
@@ -96,4 +96,32 @@ func TestNullConnectionLogged(t *testing.T) {
 	if l := h2.log.String(); l != "" {
 		t.Errorf("dontlognull: logged %q", l)
 	}
+}
+
+// A connection answered just before a soft stop keeps its whole drain
+// grace when it is kicked again meanwhile (a second soft stop, a
+// hand-over draining): the request its client sends within the grace is
+// answered with "Connection: close", not met by a close.
+func TestSoftStopKickDuringGraceKeepsGrace(t *testing.T) {
+	s := newLabelled(t, "s", nil)
+	graced := make(chan struct{}, 1)
+	h := startOpts(t, cfgOf(listenProxy("web", s.addr())), Options{
+		DrainGrace: time.Hour,
+		onGrace:    func() { graced <- struct{}{} },
+	})
+	c := h.dial()
+	c.get("/")
+	h.e.SoftStop(0)
+	<-graced
+	h.e.SoftStop(0) // kicks the idle connection again
+	select {
+	case <-graced:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second kick did not leave the connection in its grace")
+	}
+	resp, body := c.get("/")
+	if resp.StatusCode != 200 || body != "backend s\n" || !resp.Close {
+		t.Fatalf("request in the grace after a second kick: %d %q close=%v, want an answer with Connection: close", resp.StatusCode, body, resp.Close)
+	}
+	c.expectClosed()
 }
