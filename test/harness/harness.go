@@ -66,8 +66,12 @@ func Binary(t testing.TB) string {
 // for configurations that must name their ports. The port comes from below
 // the kernel's ephemeral range, so no listen on port 0 and no outgoing
 // connection can take it before the process under test binds it, and it
-// is never handed out twice by this test process: parallel tests would
-// otherwise race for the same just-released port.
+// is never handed out twice: not by this test process (parallel tests
+// would race for the same just-released port) and not by another one
+// (go test runs packages as parallel processes, and HAProxy binds with
+// SO_REUSEPORT, so two proxies could share a port without an error): a
+// port is claimed with an exclusive lock on a file named after it, held
+// until this process exits.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
 	portMu.Lock()
@@ -81,13 +85,16 @@ func FreeAddr(t testing.TB) string {
 		if handedOut[p] {
 			continue
 		}
+		handedOut[p] = true // claimed or not, never tried again
+		if !claimPort(p) {
+			continue
+		}
 		addr := "127.0.0.1:" + strconv.Itoa(p)
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			continue
 		}
 		ln.Close()
-		handedOut[p] = true
 		return addr
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -102,7 +109,30 @@ func FreeAddr(t testing.TB) string {
 var (
 	portMu    sync.Mutex
 	handedOut = map[int]bool{}
+	// portLocks keeps the claimed ports' lock files open: a lock lasts
+	// as long as its descriptor, so until this process exits.
+	portLocks []*os.File
 )
+
+// claimPort takes port p for this process across every test process of
+// the machine: an exclusive, non-blocking flock on a file named after it.
+// Called with portMu held.
+func claimPort(p int) bool {
+	dir := filepath.Join(os.TempDir(), "baton-test-ports")
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return true // no lock directory: fall back to this process's own bookkeeping
+	}
+	f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(p)), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return true
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return false // another test process holds it
+	}
+	portLocks = append(portLocks, f)
+	return true
+}
 
 // ephemeralLow returns the first port of the kernel's ephemeral range
 // (Linux default 32768).
