@@ -33,6 +33,8 @@
 //     the Content-Length field is removed and Close is set (RFC 9112
 //     6.1); in a response it is an error.
 //   - HTTP/1.1 requests need exactly one valid Host (no space, '@', ',').
+//   - an HTTP/1.0 GET, HEAD or DELETE with a non-empty body is 413: an
+//     HTTP/1.0 server may ignore that body and read it as a request.
 //
 // Interim responses (1xx other than 101) have BodyNone: the proxy relays
 // them and parses the next response head from the same connection. A 101

@@ -45,6 +45,7 @@ var (
 	errTEUnsupported   = newErr(501, "unsupported transfer coding")
 	errTEDup           = newErr(400, "several Transfer-Encoding fields")
 	errTEHTTP10        = newErr(400, "Transfer-Encoding in an HTTP/1.0 request")
+	errBodyHTTP10      = newErr(413, "body in an HTTP/1.0 GET, HEAD or DELETE request")
 	errHostMissing     = newErr(400, "missing Host")
 	errHostDup         = newErr(400, "several Host fields")
 	errHostInvalid     = newErr(400, "invalid Host")

@@ -502,6 +502,12 @@ func (r *Request) interpret() *Error {
 			r.Headers = headerDel(r.Headers, "content-length")
 		}
 	case ci.clCount > 0:
+		// An HTTP/1.0 server may well ignore the body of these methods
+		// and read it as the next request: refuse it, as HAProxy does
+		// (research item 16).
+		if ci.cl > 0 && r.Minor == 0 && bodylessIn10(r.Method) {
+			return errBodyHTTP10
+		}
 		r.Body = BodyLength
 		r.ContentLength = ci.cl
 	}
@@ -625,4 +631,10 @@ func parseStatusLine(line []byte, r *Response) *Error {
 	}
 	r.Reason = reason
 	return nil
+}
+
+// bodylessIn10 reports the methods whose body an HTTP/1.0 server is
+// likely to ignore.
+func bodylessIn10(m []byte) bool {
+	return string(m) == "GET" || string(m) == "HEAD" || string(m) == "DELETE"
 }

@@ -118,6 +118,10 @@ func TestParseRequestBad(t *testing.T) {
 		{"14 absolute-form percent-encoded host", req("GET http://%61b/ HTTP/1.1", "Host: %61b"), 400},
 		{"14 authority form GET", req("GET a:80 HTTP/1.1", "Host: a"), 400},
 		{"14 ftp scheme", req("GET ftp://a/ HTTP/1.1", "Host: a"), 400},
+		// 16: a body on an HTTP/1.0 GET, HEAD or DELETE.
+		{"16 GET 1.0 with body", req("GET / HTTP/1.0", "Content-Length: 3") + "abc", 413},
+		{"16 HEAD 1.0 with body", req("HEAD / HTTP/1.0", "Content-Length: 1") + "a", 413},
+		{"16 DELETE 1.0 with body", req("DELETE / HTTP/1.0", "Content-Length: 2") + "ab", 413},
 		// 15: request line shape and versions.
 		{"15 double SP", req("GET  / HTTP/1.1", "Host: a"), 400},
 		{"15 double SP 2", req("GET /  HTTP/1.1", "Host: a"), 400},
@@ -183,6 +187,10 @@ func TestParseRequestGood(t *testing.T) {
 		{name: "simple", in: req("GET /a?b=c HTTP/1.1", "Host: example.com"), method: "GET", target: "/a?b=c", minor: 1, host: "example.com", path: "/a"},
 		{name: "1.0 no host", in: req("GET / HTTP/1.0"), method: "GET", target: "/", close: true, path: "/"},
 		{name: "1.0 keep-alive", in: req("GET / HTTP/1.0", "Connection: Keep-Alive"), method: "GET", target: "/", path: "/"},
+		// Item 16 refuses a body only where HTTP/1.0 servers may ignore it.
+		{name: "1.0 GET CL zero", in: req("GET / HTTP/1.0", "Content-Length: 0"), method: "GET", target: "/", close: true, body: BodyLength, path: "/"},
+		{name: "1.0 POST with body", in: req("POST / HTTP/1.0", "Content-Length: 3"), method: "POST", target: "/", close: true, body: BodyLength, cl: 3, path: "/"},
+		{name: "1.1 GET with body", in: req("GET / HTTP/1.1", "Host: a", "Content-Length: 3"), method: "GET", target: "/", minor: 1, host: "a", body: BodyLength, cl: 3, path: "/"},
 		{name: "close", in: req("GET / HTTP/1.1", "Host: a", "Connection: foo, CLOSE"), method: "GET", target: "/", minor: 1, host: "a", close: true, path: "/"},
 		{name: "CL", in: req("POST /p HTTP/1.1", "Host: a", "Content-Length: 42"), method: "POST", target: "/p", minor: 1, host: "a", body: BodyLength, cl: 42, path: "/p"},
 		{name: "CL zero", in: req("POST /p HTTP/1.1", "Host: a", "Content-Length: 0"), method: "POST", target: "/p", minor: 1, host: "a", body: BodyLength, path: "/p"},

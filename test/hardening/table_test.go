@@ -105,6 +105,9 @@ var cases = []tcase{
 	{name: "te/http10", raw: "POST / HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n", status: 400, term: "PR", haproxy: 200,
 		note: "HAProxy 2.6.12 forwards a chunked HTTP/1.0 request (RFC 9112 6.1 says treat as faulty and close)"},
 
+	{name: "body/http10-get", raw: "GET / HTTP/1.0\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc", status: 413, term: "PR",
+		note: "an HTTP/1.0 server may ignore a GET body and read it as a request; HAProxy 2.6.12 refuses it too"},
+
 	// Chunk syntax (head and body in one write).
 	{name: "chunk/size-Z", raw: chunk + "Z\r\na\r\n0\r\n\r\n", status: 400, term: "PR"},
 	{name: "chunk/size-0x1", raw: chunk + "0x1\r\na\r\n0\r\n\r\n", status: 400, term: "PR"},
