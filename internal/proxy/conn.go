@@ -482,14 +482,7 @@ func (cc *clientConn) waitIdle(resumed bool) (ok, timedOut, parked bool) {
 			if time.Now().Before(graceEnd) {
 				// Kicked again within the grace (a second soft stop,
 				// a hand-over draining): the grace still holds.
-				cc.mu.Lock()
-				if !cc.migrate {
-					cc.c.SetReadDeadline(graceEnd)
-				}
-				cc.mu.Unlock()
-				if cc.e.onGrace != nil {
-					cc.e.onGrace()
-				}
+				cc.armGrace(graceEnd)
 				continue
 			}
 			return false, false, false // soft stop: close silently
@@ -501,17 +494,23 @@ func (cc *clientConn) waitIdle(resumed bool) (ok, timedOut, parked bool) {
 		if grace := cc.e.drainGrace; !cc.idleSince.IsZero() && time.Since(cc.idleSince) < grace {
 			graced = true
 			graceEnd = time.Now().Add(grace)
-			cc.mu.Lock()
-			if !cc.migrate {
-				cc.c.SetReadDeadline(graceEnd)
-			}
-			cc.mu.Unlock()
-			if cc.e.onGrace != nil {
-				cc.e.onGrace()
-			}
+			cc.armGrace(graceEnd)
 			continue
 		}
 		return false, false, false
+	}
+}
+
+// armGrace makes the idle wait end at the drain grace's end, unless a
+// hand-over wants the connection (its past deadline must stand).
+func (cc *clientConn) armGrace(end time.Time) {
+	cc.mu.Lock()
+	if !cc.migrate {
+		cc.c.SetReadDeadline(end)
+	}
+	cc.mu.Unlock()
+	if cc.e.onGrace != nil {
+		cc.e.onGrace()
 	}
 }
 
