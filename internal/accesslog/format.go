@@ -49,23 +49,33 @@ type Entry struct {
 	Request []byte
 }
 
-// appendHTTP appends the httplog message for e.
-func appendHTTP(b []byte, e *Entry) []byte {
+// appendOrigin appends what both layouts start with: the client, the
+// accept date in brackets, the frontend, backend and server names, and a
+// space.
+func appendOrigin(b []byte, e *Entry) []byte {
 	b = appendClient(b, e.Client)
 	b = append(b, " ["...)
 	b = appendDate(b, e.Date)
 	b = append(b, "] "...)
 	b = appendNames(b, e)
-	b = append(b, ' ')
-	b = appendTimer(b, e.TR)
-	b = append(b, '/')
-	b = appendTimer(b, e.Tw)
-	b = append(b, '/')
-	b = appendTimer(b, e.Tc)
-	b = append(b, '/')
-	b = appendTimer(b, e.Tr)
-	b = append(b, '/')
-	b = appendTimer(b, e.Ta)
+	return append(b, ' ')
+}
+
+// appendTimers appends the timers separated by '/'.
+func appendTimers(b []byte, timers ...time.Duration) []byte {
+	for i, t := range timers {
+		if i > 0 {
+			b = append(b, '/')
+		}
+		b = appendTimer(b, t)
+	}
+	return b
+}
+
+// appendHTTP appends the httplog message for e.
+func appendHTTP(b []byte, e *Entry) []byte {
+	b = appendOrigin(b, e)
+	b = appendTimers(b, e.TR, e.Tw, e.Tc, e.Tr, e.Ta)
 	b = append(b, ' ')
 	if e.Status <= 0 {
 		b = append(b, "-1"...)
@@ -90,17 +100,8 @@ func appendHTTP(b []byte, e *Entry) []byte {
 
 // appendTCP appends the tcplog message for e.
 func appendTCP(b []byte, e *Entry) []byte {
-	b = appendClient(b, e.Client)
-	b = append(b, " ["...)
-	b = appendDate(b, e.Date)
-	b = append(b, "] "...)
-	b = appendNames(b, e)
-	b = append(b, ' ')
-	b = appendTimer(b, e.Tw)
-	b = append(b, '/')
-	b = appendTimer(b, e.Tc)
-	b = append(b, '/')
-	b = appendTimer(b, e.Tt)
+	b = appendOrigin(b, e)
+	b = appendTimers(b, e.Tw, e.Tc, e.Tt)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, e.Bytes, 10)
 	b = append(b, ' ')
