@@ -158,10 +158,16 @@ func staticSchedule(servers []*Server) []*Server {
 // schedule.
 func (b *Backend) pickStaticRR(skip *Server) (*Server, pickResult) {
 	n := uint64(len(b.srSeq))
-	start := (b.rot.Add(1) - 1) % n
+	return takeFirst(b.srSeq, int((b.rot.Add(1)-1)%n), skip)
+}
+
+// takeFirst walks servers as a ring from start and takes the first usable
+// one other than skip with a free slot.
+func takeFirst(servers []*Server, start int, skip *Server) (*Server, pickResult) {
+	n := len(servers)
 	eligible := false
 	for k := range n {
-		s := b.srSeq[(start+k)%n]
+		s := servers[(start+k)%n]
 		if s == skip || !s.Usable() {
 			continue
 		}
@@ -216,20 +222,7 @@ func (b *Backend) pickLeastConn(skip *Server) (*Server, pickResult) {
 
 // pickFirst takes the first server in declaration order with a free slot.
 func (b *Backend) pickFirst(skip *Server) (*Server, pickResult) {
-	eligible := false
-	for _, s := range b.active {
-		if s == skip || !s.Usable() {
-			continue
-		}
-		eligible = true
-		if s.tryTake() {
-			return s, picked
-		}
-	}
-	if eligible {
-		return nil, pickFull
-	}
-	return nil, pickNone
+	return takeFirst(b.active, 0, skip)
 }
 
 // pickHash maps h onto the usable servers, each owning a share of the
