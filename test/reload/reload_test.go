@@ -137,24 +137,36 @@ func TestBrokenConfigKeepsService(t *testing.T) {
 	}
 }
 
+// slowResult is the backend label of a slow request's answer, or why it
+// failed.
+type slowResult struct {
+	label string
+	err   error
+}
+
+// slowInFlight sends a request the backend holds for ms milliseconds and
+// returns once the serving worker counts it, with the channel its result
+// arrives on.
+func slowInFlight(t *testing.T, bt *harness.Baton, front string, ms int) <-chan slowResult {
+	t.Helper()
+	slow := make(chan slowResult, 1)
+	go func() {
+		l, err := get(&http.Client{Timeout: 20 * time.Second}, fmt.Sprintf("http://%s/slow?ms=%d", front, ms))
+		slow <- slowResult{l, err}
+	}()
+	harness.Eventually(t, 10*time.Second, "slow request in flight", func() bool {
+		return strings.Contains(bt.CLI("show proc"), "serving   1 ")
+	})
+	return slow
+}
+
 // TestOldWorkerFinishesInFlight: a request in flight during a reload
 // completes on the old generation, which then exits.
 func TestOldWorkerFinishesInFlight(t *testing.T) {
 	a, b := backend(t, "a"), backend(t, "b")
 	front := harness.FreeAddr(t)
 	bt := harness.Start(t, config(front, a), []string{front})
-	type res struct {
-		label string
-		err   error
-	}
-	slow := make(chan res, 1)
-	go func() {
-		l, err := get(&http.Client{Timeout: 20 * time.Second}, "http://"+front+"/slow?ms=1500")
-		slow <- res{l, err}
-	}()
-	harness.Eventually(t, 10*time.Second, "slow request in flight", func() bool {
-		return strings.Contains(bt.CLI("show proc"), "serving   1 ")
-	})
+	slow := slowInFlight(t, bt, front, 1500)
 	bt.WriteConfig(config(front, b))
 	if out, code := bt.Reload(); code != 0 {
 		t.Fatalf("reload: %s", out)
@@ -177,18 +189,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	a := backend(t, "a")
 	front := harness.FreeAddr(t)
 	bt := harness.Start(t, config(front, a), []string{front})
-	type res struct {
-		label string
-		err   error
-	}
-	slow := make(chan res, 1)
-	go func() {
-		l, err := get(&http.Client{Timeout: 20 * time.Second}, "http://"+front+"/slow?ms=1000")
-		slow <- res{l, err}
-	}()
-	harness.Eventually(t, 10*time.Second, "slow request in flight", func() bool {
-		return strings.Contains(bt.CLI("show proc"), "serving   1 ")
-	})
+	slow := slowInFlight(t, bt, front, 1000)
 	bt.Signal(syscall.SIGTERM)
 	r := <-slow
 	if r.err != nil || r.label != "a" {
