@@ -66,16 +66,5 @@ func CheckHAProxy(t testing.TB, cfg string) (string, int) {
 	if bin == "" {
 		t.Skip("haproxy not on PATH")
 	}
-	path := filepath.Join(t.TempDir(), "check.cfg")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-c", "-f", path).CombinedOutput()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return string(out), code
+	return runCheck(t, cfg, bin, "-c")
 }

@@ -340,13 +340,18 @@ func (b *Baton) Wait(timeout time.Duration) int {
 // output and exit code.
 func Check(t testing.TB, cfg string, extra ...string) (string, int) {
 	t.Helper()
+	return runCheck(t, cfg, Binary(t), append([]string{"-c"}, extra...)...)
+}
+
+// runCheck writes cfg to a file, runs "bin args... -f FILE" and returns
+// the combined output and exit code.
+func runCheck(t testing.TB, cfg, bin string, args ...string) (string, int) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "check.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"-c"}, extra...)
-	cmd := exec.Command(Binary(t), append(args, "-f", path)...)
-	out, err := cmd.CombinedOutput()
+	out, err := exec.Command(bin, append(args, "-f", path)...).CombinedOutput()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
