@@ -61,25 +61,19 @@ func New(w io.Writer, generation, pid int) *Logger {
 
 // HTTP logs one httplog line. It does not block or allocate (once warm);
 // the line is dropped when the writer is too far behind.
-func (l *Logger) HTTP(e *Entry) {
-	ln := l.get()
-	if ln == nil {
-		return
-	}
-	ln.b = append(ln.b[:0], l.prefix...)
-	ln.b = appendHTTP(ln.b, e)
-	ln.b = append(ln.b, '\n')
-	l.send(ln)
-}
+func (l *Logger) HTTP(e *Entry) { l.entry(e, appendHTTP) }
 
 // TCP logs one tcplog line, like HTTP.
-func (l *Logger) TCP(e *Entry) {
+func (l *Logger) TCP(e *Entry) { l.entry(e, appendTCP) }
+
+// entry queues the line that layout writes for e after the prefix.
+func (l *Logger) entry(e *Entry, layout func([]byte, *Entry) []byte) {
 	ln := l.get()
 	if ln == nil {
 		return
 	}
 	ln.b = append(ln.b[:0], l.prefix...)
-	ln.b = appendTCP(ln.b, e)
+	ln.b = layout(ln.b, e)
 	ln.b = append(ln.b, '\n')
 	l.send(ln)
 }
