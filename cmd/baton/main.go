@@ -17,6 +17,7 @@ import (
 	"baton/internal/master"
 	"baton/internal/proxy"
 	"baton/internal/reloadtest"
+	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
 
@@ -104,8 +105,14 @@ func serve(args []string) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		for _, w := range cfg.Warnings {
+		// Certificates, keys, CAs: loaded and checked as a reload would.
+		_, tlsWarns, err := tlsconf.Load(cfg.TLSSpecs(), &tlsconf.OSFiles{}, time.Now())
+		for _, w := range append(cfg.Warnings, tlsconf.WarningsSorted(tlsWarns)...) {
 			fmt.Fprintf(os.Stderr, "warning: %s\n", w)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
 		}
 		if *explain {
 			config.Explain(os.Stdout, cfg)

@@ -3,6 +3,8 @@ package config
 import (
 	"strconv"
 	"time"
+
+	"baton/internal/tlsconf"
 )
 
 // Pos is where a directive was read: the file and 1-based line.
@@ -63,7 +65,10 @@ type Global struct {
 	PidFile  string
 	// Daemon is accepted; Baton stays in the foreground and warns.
 	Daemon bool
-	Pos    Pos
+	// TLS is crt-base, ca-base, ssl-default-*, ssl-server-verify and the
+	// tune.ssl.* settings that map onto Go's TLS.
+	TLS tlsconf.Global
+	Pos Pos
 }
 
 // LogTarget is one "log" line: the target (stdout or stderr), the format
@@ -236,6 +241,18 @@ type Proxy struct {
 	// global maxconn.
 	MaxConn int
 	Servers []*Server
+	// InspectDelay is "tcp-request inspect-delay": how long tcp-request
+	// content rules may wait for client data; 0 means they decide at once.
+	InspectDelay time.Duration
+	// ContentRules are the "tcp-request content" rules, in order.
+	ContentRules []TCPRule
+}
+
+// TCPRule is one "tcp-request content accept|reject [if|unless COND]".
+type TCPRule struct {
+	Action string // "accept" or "reject"
+	Cond   *Condition
+	Pos    Pos
 }
 
 // Bind is one listening address, normalised to "host:port" where an
@@ -243,6 +260,9 @@ type Proxy struct {
 type Bind struct {
 	Addr string
 	Pos  Pos
+	// TLS is the bind's TLS side ("ssl" and its options); nil means
+	// plain TCP.
+	TLS *tlsconf.BindSpec
 }
 
 // UseBackend is "use_backend NAME if|unless COND".
@@ -332,4 +352,7 @@ type Server struct {
 	Rise     int           // default 2
 	Fall     int           // default 3
 	Pos      Pos
+	// TLS holds the server's TLS options ("ssl", "check-ssl", "verify",
+	// ...); nil when the line has none. TLS.SSL says traffic is TLS.
+	TLS *tlsconf.ServerSpec
 }

@@ -83,6 +83,7 @@ func ParseSources(srcs []Source) (*Config, error) {
 		p.endSection()
 	}
 	p.validate()
+	p.finishTLS()
 	p.sortByPos(p.errs)
 	p.sortByPos(p.warns)
 	for _, w := range p.warns {
@@ -309,6 +310,9 @@ func inherit(st, def *proxyState) {
 	}
 	if ok("maxconn") {
 		p.MaxConn = d.MaxConn
+	}
+	if ok("tcp-request inspect-delay") {
+		p.InspectDelay = d.InspectDelay
 	}
 	if ok("option httplog") {
 		p.HTTPLog, p.TCPLog, p.DontLogNull = d.HTTPLog, d.TCPLog, d.DontLogNull

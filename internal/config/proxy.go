@@ -51,11 +51,9 @@ func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
 		p.errorf(l.Pos, "bind: %v", err)
 		return
 	}
-	if len(args) > 1 {
-		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts only the address)", args[0], args[1])
-		return
-	}
-	st.p.Binds = append(st.p.Binds, Bind{Addr: addr, Pos: l.Pos})
+	b := Bind{Addr: addr, Pos: l.Pos}
+	p.parseBindOptions(st, l, &b, args[0], args[1:])
+	st.p.Binds = append(st.p.Binds, b)
 }
 
 func parseDefaultBackend(p *parser, st *proxyState, l line, args []string, _ bool) {
@@ -281,6 +279,14 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 			continue
 		case "weight", "maxconn", "inter", "rise", "fall":
 		default:
+			before := len(p.errs)
+			if n, ok := serverTLSOption(s, o, opts, errf, func(m string) { p.warnf(l.Pos, "server %q: %s", s.Name, m) }); ok {
+				if len(p.errs) > before {
+					return
+				}
+				opts = opts[n:]
+				continue
+			}
 			msg := fmt.Sprintf("option %q is not supported", o)
 			if sg := suggest(o, serverOptions); sg != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", sg)

@@ -37,7 +37,7 @@ func (l *loader) bind(s *BindSpec) (*Bind, error) {
 	}
 	for _, ref := range s.Crts {
 		if !ref.List {
-			files, err := certFiles(l.src, ref.Path)
+			files, err := certFiles(l.src, resolve(l.global.CrtBase, ref.Path))
 			if err != nil {
 				return nil, err
 			}
@@ -48,34 +48,35 @@ func (l *loader) bind(s *BindSpec) (*Bind, error) {
 			}
 			continue
 		}
-		data, err := l.src.ReadFile(ref.Path)
+		listPath := resolve(l.global.CrtBase, ref.Path)
+		data, err := l.src.ReadFile(listPath)
 		if err != nil {
-			return nil, fmt.Errorf("crt-list %q: %w", ref.Path, unwrapPath(err))
+			return nil, fmt.Errorf("crt-list %q: %w", listPath, unwrapPath(err))
 		}
-		lines, err := ParseCrtList(ref.Path, data, func(m string) { l.warns = append(l.warns, m) })
+		lines, err := ParseCrtList(listPath, data, func(m string) { l.warns = append(l.warns, m) })
 		if err != nil {
 			return nil, fmt.Errorf("crt-list: %v", err)
 		}
 		if len(lines) == 0 {
-			return nil, fmt.Errorf("crt-list %q: no certificate", ref.Path)
+			return nil, fmt.Errorf("crt-list %q: no certificate", listPath)
 		}
 		for _, line := range lines {
 			cfg := base
 			if line.Opts != nil {
 				merged := line.Opts.Merge(s.Opts)
-				where := fmt.Sprintf("%s:%d", ref.Path, line.Line)
+				where := fmt.Sprintf("%s:%d", listPath, line.Line)
 				cfg, err = l.serverConfig(s, &merged, func(m string) { l.warns = append(l.warns, where+": "+m) })
 				if err != nil {
 					return nil, fmt.Errorf("%s: %v", where, err)
 				}
 			}
-			files, err := certFiles(l.src, resolve(s.CrtBase, line.Path))
+			files, err := certFiles(l.src, resolve(l.global.CrtBase, line.Path))
 			if err != nil {
-				return nil, fmt.Errorf("crt-list %s:%d: %v", ref.Path, line.Line, err)
+				return nil, fmt.Errorf("crt-list %s:%d: %v", listPath, line.Line, err)
 			}
 			for _, f := range files {
 				if err := l.addCert(bd, cfg, f, line.Filters); err != nil {
-					return nil, fmt.Errorf("crt-list %s:%d: %v", ref.Path, line.Line, err)
+					return nil, fmt.Errorf("crt-list %s:%d: %v", listPath, line.Line, err)
 				}
 			}
 		}

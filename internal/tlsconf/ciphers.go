@@ -198,7 +198,7 @@ func ParseCiphers(s string) (*CipherList, error) {
 	var order []int // indexes into ciphers, the current list
 	banned := map[int]bool{}
 	out := &CipherList{}
-	warnUnsupported := map[string]bool{}
+	var lacking, unknown []string // for one warning each
 	for _, el := range splitList(s) {
 		op := byte(0)
 		if strings.ContainsRune("!-+", rune(el[0])) && len(el) > 1 {
@@ -206,14 +206,14 @@ func ParseCiphers(s string) (*CipherList, error) {
 		}
 		if strings.HasPrefix(el, "@") {
 			if !strings.HasPrefix(el, "@STRENGTH") && !strings.HasPrefix(el, "@SECLEVEL=") {
-				out.Warnings = append(out.Warnings, fmt.Sprintf("unknown cipher directive %q ignored", el))
+				unknown = append(unknown, el)
 			}
 			// Go orders the suites itself: the directive changes nothing.
 			continue
 		}
 		sel, known := selectCiphers(el)
 		if !known {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("unknown cipher name %q ignored", el))
+			unknown = append(unknown, el)
 			continue
 		}
 		switch op {
@@ -233,7 +233,7 @@ func ParseCiphers(s string) (*CipherList, error) {
 			}
 			order = append(remove(order, moved), moved...)
 		default:
-			goSel, lacking := false, false
+			goSel, missing := false, false
 			for _, i := range sel {
 				if banned[i] {
 					continue
@@ -241,21 +241,22 @@ func ParseCiphers(s string) (*CipherList, error) {
 				if ciphers[i].goID != 0 {
 					goSel = true
 				} else {
-					lacking = true
+					missing = true
 				}
 				if !contains(order, i) {
 					order = append(order, i)
 				}
 			}
-			if !goSel && lacking && !warnUnsupported[el] {
-				warnUnsupported[el] = true
-				if len(sel) == 1 && ciphers[sel[0]].name == el {
-					out.Warnings = append(out.Warnings, fmt.Sprintf("cipher %s is not implemented by Go's TLS; ignored", el))
-				} else {
-					out.Warnings = append(out.Warnings, fmt.Sprintf("cipher alias %q selects only suites Go's TLS does not implement; ignored", el))
-				}
+			if !goSel && missing {
+				lacking = append(lacking, el)
 			}
 		}
+	}
+	if len(lacking) > 0 {
+		out.Warnings = append(out.Warnings, "not implemented by Go's TLS, ignored: "+strings.Join(lacking, ", "))
+	}
+	if len(unknown) > 0 {
+		out.Warnings = append(out.Warnings, "unknown to Baton, ignored: "+strings.Join(unknown, ", "))
 	}
 	for _, i := range order {
 		if id := ciphers[i].goID; id != 0 {

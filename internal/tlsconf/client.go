@@ -58,7 +58,7 @@ func (l *loader) client(s *ServerSpec) (*Client, error) {
 		cfg.ClientSessionCache = tls.NewLRUClientSessionCache(sessionCacheSize)
 	}
 	if s.Crt != "" {
-		crt, warns, err := LoadCert(l.src, s.Crt, l.now)
+		crt, warns, err := LoadCert(l.src, resolve(l.global.CrtBase, s.Crt), l.now)
 		if err != nil {
 			return nil, fmt.Errorf("crt: %v", err)
 		}

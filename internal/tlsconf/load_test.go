@@ -151,8 +151,8 @@ wrsa.pem
 wec.pem
 secure.pem [alpn http/1.1 ssl-min-ver TLSv1.3] secure.example.org alias.example.com
 `))
-	spec := &BindSpec{Pos: "t.cfg:3", Addr: ":443", Crts: []CrtRef{{Path: list, List: true}}, CrtBase: filepath.Join(f.dir, "certs")}
-	b, _ := f.load(t, &Specs{Binds: []*BindSpec{spec}})
+	spec := &BindSpec{Pos: "t.cfg:3", Addr: ":443", Crts: []CrtRef{{Path: list, List: true}}}
+	b, _ := f.load(t, &Specs{Global: Global{CrtBase: filepath.Join(f.dir, "certs")}, Binds: []*BindSpec{spec}})
 	srv := b.Bind(spec).Config
 	for _, c := range []struct{ sni, want string }{
 		{"www.example.org", "www.example.org"},

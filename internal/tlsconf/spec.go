@@ -34,7 +34,7 @@ const DefaultLifetime = 300 * time.Second
 
 // CrtRef is one "crt" or "crt-list" argument of a bind line, in order.
 type CrtRef struct {
-	Path string // as resolved against crt-base
+	Path string // as written
 	List bool   // a crt-list file
 }
 
@@ -49,9 +49,9 @@ type BindSpec struct {
 	TCP bool
 	// Opts are the bind line's options over ssl-default-bind-*.
 	Opts Options
-	Crts []CrtRef
-	// CrtBase resolves relative paths inside crt-list files.
-	CrtBase   string
+	// Crts are resolved against Global.CrtBase when loaded, and so are
+	// the paths inside crt-list files.
+	Crts      []CrtRef
 	StrictSNI bool
 	// TicketKeys is tls-ticket-keys: the bind then uses the file's keys
 	// instead of the master's, and they do not rotate.
@@ -65,6 +65,8 @@ type ServerSpec struct {
 	// SSL is "ssl": traffic to the server is TLS. CheckSSL is
 	// "check-ssl" (or ssl without "no-check-ssl"): health checks are.
 	SSL, CheckSSL bool
+	// NoCheckSSL is "no-check-ssl": checks stay plain even with ssl.
+	NoCheckSSL bool
 	// TCP is set in mode tcp (ALPN as written, see BindSpec.TCP).
 	TCP bool
 	// Opts are the server's options over ssl-default-server-*; Verify
