@@ -3,6 +3,7 @@ package health
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -28,6 +29,9 @@ type Options struct {
 	// server goes up or down, with the check's reason (e.g. "Layer7 wrong
 	// status: 503"). nil means nobody is told.
 	OnChange func(s *backend.Server, up bool, reason string)
+	// TLS returns the TLS configuration of a server's checks ("ssl" or
+	// "check-ssl"); nil, or a nil result, means plain TCP.
+	TLS func(s *backend.Server) *tls.Config
 }
 
 // Checker probes the servers of one backend.
@@ -97,7 +101,11 @@ func (c *Checker) run(ctx context.Context, s *backend.Server) {
 		case <-t.C:
 		}
 		if s.State() != backend.Maint {
-			reason, err := c.probe(ctx, s.Addr, inter)
+			var tc *tls.Config
+			if c.opt.TLS != nil {
+				tc = c.opt.TLS(s)
+			}
+			reason, err := c.probe(ctx, s.Addr, inter, tc)
 			if ctx.Err() != nil {
 				return
 			}
@@ -140,7 +148,7 @@ func params(cs *config.Server) (inter time.Duration, rise, fall int) {
 
 // probe checks addr once within inter; it returns a success reason or an
 // error saying why the check failed.
-func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration) (string, error) {
+func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration, tc *tls.Config) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, inter)
 	defer cancel()
 	dctx := ctx
@@ -155,6 +163,19 @@ func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration) (
 		return "", fmt.Errorf("Layer4 connection problem: %w", err)
 	}
 	defer conn.Close()
+	if tc != nil {
+		s := tls.Client(conn, tc)
+		if err := s.HandshakeContext(ctx); err != nil {
+			if ctx.Err() != nil {
+				return "", fmt.Errorf("Layer6 timeout: %w", err)
+			}
+			return "", fmt.Errorf("Layer6 invalid response: %w", err)
+		}
+		conn = s
+		if c.httpChk == nil {
+			return "Layer6 check passed", nil
+		}
+	}
 	if c.httpChk == nil {
 		return "Layer4 check passed", nil
 	}

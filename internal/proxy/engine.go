@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"baton/internal/config"
 	"baton/internal/health"
 	"baton/internal/rules"
+	"baton/internal/tlsconf"
 )
 
 // Options are the per-generation settings of an Engine.
@@ -34,6 +36,9 @@ type Options struct {
 	// answered just before it (see waitIdle); zero means
 	// DefaultDrainGrace.
 	DrainGrace time.Duration
+	// TLS is the configuration's loaded TLS material (tlsconf.Load); nil
+	// when it has no TLS bind or server.
+	TLS *tlsconf.Bundle
 
 	// onGrace, for tests, runs when a kicked connection enters its
 	// drain grace, and again each time a later kick leaves it there.
@@ -48,6 +53,11 @@ type Engine struct {
 
 	frontends map[string]*frontend // by bind address
 	backends  map[string]*backendRT
+	// tls is the TLS material; tlsBinds the TLS binds by address.
+	tls      *tlsconf.Bundle
+	tlsBinds map[string]*tlsconf.Bind
+	// relay passes TLS connections to the next generation (tlsrelay.go).
+	relay relaySender
 
 	actconn    atomic.Int64
 	hotWait    time.Duration // Options.HotWait resolved; set once in New
@@ -84,6 +94,9 @@ type frontend struct {
 	self    *backendRT    // a listen proxy serving itself; nil otherwise
 	logging bool
 	feconn  atomic.Int64
+	// nameTLS is the name with HAProxy's "~" suffix, which log lines
+	// give a frontend for connections it deciphered.
+	nameTLS string
 }
 
 // backendRT is a backend (or listen) proxy at run time.
@@ -96,6 +109,9 @@ type backendRT struct {
 	// backend is the frontend itself (a listen proxy's rules run once).
 	reqRules, respRules *rules.Set
 	beconn              atomic.Int64
+	// tls is the TLS client of each server by Server.Index; nil when no
+	// server of the backend has TLS options.
+	tls []*tlsconf.Client
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
@@ -115,6 +131,8 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		listeners: make(map[net.Listener]struct{}),
 		hotWait:   opt.HotWait,
 		done:      make(chan struct{}),
+		tls:       opt.TLS,
+		tlsBinds:  make(map[string]*tlsconf.Bind),
 	}
 	if e.hotWait == 0 {
 		e.hotWait = DefaultHotWait
@@ -129,6 +147,14 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	for _, p := range cfg.Proxies {
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
 			be := &backendRT{p: p, b: backend.New(p)}
+			for i, srv := range p.Servers {
+				if c := opt.TLS.Client(srv.TLS); srv.TLS != nil && c != nil {
+					if be.tls == nil {
+						be.tls = make([]*tlsconf.Client, len(p.Servers))
+					}
+					be.tls[i] = c
+				}
+			}
 			if len(p.RequestRules) > 0 || len(p.ResponseRules) > 0 {
 				rs, err := rules.Compile(p)
 				if err != nil {
@@ -144,7 +170,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			e.backends[p.Name] = be
 			for _, srv := range p.Servers {
 				if srv.Check {
-					e.checkers = append(e.checkers, health.New(p, be.b, health.Options{OnChange: e.logCheck(p.Name)}))
+					e.checkers = append(e.checkers, health.New(p, be.b, health.Options{OnChange: e.logCheck(p.Name), TLS: be.checkTLS}))
 					break
 				}
 			}
@@ -155,7 +181,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
-		fe := &frontend{p: p, rules: rs}
+		fe := &frontend{p: p, rules: rs, nameTLS: p.Name + "~"}
 		if p.MaxConn > 0 {
 			fe.slots = make(chan struct{}, p.MaxConn)
 		}
@@ -176,9 +202,29 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				return nil, fmt.Errorf("%s: bind %s used by both %s and %s", b.Pos, b.Addr, other.p.Name, p.Name)
 			}
 			e.frontends[b.Addr] = fe
+			if b.TLS != nil {
+				tb := opt.TLS.Bind(b.TLS)
+				if tb == nil {
+					return nil, fmt.Errorf("%s: bind %s: TLS material not loaded", b.Pos, b.Addr)
+				}
+				e.tlsBinds[b.Addr] = tb
+			}
 		}
 	}
 	return e, nil
+}
+
+// SetTicketKeys installs the master's session ticket keys (see
+// tlsconf.Bundle.SetTicketKeys). Safe while serving.
+func (e *Engine) SetTicketKeys(keys [][32]byte) { e.tls.SetTicketKeys(keys) }
+
+// checkTLS is the TLS configuration of a server's health checks, nil for
+// plain ones.
+func (be *backendRT) checkTLS(srv *backend.Server) *tls.Config {
+	if be.tls == nil || srv.Index >= len(be.tls) || be.tls[srv.Index] == nil || !be.tls[srv.Index].CheckSSL {
+		return nil
+	}
+	return be.tls[srv.Index].CheckConfig()
 }
 
 // backendFor resolves a backend name chosen by the rules ("" means the

@@ -87,7 +87,14 @@ func (cc *clientConn) serve() {
 		cc.dropSession()
 		cc.e.unregister(cc)
 	}()
+	if cc.relay != nil {
+		cc.runRelay() // resumed after a relay began: nothing else to do
+		return
+	}
 	if cc.fe.p.Mode == config.ModeTCP {
+		if cc.tlsBind != nil && !cc.tlsHandshake() {
+			return
+		}
 		cc.serveTCP()
 		return
 	}
@@ -95,6 +102,11 @@ func (cc *clientConn) serve() {
 	if parked = cc.serveHTTP(); parked {
 		return
 	}
+	if cc.relay != nil {
+		cc.runRelay()
+		return
+	}
+	cc.closeNotify()
 	cc.lingerClose()
 }
 
@@ -155,6 +167,13 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 				return false
 			}
 		}
+		if cc.tlsBind != nil && cc.tlsConn == nil {
+			if !cc.tlsHandshake() {
+				return false
+			}
+			// The request head gets timeout http-request from here.
+			cc.start = time.Now()
+		}
 		if cc.buf == nil {
 			cc.buf = getBuf()
 		}
@@ -202,6 +221,10 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 	t := &cc.fe.p.Timeouts
 	if !cc.resuming {
 		switch {
+		case first && !cc.adopted && cc.tlsBind != nil:
+			// A TLS client's first bytes are its handshake, bounded by
+			// timeout client from the accept (see tlsHandshake).
+			cc.setIdle(deadline(cc.start, t.Client), true)
 		case first && !cc.adopted:
 			// Wait for the first byte without a buffer too, under
 			// timeout http-request. A soft stop never closes this wait
@@ -214,12 +237,16 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 			// (silent at its end), but as fresh as any first one for a
 			// soft stop: this generation never answered it, so it is
 			// served or handed over, never closed.
-			cc.setIdle(deadline(cc.start, t.HTTPKeepAlive), true)
+			cc.setIdle(deadline(cc.start.Add(-cc.idleFor), t.HTTPKeepAlive), true)
 		default:
 			// cc.now is when the previous response was sent.
 			var hotUntil time.Time
 			if cc.hot {
 				hotUntil = cc.now.Add(cc.e.hotWait)
+			} else if cc.tlsConn != nil {
+				// Go's TLS may hold a whole record the socket no longer
+				// shows: read once without waiting before parking.
+				hotUntil = cc.now
 			}
 			if cc.setIdleHot(deadline(cc.now, t.HTTPKeepAlive), false, hotUntil) {
 				switch cc.hotRead() {
@@ -241,6 +268,13 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 		return false, true
 	}
 	cc.setActive(stateActive)
+	if !ok && first && !cc.adopted && cc.tlsBind != nil && cc.tlsConn == nil {
+		// No handshake happened: nothing may be answered in HTTP.
+		if timedOut && !cc.fe.p.DontLogNull {
+			cc.logHandshake(os.ErrDeadlineExceeded)
+		}
+		return false, false
+	}
 	if !ok && first && !cc.adopted {
 		x.tStart = cc.start
 		if timedOut {
@@ -349,10 +383,11 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 
 	draining := cc.e.draining.Load()
-	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close
+	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close || cc.relayed
 
 	cc.in.Req = req
 	cc.in.Src = cc.src.Addr()
+	cc.in.TLS = cc.facts
 	cc.verdict = cc.verdict.Reset()
 	fe.rules.Request(&cc.in, &cc.verdict)
 	if cc.verdict.Respond {
@@ -373,6 +408,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	if be.reqRules != nil && be.p != fe.p {
 		cc.inBE.Req = req
 		cc.inBE.Src = cc.in.Src
+		cc.inBE.TLS = cc.facts
 		be.reqRules.Request(&cc.inBE, &cc.verdict)
 		if cc.verdict.Respond {
 			x.be = be
@@ -459,7 +495,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	var streamed int64
 	var resErr error
 	for {
-		sc, reused, err := cc.connect(srv, bt, fresh)
+		sc, reused, err := cc.connect(be, srv, bt, fresh)
 		if err != nil {
 			if x.retries >= be.p.Retries {
 				be.b.Release(srv)
@@ -485,10 +521,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		}
 		// Send the head with the buffered body bytes in one writev.
 		sc.SetWriteDeadline(deadline(cc.now, bt.Server))
-		cc.iov[0], cc.iov[1] = head, b[headEnd:bodyEnd]
-		cc.bufs = cc.iov[:]
-		_, err = cc.bufs.WriteTo(sc)
-		cc.iov[0], cc.iov[1] = nil, nil
+		_, err = cc.writeTo(sc, head, b[headEnd:bodyEnd])
 		if err != nil {
 			// Nothing was answered yet: as retryable as a silent close.
 			err = &noResponseError{err: err}
@@ -525,15 +558,17 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 }
 
 // connect returns a connection to srv: a pooled idle one unless fresh,
-// else a new one under timeout connect.
-func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
+// else a new one under timeout connect (with TLS for an ssl server).
+func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
 	if !fresh {
 		if c := srv.GetIdle(); c != nil {
-			return c, true, nil
+			if be.tls == nil || cc.idleMatches(be, srv, c) {
+				return c, true, nil
+			}
+			c.Close() // opened for another server name
 		}
 	}
-	d := net.Dialer{Timeout: bt.Connect.Value}
-	c, err := d.Dial("tcp", srv.Addr)
+	c, err := cc.dialServer(be, srv, bt)
 	if err != nil {
 		return nil, false, err
 	}

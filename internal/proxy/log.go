@@ -22,6 +22,10 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 	*e = accesslog.Entry{Request: req}
 	e.Client = cc.src
 	e.Frontend = cc.fe.p.Name
+	if cc.facts != nil {
+		e.Frontend = cc.fe.nameTLS
+		e.Backend = cc.fe.p.Name // the backend field has no "~"
+	}
 	e.ActConn = int(cc.e.actconn.Load())
 	e.FeConn = int(cc.fe.feconn.Load())
 	e.Retries = x.retries

@@ -146,6 +146,11 @@ func (cc *clientConn) serveTCP() {
 	x.tStart = cc.start
 	cc.in.Req = &cc.req
 	cc.in.Src = cc.src.Addr()
+	cc.in.TLS = cc.facts
+	if !cc.inspect(x) {
+		cc.logTCP(x)
+		return
+	}
 	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
 	if be == nil || be.b == nil {
 		x.setTerm('S', 'C')
@@ -168,8 +173,7 @@ func (cc *clientConn) serveTCP() {
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
-		d := net.Dialer{Timeout: bt.Connect.Value}
-		sc, err = d.Dial("tcp", srv.Addr)
+		sc, err = cc.dialServer(be, srv, bt)
 		if err == nil {
 			break
 		}
@@ -195,8 +199,25 @@ func (cc *clientConn) serveTCP() {
 	cc.setServer(sc)
 	x.tConn = time.Now()
 	ft := &fe.p.Timeouts
+	var inspected int64
+	if cc.w > cc.r {
+		// What inspection read goes first, unchanged.
+		sc.SetWriteDeadline(deadline(time.Now(), bt.Server))
+		n, err := sc.Write((*cc.buf)[cc.r:cc.w])
+		inspected = int64(n)
+		if err != nil {
+			x.bytesIn = inspected
+			x.setTerm('S', 'D')
+			cc.dropServer(x)
+			be.b.Release(srv)
+			cc.logTCP(x)
+			return
+		}
+		sc.SetWriteDeadline(time.Time{})
+	}
+	cc.releaseBufs()
 	res := pipe(cc.c, sc, tunnelTimeouts(ft, bt))
-	x.bytesIn, x.bytesOut = res.c2s, res.s2c
+	x.bytesIn, x.bytesOut = res.c2s+inspected, res.s2c
 	x.setTerm(res.term[0], res.term[1])
 	cc.dropServer(x)
 	be.b.Release(srv)

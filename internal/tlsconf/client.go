@@ -170,16 +170,30 @@ func ParseSNIExpr(s string, http bool) (*SNIExpr, error) {
 	return nil, fmt.Errorf("expression %q is not supported (str(NAME), req.hdr(NAME), hdr(NAME), ssl_fc_sni; no converters)", s)
 }
 
+// Matches reports, without allocating, whether name is what Eval would
+// return for header and frontSNI.
+func (e *SNIExpr) Matches(name string, header, frontSNI []byte) bool {
+	switch e.kind {
+	case sniConst:
+		return name == e.text
+	case sniHeader:
+		return name == string(header)
+	case sniFrontSNI:
+		return name == string(frontSNI)
+	}
+	return name == ""
+}
+
 // Eval returns the server name: header is the request header's last
 // value (nil when absent or not HTTP), frontSNI the client's SNI.
-func (e *SNIExpr) Eval(header []byte, frontSNI string) string {
+func (e *SNIExpr) Eval(header, frontSNI []byte) string {
 	switch e.kind {
 	case sniConst:
 		return e.text
 	case sniHeader:
 		return string(header)
 	case sniFrontSNI:
-		return frontSNI
+		return string(frontSNI)
 	}
 	return ""
 }
