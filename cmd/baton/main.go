@@ -60,7 +60,22 @@ func newEngine(files []worker.File, info worker.Info) (worker.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return proxy.New(cfg, proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID})
+	// The certificates and keys the master checked, not the disk.
+	names := make([]string, len(info.Assets))
+	data := make([][]byte, len(info.Assets))
+	for i, a := range info.Assets {
+		names[i], data[i] = a.Name, a.Data
+	}
+	assets, err := tlsconf.Unflatten(names, data)
+	if err != nil {
+		return nil, err
+	}
+	bundle, _, err := tlsconf.Load(cfg.TLSSpecs(), assets, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	bundle.SetTicketKeys(info.TicketKeys)
+	return proxy.New(cfg, proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID, TLS: bundle})
 }
 
 // paths is the repeatable -f flag.

@@ -2,8 +2,10 @@ package master
 
 import (
 	"slices"
+	"time"
 
 	"baton/internal/config"
+	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
 
@@ -20,6 +22,18 @@ func ConfigLoader(paths []string) (*Snapshot, error) {
 		return nil, err
 	}
 	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings}
+	// Every certificate and key is loaded and checked before a worker
+	// starts; the worker gets the very bytes (see tlsconf.Assets).
+	files := &tlsconf.OSFiles{Record: true}
+	_, tlsWarns, err := tlsconf.Load(cfg.TLSSpecs(), files, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	snap.Warnings = append(snap.Warnings, tlsconf.WarningsSorted(tlsWarns)...)
+	names, data := files.Recorded().Flatten()
+	for i := range names {
+		snap.Assets = append(snap.Assets, worker.File{Name: names[i], Data: data[i]})
+	}
 	for _, st := range cfg.Global.StatsSockets {
 		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners})
 	}

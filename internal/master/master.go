@@ -52,6 +52,10 @@ type Snapshot struct {
 	Warnings []string
 	// StatsSockets are served by the master (standalone takeover).
 	StatsSockets []StatsSocket
+	// Assets are the files the configuration names (certificates, keys,
+	// CAs, CRLs, crt-lists), as the master read and checked them; the
+	// worker loads these bytes, not the disk.
+	Assets []worker.File
 }
 
 // Loader reads and validates the configuration at paths. Its error lists
@@ -188,6 +192,9 @@ type Master struct {
 	onSwitch func()
 	done     chan struct{}
 	doneOnce sync.Once
+	// tickets are the TLS session ticket keys every generation shares
+	// (tickets.go).
+	tickets ticketKeys
 }
 
 // New returns a master; Start starts it.
@@ -304,6 +311,7 @@ func (m *Master) Start() error {
 		}
 	}
 	m.reconcileStats(snap.StatsSockets)
+	m.startTicketRotation()
 	m.notify("READY=1")
 	return nil
 }
@@ -322,6 +330,7 @@ func (m *Master) startUpgraded(env string) error {
 	}
 	m.op.Unlock()
 	m.logf("upgrade: version %s resumed pid %d with %d listener(s) and %d worker(s)", m.opt.Version, m.pid, len(m.listeners), len(m.gens))
+	m.startTicketRotation()
 	m.finishUpgrade(reply)
 	if m.serving() == nil {
 		m.Stop(false)
@@ -558,7 +567,8 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	m.mu.Unlock()
 	go m.wait(g)
 	go m.relay(g)
-	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true}, m.opt.StartTimeout)
+	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
+		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys()}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited

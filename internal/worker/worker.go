@@ -38,6 +38,11 @@ type Info struct {
 	// Log receives the engine's access and event lines (the process's
 	// stdout).
 	Log io.Writer
+	// Assets are the files the configuration names, as the master read
+	// them (certificates, keys, ...).
+	Assets []File
+	// TicketKeys are the master's TLS session ticket keys.
+	TicketKeys [][32]byte
 }
 
 // Factory builds an engine from the configuration files the master
@@ -315,6 +320,8 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 			r.Conns = w.engine.Conns()
 		}
 		w.reply(m, r)
+	case OpTicketKeys:
+		w.reply(m, Message{Err: w.setTicketKeys(m.TicketKeys)})
 	case OpCommand:
 		if c, ok := w.engine.(Commander); ok && w.engine != nil {
 			w.reply(m, Message{Output: c.Command(m.Command)})
@@ -340,7 +347,14 @@ func (w *worker) start(m *Message) error {
 	if err != nil {
 		return err
 	}
-	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog})
+	keys, err := decodeTicketKeys(m.TicketKeys)
+	if err != nil {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return err
+	}
+	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog, Assets: m.Assets, TicketKeys: keys})
 	if err != nil {
 		for _, ln := range lns {
 			ln.Close()
@@ -356,6 +370,7 @@ func (w *worker) start(m *Message) error {
 			w.logf("%v: connections will not migrate", err)
 		} else {
 			w.handoff = h
+			h.offerRelays()
 			go h.read()
 		}
 	}
