@@ -33,6 +33,7 @@ type settings struct {
 	clients  [numKinds]int
 	verbose  bool
 	format   string // "text" or "kv"
+	tls      tlsSettings
 }
 
 const usageText = `usage: baton reload-test --target ADDR --reload 'COMMAND' [flags]
@@ -71,6 +72,9 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	clients := fs.String("clients", formatClients(defaultClients), "traffic mix: `kind=count,...` of new, busy, idle, upload, download")
 	fs.BoolVar(&s.verbose, "verbose", false, "print every reload and every failure (with --format kv: on stderr)")
 	fs.StringVar(&s.format, "format", "text", "report `format`: text, or kv (one line of key=value)")
+	fs.BoolVar(&s.tls.on, "tls", false, "speak TLS to the target (each client keeps a session cache) and count handshakes")
+	fs.StringVar(&s.tls.serverName, "tls-servername", "reload-test", "with --tls: the SNI to send and the `name` to verify")
+	fs.StringVar(&s.tls.caFile, "tls-ca", "", "with --tls: the CA `file` to verify the proxy's certificate; none: not verified")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -107,6 +111,9 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	s.clients = mix
 	if s.format != "text" && s.format != "kv" {
 		return nil, fmt.Errorf("--format %q: want text or kv", s.format)
+	}
+	if err := s.tls.load(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -214,7 +221,7 @@ func run(s *settings, progress io.Writer) (*report, error) {
 	if setup.err != nil {
 		return nil, fmt.Errorf("setup reload (BATON_RT_LABEL=a): %v\n%s", setup.err, setup.output)
 	}
-	if err := waitForLabel(s.target, 'a', s.settle, s.setup); err != nil {
+	if err := waitForLabel(s, 'a', s.settle, s.setup); err != nil {
 		return nil, fmt.Errorf("after the setup reload: %v", err)
 	}
 
@@ -230,6 +237,9 @@ func run(s *settings, progress io.Writer) (*report, error) {
 				kind: clientKind(k), target: s.target, timeout: s.timeout,
 				begin: begin, stop: stop, seen: seen,
 				rng: rand.New(rand.NewPCG(seed, uint64(len(clients)))),
+			}
+			if s.tls.on {
+				c.tls, c.cache = &s.tls, newOfferCache()
 			}
 			clients = append(clients, c)
 			wg.Add(1)
@@ -300,12 +310,13 @@ func runReload(command string, env []string, n int, label byte, begin time.Time,
 // one is answered by the backend label: the generation the setup reload
 // replaced may keep accepting for a while (nginx does), and the traffic
 // must not start while it does.
-func waitForLabel(target string, label byte, settle, limit time.Duration) error {
+func waitForLabel(s *settings, label byte, settle, limit time.Duration) error {
+	target := s.target
 	deadline := time.Now().Add(limit)
 	var last string
 	var since time.Time // first of the current run of good answers
 	for time.Now().Before(deadline) {
-		got, err := probe(target)
+		got, err := probe(s)
 		switch {
 		case err != nil:
 			last, since = err.Error(), time.Time{}
@@ -326,12 +337,18 @@ func waitForLabel(target string, label byte, settle, limit time.Duration) error 
 }
 
 // probe sends one GET on a new connection and returns its X-Backend.
-func probe(target string) (byte, error) {
-	c, err := net.DialTimeout("tcp", target, time.Second)
+func probe(s *settings) (byte, error) {
+	c, err := net.DialTimeout("tcp", s.target, time.Second)
 	if err != nil {
 		return 0, err
 	}
 	defer c.Close()
+	if s.tls.on {
+		var r record
+		if c, err = s.tls.dialTLS(c, newOfferCache(), 2*time.Second, &r); err != nil {
+			return 0, err
+		}
+	}
 	c.SetDeadline(time.Now().Add(2 * time.Second))
 	if _, err := io.WriteString(c, "GET /?rt=probe HTTP/1.1\r\nHost: reload-test\r\nConnection: close\r\n\r\n"); err != nil {
 		return 0, err
