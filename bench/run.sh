@@ -9,6 +9,13 @@
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
 # keep-alive connection, 9000 held: the fd hard limit here is 20000 and
 # HAProxy needs 2 fds per maxconn), tcp (mode tcp bulk throughput).
+# TLS cases, on the same ECDSA P-256 (ec) and RSA-2048 (rsa) certificates
+# for all three: tls-hs-ec, tls-hs-rsa (full handshakes/s: tlsload, 16
+# workers each doing handshake, GET, close, with no session cache; wrk
+# would resume: its SSL_clear keeps the session), tls-resume (resumed
+# handshakes/s: tlsload -resume, a session cache per worker), tls-ka
+# (keep-alive requests/s over TLS), tls-64k (64 KiB responses over TLS),
+# tls-idle (RSS per idle TLS connection, IDLE_TLS held).
 # Runs alternate proxies within each round (A B C A B C ...) and the table
 # gives medians over rounds, with Baton/HAProxy ratios from the same run.
 set -euo pipefail
@@ -19,7 +26,8 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 CONNS=${CONNS:-64}
 IDLE=${IDLE:-9000}
-CASES=${CASES:-"ka close 64k upload idle tcp"}
+IDLE_TLS=${IDLE_TLS:-5000}
+CASES=${CASES:-"ka close 64k upload idle tcp tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
 
 need=()
@@ -46,11 +54,20 @@ has() { [[ " $PROXIES " == *" $1 "* ]]; }
 has baton && go build -o "$work/baton" ./cmd/baton
 go build -o "$work/idleconns" ./bench/cmd/idleconns
 go build -o "$work/tcpbulk" ./bench/cmd/tcpbulk
+go build -o "$work/tlsload" ./bench/cmd/tlsload
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.example \
+	-keyout "$work/ec.key" -out "$work/ec.crt" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench.example \
+	-keyout "$work/rsa.key" -out "$work/rsa.crt" 2>/dev/null
+cat "$work/ec.crt" "$work/ec.key" >"$work/ec.pem"
+cat "$work/rsa.crt" "$work/rsa.key" >"$work/rsa.pem"
 
 # Ports: origin 19080, tcp source 19100; proxies: http 1908x, tcp 1910x.
 O=19080 TS=19100
 declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083)
 declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103)
+declare -A TLSEC=([baton]=19111 [haproxy]=19112 [nginx]=19113)
+declare -A TLSRSA=([baton]=19121 [haproxy]=19122 [nginx]=19123)
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -74,7 +91,7 @@ pids+=($!)
 "$work/tcpbulk" -serve 127.0.0.1:$TS &
 pids+=($!)
 
-proxy_cfg() { # port tcpport: the configuration Baton and HAProxy share
+proxy_cfg() { # port tcpport ecport rsaport: the configuration Baton and HAProxy share
 	cat <<CFG
 global
     maxconn 9900
@@ -98,10 +115,18 @@ listen bulk
     mode tcp
     bind 127.0.0.1:$2
     server src 127.0.0.1:$TS
+
+frontend tls_ec
+    bind 127.0.0.1:$3 ssl crt $work/ec.pem
+    default_backend origin
+
+frontend tls_rsa
+    bind 127.0.0.1:$4 ssl crt $work/rsa.pem
+    default_backend origin
 CFG
 }
-proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" >"$work/baton.cfg"
-proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" >"$work/baton.cfg"
+proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" >"$work/haproxy.cfg"
 cat >"$work/nginx.conf" <<NGX
 worker_processes auto;
 error_log $work/nginx.err;
@@ -113,8 +138,22 @@ http {
   keepalive_requests 10000000;
   client_max_body_size 2m;
   upstream origin { server 127.0.0.1:$O; keepalive 128; }
+  ssl_session_cache shared:SSL:10m;
   server {
     listen 127.0.0.1:${HTTP[nginx]} backlog=4096;
+    listen 127.0.0.1:${TLSEC[nginx]} ssl backlog=4096;
+    ssl_certificate $work/ec.pem;
+    ssl_certificate_key $work/ec.pem;
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+  server {
+    listen 127.0.0.1:${TLSRSA[nginx]} ssl backlog=4096;
+    ssl_certificate $work/rsa.pem;
+    ssl_certificate_key $work/rsa.pem;
     location / {
       proxy_pass http://origin;
       proxy_http_version 1.1;
@@ -151,7 +190,7 @@ wait_port() {
 	return 1
 }
 wait_port $O
-for p in $PROXIES; do wait_port "${HTTP[$p]}"; wait_port "${TCP[$p]}"; done
+for p in $PROXIES; do wait_port "${HTTP[$p]}"; wait_port "${TCP[$p]}"; wait_port "${TLSEC[$p]}"; wait_port "${TLSRSA[$p]}"; done
 
 # Process tree of a proxy: the master and its workers.
 tree() { echo "$1" $(pgrep -P "$1" || true); }
@@ -182,15 +221,17 @@ results="$work/results"
 record() { echo "$*" >>"$results"; } # case proxy metric value
 
 run_wrk() { # case proxy
-	local c=$1 p=$2 port=${HTTP[$2]} args=() path=/
+	local c=$1 p=$2 port=${HTTP[$2]} args=() path=/ scheme=http
 	case $c in
 	close) args=(-H "Connection: close") ;;
 	64k) path=/64k ;;
 	upload) args=(-s "$work/upload.lua") ;;
+	tls-ka) scheme=https port=${TLSEC[$p]} ;;
+	tls-64k) scheme=https port=${TLSEC[$p]} path=/64k ;;
 	esac
 	local t0 t1 out
 	t0=$(cpu_ticks "${PID[$p]}")
-	out=$(wrk -t1 -c"$CONNS" -d"$DURATION" --latency "${args[@]}" "http://127.0.0.1:$port$path")
+	out=$(wrk -t1 -c"$CONNS" -d"$DURATION" --latency "${args[@]}" "$scheme://127.0.0.1:$port$path")
 	t1=$(cpu_ticks "${PID[$p]}")
 	local rps reqs p50 p99 errs
 	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
@@ -208,18 +249,39 @@ to_ms() { # wrk latency (us, ms, s) to milliseconds
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 
-run_idle() { # proxy
-	local p=$1 before after
+run_idle() { # proxy [tls]
+	local p=$1 before after c=idle target=127.0.0.1:${HTTP[$1]} n=$IDLE flags=()
+	if [ "${2:-}" = tls ]; then
+		c=tls-idle target=127.0.0.1:${TLSEC[$p]} n=$IDLE_TLS flags=(-tls)
+	fi
 	before=$(rss_kb "${PID[$p]}")
-	coproc IDLE_CONNS { "$work/idleconns" -target "127.0.0.1:${HTTP[$p]}" -n "$IDLE"; }
+	coproc IDLE_CONNS { "$work/idleconns" -target "$target" -n "$n" "${flags[@]}"; }
 	local line
 	read -r line <&"${IDLE_CONNS[0]}"
 	after=$(rss_kb "${PID[$p]}")
 	local held=${line#ready }
 	exec {IDLE_CONNS[1]}>&-
 	wait "$IDLE_CONNS_PID" 2>/dev/null || true
-	record "idle $p held $held"
-	record "idle $p rss_per_conn_kb $(awk -v a="$after" -v b="$before" -v n="$held" 'BEGIN {printf "%.2f", (a - b) / n}')"
+	record "$c $p held $held"
+	record "$c $p rss_per_conn_kb $(awk -v a="$after" -v b="$before" -v n="$held" 'BEGIN {printf "%.2f", (a - b) / n}')"
+}
+
+run_tlsload() { # case proxy: handshakes/s, full or resumed
+	local c=$1 p=$2 t0 t1 out port=${TLSEC[$2]} flags=()
+	case $c in
+	tls-hs-rsa) port=${TLSRSA[$p]} ;;
+	tls-resume) flags=(-resume) ;;
+	esac
+	t0=$(cpu_ticks "${PID[$p]}")
+	out=$("$work/tlsload" -target "127.0.0.1:$port" -c 16 -d "$DURATION" "${flags[@]}")
+	t1=$(cpu_ticks "${PID[$p]}")
+	local rps hs res
+	rps=$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$out")
+	hs=$(sed -n 's/.*handshakes=\([0-9]*\).*/\1/p' <<<"$out")
+	res=$(sed -n 's/.*resumed=\([0-9]*\).*/\1/p' <<<"$out")
+	record "$c $p rps $rps"
+	record "$c $p resumed_pct $(awk -v r="$res" -v h="$hs" 'BEGIN {printf "%.1f", h ? 100 * r / h : 0}')"
+	record "$c $p cpu $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$hs" 'BEGIN {printf "%.2f", n ? d / hz / n * 100000 : 0}')"
 }
 
 run_tcp() { # proxy
@@ -238,7 +300,9 @@ for round in $(seq "$ROUNDS"); do
 			# proxies' allocators are still fresh: later rounds mostly
 			# measure memory reused from the first.
 			idle) [ "$round" = 1 ] && run_idle "$p" ;;
+			tls-idle) [ "$round" = 1 ] && run_idle "$p" tls ;;
 			tcp) run_tcp "$p" ;;
+			tls-hs-ec | tls-hs-rsa | tls-resume) run_tlsload "$c" "$p" ;;
 			*) run_wrk "$c" "$p" ;;
 			esac
 		done
@@ -258,8 +322,9 @@ echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
 echo "|---|---|---|---|---|---|"
 for c in $CASES; do
 	case $c in
-	idle) metrics="rss_per_conn_kb" ;;
+	idle | tls-idle) metrics="rss_per_conn_kb" ;;
 	tcp) metrics="MBps" ;;
+	tls-hs-ec | tls-hs-rsa | tls-resume) metrics="rps resumed_pct cpu" ;;
 	*) metrics="rps p50 p99 cpu" ;;
 	esac
 	for m in $metrics; do
@@ -269,4 +334,5 @@ for c in $CASES; do
 done
 echo
 echo "rps: requests/s; p50/p99: latency in ms; cpu: proxy CPU seconds per 100k requests;"
-echo "rss_per_conn_kb: resident memory per idle keep-alive connection ($IDLE held); MBps: TCP bulk through the proxy."
+echo "rss_per_conn_kb: resident memory per idle keep-alive connection ($IDLE held; tls-idle: $IDLE_TLS TLS ones); MBps: TCP bulk through the proxy."
+echo "tls-hs-*: full TLS handshakes/s (one per request; resumed_pct must be 0); tls-resume: handshakes/s with a session cache (resumed_pct of them resumed)."
