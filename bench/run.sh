@@ -4,6 +4,8 @@
 #
 #   bench/run.sh                 # every case, 3 alternating rounds of 5 s
 #   ROUNDS=5 DURATION=10s CASES="ka close" bench/run.sh
+#   BASELINE=main CASES="ka close 64k" bench/run.sh   # A/B: also Baton built from
+#                                # git revision main ("baseline", plain cases only)
 #
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
@@ -29,6 +31,8 @@ IDLE=${IDLE:-9000}
 IDLE_TLS=${IDLE_TLS:-5000}
 CASES=${CASES:-"ka close 64k upload idle tcp tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
+BASELINE=${BASELINE:-}
+[ -n "$BASELINE" ] && PROXIES="$PROXIES baseline"
 
 need=()
 command -v haproxy >/dev/null || need+=(haproxy)
@@ -52,6 +56,11 @@ trap cleanup EXIT
 
 has() { [[ " $PROXIES " == *" $1 "* ]]; }
 has baton && go build -o "$work/baton" ./cmd/baton
+if [ -n "$BASELINE" ]; then
+	mkdir -p "$work/baseline-src"
+	git -C "$root" archive "$BASELINE" | tar -x -C "$work/baseline-src"
+	(cd "$work/baseline-src" && go build -o "$work/baseline" ./cmd/baton)
+fi
 go build -o "$work/idleconns" ./bench/cmd/idleconns
 go build -o "$work/tcpbulk" ./bench/cmd/tcpbulk
 go build -o "$work/tlsload" ./bench/cmd/tlsload
@@ -64,8 +73,8 @@ cat "$work/rsa.crt" "$work/rsa.key" >"$work/rsa.pem"
 
 # Ports: origin 19080, tcp source 19100; proxies: http 1908x, tcp 1910x.
 O=19080 TS=19100
-declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083)
-declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103)
+declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083 [baseline]=19084)
+declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103 [baseline]=19104)
 declare -A TLSEC=([baton]=19111 [haproxy]=19112 [nginx]=19113)
 declare -A TLSRSA=([baton]=19121 [haproxy]=19122 [nginx]=19123)
 
@@ -91,7 +100,7 @@ pids+=($!)
 "$work/tcpbulk" -serve 127.0.0.1:$TS &
 pids+=($!)
 
-proxy_cfg() { # port tcpport ecport rsaport: the configuration Baton and HAProxy share
+proxy_cfg() { # port tcpport [ecport rsaport]: the configuration Baton and HAProxy share
 	cat <<CFG
 global
     maxconn 9900
@@ -115,6 +124,9 @@ listen bulk
     mode tcp
     bind 127.0.0.1:$2
     server src 127.0.0.1:$TS
+CFG
+	[ $# -lt 4 ] && return # the baseline may predate TLS
+	cat <<CFG
 
 frontend tls_ec
     bind 127.0.0.1:$3 ssl crt $work/ec.pem
@@ -127,6 +139,7 @@ CFG
 }
 proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" >"$work/baton.cfg"
 proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" >"$work/baseline.cfg"
 cat >"$work/nginx.conf" <<NGX
 worker_processes auto;
 error_log $work/nginx.err;
@@ -174,6 +187,11 @@ if has baton; then
 	pids+=($!)
 	PID[baton]=$!
 fi
+if has baseline; then
+	"$work/baseline" -f "$work/baseline.cfg" >/dev/null 2>"$work/baseline.err" &
+	pids+=($!)
+	PID[baseline]=$!
+fi
 haproxy -W -db -f "$work/haproxy.cfg" >/dev/null 2>"$work/haproxy.err" &
 pids+=($!)
 PID[haproxy]=$!
@@ -190,7 +208,11 @@ wait_port() {
 	return 1
 }
 wait_port $O
-for p in $PROXIES; do wait_port "${HTTP[$p]}"; wait_port "${TCP[$p]}"; wait_port "${TLSEC[$p]}"; wait_port "${TLSRSA[$p]}"; done
+for p in $PROXIES; do
+	wait_port "${HTTP[$p]}"
+	wait_port "${TCP[$p]}"
+	[ "$p" = baseline ] || { wait_port "${TLSEC[$p]}" && wait_port "${TLSRSA[$p]}"; }
+done
 
 # Process tree of a proxy: the master and its workers.
 tree() { echo "$1" $(pgrep -P "$1" || true); }
@@ -295,6 +317,7 @@ run_tcp() { # proxy
 for round in $(seq "$ROUNDS"); do
 	for c in $CASES; do
 		for p in $PROXIES; do
+			[ "$p" = baseline ] && [[ $c == tls-* ]] && continue
 			case $c in
 			# Idle memory is measured once, in round 1, while the
 			# proxies' allocators are still fresh: later rounds mostly
@@ -318,8 +341,15 @@ echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); wrk -t1 -c$CONNS -d$DURATION; $ROUNDS rounds, medians"
 echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1); baton $( (has baton && "$work/baton" -v 2>&1 | head -1) || echo "not run")"
 echo
-echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
-echo "|---|---|---|---|---|---|"
+if has baseline; then
+	echo "baseline: Baton at $BASELINE ($(git -C "$root" rev-parse --short "$BASELINE"))"
+	echo
+	echo "| case | metric | baton | haproxy | nginx | baseline | baton/haproxy | baton/baseline |"
+	echo "|---|---|---|---|---|---|---|---|"
+else
+	echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
+	echo "|---|---|---|---|---|---|"
+fi
 for c in $CASES; do
 	case $c in
 	idle | tls-idle) metrics="rss_per_conn_kb" ;;
@@ -329,7 +359,12 @@ for c in $CASES; do
 	esac
 	for m in $metrics; do
 		b=$(val "$c" baton "$m") h=$(val "$c" haproxy "$m") n=$(val "$c" nginx "$m")
-		echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
+		if has baseline; then
+			a=$(val "$c" baseline "$m")
+			echo "| $c | $m | $b | $h | $n | $a | $(ratio "$b" "$h") | $(ratio "$b" "$a") |"
+		else
+			echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
+		fi
 	done
 done
 echo
