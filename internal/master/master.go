@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"baton/internal/listener"
+	"baton/internal/settle"
 	"baton/internal/worker"
 )
 
@@ -62,7 +63,8 @@ type Loader func(paths []string) (*Snapshot, error)
 type Options struct {
 	// ConfigPaths are the -f arguments, read again on every reload.
 	ConfigPaths []string
-	// Load reads and validates the configuration; nil means ConfigLoader.
+	// Load reads and validates the configuration; nil means
+	// NewConfigLoader with a settle.Reader of default settings.
 	Load Loader
 	// Socket is the master CLI's unix socket path; "" means none.
 	Socket string
@@ -193,7 +195,7 @@ type Master struct {
 // New returns a master; Start starts it.
 func New(opt Options) *Master {
 	if opt.Load == nil {
-		opt.Load = ConfigLoader
+		opt.Load = NewConfigLoader(&settle.Reader{})
 	}
 	if opt.Log == nil {
 		opt.Log = os.Stderr
