@@ -13,14 +13,10 @@ import (
 
 // noListenerConfig is a file caught half-written: its global and defaults
 // sections only.
-const noListenerConfig = `global
-    hard-stop-after 20s
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-`
+func noListenerConfig() string {
+	full := config("127.0.0.1:1", "127.0.0.1:2")
+	return full[:strings.Index(full, "frontend ")]
+}
 
 // TestNoListenerReloadRefused: a reload with a configuration that would
 // accept nothing fails with the reason (Success=0, exit 1), and the
@@ -29,7 +25,7 @@ func TestNoListenerReloadRefused(t *testing.T) {
 	a := backend(t, "a")
 	front := harness.FreeAddr(t)
 	bt := harness.Start(t, config(front, a), []string{front})
-	bt.WriteConfig(noListenerConfig)
+	bt.WriteConfig(noListenerConfig())
 	out, code := bt.Reload()
 	if code != 1 || !strings.HasPrefix(out, "Success=0") || !strings.Contains(out, "no listener") || !strings.Contains(out, bt.Config) {
 		t.Fatalf("reload with no listener: exit %d\n%s", code, out)
@@ -50,7 +46,7 @@ func TestNoListenerReloadRefused(t *testing.T) {
 func TestNoListenerStartRefused(t *testing.T) {
 	dir := t.TempDir()
 	path := dir + "/baton.cfg"
-	writeAtomically(t, path, noListenerConfig)
+	writeAtomically(t, path, noListenerConfig())
 	cmd := exec.Command(harness.Binary(t), "-f", path, "-S", dir+"/master.sock")
 	done := make(chan struct{})
 	var out []byte
