@@ -146,8 +146,8 @@ func TestReloadStormInPlace(t *testing.T) {
 	})
 	sum := traffic.Stop()
 
-	t.Logf("%d reloads requested (%d by CLI: %d succeeded, %d found the file still changing), %d versions written, %d requests",
-		requested, requested/2, ok, keptChanging, last, sum.Requests)
+	t.Logf("%d reloads requested (%d by CLI: %d succeeded, %d found the file still changing), %d versions written, %d requests: %d failed, %d raced %v",
+		requested, requested/2, ok, keptChanging, last, sum.Requests, sum.Failed, sum.Races, sum.ByOutcome)
 	if sum.Failed > 0 || sum.Races > 0 {
 		t.Errorf("%d failed and %d raced of %d requests (%v):\n%s", sum.Failed, sum.Races, sum.Requests, sum.ByOutcome, sum.Report)
 	}
