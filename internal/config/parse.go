@@ -19,10 +19,27 @@ type Source struct {
 // ReadSources reads paths as HAProxy's -f does: each path is a file, or a
 // directory whose "*.cfg" files are read in lexical order.
 func ReadSources(paths ...string) ([]Source, error) {
+	files, err := SourcePaths(paths...)
+	if err != nil {
+		return nil, err
+	}
+	srcs := make([]Source, 0, len(files))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, Source{Name: f, Data: data})
+	}
+	return srcs, nil
+}
+
+// SourcePaths lists the files ReadSources reads for paths, in order.
+func SourcePaths(paths ...string) ([]string, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("no configuration file given")
 	}
-	var srcs []Source
+	var out []string
 	for _, path := range paths {
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -36,15 +53,9 @@ func ReadSources(paths ...string) ([]Source, error) {
 			}
 			sort.Strings(files)
 		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				return nil, err
-			}
-			srcs = append(srcs, Source{Name: f, Data: data})
-		}
+		out = append(out, files...)
 	}
-	return srcs, nil
+	return out, nil
 }
 
 // Load reads and parses the configuration at paths (see ReadSources). On

@@ -5,34 +5,53 @@ import (
 	"time"
 
 	"baton/internal/config"
+	"baton/internal/settle"
 	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
 
-// ConfigLoader is the Loader for Baton's configuration language: the files
-// are read once (config.ReadSources), validated (config.ParseSources), and
-// the same bytes go to the worker.
-func ConfigLoader(paths []string) (*Snapshot, error) {
-	srcs, err := config.ReadSources(paths...)
+// NewConfigLoader returns the Loader for Baton's configuration language:
+// the files are read once each has settled (so a file caught mid-write is
+// never served: see package settle), validated (config.ParseSources),
+// and the same bytes go to the worker. A configuration with no listener
+// is refused: it would close every listening socket.
+func NewConfigLoader(r *settle.Reader) Loader {
+	return func(paths []string) (*Snapshot, error) { return loadConfig(r, paths) }
+}
+
+func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
+	names, err := config.SourcePaths(paths...)
 	if err != nil {
 		return nil, err
+	}
+	files, err := r.Read(names)
+	if err != nil {
+		return nil, err
+	}
+	srcs := make([]config.Source, len(files))
+	for i, f := range files {
+		srcs[i] = config.Source{Name: f.Name, Data: f.Data}
 	}
 	cfg, err := config.ParseSources(srcs)
 	if err != nil {
 		return nil, err
 	}
+	// A reload with no listener would close every listening socket.
+	if err := config.CheckListeners(cfg, names); err != nil {
+		return nil, err
+	}
 	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings}
 	// Every certificate and key is loaded and checked before a worker
 	// starts; the worker gets the very bytes (see tlsconf.Assets).
-	files := &tlsconf.OSFiles{Record: true}
-	_, tlsWarns, err := tlsconf.Load(cfg.TLSSpecs(), files, time.Now())
+	tlsFiles := &tlsconf.OSFiles{Record: true}
+	_, tlsWarns, err := tlsconf.Load(cfg.TLSSpecs(), tlsFiles, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	snap.Warnings = append(snap.Warnings, tlsconf.WarningsSorted(tlsWarns)...)
-	names, data := files.Recorded().Flatten()
-	for i := range names {
-		snap.Assets = append(snap.Assets, worker.File{Name: names[i], Data: data[i]})
+	assetNames, assetData := tlsFiles.Recorded().Flatten()
+	for i := range assetNames {
+		snap.Assets = append(snap.Assets, worker.File{Name: assetNames[i], Data: assetData[i]})
 	}
 	for _, st := range cfg.Global.StatsSockets {
 		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners})
