@@ -273,6 +273,12 @@ func parseTuneSSL(p *parser, l line, args []string) {
 			return
 		}
 		p.cfg.Global.TLS.Lifetime = d
+	case "tune.ssl.cachesize":
+		n, ok := number(0, 1<<30)
+		if !ok {
+			return
+		}
+		p.cfg.Global.TLS.CacheSize, p.cfg.Global.TLS.CacheSizeSet = n, true
 	case "tune.ssl.maxrecord":
 		n, ok := number(0, 1<<14)
 		if !ok {

@@ -90,7 +90,14 @@ func (l *loader) bind(s *BindSpec) (*Bind, error) {
 			if e == nil {
 				return nil, errNoCert
 			}
-			if len(hello.SupportedProtos) > 0 && len(e.cfg.NextProtos) > 0 && !overlap(hello.SupportedProtos, e.cfg.NextProtos) {
+			noALPN := len(hello.SupportedProtos) > 0 && len(e.cfg.NextProtos) > 0 && !overlap(hello.SupportedProtos, e.cfg.NextProtos)
+			if e.tls13 != nil && offersTLS13(hello) {
+				if noALPN {
+					return e.tls13NoALPN, nil
+				}
+				return e.tls13, nil
+			}
+			if noALPN {
 				return e.cfgNoALPN, nil
 			}
 			return e.cfg, nil
@@ -126,11 +133,34 @@ func (l *loader) addCert(bd *Bind, cfg *tls.Config, path string, filters []strin
 	e.cfg.Certificates = []tls.Certificate{c.TLS}
 	e.cfgNoALPN = e.cfg.Clone()
 	e.cfgNoALPN.NextProtos = nil
+	if cfg.SessionTicketsDisabled && cfg.MaxVersion >= tls.VersionTLS13 {
+		if cache := l.sessionCache(); cache != nil {
+			e.tls13, e.tls13NoALPN = e.cfg.Clone(), e.cfgNoALPN.Clone()
+			stateful(e.tls13, cache)
+			stateful(e.tls13NoALPN, cache)
+		}
+	}
 	lifetime(e.cfg, l.global.Lifetime)
 	lifetime(e.cfgNoALPN, l.global.Lifetime)
 	bd.configs = append(bd.configs, e.cfg, e.cfgNoALPN)
 	bd.store.add(e, filters)
 	return nil
+}
+
+// sessionCache returns the stateful session cache of no-tls-tickets
+// binds, nil when tune.ssl.cachesize is 0.
+func (l *loader) sessionCache() *sessionCache {
+	size := l.global.CacheSize
+	if !l.global.CacheSizeSet {
+		size = DefaultCacheSize
+	}
+	if size <= 0 {
+		return nil
+	}
+	if l.sessions == nil {
+		l.sessions = newSessionCache(size, l.global.Lifetime)
+	}
+	return l.sessions
 }
 
 // serverConfig builds the configuration (without certificate) that o

@@ -51,8 +51,10 @@
 // (hashed into Go keys; they rotate when the file changes and Baton
 // reloads). Tickets carry their creation time and are not resumed after
 // tune.ssl.lifetime (5 minutes by default), where Go alone would accept
-// them for 7 days. With no-tls-tickets no ticket is issued: Go's server
-// has no session-ID cache, so such a bind does not resume at all.
+// them for 7 days. With no-tls-tickets there is no RFC 5077 ticket up to
+// TLS 1.2 (Go's server has no session-ID cache, so TLS 1.2 clients are
+// not resumed), and TLS 1.3 clients get tickets that only name their
+// session in the generation's own cache (sessions.go), as OpenSSL does.
 //
 // # What Go cannot do
 //

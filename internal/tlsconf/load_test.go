@@ -384,3 +384,60 @@ func TestAssetsRoundTrip(t *testing.T) {
 		t.Errorf("from assets: %v ocsp=%q", err, cs.OCSPResponse)
 	}
 }
+
+// no-tls-tickets: no RFC 5077 ticket up to TLS 1.2 (Go has no session-ID
+// cache, so no resumption there); TLS 1.3 resumes from the generation's
+// own cache, which a reload starts empty; tune.ssl.cachesize 0 keeps none.
+func TestNoTLSTickets(t *testing.T) {
+	f := newFixture(t)
+	p := f.write(t, "n.pem", f.ca.Issue(tlstest.Options{}, "n.example").Bundle())
+	gen := func(g Global) *tls.Config {
+		spec := &BindSpec{Pos: "t.cfg:1", Addr: ":443", Crts: []CrtRef{{Path: p}}}
+		spec.Opts.NoTickets = true
+		b, _ := f.load(t, &Specs{Global: g, Binds: []*BindSpec{spec}})
+		b.SetTicketKeys([][32]byte{NewTicketKey()})
+		return b.Bind(spec).Config
+	}
+	srv := gen(Global{})
+	try := func(srv *tls.Config, v uint16, cache tls.ClientSessionCache) bool {
+		cfg := f.client("n.example")
+		cfg.MaxVersion, cfg.ClientSessionCache = v, cache
+		cs, err := handshake(t, srv, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs.DidResume
+	}
+	c12 := tls.NewLRUClientSessionCache(2)
+	if try(srv, tls.VersionTLS12, c12) || try(srv, tls.VersionTLS12, c12) {
+		t.Error("TLS 1.2 resumed under no-tls-tickets")
+	}
+	c13 := tls.NewLRUClientSessionCache(2)
+	if try(srv, tls.VersionTLS13, c13) || !try(srv, tls.VersionTLS13, c13) {
+		t.Error("TLS 1.3 did not resume from the session cache")
+	}
+	if try(gen(Global{}), tls.VersionTLS13, c13) {
+		t.Error("another generation resumed a session of this one's cache")
+	}
+	off := gen(Global{CacheSize: 0, CacheSizeSet: true})
+	c := tls.NewLRUClientSessionCache(2)
+	if try(off, tls.VersionTLS13, c) || try(off, tls.VersionTLS13, c) {
+		t.Error("resumed with tune.ssl.cachesize 0")
+	}
+}
+
+func TestSessionCacheBounds(t *testing.T) {
+	c := newSessionCache(2, time.Minute)
+	a, b := c.put([]byte("a")), c.put([]byte("b"))
+	c.get(a) // a is now the most recent
+	c.put([]byte("c"))
+	if c.get(b) != nil || string(c.get(a)) != "a" {
+		t.Error("the least recently used entry was not evicted")
+	}
+	old := newSessionCache(2, time.Nanosecond)
+	n := old.put([]byte("x"))
+	time.Sleep(time.Millisecond)
+	if old.get(n) != nil {
+		t.Error("an expired session was returned")
+	}
+}

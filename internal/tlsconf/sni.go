@@ -15,6 +15,9 @@ type sniEntry struct {
 	// same without ALPN, for a client whose protocols share none with
 	// ours (HAProxy then goes on without ALPN; Go would refuse).
 	cfg, cfgNoALPN *tls.Config
+	// tls13 and tls13NoALPN, set with no-tls-tickets, serve TLS 1.3
+	// clients with stateful tickets (sessions.go).
+	tls13, tls13NoALPN *tls.Config
 }
 
 // sniStore picks a bind line's certificate for a client hello, as

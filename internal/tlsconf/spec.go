@@ -27,6 +27,11 @@ type Global struct {
 	// MaxRecord is tune.ssl.maxrecord; 0 means full-size records from
 	// the start (Go's dynamic record sizing off), as HAProxy's default.
 	MaxRecord int
+	// CacheSize is tune.ssl.cachesize, the sessions kept for binds with
+	// no-tls-tickets (see sessions.go); unless CacheSizeSet,
+	// DefaultCacheSize. 0 (set) keeps none.
+	CacheSize    int
+	CacheSizeSet bool
 }
 
 // DefaultLifetime is HAProxy's tune.ssl.lifetime default.
@@ -175,6 +180,9 @@ type loader struct {
 	warns  []string
 	// cas caches CA and CRL files by path: many lines name the same.
 	cas map[string]*caSet
+	// sessions is the stateful session cache of no-tls-tickets binds,
+	// made on first use.
+	sessions *sessionCache
 }
 
 type caSet struct {
