@@ -70,7 +70,8 @@
 //
 // Header values and redirect targets are HAProxy log-format strings.
 // Supported: literal text, "%%" for a literal '%', and the sample
-// expressions %[src], %[path], %[method], %[url], %[req.hdr(NAME)] and
+// expressions %[src], %[path], %[method], %[url], %[req.hdr(NAME)],
+// the TLS fetches of logformat.TLSFetches (booleans as "1"/"0") and
 // %[hdr(NAME)] (the last comma-separated element of the last occurrence
 // of NAME, as HAProxy's req.hdr does outside ACLs). Anything else after a
 // '%' is a Compile error naming the rule's file:line. A value is compiled

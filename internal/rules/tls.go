@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"baton/internal/config"
@@ -167,6 +168,54 @@ func (m *matcher) matchTLS(in *Input, final bool) tri {
 		return triFail // the sample does not exist
 	}
 	return boolTri(m.matchValue(v))
+}
+
+// appendTLS appends a TLS fetch's value as a log-format expression
+// shows it: text, or "1"/"0" for booleans, or the verify result.
+func appendTLS(dst []byte, f tlsFetch, in *Input) []byte {
+	t := in.TLS
+	boolean := func(b bool) []byte {
+		if b {
+			return append(dst, '1')
+		}
+		return append(dst, '0')
+	}
+	switch f {
+	case tlsFC:
+		return boolean(t != nil)
+	case tlsVerify:
+		if t == nil {
+			return append(dst, '0')
+		}
+		return strconv.AppendInt(dst, int64(t.Verify), 10)
+	}
+	if t == nil {
+		if f == tlsCUsed || f == tlsHasSNI || f == tlsResumed {
+			return append(dst, '0')
+		}
+		return dst
+	}
+	switch f {
+	case tlsCUsed:
+		return boolean(t.ClientCert)
+	case tlsHasSNI:
+		return boolean(len(t.SNI) > 0)
+	case tlsResumed:
+		return boolean(t.Resumed)
+	case tlsSNI:
+		return append(dst, t.SNI...)
+	case tlsProtocol:
+		return append(dst, t.Protocol...)
+	case tlsCipher:
+		return append(dst, t.Cipher...)
+	case tlsALPN:
+		return append(dst, t.ALPN...)
+	case tlsSDN:
+		return append(dst, t.SubjectDN...)
+	case tlsIDN:
+		return append(dst, t.IssuerDN...)
+	}
+	return dst
 }
 
 func (m *matcher) matchInt(n int64) bool {

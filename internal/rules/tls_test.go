@@ -172,6 +172,7 @@ frontend fe
   bind :443 ssl crt x.pem
   http-request redirect scheme https unless { ssl_fc }
   http-request set-header X-Forwarded-Proto https if { ssl_fc }
+  http-request set-header X-SSL-Client-DN %[ssl_c_s_dn]
   use_backend sni if { ssl_fc_sni -i www.example.com } { ssl_c_verify 0 }
   default_backend other
 backend sni
@@ -193,5 +194,46 @@ backend other
 		s.Backend(x)
 	}); n != 0 {
 		t.Errorf("TLS rules allocate %v times per request", n)
+	}
+}
+
+// TLS fetches in header values: the mTLS headers operators pass on.
+func TestTLSValues(t *testing.T) {
+	p := parseProxy(t, `defaults
+  mode http
+  timeout client 1s
+frontend fe
+  bind :443 ssl crt x.pem
+  http-request set-header X-SSL %[ssl_fc]
+  http-request set-header X-SSL-Client-Used %[ssl_c_used]
+  http-request set-header X-SSL-Client-DN %[ssl_c_s_dn]
+  http-request set-header X-SSL-Issuer %[ssl_c_i_dn]
+  http-request set-header X-SSL-Verify %[ssl_c_verify]
+  http-request set-header X-TLS "%[ssl_fc_protocol] %[ssl_fc_cipher] %[ssl_fc_sni] %[ssl_fc_alpn]"
+  default_backend b
+backend b
+`, "fe")
+	s, err := Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		facts *tlsconf.Facts
+		want  map[string]string
+	}{
+		{facts, map[string]string{"X-SSL": "1", "X-SSL-Client-Used": "1", "X-SSL-Client-DN": "/C=FR/O=Example/CN=alice",
+			"X-SSL-Issuer": "/CN=Client CA", "X-SSL-Verify": "0", "X-TLS": "TLSv1.3 TLS_AES_128_GCM_SHA256 www.example.com http/1.1"}},
+		{nil, map[string]string{"X-SSL": "0", "X-SSL-Client-Used": "0", "X-SSL-Client-DN": "", "X-SSL-Verify": "0", "X-TLS": "   "}},
+	} {
+		f := newFixture("/")
+		x := in(&f.r, "10.0.0.1")
+		x.TLS = c.facts
+		v := Verdict{}.Reset()
+		s.Request(x, &v)
+		for h, want := range c.want {
+			if got, _ := f.r.Header(h); string(got) != want {
+				t.Errorf("tls=%v %s: %q, want %q", c.facts != nil, h, got, want)
+			}
+		}
 	}
 }
