@@ -70,10 +70,10 @@
 //
 // Header values and redirect targets are HAProxy log-format strings.
 // Supported: literal text, "%%" for a literal '%', and the sample
-// expressions %[src], %[path], %[method], %[url], %[req.hdr(NAME)],
-// the TLS fetches of logformat.TLSFetches (booleans as "1"/"0") and
+// expressions %[src], %[path], %[method], %[url], %[req.hdr(NAME)] and
 // %[hdr(NAME)] (the last comma-separated element of the last occurrence
-// of NAME, as HAProxy's req.hdr does outside ACLs). Anything else after a
+// of NAME, as HAProxy's req.hdr does outside ACLs), and the TLS fetches
+// of logformat.TLSFetches (booleans as "1"/"0"). Anything else after a
 // '%' is a Compile error naming the rule's file:line. A value is compiled
 // into segments once; evaluation appends into a scratch buffer owned by
 // the Input, reset at the start of each Request or Response call, so the
