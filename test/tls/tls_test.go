@@ -444,3 +444,64 @@ func helloWithSNI(sni string) []byte {
 	msg := append([]byte{1, 0, byte(len(body) >> 8), byte(len(body))}, body...)
 	return append([]byte{22, 3, 1, byte(len(msg) >> 8), byte(len(msg))}, msg...)
 }
+
+// TestRelayEndsSoonAfterNextRequest measures the bound of TLS relays: 50
+// idle keep-alive TLS connections across a reload stay open (relayed by
+// the old generation), and once each client sends its next request the
+// old generation exits within about a second (lingerTime after the new
+// generation's Connection: close, or at once when the client closes).
+func TestRelayEndsSoonAfterNextRequest(t *testing.T) {
+	e := start(t, "baton", base+`
+frontend fe
+    bind ${FE} ssl crt ${DIR}/www.pem
+    timeout http-keep-alive 60s
+    default_backend be
+
+backend be
+    server s1 ${S1}
+`, nil)
+	const n = 50
+	type kc struct {
+		c  *tls.Conn
+		br *bufio.Reader
+	}
+	var conns []kc
+	get := func(k kc) *harness.Response {
+		t.Helper()
+		k.c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(k.c, "GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n")
+		r, err := harness.ReadResponse(k.br, "GET")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for i := 0; i < n; i++ {
+		c, err := e.goTLS("FE", "www.example.com", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		k := kc{c, bufio.NewReader(c)}
+		get(k)
+		conns = append(conns, k)
+	}
+	e.reload()
+	oldWorkers := func() int {
+		out := e.baton.CLI("show proc")
+		_, old, _ := strings.Cut(out, "# old workers\n")
+		return strings.Count(old, " worker ")
+	}
+	harness.Eventually(t, 5*time.Second, "the old generation relaying", func() bool { return oldWorkers() == 1 })
+	begin := time.Now()
+	for _, k := range conns {
+		if r := get(k); !r.HasToken("Connection", "close") {
+			t.Fatalf("relayed answer without Connection: close: %s", r)
+		}
+		k.c.Close() // the client reconnects elsewhere, as browsers do
+	}
+	lastAnswer := time.Since(begin)
+	harness.Eventually(t, 5*time.Second, "the old generation exits", func() bool { return oldWorkers() == 0 })
+	t.Logf("%d relayed connections: last answer %v after the first request, old generation gone %v after it",
+		n, lastAnswer.Round(time.Millisecond), time.Since(begin).Round(time.Millisecond))
+}
