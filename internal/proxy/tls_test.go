@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -171,6 +172,7 @@ func TestTLSBadClients(t *testing.T) {
   server s `+be.addr()+`
 `)
 	h := startOpts(t, cfg, Options{TLS: b})
+	goroutines := runtime.NumGoroutine()
 	closed := func(c net.Conn) {
 		t.Helper()
 		c.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -220,6 +222,32 @@ func TestTLSBadClients(t *testing.T) {
 	waitFor(t, "every connection gone", func() bool { return h.e.Conns() == 0 })
 	if be.reqs.Load() != 0 {
 		t.Errorf("%d requests reached the server", be.reqs.Load())
+	}
+	// Nothing left behind: the connections' goroutines are gone (a few
+	// of the test's own clients may still be winding down).
+	waitFor(t, "goroutines back", func() bool { return runtime.NumGoroutine() <= goroutines+2 })
+}
+
+// A server that wants a client certificate gets the one "crt" names.
+func TestServerClientCertificate(t *testing.T) {
+	env := newTLSEnv(t)
+	clientCA := tlstest.NewCA("Origin Client CA")
+	crt := env.ca.Issue(tlstest.Options{}, "origin.internal")
+	kp, _ := tls.X509KeyPair(crt.CertPEM, crt.KeyPEM)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.TLS.PeerCertificates[0].Subject.CommonName)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{kp}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCA.Pool()}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	tlstest.Write(t, env.dir, "baton-client.pem", clientCA.Issue(tlstest.Options{Client: true}, "baton").Bundle())
+	cfg, b := env.parse(t, tlsDefaults+`listen web
+  bind 127.0.0.1:1
+  server o `+strings.TrimPrefix(srv.URL, "https://")+` ssl verify none crt ${DIR}/baton-client.pem
+`)
+	h := startOpts(t, cfg, Options{TLS: b})
+	if resp, body := h.dial().get("/"); resp.StatusCode != 200 || body != "baton" {
+		t.Errorf("%d %q", resp.StatusCode, body)
 	}
 }
 
