@@ -30,7 +30,8 @@ func main() {
 	parallel := flag.Int("parallel", 200, "connections opened at once")
 	useTLS := flag.Bool("tls", false, "TLS connections (certificate not verified)")
 	flag.Parse()
-	tlsCfg := &tls.Config{ServerName: "bench.example", InsecureSkipVerify: true}
+	tlsCfg := &tls.Config{ServerName: "bench.example", InsecureSkipVerify: true,
+		CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256}}
 
 	var (
 		mu    sync.Mutex
