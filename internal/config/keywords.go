@@ -89,8 +89,8 @@ func init() {
 		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseFlagOption},
 		"option httpchk":           {sections: secD | secL | secB, parse: parseHTTPChk},
 
-		"tcp-request inspect-delay": {sections: secD | secF | secL, parse: parseInspectDelay},
-		"tcp-request content":       {sections: secF | secL, parse: parseTCPContent},
+		"tcp-request inspect-delay": {sections: secAll, parse: parseInspectDelay},
+		"tcp-request content":       {sections: secAll, parse: parseTCPContent},
 	}
 	for _, a := range []string{"deny", "return", "set-header", "add-header", "del-header", "redirect"} {
 		proxyKeywords["http-request "+a] = &proxyKeyword{sections: secF | secL | secB, parse: parseHTTPRule}

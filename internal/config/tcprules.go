@@ -5,6 +5,10 @@ package config
 // tcp-request forms and actions are rejected.
 
 func parseInspectDelay(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if st.p.Kind == KindBackend {
+		p.errorf(l.Pos, "tcp-request inspect-delay: Baton inspects in frontend and listen sections only, not in a backend")
+		return
+	}
 	if len(args) != 1 {
 		p.errorf(l.Pos, "tcp-request inspect-delay: expects one time")
 		return
@@ -37,6 +41,14 @@ func parseTCPContent(p *parser, st *proxyState, l line, args []string, _ bool) {
 		return
 	default:
 		p.errorf(l.Pos, "tcp-request content: unknown action %q (accept, reject)", act)
+		return
+	}
+	switch {
+	case st.isDefaults:
+		p.errorf(l.Pos, "tcp-request content %s: Baton does not support tcp-request rules in a defaults section (frontend, listen)", act)
+		return
+	case st.p.Kind == KindBackend:
+		p.errorf(l.Pos, "tcp-request content %s: Baton evaluates tcp-request content rules in frontend and listen sections only, not in a backend", act)
 		return
 	}
 	r := TCPRule{Action: act, Pos: l.Pos}

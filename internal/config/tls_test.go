@@ -85,6 +85,7 @@ func TestParseTLSErrors(t *testing.T) {
 		{"tcp-request in http", "listen l\n  mode http\n  bind :80\n  tcp-request content accept if { req_ssl_hello_type 1 }\n", `t.cfg:4: tcp-request content accept: Baton evaluates tcp-request content rules in mode tcp only`},
 		{"tcp-request action", "listen l\n  mode tcp\n  bind :80\n  tcp-request content track-sc0 src\n", `t.cfg:4: tcp-request content track-sc0: a HAProxy action that Baton does not support`},
 		{"tcp-request connection", "listen l\n  mode tcp\n  bind :80\n  tcp-request connection reject\n", `t.cfg:4: "tcp-request connection" is a HAProxy keyword that Baton does not support`},
+		{"tcp-request in backend", "backend b\n  mode tcp\n  tcp-request content track-sc0 src\n  tcp-request content reject\n", `t.cfg:4: tcp-request content reject: Baton evaluates tcp-request content rules in frontend and listen sections only`},
 		{"bool fetch value", "listen l\n  mode http\n  bind :80\n  acl t ssl_fc 1\n", `t.cfg:4: acl "t": fetch "ssl_fc" is a boolean: it takes no value`},
 		{"int fetch value", "listen l\n  mode tcp\n  bind :80\n  acl t req_ssl_hello_type one\n", `t.cfg:4: acl "t": fetch "req_ssl_hello_type": invalid integer "one"`},
 		{"sni reg", "listen l\n  mode http\n  bind :80\n  acl t ssl_fc_sni_reg ([\n", `t.cfg:4: acl "t": invalid regex`},
