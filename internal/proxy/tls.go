@@ -50,21 +50,19 @@ func (cc *clientConn) tlsHandshake() bool {
 }
 
 // logHandshake writes HAProxy's connection error line for a failed
-// handshake: "client [date] frontend/bind: SSL handshake failure (why)".
-// A client that connected and left without a byte is not logged with
-// dontlognull.
+// handshake: "client [date] frontend/bind: SSL handshake failure (why)",
+// or "Timeout during SSL handshake". HAProxy names the bind by its number;
+// Baton by its address.
 func (cc *clientConn) logHandshake(err error) {
-	if !cc.fe.logging {
+	if !cc.fe.logging || errors.Is(err, net.ErrClosed) { // closed by a hard stop
 		return
 	}
-	why := err.Error()
-	switch {
-	case isTimeout(err):
-		why = "timeout"
-	case errors.Is(err, net.ErrClosed):
-		return // closed by a hard stop
+	date := cc.start.Format("02/Jan/2006:15:04:05.000")
+	if isTimeout(err) {
+		cc.e.log.Event("%s [%s] %s/%s: Timeout during SSL handshake", cc.src, date, cc.fe.p.Name, cc.bind)
+		return
 	}
-	cc.e.log.Event("%s [%s] %s/%s: SSL handshake failure (%s)", cc.src, cc.start.Format("02/Jan/2006:15:04:05.000"), cc.fe.p.Name, cc.bind, why)
+	cc.e.log.Event("%s [%s] %s/%s: SSL handshake failure (%v)", cc.src, date, cc.fe.p.Name, cc.bind, err)
 }
 
 // closeNotify sends a TLS close_notify before the connection closes, as a

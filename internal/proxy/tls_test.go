@@ -192,10 +192,10 @@ func TestTLSBadClients(t *testing.T) {
 		log  string
 	}{
 		{"plain http", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), "SSL handshake failure"},
-		{"truncated record", []byte{22, 3, 1, 2, 0, 1, 0}, "SSL handshake failure (timeout)"},
+		{"truncated record", []byte{22, 3, 1, 2, 0, 1, 0}, "Timeout during SSL handshake"},
 		{"garbage record", []byte{22, 3, 1, 0, 5, 'h', 'e', 'l', 'l', 'o'}, "SSL handshake failure"},
-		{"slowloris", []byte{22}, "SSL handshake failure (timeout)"},
-		{"silent", nil, "SSL handshake failure (timeout)"},
+		{"slowloris", []byte{22}, "Timeout during SSL handshake"},
+		{"silent", nil, "Timeout during SSL handshake"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

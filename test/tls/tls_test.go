@@ -424,7 +424,8 @@ backend be
 			return
 		}
 		harness.Eventually(t, 10*time.Second, "handshake failures logged\n"+e.stdout.String(), func() bool {
-			return strings.Count(e.stdout.String(), "SSL handshake failure") >= 5
+			out := e.stdout.String()
+			return strings.Count(out, "SSL handshake failure")+strings.Count(out, "Timeout during SSL handshake") >= 5
 		})
 		harness.Eventually(t, 10*time.Second, "no connection left", func() bool {
 			return strings.Contains(e.baton.CLI("show proc"), " serving   0 ")
