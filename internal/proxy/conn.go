@@ -385,7 +385,7 @@ func (cc *clientConn) markMigrate(ho *handOff) bool {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	st := cc.state.Load()
-	if (st != stateIdle && st != stateFresh) || cc.closed || cc.migrate || cc.tcp == nil || !ho.join() {
+	if (st != stateIdle && st != stateFresh) || cc.closed || cc.migrate || (cc.tcp == nil && !cc.relayed) || !ho.join() {
 		return false
 	}
 	cc.migrate = true
@@ -554,11 +554,15 @@ func (cc *clientConn) armGrace(end time.Time) {
 // only its own descriptor.
 func (cc *clientConn) handOver() bool {
 	ho := cc.e.handoff.Load()
-	if ho == nil || cc.tcp == nil {
+	switch {
+	case ho == nil:
 		return false
-	}
-	if cc.tlsConn != nil {
-		return cc.relayOver(ho)
+	case cc.relayed:
+		return cc.passRelay()
+	case cc.tcp == nil:
+		return false
+	case cc.tlsConn != nil:
+		return cc.relayOver()
 	}
 	var buffered []byte
 	if cc.buf != nil && cc.w > cc.r {

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -330,6 +331,51 @@ func TestTLSRelayAtHandOff(t *testing.T) {
 	if resp, _ := again.get("/"); resp.Header.Get("X-Backend") != "b" || resp.Close {
 		t.Errorf("after: %v close=%v", resp.Header, resp.Close)
 	}
+}
+
+// A relayed connection whose client stays idle through a second reload
+// moves on to the newest generation, which answers its next request.
+func TestTLSRelayMovesOnAtNextHandOff(t *testing.T) {
+	env := newTLSEnv(t)
+	env.cert(t, "c.pem", tlstest.Options{}, "relay.example")
+	src := func(addr string) string {
+		return tlsDefaults + `listen web
+  bind 127.0.0.1:1 ssl crt ${DIR}/c.pem
+  server s ` + addr + "\n"
+	}
+	var hs []*harness
+	for _, label := range []string{"a", "b", "c"} {
+		cfg, b := env.parse(t, src(newLabelled(t, label, nil).addr()))
+		hs = append(hs, startOpts(t, cfg, Options{TLS: b}))
+	}
+	var sent atomic.Int64
+	hs[0].e.SetRelay(relayTo(hs[1].e, &sent))
+	hs[1].e.SetRelay(relayTo(hs[2].e, &sent))
+	c := hs[0].dialTLS(env.client("relay.example"))
+	c.get("/")
+	waitFor(t, "idle connection", func() bool { return hs[0].e.Conns() == 1 && idleIn(hs[0].e) })
+	hs[0].e.HandOff(func(string, *net.TCPConn, []byte) error { return errors.New("no socket hand-over") })
+	waitFor(t, "relayed connection waiting", func() bool { return hs[1].e.Conns() == 1 })
+	hs[1].e.HandOff(func(string, *net.TCPConn, []byte) error { return errors.New("no socket hand-over") })
+	if sent.Load() != 2 {
+		t.Fatalf("%d transfers, want 2 (a relay, then its near end)", sent.Load())
+	}
+	waitFor(t, "the middle generation done", func() bool { return hs[1].e.Conns() == 0 })
+	resp, _ := c.get("/")
+	if resp.Header.Get("X-Backend") != "c" || !resp.Close {
+		t.Fatalf("answered by %q (close %v), want the newest generation, c", resp.Header.Get("X-Backend"), resp.Close)
+	}
+	c.expectClosed()
+}
+
+// idleIn reports whether e's only connection waits idle.
+func idleIn(e *Engine) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for cc := range e.conns {
+		return cc.state.Load() == stateIdle
+	}
+	return false
 }
 
 // TLS passthrough: the frontend reads the ClientHello and routes on its

@@ -24,6 +24,11 @@ import (
 // serves that end as a connection it adopted (AdoptRelay): its rules see
 // ssl_fc, the SNI, the client certificate; its log shows the client.
 //
+// A relayed connection still waiting for its client's next request when
+// the next generation is itself reloaded moves on (passRelay): its near
+// end is handed to the newest generation like a socket, so the answer
+// always comes from the configuration serving when the client speaks.
+//
 // The relay is bounded: the next generation answers every request on a
 // relayed connection with "Connection: close", so the client's next
 // request is answered by the new configuration, after which the client
@@ -62,7 +67,7 @@ func (e *Engine) SetRelay(send RelaySend) { e.relay.f.Store(&send) }
 
 // relayOver starts relaying cc to the next generation. On success cc.relay
 // is set and the connection's goroutine runs the relay (serve).
-func (cc *clientConn) relayOver(ho *handOff) bool {
+func (cc *clientConn) relayOver() bool {
 	send := cc.e.relay.f.Load()
 	if send == nil {
 		return false
@@ -93,6 +98,27 @@ func (cc *clientConn) relayOver(ho *handOff) bool {
 	if cc.closed {
 		mine.Close()
 	}
+	cc.mu.Unlock()
+	return true
+}
+
+// passRelay hands a relayed connection this generation adopted, still
+// waiting for its client's next request, on to the next generation: the
+// relay's near end moves (a reload came before the client spoke again),
+// and the generation that deciphers keeps relaying to whoever holds it.
+func (cc *clientConn) passRelay() bool {
+	send := cc.e.relay.f.Load()
+	uc, ok := cc.c.(*net.UnixConn)
+	if send == nil || !ok || cc.w > cc.r {
+		return false
+	}
+	meta, _ := json.Marshal(RelayMeta{Client: cc.src.String(), TLS: cc.facts, IdleSince: cc.start.Add(-cc.idleFor).UnixNano()})
+	cc.unpoll() // the next process shares the open socket
+	if err := (*send)(cc.bind, uc, meta); err != nil {
+		return false
+	}
+	cc.mu.Lock()
+	cc.handedOver = true
 	cc.mu.Unlock()
 	return true
 }
