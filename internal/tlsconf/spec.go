@@ -147,7 +147,7 @@ func (b *Bundle) SetTicketKeys(keys [][32]byte) {
 // do not stop it; errors name the bind or server line ("file:line") and
 // the file, all of them, one per line.
 func Load(specs *Specs, src Source, now time.Time) (*Bundle, []string, error) {
-	l := &loader{src: src, now: now, global: specs.Global, cas: map[string]*caSet{}}
+	l := &loader{src: src, now: now, global: specs.Global}
 	b := &Bundle{binds: map[*BindSpec]*Bind{}, servers: map[*ServerSpec]*Client{}}
 	for _, s := range specs.Binds {
 		bd, err := l.bind(s)
@@ -178,16 +178,9 @@ type loader struct {
 	global Global
 	errs   []error
 	warns  []string
-	// cas caches CA and CRL files by path: many lines name the same.
-	cas map[string]*caSet
 	// sessions is the stateful session cache of no-tls-tickets binds,
 	// made on first use.
 	sessions *sessionCache
-}
-
-type caSet struct {
-	v   *verifier
-	err error
 }
 
 func (l *loader) warnf(pos, format string, args ...any) {
