@@ -140,6 +140,19 @@ CFG
 proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" >"$work/baton.cfg"
 proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" >"$work/haproxy.cfg"
 proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" >"$work/baseline.cfg"
+nginx_server() { # listen-lines cert: one nginx server block proxying to the origin
+	cat <<NGX
+  server {
+    $1
+    ${2:+ssl_certificate $2; ssl_certificate_key $2;}
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+NGX
+}
 cat >"$work/nginx.conf" <<NGX
 worker_processes auto;
 error_log $work/nginx.err;
@@ -152,27 +165,8 @@ http {
   client_max_body_size 2m;
   upstream origin { server 127.0.0.1:$O; keepalive 128; }
   ssl_session_cache shared:SSL:10m;
-  server {
-    listen 127.0.0.1:${HTTP[nginx]} backlog=4096;
-    listen 127.0.0.1:${TLSEC[nginx]} ssl backlog=4096;
-    ssl_certificate $work/ec.pem;
-    ssl_certificate_key $work/ec.pem;
-    location / {
-      proxy_pass http://origin;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
-  server {
-    listen 127.0.0.1:${TLSRSA[nginx]} ssl backlog=4096;
-    ssl_certificate $work/rsa.pem;
-    ssl_certificate_key $work/rsa.pem;
-    location / {
-      proxy_pass http://origin;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
+$(nginx_server "listen 127.0.0.1:${HTTP[nginx]} backlog=4096; listen 127.0.0.1:${TLSEC[nginx]} ssl backlog=4096;" "$work/ec.pem")
+$(nginx_server "listen 127.0.0.1:${TLSRSA[nginx]} ssl backlog=4096;" "$work/rsa.pem")
 }
 stream {
   server { listen 127.0.0.1:${TCP[nginx]}; proxy_pass 127.0.0.1:$TS; }

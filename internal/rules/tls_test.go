@@ -8,6 +8,16 @@ import (
 	"baton/internal/tlsconf"
 )
 
+// compileFE parses src and compiles its proxy "fe".
+func compileFE(t *testing.T, src string) *Set {
+	t.Helper()
+	s, err := Compile(parseProxy(t, src, "fe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func parseProxy(t *testing.T, src string, name string) *config.Proxy {
 	t.Helper()
 	c, err := config.Parse("t.cfg", []byte(src))
@@ -29,7 +39,7 @@ var facts = &tlsconf.Facts{
 }
 
 func TestTLSFetches(t *testing.T) {
-	p := parseProxy(t, `defaults
+	s := compileFE(t, `defaults
   mode http
   timeout client 1s
 frontend fe
@@ -42,11 +52,7 @@ frontend fe
   default_backend other
 backend sni
 backend other
-`, "fe")
-	s, err := Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	f := newFixture("/x")
 	x := in(&f.r, "10.0.0.1")
 	v := Verdict{}.Reset()
@@ -113,7 +119,7 @@ func TestTLSFetchMatchers(t *testing.T) {
 }
 
 func TestContentRules(t *testing.T) {
-	p := parseProxy(t, `defaults
+	s := compileFE(t, `defaults
   mode tcp
   timeout client 1s
 frontend fe
@@ -127,11 +133,7 @@ frontend fe
 backend www
 backend ssh
 backend other
-`, "fe")
-	s, err := Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	if !s.HasContentRules() {
 		t.Fatal("no content rules")
 	}
@@ -165,7 +167,7 @@ backend other
 }
 
 func TestTLSNoAlloc(t *testing.T) {
-	p := parseProxy(t, `defaults
+	s := compileFE(t, `defaults
   mode http
   timeout client 1s
 frontend fe
@@ -177,11 +179,7 @@ frontend fe
   default_backend other
 backend sni
 backend other
-`, "fe")
-	s, err := Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	f := newFixture("/x")
 	x := in(&f.r, "10.0.0.1")
 	x.TLS = facts
@@ -199,7 +197,7 @@ backend other
 
 // TLS fetches in header values: the mTLS headers operators pass on.
 func TestTLSValues(t *testing.T) {
-	p := parseProxy(t, `defaults
+	s := compileFE(t, `defaults
   mode http
   timeout client 1s
 frontend fe
@@ -212,11 +210,7 @@ frontend fe
   http-request set-header X-TLS "%[ssl_fc_protocol] %[ssl_fc_cipher] %[ssl_fc_sni] %[ssl_fc_alpn]"
   default_backend b
 backend b
-`, "fe")
-	s, err := Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	for _, c := range []struct {
 		facts *tlsconf.Facts
 		want  map[string]string
