@@ -353,9 +353,9 @@ func TestTLSRelayMovesOnAtNextHandOff(t *testing.T) {
 	hs[1].e.SetRelay(relayTo(hs[2].e, &sent))
 	c := hs[0].dialTLS(env.client("relay.example"))
 	c.get("/")
-	waitFor(t, "idle connection", func() bool { return hs[0].e.Conns() == 1 && idleIn(hs[0].e) })
+	waitFor(t, "idle connection", func() bool { return hs[0].e.Conns() == 1 && waitingIn(hs[0].e) })
 	hs[0].e.HandOff(func(string, *net.TCPConn, []byte) error { return errors.New("no socket hand-over") })
-	waitFor(t, "relayed connection waiting", func() bool { return hs[1].e.Conns() == 1 })
+	waitFor(t, "relayed connection waiting", func() bool { return hs[1].e.Conns() == 1 && waitingIn(hs[1].e) })
 	hs[1].e.HandOff(func(string, *net.TCPConn, []byte) error { return errors.New("no socket hand-over") })
 	if sent.Load() != 2 {
 		t.Fatalf("%d transfers, want 2 (a relay, then its near end)", sent.Load())
@@ -368,12 +368,15 @@ func TestTLSRelayMovesOnAtNextHandOff(t *testing.T) {
 	c.expectClosed()
 }
 
-// idleIn reports whether e's only connection waits idle.
-func idleIn(e *Engine) bool {
+// waitingIn reports whether e's only connection waits for a request
+// (idle, or fresh: an adopted one before its first request), where a
+// hand-over takes it.
+func waitingIn(e *Engine) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for cc := range e.conns {
-		return cc.state.Load() == stateIdle
+		st := cc.state.Load()
+		return st == stateIdle || st == stateFresh
 	}
 	return false
 }
