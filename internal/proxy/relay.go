@@ -287,11 +287,15 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	cc.bufs = cc.iov[:]
 	w, err := cc.bufs.WriteTo(cc.c)
 	cc.iov[0], cc.iov[1] = nil, nil
+	headLen := len(head)
 	putBuf(out)
 	x.bytesOut += w
 	ok := err == nil
 	if !ok {
 		x.setTerm('C', 'D')
+	}
+	if logging && ok && cc.fe.log.ASAP {
+		cc.logHTTPEarly(x, headLen)
 	}
 	if ok && !done {
 		ok = cc.streamResponseBody(x, sc, int64(n), srvKeep)

@@ -143,7 +143,10 @@ func (cc *clientConn) serveTCP() {
 	cc.setActive(stateTunnel)
 	x := &cc.ex
 	x.reset()
-	x.tStart = cc.start
+	x.tAccept, x.tStart = cc.start, cc.start
+	if cc.fe.logging {
+		x.id = cc.e.reqID.Add(1) - 1
+	}
 	cc.in.Req = &cc.req
 	cc.in.Src = cc.src.Addr()
 	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
@@ -153,6 +156,7 @@ func (cc *clientConn) serveTCP() {
 		return
 	}
 	x.be = be
+	be.beCum.Add(1)
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
 	bt := &be.p.Timeouts
@@ -194,6 +198,10 @@ func (cc *clientConn) serveTCP() {
 	x.sc = sc
 	cc.setServer(sc)
 	x.tConn = time.Now()
+	x.noteServer(sc)
+	if fe.log.ASAP {
+		cc.logTCPEarly(x)
+	}
 	ft := &fe.p.Timeouts
 	res := pipe(cc.c, sc, tunnelTimeouts(ft, bt))
 	x.bytesIn, x.bytesOut = res.c2s, res.s2c
