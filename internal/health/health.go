@@ -95,8 +95,11 @@ func (c *Checker) run(ctx context.Context, s *backend.Server) {
 	inter, rise, fall := params(s.Config)
 	t := time.NewTimer(rand.N(inter)) // spread first probes
 	defer t.Stop()
-	ok, bad := 0, 0 // consecutive successes and failures
-	prev := ""      // the previous check's status
+	// Consecutive successes and failures. A server starts up but one
+	// failure away from down, as in HAProxy (its health starts at
+	// "rise"): a dead server is found by the first check.
+	ok, bad := 0, fall-1
+	prev := "" // the previous check's status
 	for {
 		select {
 		case <-ctx.Done():

@@ -50,7 +50,9 @@ func proxyFor(addr string, chk *config.HTTPCheck, rise, fall int) *config.Proxy 
 		HTTPChk: chk,
 		Servers: []*config.Server{{
 			Name: "s1", Addr: addr, Weight: 1, Check: true,
-			Inter: 5 * time.Millisecond, Rise: rise, Fall: fall,
+			// Each check has one interval to complete: long enough that
+			// a loaded machine does not turn a check into a timeout.
+			Inter: 100 * time.Millisecond, Rise: rise, Fall: fall,
 		}},
 	}
 }
@@ -90,10 +92,11 @@ func TestHTTPCheckRiseFall(t *testing.T) {
 	if c.up || s.Healthy() {
 		t.Fatalf("after 503s: up=%v healthy=%v", c.up, s.Healthy())
 	}
-	// Down exactly at the fall-th failure: checks of one server run one
-	// after another, and the handler counts before answering.
-	if c.served != 3 || !strings.Contains(c.reason, "503") {
-		t.Errorf("went down after %d checks (%q), want 3 and the status", c.served, c.reason)
+	// A server starts one failure away from down (HAProxy's starting
+	// health): down at the first check; the handler counts before
+	// answering.
+	if c.served != 1 || !strings.Contains(c.reason, "503") {
+		t.Errorf("went down after %d checks (%q), want 1 and the status", c.served, c.reason)
 	}
 
 	base := cs.served.Load()
@@ -106,6 +109,17 @@ func TestHTTPCheckRiseFall(t *testing.T) {
 	// 503; rise counts 2 consecutive successes after it.
 	if n := c.served - base; n < 2 || n > 3 {
 		t.Errorf("came up after %d checks, want rise=2 (+1 in flight)", n)
+	}
+
+	// Once fully up, it takes fall failures to go down.
+	base = cs.served.Load()
+	cs.status.Store(500)
+	c = next(t, ch)
+	if c.up || s.Healthy() {
+		t.Fatalf("after 500s: up=%v healthy=%v", c.up, s.Healthy())
+	}
+	if n := c.served - base; n < 3 || n > 4 {
+		t.Errorf("went down after %d checks, want fall=3 (+1 in flight)", n)
 	}
 
 	cs.mu.Lock()

@@ -274,9 +274,6 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 		cc.slotG, cc.slotF = e.global != nil, fe.slots != nil
 		e.register(cc) // even when stopping: an accepted client is served
 		fe.feCum.Add(1)
-		if fe.log.Connects() {
-			cc.logConnect()
-		}
 		go cc.serve()
 	}
 }

@@ -53,6 +53,10 @@ func (e *Engine) event(p *accesslog.Proxy, lvl syslog.Level, format string, args
 	p.Eventf(lvl, "%s", msg)
 }
 
+// CloseLogs writes the queued log lines, waiting a bounded time for a
+// stuck target, and closes the targets; later lines are dropped.
+func (e *Engine) CloseLogs() { e.log.Close() }
+
 // DroppedLogs returns how many log lines the engine's targets dropped.
 func (e *Engine) DroppedLogs() uint64 { return e.log.Dropped() }
 
@@ -110,8 +114,12 @@ func (e *Engine) checkEvents(be *backendRT) health.Options {
 					kind, name, s.Name, reason, act, bck, be.b.Queued())
 				return
 			}
-			e.event(be.log, syslog.Alert, "%sServer %s/%s is DOWN%s. %d active and %d backup servers left. %d sessions active, 0 requeued, 0 remaining in queue.",
-				kind, name, s.Name, reason, act, bck, s.Conns())
+			onBackup := ""
+			if act == 0 && bck > 0 {
+				onBackup = " Running on backup."
+			}
+			e.event(be.log, syslog.Alert, "%sServer %s/%s is DOWN%s. %d active and %d backup servers left.%s %d sessions active, 0 requeued, 0 remaining in queue.",
+				kind, name, s.Name, reason, act, bck, onBackup, s.Conns())
 			if act+bck == 0 {
 				e.event(be.log, syslog.Emerg, "backend %s has no server available!", name)
 			}

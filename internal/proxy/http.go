@@ -43,11 +43,11 @@ type exchange struct {
 
 	closeClient bool
 	logged      bool
-	// released: the server's slot was freed (releaseServer) before the
-	// log line; srvConns is its connection count just before, for
-	// srv_conn.
+	// released: the server's slot was freed; beHeld: the exchange
+	// counts in its backend's beconn. The log line counts the other
+	// exchanges only, as HAProxy's does.
 	released bool
-	srvConns int
+	beHeld   bool
 
 	// Timers, filled only when logging (they cost time.Now calls).
 	tAccept              time.Time // accept, or the previous request's end (HAProxy's accept date)
@@ -164,6 +164,10 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			if !got {
 				return false
 			}
+		}
+		if first && !cc.adopted && cc.fe.log.Connects() {
+			// HAProxy's default line, once the first request begins.
+			cc.logConnect()
 		}
 		if cc.buf == nil {
 			cc.buf = getBuf()
@@ -464,6 +468,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
+	x.beHeld = true
 	x.srv = srv
 	if logging {
 		x.tQueued = time.Now()
@@ -475,19 +480,19 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		sc, reused, err := cc.connect(srv, bt, fresh)
 		if err != nil {
 			if x.retries >= be.p.Retries {
-				be.b.Release(srv)
+				x.release()
 				x.status = 503
 				x.setTerm('S', 'C')
 				return cc.answerStatus(x, logging)
 			}
 			x.retries++
 			if be.p.Redispatch {
-				be.b.Release(srv)
+				x.release()
 				srv, err = be.b.Acquire(key, srv, queueDL)
 				if err != nil {
 					return cc.noServer(x, err, logging)
 				}
-				x.srv = srv
+				x.srv, x.released = srv, false
 			}
 			continue
 		}
@@ -511,7 +516,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			streamed, resErr = cc.streamRequestBody(x, sc, bt)
 			if resErr != nil {
 				cc.dropServer(x)
-				be.b.Release(srv)
+				x.release()
 				return cc.bodyError(x, resErr, logging)
 			}
 			complete = true
@@ -530,7 +535,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			fresh = true
 			continue
 		}
-		be.b.Release(srv)
+		x.release()
 		return cc.serverError(x, err, logging)
 	}
 

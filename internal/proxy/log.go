@@ -17,6 +17,13 @@ func since(a, b time.Time) time.Duration {
 	return b.Sub(a)
 }
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // addrPort is c's address (local or remote) without allocating.
 func addrPort(a net.Addr) netip.AddrPort {
 	if t, ok := a.(*net.TCPAddr); ok {
@@ -41,20 +48,29 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 	e.Retries = x.retries
 	e.Redispatched = x.retries > 0 && x.be != nil && x.be.p.Redispatch
 	e.ID = x.id
+	// The counts leave this exchange out: HAProxy logs once it has left
+	// its backend and server.
 	if x.be != nil {
 		e.Backend = x.be.p.Name
-		e.BeConn = int(x.be.beconn.Load())
+		e.BeConn = int(x.be.beconn.Load()) - b2i(x.beHeld)
 		e.BackendQueue = x.be.b.Queued()
 	}
 	if x.srv != nil {
 		e.Server = x.srv.Name
-		e.SrvConn = x.srv.Conns()
-		if x.released {
-			e.SrvConn = x.srvConns
-		}
+		e.SrvConn = max(0, x.srv.Conns()-b2i(!x.released))
 	}
 	e.State = [4]byte{x.term[0], x.term[1], '-', '-'}
 	return e
+}
+
+// countSelf adds the exchange to the backend and server counts of an
+// early line ("option logasap"): HAProxy writes it while the exchange
+// still uses them, even if Baton already freed the server's slot.
+func (x *exchange) countSelf(e *accesslog.Entry) {
+	e.BeConn += b2i(x.beHeld)
+	if x.srv != nil {
+		e.SrvConn++
+	}
 }
 
 // noteServer records the server connection's addresses for the log line.
@@ -100,6 +116,7 @@ func (cc *clientConn) logHTTPEarly(x *exchange, headBytes int) {
 	x.logged = true
 	e := cc.httpEntry(x, time.Now())
 	e.ASAP, e.BytesOut = true, int64(headBytes)
+	x.countSelf(e)
 	cc.fe.log.Log(e)
 }
 
@@ -154,11 +171,13 @@ func (cc *clientConn) logTCPEarly(x *exchange) {
 	x.logged = true
 	e := cc.tcpEntry(x, time.Now())
 	e.ASAP = true
+	x.countSelf(e)
 	cc.fe.log.Log(e)
 }
 
-// logConnect writes HAProxy's "Connect from" line of a new connection,
-// for a frontend with log targets and no format.
+// logConnect writes HAProxy's "Connect from" line of a new connection
+// (mode http: once its first request begins), for a frontend with log
+// targets and no format.
 func (cc *clientConn) logConnect() {
 	e := &cc.entry
 	req := e.Request[:0]
