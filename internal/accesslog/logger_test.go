@@ -2,6 +2,7 @@ package accesslog
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -149,5 +150,32 @@ frontend f
 	l.Flush()
 	if n := testing.AllocsPerRun(500, func() { p.Log(e) }); n != 0 {
 		t.Errorf("%v allocations per line", n)
+	}
+}
+
+// BenchmarkProxyLog is one httplog line formatted and queued for a
+// target (written by the sink's goroutine to io.Discard).
+func BenchmarkProxyLog(b *testing.B) {
+	c, err := config.Parse("b.cfg", []byte("global\n  log stdout local0\ndefaults\n  mode http\n  log global\nfrontend f\n  bind :1\n  option httplog\n  timeout client 1s\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := New(c, Options{Stdout: io.Discard, PID: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	p := l.Proxy(c.Proxies[0])
+	e := manualHTTP()
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		p.Log(e)
+		if n++; n%512 == 0 {
+			l.Flush() // keep the queue short: measure writing, not dropping
+		}
+	}
+	if d := l.Dropped(); d > 0 {
+		b.Logf("%d dropped", d)
 	}
 }

@@ -5,10 +5,8 @@ import (
 	"bytes"
 	"io"
 	"net"
-	"strconv"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"baton/internal/config"
 	"baton/internal/syslog"
@@ -174,11 +172,37 @@ func keepAliveAllocs(t *testing.T, p *config.Proxy, opt Options, cfg ...*config.
 }
 
 func BenchmarkKeepAliveRequests(b *testing.B) {
+	benchKeepAlive(b, listenProxy("bench", rawBackend(b)), Options{Log: &syncBuffer{}})
+}
+
+// BenchmarkKeepAliveRequestsLogged adds an httplog line per request to
+// a UDP syslog target (a socket the benchmark drains).
+func BenchmarkKeepAliveRequestsLogged(b *testing.B) {
+	udp, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer udp.Close()
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			if _, _, err := udp.ReadFromUDPAddrPort(buf); err != nil {
+				return
+			}
+		}
+	}()
 	p := listenProxy("bench", rawBackend(b))
-	t := &testing.T{}
-	_ = t
-	lb := &syncBuffer{}
-	e, err := New(cfgOf(p), Options{Log: lb})
+	p.HTTPLog = true
+	tg, err := syslog.ParseTarget([]string{udp.LocalAddr().String(), "local0"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.Logs = []config.LogTarget{{Target: tg, Pos: config.Pos{File: "b", Line: 1}}}
+	benchKeepAlive(b, p, Options{})
+}
+
+func benchKeepAlive(b *testing.B, p *config.Proxy, opt Options) {
+	e, err := New(cfgOf(p), opt)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -202,7 +226,7 @@ func BenchmarkKeepAliveRequests(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	_ = strconv.Itoa
-	_ = io.EOF
-	_ = time.Now
+	if d := e.DroppedLogs(); d > 0 {
+		b.Logf("%d log lines dropped", d)
+	}
 }
