@@ -130,7 +130,7 @@ func TestProxyLogNoAlloc(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under -race")
 	}
-	l, c, _ := newLogger(t, `global
+	c, err := config.Parse("t.cfg", []byte(`global
   log stdout local0
   log stdout format rfc5424 local0
 defaults
@@ -141,17 +141,33 @@ frontend f
   option httplog
   log-format-sd [a\ b=%{+Q}ci]
   timeout client 1s
-`)
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Warm up with the writer held, so every line buffer gets created.
+	gate := gateWriter{gate: make(chan struct{})}
+	l, err := New(c, Options{Stdout: gate, PID: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
 	p := l.Proxy(c.Proxies[0])
 	e := manualHTTP()
 	for range 2000 {
-		p.Log(e) // warm: every sink buffer exists, the pool holds buffers
+		p.Log(e)
 	}
+	close(gate.gate)
 	l.Flush()
 	if n := testing.AllocsPerRun(500, func() { p.Log(e) }); n != 0 {
 		t.Errorf("%v allocations per line", n)
 	}
 }
+
+// gateWriter discards, but blocks while its gate is closed.
+type gateWriter struct{ gate chan struct{} }
+
+func (w gateWriter) Write(p []byte) (int, error) { <-w.gate; return len(p), nil }
 
 // BenchmarkProxyLog is one httplog line formatted and queued for a
 // target (written by the sink's goroutine to io.Discard).

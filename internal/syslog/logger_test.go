@@ -246,20 +246,31 @@ func TestLogNoAlloc(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under -race")
 	}
-	var out syncBuffer
-	sink := openStdout(t, &out)
+	// Warm up with the writer held: every line buffer gets created.
+	gate := gateWriter{gate: make(chan struct{})}
+	sink, err := Open(Address{Network: FD, FD: 1}, Options{Stdout: gate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
 	l := NewLogger(&Meta{Hostname: "vm", PID: "4242"}, "baton",
 		NewOutput(target(t, "stdout local0"), sink).NewRoute(),
 		NewOutput(target(t, "stdout format rfc5424 sample 1:2 local0"), sink).NewRoute())
 	body := []byte("127.0.0.1:1 [06/Feb/2009:12:14:14.655] f b/s 0/0/1 0 -- 0/0/0/0/0 0/0")
-	for range queueLen {
+	for range queueLen + 1 {
 		l.Log(Info, body, nil)
 	}
+	close(gate.gate)
 	sink.Flush()
 	if n := testing.AllocsPerRun(500, func() { l.Log(Info, body, nil) }); n != 0 {
 		t.Errorf("%v allocations per Log", n)
 	}
 }
+
+// gateWriter discards, but blocks while its gate is closed.
+type gateWriter struct{ gate chan struct{} }
+
+func (w gateWriter) Write(p []byte) (int, error) { <-w.gate; return len(p), nil }
 
 func TestClosedSinkDrops(t *testing.T) {
 	var out syncBuffer
