@@ -306,6 +306,7 @@ func inherit(st, def *proxyState) {
 	p.Defaults = def.origin(d.Pos)
 	p.Mode, p.ModeFrom = d.Mode, d.ModeFrom
 	p.LogGlobal = d.LogGlobal
+	inheritLogs(p, d)
 	p.KeepAlive, p.KeepAliveFrom = d.KeepAlive, d.KeepAliveFrom
 	p.ForwardFor = d.ForwardFor
 	if ok("default_backend") {
@@ -371,15 +372,7 @@ func (p *parser) proxyLine(l line) {
 	var key string
 	var args []string
 	if w[0] == "log" {
-		if len(w) == 2 && w[1] == "global" {
-			key, args = "log global", nil
-		} else if len(w) > 2 && w[1] == "global" {
-			p.errorf(l.Pos, "log global: unexpected argument %q", w[2])
-			return
-		} else {
-			p.errorf(l.Pos, "log: only \"log global\" is supported in a %s section; declare log targets in the global section", p.sec)
-			return
-		}
+		key, args = logKeywordArgs(w)
 		kw = proxyKeywords[key]
 	} else if len(w) >= 2 && prefixWords[w[0]] && proxyKeywords[w[0]+" "+w[1]] != nil {
 		key, args = w[0]+" "+w[1], w[2:]
