@@ -36,11 +36,11 @@ func (st State) String() string {
 const MaxWeight = 256
 
 // Server is one server of a backend with its runtime state. The exported
-// fields are fixed at New; the runtime state is read and written through
-// methods and is safe for concurrent use.
+// fields are fixed at New; the runtime state (its address too, see
+// endpoint.go) is read and written through methods and is safe for
+// concurrent use.
 type Server struct {
 	Name string
-	Addr string
 	// Backup servers take traffic only when no active server is usable.
 	Backup bool
 	// MaxConn caps the requests/connections using the server at once;
@@ -74,13 +74,14 @@ type Server struct {
 	// guarded by b.rrMu, not atomic.
 	rrCur int
 
+	addrState
+
 	idle idlePool
 }
 
 func newServer(b *Backend, i int, cs *config.Server) *Server {
 	s := &Server{
 		Name:    cs.Name,
-		Addr:    cs.Addr,
 		Backup:  cs.Backup,
 		MaxConn: cs.MaxConn,
 		Index:   i,
@@ -92,6 +93,7 @@ func newServer(b *Backend, i int, cs *config.Server) *Server {
 		s.state.Store(int32(Maint))
 	}
 	s.healthy.Store(true)
+	s.initAddr(cs)
 	return s
 }
 
@@ -144,9 +146,9 @@ func (s *Server) SetHealthy(up bool) {
 func (s *Server) Conns() int { return int(s.conns.Load()) }
 
 // Usable reports whether load balancing may pick the server: Ready,
-// healthy and weight > 0.
+// healthy, weight > 0 and with an address (see Endpoint).
 func (s *Server) Usable() bool {
-	return s.state.Load() == int32(Ready) && s.healthy.Load() && s.weight.Load() > 0
+	return s.state.Load() == int32(Ready) && s.healthy.Load() && s.weight.Load() > 0 && s.ep.Load() != nil
 }
 
 // hasRoom reports whether the server is below its maxconn.

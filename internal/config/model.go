@@ -236,9 +236,9 @@ type Proxy struct {
 	// P-th retry, N < 0 the N-th retry before the last; 0 means HAProxy's
 	// default, the last retry (-1).
 	RedispatchInterval int
-	// RetryOn is the set of failures that are retried ("retry-on"); a
-	// proxy starts with RetryConnFailure, HAProxy's default, and 0 means
-	// never retry ("retry-on none").
+	// RetryOn is the set of failures that are retried ("retry-on"); 0
+	// means RetryConnFailure, HAProxy's default, and RetryNever "retry-on
+	// none" (see RetryOn.Effective).
 	RetryOn RetryOn
 	HTTPChk *HTTPCheck // nil without "option httpchk"
 	// Retries is the number of connection retries; HAProxy's default is 3.

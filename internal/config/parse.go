@@ -272,7 +272,7 @@ func checkName(name string) string {
 // initProxy creates st's Proxy with Baton's zero-value defaults and
 // applies the defaults section it inherits from.
 func (p *parser) initProxy(st *proxyState, name string, kind Kind, pos Pos, from string) {
-	st.p = &Proxy{Name: name, Kind: kind, Pos: pos, Retries: 3, RetryOn: RetryConnFailure}
+	st.p = &Proxy{Name: name, Kind: kind, Pos: pos, Retries: 3}
 	st.timeouts = map[string]Timeout{}
 	st.acls = map[string][]*ACL{}
 	st.servers = map[string]*Server{}

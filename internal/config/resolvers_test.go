@@ -146,7 +146,7 @@ listen l
 	}{
 		{"be", Retry503 | Retry504 | RetryEmptyResponse, true, 2},
 		{"b2", RetryAllRetryable, false, 0},
-		{"b3", 0, true, -2},
+		{"b3", RetryNever, true, -2},
 		{"b4", Retry503 | Retry504 | RetryEmptyResponse, false, 0},
 		{"l", RetryResponseTimeout, true, 2},
 	} {
@@ -158,7 +158,7 @@ listen l
 	if r := c.Backend("b4").RequestRules; len(r) != 1 || r[0].Action != "disable-l7-retry" || r[0].Cond == nil {
 		t.Errorf("disable-l7-retry rule %+v", r)
 	}
-	if p := mustParse(t, base); p.Backend("be").RetryOn != RetryConnFailure {
+	if p := mustParse(t, base); p.Backend("be").RetryOn.Effective() != RetryConnFailure {
 		t.Errorf("default retry-on %v", p.Backend("be").RetryOn)
 	}
 	found := false

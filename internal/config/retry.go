@@ -35,7 +35,21 @@ const (
 	Retry502
 	Retry503
 	Retry504
+	// RetryNever is "retry-on none": not even connection failures.
+	RetryNever
 )
+
+// Effective returns the failures r retries: the zero value is HAProxy's
+// default, conn-failure; RetryNever is none.
+func (r RetryOn) Effective() RetryOn {
+	switch {
+	case r == 0:
+		return RetryConnFailure
+	case r&RetryNever != 0:
+		return 0
+	}
+	return r
+}
 
 // retryStatuses are the status codes retry-on accepts, with their flags.
 var retryStatuses = map[int]RetryOn{401: Retry401, 403: Retry403, 404: Retry404, 408: Retry408, 425: Retry425,
@@ -55,7 +69,7 @@ func (r RetryOn) Status(code int) bool {
 	return ok && r&f != 0
 }
 
-var retryWords = map[string]RetryOn{"none": 0, "conn-failure": RetryConnFailure, "empty-response": RetryEmptyResponse,
+var retryWords = map[string]RetryOn{"none": RetryNever, "conn-failure": RetryConnFailure, "empty-response": RetryEmptyResponse,
 	"junk-response": RetryJunkResponse, "response-timeout": RetryResponseTimeout, "0rtt-rejected": Retry0RTTRejected,
 	"all-retryable-errors": RetryAllRetryable}
 
@@ -123,13 +137,14 @@ func parseRedispatch(p *parser, st *proxyState, l line, args []string, neg bool)
 // the request was sent need mode http (HAProxy ignores them in tcp mode).
 func (p *parser) checkRetryOn(st *proxyState) {
 	px := st.p
-	if px.Mode == ModeTCP && px.RetryOn&RetryL7 != 0 && st.retryOnPos.File != "" {
+	if px.Mode == ModeTCP && px.RetryOn.Effective()&RetryL7 != 0 && st.retryOnPos.File != "" {
 		p.warnf(st.retryOnPos, "retry-on: %s is in mode tcp: only conn-failure applies", st.what())
 	}
 }
 
-// String lists the keywords of r, for messages.
+// String lists the keywords of r's effective set, for messages.
 func (r RetryOn) String() string {
+	r = r.Effective()
 	if r == 0 {
 		return "none"
 	}

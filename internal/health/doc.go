@@ -7,6 +7,9 @@
 // consecutive failures; a down server comes back after "rise" consecutive
 // successes. Servers start healthy, as the backend builds them, so a
 // fresh generation serves at once and a dead server is found within
-// fall*inter. Servers in maintenance are not probed. First probes are
-// spread over one interval so a large farm is not checked in a burst.
+// fall*inter. Servers in maintenance, or without an address, are not
+// probed. First probes are spread over one interval so a large farm is
+// not checked in a burst. Checks follow a server's address: when
+// resolution changes it, the counts start over and the new address is
+// probed at once.
 package health

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -206,5 +207,59 @@ func TestStopEndsLoops(t *testing.T) {
 	c.Stop()
 	if !b.Servers[0].Healthy() {
 		t.Error("healthy server marked down while stopping")
+	}
+}
+
+// Checks follow a server's address: a new address is probed at once,
+// with the counts started over, and the verdicts are about it.
+func TestCheckFollowsAddress(t *testing.T) {
+	bad := newCheckServer(t)
+	bad.status.Store(503)
+	good := newCheckServer(t)
+	p := proxyFor(bad.Listener.Addr().String(), &config.HTTPCheck{Method: "GET", URI: "/"}, 2, 2)
+	p.Servers[0].Inter = time.Hour // only an address change triggers a probe after the first
+	p.Servers[0].Resolvers, p.Servers[0].Host = "dns", "app"
+	b := backend.New(p)
+	s := b.Servers[0]
+	ch := start(t, p, b, good.served.Load)
+	// No address change yet: the first probe comes within one interval
+	// (spread), far beyond the test. Change the address to the good
+	// server, then to the bad one twice: each change probes at once.
+	b.Apply([]backend.AddrUpdate{{Server: s, Addr: netip.MustParseAddrPort(good.Listener.Addr().String()), Weight: -1}})
+	deadline := time.Now().Add(10 * time.Second)
+	for good.served.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("new address not probed")
+		}
+		time.Sleep(time.Millisecond) // polling the server's counter
+	}
+	if bad.served.Load() != 0 {
+		t.Fatalf("old address probed %d times", bad.served.Load())
+	}
+	// Back to the failing address: one probe per change; fall 2 needs two.
+	for i := range 2 {
+		addr := netip.MustParseAddrPort(bad.Listener.Addr().String())
+		if i == 1 {
+			// A change needs another address: go through none.
+			b.Apply([]backend.AddrUpdate{{Server: s, Weight: -1}})
+		}
+		b.Apply([]backend.AddrUpdate{{Server: s, Addr: addr, Weight: -1}})
+		want := int64(i + 1)
+		for bad.served.Load() < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("change %d not probed", i+1)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	// Each change started the counts over: one failure each, never two
+	// in a row on one address, so the server is still up.
+	select {
+	case c := <-ch:
+		t.Fatalf("unexpected change %+v", c)
+	default:
+	}
+	if !s.Healthy() {
+		t.Error("server marked down across address changes")
 	}
 }

@@ -25,7 +25,7 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 	e.ActConn = int(cc.e.actconn.Load())
 	e.FeConn = int(cc.fe.feconn.Load())
 	e.Retries = x.retries
-	e.Redispatched = x.retries > 0 && x.be != nil && x.be.p.Redispatch
+	e.Redispatched = x.redispatched
 	if x.be != nil {
 		e.Backend = x.be.p.Name
 		e.BeConn = int(x.be.beconn.Load())

@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	"baton/internal/config"
 )
 
 // pipeResult says how a two-way copy ended.
@@ -168,29 +170,21 @@ func (cc *clientConn) serveTCP() {
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
-		d := net.Dialer{Timeout: bt.Connect.Value}
-		sc, err = d.Dial("tcp", srv.Addr)
+		sc, _, err = cc.connect(x.srv, bt, true)
 		if err == nil {
 			break
 		}
-		if x.retries >= be.p.Retries {
-			be.b.Release(srv)
+		ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
+		if aerr != nil || !ok {
+			if x.srv != nil {
+				be.b.Release(x.srv)
+			}
 			x.setTerm('S', 'C')
 			cc.logTCP(x)
 			return
 		}
-		x.retries++
-		if be.p.Redispatch {
-			be.b.Release(srv)
-			srv, err = be.b.Acquire(key, srv, queueDL)
-			if err != nil {
-				x.setTerm('S', 'C')
-				cc.logTCP(x)
-				return
-			}
-			x.srv = srv
-		}
 	}
+	srv = x.srv
 	x.sc = sc
 	cc.setServer(sc)
 	x.tConn = time.Now()
