@@ -195,7 +195,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 		m.listeners[name] = l
 	}
 	for _, ug := range st.Gens {
-		g, err := adoptGeneration(ug)
+		g, err := m.adoptGeneration(ug)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -221,7 +221,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 }
 
 // adoptGeneration rebuilds a generation started by the previous image.
-func adoptGeneration(ug upgradeGen) (*generation, error) {
+func (m *Master) adoptGeneration(ug upgradeGen) (*generation, error) {
 	conn := func(fd int, name string) (net.Conn, error) {
 		f := os.NewFile(uintptr(fd), name)
 		defer f.Close()
@@ -247,11 +247,13 @@ func adoptGeneration(ug upgradeGen) (*generation, error) {
 		hand.Close()
 		return nil, fmt.Errorf("upgrade: worker gen=%d pid=%d: %w", ug.Gen, ug.PID, err)
 	}
-	return &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
-		ctl: worker.NewClient(ctl), handoff: hand.(*net.UnixConn),
-		snap:   &Snapshot{Binds: ug.Binds, HardStopAfter: ug.HardStopAfter},
-		exited: make(chan struct{}), state: ug.State, reloads: ug.Reloads,
-		expected: ug.State != StateServing}, nil
+	g := &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
+		handoff: hand.(*net.UnixConn),
+		snap:    &Snapshot{Binds: ug.Binds, HardStopAfter: ug.HardStopAfter},
+		exited:  make(chan struct{}), state: ug.State, reloads: ug.Reloads,
+		expected: ug.State != StateServing}
+	g.ctl = worker.NewClientPublish(ctl, m.keepState(g))
+	return g, nil
 }
 
 // finishUpgrade runs in the new image once it has adopted everything: a
