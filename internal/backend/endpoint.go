@@ -125,14 +125,20 @@ type AddrUpdate struct {
 // Apply gives servers of b their new addresses and weights in one step,
 // then lets queued requests use servers that became usable (or fails
 // them when none is left). It returns the updates that changed an
-// address.
+// address. Servers gain their addresses before others lose theirs, so a
+// concurrent pick never finds the backend empty when the answer is not.
 func (b *Backend) Apply(updates []AddrUpdate) (changed []AddrUpdate) {
-	for _, u := range updates {
-		if u.Server.setAddr(u.Addr) {
-			changed = append(changed, u)
-		}
-		if u.Weight >= 0 {
-			u.Server.weight.Store(int32(clampWeight(u.Weight)))
+	for _, gaining := range []bool{true, false} {
+		for _, u := range updates {
+			if u.Addr.IsValid() != gaining {
+				continue
+			}
+			if u.Weight >= 0 {
+				u.Server.weight.Store(int32(clampWeight(u.Weight)))
+			}
+			if u.Server.setAddr(u.Addr) {
+				changed = append(changed, u)
+			}
 		}
 	}
 	b.stateChanged()
