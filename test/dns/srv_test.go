@@ -1,8 +1,11 @@
 package dns_test
 
 import (
+	"bufio"
 	"fmt"
+	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +72,42 @@ frontend fe
 	count(20)
 	if n := bs[0].mustStats().requests - before; n != 0 {
 		t.Errorf("t1 got %d requests after its record left", n)
+	}
+}
+
+// In mode tcp too, new connections follow the name.
+func TestTCPModeFollowsDNS(t *testing.T) {
+	for _, proxy := range []string{"baton", "haproxy"} {
+		t.Run(proxy, func(t *testing.T) {
+			port := portOf(harness.FreeAddr(t))
+			startBackend(t, "127.0.0.61", port, "one")
+			startBackend(t, "127.0.0.62", port, "two")
+			dns := harness.StartDNS(t)
+			dns.SetHosts(map[string][]string{"app.test": {"127.0.0.61"}})
+			fe := harness.FreeAddr(t)
+			cfg := render(resolversHead+strings.Replace(defaultsHead, "mode http", "mode tcp", 1)+`backend app
+    server s1 app.test:${PORT} resolvers dns resolve-prefer ipv4 init-addr none
+frontend fe
+    bind ${FE}
+    default_backend app
+`, map[string]string{"DNS": dns.Addr, "FE": fe, "PORT": strconv.Itoa(port)})
+			startProxy(t, proxy, cfg, fe)
+			label := func() string {
+				c, err := net.DialTimeout("tcp", fe, time.Second)
+				if err != nil {
+					return ""
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				r, err := roundTrip(c, bufio.NewReader(c), "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", "GET")
+				if err != nil {
+					return ""
+				}
+				return r.Get("X-Backend")
+			}
+			harness.Eventually(t, 10*time.Second, "first backend", func() bool { return label() == "one" })
+			dns.SetHosts(map[string][]string{"app.test": {"127.0.0.62"}})
+			harness.Eventually(t, 10*time.Second, "second backend", func() bool { return label() == "two" })
+		})
 	}
 }
