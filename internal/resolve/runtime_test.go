@@ -236,7 +236,8 @@ func TestHoldAndFailure(t *testing.T) {
 	if e := time.Since(start); e < 250*time.Millisecond {
 		t.Errorf("server lost its address %v after NXDOMAIN began, hold nx is 300ms", e)
 	}
-	if !tr.logs.has("Server be/s1 is going DOWN for maintenance (DNS NX status).") {
+	if !tr.logs.has("resolvers dns: resolution of app.test failed (DNS NX status); servers keep their addresses until 300ms without a valid answer") ||
+		!tr.logs.has("Server be/s1 is going DOWN for maintenance (DNS NX status).") {
 		t.Errorf("log:\n%s", tr.logs)
 	}
 	d.set(hosts(map[string][]string{"app.test": {"10.0.0.9"}}))
@@ -329,8 +330,13 @@ func TestBadAnswers(t *testing.T) {
 				t.Errorf("good server's CNAME not counted")
 			}
 			// Never the bad address, whatever came first.
-			if strings.Contains(tr.logs.String(), "6.6.6.6") {
+			if strings.Contains(tr.logs.String(), "to 6.6.6.6") {
 				t.Errorf("bad address used:\n%s", tr.logs)
+			}
+			// Each bad answer is said (empty answers are routine: an
+			// AAAA query for an IPv4-only name).
+			if tc.name != "empty answer" && !tr.logs.has("resolvers dns: nameserver ns1: ") {
+				t.Errorf("bad answer not logged:\n%s", tr.logs)
 			}
 		})
 	}
@@ -449,5 +455,25 @@ func TestShowResolvers(t *testing.T) {
 	}
 	if got := tr.rt.ShowResolvers("dns"); !strings.HasPrefix(got, "Resolvers section dns\n") {
 		t.Errorf("named section: %q", got)
+	}
+}
+
+// A flood of bad answers costs a line per kind and second, which then
+// says how many were left unsaid.
+func TestBadAnswerLogLimit(t *testing.T) {
+	logs := &lines{}
+	ns := &nameserver{name: "ns1", logged: map[*atomic.Uint64]*logLimit{}}
+	s := &section{rt: &Runtime{opt: Options{Log: logs.add}}, cfg: config.Resolvers{Name: "dns"}, servers: []*nameserver{ns}}
+	for range 100 {
+		s.bad(ns, &ns.count.Outdated, "forged")
+	}
+	s.bad(ns, &ns.count.Invalid, "broken")
+	if got := logs.String(); got != "resolvers dns: nameserver ns1: forged\nresolvers dns: nameserver ns1: broken" {
+		t.Fatalf("lines:\n%s", got)
+	}
+	ns.logged[&ns.count.Outdated].at = time.Now().Add(-logEvery) // the second has passed
+	s.bad(ns, &ns.count.Outdated, "forged")
+	if !logs.has("forged (and 99 more like it)") || ns.count.Outdated.Load() != 101 {
+		t.Errorf("lines:\n%s\ncount %d", logs, ns.count.Outdated.Load())
 	}
 }

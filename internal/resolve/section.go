@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"baton/internal/config"
@@ -43,7 +44,19 @@ type nameserver struct {
 	name  string
 	conn  *net.UDPConn // connected to the server
 	count Counters
+	// logged limits bad-answer lines to one per kind (its counter) per
+	// logEvery, with the number left unsaid; owned by the run goroutine.
+	logged map[*atomic.Uint64]*logLimit
 }
+
+// logLimit is the last line of one kind and the lines suppressed since.
+type logLimit struct {
+	at         time.Time
+	suppressed int
+}
+
+// logEvery bounds the bad-answer lines of one kind from one name server.
+const logEvery = time.Second
 
 // packet is one datagram a name server sent.
 type packet struct {
@@ -97,6 +110,9 @@ type resolution struct {
 	lastDone, lastValid time.Time
 	status              status // of the last answer
 	records             []record
+	// held is the failure last logged as held (within its hold period),
+	// so that a lasting failure is said once.
+	held status
 }
 
 func (res *resolution) add(g group) { res.groups = append(res.groups, g) }
@@ -141,7 +157,7 @@ func newSection(r *Runtime, rc *config.Resolvers) (*section, error) {
 			}
 			return nil, fmt.Errorf("%s: resolvers %s: nameserver %s: %v", n.Pos, rc.Name, n.Name, err)
 		}
-		s.servers = append(s.servers, &nameserver{name: n.Name, conn: c})
+		s.servers = append(s.servers, &nameserver{name: n.Name, conn: c, logged: map[*atomic.Uint64]*logLimit{}})
 	}
 	return s, nil
 }
@@ -325,20 +341,21 @@ func (s *section) done(res *resolution, now time.Time) {
 func (s *section) handle(p packet, now time.Time) {
 	ns := p.ns
 	if len(p.data) > s.cfg.AcceptedPayloadSize {
-		ns.count.TooBig.Add(1)
+		s.bad(ns, &ns.count.TooBig, "answer of %d bytes, beyond accepted_payload_size %d", len(p.data), s.cfg.AcceptedPayloadSize)
 		return
 	}
 	if len(p.data) < 2 {
-		ns.count.Invalid.Add(1)
+		s.bad(ns, &ns.count.Invalid, "answer of %d bytes", len(p.data))
 		return
 	}
-	res := s.byID[uint16(p.data[0])<<8|uint16(p.data[1])]
+	id := uint16(p.data[0])<<8 | uint16(p.data[1])
+	res := s.byID[id]
 	if res == nil {
-		ns.count.Outdated.Add(1)
+		s.bad(ns, &ns.count.Outdated, "answer with ID %d, which no query in flight has (late, or forged)", id)
 		return
 	}
 	if i := slices.Index(s.servers, ns); res.answered[i] {
-		ns.count.Outdated.Add(1) // a second answer to one query
+		s.bad(ns, &ns.count.Outdated, "second answer to the query for %s", res.name)
 		return
 	} else {
 		res.answered[i] = true
@@ -362,7 +379,7 @@ func (s *section) handle(p packet, now time.Time) {
 	}
 	ns.count.Valid.Add(1)
 	s.done(res, now)
-	res.status, res.lastValid = statusValid, now
+	res.status, res.lastValid, res.held = statusValid, now, statusNone
 	res.merge(recs, extras, now, s.cfg.Hold.Obsolete)
 	for _, g := range slices.Clone(res.groups) {
 		g.answer(s, res, now, ns)
@@ -374,9 +391,15 @@ func (s *section) handle(p packet, now time.Time) {
 func (s *section) failed(res *resolution, st status, now time.Time) {
 	s.done(res, now)
 	res.status = st
-	if now.Sub(res.lastValid) < holdFor(s.cfg.Hold, st) {
+	if hold := holdFor(s.cfg.Hold, st); now.Sub(res.lastValid) < hold {
+		if res.held != st {
+			res.held = st
+			s.rt.opt.Log("resolvers %s: resolution of %s failed (%s); servers keep their addresses until %v without a valid answer",
+				s.cfg.Name, res.name, st.reason(), hold)
+		}
 		return
 	}
+	res.held = statusNone
 	res.records = nil
 	for _, g := range slices.Clone(res.groups) {
 		g.fail(s, res, st)
@@ -388,8 +411,12 @@ func (s *section) failed(res *resolution, st status, now time.Time) {
 // the answer) and, for SRV, the additional addresses of the targets.
 func (s *section) check(ns *nameserver, res *resolution, b []byte) (status, []Record, map[string][]netip.Addr) {
 	m, err := Parse(b)
-	if err != nil || !m.Response || m.Questions != 1 {
-		ns.count.Invalid.Add(1)
+	switch {
+	case err != nil:
+		s.bad(ns, &ns.count.Invalid, "invalid answer for %s: %v", res.name, err)
+		return statusInvalid, nil, nil
+	case !m.Response || m.Questions != 1:
+		s.bad(ns, &ns.count.Invalid, "invalid answer for %s: not a response to one question", res.name)
 		return statusInvalid, nil, nil
 	}
 	switch m.RCode {
@@ -406,11 +433,11 @@ func (s *section) check(ns *nameserver, res *resolution, b []byte) (status, []Re
 	}
 	if m.Question.Name != res.name || m.Question.Type != res.qtype || m.Question.Class != ClassIN {
 		// An answer to another question: ignored like a bad one.
-		ns.count.Invalid.Add(1)
+		s.bad(ns, &ns.count.Invalid, "answer for %s (type %d) to the query for %s (type %d): ignored", m.Question.Name, m.Question.Type, res.name, res.qtype)
 		return statusInvalid, nil, nil
 	}
 	if m.Truncated && res.qtype != TypeSRV {
-		ns.count.Truncated.Add(1)
+		s.bad(ns, &ns.count.Truncated, "truncated answer for %s", res.name)
 		return statusOther, nil, nil
 	}
 	if len(m.Answers) == 0 {
@@ -425,7 +452,7 @@ func (s *section) check(ns *nameserver, res *resolution, b []byte) (status, []Re
 			}
 		}
 		if len(recs) == 0 {
-			ns.count.Invalid.Add(1)
+			s.bad(ns, &ns.count.Invalid, "answer for %s without an SRV record for it", res.name)
 			return statusInvalid, nil, nil
 		}
 		extras := map[string][]netip.Addr{}
@@ -451,9 +478,9 @@ func (s *section) check(ns *nameserver, res *resolution, b []byte) (status, []Re
 	}
 	if len(recs) == 0 {
 		if cname {
-			ns.count.CNAMEError.Add(1)
+			s.bad(ns, &ns.count.CNAMEError, "CNAME chain of %s ends without an address", res.name)
 		} else {
-			ns.count.Invalid.Add(1) // records, but only for other names
+			s.bad(ns, &ns.count.Invalid, "answer for %s holds records for other names only: ignored", res.name)
 		}
 		return statusInvalid, nil, nil
 	}
@@ -503,4 +530,27 @@ func (s *section) dropTarget(sl *slot) {
 		s.drop(sl.targetRes, sl.targetGrp)
 		sl.targetRes, sl.targetGrp = nil, nil
 	}
+}
+
+// bad counts a bad answer from ns and logs it, at most once per kind
+// per logEvery (a flood of forged answers costs no more than a line a
+// second).
+func (s *section) bad(ns *nameserver, counter *atomic.Uint64, format string, args ...any) {
+	counter.Add(1)
+	l := ns.logged[counter]
+	if l == nil {
+		l = &logLimit{}
+		ns.logged[counter] = l
+	}
+	now := time.Now()
+	if !l.at.IsZero() && now.Sub(l.at) < logEvery {
+		l.suppressed++
+		return
+	}
+	more := ""
+	if l.suppressed > 0 {
+		more = fmt.Sprintf(" (and %d more like it)", l.suppressed)
+	}
+	l.at, l.suppressed = now, 0
+	s.rt.opt.Log("resolvers %s: nameserver %s: %s%s", s.cfg.Name, ns.name, fmt.Sprintf(format, args...), more)
 }
