@@ -315,6 +315,9 @@ func parseHold(p *parser, r *Resolvers, l line, args []string) {
 		p.errorf(l.Pos, "hold %s: %v", name, err)
 		return
 	}
+	if name == "valid" {
+		p.warnf(l.Pos, "hold valid: no effect in Baton: HAProxy uses it only for do-resolve actions and check-triggered resolutions, which Baton lacks; servers resolve every timeout resolve")
+	}
 	h := &r.Hold
 	*map[string]*time.Duration{"valid": &h.Valid, "nx": &h.NX, "other": &h.Other,
 		"refused": &h.Refused, "timeout": &h.Timeout, "obsolete": &h.Obsolete}[name] = d

@@ -55,7 +55,7 @@ resolvers plain
 	}
 	// The fe80::1%eth0 line is skipped with a warning; the duplicate
 	// 10.9.9.9 too.
-	if n := len(c.Warnings); n != 2 || !strings.Contains(c.Warnings[0], "resolv.conf:4: nameserver 10.9.9.9 is already in resolvers") || !strings.Contains(c.Warnings[1], "resolv.conf:5: address \"fe80::1%eth0\" is not an IP address") {
+	if n := len(c.Warnings); n != 3 || !strings.HasPrefix(c.Warnings[2], "t.cfg:15: hold valid: no effect in Baton") || !strings.Contains(c.Warnings[0], "resolv.conf:4: nameserver 10.9.9.9 is already in resolvers") || !strings.Contains(c.Warnings[1], "resolv.conf:5: address \"fe80::1%eth0\" is not an IP address") {
 		t.Errorf("warnings %q", c.Warnings)
 	}
 }
@@ -137,6 +137,8 @@ listen l
   mode tcp
   bind :9
   retry-on response-timeout
+backend b5
+  retry-on 0rtt-rejected 503
 `)
 	for _, tc := range []struct {
 		name     string
@@ -167,6 +169,9 @@ listen l
 	}
 	if !found {
 		t.Errorf("no tcp warning in %q", c.Warnings)
+	}
+	if w := c.Warnings[len(c.Warnings)-1]; !strings.HasPrefix(w, "t.cfg:21: retry-on 0rtt-rejected: no effect in Baton") {
+		t.Errorf("0rtt-rejected warning: %q", w)
 	}
 	if !RetryAllRetryable.Status(503) || RetryAllRetryable.Status(404) || (Retry404|Retry401).String() != "401 404" {
 		t.Errorf("RetryOn helpers")

@@ -82,6 +82,9 @@ func parseRetryOn(p *parser, st *proxyState, l line, args []string, _ bool) {
 	}
 	var r RetryOn
 	for _, w := range args {
+		if w == "0rtt-rejected" {
+			p.warnf(l.Pos, "retry-on 0rtt-rejected: no effect in Baton, which never sends TLS early data to servers")
+		}
 		if f, ok := retryWords[w]; ok {
 			if w == "none" && len(args) > 1 {
 				p.errorf(l.Pos, "retry-on: \"none\" cannot be combined with other keywords")
