@@ -376,7 +376,8 @@ func (w *worker) publish(kind string, data []byte) {
 	m := &Message{Op: OpPublish, State: map[string]json.RawMessage{kind: data}}
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
-	if err := WriteMessage(w.ctl, m); err != nil {
+	if err := WriteMessage(w.ctl, m); err != nil && !errors.Is(err, net.ErrClosed) {
+		// (Closed: the generation is ending; nobody needs it anymore.)
 		w.logf("publish %s state: %v", kind, err)
 	}
 }
