@@ -77,5 +77,9 @@
 //
 // Health checks (internal/health) of backends with checked servers start
 // with the first Serve and stop on Close or Done; each up/down transition
-// is an event line in the access log.
+// is an event line in the access log. Resolvers (internal/resolve) run
+// alongside them: they change servers' addresses through the backends'
+// atomics, never through the data path, and start from the state the
+// previous generation published (Options.ResolverState). Command answers
+// the runtime API lines the master CLI forwards ("@1 show resolvers").
 package proxy
