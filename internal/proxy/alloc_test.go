@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"baton/internal/config"
 )
 
 // rawBackend answers every request on a keep-alive connection with a
@@ -92,12 +94,21 @@ func TestKeepAliveRequestAllocs(t *testing.T) {
 		t.Skip("allocation measurement (not under -short or -race)")
 	}
 	p := listenProxy("bench", rawBackend(t))
-	h := start(t, cfgOf(p))
+	checkKeepAliveAllocs(t, cfgOf(p))
+}
+
+// checkKeepAliveAllocs measures a warm keep-alive request through an
+// engine running cfg, whose first frontend serves a rawBackend.
+func checkKeepAliveAllocs(t *testing.T, cfg *config.Config) {
+	h := start(t, cfg)
 	k := newKAClient(t, h.addr)
 	for i := 0; i < 200; i++ { // warm up pools and the server connection
 		if err := k.do(); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if !bytes.HasPrefix(k.buf, []byte("HTTP/1.1 200 ")) {
+		t.Fatalf("warm-up response %q, want 200", k.buf[:32])
 	}
 	allocs := testing.AllocsPerRun(500, func() {
 		if err := k.do(); err != nil {
