@@ -87,10 +87,11 @@ func (s *Server) AddrChanged() <-chan struct{} {
 // setAddr stores ap (invalid: no address) and reports whether it
 // changed. Leaving an address closes the pooled connections to it; a new
 // address starts healthy, as a server leaving maintenance does in
-// HAProxy, and is checked again at once. The order matters: the address
+// HAProxy, is checked again at once, and slow-starts unless initial (a
+// generation's starting address). The order matters: the address
 // is replaced before the pool is purged, and PutIdle compares under the
 // pool's lock, so no connection to the old address can be pooled after.
-func (s *Server) setAddr(ap netip.AddrPort) bool {
+func (s *Server) setAddr(ap netip.AddrPort, initial bool) bool {
 	old := s.ep.Load()
 	var ep *Endpoint
 	if ap.IsValid() {
@@ -105,6 +106,9 @@ func (s *Server) setAddr(ap netip.AddrPort) bool {
 	s.idle.purge(false)
 	if ep != nil {
 		s.healthy.Store(true)
+		if !initial {
+			s.warmUp()
+		}
 	}
 	if ch := s.changed.Swap(nil); ch != nil {
 		close(*ch)
@@ -120,6 +124,9 @@ type AddrUpdate struct {
 	Addr netip.AddrPort
 	// Weight is the new weight; negative means unchanged.
 	Weight int
+	// Initial marks the address a generation starts with (carried over
+	// from the previous one): no slow start, as at any start.
+	Initial bool
 }
 
 // Apply gives servers of b their new addresses and weights in one step,
@@ -134,9 +141,9 @@ func (b *Backend) Apply(updates []AddrUpdate) (changed []AddrUpdate) {
 				continue
 			}
 			if u.Weight >= 0 {
-				u.Server.weight.Store(int32(clampWeight(u.Weight)))
+				u.Server.setUserWeight(clampWeight(u.Weight))
 			}
-			if u.Server.setAddr(u.Addr) {
+			if u.Server.setAddr(u.Addr, u.Initial) {
 				changed = append(changed, u)
 			}
 		}

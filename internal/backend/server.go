@@ -75,6 +75,7 @@ type Server struct {
 	rrCur int
 
 	addrState
+	warm warmup
 
 	idle idlePool
 }
@@ -89,6 +90,8 @@ func newServer(b *Backend, i int, cs *config.Server) *Server {
 		b:       b,
 	}
 	s.weight.Store(int32(clampWeight(cs.Weight)))
+	s.warm.uweight.Store(int32(clampWeight(cs.Weight)))
+	s.warm.dur = cs.SlowStart
 	if cs.Disabled {
 		s.state.Store(int32(Maint))
 	}
@@ -110,7 +113,7 @@ func (s *Server) Weight() int { return int(s.weight.Load()) }
 // static-rr keeps its configured proportions (only 0 versus non-zero
 // matters to it), as in HAProxy.
 func (s *Server) SetWeight(w int) {
-	s.weight.Store(int32(clampWeight(w)))
+	s.setUserWeight(clampWeight(w))
 	s.b.stateChanged()
 }
 
@@ -120,7 +123,9 @@ func (s *Server) State() State { return State(s.state.Load()) }
 // SetState sets the administrative state. Leaving Ready closes the idle
 // pooled connections, since load balancing will not pick the server.
 func (s *Server) SetState(st State) {
-	s.state.Store(int32(st))
+	if old := State(s.state.Swap(int32(st))); old != Ready && st == Ready {
+		s.warmUp()
+	}
 	if st != Ready {
 		s.idle.purge(false)
 	}
@@ -134,7 +139,9 @@ func (s *Server) Healthy() bool { return s.healthy.Load() }
 // SetHealthy records a health-check verdict. Going down closes the idle
 // pooled connections.
 func (s *Server) SetHealthy(up bool) {
-	s.healthy.Store(up)
+	if was := s.healthy.Swap(up); up && !was {
+		s.warmUp()
+	}
 	if !up {
 		s.idle.purge(false)
 	}
@@ -153,19 +160,21 @@ func (s *Server) Usable() bool {
 
 // hasRoom reports whether the server is below its maxconn.
 func (s *Server) hasRoom() bool {
-	return s.MaxConn <= 0 || int(s.conns.Load()) < s.MaxConn
+	m := s.maxConn()
+	return m <= 0 || int(s.conns.Load()) < m
 }
 
 // tryTake takes a connection slot unless the server is at its maxconn.
 // The compare-and-swap keeps MaxConn exact without a lock.
 func (s *Server) tryTake() bool {
-	if s.MaxConn <= 0 {
+	m := s.maxConn()
+	if m <= 0 {
 		s.conns.Add(1)
 		return true
 	}
 	for {
 		c := s.conns.Load()
-		if int(c) >= s.MaxConn {
+		if int(c) >= m {
 			return false
 		}
 		if s.conns.CompareAndSwap(c, c+1) {

@@ -374,4 +374,7 @@ type Server struct {
 	IgnoreWeight bool
 	// ResolveNets are preferred networks ("resolve-net"); nil means none.
 	ResolveNets []netip.Prefix
+	// SlowStart is how long the server's weight and maxconn take to grow
+	// back to full after it comes back ("slowstart"); 0 means at once.
+	SlowStart time.Duration
 }

@@ -281,7 +281,7 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		case "check":
 			s.Check = true
 			continue
-		case "weight", "maxconn", "inter", "rise", "fall":
+		case "weight", "maxconn", "inter", "rise", "fall", "slowstart":
 		default:
 			if isServerDNSOption(o) {
 				break
@@ -326,6 +326,11 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 				errf("invalid fall %q (1..1000)", v)
 				return
 			}
+		case "slowstart":
+			if s.SlowStart, err = parseTime(v); err != nil {
+				errf("invalid slowstart %q (a time)", v)
+				return
+			}
 		default:
 			if err := serverDNSOption(s, o, v); err != nil {
 				errf("%v", err)
@@ -348,4 +353,4 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 // defaultInter is HAProxy's default health-check interval.
 const defaultInter = 2 * time.Second
 
-var serverOptions = append([]string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall"}, serverDNSOptions...)
+var serverOptions = append([]string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall", "slowstart"}, serverDNSOptions...)

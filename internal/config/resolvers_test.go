@@ -64,7 +64,7 @@ func TestServerResolution(t *testing.T) {
 	c := mustParse(t, base+`  server a app.internal:80 resolvers dns resolve-prefer ipv4 resolve-opts allow-dup-ip,ignore-weight resolve-net 10.0.0.0/8,fd00::/8 init-addr none
   server b gone.example:81 resolvers dns init-addr last,libc,10.1.2.3
   server c gone.example:82 resolvers dns
-  server d app.internal:83
+  server d app.internal:83 slowstart 30s
   server-template web 2-4 gone.example:8080 check resolvers dns init-addr libc,none
   server-template srv 2 _http._tcp.svc.consul resolvers dns
   server e _x._tcp.y:99 resolvers dns
@@ -93,7 +93,7 @@ resolvers dns
 	if s := got["c"]; s.Addr != "" || s.Host != "gone.example" {
 		t.Errorf("c: default init-addr with resolvers starts without an address: %+v", s)
 	}
-	if s := got["d"]; s.Addr != "10.0.0.7:83" || s.Resolvers != "" {
+	if s := got["d"]; s.Addr != "10.0.0.7:83" || s.Resolvers != "" || s.SlowStart != 30*time.Second {
 		t.Errorf("d: %+v", s)
 	}
 	for _, n := range []string{"web2", "web3", "web4"} {
@@ -206,6 +206,7 @@ func TestDNSErrors(t *testing.T) {
 		{"bad opts", base + "  server s 1.2.3.4:80 resolve-opts dup\n", []string{`unknown resolve-opts "dup"`}},
 		{"bad net", base + "  server s 1.2.3.4:80 resolve-net 10.0.0.0\n", []string{`invalid resolve-net "10.0.0.0"`}},
 		{"bad host", base + "  server s a!b:80\n", []string{`invalid character '!' in host name`}},
+		{"bad slowstart", base + "  server s 1.2.3.4:80 slowstart soon\n", []string{`t.cfg:7: server "s": invalid slowstart "soon"`}},
 		{"template range", base + "  server-template w 3-1 a.b:80\n", []string{`t.cfg:7: server-template w: invalid number or range "3-1"`}},
 		{"template zero", base + "  server-template w 0 a.b:80\n", []string{`invalid number or range "0"`}},
 		{"template clash", base + "  server w2 1.2.3.4:80\n  server-template w 3 1.2.3.4:80\n", []string{`t.cfg:8: server-template w: server name "w2" already declared at t.cfg:7`}},

@@ -153,7 +153,7 @@ func New(cfg *config.Config, backends map[string]*backend.Backend, opt Options) 
 				s.resolveTarget(sl)
 			}
 			if ap := sl.addrPort(); ap != endpointOf(sl.srv) || sl.weight >= 0 {
-				updates[sl.be] = append(updates[sl.be], backend.AddrUpdate{Server: sl.srv, Addr: ap, Weight: sl.weight})
+				updates[sl.be] = append(updates[sl.be], backend.AddrUpdate{Server: sl.srv, Addr: ap, Weight: sl.weight, Initial: true})
 			}
 			r.record(sl)
 		}
