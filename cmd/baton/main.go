@@ -124,6 +124,10 @@ func serve(args []string) int {
 		if *explain {
 			config.Explain(os.Stdout, cfg)
 		}
+		if !cfg.HasListener() {
+			fmt.Println(config.NoListener)
+			return 2
+		}
 		fmt.Println("Configuration file is valid")
 		return 0
 	}

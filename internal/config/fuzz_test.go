@@ -20,6 +20,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("global\n  log stdout format raw local0\n  stats socket /s mode 600 level admin\n"))
 	f.Add([]byte("x \"a\\x41\" 'b' \\ c # d\n"))
 	f.Add([]byte(base + "  retry-on 503 empty-response\n  option redispatch -1\n  server-template w 1-3 app.internal:80 resolvers dns resolve-opts allow-dup-ip resolve-net 10.0.0.0/8 init-addr libc,none\n  server s _h._tcp.x resolvers dns resolve-prefer ipv4\nresolvers dns\n  nameserver a 127.0.0.1:53\n  parse-resolv-conf\n  hold valid 1s\n  timeout retry 200ms\n  accepted_payload_size 4096\n"))
+	f.Add([]byte(logPrologue + "frontend f\n  bind :1\n  no log\n  log 127.0.0.1 sample 1:2 local0\n  log-format \"%ci %{+Q}r\"\n  option logasap\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.cfg", data)
 		if err != nil {

@@ -86,8 +86,6 @@ func init() {
 		"option http-server-close": {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option httpclose":         {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option forwardfor":        {sections: secAll, parse: parseFlagOption},
-		"option httplog":           {sections: secD | secF | secL, parse: parseFlagOption},
-		"option tcplog":            {sections: secD | secF | secL, parse: parseFlagOption},
 		"option dontlognull":       {sections: secD | secF | secL, negatable: true, parse: parseFlagOption},
 		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseRedispatch},
 		"option httpchk":           {sections: secD | secL | secB, parse: parseHTTPChk},
@@ -104,13 +102,13 @@ func init() {
 	globalKeywords = map[string]func(p *parser, l line, args []string){
 		"maxconn":         parseGlobalMaxConn,
 		"hard-stop-after": parseHardStopAfter,
-		"log":             parseGlobalLog,
 		"stats socket":    parseStatsSocket,
 		"stats timeout":   parseStatsTimeout,
 		"nbthread":        parseNbThread,
 		"pidfile":         parsePidFile,
 		"daemon":          parseDaemon,
 	}
+	addLogKeywords()
 }
 
 // timeoutNames lists the supported timeouts and where each is allowed,
@@ -162,7 +160,7 @@ var unsupportedGlobal = wordSet(`chroot user group uid gid master-worker nbproc 
 	ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-server-verify
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
 	spread-checks server-state-file server-state-base localpeer node description ulimit-n quiet
-	insecure-fork-wanted expose-experimental-directives zero-warning log-send-hostname log-tag
+	insecure-fork-wanted expose-experimental-directives zero-warning
 	h1-case-adjust h1-case-adjust-file stats bind-process default-path set-dumpable strict-limits
 	.if .elif .else .endif .notice .warning .alert .diag busy-polling noepoll nopoll nosplice
 	tune.bufsize tune.maxrewrite tune.ssl.default-dh-param tune.http.maxhdr tune.ssl.cachesize
@@ -172,7 +170,7 @@ var unsupportedGlobal = wordSet(`chroot user group uid gid master-worker nbproc 
 // multi-word ones are matched on their first two words.
 var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-response compression errorfile
 	errorfiles errorloc errorloc302 errorloc303 capture cookie http-reuse http-after-response redirect
-	stats unique-id-format unique-id-header log-format log-format-sd error-log-format log-tag
+	stats unique-id-format unique-id-header
 	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
 	default-server filter dispatch email-alert external-check force-persist
 	ignore-persist persist rate-limit source use-server tcp-check load-server-state-from-file
@@ -180,17 +178,17 @@ var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-res
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
 	.if .elif .else .endif .notice .warning .alert .diag
 	timeout\ check timeout\ tarpit timeout\ client-hs timeout\ server-hs
-	option\ ssl-hello-chk option\ tcp-check option\ log-health-checks option\ abortonclose
+	option\ ssl-hello-chk option\ tcp-check option\ abortonclose
 	option\ allbackups option\ http-buffer-request option\ prefer-last-server option\ tcpka
 	option\ clitcpka option\ srvtcpka option\ splice-auto option\ splice-request option\ splice-response
-	option\ log-separate-errors option\ originalto option\ http-pretend-keepalive option\ persist
+	option\ originalto option\ http-pretend-keepalive option\ persist
 	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
 	option\ accept-invalid-http-response option\ nolinger option\ contstats option\ independent-streams
-	option\ http-use-proxy-header option\ httplog\ clf option\ mysql-check option\ pgsql-check
+	option\ http-use-proxy-header option\ mysql-check option\ pgsql-check
 	option\ redis-check option\ smtpchk option\ ldap-check option\ spop-check option\ external-check
 	option\ http-no-delay option\ http-ignore-probes option\ http-use-htx option\ h1-case-adjust-bogus-client
-	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ logasap option\ transparent
-	option\ http-restrict-req-hdr-names option\ idle-close-on-response option\ dontlog-normal
+	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ transparent
+	option\ http-restrict-req-hdr-names option\ idle-close-on-response
 	http-request\ allow http-request\ auth http-request\ set-var http-request\ unset-var
 	http-request\ replace-header http-request\ replace-value http-request\ set-path http-request\ set-uri
 	http-request\ set-query http-request\ set-method http-request\ replace-path http-request\ replace-uri

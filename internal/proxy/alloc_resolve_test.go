@@ -10,9 +10,6 @@ import (
 // A server resolved at run time (its pool checks each connection's
 // address) behind retry-on: the keep-alive path still allocates nothing.
 func TestKeepAliveRequestAllocsResolved(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("allocation measurement (not under -short or -race)")
-	}
 	p := listenProxy("bench", rawBackend(t))
 	s := p.Servers[0]
 	ap := netip.MustParseAddrPort(s.Addr)
@@ -25,5 +22,5 @@ func TestKeepAliveRequestAllocsResolved(t *testing.T) {
 	r.Name = "dns"
 	r.Nameservers = []config.Nameserver{{Name: "ns1", Addr: refusedAddr(t)}}
 	cfg.Resolvers = []*config.Resolvers{&r}
-	checkKeepAliveAllocs(t, cfg)
+	keepAliveAllocs(t, p, Options{Log: &syncBuffer{}}, cfg)
 }

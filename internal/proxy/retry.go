@@ -32,8 +32,8 @@ const maxTurnAround = time.Second
 //
 // On true x.srv holds the server of the next attempt (its slot taken),
 // and x.retries and x.redispatched are updated. On false x.srv still
-// holds the failed server's slot, or is nil when redispatching found no
-// server (err says why).
+// holds the failed server's slot, unless redispatching found no server
+// (err says why; the slot was released).
 func (cc *clientConn) retry(x *exchange, kind config.RetryOn, key backend.Key, queueDL time.Time) (bool, error) {
 	be := x.be
 	p := be.p
@@ -53,13 +53,12 @@ func (cc *clientConn) retry(x *exchange, kind config.RetryOn, key backend.Key, q
 		time.Sleep(wait)
 	}
 	if redispatch {
-		be.b.Release(srv)
-		x.srv = nil
+		x.release()
 		next, err := be.b.Acquire(key, srv, queueDL)
 		if err != nil {
 			return false, err
 		}
-		x.srv, x.redispatched = next, true
+		x.srv, x.released, x.redispatched = next, false, true
 	}
 	cc.now = time.Now() // deadlines of the next attempt start now
 	return true, nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"baton/internal/backend"
+	"baton/internal/syslog"
 )
 
 // addrGroup is the servers of one backend resolving one host name (a
@@ -138,7 +139,7 @@ func (g *srvGroup) answer(s *section, res *resolution, now time.Time, by *namese
 			continue
 		}
 		// The record left the answer: the slot is free again.
-		s.rt.opt.Log("%s changed its FQDN from %s to (none) by 'SRV record'", sl.name(), sl.target)
+		s.rt.logf(sl.beName, syslog.Notice, "%s changed its FQDN from %s to (none) by 'SRV record'", sl.name(), sl.target)
 		s.dropTarget(sl)
 		sl.target, sl.port, addrs[i] = "", 0, netip.Addr{}
 	}
@@ -148,12 +149,12 @@ func (g *srvGroup) answer(s *section, res *resolution, now time.Time, by *namese
 			continue
 		}
 		if len(free) == 0 {
-			s.rt.opt.Log("%s: no free server slot for SRV record %s:%d of %s", g.slots[0].beName, r.target, r.port, res.name)
+			s.rt.logf(g.slots[0].beName, syslog.Warning, "%s: no free server slot for SRV record %s:%d of %s", g.slots[0].beName, r.target, r.port, res.name)
 			continue
 		}
 		sl := g.slots[free[0]]
 		free = free[1:]
-		s.rt.opt.Log("%s changed its FQDN from (none) to %s by 'SRV record'", sl.name(), r.target)
+		s.rt.logf(sl.beName, syslog.Notice, "%s changed its FQDN from (none) to %s by 'SRV record'", sl.name(), r.target)
 		sl.target, sl.port = r.target, r.port
 		addrs[slices.Index(g.slots, sl)] = netip.Addr{}
 	}
@@ -222,7 +223,7 @@ func (s *section) apply(by *nameserver, slots []*slot, addrs []netip.Addr, weigh
 			if old.IsValid() {
 				from = old.Addr().String()
 			}
-			s.rt.opt.Log("%s changed its IP from %s to %s by %s/%s.", sl.name(), from, now.Addr(), s.cfg.Name, by.name)
+			s.rt.logf(sl.beName, syslog.Notice, "%s changed its IP from %s to %s by %s/%s.", sl.name(), from, now.Addr(), s.cfg.Name, by.name)
 			if !old.IsValid() {
 				came = append(came, sl)
 			}
@@ -242,11 +243,11 @@ func (s *section) apply(by *nameserver, slots []*slot, addrs []netip.Addr, weigh
 	}
 	for _, sl := range left {
 		act, bck := usable(sl.be)
-		s.rt.opt.Log("Server %s is going DOWN for maintenance (%s). %d active and %d backup servers left. %d sessions active.",
+		s.rt.logf(sl.beName, syslog.Alert, "Server %s is going DOWN for maintenance (%s). %d active and %d backup servers left. %d sessions active.",
 			sl.name(), reason, act, bck, sl.srv.Conns())
 	}
 	for _, sl := range came {
-		s.rt.opt.Log("Server %s ('%s') is UP/READY (resolves again).", sl.name(), sl.cfg.Host)
+		s.rt.logf(sl.beName, syslog.Notice, "Server %s ('%s') is UP/READY (resolves again).", sl.name(), sl.cfg.Host)
 	}
 }
 

@@ -10,13 +10,16 @@ import (
 
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/syslog"
 )
 
 // Options configure a Runtime.
 type Options struct {
 	// Log receives event lines (address changes, servers entering or
-	// leaving maintenance, failed resolutions); nil discards them.
-	Log func(format string, args ...any)
+	// leaving maintenance, failed resolutions, bad answers) with their
+	// syslog level and the backend they concern ("" for a resolvers
+	// section's own); nil discards them.
+	Log func(backend string, lvl syslog.Level, msg string)
 	// Publish receives the whole State after each change, from a
 	// goroutine of its own (a slow receiver never delays resolution);
 	// nil means nobody is told.
@@ -90,7 +93,7 @@ func (sl *slot) addrPort() netip.AddrPort {
 func New(cfg *config.Config, backends map[string]*backend.Backend, opt Options) (*Runtime, error) {
 	r := &Runtime{opt: opt, state: map[string]ServerState{}, dirty: make(chan struct{}, 1)}
 	if r.opt.Log == nil {
-		r.opt.Log = func(string, ...any) {}
+		r.opt.Log = func(string, syslog.Level, string) {}
 	}
 	byName := map[string]*section{}
 	for _, rc := range cfg.Resolvers {
@@ -162,9 +165,14 @@ func New(cfg *config.Config, backends map[string]*backend.Backend, opt Options) 
 		b.Apply(u)
 	}
 	if restored > 0 {
-		r.opt.Log("resolvers: %d server(s) start with the address the previous generation resolved", restored)
+		r.logf("", syslog.Notice, "resolvers: %d server(s) start with the address the previous generation resolved", restored)
 	}
 	return r, nil
+}
+
+// logf formats an event line for Options.Log.
+func (r *Runtime) logf(backend string, lvl syslog.Level, format string, args ...any) {
+	r.opt.Log(backend, lvl, fmt.Sprintf(format, args...))
 }
 
 // endpointOf returns s's current address.

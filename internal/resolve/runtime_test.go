@@ -2,7 +2,6 @@ package resolve
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/syslog"
 )
 
 // fakeDNS is a UDP name server whose answers the test sets: answer
@@ -95,10 +95,10 @@ type lines struct {
 	l  []string
 }
 
-func (l *lines) add(format string, args ...any) {
+func (l *lines) add(backend string, lvl syslog.Level, msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.l = append(l.l, fmt.Sprintf(format, args...))
+	l.l = append(l.l, msg)
 }
 
 func (l *lines) has(sub string) bool {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"baton/internal/config"
+	"baton/internal/syslog"
 )
 
 // status is the outcome of a resolution, as HAProxy names them.
@@ -394,7 +395,7 @@ func (s *section) failed(res *resolution, st status, now time.Time) {
 	if hold := holdFor(s.cfg.Hold, st); now.Sub(res.lastValid) < hold {
 		if res.held != st {
 			res.held = st
-			s.rt.opt.Log("resolvers %s: resolution of %s failed (%s); servers keep their addresses until %v without a valid answer",
+			s.rt.logf("", syslog.Warning, "resolvers %s: resolution of %s failed (%s); servers keep their addresses until %v without a valid answer",
 				s.cfg.Name, res.name, st.reason(), hold)
 		}
 		return
@@ -552,5 +553,5 @@ func (s *section) bad(ns *nameserver, counter *atomic.Uint64, format string, arg
 		more = fmt.Sprintf(" (and %d more like it)", l.suppressed)
 	}
 	l.at, l.suppressed = now, 0
-	s.rt.opt.Log("resolvers %s: nameserver %s: %s%s", s.cfg.Name, ns.name, fmt.Sprintf(format, args...), more)
+	s.rt.logf("", syslog.Warning, "resolvers %s: nameserver %s: %s%s", s.cfg.Name, ns.name, fmt.Sprintf(format, args...), more)
 }

@@ -34,7 +34,7 @@ frontend fe
 	// Until the first answer both slots hold the stale address; after it,
 	// web1 has the current one and web2, a duplicate, none.
 	harness.Eventually(t, 10*time.Second, "resolution applied", func() bool {
-		return strings.Contains(b.Stdout.String(), "app/web2 is going DOWN for maintenance")
+		return strings.Contains(b.Stdout.String()+b.Stderr.String(), "app/web2 is going DOWN for maintenance")
 	})
 	before := stale.mustStats().requests
 	for i := range 20 {
@@ -61,7 +61,7 @@ frontend fe
 		t.Errorf("current backend: %d requests", cur.mustStats().requests)
 	}
 	harness.Eventually(t, 5*time.Second, "the new generation's log line", func() bool {
-		return strings.Contains(b.Stdout.String(), "gen=2 resolvers: 2 server(s) start with the address the previous generation resolved")
+		return strings.Contains(b.Stderr.String(), "gen=2 worker: resolvers: 2 server(s) start with the address the previous generation resolved")
 	})
 }
 
