@@ -57,6 +57,9 @@ type upgradeState struct {
 	// files included: a later restart or roll-back of an adopted
 	// generation starts a worker from it.
 	Serving *Snapshot `json:"serving,omitempty"`
+	// State is the run-time state the generations published (Master.state:
+	// resolution results, ...), handed to the next generation.
+	State map[string]json.RawMessage `json:"state,omitempty"`
 }
 
 type upgradeGen struct {
@@ -124,7 +127,7 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 	m.mu.Lock()
 	st := upgradeState{Version: m.opt.Version, Started: m.started, NextGen: m.nextGen, Reloads: m.reloads,
 		Failed: m.failed, Restarts: m.restarts, Upgrades: m.upgrades + 1, Listeners: make(map[string]int), ReplyFD: -1,
-		Serving: m.snap}
+		Serving: m.snap, State: m.state}
 	var err error
 	for name, l := range m.listeners {
 		var fd int
@@ -203,6 +206,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 	m.started = st.Started
 	m.nextGen, m.reloads, m.failed, m.restarts, m.upgrades = st.NextGen, st.Reloads, st.Failed, st.Restarts, st.Upgrades
 	m.upgradedFrom = st.Version
+	m.state = st.State
 	var errs []error
 	for name, fd := range st.Listeners {
 		l, err := listener.Adopt(name, fd)

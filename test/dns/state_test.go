@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,7 +17,7 @@ import (
 // A reload starts the new generation with the addresses the old one
 // resolved, not the init-addr values: here the name server is gone when
 // the reload comes, and init-addr names a stale backend that must never
-// get a request.
+// get a request. A binary upgrade after it does the same.
 func TestReloadKeepsResolution(t *testing.T) {
 	dns := harness.StartDNS(t)
 	port := portOf(harness.FreeAddr(t))
@@ -62,6 +63,23 @@ frontend fe
 	}
 	harness.Eventually(t, 5*time.Second, "the new generation's log line", func() bool {
 		return strings.Contains(b.Stderr.String(), "gen=2 worker: resolvers: 2 server(s) start with the address the previous generation resolved")
+	})
+
+	// A binary upgrade carries the state too: the new image's first
+	// generation starts with the resolved addresses.
+	if out, err := exec.Command(harness.Binary(t), "upgrade", "-S", b.Socket).CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "Success=1") {
+		t.Fatalf("upgrade: %v\n%s", err, out)
+	}
+	for i := range 50 {
+		if r := harness.Get(t, fe, "/"); r.Status != 200 || r.Get("X-Backend") != "current" {
+			t.Fatalf("request %d after the upgrade: %d from %q", i, r.Status, r.Get("X-Backend"))
+		}
+	}
+	if n := stale.mustStats().requests - before; n != 0 {
+		t.Errorf("the stale init-addr backend got %d requests", n)
+	}
+	harness.Eventually(t, 5*time.Second, "the upgraded generation's log line", func() bool {
+		return strings.Contains(b.Stderr.String(), "gen=3 worker: resolvers: 2 server(s) start with the address the previous generation resolved")
 	})
 }
 
