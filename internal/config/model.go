@@ -22,6 +22,13 @@ type Config struct {
 	// Warnings are non-fatal findings (e.g. "daemon" ignored, no timeout
 	// client), each already prefixed with file:line.
 	Warnings []string
+	// Notices are the ".notice" messages and Diagnostics the ".diag" ones
+	// (shown in diagnostic mode, -dD), each prefixed with file:line.
+	Notices     []string
+	Diagnostics []string
+	// Files are the files the configuration named (error pages), as read
+	// while parsing it, in the order first read (see FilesReader).
+	Files []Source
 }
 
 // Frontend returns the proxies that accept connections (frontend, listen).
@@ -63,7 +70,11 @@ type Global struct {
 	PidFile  string
 	// Daemon is accepted; Baton stays in the foreground and warns.
 	Daemon bool
-	Pos    Pos
+	// Process is the workers' identity, root directory and limits.
+	Process Process
+	// ZeroWarning makes any warning an error ("zero-warning").
+	ZeroWarning bool
+	Pos         Pos
 }
 
 // LogTarget is one "log" line: the target (stdout or stderr), the format

@@ -62,11 +62,18 @@ func Parse(name string, src []byte) (*Config, error) {
 	return ParseSources([]Source{{Name: name, Data: src}})
 }
 
-// ParseSources parses srcs, in order, as one configuration. On failure the
-// error is an ErrorList holding every error found, in file order.
+// ParseSources parses srcs, in order, as one configuration, with the
+// process environment and file system (see ParseSourcesWith).
 func ParseSources(srcs []Source) (*Config, error) {
+	return ParseSourcesWith(srcs, Options{})
+}
+
+// ParseSourcesWith parses srcs, in order, as one configuration. On failure
+// the error is an ErrorList holding every error found, in file order.
+func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	p := &parser{
 		cfg:      &Config{},
+		opt:      opt,
 		fileIdx:  map[string]int{},
 		defaults: map[string]*proxyState{},
 	}
@@ -74,17 +81,18 @@ func ParseSources(srcs []Source) (*Config, error) {
 		if _, ok := p.fileIdx[s.Name]; !ok {
 			p.fileIdx[s.Name] = i
 		}
-		lines, errs := lex(s.Name, s.Data)
-		p.errs = append(p.errs, errs...)
-		for _, l := range lines {
-			p.line(l)
-		}
+		p.readSource(s)
 		// A section does not continue across files.
 		p.endSection()
 	}
 	p.validate()
-	p.sortByPos(p.errs)
 	p.sortByPos(p.warns)
+	if p.cfg.Global.ZeroWarning {
+		for _, w := range p.warns {
+			p.errs = append(p.errs, &Error{Pos: w.Pos, Msg: "warning made fatal by zero-warning: " + w.Msg})
+		}
+	}
+	p.sortByPos(p.errs)
 	for _, w := range p.warns {
 		p.cfg.Warnings = append(p.cfg.Warnings, w.Error())
 	}
@@ -97,9 +105,15 @@ func ParseSources(srcs []Source) (*Config, error) {
 // parser holds the state of one parse.
 type parser struct {
 	cfg     *Config
+	opt     Options
 	errs    []*Error
 	warns   []*Error
 	fileIdx map[string]int
+	// section names the section being parsed, for $.SECTION: its name,
+	// or its kind when it has none ("global"); "" before the first.
+	section string
+	// defaultPath resolves relative file names ("default-path").
+	defaultPath DefaultPath
 
 	defaults     map[string]*proxyState // named defaults sections
 	lastDefaults *proxyState
@@ -160,6 +174,12 @@ var sectionKinds = map[string]section{"global": secGlobal, "defaults": secDefaul
 
 func (p *parser) line(l line) {
 	w := l.Words
+	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] {
+		p.section = w[0]
+		if len(w) > 1 && w[1] != "from" {
+			p.section = w[1]
+		}
+	}
 	if s, ok := sectionKinds[w[0]]; ok {
 		p.endSection()
 		p.startSection(s, l)
@@ -331,6 +351,10 @@ func (p *parser) endSection() {
 
 func (p *parser) globalLine(l line) {
 	w := l.Words
+	if len(w) >= 2 && w[0] == "no" && negatableGlobal[w[1]] {
+		globalKeywords[w[1]](p, l, w[2:])
+		return
+	}
 	if len(w) >= 2 && prefixWords[w[0]] {
 		if f, ok := globalKeywords[w[0]+" "+w[1]]; ok {
 			f(p, l, w[2:])

@@ -224,7 +224,7 @@ func TestParseErrors(t *testing.T) {
 		{"global log target", "global\n  log 127.0.0.1:514 local0\n", []string{`t.cfg:2: log: target "127.0.0.1:514" is not supported`}},
 		{"global log facility", "global\n  log stdout format raw\n", []string{`t.cfg:2: log: missing facility`}},
 		{"stats socket opt", "global\n  stats socket /x.sock user haproxy\n", []string{`t.cfg:2: stats socket: option "user" is not supported`}},
-		{"global unsupported", "global\n  chroot /var/lib/haproxy\n", []string{`t.cfg:1`, `t.cfg:2: "chroot" is a HAProxy keyword that Baton does not support`}[1:]},
+		{"global unsupported", "global\n  nbproc 2\n", []string{`t.cfg:2: "nbproc" is a HAProxy keyword that Baton does not support`}},
 		{"maxconn range", "global\n  maxconn 0\n", []string{`t.cfg:2: maxconn: 0 is out of range`}},
 		{"lexer error", "global\n  pidfile \"/x\n", []string{`t.cfg:2: unmatched quote`}},
 		{"several errors in order", "global\n  bogus\nbackend b\n  server s 127.0.0.1:x\n  weight 3\n", []string{
