@@ -15,6 +15,7 @@ import (
 
 	"baton/internal/config"
 	"baton/internal/master"
+	"baton/internal/procenv"
 	"baton/internal/proxy"
 	"baton/internal/reloadtest"
 	"baton/internal/worker"
@@ -50,16 +51,35 @@ func run(args []string) int {
 
 // newEngine builds a generation's data path from the files the master
 // validated.
+// Once the engine is built, the worker takes on the global section's
+// threads, limits, chroot and identity (package procenv): it holds its
+// sockets, and it reads no file after this, so it can give up the rest.
 func newEngine(files []worker.File, info worker.Info) (worker.Engine, error) {
-	srcs := make([]config.Source, len(files))
-	for i, f := range files {
-		srcs[i] = config.Source{Name: f.Name, Data: f.Data}
+	var srcs, aux []config.Source
+	for _, f := range files {
+		if f.Aux {
+			aux = append(aux, config.Source{Name: f.Name, Data: f.Data})
+		} else {
+			srcs = append(srcs, config.Source{Name: f.Name, Data: f.Data})
+		}
 	}
-	cfg, err := config.ParseSources(srcs)
+	cfg, err := config.ParseSourcesWith(srcs, config.Options{ReadFile: config.FilesReader(aux)})
 	if err != nil {
 		return nil, err
 	}
-	return proxy.New(cfg, proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID})
+	eng, err := proxy.New(cfg, proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID})
+	if err != nil {
+		return nil, err
+	}
+	warnings, err := procenv.Apply(procenv.FromConfig(&cfg.Global))
+	for _, w := range warnings {
+		fmt.Fprintf(os.Stderr, "baton[%d] gen=%d worker: warning: %s\n", info.PID, info.Generation, w)
+	}
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
+	return eng, nil
 }
 
 // paths is the repeatable -f flag.

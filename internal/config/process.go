@@ -71,6 +71,17 @@ func groupID(name string) (int, error) {
 	return strconv.Atoi(g.Gid)
 }
 
+// resolveID reads the value of a "user", "group", "uid" or "gid" setting.
+func resolveID(kind, value string) (int, error) {
+	switch kind {
+	case "user":
+		return userID(value)
+	case "group":
+		return groupID(value)
+	}
+	return numericID(value)
+}
+
 // numericID reads a uid or gid.
 func numericID(s string) (int, error) {
 	n, err := strconv.ParseUint(s, 10, 32)
@@ -87,16 +98,7 @@ func parseIdentity(p *parser, l line, args []string) {
 		p.errorf(l.Pos, "%s: expects one argument", kw)
 		return
 	}
-	var id int
-	var err error
-	switch kw {
-	case "user":
-		id, err = userID(args[0])
-	case "group":
-		id, err = groupID(args[0])
-	default:
-		id, err = numericID(args[0])
-	}
+	id, err := resolveID(kw, args[0])
 	if err != nil {
 		p.errorf(l.Pos, "%s: %v", kw, err)
 		return
@@ -223,21 +225,11 @@ func parseUnixSocketOptions(o *UnixSocketOptions, name, value string) (known boo
 		}
 		o.Mode = uint32(m)
 	case "user", "uid":
-		var id int
-		if name == "user" {
-			id, err = userID(value)
-		} else {
-			id, err = numericID(value)
-		}
-		o.UID, o.HasUID = id, err == nil
+		o.UID, err = resolveID(name, value)
+		o.HasUID = err == nil
 	case "group", "gid":
-		var id int
-		if name == "group" {
-			id, err = groupID(value)
-		} else {
-			id, err = numericID(value)
-		}
-		o.GID, o.HasGID = id, err == nil
+		o.GID, err = resolveID(name, value)
+		o.HasGID = err == nil
 	default:
 		return false, nil
 	}
