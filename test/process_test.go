@@ -47,18 +47,10 @@ func openFilesLimit(t *testing.T, pid int) [2]uint64 {
 	return [2]uint64{}
 }
 
+// processConfig is an HTTP frontend on front answering 200 "ok" by
+// itself, with the global lines given.
 func processConfig(front, global string) string {
-	return fmt.Sprintf(`global
-%s
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 5s
-    timeout server 5s
-frontend fe
-    bind %s
-    http-request return status 200 content-type text/plain string ok
-`, global, front)
+	return fmt.Sprintf(langBase, global, front, "")
 }
 
 // TestUlimitN: with "ulimit-n N" the serving process may open N files

@@ -101,8 +101,14 @@ func serve(args []string) int {
 	fs.Bool("W", true, "master-worker mode (always on; accepted for HAProxy compatibility)")
 	fs.Bool("Ws", true, "master-worker mode with sd_notify (always on when NOTIFY_SOCKET is set)")
 	fs.Bool("db", true, "stay in the foreground (always; accepted for HAProxy compatibility)")
+	fs.Bool("d", false, "debug mode: stay in the foreground, logs on stdout and stderr (always; accepted for HAProxy compatibility, e.g. VTest)")
+	daemonize := fs.Bool("D", false, "daemon mode: refused, Baton stays in the foreground")
+	cond := fs.String("cc", "", "evaluate the condition `EXPR` as .if does and exit 0 (true), 1 (false) or 2 (error)")
+	diag := fs.Bool("dD", false, "diagnostic mode: with -c, also print the .diag messages")
+	buildOpts := fs.Bool("vv", false, "print the version, the HAProxy language level and the feature list, and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: baton [-f FILE|DIR]... [-c [--explain]] [-p PIDFILE] [-S SOCKET] [-x STATS_SOCKET] [-- FILE...]\n"+
+		fmt.Fprintf(fs.Output(), "usage: baton [-f FILE|DIR]... [-c [--explain] [-dD]] [-p PIDFILE] [-S SOCKET] [-x STATS_SOCKET] [-- FILE...]\n"+
+			"       baton -cc EXPR\n       baton -vv\n"+
 			"       baton reload -S SOCKET\n       baton upgrade -S SOCKET\n       baton reload-test ...\n       baton demo\n")
 		fs.PrintDefaults()
 	}
@@ -114,24 +120,25 @@ func serve(args []string) int {
 		fmt.Printf("baton version %s\n", version)
 		return 0
 	}
+	if *buildOpts {
+		printBuildOptions()
+		return 0
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "cc" {
+			os.Exit(checkCondition(*cond))
+		}
+	})
+	if *daemonize {
+		fmt.Fprintln(os.Stderr, "baton: -D: Baton does not daemonize; run it in the foreground under a service manager")
+		return 2
+	}
 	if len(files) == 0 {
 		fs.Usage()
 		return 2
 	}
 	if *check {
-		cfg, err := config.Load(files...)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		for _, w := range cfg.Warnings {
-			fmt.Fprintf(os.Stderr, "warning: %s\n", w)
-		}
-		if *explain {
-			config.Explain(os.Stdout, cfg)
-		}
-		fmt.Println("Configuration file is valid")
-		return 0
+		return checkConfig(files, *explain, *diag)
 	}
 	return runMaster(master.Options{ConfigPaths: files, Socket: *socket, PIDFile: *pidFile, Takeover: *takeover,
 		Version: version, Args: args})

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"strings"
 
 	"baton/internal/cfgcond"
@@ -102,6 +103,19 @@ func (p *parser) readSource(s Source) {
 	for _, b := range blocks {
 		p.errorf(b.pos, ".if block not closed by .endif at the end of the file")
 	}
+}
+
+// EvalCondition evaluates a condition given on the command line ("baton
+// -cc EXPR"): the text is cut into words like a configuration line
+// (quotes, escapes and variables, but '#' is no comment, as in HAProxy's
+// -cc), then evaluated like an .if condition.
+func EvalCondition(expr string, opt Options) (bool, error) {
+	lx := lineLexer{vars: &lexVars{lookup: opt.LookupEnv, file: "-cc", line: 1}}
+	words, msg := lx.run(expr, false)
+	if msg != "" {
+		return false, errors.New(msg)
+	}
+	return cfgcond.Eval(strings.Join(words, " "), &cfgcond.Context{LookupEnv: opt.LookupEnv})
 }
 
 // evalCond evaluates the condition of an .if or .elif line; an invalid

@@ -125,7 +125,7 @@ func init() {
 }
 
 // negatableGlobal are the global keywords that take the "no" prefix.
-var negatableGlobal = wordSet("strict-limits zero-warning insecure-fork-wanted")
+var negatableGlobal = wordSet("strict-limits insecure-fork-wanted")
 
 // timeoutNames lists the supported timeouts and where each is allowed,
 // in the order Explain prints them.

@@ -32,7 +32,7 @@ type lexVars struct {
 // them from absent ones. msg is non-empty on a syntax error.
 func lexLine(s string, vars *lexVars) (words []string, msg string) {
 	lx := lineLexer{vars: vars}
-	words, msg = lx.run(s)
+	words, msg = lx.run(s, true)
 	for len(words) > 0 && words[len(words)-1] == "" {
 		words = words[:len(words)-1]
 	}
@@ -54,7 +54,8 @@ func (lx *lineLexer) endWord(more bool) {
 	lx.inWord = more
 }
 
-func (lx *lineLexer) run(s string) ([]string, string) {
+// run cuts s; '#' starts a comment only when comments is set.
+func (lx *lineLexer) run(s string, comments bool) ([]string, string) {
 	const (
 		none = iota
 		weak
@@ -98,6 +99,11 @@ func (lx *lineLexer) run(s string) ([]string, string) {
 				lx.endWord(false)
 			}
 		case '#':
+			if !comments {
+				lx.inWord = true
+				lx.cur.WriteByte(c)
+				continue
+			}
 			if lx.inWord {
 				lx.endWord(false)
 			}

@@ -150,7 +150,7 @@ func parseGlobalFlag(p *parser, l line, args []string) {
 	case "strict-limits":
 		p.cfg.Global.Process.NoStrictLimits = neg
 	case "zero-warning":
-		p.cfg.Global.ZeroWarning = !neg
+		p.cfg.Global.ZeroWarning = true
 	case "insecure-fork-wanted":
 		if !neg {
 			p.warnf(l.Pos, "insecure-fork-wanted: ignored; Baton's workers never block process creation, and never create processes")

@@ -19,7 +19,7 @@ func ConfigLoader(paths []string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings}
+	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices}
 	for _, st := range cfg.Global.StatsSockets {
 		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners})
 	}

@@ -50,6 +50,9 @@ type Snapshot struct {
 	HardStopAfter time.Duration
 	// Warnings are reported with the reload result.
 	Warnings []string
+	// Notices are the configuration's .notice messages, logged and
+	// reported with the reload result like warnings.
+	Notices []string
 	// StatsSockets are served by the master (standalone takeover).
 	StatsSockets []StatsSocket
 }
@@ -260,6 +263,9 @@ func (m *Master) Start() error {
 	for _, w := range snap.Warnings {
 		m.logf("warning: %s", w)
 	}
+	for _, n := range snap.Notices {
+		m.logf("notice: %s", n)
+	}
 	// The CLI opens first: once a port is bound, connections queue and
 	// callers may already look at "show proc".
 	if m.opt.Socket != "" {
@@ -393,7 +399,7 @@ func (m *Master) replace() Result {
 	if err != nil {
 		return fail(err)
 	}
-	msgs := append([]string(nil), snap.Warnings...)
+	msgs := append(append([]string(nil), snap.Warnings...), snap.Notices...)
 	fresh, err := m.bind(snap.Binds)
 	if err != nil {
 		return fail(err, msgs...)
