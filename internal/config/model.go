@@ -92,7 +92,13 @@ type LogTarget struct {
 
 // StatsSocket is a "stats socket" line.
 type StatsSocket struct {
-	Path            string
+	// Path is the socket file's absolute path, or another address in its
+	// canonical form (package sockaddr: "unix@relative.sock",
+	// "127.0.0.1:9999", "abns@x", "fd@3").
+	Path string
+	// Owner holds the "user"/"uid" and "group"/"gid" owning the socket
+	// file (its Mode and Prefix are unused: see Mode).
+	Owner           UnixSocketOptions
 	Mode            uint32 // 0 means 0600
 	Level           string // "user", "operator", "admin"; "" means admin
 	ExposeListeners bool   // "expose-fd listeners"
@@ -249,11 +255,16 @@ type Proxy struct {
 	Servers []*Server
 }
 
-// Bind is one listening address, normalised to "host:port" where an
-// empty host means every address ("*:80" and ":80" give ":80").
+// Bind is one listening socket. Addr is its canonical name (package
+// sockaddr): "host:port" where an empty host means every address ("*:80"
+// and ":80" give ":80"), or "ipv4@...", "ipv6@...", "unix@PATH",
+// "abns@NAME", "fd@N".
 type Bind struct {
 	Addr string
 	Pos  Pos
+	// Unix is the socket file's owner and mode for a UNIX socket (bind
+	// options over the unix-bind defaults); nil for other sockets.
+	Unix *UnixSocketOptions
 }
 
 // UseBackend is "use_backend NAME if|unless COND".

@@ -46,6 +46,9 @@ type Snapshot struct {
 	// Binds are the listening addresses (config Bind.Addr), without
 	// duplicates.
 	Binds []string
+	// UnixFiles are the owner and mode of the UNIX socket files among
+	// Binds, by address; the others have none.
+	UnixFiles map[string]listener.UnixOptions
 	// HardStopAfter bounds a draining generation; 0 means no bound.
 	HardStopAfter time.Duration
 	// Warnings are reported with the reload result.
@@ -279,7 +282,7 @@ func (m *Master) Start() error {
 			return err
 		}
 	}
-	if _, err := m.bind(snap.Binds); err != nil {
+	if _, err := m.bind(snap); err != nil {
 		m.closeAllListeners()
 		m.closeCLI()
 		return err
@@ -400,7 +403,7 @@ func (m *Master) replace() Result {
 		return fail(err)
 	}
 	msgs := append(append([]string(nil), snap.Warnings...), snap.Notices...)
-	fresh, err := m.bind(snap.Binds)
+	fresh, err := m.bind(snap)
 	if err != nil {
 		return fail(err, msgs...)
 	}
@@ -450,18 +453,18 @@ func (m *Master) serving() *generation {
 	return nil
 }
 
-// bind opens the listeners in names that are not open yet and returns
+// bind opens the listeners of snap that are not open yet and returns
 // those. On error the new ones are closed again.
-func (m *Master) bind(names []string) ([]string, error) {
+func (m *Master) bind(snap *Snapshot) ([]string, error) {
 	var fresh []string
-	for _, n := range names {
+	for _, n := range snap.Binds {
 		m.mu.Lock()
 		_, ok := m.listeners[n]
 		m.mu.Unlock()
 		if ok {
 			continue
 		}
-		l, err := listener.Listen(n)
+		l, err := listener.ListenWith(n, snap.UnixFiles[n])
 		if err != nil {
 			m.closeListeners(fresh)
 			return nil, err
