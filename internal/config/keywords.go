@@ -79,6 +79,13 @@ func init() {
 		"maxconn":         {sections: secD | secF | secL, parse: parseProxyMaxConn},
 		"server":          {sections: secL | secB, parse: parseServer},
 
+		"errorfile":   {sections: secAll, parse: parseErrorFile},
+		"errorfiles":  {sections: secAll, parse: parseErrorFiles},
+		"errorloc":    {sections: secAll, parse: parseErrorLoc},
+		"errorloc302": {sections: secAll, parse: parseErrorLoc},
+		"errorloc303": {sections: secAll, parse: parseErrorLoc},
+		"http-error":  {sections: secAll, parse: parseHTTPError},
+
 		"option http-keep-alive":   {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option http-server-close": {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option httpclose":         {sections: secAll, negatable: true, parse: parseKeepAliveOption},
@@ -165,7 +172,7 @@ func Keywords() []string {
 }
 
 // unsupportedSections are HAProxy sections Baton does not implement.
-var unsupportedSections = wordSet("resolvers peers userlist cache mailers program ring http-errors fcgi-app log-forward crt-store traces acme dynamic-update")
+var unsupportedSections = wordSet("resolvers peers userlist cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
 
 // unsupportedGlobal are global keywords of HAProxy that Baton rejects.
 var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
@@ -181,13 +188,13 @@ var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-response compression errorfile
-	errorfiles errorloc errorloc302 errorloc303 capture cookie http-reuse http-after-response redirect
+var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-response compression
+	capture cookie http-reuse http-after-response redirect
 	stats unique-id-format unique-id-header log-format log-format-sd error-log-format log-tag
 	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
 	default-server server-template filter dispatch email-alert external-check force-persist
 	ignore-persist persist rate-limit source use-server tcp-check load-server-state-from-file
-	server-state-file-name http-error declare grace backlog bind-process max-keep-alive-queue
+	server-state-file-name declare grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
 	timeout\ check timeout\ tarpit timeout\ client-hs timeout\ server-hs
 	option\ ssl-hello-chk option\ tcp-check option\ log-health-checks option\ abortonclose

@@ -253,6 +253,10 @@ type Proxy struct {
 	// global maxconn.
 	MaxConn int
 	Servers []*Server
+	// ErrorPages replace the responses Baton generates, by the status it
+	// would send (errorfile, errorloc, http-error, errorfiles); nil means
+	// Baton's own for every status.
+	ErrorPages map[int]*ErrorPage
 }
 
 // Bind is one listening socket. Addr is its canonical name (package

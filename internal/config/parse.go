@@ -86,6 +86,7 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 		p.endSection()
 	}
 	p.validate()
+	p.resolveErrorPages()
 	p.sortByPos(p.warns)
 	if p.cfg.Global.ZeroWarning {
 		for _, w := range p.warns {
@@ -114,6 +115,10 @@ type parser struct {
 	section string
 	// defaultPath resolves relative file names ("default-path").
 	defaultPath DefaultPath
+	// httpErrors are the http-errors sections by name; curErrors is the
+	// one being read.
+	httpErrors map[string]*httpErrors
+	curErrors  *httpErrors
 
 	defaults     map[string]*proxyState // named defaults sections
 	lastDefaults *proxyState
@@ -139,6 +144,10 @@ type proxyState struct {
 	terms   []*Term
 	anonACL []*ACL
 	servers map[string]*Server
+	// errOps are the error-page lines (errorpages.go), the first
+	// inheritedErrOps of them from the defaults section.
+	errOps          []errOp
+	inheritedErrOps int
 }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) {
@@ -174,7 +183,7 @@ var sectionKinds = map[string]section{"global": secGlobal, "defaults": secDefaul
 
 func (p *parser) line(l line) {
 	w := l.Words
-	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] {
+	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] || w[0] == "http-errors" {
 		p.section = w[0]
 		if len(w) > 1 && w[1] != "from" {
 			p.section = w[1]
@@ -185,6 +194,11 @@ func (p *parser) line(l line) {
 		p.startSection(s, l)
 		return
 	}
+	if w[0] == "http-errors" {
+		p.endSection()
+		p.startHTTPErrors(l)
+		return
+	}
 	if unsupportedSections[w[0]] {
 		p.endSection()
 		p.errorf(l.Pos, "%q is a HAProxy section that Baton does not support", w[0])
@@ -192,6 +206,10 @@ func (p *parser) line(l line) {
 		return
 	}
 	if p.skip {
+		return
+	}
+	if p.curErrors != nil {
+		p.httpErrorsLine(l)
 		return
 	}
 	switch p.sec {
@@ -300,6 +318,8 @@ func (p *parser) initProxy(st *proxyState, name string, kind Kind, pos Pos, from
 	}
 	if def != nil {
 		inherit(st, def)
+		st.errOps = append([]errOp(nil), def.errOps...)
+		st.inheritedErrOps = len(st.errOps)
 	}
 	if st.isDefaults {
 		p.lastDefaults = st
@@ -345,6 +365,7 @@ func (p *parser) endSection() {
 		p.finishProxy(st)
 	}
 	p.cur = nil
+	p.curErrors = nil
 	p.sec = 0
 	p.skip = false
 }

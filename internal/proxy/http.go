@@ -315,7 +315,8 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 		return
 	}
 	out := getBuf()
-	resp := h1.AppendStatusResponse((*out)[:0], x.status, true)
+	x.closeClient = true
+	resp := cc.appendGenerated((*out)[:0], x, x.status)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, _ := cc.c.Write(resp)
 	x.bytesOut = int64(n)
@@ -623,7 +624,7 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 		cc.unreadBody = true
 	}
 	out := getBuf()
-	resp := h1.AppendStatusResponse((*out)[:0], x.status, x.closeClient)
+	resp := cc.appendGenerated((*out)[:0], x, x.status)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
@@ -656,7 +657,12 @@ func (cc *clientConn) respond(x *exchange, logging bool) bool {
 	out := getBuf()
 	var resp []byte
 	if len(v.Body) == 0 && len(v.Location) == 0 && v.Status >= 400 {
-		resp = h1.AppendStatusResponse((*out)[:0], v.Status, x.closeClient)
+		if v.Close {
+			// A deny without a payload of its own: the error page.
+			resp = cc.appendGenerated((*out)[:0], x, v.Status)
+		} else {
+			resp = h1.AppendStatusResponse((*out)[:0], v.Status, x.closeClient)
+		}
 	} else {
 		resp = append((*out)[:0], "HTTP/1.1 "...)
 		resp = strconv.AppendInt(resp, int64(v.Status), 10)
