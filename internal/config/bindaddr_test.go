@@ -87,3 +87,27 @@ func TestStatsSocketForms(t *testing.T) {
 		}
 	}
 }
+
+func TestServerAddressForms(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"127.0.0.1:80", "127.0.0.1:80"},
+		{"unix@/run/app.sock", "unix@/run/app.sock"},
+		{"/run/app.sock", "unix@/run/app.sock"},
+		{"abns@app", "abns@app"},
+		{"ipv4@127.0.0.1:80", "ipv4@127.0.0.1:80"},
+		{"ipv6@[::1]:80", "ipv6@[::1]:80"},
+		{"fd@3", "error: a server cannot use an inherited descriptor"},
+		{"udp@1.2.3.4:5", "error: is a UDP address"},
+	} {
+		c, err := Parse("t.cfg", []byte("backend b\n  timeout connect 1s\n  timeout server 1s\n  server s "+tt.in+"\n"))
+		got := ""
+		if err != nil {
+			got = "error: " + err.Error()
+		} else {
+			got = c.Proxies[0].Servers[0].Addr
+		}
+		if strings.HasPrefix(tt.want, "error: ") && !strings.Contains(got, tt.want[7:]) || !strings.HasPrefix(tt.want, "error: ") && got != tt.want {
+			t.Errorf("server %s: %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/sockaddr"
 )
 
 // Defaults for a server line whose Inter, Rise or Fall is 0.
@@ -150,7 +151,8 @@ func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration) (
 		defer dcancel()
 	}
 	var d net.Dialer
-	conn, err := d.DialContext(dctx, "tcp", addr)
+	network, address := sockaddr.DialArgs(addr)
+	conn, err := d.DialContext(dctx, network, address)
 	if err != nil {
 		return "", fmt.Errorf("Layer4 connection problem: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
+	"baton/internal/sockaddr"
 )
 
 // Header values the proxy adds; package-level so adding them allocates
@@ -534,7 +535,8 @@ func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bo
 		}
 	}
 	d := net.Dialer{Timeout: bt.Connect.Value}
-	c, err := d.Dial("tcp", srv.Addr)
+	network, address := sockaddr.DialArgs(srv.Addr)
+	c, err := d.Dial(network, address)
 	if err != nil {
 		return nil, false, err
 	}

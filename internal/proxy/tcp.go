@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	"baton/internal/sockaddr"
 )
 
 // pipeResult says how a two-way copy ended.
@@ -169,7 +171,8 @@ func (cc *clientConn) serveTCP() {
 	var sc net.Conn
 	for {
 		d := net.Dialer{Timeout: bt.Connect.Value}
-		sc, err = d.Dial("tcp", srv.Addr)
+		network, address := sockaddr.DialArgs(srv.Addr)
+		sc, err = d.Dial(network, address)
 		if err == nil {
 			break
 		}

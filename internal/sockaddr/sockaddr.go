@@ -323,3 +323,17 @@ func checkFamily(a netip.Addr, kind Kind) (string, error) {
 	}
 	return a.String(), nil
 }
+
+// DialArgs returns the network and address to dial a server at name, a
+// "host:port" or a canonical name of Parse ("unix@PATH", "abns@NAME",
+// "ipv4@...", "ipv6@..."). A plain "host:port" costs nothing to split.
+func DialArgs(name string) (network, address string) {
+	if !strings.HasPrefix(name, "/") && !strings.Contains(name, "@") {
+		return "tcp", name
+	}
+	a, err := Parse(name, Options{})
+	if err != nil || a.Kind == FD {
+		return "tcp", name // let the dial report it
+	}
+	return a.Network(), a.Address()
+}

@@ -144,3 +144,17 @@ func FuzzParseList(f *testing.F) {
 		}
 	})
 }
+
+func TestDialArgs(t *testing.T) {
+	for _, tt := range []struct{ in, network, address string }{
+		{"127.0.0.1:80", "tcp", "127.0.0.1:80"},
+		{"[::1]:80", "tcp", "[::1]:80"},
+		{"unix@/run/a.sock", "unix", "/run/a.sock"},
+		{"abns@x", "unix", "@x" + strings.Repeat("\x00", 106)},
+		{"ipv4@127.0.0.1:80", "tcp4", "127.0.0.1:80"},
+	} {
+		if n, a := DialArgs(tt.in); n != tt.network || a != tt.address {
+			t.Errorf("DialArgs(%q) = %q, %q; want %q, %q", tt.in, n, a, tt.network, tt.address)
+		}
+	}
+}
