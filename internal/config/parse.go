@@ -440,6 +440,10 @@ func (p *parser) proxyLine(l line) {
 // unknown reports a keyword that no table of the current section holds,
 // telling apart wrong sections, HAProxy keywords Baton lacks, and typos.
 func (p *parser) unknown(l line, w []string, sec section) {
+	if msg := scriptingMessage(w); msg != "" {
+		p.errorf(l.Pos, "%s", msg)
+		return
+	}
 	two := ""
 	if len(w) >= 2 {
 		two = w[0] + " " + w[1]
