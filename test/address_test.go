@@ -176,7 +176,7 @@ func TestStatsSocketForms(t *testing.T) {
 				}
 			}
 			front := harness.FreeAddr(t)
-			global := fmt.Sprintf("    stats socket %s level admin\n    stats socket %s mode 640%s\n    stats timeout 1m", tcp, file, owner)
+			global := fmt.Sprintf("    stats socket %s level admin\n    stats socket %s mode 640%s\n    stats timeout 1s", tcp, file, owner)
 			cfg := fmt.Sprintf(langBase, global, front, "")
 			if impl == "baton" {
 				harness.Start(t, cfg, []string{front})
@@ -196,6 +196,17 @@ func TestStatsSocketForms(t *testing.T) {
 				answer = string(b)
 				return strings.Contains(answer, "help")
 			})
+			// stats timeout: a session that says nothing is closed.
+			idle, err := net.DialTimeout("tcp", tcp, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer idle.Close()
+			start := time.Now()
+			idle.SetReadDeadline(start.Add(10 * time.Second))
+			if _, err := idle.Read(make([]byte, 1)); err != io.EOF || time.Since(start) < 500*time.Millisecond {
+				t.Errorf("idle stats session: %v after %v; want it closed after stats timeout 1s", err, time.Since(start))
+			}
 			fi, err := os.Stat(file)
 			if err != nil {
 				t.Fatal(err)

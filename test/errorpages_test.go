@@ -303,3 +303,29 @@ func procIdentity(t *testing.T, pid int) map[string]string {
 	id["root"], _ = os.Readlink(fmt.Sprintf("/proc/%d/root", pid))
 	return id
 }
+
+// TestDefaultPath: "default-path origin DIR" makes relative file names
+// start from DIR, wherever the proxy was started.
+func TestDefaultPath(t *testing.T) {
+	for _, impl := range []string{"baton", "haproxy"} {
+		t.Run(impl, func(t *testing.T) {
+			dir := t.TempDir()
+			os.Mkdir(filepath.Join(dir, "pages"), 0o755)
+			if err := os.WriteFile(filepath.Join(dir, "pages", "503.http"), []byte(errorPageFiles["fe503.http"]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			front := harness.FreeAddr(t)
+			cfg := fmt.Sprintf(langBase, "    default-path origin "+dir, front, "    errorfile 503 pages/503.http\n    http-request deny deny_status 503")
+			if impl == "baton" {
+				harness.Start(t, cfg, []string{front})
+			} else {
+				harness.StartHAProxy(t, cfg, []string{front})
+			}
+			c := harness.Dial(t, front)
+			c.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+			if r := c.Read("GET"); r.Status != 503 || string(r.Body) != "fe503\n" {
+				t.Errorf("%d %q, want the page from %s/pages/503.http", r.Status, r.Body, dir)
+			}
+		})
+	}
+}

@@ -1,6 +1,8 @@
 package reload_test
 
 import (
+	"bufio"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -127,12 +129,26 @@ func TestWorkersDropPrivileges(t *testing.T) {
 		t.Errorf("master: %+v; want root, not chrooted", id)
 	}
 
+	// An idle keep-alive connection crosses the reload over the hand-over
+	// channel between unprivileged, chrooted workers and the master.
+	ka, err := net.DialTimeout("tcp", front, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ka.Close()
+	kr := bufio.NewReader(ka)
+	if got, closing, err := rawGet(ka, kr, false); err != nil || got != "1" || closing {
+		t.Fatalf("keep-alive request: %q closing=%v %v", got, closing, err)
+	}
 	writeAtomically(t, bt.Config, dropConfig(front, a, stats, root, 2))
 	if out, code := bt.Reload(); code != 0 {
 		t.Fatalf("reload: %s\n%s", out, bt.Stderr)
 	}
 	if got, err := freshGet(front); err != nil || got != "2" {
 		t.Fatalf("after the reload: %q %v", got, err)
+	}
+	if got, _, err := rawGet(ka, kr, true); err != nil || got != "2" {
+		t.Errorf("the kept-alive connection after the reload: %q %v (want the new configuration: it migrated)", got, err)
 	}
 	checkDropped(t, "worker after a reload", oneWorker(t, master), uid, gid, root)
 
