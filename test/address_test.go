@@ -72,6 +72,16 @@ func TestBindAddressForms(t *testing.T) {
 			}
 			binds := fmt.Sprintf("%s\n    bind abns@%s\n    bind ipv4@%s\n    bind 127.0.0.1:%d-%d\n    bind %s,%s",
 				"unix@fe.sock"+group, abns, v4, p, p+1, l1, l2)
+			// The port is claimed for this test on 127.0.0.1 (FreeAddr); use
+			// it on ::1 too, when the machine has an IPv6 loopback.
+			_, port, _ := net.SplitHostPort(harness.FreeAddr(t))
+			v6 := "[::1]:" + port
+			if ln, err := net.Listen("tcp6", v6); err == nil {
+				ln.Close()
+				binds += "\n    bind ipv6@" + v6
+			} else {
+				v6 = ""
+			}
 			cfg := fmt.Sprintf(langBase, "    unix-bind prefix "+dir+"/ mode 620", binds, "")
 			wait := []string{v4, l1, l2}
 			if impl == "baton" {
@@ -84,7 +94,10 @@ func TestBindAddressForms(t *testing.T) {
 			// HAProxy's abstract names fill the whole address with NULs.
 			c, err = net.Dial("unix", "@"+abns+strings.Repeat("\x00", 107-len(abns)))
 			askOK(t, "abstract socket", c, err)
-			for _, a := range []string{v4, fmt.Sprintf("127.0.0.1:%d", p), fmt.Sprintf("127.0.0.1:%d", p+1), l1, l2} {
+			for _, a := range []string{v4, fmt.Sprintf("127.0.0.1:%d", p), fmt.Sprintf("127.0.0.1:%d", p+1), l1, l2, v6} {
+				if a == "" {
+					continue // no IPv6 loopback here
+				}
 				c, err = net.Dial("tcp", a)
 				askOK(t, a, c, err)
 			}
