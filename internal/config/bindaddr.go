@@ -43,7 +43,7 @@ func (p *parser) bindAddresses(l line, raw string, args []string) (binds []Bind,
 			u := unix
 			b.Unix = &u
 		} else if len(set) > 0 {
-			p.warnf(l.Pos, "bind %s: %s apply to UNIX sockets only; ignored for %s", raw, set, a)
+			p.advisef(l.Pos, "bind %s: %s apply to UNIX sockets only; ignored for %s", raw, set, a)
 		}
 		binds = append(binds, b)
 	}

@@ -125,3 +125,23 @@ func TestConditionalBlocks(t *testing.T) {
 		})
 	}
 }
+
+// TestZeroWarning: HAProxy's warnings become errors; Baton's own (advice,
+// no-op keywords) do not.
+func TestZeroWarning(t *testing.T) {
+	c, err := Parse("t.cfg", []byte("global\n  zero-warning\n  daemon\n  cpu-map 1 0\ndefaults\n  mode http\n  timeout client 1s\n  timeout http-keep-alive 2s\nfrontend f\n  bind :1\n"))
+	if err != nil {
+		t.Fatalf("Baton's own warnings refused under zero-warning: %v", err)
+	}
+	if len(c.Warnings) < 3 {
+		t.Errorf("warnings %q: want daemon, cpu-map and keep-alive advice", c.Warnings)
+	}
+	_, err = Parse("t.cfg", []byte("global\n  zero-warning\n  .warning \"w\"\nfrontend f\n  bind :1\n  timeout client 1s\n"))
+	if err == nil || !strings.Contains(err.Error(), "t.cfg:3: warning made fatal by zero-warning: w") {
+		t.Errorf("a .warning under zero-warning: %v", err)
+	}
+	_, err = Parse("t.cfg", []byte("global\n  zero-warning\nfrontend f\n  bind :1\n"))
+	if err == nil || !strings.Contains(err.Error(), "missing timeout client") {
+		t.Errorf("HAProxy's missing-timeout warning under zero-warning: %v", err)
+	}
+}

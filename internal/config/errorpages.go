@@ -139,7 +139,7 @@ func (p *parser) errorFileLine(l line, args []string) (int, *ErrorPage, bool) {
 		return 0, nil, false
 	}
 	if code == 200 {
-		p.warnf(l.Pos, "errorfile 200: the page of monitor-uri, which Baton does not support; it has no effect")
+		p.advisef(l.Pos, "errorfile 200: the page of monitor-uri, which Baton does not support; it has no effect")
 	}
 	return code, page, true
 }
@@ -379,7 +379,7 @@ func (p *parser) resolveErrorPages() {
 			st.p.ErrorPages = pages
 		}
 		if len(st.errOps) > st.inheritedErrOps && st.p.Mode == ModeTCP {
-			p.warnf(st.p.Pos, "%s: error pages need mode http; ignored in mode tcp", st.what())
+			p.advisef(st.p.Pos, "%s: error pages need mode http; ignored in mode tcp", st.what())
 		}
 	}
 }

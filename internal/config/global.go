@@ -196,5 +196,5 @@ func parseDaemon(p *parser, l line, args []string) {
 		return
 	}
 	p.cfg.Global.Daemon = true
-	p.warnf(l.Pos, "daemon: Baton stays in the foreground; run it under a service manager")
+	p.advisef(l.Pos, "daemon: Baton stays in the foreground; run it under a service manager")
 }

@@ -87,12 +87,13 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	}
 	p.validate()
 	p.resolveErrorPages()
-	p.sortByPos(p.warns)
 	if p.cfg.Global.ZeroWarning {
 		for _, w := range p.warns {
 			p.errs = append(p.errs, &Error{Pos: w.Pos, Msg: "warning made fatal by zero-warning: " + w.Msg})
 		}
 	}
+	p.warns = append(p.warns, p.advice...)
+	p.sortByPos(p.warns)
 	p.sortByPos(p.errs)
 	for _, w := range p.warns {
 		p.cfg.Warnings = append(p.cfg.Warnings, w.Error())
@@ -109,6 +110,7 @@ type parser struct {
 	opt     Options
 	errs    []*Error
 	warns   []*Error
+	advice  []*Error // Baton's own warnings (advisef)
 	fileIdx map[string]int
 	// section names the section being parsed, for $.SECTION: its name,
 	// or its kind when it has none ("global"); "" before the first.
@@ -156,6 +158,14 @@ func (p *parser) errorf(pos Pos, format string, args ...any) {
 
 func (p *parser) warnf(pos Pos, format string, args ...any) {
 	p.warns = append(p.warns, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// advisef records a warning of Baton's own, one HAProxy does not give
+// (advice, or a keyword that is a no-op in Baton): it is reported like the
+// others, but zero-warning, which refuses HAProxy's warnings, lets it
+// pass, so a file HAProxy accepts under zero-warning still starts.
+func (p *parser) advisef(pos Pos, format string, args ...any) {
+	p.advice = append(p.advice, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (p *parser) sortByPos(l []*Error) {

@@ -153,7 +153,7 @@ func parseGlobalFlag(p *parser, l line, args []string) {
 		p.cfg.Global.ZeroWarning = true
 	case "insecure-fork-wanted":
 		if !neg {
-			p.warnf(l.Pos, "insecure-fork-wanted: ignored; Baton's workers never block process creation, and never create processes")
+			p.advisef(l.Pos, "insecure-fork-wanted: ignored; Baton's workers never block process creation, and never create processes")
 		}
 	}
 }
@@ -162,7 +162,7 @@ func parseMasterWorker(p *parser, l line, args []string) {
 	switch {
 	case len(args) == 0:
 		p.cfg.Global.Process.ExitOnFailure = true
-		p.warnf(l.Pos, "master-worker: Baton always runs a master; a worker that crashes is restarted rather than stopping the master (as with no-exit-on-failure)")
+		p.advisef(l.Pos, "master-worker: Baton always runs a master; a worker that crashes is restarted rather than stopping the master (as with no-exit-on-failure)")
 	case len(args) == 1 && args[0] == "no-exit-on-failure":
 	default:
 		p.errorf(l.Pos, "master-worker: unexpected argument %q (only no-exit-on-failure)", args[0])
@@ -190,7 +190,7 @@ func parseCPUMap(p *parser, l line, args []string) {
 			}
 		}
 	}
-	p.warnf(l.Pos, "cpu-map: ignored; Go's scheduler moves goroutines between threads, so threads are not pinned to CPUs (use taskset or cgroups for the whole process)")
+	p.advisef(l.Pos, "cpu-map: ignored; Go's scheduler moves goroutines between threads, so threads are not pinned to CPUs (use taskset or cgroups for the whole process)")
 }
 
 // validIDSet reports whether s is "N", "N-M" or "N-" (and, when words is
