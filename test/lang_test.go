@@ -131,7 +131,8 @@ func TestCCAgreesWithHAProxy(t *testing.T) {
 		t.Skip("haproxy not on PATH")
 	}
 	env := append(os.Environ(), "BATON_CC_A=aval", "BATON_CC_EMPTY=")
-	code := func(bin, expr string) int {
+	code := func(t *testing.T, bin, expr string) int {
+		t.Helper()
 		cmd := exec.Command(bin, "-cc", expr)
 		cmd.Env = env
 		err := cmd.Run()
@@ -150,13 +151,16 @@ func TestCCAgreesWithHAProxy(t *testing.T) {
 		`1 || (0 && 1)`, `!1`, `streq('a b','a b')`, `garbage`, `(1`, `1 # x`, "",
 		`feature(EPOLL) && feature(THREAD)`, `feature(NO_SUCH_FEATURE)`,
 	} {
-		if b, h := code(harness.Binary(t), expr), code(hap, expr); b != h {
-			t.Errorf("-cc %q: baton exits %d, haproxy %d", expr, b, h)
-		}
+		t.Run(expr, func(t *testing.T) {
+			t.Parallel()
+			if b, h := code(t, harness.Binary(t), expr), code(t, hap, expr); b != h {
+				t.Errorf("-cc %q: baton exits %d, haproxy %d", expr, b, h)
+			}
+		})
 	}
 	// What differs on purpose: Baton has no OpenSSL and no Lua.
 	for _, f := range []string{"OPENSSL", "LUA"} {
-		if b := code(harness.Binary(t), "feature("+f+")"); b != 1 {
+		if b := code(t, harness.Binary(t), "feature("+f+")"); b != 1 {
 			t.Errorf("baton -cc feature(%s) exits %d, want 1", f, b)
 		}
 	}
