@@ -61,6 +61,11 @@ func (e *ErrorPage) Append(dst []byte, close bool) []byte {
 	return append(dst, e.Body...)
 }
 
+// maxErrorFile is HAProxy's buffer size: a longer error file is cut
+// there, as HAProxy does (and then rarely still matches its
+// Content-Length).
+const maxErrorFile = 16384
+
 // errorCodes are the statuses HAProxy lets a configuration replace.
 var errorCodes = []int{200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504}
 
@@ -149,6 +154,10 @@ func (p *parser) loadErrorFile(pos Pos, path string) (*ErrorPage, error) {
 	name, data, err := p.readFile(pos, path)
 	if err != nil {
 		return nil, err
+	}
+	if len(data) > maxErrorFile {
+		p.warnf(pos, "errorfile %s is larger than %d bytes (tune.bufsize): truncated", name, maxErrorFile)
+		data = data[:maxErrorFile]
 	}
 	page, err := parseErrorPage(data)
 	if err != nil {

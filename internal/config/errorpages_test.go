@@ -64,6 +64,7 @@ var pageFiles = map[string]string{
 	"/e/bad.http": "garbage",
 	"/e/body.txt": "sorry",
 	"/e/lf.txt":   "load: %[src]",
+	"/e/big.http": "HTTP/1.1 503 X\r\nContent-Length: 20000\r\n\r\n" + strings.Repeat("a", 20000),
 }
 
 func parsePages(t *testing.T, src string) (*Config, error) {
@@ -113,6 +114,7 @@ func TestErrorPageLines(t *testing.T) {
 		{name: "unhandled code", src: head + "  errorfile 418 /e/503.http\n", want: map[string]string{"error": `t.cfg:6: errorfile: status code "418" not handled`}},
 		{name: "missing file", src: head + "  errorfile 503 /e/none.http\n", want: map[string]string{"error": "t.cfg:6: errorfile: open /e/none.http: no such file"}},
 		{name: "invalid file", src: head + "  errorfile 503 /e/bad.http\n", want: map[string]string{"error": "t.cfg:6: errorfile: /e/bad.http: not an HTTP response"}},
+		{name: "file cut at the buffer size", src: head + "  errorfile 503 /e/big.http\n", want: map[string]string{"error": "t.cfg:6: errorfile: /e/big.http: the payload is 16343 bytes but Content-Length says 20000"}},
 		{name: "errorfile arguments", src: head + "  errorfile 503\n", want: map[string]string{"error": "errorfile: expects a status code and a file"}},
 		{name: "errorloc arguments", src: head + "  errorloc 503\n", want: map[string]string{"error": "errorloc: expects a status code and a URL"}},
 		{name: "unknown section", src: head + "backend b\n  errorfiles nope\n", want: map[string]string{"error": `t.cfg:7: errorfiles nope: no http-errors section named "nope"`}},

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,7 +86,7 @@ func (p *parser) readFile(pos Pos, path string) (string, []byte, error) {
 	}
 	read := p.opt.ReadFile
 	if read == nil {
-		read = os.ReadFile
+		read = readLimited
 	}
 	data, err := read(name)
 	if err != nil {
@@ -93,6 +94,27 @@ func (p *parser) readFile(pos Pos, path string) (string, []byte, error) {
 	}
 	p.cfg.Files = append(p.cfg.Files, Source{Name: name, Data: data})
 	return name, data, nil
+}
+
+// maxNamedFile bounds a file the configuration names: a device such as
+// /dev/zero must not make a check run forever.
+const maxNamedFile = 16 << 20
+
+// readLimited reads a file of at most maxNamedFile bytes.
+func readLimited(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxNamedFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxNamedFile {
+		return nil, fmt.Errorf("%s: larger than %d bytes", name, maxNamedFile)
+	}
+	return data, nil
 }
 
 // FilesReader returns an Options.ReadFile that answers from files only:
