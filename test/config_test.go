@@ -197,3 +197,49 @@ func TestVersion(t *testing.T) {
 		t.Errorf("baton -v printed %q, want \"baton version X\"", out)
 	}
 }
+
+// TestConfigNoListener: a configuration with no error that would accept
+// nothing (no bind line, no stats socket) is HAProxy's exit 2 with its
+// words; a stats socket alone counts as a listener, as in HAProxy (Debian's
+// stock file has only that).
+func TestConfigNoListener(t *testing.T) {
+	head := "global\n    log stdout local0\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n"
+	cases := []struct {
+		name string
+		cfg  string
+		code int
+	}{
+		{"global-and-defaults-only", head, 2},
+		{"backend-only", head + "backend app\n    server s1 127.0.0.1:9000\n", 2},
+		{"frontend-without-bind", head + "frontend fe\n    default_backend app\nbackend app\n    server s1 127.0.0.1:9000\n", 2},
+		{"stats-socket-only", "global\n    stats socket " + "@SOCK@" + " level admin\n" + head[len("global\n"):], 0},
+		{"one-bind", head + "frontend fe\n    bind 127.0.0.1:18080\n    default_backend app\nbackend app\n    server s1 127.0.0.1:9000\n", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := strings.ReplaceAll(tc.cfg, "@SOCK@", t.TempDir()+"/stats.sock")
+			for _, proxy := range []string{"baton", "haproxy"} {
+				t.Run(proxy, func(t *testing.T) {
+					var out string
+					var code int
+					if proxy == "baton" {
+						out, code = harness.Check(t, cfg)
+					} else {
+						out, code = harness.CheckHAProxy(t, cfg)
+					}
+					if code != tc.code {
+						t.Fatalf("%s -c: exit %d, want %d\n%s", proxy, code, tc.code, out)
+					}
+					want := "Configuration file is valid"
+					if tc.code == 2 {
+						want = "Configuration file has no error but will not start (no listener) => exit(2)."
+					}
+					if !strings.Contains(out, want) {
+						t.Errorf("%s -c output lacks %q:\n%s", proxy, want, out)
+					}
+				})
+			}
+		})
+	}
+}

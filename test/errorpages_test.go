@@ -189,9 +189,11 @@ func TestErrorPages(t *testing.T) {
 	}
 }
 
-// othersLines says which lines of Debian's configuration belong to other
-// issues (syslog targets: logging; TLS defaults: TLS) while Baton rejects
-// them: the Debian test takes them out and says so.
+// othersLine says which lines of Debian's configuration belong to other
+// issues (TLS defaults: issue 10) while Baton rejects them: the Debian
+// test takes them out and says so. (Its "log /dev/log" lines are read:
+// inside the chroot they reach /var/lib/haproxy/dev/log, the socket
+// Debian's rsyslog opens for HAProxy.)
 func othersLine(err string) bool {
 	for _, s := range []string{`log: target "/dev/log"`, `"ca-base"`, `"crt-base"`, `"ssl-default-bind-`} {
 		if strings.Contains(err, s) {

@@ -12,8 +12,8 @@ import (
 
 // checkConfig is "baton -c": it reports the configuration's errors, or
 // its warnings and notices (and with -dD its diagnostics) followed by
-// "Configuration file is valid", as HAProxy does; the exit status says
-// which.
+// "Configuration file is valid" (or, without any listener, HAProxy's
+// words and exit status 2), as HAProxy does; the exit status says which.
 func checkConfig(files []string, explain, diag bool) int {
 	cfg, err := config.Load(files...)
 	if err != nil {
@@ -23,6 +23,10 @@ func checkConfig(files []string, explain, diag bool) int {
 	reportMessages(os.Stderr, cfg, diag)
 	if explain {
 		config.Explain(os.Stdout, cfg)
+	}
+	if !cfg.HasListener() {
+		fmt.Println(config.NoListener)
+		return 2
 	}
 	fmt.Println("Configuration file is valid")
 	return 0

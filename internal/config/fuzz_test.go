@@ -21,6 +21,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("x \"a\\x41\" 'b' \\ c # d\n"))
 	f.Add([]byte(".if defined(HOME) && streq(\"${HOME-x}\",x)\nglobal\n  .notice \"$.LINE ${.SECTION}\"\n.elif 0\n.else\n  user \"${U[*]}\"\n.endif\n"))
 	f.Add([]byte("http-errors e\n  errorfile 503 /dev/null\nfrontend f\n  bind :1,unix@/x mode 600\n  errorfiles e\n  errorloc303 503 /m\n  http-error status 403 content-type t string s\n"))
+	f.Add([]byte(logPrologue + "frontend f\n  bind :1\n  no log\n  log 127.0.0.1 sample 1:2 local0\n  log-format \"%ci %{+Q}r\"\n  option logasap\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.cfg", data)
 		if err != nil {

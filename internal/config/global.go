@@ -33,67 +33,6 @@ func parseHardStopAfter(p *parser, l line, args []string) {
 	p.cfg.Global.HardStopAfter = d
 }
 
-var logFormats = wordSet("local rfc3164 rfc5424 priority short timed iso raw")
-var logFacilities = wordSet("kern user mail daemon auth syslog lpr news uucp cron auth2 ftp ntp audit alert cron2 local0 local1 local2 local3 local4 local5 local6 local7")
-var logLevels = wordSet("emerg alert crit err warning notice info debug")
-
-// parseGlobalLog reads "log TARGET [format F] FACILITY [MAX [MIN]]".
-func parseGlobalLog(p *parser, l line, args []string) {
-	if len(args) == 0 {
-		p.errorf(l.Pos, "log: missing target (stdout or stderr)")
-		return
-	}
-	t := LogTarget{Target: args[0], Pos: l.Pos}
-	if t.Target != "stdout" && t.Target != "stderr" {
-		p.errorf(l.Pos, "log: target %q is not supported; Baton logs to stdout or stderr", t.Target)
-		return
-	}
-	args = args[1:]
-	for len(args) > 0 {
-		switch args[0] {
-		case "format":
-			if len(args) < 2 || !logFormats[args[1]] {
-				p.errorf(l.Pos, "log: format expects one of local, rfc3164, rfc5424, priority, short, timed, iso, raw")
-				return
-			}
-			t.Format, args = args[1], args[2:]
-			continue
-		case "len", "sample", "profile":
-			p.errorf(l.Pos, "log: option %q is a HAProxy keyword that Baton does not support", args[0])
-			return
-		}
-		break
-	}
-	if len(args) == 0 {
-		p.errorf(l.Pos, "log: missing facility (e.g. local0)")
-		return
-	}
-	if !logFacilities[args[0]] {
-		p.errorf(l.Pos, "log: unknown facility %q", args[0])
-		return
-	}
-	t.Facility, args = args[0], args[1:]
-	if len(args) > 0 {
-		if !logLevels[args[0]] {
-			p.errorf(l.Pos, "log: unknown level %q", args[0])
-			return
-		}
-		t.MaxLevel, args = args[0], args[1:]
-	}
-	if len(args) > 0 {
-		if !logLevels[args[0]] {
-			p.errorf(l.Pos, "log: unknown level %q", args[0])
-			return
-		}
-		t.MinLevel, args = args[0], args[1:]
-	}
-	if len(args) > 0 {
-		p.errorf(l.Pos, "log: unexpected argument %q", args[0])
-		return
-	}
-	p.cfg.Global.Logs = append(p.cfg.Global.Logs, t)
-}
-
 var statsSocketOptions = wordSet("mode level expose-fd user uid group gid")
 
 // parseStatsSocket reads "stats socket ADDR [mode M] [level L]

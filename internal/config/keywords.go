@@ -90,8 +90,6 @@ func init() {
 		"option http-server-close": {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option httpclose":         {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option forwardfor":        {sections: secAll, parse: parseFlagOption},
-		"option httplog":           {sections: secD | secF | secL, parse: parseFlagOption},
-		"option tcplog":            {sections: secD | secF | secL, parse: parseFlagOption},
 		"option dontlognull":       {sections: secD | secF | secL, negatable: true, parse: parseFlagOption},
 		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseFlagOption},
 		"option httpchk":           {sections: secD | secL | secB, parse: parseHTTPChk},
@@ -108,7 +106,6 @@ func init() {
 	globalKeywords = map[string]func(p *parser, l line, args []string){
 		"maxconn":         parseGlobalMaxConn,
 		"hard-stop-after": parseHardStopAfter,
-		"log":             parseGlobalLog,
 		"stats socket":    parseStatsSocket,
 		"stats timeout":   parseStatsTimeout,
 		"nbthread":        parseNbThread,
@@ -129,6 +126,7 @@ func init() {
 		"unix-bind":            parseUnixBind,
 		"default-path":         parseDefaultPath,
 	}
+	addLogKeywords()
 }
 
 // negatableGlobal are the global keywords that take the "no" prefix.
@@ -180,7 +178,7 @@ var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
 	ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-server-verify
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
 	spread-checks server-state-file server-state-base localpeer node description quiet
-	expose-experimental-directives log-send-hostname log-tag
+	expose-experimental-directives
 	h1-case-adjust h1-case-adjust-file stats bind-process set-dumpable
 	busy-polling noepoll nopoll nosplice
 	tune.bufsize tune.maxrewrite tune.ssl.default-dh-param tune.http.maxhdr tune.ssl.cachesize
@@ -190,24 +188,24 @@ var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
 // multi-word ones are matched on their first two words.
 var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-response compression
 	capture cookie http-reuse http-after-response redirect
-	stats unique-id-format unique-id-header log-format log-format-sd error-log-format log-tag
+	stats unique-id-format unique-id-header
 	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
 	default-server server-template filter dispatch email-alert external-check force-persist
 	ignore-persist persist rate-limit source use-server tcp-check load-server-state-from-file
 	server-state-file-name declare grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
 	timeout\ check timeout\ tarpit timeout\ client-hs timeout\ server-hs
-	option\ ssl-hello-chk option\ tcp-check option\ log-health-checks option\ abortonclose
+	option\ ssl-hello-chk option\ tcp-check option\ abortonclose
 	option\ allbackups option\ http-buffer-request option\ prefer-last-server option\ tcpka
 	option\ clitcpka option\ srvtcpka option\ splice-auto option\ splice-request option\ splice-response
-	option\ log-separate-errors option\ originalto option\ http-pretend-keepalive option\ persist
+	option\ originalto option\ http-pretend-keepalive option\ persist
 	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
 	option\ accept-invalid-http-response option\ nolinger option\ contstats option\ independent-streams
-	option\ http-use-proxy-header option\ httplog\ clf option\ mysql-check option\ pgsql-check
+	option\ http-use-proxy-header option\ mysql-check option\ pgsql-check
 	option\ redis-check option\ smtpchk option\ ldap-check option\ spop-check option\ external-check
 	option\ http-no-delay option\ http-ignore-probes option\ http-use-htx option\ h1-case-adjust-bogus-client
-	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ logasap option\ transparent
-	option\ http-restrict-req-hdr-names option\ idle-close-on-response option\ dontlog-normal
+	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ transparent
+	option\ http-restrict-req-hdr-names option\ idle-close-on-response
 	http-request\ allow http-request\ auth http-request\ set-var http-request\ unset-var
 	http-request\ replace-header http-request\ replace-value http-request\ set-path http-request\ set-uri
 	http-request\ set-query http-request\ set-method http-request\ replace-path http-request\ replace-uri

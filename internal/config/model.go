@@ -3,6 +3,8 @@ package config
 import (
 	"strconv"
 	"time"
+
+	"baton/internal/syslog"
 )
 
 // Pos is where a directive was read: the file and 1-based line.
@@ -60,8 +62,16 @@ type Global struct {
 	MaxConn int
 	// HardStopAfter bounds a soft stop; 0 means wait for every connection.
 	HardStopAfter time.Duration
-	// Logs are the "log" targets; only stdout and stderr are supported.
-	Logs         []LogTarget
+	// Logs are the "log" targets, in file order.
+	Logs []LogTarget
+	// LogTag is "log-tag": the tag of every syslog header; "" means the
+	// program name.
+	LogTag string
+	// LogSendHostname is the host name that "log-send-hostname" puts in
+	// syslog headers (the system's when the line names none); "" when
+	// the keyword is absent.
+	LogSendHostname string
+
 	StatsSockets []StatsSocket
 	// StatsTimeout is the idle timeout of stats socket sessions; 0 means 10s.
 	StatsTimeout time.Duration
@@ -77,17 +87,18 @@ type Global struct {
 	Pos         Pos
 }
 
-// LogTarget is one "log" line: the target (stdout or stderr), the format
-// ("raw" by default) and the facility as written.
+// LogTarget is one "log" line (see syslog.Target), as a global target or
+// as one of a proxy's targets.
 type LogTarget struct {
-	Target   string // "stdout" or "stderr"
-	Format   string // "" means raw
-	Facility string
-	// MaxLevel and MinLevel are the optional level bounds as written;
-	// "" means every level.
-	MaxLevel string
-	MinLevel string
-	Pos      Pos
+	syslog.Target
+	// Global marks a proxy's copy of a global target ("log global");
+	// Index is then its place in Global.Logs. Copies of one line share
+	// its sampling.
+	Global bool
+	Index  int
+	// Pos is the "log" line (for a proxy's copy of a global target, the
+	// global section's line).
+	Pos Pos
 }
 
 // StatsSocket is a "stats socket" line.
@@ -243,7 +254,36 @@ type Proxy struct {
 	TCPLog      bool
 	DontLogNull bool
 	// LogGlobal is set by "log global": log lines go to the global targets.
-	LogGlobal  bool
+	LogGlobal bool
+	// Logs are the proxy's log targets: inherited from its defaults
+	// section, the global ones "log global" copies, its own "log" lines;
+	// "no log" empties the list. None means the proxy logs nothing.
+	Logs []LogTarget
+	// LogTag is "log-tag" for this proxy's lines; "" means the global one.
+	LogTag string
+	// LogFormat is "log-format" (it replaces option httplog/tcplog, and
+	// they replace it, whichever comes last); "" means none. HTTPLogCLF
+	// is "option httplog clf". LogFormatSD is "log-format-sd" (rfc5424
+	// structured data) and ErrorLogFormat "error-log-format" (lines of
+	// connections that failed before a request). LogFormatPos,
+	// LogFormatSDPos and ErrorLogFormatPos are where each was set.
+	LogFormat, LogFormatSD, ErrorLogFormat          string
+	LogFormatPos, LogFormatSDPos, ErrorLogFormatPos Pos
+	HTTPLogCLF                                      bool
+	// LogASAP logs a request once the response head is sent (a TCP
+	// connection once the server connection is up) instead of at the end
+	// ("option logasap").
+	LogASAP bool
+	// DontLogNormal skips the lines of requests without error, timeout,
+	// retry, redispatch or 5xx status ("option dontlog-normal").
+	DontLogNormal bool
+	// LogSeparateErrors sends those lines at level err instead of info
+	// ("option log-separate-errors").
+	LogSeparateErrors bool
+	// LogHealthChecks logs every change of a server's check result
+	// ("option log-health-checks").
+	LogHealthChecks bool
+
 	Redispatch bool
 	HTTPChk    *HTTPCheck // nil without "option httpchk"
 	// Retries is the number of connection retries; HAProxy's default is 3.

@@ -19,10 +19,27 @@ type Source struct {
 // ReadSources reads paths as HAProxy's -f does: each path is a file, or a
 // directory whose "*.cfg" files are read in lexical order.
 func ReadSources(paths ...string) ([]Source, error) {
+	files, err := SourcePaths(paths...)
+	if err != nil {
+		return nil, err
+	}
+	srcs := make([]Source, 0, len(files))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, Source{Name: f, Data: data})
+	}
+	return srcs, nil
+}
+
+// SourcePaths lists the files ReadSources reads for paths, in order.
+func SourcePaths(paths ...string) ([]string, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("no configuration file given")
 	}
-	var srcs []Source
+	var out []string
 	for _, path := range paths {
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -36,15 +53,9 @@ func ReadSources(paths ...string) ([]Source, error) {
 			}
 			sort.Strings(files)
 		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				return nil, err
-			}
-			srcs = append(srcs, Source{Name: f, Data: data})
-		}
+		out = append(out, files...)
 	}
-	return srcs, nil
+	return out, nil
 }
 
 // Load reads and parses the configuration at paths (see ReadSources). On
@@ -345,6 +356,7 @@ func inherit(st, def *proxyState) {
 	p.Defaults = def.origin(d.Pos)
 	p.Mode, p.ModeFrom = d.Mode, d.ModeFrom
 	p.LogGlobal = d.LogGlobal
+	inheritLogs(p, d)
 	p.KeepAlive, p.KeepAliveFrom = d.KeepAlive, d.KeepAliveFrom
 	p.ForwardFor = d.ForwardFor
 	if ok("default_backend") {
@@ -415,15 +427,7 @@ func (p *parser) proxyLine(l line) {
 	var key string
 	var args []string
 	if w[0] == "log" {
-		if len(w) == 2 && w[1] == "global" {
-			key, args = "log global", nil
-		} else if len(w) > 2 && w[1] == "global" {
-			p.errorf(l.Pos, "log global: unexpected argument %q", w[2])
-			return
-		} else {
-			p.errorf(l.Pos, "log: only \"log global\" is supported in a %s section; declare log targets in the global section", p.sec)
-			return
-		}
+		key, args = logKeywordArgs(w)
 		kw = proxyKeywords[key]
 	} else if len(w) >= 2 && prefixWords[w[0]] && proxyKeywords[w[0]+" "+w[1]] != nil {
 		key, args = w[0]+" "+w[1], w[2:]

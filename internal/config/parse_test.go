@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"baton/internal/sockaddr"
+	"baton/internal/syslog"
 )
 
 func init() {
@@ -58,8 +59,8 @@ func TestParseGlobal(t *testing.T) {
 	if g.MaxConn != 500 || g.HardStopAfter != time.Minute || g.StatsTimeout != 30*time.Second || g.NbThread != 2 || g.PidFile != "/run/baton.pid" || !g.Daemon {
 		t.Errorf("global = %+v", g)
 	}
-	if len(g.Logs) != 2 || g.Logs[0] != (LogTarget{Target: "stdout", Format: "raw", Facility: "local0", Pos: Pos{"t.cfg", 4}}) ||
-		g.Logs[1].MaxLevel != "info" || g.Logs[1].MinLevel != "notice" {
+	if len(g.Logs) != 2 || g.Logs[0].Addr.String() != "stdout" || g.Logs[0].Format != syslog.Raw || g.Logs[0].Facility.String() != "local0" ||
+		g.Logs[0].Pos != (Pos{"t.cfg", 4}) || g.Logs[1].Index != 1 || g.Logs[1].MaxLevel != syslog.Info || g.Logs[1].MinLevel != syslog.Notice {
 		t.Errorf("logs = %+v", g.Logs)
 	}
 	s := g.StatsSockets
@@ -223,8 +224,8 @@ func TestParseErrors(t *testing.T) {
 		{"dup bind", base + "frontend a\n  bind :80\n  default_backend be\nfrontend b\n  bind *:80\n  default_backend be\n", []string{`t.cfg:11: bind :80: address already bound by frontend "a" at t.cfg:8`}},
 		{"from unknown", "frontend f from nope\n  bind :80\n", []string{`t.cfg:1: frontend "f": no defaults section named "nope" declared before`}},
 		{"no option forwardfor", base + "  no option forwardfor\n", []string{`t.cfg:7: "option forwardfor" cannot be negated`}},
-		{"log in proxy", base + "  log stdout local0\n", []string{`t.cfg:7: log: only "log global" is supported in a backend section`}},
-		{"global log target", "global\n  log 127.0.0.1:514 local0\n", []string{`t.cfg:2: log: target "127.0.0.1:514" is not supported`}},
+		{"log in proxy", base + "  log stdout local9\n", []string{`t.cfg:7: log: unknown log facility "local9"`}},
+		{"global log target", "global\n  log tcp@127.0.0.1:514 local0\n", []string{`t.cfg:2: log: "tcp@127.0.0.1:514": tcp@ is a HAProxy log transport that Baton does not support`}},
 		{"global log facility", "global\n  log stdout format raw\n", []string{`t.cfg:2: log: missing facility`}},
 		{"stats socket opt", "global\n  stats socket /x.sock accept-proxy\n", []string{`t.cfg:2: stats socket: option "accept-proxy" is not supported`}},
 		{"stats socket opt2", "global\n  stats socket /x.sock process 1\n", []string{`t.cfg:2: stats socket: option "process" is not supported`}},

@@ -37,10 +37,6 @@ func parseMode(p *parser, st *proxyState, l line, args []string, _ bool) {
 	st.p.ModeFrom = st.origin(l.Pos)
 }
 
-func parseLogGlobal(p *parser, st *proxyState, l line, _ []string, _ bool) {
-	st.p.LogGlobal = true
-}
-
 func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if len(args) == 0 {
 		p.errorf(l.Pos, "bind: missing address")
@@ -189,10 +185,6 @@ func parseFlagOption(p *parser, st *proxyState, l line, args []string, neg bool)
 	switch opt {
 	case "forwardfor":
 		st.p.ForwardFor = on
-	case "httplog":
-		st.p.HTTPLog, st.p.TCPLog = on, false
-	case "tcplog":
-		st.p.TCPLog, st.p.HTTPLog = on, false
 	case "dontlognull":
 		st.p.DontLogNull = on
 	case "redispatch":

@@ -41,6 +41,7 @@ func (p *parser) finishProxy(st *proxyState) {
 			px.HTTPChk = nil
 		}
 	}
+	p.finishLogs(st)
 	if (px.Kind == KindFrontend || px.Kind == KindListen) && len(px.Binds) == 0 {
 		p.warnf(px.Pos, "%s has no bind line and accepts no connections; declare it as a backend if this was intended", st.what())
 	}

@@ -5,19 +5,38 @@ import (
 
 	"baton/internal/config"
 	"baton/internal/listener"
+	"baton/internal/settle"
 	"baton/internal/worker"
 )
 
-// ConfigLoader is the Loader for Baton's configuration language: the files
-// are read once (config.ReadSources), validated (config.ParseSources), and
-// the same bytes go to the worker.
-func ConfigLoader(paths []string) (*Snapshot, error) {
-	srcs, err := config.ReadSources(paths...)
+// NewConfigLoader returns the Loader for Baton's configuration language:
+// the files are read once each has settled (so a file caught mid-write is
+// never served: see package settle), validated (config.ParseSources),
+// and the same bytes go to the worker. A configuration with no listener
+// is refused: it would close every listening socket.
+func NewConfigLoader(r *settle.Reader) Loader {
+	return func(paths []string) (*Snapshot, error) { return loadConfig(r, paths) }
+}
+
+func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
+	names, err := config.SourcePaths(paths...)
 	if err != nil {
 		return nil, err
 	}
+	files, err := r.Read(names)
+	if err != nil {
+		return nil, err
+	}
+	srcs := make([]config.Source, len(files))
+	for i, f := range files {
+		srcs[i] = config.Source{Name: f.Name, Data: f.Data}
+	}
 	cfg, err := config.ParseSources(srcs)
 	if err != nil {
+		return nil, err
+	}
+	// A reload with no listener would close every listening socket.
+	if err := config.CheckListeners(cfg, names); err != nil {
 		return nil, err
 	}
 	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"baton/internal/listener"
+	"baton/internal/settle"
 	"baton/internal/worker"
 )
 
@@ -68,7 +69,8 @@ type Loader func(paths []string) (*Snapshot, error)
 type Options struct {
 	// ConfigPaths are the -f arguments, read again on every reload.
 	ConfigPaths []string
-	// Load reads and validates the configuration; nil means ConfigLoader.
+	// Load reads and validates the configuration; nil means
+	// NewConfigLoader with a settle.Reader of default settings.
 	Load Loader
 	// Socket is the master CLI's unix socket path; "" means none.
 	Socket string
@@ -153,6 +155,18 @@ type generation struct {
 	state    State
 	reloads  int  // reloads survived
 	expected bool // told to stop: its exit is no crash
+	// remote marks the other master of a takeover hand-over: handoff is
+	// the channel between the two masters; there is no process or
+	// control channel of ours.
+	remote bool
+}
+
+// String names g in log lines.
+func (g *generation) String() string {
+	if g.remote {
+		return fmt.Sprintf("takeover peer pid=%d", g.pid)
+	}
+	return fmt.Sprintf("worker gen=%d pid=%d", g.gen, g.pid)
 }
 
 // Master owns the listening sockets and the worker generations.
@@ -199,7 +213,7 @@ type Master struct {
 // New returns a master; Start starts it.
 func New(opt Options) *Master {
 	if opt.Load == nil {
-		opt.Load = ConfigLoader
+		opt.Load = NewConfigLoader(&settle.Reader{})
 	}
 	if opt.Log == nil {
 		opt.Log = os.Stderr
@@ -244,6 +258,9 @@ func (m *Master) logf(format string, args ...any) {
 	gen := 0
 	if m.current != nil {
 		gen = m.current.gen
+		if m.current.remote {
+			gen = m.nextGen // the last generation of ours
+		}
 	}
 	m.mu.Unlock()
 	fmt.Fprintf(m.opt.Log, "baton[%d] gen=%d master: %s\n", m.pid, gen, fmt.Sprintf(format, args...))
@@ -288,8 +305,19 @@ func (m *Master) Start() error {
 		return err
 	}
 	g, err := m.spawn(snap)
+	var prev *takeoverPeer // a takeover's previous process, stopped accepting
+	if err == nil && m.opt.Takeover != "" {
+		var herr error
+		if prev, herr = beginHandOver(m.opt.Takeover); herr != nil {
+			m.logf("takeover: %v: the previous process will be soft-stopped instead", herr)
+		}
+	}
 	if err == nil {
 		err = m.serve(g)
+	}
+	handedOver := false
+	if prev != nil {
+		handedOver = m.finishHandOver(prev, err == nil)
 	}
 	if err != nil {
 		m.closeAllListeners()
@@ -303,9 +331,13 @@ func (m *Master) Start() error {
 	}
 	m.logf("started: worker gen=%d pid=%d serving %v", g.gen, g.pid, snap.Binds)
 	if m.opt.Takeover != "" {
+		m.closeUnused(snap.Binds)
+	}
+	if handedOver {
+		m.logf("takeover: %s: previous pid %d stopped accepting before this one started, and hands its connections over", m.opt.Takeover, prev.pid)
+	} else if m.opt.Takeover != "" {
 		// Both processes accept from the same sockets now: the old one
 		// can stop; queued connections stay in the shared queue.
-		m.closeUnused(snap.Binds)
 		if out, err := softStopPrevious(m.opt.Takeover); err != nil {
 			m.logf("takeover: telling the previous process to soft-stop: %v", err)
 		} else {
@@ -829,24 +861,7 @@ func (m *Master) Stop(graceful bool) {
 		}
 	}
 	m.op.Unlock()
-	if hsa > 0 {
-		go func() {
-			t := time.NewTimer(hsa)
-			defer t.Stop()
-			select {
-			case <-m.done:
-			case <-t.C:
-				m.logf("hard-stop-after %v reached", hsa)
-				m.Stop(false)
-			}
-		}()
-	}
-	m.mu.Lock()
-	empty := len(m.gens) == 0
-	m.mu.Unlock()
-	if empty {
-		m.finish()
-	}
+	m.stopWhenDrained(hsa)
 }
 
 // finish releases everything once no worker is left.

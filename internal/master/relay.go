@@ -58,7 +58,7 @@ func (m *Master) relay(g *generation) {
 		t, fd, err := worker.ReadTransfer(g.handoff)
 		if err != nil {
 			if worker.IsMalformed(err) {
-				m.logf("worker gen=%d pid=%d: %v", g.gen, g.pid, err)
+				m.logf("%v: %v", g, err)
 				if t.Kind == worker.TransferConn && t.ID != 0 {
 					m.answer(g, t.ID, err.Error())
 				}
@@ -101,7 +101,7 @@ func (m *Master) relay(g *generation) {
 	for _, r := range lost {
 		// g may have adopted it and read from it before exiting: only
 		// the sender can still tell, so it keeps the connection.
-		m.finishRelay(r, fmt.Sprintf("worker gen=%d exited before adopting the connection", g.gen))
+		m.finishRelay(r, fmt.Sprintf("%v exited before adopting the connection", g))
 	}
 }
 
@@ -139,7 +139,7 @@ func (m *Master) route(r relay) {
 		delete(m.relays, id)
 		m.mu.Unlock()
 		if waiting { // else the receiver's end already reported it lost
-			m.finishRelay(r, fmt.Sprintf("worker gen=%d: %v", to.gen, err))
+			m.finishRelay(r, fmt.Sprintf("%v: %v", to, err))
 		}
 	}
 }
@@ -163,6 +163,6 @@ func (m *Master) releaseHeld() {
 func (m *Master) answer(g *generation, id uint64, errText string) {
 	if err := worker.WriteTransfer(g.handoff, &worker.Transfer{ID: id, Kind: worker.TransferAck, Err: errText}, -1); err != nil {
 		// g is gone or stuck: its end of the channel reports the loss.
-		m.logf("worker gen=%d pid=%d: %v", g.gen, g.pid, err)
+		m.logf("%v: %v", g, err)
 	}
 }

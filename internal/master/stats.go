@@ -27,6 +27,10 @@ import (
 //	_softstop   (level admin) answer "Soft-stopping pid P\n", then stop
 //	            gracefully: workers stop accepting and drain, the process
 //	            exits
+//	_handover   (level admin, "expose-fd listeners") with a hand-over
+//	            channel in SCM_RIGHTS: stop accepting, then hand the idle
+//	            keep-alive connections over to the new process and drain
+//	            (see takeover.go)
 //
 // Every other command answers "Unknown command", as HAProxy does for what
 // it does not know.
@@ -60,6 +64,8 @@ const statsHelp = `Unknown command. This socket answers:
   help        this list
   _getsocks   pass the listening sockets (level admin, expose-fd listeners)
   _softstop   stop accepting, drain and exit (level admin)
+  _handover   stop accepting, hand connections over to the caller, drain and exit
+              (level admin, expose-fd listeners; used by baton -x)
 `
 
 // unixListener is a unix socket the master listens on (master CLI, stats
@@ -205,7 +211,21 @@ func (m *Master) serveStats(c net.Conn, st *statsListener) {
 		timeout = 10 * time.Second
 	}
 	c.SetDeadline(time.Now().Add(timeout))
-	line, err := bufio.NewReaderSize(c, 4096).ReadString('\n')
+	var line string
+	var rest []byte
+	var fds []int
+	var err error
+	if uc, ok := c.(*net.UnixConn); ok {
+		line, rest, fds, err = readCommand(uc)
+	} else {
+		// A TCP stats socket: no descriptor can come this way.
+		line, err = bufio.NewReaderSize(c, 4096).ReadString('\n')
+	}
+	defer func() {
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+	}()
 	if err != nil && (err != io.EOF || line == "") {
 		return
 	}
@@ -231,6 +251,20 @@ func (m *Master) serveStats(c net.Conn, st *statsListener) {
 				fmt.Fprintf(c, "_getsocks failed: %v\n", err)
 			}
 			return
+		case handOverCmd:
+			if !admin || !sock.ExposeListeners {
+				io.WriteString(c, "Permission denied: _handover needs \"level admin\" and \"expose-fd listeners\" on this stats socket\n")
+				return
+			}
+			uc, ok := c.(*net.UnixConn)
+			if len(fds) != 1 || !ok {
+				io.WriteString(c, "_handover needs one descriptor: the hand-over channel\n")
+				return
+			}
+			fd := fds[0]
+			fds = nil
+			m.serveHandOver(uc, bufio.NewReader(io.MultiReader(bytes.NewReader(rest), c)), fd)
+			return
 		case "_softstop":
 			if !admin {
 				io.WriteString(c, "Permission denied: _softstop needs \"level admin\"\n")
@@ -244,6 +278,38 @@ func (m *Master) serveStats(c net.Conn, st *statsListener) {
 			io.WriteString(c, statsHelp)
 		}
 	}
+}
+
+// readCommand reads the first line on c, with any descriptors that came
+// with it (SCM_RIGHTS: _handover passes one). rest is what followed the
+// line in the same reads.
+func readCommand(c *net.UnixConn) (line string, rest []byte, fds []int, err error) {
+	buf := make([]byte, 4096)
+	oob := make([]byte, syscall.CmsgSpace(4*4))
+	n := 0
+	for n < len(buf) {
+		k, oobn, _, _, rerr := c.ReadMsgUnix(buf[n:], oob)
+		if oobn > 0 {
+			if msgs, perr := syscall.ParseSocketControlMessage(oob[:oobn]); perr == nil {
+				for _, msg := range msgs {
+					if got, rerr := syscall.ParseUnixRights(&msg); rerr == nil {
+						fds = append(fds, got...)
+					}
+				}
+			}
+		}
+		n += k
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			return string(buf[:i+1]), buf[i+1 : n], fds, nil
+		}
+		if rerr != nil {
+			return string(buf[:n]), nil, fds, rerr
+		}
+		if k == 0 && oobn == 0 {
+			return string(buf[:n]), nil, fds, io.EOF
+		}
+	}
+	return string(buf[:n]), nil, fds, nil
 }
 
 // sendListeners passes every listening socket over c in one message.

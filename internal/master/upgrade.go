@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -51,6 +53,10 @@ type upgradeState struct {
 	Listeners map[string]int `json:"listeners"` // name -> fd
 	Gens      []upgradeGen   `json:"gens"`
 	ReplyFD   int            `json:"reply_fd"` // -1: nobody waits
+	// Serving is the configuration that last started (Master.snap),
+	// files included: a later restart or roll-back of an adopted
+	// generation starts a worker from it.
+	Serving *Snapshot `json:"serving,omitempty"`
 }
 
 type upgradeGen struct {
@@ -117,7 +123,8 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 	}
 	m.mu.Lock()
 	st := upgradeState{Version: m.opt.Version, Started: m.started, NextGen: m.nextGen, Reloads: m.reloads,
-		Failed: m.failed, Restarts: m.restarts, Upgrades: m.upgrades + 1, Listeners: make(map[string]int), ReplyFD: -1}
+		Failed: m.failed, Restarts: m.restarts, Upgrades: m.upgrades + 1, Listeners: make(map[string]int), ReplyFD: -1,
+		Serving: m.snap}
 	var err error
 	for name, l := range m.listeners {
 		var fd int
@@ -159,16 +166,23 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 			}
 		}
 	}
-	var env []byte
+	var state []byte
 	if err == nil {
-		env, err = json.Marshal(&st)
+		state, err = json.Marshal(&st)
+	}
+	var env string
+	if err == nil {
+		var fd int
+		if env, fd, err = stashState(state); fd >= 0 {
+			kept = append(kept, fd)
+		}
 	}
 	if err != nil {
 		rollback()
 		return fail(fmt.Errorf("upgrade: %w", err))
 	}
 	m.logf("upgrade: re-executing %s (version %s)", exe, m.opt.Version)
-	environ := append(os.Environ(), UpgradeEnv+"="+string(env))
+	environ := append(os.Environ(), UpgradeEnv+"="+env)
 	err = syscall.Exec(exe, append([]string{exe}, m.opt.Args...), environ)
 	rollback()
 	m.logf("upgrade: exec %s: %v", exe, err)
@@ -179,7 +193,11 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 // the connection waiting for the upgrade's result, or nil.
 func (m *Master) resume(env string) (net.Conn, error) {
 	var st upgradeState
-	if err := json.Unmarshal([]byte(env), &st); err != nil {
+	state, err := unstashState(env)
+	if err == nil {
+		err = json.Unmarshal(state, &st)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("upgrade: %s: %w", UpgradeEnv, err)
 	}
 	m.started = st.Started
@@ -202,6 +220,9 @@ func (m *Master) resume(env string) (net.Conn, error) {
 		}
 		m.gens = append(m.gens, g)
 		if g.state == StateServing {
+			if st.Serving != nil {
+				g.snap = st.Serving
+			}
 			m.current = g
 			m.snap = g.snap
 		}
@@ -247,8 +268,9 @@ func adoptGeneration(ug upgradeGen) (*generation, error) {
 		hand.Close()
 		return nil, fmt.Errorf("upgrade: worker gen=%d pid=%d: %w", ug.Gen, ug.PID, err)
 	}
+	// ctlConn too: a later upgrade passes it on again.
 	return &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
-		ctl: worker.NewClient(ctl), handoff: hand.(*net.UnixConn),
+		ctlConn: ctl, ctl: worker.NewClient(ctl), handoff: hand.(*net.UnixConn),
 		snap:   &Snapshot{Binds: ug.Binds, HardStopAfter: ug.HardStopAfter},
 		exited: make(chan struct{}), state: ug.State, reloads: ug.Reloads,
 		expected: ug.State != StateServing}, nil
@@ -270,4 +292,43 @@ func (m *Master) finishUpgrade(reply net.Conn) {
 		reply.Write([]byte(res.String()))
 		reply.Close()
 	}
+}
+
+// stashState puts the upgrade state where the new image finds it: in an
+// unlinked temporary file whose descriptor survives exec (env "fd:N"; the
+// state holds whole configuration files, more than an environment string
+// may), or, where no temporary file can be made, in the environment
+// itself. fd is the descriptor to close if exec fails, or -1.
+func stashState(state []byte) (env string, fd int, err error) {
+	f, err := os.CreateTemp("", "baton-upgrade-*")
+	if err != nil {
+		return string(state), -1, nil
+	}
+	defer f.Close()
+	os.Remove(f.Name())
+	if _, err := f.Write(state); err != nil {
+		return "", -1, fmt.Errorf("upgrade state: %w", err)
+	}
+	if fd, err = keepFD(f); err != nil {
+		return "", -1, fmt.Errorf("upgrade state: %w", err)
+	}
+	return "fd:" + strconv.Itoa(fd), fd, nil
+}
+
+// unstashState reads what stashState left: "fd:N", or the state itself.
+func unstashState(env string) ([]byte, error) {
+	rest, ok := strings.CutPrefix(env, "fd:")
+	if !ok {
+		return []byte(env), nil
+	}
+	fd, err := strconv.Atoi(rest)
+	if err != nil {
+		return nil, fmt.Errorf("bad descriptor %q", rest)
+	}
+	f := os.NewFile(uintptr(fd), "upgrade state")
+	defer f.Close()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(f)
 }

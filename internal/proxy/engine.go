@@ -20,8 +20,15 @@ import (
 
 // Options are the per-generation settings of an Engine.
 type Options struct {
-	// Log receives access and event log lines; nil means os.Stdout.
+	// Log receives the lines of "log stdout" targets; nil means
+	// os.Stdout.
 	Log io.Writer
+	// Stderr receives the lines of "log stderr" targets and the engine's
+	// own diagnostics (one line each, prefixed with the PID and
+	// generation); nil means os.Stderr.
+	Stderr io.Writer
+	// Program is the default syslog tag ("log-tag"); "" means "baton".
+	Program string
 	// Generation is the worker generation written in log lines.
 	Generation int
 	// PID is the process id written in log lines.
@@ -45,6 +52,13 @@ type Engine struct {
 	cfg    *config.Config
 	log    *accesslog.Logger
 	global chan struct{} // global maxconn slots; nil means unlimited
+	// diag receives the engine's own diagnostics, diagPrefix first.
+	diag       io.Writer
+	diagPrefix string
+	// reqID numbers logged requests and TCP connections (%rt); atomic.
+	reqID atomic.Uint64
+	// stopLogged makes SoftStop log "Proxy X stopped" once.
+	stopLogged sync.Once
 
 	frontends map[string]*frontend // by bind address
 	backends  map[string]*backendRT
@@ -84,6 +98,11 @@ type frontend struct {
 	self    *backendRT    // a listen proxy serving itself; nil otherwise
 	logging bool
 	feconn  atomic.Int64
+
+	// log is the proxy's logging; logging caches log.Traffic().
+	log *accesslog.Proxy
+	// feCum counts the connections accepted, for "Proxy X stopped".
+	feCum atomic.Int64
 }
 
 // backendRT is a backend (or listen) proxy at run time.
@@ -96,18 +115,19 @@ type backendRT struct {
 	// backend is the frontend itself (a listen proxy's rules run once).
 	reqRules, respRules *rules.Set
 	beconn              atomic.Int64
+
+	// beCum counts the requests (TCP: connections) sent to the backend,
+	// for "Proxy X stopped".
+	beCum atomic.Int64
+	log   *accesslog.Proxy
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
 // their server pools, and the access logger.
 func New(cfg *config.Config, opt Options) (*Engine, error) {
-	w := opt.Log
-	if w == nil {
-		w = os.Stdout
-	}
 	e := &Engine{
 		cfg:       cfg,
-		log:       accesslog.New(w, opt.Generation, opt.PID),
+		diag:      opt.Stderr,
 		frontends: make(map[string]*frontend),
 		backends:  make(map[string]*backendRT),
 		stop:      make(chan struct{}),
@@ -119,6 +139,10 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	if e.hotWait == 0 {
 		e.hotWait = DefaultHotWait
 	}
+	if e.diag == nil {
+		e.diag = os.Stderr
+	}
+	e.diagPrefix = fmt.Sprintf("baton[%d] gen=%d worker: ", opt.PID, opt.Generation)
 	e.drainGrace, e.onGrace = opt.DrainGrace, opt.onGrace
 	if e.drainGrace <= 0 {
 		e.drainGrace = DefaultDrainGrace
@@ -144,7 +168,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			e.backends[p.Name] = be
 			for _, srv := range p.Servers {
 				if srv.Check {
-					e.checkers = append(e.checkers, health.New(p, be.b, health.Options{OnChange: e.logCheck(p.Name)}))
+					e.checkers = append(e.checkers, health.New(p, be.b, e.checkEvents(be)))
 					break
 				}
 			}
@@ -170,13 +194,15 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				return nil, fmt.Errorf("%s: proxy %s: use_backend %q not found", ub.Pos, p.Name, ub.Backend)
 			}
 		}
-		fe.logging = p.LogGlobal && (p.HTTPLog || p.TCPLog)
 		for _, b := range p.Binds {
 			if other := e.frontends[b.Addr]; other != nil {
 				return nil, fmt.Errorf("%s: bind %s used by both %s and %s", b.Pos, b.Addr, other.p.Name, p.Name)
 			}
 			e.frontends[b.Addr] = fe
 		}
+	}
+	if err := e.openLogs(cfg, opt); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -233,7 +259,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 			} else if backoff < time.Second {
 				backoff *= 2
 			}
-			e.log.Event("proxy %s: accept on %s: %v; retrying in %v", fe.p.Name, addr, err, backoff)
+			e.diagf("proxy %s: accept on %s: %v; retrying in %v", fe.p.Name, addr, err, backoff)
 			t := time.NewTimer(backoff)
 			select {
 			case <-t.C:
@@ -247,6 +273,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 		cc := newClientConn(e, fe, addr, c)
 		cc.slotG, cc.slotF = e.global != nil, fe.slots != nil
 		e.register(cc) // even when stopping: an accepted client is served
+		fe.feCum.Add(1)
 		go cc.serve()
 	}
 }
@@ -338,6 +365,7 @@ func (e *Engine) StopAccepting() {
 func (e *Engine) SoftStop(idleWindow time.Duration) {
 	e.StopAccepting()
 	e.draining.Store(true)
+	e.stopLogged.Do(e.logStopped)
 	e.mu.Lock()
 	var idle []*clientConn
 	for cc := range e.conns {
@@ -424,31 +452,4 @@ func (e *Engine) startChecks() {
 			e.stopChecks()
 		}()
 	})
-}
-
-// logCheck returns the health checker's callback for backend name: one
-// event line per transition, in HAProxy's words.
-func (e *Engine) logCheck(name string) func(s *backend.Server, up bool, reason string) {
-	return func(s *backend.Server, up bool, reason string) {
-		be := e.backends[name]
-		act, bck := 0, 0
-		for _, o := range be.b.Servers {
-			if o.Healthy() && o.State() != backend.Maint {
-				if o.Backup {
-					bck++
-				} else {
-					act++
-				}
-			}
-		}
-		kind := ""
-		if s.Backup {
-			kind = "Backup "
-		}
-		if up {
-			e.log.Event("%sServer %s/%s is UP, reason: %s. %d active and %d backup servers online.", kind, name, s.Name, reason, act, bck)
-		} else {
-			e.log.Event("%sServer %s/%s is DOWN, reason: %s. %d active and %d backup servers left.", kind, name, s.Name, reason, act, bck)
-		}
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"time"
@@ -43,13 +44,14 @@ type exchange struct {
 
 	closeClient bool
 	logged      bool
-	// released: the server's slot was freed (releaseServer) before the
-	// log line; srvConns is its connection count just before, for
-	// srv_conn.
+	// released: the server's slot was freed; beHeld: the exchange
+	// counts in its backend's beconn. The log line counts the other
+	// exchanges only, as HAProxy's does.
 	released bool
-	srvConns int
+	beHeld   bool
 
 	// Timers, filled only when logging (they cost time.Now calls).
+	tAccept              time.Time // accept, or the previous request's end (HAProxy's accept date)
 	tStart               time.Time // first byte of the request (or accept)
 	tHead                time.Time // request head complete
 	tQueued, tConn, tRsp time.Time
@@ -57,6 +59,10 @@ type exchange struct {
 	// method and uri are copied for the log line, since the read buffer
 	// may be reused for the body before the line is written.
 	reqLine []byte
+	// id numbers the request in the engine (%rt), and srvSrc and srvDst
+	// are the server connection's addresses; set only when logging.
+	id             uint64
+	srvSrc, srvDst netip.AddrPort
 }
 
 func (x *exchange) reset() {
@@ -146,7 +152,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		first := !cc.answered
 		x := &cc.ex
 		x.reset()
-		logging := cc.fe.logging && cc.fe.p.HTTPLog
+		logging := cc.fe.logging
+		prevEnd := cc.now // when the previous answer went out
+		if logging {
+			x.id = cc.e.reqID.Add(1) - 1
+		}
 		if cc.r == cc.w {
 			got, parked := cc.awaitRequest(x, first)
 			if parked {
@@ -155,6 +165,10 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			if !got {
 				return false
 			}
+		}
+		if first && !cc.adopted && cc.fe.log.Connects() {
+			// HAProxy's default line, once the first request begins.
+			cc.logConnect()
 		}
 		if cc.buf == nil {
 			cc.buf = getBuf()
@@ -168,10 +182,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			cc.hot = now.Sub(cc.now) < cc.e.hotWait
 		}
 		cc.now = now
+		x.tAccept, x.tStart = prevEnd, now
 		if first {
+			x.tAccept = cc.start
 			now = cc.start
 		}
-		x.tStart = now
 		hadBytes := cc.w > cc.r
 		err := cc.readHead(deadline(now, t.HTTPRequest))
 		if err != nil {
@@ -243,7 +258,7 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 	}
 	cc.setActive(stateActive)
 	if !ok && first && !cc.adopted {
-		x.tStart = cc.start
+		x.tAccept, x.tStart = cc.start, cc.start
 		if timedOut {
 			cc.headError(x, os.ErrDeadlineExceeded, true, false)
 		} else if !cc.handedOver && !cc.isClosed() {
@@ -303,16 +318,16 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 		if !gotBytes {
 			// HAProxy logs a connection closed before sending a byte as
 			// a 400 <BADREQ> (nothing is sent), unless dontlognull.
-			if first && !cc.adopted && !cc.fe.p.DontLogNull && cc.fe.logging && cc.fe.p.HTTPLog {
+			if first && !cc.adopted && !cc.fe.p.DontLogNull {
 				x.status = 400
 				x.setTerm('C', 'R')
-				cc.logHTTP(x)
+				cc.logHeadError(x)
 			}
 			return
 		}
 		x.status = 400
 		x.setTerm('C', 'R')
-		cc.logHTTP(x)
+		cc.logHeadError(x)
 		return
 	}
 	out := getBuf()
@@ -325,7 +340,7 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 	if !gotBytes && cc.fe.p.DontLogNull {
 		return
 	}
-	cc.logHTTP(x)
+	cc.logHeadError(x)
 }
 
 var idempotent = [...]string{"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}
@@ -378,10 +393,12 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		be.reqRules.Request(&cc.inBE, &cc.verdict)
 		if cc.verdict.Respond {
 			x.be = be
+			be.beCum.Add(1)
 			return cc.answerVerdict(x, logging)
 		}
 	}
 	x.be = be
+	be.beCum.Add(1)
 	mode := keepAliveMode(fe.p, be.p)
 	if mode == config.Close {
 		x.closeClient = true
@@ -453,6 +470,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
+	x.beHeld = true
 	x.srv = srv
 	if logging {
 		x.tQueued = time.Now()
@@ -464,19 +482,19 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		sc, reused, err := cc.connect(srv, bt, fresh)
 		if err != nil {
 			if x.retries >= be.p.Retries {
-				be.b.Release(srv)
+				x.release()
 				x.status = 503
 				x.setTerm('S', 'C')
 				return cc.answerStatus(x, logging)
 			}
 			x.retries++
 			if be.p.Redispatch {
-				be.b.Release(srv)
+				x.release()
 				srv, err = be.b.Acquire(key, srv, queueDL)
 				if err != nil {
 					return cc.noServer(x, err, logging)
 				}
-				x.srv = srv
+				x.srv, x.released = srv, false
 			}
 			continue
 		}
@@ -484,6 +502,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		cc.setServer(sc)
 		if logging {
 			x.tConn = time.Now()
+			x.noteServer(sc)
 		}
 		// Send the head with the buffered body bytes in one writev.
 		sc.SetWriteDeadline(deadline(cc.now, bt.Server))
@@ -499,7 +518,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			streamed, resErr = cc.streamRequestBody(x, sc, bt)
 			if resErr != nil {
 				cc.dropServer(x)
-				be.b.Release(srv)
+				x.release()
 				return cc.bodyError(x, resErr, logging)
 			}
 			complete = true
@@ -518,7 +537,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			fresh = true
 			continue
 		}
-		be.b.Release(srv)
+		x.release()
 		return cc.serverError(x, err, logging)
 	}
 

@@ -145,7 +145,13 @@ func (cc *clientConn) serveTCP() {
 	cc.setActive(stateTunnel)
 	x := &cc.ex
 	x.reset()
-	x.tStart = cc.start
+	x.tAccept, x.tStart = cc.start, cc.start
+	if cc.fe.logging {
+		x.id = cc.e.reqID.Add(1) - 1
+	}
+	if !cc.adopted && fe.log.Connects() {
+		cc.logConnect()
+	}
 	cc.in.Req = &cc.req
 	cc.in.Src = cc.src.Addr()
 	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
@@ -155,8 +161,10 @@ func (cc *clientConn) serveTCP() {
 		return
 	}
 	x.be = be
+	be.beCum.Add(1)
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
+	x.beHeld = true
 	bt := &be.p.Timeouts
 	key := keyFor(cc)
 	queueDL := deadline(time.Now(), bt.Queue)
@@ -177,31 +185,35 @@ func (cc *clientConn) serveTCP() {
 			break
 		}
 		if x.retries >= be.p.Retries {
-			be.b.Release(srv)
+			x.release()
 			x.setTerm('S', 'C')
 			cc.logTCP(x)
 			return
 		}
 		x.retries++
 		if be.p.Redispatch {
-			be.b.Release(srv)
+			x.release()
 			srv, err = be.b.Acquire(key, srv, queueDL)
 			if err != nil {
 				x.setTerm('S', 'C')
 				cc.logTCP(x)
 				return
 			}
-			x.srv = srv
+			x.srv, x.released = srv, false
 		}
 	}
 	x.sc = sc
 	cc.setServer(sc)
 	x.tConn = time.Now()
+	x.noteServer(sc)
+	if fe.log.ASAP {
+		cc.logTCPEarly(x)
+	}
 	ft := &fe.p.Timeouts
 	res := pipe(cc.c, sc, tunnelTimeouts(ft, bt))
 	x.bytesIn, x.bytesOut = res.c2s, res.s2c
 	x.setTerm(res.term[0], res.term[1])
 	cc.dropServer(x)
-	be.b.Release(srv)
+	x.release()
 	cc.logTCP(x)
 }

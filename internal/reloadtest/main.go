@@ -22,8 +22,11 @@ import (
 
 // settings are the parsed command line.
 type settings struct {
-	target   string
-	reload   string
+	target string
+	reload string
+	// reloadFn runs reload n towards label; nil means the shell command
+	// reload (Scenario sets it for Go callers).
+	reloadFn ReloadFunc
 	backends [2]string
 	interval time.Duration
 	reloads  int
@@ -205,12 +208,14 @@ func run(s *settings, progress io.Writer) (*report, error) {
 		defer srv.Close()
 		backends[i] = srv
 	}
-	env := append(os.Environ(),
-		"BATON_RT_ADDR_A="+backends[0].Addr,
-		"BATON_RT_ADDR_B="+backends[1].Addr)
+	addrs := [2]string{backends[0].Addr, backends[1].Addr}
+	reload := s.reloadFn
+	if reload == nil {
+		reload = shellReload(s.reload)
+	}
 
 	begin := time.Now()
-	setup := runReload(s.reload, env, 0, 'a', begin, s.timeout+s.setup)
+	setup := runReload(reload, addrs, 0, 'a', begin, s.timeout+s.setup)
 	if setup.err != nil {
 		return nil, fmt.Errorf("setup reload (BATON_RT_LABEL=a): %v\n%s", setup.err, setup.output)
 	}
@@ -219,26 +224,8 @@ func run(s *settings, progress io.Writer) (*report, error) {
 	}
 
 	begin = time.Now()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var clients []*client
 	seen := &switchWatch{}
-	seed := uint64(begin.UnixNano())
-	for k, n := range s.clients {
-		for i := 0; i < n; i++ {
-			c := &client{
-				kind: clientKind(k), target: s.target, timeout: s.timeout,
-				begin: begin, stop: stop, seen: seen,
-				rng: rand.New(rand.NewPCG(seed, uint64(len(clients)))),
-			}
-			clients = append(clients, c)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c.run()
-			}()
-		}
-	}
+	traffic := startClients(s.target, s.clients, s.timeout, begin, seen)
 
 	// Reload k starts an interval after reload k-1 did, or later: when
 	// reload k-1 ran longer than that, or had not yet been seen answering
@@ -259,7 +246,7 @@ func run(s *settings, progress io.Writer) (*report, error) {
 		}
 		label = 'a' + 'b' - label
 		seen.expect(label, time.Since(begin))
-		r := runReload(s.reload, env, k, label, begin, s.timeout+s.interval*4)
+		r := runReload(reload, addrs, k, label, begin, s.timeout+s.interval*4)
 		reloads = append(reloads, r)
 		if r.err != nil && s.verbose {
 			fmt.Fprintf(progress, "reload %d (to %c) failed: %v\n%s", k, label, r.err, r.output)
@@ -267,32 +254,80 @@ func run(s *settings, progress io.Writer) (*report, error) {
 		next = begin.Add(r.start + s.interval)
 	}
 	end := time.Since(begin)
-	close(stop)
-	wg.Wait()
-
-	var records []record
-	for _, c := range clients {
-		records = append(records, c.records...)
-	}
-	return analyse(s, reloads, records, end), nil
+	return analyse(s, reloads, traffic.stop(), end), nil
 }
 
-// runReload runs the reload command and waits for it.
-func runReload(command string, env []string, n int, label byte, begin time.Time, limit time.Duration) reloadRun {
+// clients is a running traffic mix.
+type clients struct {
+	stopCh chan struct{}
+	wg     sync.WaitGroup
+	all    []*client
+}
+
+// startClients starts the traffic mix against target; times are offsets
+// from begin.
+func startClients(target string, mix [numKinds]int, timeout time.Duration, begin time.Time, seen *switchWatch) *clients {
+	cs := &clients{stopCh: make(chan struct{})}
+	seed := uint64(begin.UnixNano())
+	for k, n := range mix {
+		for i := 0; i < n; i++ {
+			c := &client{
+				kind: clientKind(k), target: target, timeout: timeout,
+				begin: begin, stop: cs.stopCh, seen: seen,
+				rng: rand.New(rand.NewPCG(seed, uint64(len(cs.all)))),
+			}
+			cs.all = append(cs.all, c)
+			cs.wg.Add(1)
+			go func() {
+				defer cs.wg.Done()
+				c.run()
+			}()
+		}
+	}
+	return cs
+}
+
+// stop ends the traffic, waits for every client's last request and
+// returns all records.
+func (cs *clients) stop() []record {
+	close(cs.stopCh)
+	cs.wg.Wait()
+	var records []record
+	for _, c := range cs.all {
+		records = append(records, c.records...)
+	}
+	return records
+}
+
+// ReloadFunc points the proxy at the backend labelled label ('a' or 'b',
+// listening on addrs[label-'a']) and reloads it; n is the reload number (0
+// for the setup reload). Its output is reported when it fails.
+type ReloadFunc func(ctx context.Context, n int, label byte, addrs [2]string) (output string, err error)
+
+// shellReload runs command with sh -c and the BATON_RT_* variables.
+func shellReload(command string) ReloadFunc {
+	return func(ctx context.Context, n int, label byte, addrs [2]string) (string, error) {
+		cmd := exec.CommandContext(ctx, "sh", "-c", command)
+		cmd.Env = append(os.Environ(),
+			"BATON_RT_ADDR_A="+addrs[0],
+			"BATON_RT_ADDR_B="+addrs[1],
+			"BATON_RT_LABEL="+string(label),
+			"BATON_RT_RELOAD="+strconv.Itoa(n))
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+}
+
+// runReload runs reload n and waits for it, at most limit.
+func runReload(reload ReloadFunc, addrs [2]string, n int, label byte, begin time.Time, limit time.Duration) reloadRun {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "sh", "-c", command)
-	cmd.Env = append(env[:len(env):len(env)],
-		"BATON_RT_LABEL="+string(label),
-		"BATON_RT_RELOAD="+strconv.Itoa(n))
 	r := reloadRun{n: n, label: label, start: time.Since(begin)}
-	out, err := cmd.CombinedOutput()
+	r.output, r.err = reload(ctx, n, label, addrs)
 	r.end = time.Since(begin)
-	r.output = string(out)
 	if ctx.Err() != nil {
-		err = fmt.Errorf("still running after %v", limit)
+		r.err = fmt.Errorf("still running after %v", limit)
 	}
-	r.err = err
 	return r
 }
 

@@ -31,6 +31,13 @@ type Engine interface {
 	Conns() int
 }
 
+// LogCloser is implemented by engines whose log lines are written
+// asynchronously: CloseLogs writes what is queued (bounded in time) before
+// the worker exits.
+type LogCloser interface {
+	CloseLogs()
+}
+
 // Info describes the generation an Engine is built for.
 type Info struct {
 	Generation int
@@ -119,6 +126,11 @@ func Run(opt Options) error {
 		w.stopSweeps()
 		if w.handoff != nil {
 			w.handoff.close()
+		}
+		// The last log lines (a drain's final requests, "Proxy X
+		// stopped") are written before the process exits.
+		if l, ok := w.engine.(LogCloser); ok {
+			l.CloseLogs()
 		}
 	}()
 	return w.run()

@@ -56,8 +56,11 @@ func TestStandaloneTakeover(t *testing.T) {
 	if !next.Stderr.Contains("took 1 listener(s) over from " + stats) {
 		t.Errorf("no takeover logged:\n%s", next.Stderr)
 	}
-	if !old.Stderr.Contains("_softstop: graceful stop") {
-		t.Errorf("old process did not log the soft stop:\n%s", old.Stderr)
+	if !old.Stderr.Contains("_handover: the new process serves; handing connections over and draining") {
+		t.Errorf("old process did not log the hand-over:\n%s", old.Stderr)
+	}
+	if !next.Stderr.Contains("stopped accepting before this one started") {
+		t.Errorf("new process did not log the hand-over:\n%s", next.Stderr)
 	}
 	if out, err := cliCommand(stats, "help"); err != nil || !strings.Contains(out, "_getsocks") {
 		t.Errorf("stats socket after the takeover: %q %v", out, err)
