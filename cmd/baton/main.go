@@ -18,6 +18,7 @@ import (
 	"baton/internal/procenv"
 	"baton/internal/proxy"
 	"baton/internal/reloadtest"
+	"baton/internal/resolve"
 	"baton/internal/worker"
 )
 
@@ -67,7 +68,16 @@ func newEngine(files []worker.File, info worker.Info) (worker.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng, err := proxy.New(cfg, proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID})
+	opt := proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID}
+	// Resolution results outlive the generation: start from what the
+	// master kept, and give it ours as they change.
+	if st, err := resolve.DecodeState(info.State[resolverStateKind]); err == nil {
+		opt.ResolverState = st
+	}
+	if info.Publish != nil {
+		opt.PublishResolvers = func(st resolve.State) { info.Publish(resolverStateKind, st.Encode()) }
+	}
+	eng, err := proxy.New(cfg, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +91,10 @@ func newEngine(files []worker.File, info worker.Info) (worker.Engine, error) {
 	}
 	return eng, nil
 }
+
+// resolverStateKind names the resolution state among the state kinds the
+// master keeps across generations.
+const resolverStateKind = "resolvers"
 
 // paths is the repeatable -f flag.
 type paths []string

@@ -15,6 +15,7 @@ const (
 	secFrontend
 	secListen
 	secBackend
+	secResolvers
 
 	secD   = secDefaults
 	secF   = secFrontend
@@ -26,7 +27,7 @@ const (
 var sectionNames = []struct {
 	s    section
 	name string
-}{{secGlobal, "global"}, {secDefaults, "defaults"}, {secFrontend, "frontend"}, {secListen, "listen"}, {secBackend, "backend"}}
+}{{secGlobal, "global"}, {secDefaults, "defaults"}, {secFrontend, "frontend"}, {secListen, "listen"}, {secBackend, "backend"}, {secResolvers, "resolvers"}}
 
 func (s section) String() string {
 	var names []string
@@ -78,6 +79,8 @@ func init() {
 		"balance":         {sections: secD | secL | secB, parse: parseBalance},
 		"maxconn":         {sections: secD | secF | secL, parse: parseProxyMaxConn},
 		"server":          {sections: secL | secB, parse: parseServer},
+		"server-template": {sections: secL | secB, parse: parseServerTemplate},
+		"retry-on":        {sections: secD | secL | secB, parse: parseRetryOn},
 
 		"errorfile":   {sections: secAll, parse: parseErrorFile},
 		"errorfiles":  {sections: secAll, parse: parseErrorFiles},
@@ -91,10 +94,10 @@ func init() {
 		"option httpclose":         {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option forwardfor":        {sections: secAll, parse: parseFlagOption},
 		"option dontlognull":       {sections: secD | secF | secL, negatable: true, parse: parseFlagOption},
-		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseFlagOption},
+		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseRedispatch},
 		"option httpchk":           {sections: secD | secL | secB, parse: parseHTTPChk},
 	}
-	for _, a := range []string{"deny", "return", "set-header", "add-header", "del-header", "redirect"} {
+	for _, a := range []string{"deny", "return", "set-header", "add-header", "del-header", "redirect", "disable-l7-retry"} {
 		proxyKeywords["http-request "+a] = &proxyKeyword{sections: secF | secL | secB, parse: parseHTTPRule}
 	}
 	for _, a := range []string{"set-header", "add-header", "del-header"} {
@@ -158,6 +161,9 @@ func Keywords() []string {
 	for k := range globalKeywords {
 		out = append(out, "global "+k)
 	}
+	for k := range resolversKeywords {
+		out = append(out, "resolvers "+k)
+	}
 	for k, kw := range proxyKeywords {
 		for _, n := range sectionNames {
 			if kw.sections&n.s != 0 {
@@ -170,7 +176,7 @@ func Keywords() []string {
 }
 
 // unsupportedSections are HAProxy sections Baton does not implement.
-var unsupportedSections = wordSet("resolvers peers userlist cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
+var unsupportedSections = wordSet("peers userlist cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
 
 // unsupportedGlobal are global keywords of HAProxy that Baton rejects.
 var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
@@ -190,7 +196,7 @@ var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-res
 	capture cookie http-reuse http-after-response redirect
 	stats unique-id-format unique-id-header
 	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
-	default-server server-template filter dispatch email-alert external-check force-persist
+	default-server filter dispatch email-alert external-check force-persist
 	ignore-persist persist rate-limit source use-server tcp-check load-server-state-from-file
 	server-state-file-name declare grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -31,6 +32,8 @@ type Config struct {
 	// Files are the files the configuration named (error pages), as read
 	// while parsing it, in the order first read (see FilesReader).
 	Files []Source
+	// Resolvers are the "resolvers" sections, in file order.
+	Resolvers []*Resolvers
 }
 
 // Frontend returns the proxies that accept connections (frontend, listen).
@@ -285,7 +288,16 @@ type Proxy struct {
 	LogHealthChecks bool
 
 	Redispatch bool
-	HTTPChk    *HTTPCheck // nil without "option httpchk"
+	// RedispatchInterval says which retries go to another server when
+	// Redispatch is set ("option redispatch <interval>"): P > 0 every
+	// P-th retry, N < 0 the N-th retry before the last; 0 means HAProxy's
+	// default, the last retry (-1).
+	RedispatchInterval int
+	// RetryOn is the set of failures that are retried ("retry-on"); 0
+	// means RetryConnFailure, HAProxy's default, and RetryNever "retry-on
+	// none" (see RetryOn.Effective).
+	RetryOn RetryOn
+	HTTPChk *HTTPCheck // nil without "option httpchk"
 	// Retries is the number of connection retries; HAProxy's default is 3.
 	Retries int
 	Balance Balance
@@ -354,7 +366,7 @@ type Term struct {
 // HTTPRule is one http-request or http-response rule.
 type HTTPRule struct {
 	// Action is "deny", "return", "set-header", "add-header",
-	// "del-header" or "redirect".
+	// "del-header", "redirect" or "disable-l7-retry".
 	Action string
 	// Name and Value are the header name and value for header actions;
 	// Value (and RedirectTo) is a log-format string checked by package
@@ -398,4 +410,37 @@ type Server struct {
 	Rise     int           // default 2
 	Fall     int           // default 3
 	Pos      Pos
+
+	// Host is the host name the address was written with; "" for an IP
+	// address. A name starting with '_' is an SRV label (SRV is set):
+	// targets, ports and weights come from its records at run time.
+	Host string
+	SRV  bool
+	// Port is the port as written; 0 for an SRV label, whose records
+	// give the port.
+	Port int
+	// Template is the server-template line's prefix for a server it
+	// made; "" for a "server" line.
+	Template string
+	// InitAddr lists the "init-addr" methods in order (last, libc, none
+	// or an IP address); nil means HAProxy's default, last,libc.
+	InitAddr []string
+	// Resolvers names the resolvers section that resolves Host at run
+	// time; "" means Host was resolved once, when the file was read.
+	Resolvers string
+	// ResolvePrefer is "ipv4" or "ipv6"; "" means ipv6, HAProxy's
+	// default.
+	ResolvePrefer string
+	// AllowDupIP lets this server take an address another server of the
+	// backend resolving the same name already has ("resolve-opts
+	// allow-dup-ip"); false prevents it, HAProxy's default.
+	AllowDupIP bool
+	// IgnoreWeight keeps the configured weight when an SRV record
+	// carries one ("resolve-opts ignore-weight").
+	IgnoreWeight bool
+	// ResolveNets are preferred networks ("resolve-net"); nil means none.
+	ResolveNets []netip.Prefix
+	// SlowStart is how long the server's weight and maxconn take to grow
+	// back to full after it comes back ("slowstart"); 0 means at once.
+	SlowStart time.Duration
 }

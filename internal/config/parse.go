@@ -140,6 +140,12 @@ type parser struct {
 	sec  section     // current section; 0 before any or in an unsupported one
 	cur  *proxyState // current defaults/proxy section
 	skip bool        // inside an unsupported section
+	// curResolvers is the resolvers section being read, when sec is
+	// secResolvers.
+	curResolvers *Resolvers
+	// nameserverLines counts its nameserver and parse-resolv-conf lines
+	// (a section whose lines all failed gets no second error).
+	nameserverLines int
 }
 
 // proxyState is a defaults or proxy section while it is being parsed.
@@ -161,6 +167,9 @@ type proxyState struct {
 	// inheritedErrOps of them from the defaults section.
 	errOps          []errOp
 	inheritedErrOps int
+	// retryOnPos is the section's own retry-on line, for the warning a
+	// tcp proxy gets.
+	retryOnPos Pos
 }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) {
@@ -200,7 +209,7 @@ func (st *proxyState) origin(pos Pos) string {
 	return "defaults at " + pos.String()
 }
 
-var sectionKinds = map[string]section{"global": secGlobal, "defaults": secDefaults, "frontend": secFrontend, "listen": secListen, "backend": secBackend}
+var sectionKinds = map[string]section{"global": secGlobal, "defaults": secDefaults, "frontend": secFrontend, "listen": secListen, "backend": secBackend, "resolvers": secResolvers}
 
 func (p *parser) line(l line) {
 	w := l.Words
@@ -238,6 +247,8 @@ func (p *parser) line(l line) {
 		p.errorf(l.Pos, "%q is outside of any section (global, defaults, frontend, backend, listen)", w[0])
 	case secGlobal:
 		p.globalLine(l)
+	case secResolvers:
+		p.resolversLine(l)
 	default:
 		p.proxyLine(l)
 	}
@@ -254,6 +265,9 @@ func (p *parser) startSection(s section, l line) {
 		if p.cfg.Global.Pos.File == "" {
 			p.cfg.Global.Pos = l.Pos
 		}
+		return
+	case secResolvers:
+		p.startResolvers(l)
 		return
 	case secDefaults:
 		st := &proxyState{isDefaults: true}
@@ -364,6 +378,7 @@ func inherit(st, def *proxyState) {
 	}
 	if ok("retries") {
 		p.Retries, p.Balance, p.Redispatch = d.Retries, d.Balance, d.Redispatch
+		p.RedispatchInterval, p.RetryOn = d.RedispatchInterval, d.RetryOn
 		if d.HTTPChk != nil {
 			c := *d.HTTPChk
 			p.HTTPChk = &c
@@ -386,7 +401,10 @@ func (p *parser) endSection() {
 	if st := p.cur; st != nil {
 		p.finishProxy(st)
 	}
-	p.cur = nil
+	if r := p.curResolvers; r != nil {
+		p.finishResolvers(r)
+	}
+	p.cur, p.curResolvers = nil, nil
 	p.curErrors = nil
 	p.sec = 0
 	p.skip = false

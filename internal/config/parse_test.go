@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -115,13 +116,13 @@ frontend fe
 		t.Errorf("backend = %+v", be)
 	}
 	want := []Server{
-		{Name: "a", Addr: "127.0.0.1:81", Weight: 0, MaxConn: 10, Backup: true, Disabled: true, Check: true, Inter: 500 * time.Millisecond, Rise: 4, Fall: 5, Pos: Pos{"t.cfg", 11}},
-		{Name: "b", Addr: "127.0.0.1:82", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 12}},
-		{Name: "c", Addr: "10.0.0.7:83", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 13}},
-		{Name: "d", Addr: "[::1]:84", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 14}},
+		{Name: "a", Addr: "127.0.0.1:81", Port: 81, Weight: 0, MaxConn: 10, Backup: true, Disabled: true, Check: true, Inter: 500 * time.Millisecond, Rise: 4, Fall: 5, Pos: Pos{"t.cfg", 11}},
+		{Name: "b", Addr: "127.0.0.1:82", Host: "localhost", Port: 82, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 12}},
+		{Name: "c", Addr: "10.0.0.7:83", Host: "app.internal", Port: 83, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 13}},
+		{Name: "d", Addr: "[::1]:84", Port: 84, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 14}},
 	}
 	for i, s := range be.Servers {
-		if *s != want[i] {
+		if !reflect.DeepEqual(*s, want[i]) {
 			t.Errorf("server %d = %+v, want %+v", i, *s, want[i])
 		}
 	}
@@ -178,7 +179,7 @@ func TestParseErrors(t *testing.T) {
 		{"unsupported", base + "  stick-table type ip size 1m\n", []string{`t.cfg:7: "stick-table" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported option", base + "  option tcpka\n", []string{`t.cfg:7: "option tcpka" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported action", base + "  http-request set-var(txn.x) str(y)\n", []string{`t.cfg:7: unknown http-request "set-var(txn.x)"`}},
-		{"unsupported section", "resolvers dns\n  nameserver a 1.1.1.1:53\n", []string{`t.cfg:1: "resolvers" is a HAProxy section that Baton does not support`}},
+		{"unsupported section", "peers p\n  peer a 1.1.1.1:1024\n", []string{`t.cfg:1: "peers" is a HAProxy section that Baton does not support`}},
 		{"outside section", "maxconn 10\n", []string{`t.cfg:1: "maxconn" is outside of any section`}},
 		{"bind in backend", base + "  bind :80\n", []string{`t.cfg:7: "bind" is not allowed in a backend section; it is allowed in frontend, listen`}},
 		{"server in frontend", "frontend f\n  bind :80\n  server s 127.0.0.1:80\n", []string{`t.cfg:3: "server" is not allowed in a frontend section; it is allowed in listen, backend`}},

@@ -250,12 +250,14 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		errf("%s", msg)
 		return
 	}
-	addr, err := resolveServer(args[1])
+	warn, err := serverAddress(s, args[1])
 	if err != nil {
 		errf("%v", err)
 		return
 	}
-	s.Addr = addr
+	if warn != "" {
+		p.warnf(l.Pos, "server %q: %s", s.Name, warn)
+	}
 	opts := args[2:]
 	for len(opts) > 0 {
 		o := opts[0]
@@ -270,8 +272,11 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		case "check":
 			s.Check = true
 			continue
-		case "weight", "maxconn", "inter", "rise", "fall":
+		case "weight", "maxconn", "inter", "rise", "fall", "slowstart":
 		default:
+			if isServerDNSOption(o) {
+				break
+			}
 			msg := fmt.Sprintf("option %q is not supported", o)
 			if sg := suggest(o, serverOptions); sg != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", sg)
@@ -312,7 +317,21 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 				errf("invalid fall %q (1..1000)", v)
 				return
 			}
+		case "slowstart":
+			if s.SlowStart, err = parseTime(v); err != nil {
+				errf("invalid slowstart %q (a time)", v)
+				return
+			}
+		default:
+			if err := serverDNSOption(s, o, v); err != nil {
+				errf("%v", err)
+				return
+			}
 		}
+	}
+	if err := p.serverInitAddr(s, args[1], l.Pos); err != nil {
+		errf("%v", err)
+		return
 	}
 	if prev, ok := st.servers[s.Name]; ok {
 		errf("duplicate server name, first declared at %s", prev.Pos)
@@ -325,4 +344,4 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 // defaultInter is HAProxy's default health-check interval.
 const defaultInter = 2 * time.Second
 
-var serverOptions = []string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall"}
+var serverOptions = append([]string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall", "slowstart"}, serverDNSOptions...)

@@ -41,6 +41,7 @@ func (p *parser) finishProxy(st *proxyState) {
 			px.HTTPChk = nil
 		}
 	}
+	p.checkRetryOn(st)
 	p.finishLogs(st)
 	if (px.Kind == KindFrontend || px.Kind == KindListen) && len(px.Binds) == 0 {
 		p.warnf(px.Pos, "%s has no bind line and accepts no connections; declare it as a backend if this was intended", st.what())
@@ -99,6 +100,7 @@ func (p *parser) timeoutWarnings(st *proxyState) {
 // validate runs the checks that need the whole configuration: references
 // between proxies, modes, duplicate names and addresses.
 func (p *parser) validate() {
+	p.checkServerResolvers()
 	type named struct {
 		st  *proxyState
 		key string

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"baton/internal/sockaddr"
 )
 
 // maxTimer is HAProxy's largest timer: timers are kept in milliseconds in
@@ -88,20 +86,8 @@ func splitHostPort(s string) (host, port string, err error) {
 var lookupHost = net.LookupHost
 
 // resolveServer returns "ip:port" for a server address, resolving a host
-// name once, at parse time (the first IPv4 address is preferred). The
-// prefixed forms and socket paths (unix@, abns@, ipv4@, ipv6@, /PATH)
-// come back in their canonical form (package sockaddr).
+// name once, at parse time (the first IPv4 address is preferred).
 func resolveServer(s string) (string, error) {
-	if strings.HasPrefix(s, "/") || strings.Contains(s, "@") {
-		a, err := sockaddr.Parse(s, sockaddr.Options{})
-		if err != nil {
-			return "", err
-		}
-		if a.Kind == sockaddr.FD {
-			return "", fmt.Errorf("address %q: a server cannot use an inherited descriptor", s)
-		}
-		return a.String(), nil
-	}
 	host, port, err := splitHostPort(s)
 	if err != nil {
 		return "", err

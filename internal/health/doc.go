@@ -7,8 +7,11 @@
 // consecutive failures; a down server comes back after "rise" consecutive
 // successes. Servers start healthy, as the backend builds them, so a
 // fresh generation serves at once; as in HAProxy they start one failure
-// away from down, so a dead server is found by the first check. Servers in maintenance are not probed. First probes are
-// spread over one interval so a large farm is not checked in a burst.
+// away from down, so a dead server is found by the first check. Servers
+// in maintenance, or without an address, are not probed. First probes
+// are spread over one interval so a large farm is not checked in a
+// burst. Checks follow a server's address: when resolution changes it,
+// the counts start over and the new address is probed at once.
 //
 // A check's Result says what happened in HAProxy's words (its status,
 // HTTP code, the system's error or the reason phrase, its duration);

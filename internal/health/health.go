@@ -74,9 +74,10 @@ func (c *Checker) Start(ctx context.Context) {
 			continue
 		}
 		c.wg.Add(1)
+		changed := s.AddrChanged() // taken now: a change after Start wakes the loop
 		go func() {
 			defer c.wg.Done()
-			c.run(ctx, s)
+			c.run(ctx, s, changed)
 		}()
 	}
 }
@@ -91,8 +92,9 @@ func (c *Checker) Stop() {
 	c.wg.Wait()
 }
 
-// run is one server's check loop.
-func (c *Checker) run(ctx context.Context, s *backend.Server) {
+// run is one server's check loop; changed is closed at the server's next
+// change of address.
+func (c *Checker) run(ctx context.Context, s *backend.Server, changed <-chan struct{}) {
 	inter, rise, fall := params(s.Config)
 	t := time.NewTimer(rand.N(inter)) // spread first probes
 	defer t.Stop()
@@ -106,9 +108,23 @@ func (c *Checker) run(ctx context.Context, s *backend.Server) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-changed:
+			// A new address (or none): the old verdicts were about
+			// another host. Start over, as a server leaving maintenance
+			// does (up, one failure from down), and probe it now.
+			ok, bad, prev = 0, fall-1, ""
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
+			}
 		}
-		if s.State() != backend.Maint {
-			r := c.probe(ctx, s.Addr, inter)
+		// The next change's channel is taken before the address is read,
+		// so a change in between wakes the next wait at once.
+		changed = s.AddrChanged()
+		if addr := s.Addr(); s.State() != backend.Maint && addr != "" {
+			r := c.probe(ctx, addr, inter)
 			if ctx.Err() != nil {
 				return
 			}

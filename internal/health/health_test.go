@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -220,6 +221,60 @@ func TestStopEndsLoops(t *testing.T) {
 	c.Stop()
 	if !b.Servers[0].Healthy() {
 		t.Error("healthy server marked down while stopping")
+	}
+}
+
+// Checks follow a server's address: a new address is probed at once and
+// the verdicts are about it. A new address starts as a server leaving
+// maintenance does: up, one failure away from down.
+func TestCheckFollowsAddress(t *testing.T) {
+	bad := newCheckServer(t)
+	bad.status.Store(503)
+	good := newCheckServer(t)
+	p := proxyFor(bad.Listener.Addr().String(), &config.HTTPCheck{Method: "GET", URI: "/"}, 2, 2)
+	p.Servers[0].Inter = time.Hour // only an address change triggers a probe after the first
+	p.Servers[0].Resolvers, p.Servers[0].Host = "dns", "app"
+	b := backend.New(p)
+	s := b.Servers[0]
+	ch := start(t, p, b, good.served.Load)
+	// No address change yet: the first probe comes within one interval
+	// (spread), far beyond the test. Each change probes at once.
+	b.Apply([]backend.AddrUpdate{{Server: s, Addr: netip.MustParseAddrPort(good.Listener.Addr().String()), Weight: -1}})
+	deadline := time.Now().Add(10 * time.Second)
+	for good.served.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("new address not probed")
+		}
+		time.Sleep(time.Millisecond) // polling the server's counter
+	}
+	if bad.served.Load() != 0 {
+		t.Fatalf("old address probed %d times", bad.served.Load())
+	}
+	// To the failing address: its first failure takes the server down.
+	b.Apply([]backend.AddrUpdate{{Server: s, Addr: netip.MustParseAddrPort(bad.Listener.Addr().String()), Weight: -1}})
+	if c := next(t, ch); c.up || bad.served.Load() != 1 {
+		t.Fatalf("change %+v after %d probes of the new address, want down after one", c, bad.served.Load())
+	}
+	// Back to the good one: up at once (a new address starts healthy),
+	// and the probe agrees: no change.
+	n := good.served.Load()
+	b.Apply([]backend.AddrUpdate{{Server: s, Addr: netip.MustParseAddrPort(good.Listener.Addr().String()), Weight: -1}})
+	if !s.Healthy() {
+		t.Fatal("a new address does not start healthy")
+	}
+	for good.served.Load() == n {
+		if time.Now().After(deadline) {
+			t.Fatal("good address not probed again")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case c := <-ch:
+		t.Fatalf("unexpected change %+v", c)
+	case <-time.After(50 * time.Millisecond): // a change would follow the probe at once
+	}
+	if !s.Healthy() {
+		t.Error("server down on its good address")
 	}
 }
 

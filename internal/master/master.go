@@ -1,6 +1,7 @@
 package master
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -203,6 +204,9 @@ type Master struct {
 	// handed over meanwhile are held until the new generation serves.
 	switching bool
 	held      []relay
+	// state is the latest run-time state of each kind the serving (or a
+	// newer) generation published; every new generation starts with it.
+	state map[string]json.RawMessage
 	// onSwitch, if set (tests), runs in serve once the previous
 	// generation stopped accepting, before the new one serves.
 	onSwitch func()
@@ -593,13 +597,15 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
 	g := &generation{gen: gen, pid: cmd.Process.Pid, started: time.Now(), cmd: cmd, proc: cmd.Process,
-		version: m.opt.Version, ctlConn: conn, ctl: worker.NewClient(conn), handoff: hand, snap: snap, exited: make(chan struct{}), state: StateStarting}
+		version: m.opt.Version, ctlConn: conn, handoff: hand, snap: snap, exited: make(chan struct{}), state: StateStarting}
+	g.ctl = worker.NewClientPublish(conn, m.keepState(g))
 	m.mu.Lock()
 	m.gens = append(m.gens, g)
 	m.mu.Unlock()
 	go m.wait(g)
 	go m.relay(g)
-	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true}, m.opt.StartTimeout)
+	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
+		State: m.keptState()}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited

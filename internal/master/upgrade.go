@@ -213,7 +213,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 		m.listeners[name] = l
 	}
 	for _, ug := range st.Gens {
-		g, err := adoptGeneration(ug)
+		g, err := m.adoptGeneration(ug)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -242,7 +242,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 }
 
 // adoptGeneration rebuilds a generation started by the previous image.
-func adoptGeneration(ug upgradeGen) (*generation, error) {
+func (m *Master) adoptGeneration(ug upgradeGen) (*generation, error) {
 	conn := func(fd int, name string) (net.Conn, error) {
 		f := os.NewFile(uintptr(fd), name)
 		defer f.Close()
@@ -269,11 +269,13 @@ func adoptGeneration(ug upgradeGen) (*generation, error) {
 		return nil, fmt.Errorf("upgrade: worker gen=%d pid=%d: %w", ug.Gen, ug.PID, err)
 	}
 	// ctlConn too: a later upgrade passes it on again.
-	return &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
-		ctlConn: ctl, ctl: worker.NewClient(ctl), handoff: hand.(*net.UnixConn),
+	g := &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
+		ctlConn: ctl, handoff: hand.(*net.UnixConn),
 		snap:   &Snapshot{Binds: ug.Binds, HardStopAfter: ug.HardStopAfter},
 		exited: make(chan struct{}), state: ug.State, reloads: ug.Reloads,
-		expected: ug.State != StateServing}, nil
+		expected: ug.State != StateServing}
+	g.ctl = worker.NewClientPublish(ctl, m.keepState(g))
+	return g, nil
 }
 
 // finishUpgrade runs in the new image once it has adopted everything: a

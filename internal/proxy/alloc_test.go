@@ -158,6 +158,9 @@ func keepAliveAllocs(t *testing.T, p *config.Proxy, opt Options, cfg ...*config.
 			t.Fatal(err)
 		}
 	}
+	if !bytes.HasPrefix(k.buf, []byte("HTTP/1.1 200 ")) {
+		t.Fatalf("warm-up response %q, want 200", k.buf[:32])
+	}
 	allocs := testing.AllocsPerRun(500, func() {
 		if err := k.do(); err != nil {
 			t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/health"
+	"baton/internal/resolve"
 	"baton/internal/rules"
 )
 
@@ -41,6 +42,12 @@ type Options struct {
 	// answered just before it (see waitIdle); zero means
 	// DefaultDrainGrace.
 	DrainGrace time.Duration
+	// ResolverState is the resolution state the previous generation
+	// published; servers with resolvers start from it (nil: none).
+	ResolverState resolve.State
+	// PublishResolvers receives the resolution state after each change,
+	// for the next generation; nil means nobody keeps it.
+	PublishResolvers func(resolve.State)
 
 	// onGrace, for tests, runs when a kicked connection enters its
 	// drain grace, and again each time a later kick leaves it there.
@@ -88,6 +95,9 @@ type Engine struct {
 	checkers   []*health.Checker
 	checksOnce sync.Once
 	stopChecks func()
+	// resolvers resolves servers' host names while serving, like the
+	// checks; nil without resolvers sections.
+	resolvers *resolve.Runtime
 }
 
 // frontend is a frontend or listen proxy at run time.
@@ -202,6 +212,10 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		}
 	}
 	if err := e.openLogs(cfg, opt); err != nil {
+		return nil, err
+	}
+	// After the logs: the resolvers report from New on.
+	if err := e.newResolvers(opt); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -427,13 +441,16 @@ func (e *Engine) startChecks() {
 		e.mu.Lock()
 		closing := e.stopped && e.acceptDone
 		e.mu.Unlock()
-		if len(e.checkers) == 0 || closing {
-			e.stopChecks = func() {}
+		if len(e.checkers) == 0 && e.resolvers == nil || closing {
+			e.stopChecks = e.stopResolvers
 			return
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		for _, c := range e.checkers {
 			c.Start(ctx)
+		}
+		if e.resolvers != nil {
+			e.resolvers.Start(ctx)
 		}
 		var once sync.Once
 		e.stopChecks = func() {
@@ -442,6 +459,7 @@ func (e *Engine) startChecks() {
 				for _, c := range e.checkers {
 					c.Stop()
 				}
+				e.stopResolvers()
 			})
 		}
 		go func() {

@@ -36,6 +36,8 @@ type exchange struct {
 	sc      net.Conn
 	reused  bool
 	retries int
+	// redispatched: a retry went to another server ('+' in the log).
+	redispatched bool
 
 	status   int
 	bytesIn  int64 // request bytes read from the client
@@ -461,17 +463,18 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 
 	bt := &be.p.Timeouts
 	retryable := idem && complete
-	var srv *backend.Server
+	// Retries after the request reached a server (retry-on beyond
+	// conn-failure) need the whole request in the buffer, as in HAProxy.
+	l7 := complete && !isUpgrade && be.p.RetryOn.Effective()&config.RetryL7 != 0 && !cc.verdict.NoL7Retry
 	var err error
 	queueDL := deadline(cc.now, bt.Queue)
-	srv, err = be.b.Acquire(key, nil, queueDL)
+	x.srv, err = be.b.Acquire(key, nil, queueDL)
 	if err != nil {
 		return cc.noServer(x, err, logging)
 	}
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
 	x.beHeld = true
-	x.srv = srv
 	if logging {
 		x.tQueued = time.Now()
 	}
@@ -479,22 +482,19 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	var streamed int64
 	var resErr error
 	for {
+		srv := x.srv
 		sc, reused, err := cc.connect(srv, bt, fresh)
+		fresh = false
 		if err != nil {
-			if x.retries >= be.p.Retries {
+			ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
+			if aerr != nil {
+				return cc.noServer(x, aerr, logging)
+			}
+			if !ok {
 				x.release()
 				x.status = 503
 				x.setTerm('S', 'C')
 				return cc.answerStatus(x, logging)
-			}
-			x.retries++
-			if be.p.Redispatch {
-				x.release()
-				srv, err = be.b.Acquire(key, srv, queueDL)
-				if err != nil {
-					return cc.noServer(x, err, logging)
-				}
-				x.srv, x.released = srv, false
 			}
 			continue
 		}
@@ -526,16 +526,32 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		if err == nil {
 			err = cc.readResponseHead(x, sc, bt, isHead, &complete, &streamed)
 		}
+		var kind config.RetryOn // a failure retry-on may retry
 		if err == nil {
-			break
+			if !l7 || x.bytesOut > 0 || !be.p.RetryOn.Effective().Status(cc.resp.Status) || x.retries >= be.p.Retries {
+				break
+			}
+			kind = config.RetryL7 // the status is in the set
 		}
 		cc.dropServer(x)
 		var noResp *noResponseError
-		if reused && retryable && errors.As(err, &noResp) {
+		if err != nil && reused && retryable && errors.As(err, &noResp) {
 			// A pooled connection the server had closed: the request
 			// never reached it, try again on a new connection.
 			fresh = true
 			continue
+		}
+		if err != nil && err != errClientGone && l7 && x.bytesOut == 0 {
+			kind = l7Failure(err)
+		}
+		if kind != 0 {
+			ok, aerr := cc.retry(x, kind, key, queueDL)
+			if aerr != nil {
+				return cc.noServer(x, aerr, logging)
+			}
+			if ok {
+				continue
+			}
 		}
 		x.release()
 		return cc.serverError(x, err, logging)
@@ -553,8 +569,12 @@ func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bo
 			return c, true, nil
 		}
 	}
+	addr := srv.Addr()
+	if addr == "" {
+		return nil, false, errNoAddress
+	}
 	d := net.Dialer{Timeout: bt.Connect.Value}
-	network, address := sockaddr.DialArgs(srv.Addr)
+	network, address := sockaddr.DialArgs(addr)
 	c, err := d.Dial(network, address)
 	if err != nil {
 		return nil, false, err

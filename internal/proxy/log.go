@@ -46,7 +46,7 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 	e.ActConn = int(cc.e.actconn.Load())
 	e.FeConn = int(cc.fe.feconn.Load())
 	e.Retries = x.retries
-	e.Redispatched = x.retries > 0 && x.be != nil && x.be.p.Redispatch
+	e.Redispatched = x.redispatched
 	e.ID = x.id
 	// The counts leave this exchange out: HAProxy logs once it has left
 	// its backend and server.

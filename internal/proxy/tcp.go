@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"baton/internal/sockaddr"
+	"baton/internal/config"
 )
 
 // pipeResult says how a two-way copy ended.
@@ -178,28 +178,18 @@ func (cc *clientConn) serveTCP() {
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
-		d := net.Dialer{Timeout: bt.Connect.Value}
-		network, address := sockaddr.DialArgs(srv.Addr)
-		sc, err = d.Dial(network, address)
+		sc, _, err = cc.connect(x.srv, bt, true)
 		if err == nil {
 			break
 		}
-		if x.retries >= be.p.Retries {
-			x.release()
+		ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
+		if aerr != nil || !ok {
+			if aerr == nil {
+				x.release() // (a failed redispatch released it already)
+			}
 			x.setTerm('S', 'C')
 			cc.logTCP(x)
 			return
-		}
-		x.retries++
-		if be.p.Redispatch {
-			x.release()
-			srv, err = be.b.Acquire(key, srv, queueDL)
-			if err != nil {
-				x.setTerm('S', 'C')
-				cc.logTCP(x)
-				return
-			}
-			x.srv, x.released = srv, false
 		}
 	}
 	x.sc = sc

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +46,13 @@ type Info struct {
 	// Log receives the engine's access and event lines (the process's
 	// stdout).
 	Log io.Writer
+	// State is the run-time state the master kept from earlier
+	// generations, by kind (see Message.State).
+	State map[string]json.RawMessage
+	// Publish sends the engine's state of one kind to the master, for
+	// the next generation; it may block briefly and must not be called
+	// from the data path.
+	Publish func(kind string, data []byte)
 }
 
 // Factory builds an engine from the configuration files the master
@@ -352,7 +360,8 @@ func (w *worker) start(m *Message) error {
 	if err != nil {
 		return err
 	}
-	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog})
+	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog,
+		State: m.State, Publish: w.publish})
 	if err != nil {
 		for _, ln := range lns {
 			ln.Close()
@@ -372,6 +381,17 @@ func (w *worker) start(m *Message) error {
 		}
 	}
 	return nil
+}
+
+// publish sends state of one kind to the master (OpPublish, no reply).
+func (w *worker) publish(kind string, data []byte) {
+	m := &Message{Op: OpPublish, State: map[string]json.RawMessage{kind: data}}
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	if err := WriteMessage(w.ctl, m); err != nil && !errors.Is(err, net.ErrClosed) {
+		// (Closed: the generation is ending; nobody needs it anymore.)
+		w.logf("publish %s state: %v", kind, err)
+	}
 }
 
 func (w *worker) serve() {
