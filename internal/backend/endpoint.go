@@ -3,6 +3,7 @@ package backend
 import (
 	"net"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 
 	"baton/internal/config"
@@ -13,9 +14,11 @@ import (
 // resolution maintenance, HAProxy's RMAINT: load balancing skips it
 // whatever its administrative state, and it has no pooled connection.
 type Endpoint struct {
-	// Addr is "ip:port", what the data path dials.
+	// Addr is "ip:port", what the data path dials, or a socket address
+	// (sockaddr.DialArgs reads both).
 	Addr string
-	// AddrPort is Addr parsed, for comparisons.
+	// AddrPort is Addr parsed, for comparisons; zero for a socket
+	// address.
 	AddrPort netip.AddrPort
 }
 
@@ -49,6 +52,11 @@ func (s *Server) initAddr(cs *config.Server) {
 func newEndpoint(addr string) *Endpoint {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil {
+		if strings.Contains(addr, "@") {
+			// A socket address in its canonical form (unix@, abns@,
+			// ipv4@, ipv6@): dialed as written, never resolved again.
+			return &Endpoint{Addr: addr}
+		}
 		return nil
 	}
 	return endpointOf(ap)

@@ -3,6 +3,8 @@ package config
 import (
 	"strconv"
 	"strings"
+
+	"baton/internal/sockaddr"
 )
 
 func parseGlobalMaxConn(p *parser, l line, args []string) {
@@ -31,21 +33,32 @@ func parseHardStopAfter(p *parser, l line, args []string) {
 	p.cfg.Global.HardStopAfter = d
 }
 
-// parseStatsSocket reads "stats socket PATH [mode M] [level L]
-// [expose-fd listeners]".
+var statsSocketOptions = wordSet("mode level expose-fd user uid group gid")
+
+// parseStatsSocket reads "stats socket ADDR [mode M] [level L]
+// [expose-fd listeners] [user U|uid N] [group G|gid N]"; ADDR is a path
+// or any address form of package sockaddr.
 func parseStatsSocket(p *parser, l line, args []string) {
 	if len(args) == 0 {
 		p.errorf(l.Pos, "stats socket: missing path")
 		return
 	}
-	s := StatsSocket{Path: args[0], Pos: l.Pos}
-	if strings.Contains(s.Path, "@") || strings.Contains(s.Path, ":") {
-		p.errorf(l.Pos, "stats socket: %q: only UNIX socket paths are supported", s.Path)
+	a, err := sockaddr.Parse(args[0], sockaddr.Options{})
+	if err != nil {
+		p.errorf(l.Pos, "stats socket: %v", err)
 		return
+	}
+	s := StatsSocket{Path: a.String(), Pos: l.Pos}
+	if a.Kind == sockaddr.Unix && strings.HasPrefix(a.Host, "/") {
+		s.Path = a.Host // a plain path, as most callers expect
 	}
 	args = args[1:]
 	for len(args) > 0 {
 		opt := args[0]
+		if !statsSocketOptions[opt] {
+			p.errorf(l.Pos, "stats socket: option %q is not supported (supported: mode, level, expose-fd listeners, user, uid, group, gid)", opt)
+			return
+		}
 		if len(args) < 2 {
 			p.errorf(l.Pos, "stats socket: %q expects a value", opt)
 			return
@@ -72,9 +85,11 @@ func parseStatsSocket(p *parser, l line, args []string) {
 				return
 			}
 			s.ExposeListeners = true
-		default:
-			p.errorf(l.Pos, "stats socket: option %q is not supported (supported: mode, level, expose-fd listeners)", opt)
-			return
+		case "user", "uid", "group", "gid":
+			if _, err := parseUnixSocketOptions(&s.Owner, opt, v); err != nil {
+				p.errorf(l.Pos, "stats socket: %s: %v", opt, err)
+				return
+			}
 		}
 	}
 	p.cfg.Global.StatsSockets = append(p.cfg.Global.StatsSockets, s)
@@ -120,5 +135,5 @@ func parseDaemon(p *parser, l line, args []string) {
 		return
 	}
 	p.cfg.Global.Daemon = true
-	p.warnf(l.Pos, "daemon: Baton stays in the foreground; run it under a service manager")
+	p.advisef(l.Pos, "daemon: Baton stays in the foreground; run it under a service manager")
 }

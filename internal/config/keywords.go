@@ -82,6 +82,13 @@ func init() {
 		"server-template": {sections: secL | secB, parse: parseServerTemplate},
 		"retry-on":        {sections: secD | secL | secB, parse: parseRetryOn},
 
+		"errorfile":   {sections: secAll, parse: parseErrorFile},
+		"errorfiles":  {sections: secAll, parse: parseErrorFiles},
+		"errorloc":    {sections: secAll, parse: parseErrorLoc},
+		"errorloc302": {sections: secAll, parse: parseErrorLoc},
+		"errorloc303": {sections: secAll, parse: parseErrorLoc},
+		"http-error":  {sections: secAll, parse: parseHTTPError},
+
 		"option http-keep-alive":   {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option http-server-close": {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option httpclose":         {sections: secAll, negatable: true, parse: parseKeepAliveOption},
@@ -107,9 +114,26 @@ func init() {
 		"nbthread":        parseNbThread,
 		"pidfile":         parsePidFile,
 		"daemon":          parseDaemon,
+
+		"user":                 parseIdentity,
+		"uid":                  parseIdentity,
+		"group":                parseIdentity,
+		"gid":                  parseIdentity,
+		"chroot":               parseChroot,
+		"ulimit-n":             parseUlimitN,
+		"strict-limits":        parseGlobalFlag,
+		"zero-warning":         parseGlobalFlag,
+		"insecure-fork-wanted": parseGlobalFlag,
+		"master-worker":        parseMasterWorker,
+		"cpu-map":              parseCPUMap,
+		"unix-bind":            parseUnixBind,
+		"default-path":         parseDefaultPath,
 	}
 	addLogKeywords()
 }
+
+// negatableGlobal are the global keywords that take the "no" prefix.
+var negatableGlobal = wordSet("strict-limits insecure-fork-wanted")
 
 // timeoutNames lists the supported timeouts and where each is allowed,
 // in the order Explain prints them.
@@ -152,31 +176,30 @@ func Keywords() []string {
 }
 
 // unsupportedSections are HAProxy sections Baton does not implement.
-var unsupportedSections = wordSet("peers userlist cache mailers program ring http-errors fcgi-app log-forward crt-store traces acme dynamic-update")
+var unsupportedSections = wordSet("peers userlist cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
 
 // unsupportedGlobal are global keywords of HAProxy that Baton rejects.
-var unsupportedGlobal = wordSet(`chroot user group uid gid master-worker nbproc cpu-map ca-base crt-base
+var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
 	ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-default-bind-options ssl-default-server-ciphers
 	ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-server-verify
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
-	spread-checks server-state-file server-state-base localpeer node description ulimit-n quiet
-	insecure-fork-wanted expose-experimental-directives zero-warning
-	h1-case-adjust h1-case-adjust-file stats bind-process default-path set-dumpable strict-limits
-	.if .elif .else .endif .notice .warning .alert .diag busy-polling noepoll nopoll nosplice
+	spread-checks server-state-file server-state-base localpeer node description quiet
+	expose-experimental-directives
+	h1-case-adjust h1-case-adjust-file stats bind-process set-dumpable
+	busy-polling noepoll nopoll nosplice
 	tune.bufsize tune.maxrewrite tune.ssl.default-dh-param tune.http.maxhdr tune.ssl.cachesize
 	tune.ssl.lifetime tune.maxaccept tune.idletimer`)
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-response compression errorfile
-	errorfiles errorloc errorloc302 errorloc303 capture cookie http-reuse http-after-response redirect
+var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-response compression
+	capture cookie http-reuse http-after-response redirect
 	stats unique-id-format unique-id-header
 	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
 	default-server filter dispatch email-alert external-check force-persist
 	ignore-persist persist rate-limit source use-server tcp-check load-server-state-from-file
-	server-state-file-name http-error declare grace backlog bind-process max-keep-alive-queue
+	server-state-file-name declare grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
-	.if .elif .else .endif .notice .warning .alert .diag
 	timeout\ check timeout\ tarpit timeout\ client-hs timeout\ server-hs
 	option\ ssl-hello-chk option\ tcp-check option\ abortonclose
 	option\ allbackups option\ http-buffer-request option\ prefer-last-server option\ tcpka

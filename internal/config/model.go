@@ -25,6 +25,13 @@ type Config struct {
 	// Warnings are non-fatal findings (e.g. "daemon" ignored, no timeout
 	// client), each already prefixed with file:line.
 	Warnings []string
+	// Notices are the ".notice" messages and Diagnostics the ".diag" ones
+	// (shown in diagnostic mode, -dD), each prefixed with file:line.
+	Notices     []string
+	Diagnostics []string
+	// Files are the files the configuration named (error pages), as read
+	// while parsing it, in the order first read (see FilesReader).
+	Files []Source
 	// Resolvers are the "resolvers" sections, in file order.
 	Resolvers []*Resolvers
 }
@@ -76,7 +83,11 @@ type Global struct {
 	PidFile  string
 	// Daemon is accepted; Baton stays in the foreground and warns.
 	Daemon bool
-	Pos    Pos
+	// Process is the workers' identity, root directory and limits.
+	Process Process
+	// ZeroWarning makes any warning an error ("zero-warning").
+	ZeroWarning bool
+	Pos         Pos
 }
 
 // LogTarget is one "log" line (see syslog.Target), as a global target or
@@ -95,7 +106,13 @@ type LogTarget struct {
 
 // StatsSocket is a "stats socket" line.
 type StatsSocket struct {
-	Path            string
+	// Path is the socket file's absolute path, or another address in its
+	// canonical form (package sockaddr: "unix@relative.sock",
+	// "127.0.0.1:9999", "abns@x", "fd@3").
+	Path string
+	// Owner holds the "user"/"uid" and "group"/"gid" owning the socket
+	// file (its Mode and Prefix are unused: see Mode).
+	Owner           UnixSocketOptions
 	Mode            uint32 // 0 means 0600
 	Level           string // "user", "operator", "admin"; "" means admin
 	ExposeListeners bool   // "expose-fd listeners"
@@ -288,13 +305,22 @@ type Proxy struct {
 	// global maxconn.
 	MaxConn int
 	Servers []*Server
+	// ErrorPages replace the responses Baton generates, by the status it
+	// would send (errorfile, errorloc, http-error, errorfiles); nil means
+	// Baton's own for every status.
+	ErrorPages map[int]*ErrorPage
 }
 
-// Bind is one listening address, normalised to "host:port" where an
-// empty host means every address ("*:80" and ":80" give ":80").
+// Bind is one listening socket. Addr is its canonical name (package
+// sockaddr): "host:port" where an empty host means every address ("*:80"
+// and ":80" give ":80"), or "ipv4@...", "ipv6@...", "unix@PATH",
+// "abns@NAME", "fd@N".
 type Bind struct {
 	Addr string
 	Pos  Pos
+	// Unix is the socket file's owner and mode for a UNIX socket (bind
+	// options over the unix-bind defaults); nil for other sockets.
+	Unix *UnixSocketOptions
 }
 
 // UseBackend is "use_backend NAME if|unless COND".

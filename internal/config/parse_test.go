@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"baton/internal/sockaddr"
 	"baton/internal/syslog"
 )
 
@@ -22,6 +23,7 @@ func init() {
 		}
 		return nil, fmt.Errorf("no such host")
 	}
+	sockaddr.LookupHost = lookupHost
 }
 
 // base is a valid prologue; tests append sections to it. It has 6 lines.
@@ -197,7 +199,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad mode", base + "  mode udp\n", []string{`t.cfg:7: mode: invalid mode "udp"`}},
 		{"bad balance", base + "  balance roundrobbin\n", []string{`t.cfg:7: balance: unknown algorithm "roundrobbin"`}},
 		{"bind option", "frontend f\n  bind :80 ssl crt x.pem\n  default_backend be\n", []string{`t.cfg:2: bind :80: option "ssl" is not supported`}},
-		{"bind host", "frontend f\n  bind example.com:80\n", []string{`t.cfg:2: bind: address "example.com:80": "example.com" is not an IP address`}},
+		{"bind host", "frontend f\n  bind example.com:80\n", []string{`t.cfg:2: bind: address "example.com:80": cannot resolve "example.com"`}},
 		{"default_backend nowhere", base + "frontend f\n  bind :80\n  default_backend nowhere\n", []string{`t.cfg:9: default_backend nowhere: no backend named "nowhere"`}},
 		{"use_backend unknown", base + "frontend f\n  bind :80\n  use_backend nope if { path / }\n  default_backend be\n", []string{`t.cfg:9: use_backend nope: no backend named "nope"`}},
 		{"use_backend to frontend", base + "frontend f\n  bind :80\n  default_backend f\n", []string{`t.cfg:9: default_backend f: no backend named "f" ("f" is a frontend)`}},
@@ -226,8 +228,10 @@ func TestParseErrors(t *testing.T) {
 		{"log in proxy", base + "  log stdout local9\n", []string{`t.cfg:7: log: unknown log facility "local9"`}},
 		{"global log target", "global\n  log tcp@127.0.0.1:514 local0\n", []string{`t.cfg:2: log: "tcp@127.0.0.1:514": tcp@ is a HAProxy log transport that Baton does not support`}},
 		{"global log facility", "global\n  log stdout format raw\n", []string{`t.cfg:2: log: missing facility`}},
-		{"stats socket opt", "global\n  stats socket /x.sock user haproxy\n", []string{`t.cfg:2: stats socket: option "user" is not supported`}},
-		{"global unsupported", "global\n  chroot /var/lib/haproxy\n", []string{`t.cfg:1`, `t.cfg:2: "chroot" is a HAProxy keyword that Baton does not support`}[1:]},
+		{"stats socket opt", "global\n  stats socket /x.sock accept-proxy\n", []string{`t.cfg:2: stats socket: option "accept-proxy" is not supported`}},
+		{"stats socket opt2", "global\n  stats socket /x.sock process 1\n", []string{`t.cfg:2: stats socket: option "process" is not supported`}},
+		{"stats socket udp", "global\n  stats socket udp@:9\n", []string{`t.cfg:2: stats socket: address "udp@:9" is a UDP address`}},
+		{"global unsupported", "global\n  nbproc 2\n", []string{`t.cfg:2: "nbproc" is a HAProxy keyword that Baton does not support`}},
 		{"maxconn range", "global\n  maxconn 0\n", []string{`t.cfg:2: maxconn: 0 is out of range`}},
 		{"lexer error", "global\n  pidfile \"/x\n", []string{`t.cfg:2: unmatched quote`}},
 		{"several errors in order", "global\n  bogus\nbackend b\n  server s 127.0.0.1:x\n  weight 3\n", []string{

@@ -42,16 +42,15 @@ func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
 		p.errorf(l.Pos, "bind: missing address")
 		return
 	}
-	addr, err := normalizeBind(args[0])
-	if err != nil {
-		p.errorf(l.Pos, "bind: %v", err)
+	binds, rest, ok := p.bindAddresses(l, args[0], args[1:])
+	if !ok {
 		return
 	}
-	if len(args) > 1 {
-		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts only the address)", args[0], args[1])
+	if len(rest) > 0 {
+		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts mode, user, uid, group, gid)", args[0], rest[0])
 		return
 	}
-	st.p.Binds = append(st.p.Binds, Bind{Addr: addr, Pos: l.Pos})
+	st.p.Binds = append(st.p.Binds, binds...)
 }
 
 func parseDefaultBackend(p *parser, st *proxyState, l line, args []string, _ bool) {

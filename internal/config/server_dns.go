@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"baton/internal/sockaddr"
 )
 
 // serverDNSOptions are the server options about name resolution; each
@@ -27,6 +29,19 @@ func isServerDNSOption(o string) bool {
 // from init-addr once the options are read), or an SRV label, a name
 // starting with '_' whose records give targets and ports at run time.
 func serverAddress(s *Server, raw string) (warn string, err error) {
+	if strings.HasPrefix(raw, "/") || strings.Contains(raw, "@") {
+		// A socket path or a prefixed form (unix@, abns@, ipv4@, ipv6@):
+		// its canonical name is the address (package sockaddr).
+		a, err := sockaddr.Parse(raw, sockaddr.Options{})
+		if err != nil {
+			return "", err
+		}
+		if a.Kind == sockaddr.FD {
+			return "", fmt.Errorf("address %q: a server cannot use an inherited descriptor", raw)
+		}
+		s.Addr = a.String()
+		return "", nil
+	}
 	if strings.HasPrefix(raw, "_") {
 		host, port := raw, ""
 		if i := strings.LastIndexByte(raw, ':'); i >= 0 {

@@ -93,7 +93,7 @@ func (p *parser) timeoutWarnings(st *proxyState) {
 		}
 	}
 	if px.Mode == ModeHTTP && px.Kind != KindBackend && t.HTTPKeepAlive.Set && t.Client.Set && t.HTTPKeepAlive.Value > t.Client.Value {
-		p.warnf(px.Pos, "%s: timeout http-keep-alive (%s) is larger than timeout client (%s); idle connections close at timeout client", st.what(), t.HTTPKeepAlive.Value, t.Client.Value)
+		p.advisef(px.Pos, "%s: timeout http-keep-alive (%s) is larger than timeout client (%s); idle connections close at timeout client", st.what(), t.HTTPKeepAlive.Value, t.Client.Value)
 	}
 }
 
@@ -166,7 +166,7 @@ func (p *parser) validate() {
 			check(st, "use_backend", u.Backend, u.Pos)
 		}
 		if px.Kind == KindFrontend && px.DefaultBackend == "" && len(px.UseBackends) == 0 {
-			p.warnf(px.Pos, "%s has no default_backend and no use_backend; its requests get 503", st.what())
+			p.advisef(px.Pos, "%s has no default_backend and no use_backend; its requests get 503", st.what())
 		}
 	}
 }

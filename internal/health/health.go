@@ -14,6 +14,7 @@ import (
 
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/sockaddr"
 )
 
 // Defaults for a server line whose Inter, Rise or Fall is 0.
@@ -196,7 +197,8 @@ func (c *Checker) check(ctx context.Context, addr string, inter time.Duration) R
 		defer dcancel()
 	}
 	var d net.Dialer
-	conn, err := d.DialContext(dctx, "tcp", addr)
+	network, address := sockaddr.DialArgs(addr)
+	conn, err := d.DialContext(dctx, network, address)
 	if err != nil {
 		if isTimeout(err) {
 			return Result{Status: L4Timeout}

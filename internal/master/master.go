@@ -48,10 +48,16 @@ type Snapshot struct {
 	// Binds are the listening addresses (config Bind.Addr), without
 	// duplicates.
 	Binds []string
+	// UnixFiles are the owner and mode of the UNIX socket files among
+	// Binds, by address; the others have none.
+	UnixFiles map[string]listener.UnixOptions
 	// HardStopAfter bounds a draining generation; 0 means no bound.
 	HardStopAfter time.Duration
 	// Warnings are reported with the reload result.
 	Warnings []string
+	// Notices are the configuration's .notice messages, logged and
+	// reported with the reload result like warnings.
+	Notices []string
 	// StatsSockets are served by the master (standalone takeover).
 	StatsSockets []StatsSocket
 }
@@ -281,6 +287,9 @@ func (m *Master) Start() error {
 	for _, w := range snap.Warnings {
 		m.logf("warning: %s", w)
 	}
+	for _, n := range snap.Notices {
+		m.logf("notice: %s", n)
+	}
 	// The CLI opens first: once a port is bound, connections queue and
 	// callers may already look at "show proc".
 	if m.opt.Socket != "" {
@@ -294,7 +303,7 @@ func (m *Master) Start() error {
 			return err
 		}
 	}
-	if _, err := m.bind(snap.Binds); err != nil {
+	if _, err := m.bind(snap); err != nil {
 		m.closeAllListeners()
 		m.closeCLI()
 		return err
@@ -429,8 +438,8 @@ func (m *Master) replace() Result {
 	if err != nil {
 		return fail(err)
 	}
-	msgs := append([]string(nil), snap.Warnings...)
-	fresh, err := m.bind(snap.Binds)
+	msgs := append(append([]string(nil), snap.Warnings...), snap.Notices...)
+	fresh, err := m.bind(snap)
 	if err != nil {
 		return fail(err, msgs...)
 	}
@@ -480,18 +489,18 @@ func (m *Master) serving() *generation {
 	return nil
 }
 
-// bind opens the listeners in names that are not open yet and returns
+// bind opens the listeners of snap that are not open yet and returns
 // those. On error the new ones are closed again.
-func (m *Master) bind(names []string) ([]string, error) {
+func (m *Master) bind(snap *Snapshot) ([]string, error) {
 	var fresh []string
-	for _, n := range names {
+	for _, n := range snap.Binds {
 		m.mu.Lock()
 		_, ok := m.listeners[n]
 		m.mu.Unlock()
 		if ok {
 			continue
 		}
-		l, err := listener.Listen(n)
+		l, err := listener.ListenWith(n, snap.UnixFiles[n])
 		if err != nil {
 			m.closeListeners(fresh)
 			return nil, err

@@ -12,6 +12,7 @@ import (
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
+	"baton/internal/sockaddr"
 )
 
 // Header values the proxy adds; package-level so adding them allocates
@@ -332,7 +333,8 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 		return
 	}
 	out := getBuf()
-	resp := h1.AppendStatusResponse((*out)[:0], x.status, true)
+	x.closeClient = true
+	resp := cc.appendGenerated((*out)[:0], x, x.status)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, _ := cc.c.Write(resp)
 	x.bytesOut = int64(n)
@@ -572,7 +574,8 @@ func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bo
 		return nil, false, errNoAddress
 	}
 	d := net.Dialer{Timeout: bt.Connect.Value}
-	c, err := d.Dial("tcp", addr)
+	network, address := sockaddr.DialArgs(addr)
+	c, err := d.Dial(network, address)
 	if err != nil {
 		return nil, false, err
 	}
@@ -662,7 +665,7 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 		cc.unreadBody = true
 	}
 	out := getBuf()
-	resp := h1.AppendStatusResponse((*out)[:0], x.status, x.closeClient)
+	resp := cc.appendGenerated((*out)[:0], x, x.status)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
@@ -695,7 +698,12 @@ func (cc *clientConn) respond(x *exchange, logging bool) bool {
 	out := getBuf()
 	var resp []byte
 	if len(v.Body) == 0 && len(v.Location) == 0 && v.Status >= 400 {
-		resp = h1.AppendStatusResponse((*out)[:0], v.Status, x.closeClient)
+		if v.Close {
+			// A deny without a payload of its own: the error page.
+			resp = cc.appendGenerated((*out)[:0], x, v.Status)
+		} else {
+			resp = h1.AppendStatusResponse((*out)[:0], v.Status, x.closeClient)
+		}
 	} else {
 		resp = append((*out)[:0], "HTTP/1.1 "...)
 		resp = strconv.AppendInt(resp, int64(v.Status), 10)

@@ -46,6 +46,10 @@ const (
 type File struct {
 	Name string `json:"name"`
 	Data []byte `json:"data"`
+	// Aux marks a file the configuration names (an error page), read by
+	// the master so that the worker reads nothing from disk; the others
+	// are the configuration files themselves, in order.
+	Aux bool `json:"aux,omitempty"`
 }
 
 // Message is one control message. Fields unused by an Op are zero.
@@ -207,7 +211,7 @@ func (c *Client) Call(m *Message, timeout time.Duration) (*Message, error) {
 	select {
 	case r := <-ch:
 		if r.Err != "" {
-			return r, fmt.Errorf("%s: %s", m.Op, r.Err)
+			return r, fmt.Errorf("%s: %w", m.Op, errors.New(r.Err))
 		}
 		return r, nil
 	case <-c.closed:
@@ -215,7 +219,7 @@ func (c *Client) Call(m *Message, timeout time.Duration) (*Message, error) {
 		select {
 		case r := <-ch:
 			if r.Err != "" {
-				return r, fmt.Errorf("%s: %s", m.Op, r.Err)
+				return r, fmt.Errorf("%s: %w", m.Op, errors.New(r.Err))
 			}
 			return r, nil
 		default:
