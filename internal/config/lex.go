@@ -222,20 +222,25 @@ func (lx *lineLexer) expand(s string, i int) (int, string) {
 			}
 			split, j = true, j+3
 		}
+		// ${NAME-DEFAULT} (HAProxy): DEFAULT when NAME is not set.
+		// ${NAME:-DEFAULT} (a Baton extension, the shell's form that
+		// Docker users write; HAProxy 2.6 refuses it): also when NAME is
+		// set but empty.
+		orEmpty := strings.HasPrefix(s[j:], ":-")
+		if orEmpty {
+			j++
+		}
 		if j < len(s) && s[j] == '-' {
 			end := strings.IndexByte(s[j:], '}')
 			if end < 0 {
 				return 0, "unmatched brace in the variable starting at column " + col
 			}
-			if !set {
+			if !set || orEmpty && value == "" {
 				value = s[j+1 : j+end]
 			}
 			j += end
 		}
 		if j >= len(s) || s[j] != '}' {
-			if strings.HasPrefix(s[j:], ":-") {
-				return 0, "${NAME:-DEFAULT} at column " + col + " is not HAProxy syntax: use ${NAME-DEFAULT} (used when NAME is not set; an empty NAME stays empty)"
-			}
 			return 0, "unmatched brace in the variable starting at column " + col
 		}
 		j++

@@ -41,7 +41,8 @@ func TestLexLine(t *testing.T) {
 		// HAProxy 2.6's variable forms (checked with haproxy -c and .notice).
 		{`x "${B-dflt}" "${A-dflt}" "${EMPTY-def}" y`, []string{"x", "dflt", "aval", "", "y"}, ""},
 		{`x "${B-a b}" "${B-$A}" "${B-a}b}" "${B-\}}"`, []string{"x", "a b", "$A", "ab}", `\}`}, ""},
-		{`x "${B:-dflt}"`, nil, "${NAME:-DEFAULT} at column 4 is not HAProxy syntax: use ${NAME-DEFAULT}"},
+		// The shell's form, a Baton extension: also replaces an empty value.
+		{`x "${B:-dflt}" "${EMPTY:-def}" "${A:-def}" "${B:-}" end`, []string{"x", "dflt", "def", "aval", "", "end"}, ""},
 		{`x "$A" $A '$A' x"$A"y "${A}${A}" "$A_x" "$A-x"`, []string{"x", "aval", "$A", "$A", "xavaly", "avalaval", "", "aval-x"}, ""},
 		{`x "${UNSET}" "${_X}" y`, []string{"x", "", "", "y"}, ""},
 		{`x "${M[*]}" end`, []string{"x", "m1", "m2", "end"}, ""},
