@@ -37,23 +37,23 @@ func parseMode(p *parser, st *proxyState, l line, args []string, _ bool) {
 	st.p.ModeFrom = st.origin(l.Pos)
 }
 
-func parseLogGlobal(p *parser, st *proxyState, l line, _ []string, _ bool) {
-	st.p.LogGlobal = true
-}
-
 func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if len(args) == 0 {
 		p.errorf(l.Pos, "bind: missing address")
 		return
 	}
-	addr, err := normalizeBind(args[0])
-	if err != nil {
-		p.errorf(l.Pos, "bind: %v", err)
+	binds, rest, ok := p.bindAddresses(l, args[0], args[1:])
+	if !ok {
 		return
 	}
-	b := Bind{Addr: addr, Pos: l.Pos}
-	p.parseBindOptions(st, l, &b, args[0], args[1:])
-	st.p.Binds = append(st.p.Binds, b)
+	// One TLS side per line: the sockets of a list share it (and its
+	// certificates, sessions and ticket keys).
+	var tb Bind
+	p.parseBindOptions(st, l, &tb, args[0], rest)
+	for i := range binds {
+		binds[i].TLS = tb.TLS
+	}
+	st.p.Binds = append(st.p.Binds, binds...)
 }
 
 func parseDefaultBackend(p *parser, st *proxyState, l line, args []string, _ bool) {
@@ -188,10 +188,6 @@ func parseFlagOption(p *parser, st *proxyState, l line, args []string, neg bool)
 	switch opt {
 	case "forwardfor":
 		st.p.ForwardFor = on
-	case "httplog":
-		st.p.HTTPLog, st.p.TCPLog = on, false
-	case "tcplog":
-		st.p.TCPLog, st.p.HTTPLog = on, false
 	case "dontlognull":
 		st.p.DontLogNull = on
 	case "redispatch":
@@ -257,12 +253,14 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		errf("%s", msg)
 		return
 	}
-	addr, err := resolveServer(args[1])
+	warn, err := serverAddress(s, args[1])
 	if err != nil {
 		errf("%v", err)
 		return
 	}
-	s.Addr = addr
+	if warn != "" {
+		p.warnf(l.Pos, "server %q: %s", s.Name, warn)
+	}
 	opts := args[2:]
 	for len(opts) > 0 {
 		o := opts[0]
@@ -277,10 +275,13 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		case "check":
 			s.Check = true
 			continue
-		case "weight", "maxconn", "inter", "rise", "fall":
+		case "weight", "maxconn", "inter", "rise", "fall", "slowstart":
 		default:
+			if isServerDNSOption(o) {
+				break
+			}
 			before := len(p.errs)
-			if n, ok := serverTLSOption(s, o, opts, errf, func(m string) { p.warnf(l.Pos, "server %q: %s", s.Name, m) }); ok {
+			if n, ok := serverTLSOption(s, o, opts, errf, func(m string) { p.advisef(l.Pos, "server %q: %s", s.Name, m) }); ok {
 				if len(p.errs) > before {
 					return
 				}
@@ -327,7 +328,21 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 				errf("invalid fall %q (1..1000)", v)
 				return
 			}
+		case "slowstart":
+			if s.SlowStart, err = parseTime(v); err != nil {
+				errf("invalid slowstart %q (a time)", v)
+				return
+			}
+		default:
+			if err := serverDNSOption(s, o, v); err != nil {
+				errf("%v", err)
+				return
+			}
 		}
+	}
+	if err := p.serverInitAddr(s, args[1], l.Pos); err != nil {
+		errf("%v", err)
+		return
 	}
 	if prev, ok := st.servers[s.Name]; ok {
 		errf("duplicate server name, first declared at %s", prev.Pos)
@@ -340,4 +355,4 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 // defaultInter is HAProxy's default health-check interval.
 const defaultInter = 2 * time.Second
 
-var serverOptions = []string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall"}
+var serverOptions = append([]string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall", "slowstart"}, serverDNSOptions...)

@@ -36,6 +36,9 @@ func parseTCPContent(p *parser, st *proxyState, l line, args []string, _ bool) {
 	act := args[0]
 	switch {
 	case act == "accept" || act == "reject":
+	case scriptingMessage(append([]string{"tcp-request", "content"}, args...)) != "":
+		p.errorf(l.Pos, "%s", scriptingMessage(append([]string{"tcp-request", "content"}, args...)))
+		return
 	case tcpContentActions[act]:
 		p.errorf(l.Pos, "tcp-request content %s: a HAProxy action that Baton does not support (accept, reject)", act)
 		return

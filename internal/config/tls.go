@@ -25,7 +25,7 @@ var unsupportedBindTLS = wordSet("generate-certificates ca-sign-file ca-sign-pas
 func (p *parser) parseBindOptions(st *proxyState, l line, b *Bind, raw string, args []string) {
 	spec := &tlsconf.BindSpec{Pos: l.Pos.String(), Addr: raw}
 	ssl, tlsOpt := false, ""
-	warn := func(msg string) { p.warnf(l.Pos, "bind %s: %s", raw, msg) }
+	warn := func(msg string) { p.advisef(l.Pos, "bind %s: %s", raw, msg) }
 	for i := 0; i < len(args); i++ {
 		w := args[i]
 		value := func() (string, bool) {
@@ -74,7 +74,7 @@ func (p *parser) parseBindOptions(st *proxyState, l line, b *Bind, raw string, a
 			tlsOpt = w
 			continue
 		}
-		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts ssl and the TLS options, see doc/configuration.md)", raw, w)
+		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts mode, user, uid, group, gid, ssl and the TLS options, see doc/configuration.md)", raw, w)
 		return
 	}
 	switch {
@@ -83,7 +83,7 @@ func (p *parser) parseBindOptions(st *proxyState, l line, b *Bind, raw string, a
 	case ssl:
 		b.TLS = spec
 	case tlsOpt != "":
-		p.warnf(l.Pos, "bind %s: %s has no effect without ssl", raw, tlsOpt)
+		p.advisef(l.Pos, "bind %s: %s has no effect without ssl", raw, tlsOpt)
 	}
 }
 
@@ -182,7 +182,7 @@ func parseSSLDefault(p *parser, l line, args []string) {
 	if strings.HasPrefix(kw, "ssl-default-server-") {
 		opts, ctx = &g.DefaultServer, tlsconf.CtxDefaultServer
 	}
-	warn := func(msg string) { p.warnf(l.Pos, "%s: %s", kw, msg) }
+	warn := func(msg string) { p.advisef(l.Pos, "%s: %s", kw, msg) }
 	what := strings.TrimPrefix(strings.TrimPrefix(kw, "ssl-default-bind-"), "ssl-default-server-")
 	if what != "options" {
 		// ciphers, ciphersuites, curves: one list.
@@ -249,7 +249,7 @@ func parseTuneSSL(p *parser, l line, args []string) {
 			p.errorf(l.Pos, "%s: takes no argument", kw)
 			return
 		}
-		p.warnf(l.Pos, "%s: ignored: each worker keeps its own state and session tickets need no shared cache", kw)
+		p.advisef(l.Pos, "%s: ignored: each worker keeps its own state and session tickets need no shared cache", kw)
 		return
 	}
 	if len(args) != 1 {
@@ -286,19 +286,19 @@ func parseTuneSSL(p *parser, l line, args []string) {
 		}
 		p.cfg.Global.TLS.MaxRecord = n
 		if n > 0 {
-			p.warnf(l.Pos, "%s: Go's TLS cannot cap records at %d bytes; it starts with small records (about 1 KB) and grows them to 16 KB, as this setting intends", kw, n)
+			p.advisef(l.Pos, "%s: Go's TLS cannot cap records at %d bytes; it starts with small records (about 1 KB) and grows them to 16 KB, as this setting intends", kw, n)
 		}
 	default:
 		ig := tuneSSLIgnored[kw]
 		if _, ok := number(ig.lo, ig.hi); ok {
-			p.warnf(l.Pos, "%s: ignored: %s", kw, ig.why)
+			p.advisef(l.Pos, "%s: ignored: %s", kw, ig.why)
 		}
 	case "tune.ssl.keylog":
 		if v != "on" && v != "off" {
 			p.errorf(l.Pos, "%s: expects on or off", kw)
 			return
 		}
-		p.warnf(l.Pos, "%s: ignored: Baton does not provide the key-log fetches", kw)
+		p.advisef(l.Pos, "%s: ignored: Baton does not provide the key-log fetches", kw)
 	}
 }
 
@@ -315,13 +315,15 @@ func parseTimeUnit(s, unit string) (time.Duration, error) {
 // from the global section, modes, and ssl-server-verify.
 func (p *parser) finishTLS() {
 	g := &p.cfg.Global.TLS
+	seen := map[*tlsconf.BindSpec]bool{} // the sockets of one bind line share its spec
 	for _, st := range p.proxies {
 		px := st.p
 		for i := range px.Binds {
 			b := &px.Binds[i]
-			if b.TLS == nil {
+			if b.TLS == nil || seen[b.TLS] {
 				continue
 			}
+			seen[b.TLS] = true
 			b.TLS.Opts = b.TLS.Opts.Merge(g.DefaultBind)
 			b.TLS.TCP = px.Mode == ModeTCP
 		}
@@ -359,8 +361,9 @@ func (c *Config) TLSSpecs() *tlsconf.Specs {
 	specs := &tlsconf.Specs{Global: c.Global.TLS}
 	for _, px := range c.Proxies {
 		for i := range px.Binds {
-			if px.Binds[i].TLS != nil {
-				specs.Binds = append(specs.Binds, px.Binds[i].TLS)
+			// The sockets of one bind line share its spec: one entry.
+			if t := px.Binds[i].TLS; t != nil && (i == 0 || px.Binds[i-1].TLS != t) {
+				specs.Binds = append(specs.Binds, t)
 			}
 		}
 		for _, s := range px.Servers {

@@ -165,3 +165,38 @@ backend ssh
 		t.Errorf("acl %+v", a)
 	}
 }
+
+// The TLS warnings are Baton's own: zero-warning, which refuses HAProxy's,
+// lets them pass. The sockets of one bind line share its TLS side; each
+// server of a template has its own.
+func TestParseTLSListsAndZeroWarning(t *testing.T) {
+	c := mustParse(t, `global
+  zero-warning
+  tune.ssl.default-dh-param 2048
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 2s
+  timeout server 3s
+frontend f
+  bind 127.0.0.1:8443,127.0.0.1:9443 ssl crt /x.pem alpn h2,http/1.1
+  default_backend be
+backend be
+  server-template w 3 127.0.0.1:443 ssl verify none
+`)
+	if len(c.Warnings) == 0 {
+		t.Errorf("no warnings")
+	}
+	b := c.Proxies[0].Binds
+	if len(b) != 2 || b[0].TLS == nil || b[0].TLS != b[1].TLS {
+		t.Fatalf("binds: %+v", b)
+	}
+	specs := c.TLSSpecs()
+	if len(specs.Binds) != 1 || len(specs.Servers) != 3 {
+		t.Errorf("specs: %d binds, %d servers", len(specs.Binds), len(specs.Servers))
+	}
+	srv := c.Proxies[1].Servers
+	if srv[0].TLS == srv[1].TLS || srv[2].TLS.Name != "w3" || !srv[2].TLS.SSL {
+		t.Errorf("template servers share or lack TLS: %+v %+v", srv[0].TLS, srv[2].TLS)
+	}
+}

@@ -4,16 +4,18 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"fmt"
+	"errors"
 	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/sockaddr"
 )
 
 // Defaults for a server line whose Inter, Rise or Fall is 0.
@@ -26,9 +28,14 @@ const (
 // Options tune a Checker.
 type Options struct {
 	// OnChange is called, from the server's check goroutine, each time a
-	// server goes up or down, with the check's reason (e.g. "Layer7 wrong
-	// status: 503"). nil means nobody is told.
-	OnChange func(s *backend.Server, up bool, reason string)
+	// server goes up or down, with the check that decided it. nil means
+	// nobody is told.
+	OnChange func(s *backend.Server, up bool, r Result)
+	// OnCheck is called, from the server's check goroutine, after each
+	// check that HAProxy's "option log-health-checks" reports: one whose
+	// status differs from the previous check's, or that moved the
+	// server's health. It runs before OnChange. nil means none.
+	OnCheck func(s *backend.Server, r Result, h Health)
 	// TLS returns the TLS configuration of a server's checks ("ssl" or
 	// "check-ssl"); nil, or a nil result, means plain TCP.
 	TLS func(s *backend.Server) *tls.Config
@@ -71,9 +78,10 @@ func (c *Checker) Start(ctx context.Context) {
 			continue
 		}
 		c.wg.Add(1)
+		changed := s.AddrChanged() // taken now: a change after Start wakes the loop
 		go func() {
 			defer c.wg.Done()
-			c.run(ctx, s)
+			c.run(ctx, s, changed)
 		}()
 	}
 }
@@ -88,47 +96,80 @@ func (c *Checker) Stop() {
 	c.wg.Wait()
 }
 
-// run is one server's check loop.
-func (c *Checker) run(ctx context.Context, s *backend.Server) {
+// run is one server's check loop; changed is closed at the server's next
+// change of address.
+func (c *Checker) run(ctx context.Context, s *backend.Server, changed <-chan struct{}) {
 	inter, rise, fall := params(s.Config)
 	t := time.NewTimer(rand.N(inter)) // spread first probes
 	defer t.Stop()
-	ok, bad := 0, 0 // consecutive successes and failures
+	// Consecutive successes and failures. A server starts up but one
+	// failure away from down, as in HAProxy (its health starts at
+	// "rise"): a dead server is found by the first check.
+	ok, bad := 0, fall-1
+	prev := "" // the previous check's status
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-changed:
+			// A new address (or none): the old verdicts were about
+			// another host. Start over, as a server leaving maintenance
+			// does (up, one failure from down), and probe it now.
+			ok, bad, prev = 0, fall-1, ""
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
+			}
 		}
-		if s.State() != backend.Maint {
+		// The next change's channel is taken before the address is read,
+		// so a change in between wakes the next wait at once.
+		changed = s.AddrChanged()
+		if addr := s.Addr(); s.State() != backend.Maint && addr != "" {
 			var tc *tls.Config
 			if c.opt.TLS != nil {
 				tc = c.opt.TLS(s)
 			}
-			reason, err := c.probe(ctx, s.Addr, inter, tc)
+			r := c.probe(ctx, addr, inter, tc)
 			if ctx.Err() != nil {
 				return
 			}
-			if err == nil {
+			up := s.Healthy()
+			// HAProxy's health counter moves unless it is at its top
+			// (up, no failure) or bottom (down, no success).
+			moved := up && bad > 0 || !up
+			if !r.OK {
+				moved = up || ok > 0
+			}
+			if r.OK {
 				ok, bad = ok+1, 0
-				if !s.Healthy() && ok >= rise {
-					c.set(s, true, reason)
-				}
 			} else {
 				ok, bad = 0, bad+1
-				if s.Healthy() && bad >= fall {
-					c.set(s, false, err.Error())
+			}
+			change := r.OK && !up && ok >= rise || !r.OK && up && bad >= fall
+			if c.opt.OnCheck != nil && (moved || r.Status != prev) {
+				h := Health{Up: up != change, Weight: s.Weight(), Rise: rise, Fall: fall}
+				if h.Up {
+					h.Count = fall - bad
+				} else {
+					h.Count = ok
+					if change {
+						h.Count = 0
+					}
+				}
+				c.opt.OnCheck(s, r, h)
+			}
+			prev = r.Status
+			if change {
+				s.SetHealthy(r.OK)
+				if c.opt.OnChange != nil {
+					c.opt.OnChange(s, r.OK, r)
 				}
 			}
 		}
 		t.Reset(inter)
-	}
-}
-
-func (c *Checker) set(s *backend.Server, up bool, reason string) {
-	s.SetHealthy(up)
-	if c.opt.OnChange != nil {
-		c.opt.OnChange(s, up, reason)
 	}
 }
 
@@ -146,9 +187,15 @@ func params(cs *config.Server) (inter time.Duration, rise, fall int) {
 	return inter, rise, fall
 }
 
-// probe checks addr once within inter; it returns a success reason or an
-// error saying why the check failed.
-func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration, tc *tls.Config) (string, error) {
+// probe checks addr once within inter, over TLS if tc is not nil.
+func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration, tc *tls.Config) Result {
+	start := time.Now()
+	r := c.check(ctx, addr, inter, tc)
+	r.Duration = time.Since(start)
+	return r
+}
+
+func (c *Checker) check(ctx context.Context, addr string, inter time.Duration, tc *tls.Config) Result {
 	ctx, cancel := context.WithTimeout(ctx, inter)
 	defer cancel()
 	dctx := ctx
@@ -158,43 +205,49 @@ func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration, t
 		defer dcancel()
 	}
 	var d net.Dialer
-	conn, err := d.DialContext(dctx, "tcp", addr)
+	network, address := sockaddr.DialArgs(addr)
+	conn, err := d.DialContext(dctx, network, address)
 	if err != nil {
-		return "", fmt.Errorf("Layer4 connection problem: %w", err)
+		if isTimeout(err) {
+			return Result{Status: L4Timeout}
+		}
+		return Result{Status: L4Con, Info: errnoText(err)}
 	}
 	defer conn.Close()
 	if tc != nil {
 		s := tls.Client(conn, tc)
 		if err := s.HandshakeContext(ctx); err != nil {
 			if ctx.Err() != nil {
-				return "", fmt.Errorf("Layer6 timeout: %w", err)
+				return Result{Status: L6Timeout}
 			}
-			return "", fmt.Errorf("Layer6 invalid response: %w", err)
+			return Result{Status: L6Invalid, Info: tlsErrText(err)}
 		}
 		conn = s
 		if c.httpChk == nil {
-			return "Layer6 check passed", nil
+			return Result{OK: true, Status: L6OK}
 		}
 	}
 	if c.httpChk == nil {
-		return "Layer4 check passed", nil
+		return Result{OK: true, Status: L4OK}
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
 	}
-	code, err := httpStatus(conn, c.httpChk, addr)
-	if err != nil {
-		return "", err
+	code, reason, err := httpStatus(conn, c.httpChk, addr)
+	switch {
+	case err != nil && isTimeout(err):
+		return Result{Status: L7Timeout}
+	case err != nil:
+		return Result{Status: L7Invalid}
+	case code < 200 || code >= 400:
+		return Result{Status: L7Status, Code: code, Info: reason}
 	}
-	if code < 200 || code >= 400 {
-		return "", fmt.Errorf("Layer7 wrong status: %d", code)
-	}
-	return "Layer7 check passed: " + strconv.Itoa(code), nil
+	return Result{OK: true, Status: L7OK, Code: code}
 }
 
 // httpStatus sends the check request on conn and returns the response's
-// status code.
-func httpStatus(conn net.Conn, hc *config.HTTPCheck, addr string) (int, error) {
+// status code and reason phrase.
+func httpStatus(conn net.Conn, hc *config.HTTPCheck, addr string) (int, string, error) {
 	method, uri, version := hc.Method, hc.URI, hc.Version
 	if method == "" {
 		method = "OPTIONS"
@@ -211,20 +264,52 @@ func httpStatus(conn net.Conn, hc *config.HTTPCheck, addr string) (int, error) {
 	}
 	req += "Connection: close\r\n\r\n"
 	if _, err := conn.Write([]byte(req)); err != nil {
-		return 0, fmt.Errorf("Layer7 send failed: %w", err)
+		return 0, "", err
 	}
 	line, err := bufio.NewReaderSize(conn, 512).ReadSlice('\n')
 	if err != nil {
-		return 0, fmt.Errorf("Layer7 no response: %w", err)
+		return 0, "", err
 	}
 	// "HTTP/1.x NNN reason"
-	f := strings.Fields(string(line))
+	f := strings.SplitN(strings.TrimSpace(string(line)), " ", 3)
 	if len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/") || len(f[1]) != 3 {
-		return 0, fmt.Errorf("Layer7 invalid response: %q", strings.TrimSpace(string(line)))
+		return 0, "", errInvalid
 	}
 	code, err := strconv.Atoi(f[1])
 	if err != nil {
-		return 0, fmt.Errorf("Layer7 invalid response: %q", strings.TrimSpace(string(line)))
+		return 0, "", errInvalid
 	}
-	return code, nil
+	reason := ""
+	if len(f) == 3 {
+		reason = f[2]
+	}
+	return code, reason, nil
+}
+
+var errInvalid = errors.New("invalid response")
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded)
+}
+
+// errnoText is the system's description of err ("Connection refused"),
+// capitalised as strerror writes it.
+func errnoText(err error) string {
+	var errno syscall.Errno
+	s := err.Error()
+	if errors.As(err, &errno) {
+		s = errno.Error()
+	}
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// tlsErrText is the info of a failed handshake: HAProxy's "SSL handshake
+// failure", with Go's reason (an unknown authority, a name mismatch) in
+// parentheses.
+func tlsErrText(err error) string {
+	return "SSL handshake failure (" + err.Error() + ")"
 }

@@ -31,7 +31,7 @@ func TestTLSChecks(t *testing.T) {
 		reason string
 	}{
 		{"handshake", strings.TrimPrefix(srv.URL, "https://"), nil, true, "Layer6 check passed"},
-		{"httpchk over tls", strings.TrimPrefix(srv.URL, "https://"), &config.HTTPCheck{Method: "GET", URI: "/healthz"}, true, "Layer7 check passed: 200"},
+		{"httpchk over tls", strings.TrimPrefix(srv.URL, "https://"), &config.HTTPCheck{Method: "GET", URI: "/healthz"}, true, "Layer7 check passed, code: 200"},
 		{"plain server", strings.TrimPrefix(plain.URL, "http://"), nil, false, "Layer6"},
 	}
 	for _, c := range cases {
@@ -45,7 +45,7 @@ func TestTLSChecks(t *testing.T) {
 			}
 			ch := make(chan change, 16)
 			k := New(p, b, Options{
-				OnChange: func(s *backend.Server, up bool, reason string) { ch <- change{up: up, reason: reason} },
+				OnChange: func(s *backend.Server, up bool, r Result) { ch <- change{up: up, reason: r.Reason()} },
 				TLS:      func(*backend.Server) *tls.Config { return tc },
 			})
 			k.Start(context.Background())

@@ -60,6 +60,9 @@ type upgradeState struct {
 	// files included: a later restart or roll-back of an adopted
 	// generation starts a worker from it.
 	Serving *Snapshot `json:"serving,omitempty"`
+	// State is the run-time state the generations published (Master.state:
+	// resolution results, ...), handed to the next generation.
+	State map[string]json.RawMessage `json:"state,omitempty"`
 }
 
 type upgradeGen struct {
@@ -128,7 +131,7 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 	st := upgradeState{Version: m.opt.Version, Started: m.started, NextGen: m.nextGen, Reloads: m.reloads,
 		Failed: m.failed, Restarts: m.restarts, Upgrades: m.upgrades + 1, Listeners: make(map[string]int), ReplyFD: -1,
 		TicketKeys: tlsconf.EncodeTicketKeys(m.tickets.get()),
-		Serving:    m.snap}
+		Serving:    m.snap, State: m.state}
 	var err error
 	for name, l := range m.listeners {
 		var fd int
@@ -210,6 +213,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 	if keys, err := tlsconf.DecodeTicketKeys(st.TicketKeys); err == nil && len(keys) > 0 {
 		m.tickets.set(keys)
 	}
+	m.state = st.State
 	var errs []error
 	for name, fd := range st.Listeners {
 		l, err := listener.Adopt(name, fd)
@@ -220,7 +224,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 		m.listeners[name] = l
 	}
 	for _, ug := range st.Gens {
-		g, err := adoptGeneration(ug)
+		g, err := m.adoptGeneration(ug)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -249,7 +253,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 }
 
 // adoptGeneration rebuilds a generation started by the previous image.
-func adoptGeneration(ug upgradeGen) (*generation, error) {
+func (m *Master) adoptGeneration(ug upgradeGen) (*generation, error) {
 	conn := func(fd int, name string) (net.Conn, error) {
 		f := os.NewFile(uintptr(fd), name)
 		defer f.Close()
@@ -276,11 +280,13 @@ func adoptGeneration(ug upgradeGen) (*generation, error) {
 		return nil, fmt.Errorf("upgrade: worker gen=%d pid=%d: %w", ug.Gen, ug.PID, err)
 	}
 	// ctlConn too: a later upgrade passes it on again.
-	return &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
-		ctlConn: ctl, ctl: worker.NewClient(ctl), handoff: hand.(*net.UnixConn),
+	g := &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
+		ctlConn: ctl, handoff: hand.(*net.UnixConn),
 		snap:   &Snapshot{Binds: ug.Binds, HardStopAfter: ug.HardStopAfter},
 		exited: make(chan struct{}), state: ug.State, reloads: ug.Reloads,
-		expected: ug.State != StateServing}, nil
+		expected: ug.State != StateServing}
+	g.ctl = worker.NewClientPublish(ctl, m.keepState(g))
+	return g, nil
 }
 
 // finishUpgrade runs in the new image once it has adopted everything: a

@@ -110,6 +110,9 @@ type clientConn struct {
 	tlsBind *tlsconf.Bind
 	tlsConn *tls.Conn
 	facts   *tlsconf.Facts
+	// hsEnd is when the handshake completed (zero: none in this
+	// generation); the first request head is timed from it.
+	hsEnd time.Time
 	// relayed: a TLS connection served through the previous
 	// generation's relay; every answer closes it (tlsrelay.go).
 	relayed bool

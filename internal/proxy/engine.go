@@ -16,14 +16,22 @@ import (
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/health"
+	"baton/internal/resolve"
 	"baton/internal/rules"
 	"baton/internal/tlsconf"
 )
 
 // Options are the per-generation settings of an Engine.
 type Options struct {
-	// Log receives access and event log lines; nil means os.Stdout.
+	// Log receives the lines of "log stdout" targets; nil means
+	// os.Stdout.
 	Log io.Writer
+	// Stderr receives the lines of "log stderr" targets and the engine's
+	// own diagnostics (one line each, prefixed with the PID and
+	// generation); nil means os.Stderr.
+	Stderr io.Writer
+	// Program is the default syslog tag ("log-tag"); "" means "baton".
+	Program string
 	// Generation is the worker generation written in log lines.
 	Generation int
 	// PID is the process id written in log lines.
@@ -39,6 +47,12 @@ type Options struct {
 	// TLS is the configuration's loaded TLS material (tlsconf.Load); nil
 	// when it has no TLS bind or server.
 	TLS *tlsconf.Bundle
+	// ResolverState is the resolution state the previous generation
+	// published; servers with resolvers start from it (nil: none).
+	ResolverState resolve.State
+	// PublishResolvers receives the resolution state after each change,
+	// for the next generation; nil means nobody keeps it.
+	PublishResolvers func(resolve.State)
 
 	// onGrace, for tests, runs when a kicked connection enters its
 	// drain grace, and again each time a later kick leaves it there.
@@ -50,6 +64,13 @@ type Engine struct {
 	cfg    *config.Config
 	log    *accesslog.Logger
 	global chan struct{} // global maxconn slots; nil means unlimited
+	// diag receives the engine's own diagnostics, diagPrefix first.
+	diag       io.Writer
+	diagPrefix string
+	// reqID numbers logged requests and TCP connections (%rt); atomic.
+	reqID atomic.Uint64
+	// stopLogged makes SoftStop log "Proxy X stopped" once.
+	stopLogged sync.Once
 
 	frontends map[string]*frontend // by bind address
 	backends  map[string]*backendRT
@@ -84,6 +105,9 @@ type Engine struct {
 	checkers   []*health.Checker
 	checksOnce sync.Once
 	stopChecks func()
+	// resolvers resolves servers' host names while serving, like the
+	// checks; nil without resolvers sections.
+	resolvers *resolve.Runtime
 }
 
 // frontend is a frontend or listen proxy at run time.
@@ -94,9 +118,11 @@ type frontend struct {
 	self    *backendRT    // a listen proxy serving itself; nil otherwise
 	logging bool
 	feconn  atomic.Int64
-	// nameTLS is the name with HAProxy's "~" suffix, which log lines
-	// give a frontend for connections it deciphered.
-	nameTLS string
+
+	// log is the proxy's logging; logging caches log.Traffic().
+	log *accesslog.Proxy
+	// feCum counts the connections accepted, for "Proxy X stopped".
+	feCum atomic.Int64
 }
 
 // backendRT is a backend (or listen) proxy at run time.
@@ -112,18 +138,19 @@ type backendRT struct {
 	// tls is the TLS client of each server by Server.Index; nil when no
 	// server of the backend has TLS options.
 	tls []*tlsconf.Client
+
+	// beCum counts the requests (TCP: connections) sent to the backend,
+	// for "Proxy X stopped".
+	beCum atomic.Int64
+	log   *accesslog.Proxy
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
 // their server pools, and the access logger.
 func New(cfg *config.Config, opt Options) (*Engine, error) {
-	w := opt.Log
-	if w == nil {
-		w = os.Stdout
-	}
 	e := &Engine{
 		cfg:       cfg,
-		log:       accesslog.New(w, opt.Generation, opt.PID),
+		diag:      opt.Stderr,
 		frontends: make(map[string]*frontend),
 		backends:  make(map[string]*backendRT),
 		stop:      make(chan struct{}),
@@ -137,6 +164,10 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	if e.hotWait == 0 {
 		e.hotWait = DefaultHotWait
 	}
+	if e.diag == nil {
+		e.diag = os.Stderr
+	}
+	e.diagPrefix = fmt.Sprintf("baton[%d] gen=%d worker: ", opt.PID, opt.Generation)
 	e.drainGrace, e.onGrace = opt.DrainGrace, opt.onGrace
 	if e.drainGrace <= 0 {
 		e.drainGrace = DefaultDrainGrace
@@ -170,7 +201,9 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			e.backends[p.Name] = be
 			for _, srv := range p.Servers {
 				if srv.Check {
-					e.checkers = append(e.checkers, health.New(p, be.b, health.Options{OnChange: e.logCheck(p.Name), TLS: be.checkTLS}))
+					co := e.checkEvents(be)
+					co.TLS = be.checkTLS
+					e.checkers = append(e.checkers, health.New(p, be.b, co))
 					break
 				}
 			}
@@ -181,7 +214,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
-		fe := &frontend{p: p, rules: rs, nameTLS: p.Name + "~"}
+		fe := &frontend{p: p, rules: rs}
 		if p.MaxConn > 0 {
 			fe.slots = make(chan struct{}, p.MaxConn)
 		}
@@ -196,7 +229,6 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				return nil, fmt.Errorf("%s: proxy %s: use_backend %q not found", ub.Pos, p.Name, ub.Backend)
 			}
 		}
-		fe.logging = p.LogGlobal && (p.HTTPLog || p.TCPLog)
 		for _, b := range p.Binds {
 			if other := e.frontends[b.Addr]; other != nil {
 				return nil, fmt.Errorf("%s: bind %s used by both %s and %s", b.Pos, b.Addr, other.p.Name, p.Name)
@@ -210,6 +242,13 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				e.tlsBinds[b.Addr] = tb
 			}
 		}
+	}
+	if err := e.openLogs(cfg, opt); err != nil {
+		return nil, err
+	}
+	// After the logs: the resolvers report from New on.
+	if err := e.newResolvers(opt); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -279,7 +318,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 			} else if backoff < time.Second {
 				backoff *= 2
 			}
-			e.log.Event("proxy %s: accept on %s: %v; retrying in %v", fe.p.Name, addr, err, backoff)
+			e.diagf("proxy %s: accept on %s: %v; retrying in %v", fe.p.Name, addr, err, backoff)
 			t := time.NewTimer(backoff)
 			select {
 			case <-t.C:
@@ -293,6 +332,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 		cc := newClientConn(e, fe, addr, c)
 		cc.slotG, cc.slotF = e.global != nil, fe.slots != nil
 		e.register(cc) // even when stopping: an accepted client is served
+		fe.feCum.Add(1)
 		go cc.serve()
 	}
 }
@@ -384,6 +424,7 @@ func (e *Engine) StopAccepting() {
 func (e *Engine) SoftStop(idleWindow time.Duration) {
 	e.StopAccepting()
 	e.draining.Store(true)
+	e.stopLogged.Do(e.logStopped)
 	e.mu.Lock()
 	var idle []*clientConn
 	for cc := range e.conns {
@@ -445,13 +486,16 @@ func (e *Engine) startChecks() {
 		e.mu.Lock()
 		closing := e.stopped && e.acceptDone
 		e.mu.Unlock()
-		if len(e.checkers) == 0 || closing {
-			e.stopChecks = func() {}
+		if len(e.checkers) == 0 && e.resolvers == nil || closing {
+			e.stopChecks = e.stopResolvers
 			return
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		for _, c := range e.checkers {
 			c.Start(ctx)
+		}
+		if e.resolvers != nil {
+			e.resolvers.Start(ctx)
 		}
 		var once sync.Once
 		e.stopChecks = func() {
@@ -460,6 +504,7 @@ func (e *Engine) startChecks() {
 				for _, c := range e.checkers {
 					c.Stop()
 				}
+				e.stopResolvers()
 			})
 		}
 		go func() {
@@ -470,31 +515,4 @@ func (e *Engine) startChecks() {
 			e.stopChecks()
 		}()
 	})
-}
-
-// logCheck returns the health checker's callback for backend name: one
-// event line per transition, in HAProxy's words.
-func (e *Engine) logCheck(name string) func(s *backend.Server, up bool, reason string) {
-	return func(s *backend.Server, up bool, reason string) {
-		be := e.backends[name]
-		act, bck := 0, 0
-		for _, o := range be.b.Servers {
-			if o.Healthy() && o.State() != backend.Maint {
-				if o.Backup {
-					bck++
-				} else {
-					act++
-				}
-			}
-		}
-		kind := ""
-		if s.Backup {
-			kind = "Backup "
-		}
-		if up {
-			e.log.Event("%sServer %s/%s is UP, reason: %s. %d active and %d backup servers online.", kind, name, s.Name, reason, act, bck)
-		} else {
-			e.log.Event("%sServer %s/%s is DOWN, reason: %s. %d active and %d backup servers left.", kind, name, s.Name, reason, act, bck)
-		}
-	}
 }

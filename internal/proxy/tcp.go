@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	"baton/internal/config"
 )
 
 // pipeResult says how a two-way copy ended.
@@ -143,7 +145,13 @@ func (cc *clientConn) serveTCP() {
 	cc.setActive(stateTunnel)
 	x := &cc.ex
 	x.reset()
-	x.tStart = cc.start
+	x.tAccept, x.tStart = cc.start, cc.start
+	if cc.fe.logging {
+		x.id = cc.e.reqID.Add(1) - 1
+	}
+	if !cc.adopted && fe.log.Connects() {
+		cc.logConnect()
+	}
 	cc.in.Req = &cc.req
 	cc.in.Src = cc.src.Addr()
 	cc.in.TLS = cc.facts
@@ -158,8 +166,10 @@ func (cc *clientConn) serveTCP() {
 		return
 	}
 	x.be = be
+	be.beCum.Add(1)
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
+	x.beHeld = true
 	bt := &be.p.Timeouts
 	key := keyFor(cc)
 	queueDL := deadline(time.Now(), bt.Queue)
@@ -173,31 +183,27 @@ func (cc *clientConn) serveTCP() {
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
-		sc, err = cc.dialServer(be, srv, bt)
+		sc, _, err = cc.connect(be, x.srv, bt, true)
 		if err == nil {
 			break
 		}
-		if x.retries >= be.p.Retries {
-			be.b.Release(srv)
+		ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
+		if aerr != nil || !ok {
+			if aerr == nil {
+				x.release() // (a failed redispatch released it already)
+			}
 			x.setTerm('S', 'C')
 			cc.logTCP(x)
 			return
-		}
-		x.retries++
-		if be.p.Redispatch {
-			be.b.Release(srv)
-			srv, err = be.b.Acquire(key, srv, queueDL)
-			if err != nil {
-				x.setTerm('S', 'C')
-				cc.logTCP(x)
-				return
-			}
-			x.srv = srv
 		}
 	}
 	x.sc = sc
 	cc.setServer(sc)
 	x.tConn = time.Now()
+	x.noteServer(sc)
+	if fe.log.ASAP {
+		cc.logTCPEarly(x)
+	}
 	ft := &fe.p.Timeouts
 	var inspected int64
 	if cc.w > cc.r {
@@ -209,7 +215,7 @@ func (cc *clientConn) serveTCP() {
 			x.bytesIn = inspected
 			x.setTerm('S', 'D')
 			cc.dropServer(x)
-			be.b.Release(srv)
+			x.release()
 			cc.logTCP(x)
 			return
 		}
@@ -220,6 +226,6 @@ func (cc *clientConn) serveTCP() {
 	x.bytesIn, x.bytesOut = res.c2s+inspected, res.s2c
 	x.setTerm(res.term[0], res.term[1])
 	cc.dropServer(x)
-	be.b.Release(srv)
+	x.release()
 	cc.logTCP(x)
 }

@@ -9,6 +9,7 @@ import (
 
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/sockaddr"
 	"baton/internal/tlsconf"
 )
 
@@ -42,6 +43,7 @@ func (cc *clientConn) tlsHandshake() bool {
 	tc.SetDeadline(time.Time{})
 	cs := tc.ConnectionState()
 	cc.facts = tlsconf.NewFacts(&cs)
+	cc.hsEnd = time.Now()
 	cc.mu.Lock()
 	cc.tlsConn = tc
 	cc.c = tc
@@ -54,15 +56,15 @@ func (cc *clientConn) tlsHandshake() bool {
 // or "Timeout during SSL handshake". HAProxy names the bind by its number;
 // Baton by its address.
 func (cc *clientConn) logHandshake(err error) {
-	if !cc.fe.logging || errors.Is(err, net.ErrClosed) { // closed by a hard stop
+	if !cc.fe.log.Traffic() && !cc.fe.log.Connects() || errors.Is(err, net.ErrClosed) { // closed by a hard stop
 		return
 	}
 	date := cc.start.Format("02/Jan/2006:15:04:05.000")
 	if isTimeout(err) {
-		cc.e.log.Event("%s [%s] %s/%s: Timeout during SSL handshake", cc.src, date, cc.fe.p.Name, cc.bind)
+		cc.fe.log.Eventf(cc.fe.log.ErrorLevel(), "%s [%s] %s/%s: Timeout during SSL handshake", cc.src, date, cc.fe.p.Name, cc.bind)
 		return
 	}
-	cc.e.log.Event("%s [%s] %s/%s: SSL handshake failure (%v)", cc.src, date, cc.fe.p.Name, cc.bind, err)
+	cc.fe.log.Eventf(cc.fe.log.ErrorLevel(), "%s [%s] %s/%s: SSL handshake failure (%v)", cc.src, date, cc.fe.p.Name, cc.bind, err)
 }
 
 // closeNotify sends a TLS close_notify before the connection closes, as a
@@ -137,8 +139,13 @@ func (cc *clientConn) serverName(tc *tlsconf.Client) string {
 // dialServer opens a connection to srv under timeout connect, with TLS
 // when the server has "ssl" (the handshake under the same timeout).
 func (cc *clientConn) dialServer(be *backendRT, srv *backend.Server, bt *config.Timeouts) (net.Conn, error) {
+	addr := srv.Addr()
+	if addr == "" {
+		return nil, errNoAddress
+	}
 	d := net.Dialer{Timeout: bt.Connect.Value}
-	c, err := d.Dial("tcp", srv.Addr)
+	network, address := sockaddr.DialArgs(addr)
+	c, err := d.Dial(network, address)
 	if err != nil {
 		return nil, err
 	}

@@ -74,7 +74,9 @@ func (h *harness) dialTLS(cfg *tls.Config) *tlsClient {
 	return &tlsClient{client: &client{t: h.t, c: c, br: bufio.NewReader(c)}, tc: c}
 }
 
-const tlsDefaults = `defaults
+const tlsDefaults = `global
+  log stdout format raw local0
+defaults
   mode http
   log global
   option httplog
@@ -498,5 +500,31 @@ backend bad
 	h2 := startOpts(t, cfg2, Options{TLS: b2})
 	if resp, _ := h2.dial().get("/"); resp.StatusCode != 503 {
 		t.Errorf("wrong name: %d, want 503", resp.StatusCode)
+	}
+}
+
+// Log lines of TLS connections: "%ft" has HAProxy's "~", %sslv and %sslc
+// the version and suite in OpenSSL's names; %Th is the handshake, on the
+// connection's first request only.
+func TestTLSLogFormat(t *testing.T) {
+	env := newTLSEnv(t)
+	env.cert(t, "www.pem", tlstest.Options{}, "www.example.com")
+	be := newLabelled(t, "a", nil)
+	cfg, b := env.parse(t, tlsDefaults+`listen web
+  bind 127.0.0.1:1 ssl crt ${DIR}/www.pem ssl-max-ver TLSv1.2 ciphers ECDHE-ECDSA-AES128-GCM-SHA256
+  log-format "%ft %b %sslv %sslc Th=%Th %HP"
+  server s `+be.addr()+`
+`)
+	h := startOpts(t, cfg, Options{TLS: b})
+	c := h.dialTLS(env.client("www.example.com"))
+	c.get("/one")
+	c.get("/two")
+	waitFor(t, "log lines", func() bool {
+		return strings.Count(h.log.String(), "web~ web TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 Th=") >= 2
+	})
+	for _, l := range strings.Split(strings.TrimSpace(h.log.String()), "\n") {
+		if strings.HasSuffix(l, " /two") && !strings.Contains(l, " Th=0 ") {
+			t.Errorf("second request has a handshake time: %q", l)
+		}
 	}
 }

@@ -41,6 +41,9 @@ type Verdict struct {
 	ContentType, Body []byte
 	// Close is set by deny: the connection is closed after the answer.
 	Close bool
+	// NoL7Retry is set by disable-l7-retry: the request may be retried
+	// only on connection failures.
+	NoL7Retry bool
 }
 
 // Reset returns a zero Verdict that keeps Location's buffer, so redirects
@@ -102,6 +105,7 @@ const (
 	actDeny
 	actReturn
 	actRedirect
+	actDisableL7Retry
 )
 
 type redirectKind uint8
@@ -316,8 +320,10 @@ func (c *compiler) rule(hr *config.HTTPRule, response bool) (rule, error) {
 			return rule{}, fmt.Errorf("%s: http-request redirect %s: %v", where, hr.RedirectKind, err)
 		}
 		r.value = f
+	case "disable-l7-retry":
+		r.action = actDisableL7Retry
 	default:
-		return rule{}, fmt.Errorf("%s: http-request %s is not supported (supported: set-header, add-header, del-header, deny, return, redirect)", where, hr.Action)
+		return rule{}, fmt.Errorf("%s: http-request %s is not supported (supported: set-header, add-header, del-header, deny, return, redirect, disable-l7-retry)", where, hr.Action)
 	}
 	return r, nil
 }
@@ -374,6 +380,8 @@ func (s *Set) Request(in *Input, v *Verdict) {
 			v.Respond, v.Status = true, r.status
 			v.Location = r.location(v.Location[:0], in)
 			return
+		case actDisableL7Retry:
+			v.NoL7Retry = true
 		}
 	}
 }
