@@ -3,11 +3,10 @@ package proxy
 import (
 	"bufio"
 	"bytes"
-	"io"
 	"net"
-	"strconv"
 	"testing"
-	"time"
+
+	"baton/internal/config"
 )
 
 // rawBackend answers every request on a keep-alive connection with a
@@ -93,17 +92,7 @@ func TestKeepAliveRequestAllocs(t *testing.T) {
 	}
 	p := listenProxy("bench", rawBackend(t))
 	h := start(t, cfgOf(p))
-	k := newKAClient(t, h.addr)
-	for i := 0; i < 200; i++ { // warm up pools and the server connection
-		if err := k.do(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	allocs := testing.AllocsPerRun(500, func() {
-		if err := k.do(); err != nil {
-			t.Fatal(err)
-		}
-	})
+	allocs := keepAliveAllocs(t, h.addr)
 	t.Logf("allocations per keep-alive request (whole process): %.2f", allocs)
 	// Zero in the engine; leave a little room for runtime noise
 	// (timers, netpoll) across the whole process.
@@ -112,15 +101,34 @@ func TestKeepAliveRequestAllocs(t *testing.T) {
 	}
 }
 
+// keepAliveAllocs measures the allocations of one keep-alive request
+// through the proxy at addr, once pools and the server connection are
+// warm.
+func keepAliveAllocs(t *testing.T, addr string) float64 {
+	k := newKAClient(t, addr)
+	for i := 0; i < 200; i++ {
+		if err := k.do(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return testing.AllocsPerRun(500, func() {
+		if err := k.do(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func BenchmarkKeepAliveRequests(b *testing.B) {
 	p := listenProxy("bench", rawBackend(b))
-	t := &testing.T{}
-	_ = t
-	lb := &syncBuffer{}
-	e, err := New(cfgOf(p), Options{Log: lb})
+	e, err := New(cfgOf(p), Options{Log: &syncBuffer{}})
 	if err != nil {
 		b.Fatal(err)
 	}
+	benchEngine(b, e, p)
+}
+
+// benchEngine measures keep-alive requests through e, serving p.
+func benchEngine(b *testing.B, e *Engine, p *config.Proxy) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -141,7 +149,4 @@ func BenchmarkKeepAliveRequests(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	_ = strconv.Itoa
-	_ = io.EOF
-	_ = time.Now
 }

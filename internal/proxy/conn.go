@@ -99,6 +99,8 @@ type clientConn struct {
 	// slotG and slotF say which maxconn slots the connection holds (an
 	// adopted connection may hold none).
 	slotG, slotF bool
+	// shard is the connection's statistics shard (stats.go).
+	shard uint8
 
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).

@@ -14,6 +14,7 @@ import (
 	"baton/internal/accesslog"
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/counters"
 	"baton/internal/health"
 	"baton/internal/rules"
 )
@@ -34,6 +35,10 @@ type Options struct {
 	// answered just before it (see waitIdle); zero means
 	// DefaultDrainGrace.
 	DrainGrace time.Duration
+
+	// Counters is where the generation counts its statistics; nil
+	// counts nothing.
+	Counters *counters.View
 
 	// onGrace, for tests, runs when a kicked connection enters its
 	// drain grace, and again each time a later kick leaves it there.
@@ -74,6 +79,13 @@ type Engine struct {
 	checkers   []*health.Checker
 	checksOnce sync.Once
 	stopChecks func()
+
+	// ctr is the generation's part of the statistics segment and proc
+	// the process-wide blocks (stats.go); adoptSeq spreads adopted
+	// connections over the shards.
+	ctr      *counters.View
+	proc     objCounters
+	adoptSeq atomic.Uint32
 }
 
 // frontend is a frontend or listen proxy at run time.
@@ -84,6 +96,7 @@ type frontend struct {
 	self    *backendRT    // a listen proxy serving itself; nil otherwise
 	logging bool
 	feconn  atomic.Int64
+	ctr     objCounters
 }
 
 // backendRT is a backend (or listen) proxy at run time.
@@ -96,6 +109,10 @@ type backendRT struct {
 	// backend is the frontend itself (a listen proxy's rules run once).
 	reqRules, respRules *rules.Set
 	beconn              atomic.Int64
+	// ctr counts what happened without a server; srvCtr[i] counts for
+	// the server of Index i.
+	ctr    objCounters
+	srvCtr []objCounters
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
@@ -178,6 +195,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			e.frontends[b.Addr] = fe
 		}
 	}
+	e.initCounters(opt.Counters)
 	return e, nil
 }
 
@@ -211,6 +229,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 	startProfile()
 
 	var backoff time.Duration
+	var shard uint8 // the next connection's counters shard
 	for {
 		if !e.takeSlots(fe) {
 			return nil
@@ -246,7 +265,9 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 		backoff = 0
 		cc := newClientConn(e, fe, addr, c)
 		cc.slotG, cc.slotF = e.global != nil, fe.slots != nil
+		cc.shard, shard = shard, shard+1
 		e.register(cc) // even when stopping: an accepted client is served
+		cc.countOpen(false)
 		go cc.serve()
 	}
 }
@@ -296,6 +317,7 @@ func (e *Engine) unregister(cc *clientConn) {
 	cc.fe.feconn.Add(-1)
 	e.checkDoneLocked()
 	e.mu.Unlock()
+	cc.countClose()
 	if cc.slotF {
 		<-cc.fe.slots
 	}

@@ -111,6 +111,7 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 	}
 	cc := newClientConn(e, fe, bind, c)
 	cc.adopted = true
+	cc.shard = uint8(e.adoptSeq.Add(1))
 	if len(buffered) > 0 {
 		cc.buf = getBuf()
 		cc.w = copy(*cc.buf, buffered)
@@ -139,6 +140,7 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 	e.actconn.Add(1)
 	fe.feconn.Add(1)
 	e.mu.Unlock()
+	cc.countOpen(true)
 	go cc.serve()
 	return nil
 }

@@ -56,9 +56,15 @@ type exchange struct {
 	// method and uri are copied for the log line, since the read buffer
 	// may be reused for the body before the line is written.
 	reqLine []byte
+
+	// answered says the proxy answered itself (stats.go's answered*);
+	// entered is the server whose session gauge counts this exchange.
+	answered uint8
+	entered  *objCounters
 }
 
 func (x *exchange) reset() {
+	x.leaveServer() // an exchange that ended without its count
 	line := x.reqLine[:0]
 	*x = exchange{reqLine: line, term: [2]byte{'-', '-'}}
 }
@@ -81,6 +87,9 @@ func (cc *clientConn) serve() {
 			return // the connection is no longer this goroutine's
 		}
 		cc.setActive(stateClosing)
+		if cc.session != nil {
+			cc.ex.leaveServer()
+		}
 		cc.unpoll()
 		cc.closeAll()
 		cc.releaseBufs()
@@ -451,7 +460,10 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
+	cc.enterBackend(be)
+	defer leaveBackend(be)
 	x.srv = srv
+	cc.enterServer(x, srv)
 	if logging {
 		x.tQueued = time.Now()
 	}
@@ -475,6 +487,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 					return cc.noServer(x, err, logging)
 				}
 				x.srv = srv
+				cc.enterServer(x, srv)
 			}
 			continue
 		}
@@ -646,6 +659,10 @@ func (cc *clientConn) answerVerdict(x *exchange, logging bool) bool {
 	}
 	cc.unreadBody = req.Body != h1.BodyNone
 	x.setTerm('P', 'R')
+	x.answered = answeredIntercepted
+	if cc.verdict.Close {
+		x.answered = answeredDenied
+	}
 	return cc.respond(x, logging)
 }
 

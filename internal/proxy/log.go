@@ -42,13 +42,17 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 	return e
 }
 
-// logHTTP writes the httplog line of an exchange, once, when the
-// frontend logs.
+// logHTTP counts an exchange (stats.go) and writes its httplog line when
+// the frontend logs, once.
 func (cc *clientConn) logHTTP(x *exchange) {
-	if x.logged || !cc.fe.logging || !cc.fe.p.HTTPLog {
+	if x.logged {
 		return
 	}
 	x.logged = true
+	cc.countHTTP(x)
+	if !cc.fe.logging || !cc.fe.p.HTTPLog {
+		return
+	}
 	now := time.Now()
 	e := cc.fillEntry(x)
 	e.Date = x.tStart
@@ -63,12 +67,16 @@ func (cc *clientConn) logHTTP(x *exchange) {
 	cc.e.log.HTTP(e)
 }
 
-// logTCP writes the tcplog line of a TCP-mode connection.
+// logTCP counts a TCP-mode connection and writes its tcplog line, once.
 func (cc *clientConn) logTCP(x *exchange) {
-	if x.logged || !cc.fe.logging || !cc.fe.p.TCPLog {
+	if x.logged {
 		return
 	}
 	x.logged = true
+	cc.countTCP(x)
+	if !cc.fe.logging || !cc.fe.p.TCPLog {
+		return
+	}
 	if cc.fe.p.DontLogNull && x.bytesIn == 0 {
 		return
 	}

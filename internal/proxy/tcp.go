@@ -155,6 +155,8 @@ func (cc *clientConn) serveTCP() {
 	x.be = be
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
+	cc.enterBackend(be)
+	defer leaveBackend(be)
 	bt := &be.p.Timeouts
 	key := keyFor(cc)
 	queueDL := deadline(time.Now(), bt.Queue)
@@ -165,6 +167,7 @@ func (cc *clientConn) serveTCP() {
 		return
 	}
 	x.srv = srv
+	cc.enterServer(x, srv)
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
@@ -189,6 +192,7 @@ func (cc *clientConn) serveTCP() {
 				return
 			}
 			x.srv = srv
+			cc.enterServer(x, srv)
 		}
 	}
 	x.sc = sc

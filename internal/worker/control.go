@@ -58,6 +58,9 @@ type Message struct {
 	// Migrate (soft-stop) says a successor is serving: hand the idle
 	// keep-alive connections over to it before draining the rest.
 	Migrate bool `json:"migrate,omitempty"`
+	// Counters (start) says where the generation counts: see
+	// CountersRef. nil means nowhere.
+	Counters *CountersRef `json:"counters,omitempty"`
 	// Reply fields.
 	Err    string `json:"err,omitempty"`
 	Conns  int    `json:"conns,omitempty"`
@@ -217,3 +220,13 @@ func (c *Client) forget(seq uint64) {
 
 // Close closes the master's end; the worker sees end of stream.
 func (c *Client) Close() error { return c.conn.Close() }
+
+// CountersRef tells a starting worker where its statistics live: the
+// descriptor of the counters segment (package counters) it inherited,
+// the region group the master gave it, and the slot of each of its
+// configuration's objects, by counters.Key string.
+type CountersRef struct {
+	FD    int            `json:"fd"`
+	Group int            `json:"group"`
+	Slots map[string]int `json:"slots"`
+}

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"baton/internal/counters"
 	"baton/internal/listener"
 )
 
@@ -38,6 +39,9 @@ type Info struct {
 	// Log receives the engine's access and event lines (the process's
 	// stdout).
 	Log io.Writer
+	// Counters is where the generation counts (package counters); nil
+	// when the master passed no segment.
+	Counters *counters.View
 }
 
 // Factory builds an engine from the configuration files the master
@@ -340,7 +344,7 @@ func (w *worker) start(m *Message) error {
 	if err != nil {
 		return err
 	}
-	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog})
+	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog, Counters: w.openCounters(m.Counters)})
 	if err != nil {
 		for _, ln := range lns {
 			ln.Close()
