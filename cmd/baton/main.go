@@ -59,7 +59,7 @@ func newEngine(files []worker.File, info worker.Info) (worker.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return proxy.New(cfg, proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID, Counters: info.Counters})
+	return proxy.New(cfg, proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID, Counters: info.Counters, Version: version})
 }
 
 // paths is the repeatable -f flag.

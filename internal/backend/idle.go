@@ -144,3 +144,14 @@ func (p *idlePool) purge(closing bool) {
 	p.free = append(p.free, stack...)
 	p.mu.Unlock()
 }
+
+// IdleConns returns the number of pooled idle connections.
+func (s *Server) IdleConns() int {
+	p := &s.idle
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.stack)
+}
+
+// MaxIdleConns is the pool's bound per server.
+func (b *Backend) MaxIdleConns() int { return b.maxIdle() }

@@ -40,11 +40,14 @@ const MaxWeight = 256
 // methods and is safe for concurrent use.
 type Server struct {
 	Name string
+	// Addr is the configured address; CurrentAddr is the one in use
+	// (SetAddr changes it at run time).
 	Addr string
 	// Backup servers take traffic only when no active server is usable.
 	Backup bool
-	// MaxConn caps the requests/connections using the server at once;
-	// 0 means no limit.
+	// MaxConn is the configured cap on the requests/connections using
+	// the server at once (0: no limit); CurrentMaxConn is the one in
+	// force (SetMaxConn changes it at run time).
 	MaxConn int
 	// Index is the server's position among all servers of its backend,
 	// in declaration order.
@@ -69,6 +72,13 @@ type Server struct {
 	// Acquire takes a slot with compare-and-swap (so MaxConn holds
 	// without a lock) and Release gives it back.
 	conns atomic.Int32
+	// maxConn is the maxconn in force; atomic because the runtime API
+	// writes it while every Acquire reads it.
+	maxConn atomic.Int32
+	// addr is the address in use, nil for Addr; atomic because the
+	// runtime API (set server addr) or a carried state writes it while
+	// connections dial it.
+	addr atomic.Pointer[string]
 
 	// rrCur is the smooth weighted round-robin current weight; it is
 	// guarded by b.rrMu, not atomic.
@@ -88,6 +98,7 @@ func newServer(b *Backend, i int, cs *config.Server) *Server {
 		b:       b,
 	}
 	s.weight.Store(int32(clampWeight(cs.Weight)))
+	s.maxConn.Store(int32(cs.MaxConn))
 	if cs.Disabled {
 		s.state.Store(int32(Maint))
 	}
@@ -149,21 +160,48 @@ func (s *Server) Usable() bool {
 	return s.state.Load() == int32(Ready) && s.healthy.Load() && s.weight.Load() > 0
 }
 
+// CurrentAddr returns the address connections go to.
+func (s *Server) CurrentAddr() string {
+	if a := s.addr.Load(); a != nil {
+		return *a
+	}
+	return s.Addr
+}
+
+// SetAddr changes the address new connections go to; pooled connections
+// to the old one are closed.
+func (s *Server) SetAddr(a string) {
+	s.addr.Store(&a)
+	s.idle.purge(false)
+}
+
+// CurrentMaxConn returns the maxconn in force (0: no limit).
+func (s *Server) CurrentMaxConn() int { return int(s.maxConn.Load()) }
+
+// SetMaxConn changes the maxconn (0: no limit); requests waiting for a
+// slot may proceed.
+func (s *Server) SetMaxConn(n int) {
+	s.maxConn.Store(int32(max(n, 0)))
+	s.b.stateChanged()
+}
+
 // hasRoom reports whether the server is below its maxconn.
 func (s *Server) hasRoom() bool {
-	return s.MaxConn <= 0 || int(s.conns.Load()) < s.MaxConn
+	m := s.maxConn.Load()
+	return m <= 0 || s.conns.Load() < m
 }
 
 // tryTake takes a connection slot unless the server is at its maxconn.
-// The compare-and-swap keeps MaxConn exact without a lock.
+// The compare-and-swap keeps the maxconn exact without a lock.
 func (s *Server) tryTake() bool {
-	if s.MaxConn <= 0 {
+	m := s.maxConn.Load()
+	if m <= 0 {
 		s.conns.Add(1)
 		return true
 	}
 	for {
 		c := s.conns.Load()
-		if int(c) >= s.MaxConn {
+		if c >= m {
 			return false
 		}
 		if s.conns.CompareAndSwap(c, c+1) {

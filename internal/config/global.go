@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+	"os/user"
 	"strconv"
 	"strings"
 )
@@ -92,16 +94,17 @@ func parseGlobalLog(p *parser, l line, args []string) {
 	p.cfg.Global.Logs = append(p.cfg.Global.Logs, t)
 }
 
-// parseStatsSocket reads "stats socket PATH [mode M] [level L]
-// [expose-fd listeners]".
+// parseStatsSocket reads "stats socket ADDR [mode M] [level L]
+// [expose-fd listeners] [user U] [group G] [uid N] [gid N]", where ADDR is
+// a UNIX socket path ("unix@PATH" too) or a TCP address ("ipv4@IP:PORT",
+// "ipv6@[IP]:PORT", or IP:PORT).
 func parseStatsSocket(p *parser, l line, args []string) {
 	if len(args) == 0 {
 		p.errorf(l.Pos, "stats socket: missing path")
 		return
 	}
-	s := StatsSocket{Path: args[0], Pos: l.Pos}
-	if strings.Contains(s.Path, "@") || strings.Contains(s.Path, ":") {
-		p.errorf(l.Pos, "stats socket: %q: only UNIX socket paths are supported", s.Path)
+	s := StatsSocket{Pos: l.Pos, UID: -1, GID: -1}
+	if !statsSocketAddr(p, l, args[0], &s) {
 		return
 	}
 	args = args[1:]
@@ -133,12 +136,80 @@ func parseStatsSocket(p *parser, l line, args []string) {
 				return
 			}
 			s.ExposeListeners = true
+		case "user", "group", "uid", "gid":
+			id, err := lookupID(opt, v)
+			if err != nil {
+				p.errorf(l.Pos, "stats socket: %s %q: %v", opt, v, err)
+				return
+			}
+			if opt == "user" || opt == "uid" {
+				s.UID = id
+			} else {
+				s.GID = id
+			}
 		default:
-			p.errorf(l.Pos, "stats socket: option %q is not supported (supported: mode, level, expose-fd listeners)", opt)
+			p.errorf(l.Pos, "stats socket: option %q is not supported (supported: mode, level, expose-fd listeners, user, group, uid, gid)", opt)
 			return
 		}
 	}
 	p.cfg.Global.StatsSockets = append(p.cfg.Global.StatsSockets, s)
+}
+
+// statsSocketAddr reads the address of a stats socket into s.
+func statsSocketAddr(p *parser, l line, a string, s *StatsSocket) bool {
+	if prefix, rest, ok := strings.Cut(a, "@"); ok {
+		switch prefix {
+		case "unix":
+			s.Path = rest
+			return rest != "" || p.fail(l.Pos, "stats socket: unix@ needs a path")
+		case "ipv4", "ipv6":
+			a = rest
+		default:
+			p.errorf(l.Pos, "stats socket: %q: address family %q is not supported (unix@, ipv4@, ipv6@)", a, prefix)
+			return false
+		}
+	} else if strings.HasPrefix(a, "/") || !strings.Contains(a, ":") {
+		s.Path = a
+		return true
+	}
+	addr, err := normalizeBind(a)
+	if err != nil || strings.HasSuffix(addr, ":0") {
+		p.errorf(l.Pos, "stats socket: invalid address %q", a)
+		return false
+	}
+	s.Addr = addr
+	return true
+}
+
+// fail reports an error and returns false.
+func (p *parser) fail(pos Pos, msg string) bool {
+	p.errorf(pos, "%s", msg)
+	return false
+}
+
+// lookupID resolves a user or group name (or a number) to its id.
+func lookupID(kind, v string) (int, error) {
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return n, nil
+	}
+	if kind == "uid" || kind == "gid" {
+		return 0, fmt.Errorf("not a number")
+	}
+	var id string
+	if kind == "user" {
+		u, err := user.Lookup(v)
+		if err != nil {
+			return 0, fmt.Errorf("no such user")
+		}
+		id = u.Uid
+	} else {
+		g, err := user.LookupGroup(v)
+		if err != nil {
+			return 0, fmt.Errorf("no such group")
+		}
+		id = g.Gid
+	}
+	return strconv.Atoi(id)
 }
 
 func parseStatsTimeout(p *parser, l line, args []string) {

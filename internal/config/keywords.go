@@ -108,6 +108,7 @@ func init() {
 		"pidfile":         parsePidFile,
 		"daemon":          parseDaemon,
 	}
+	registerOpsKeywords()
 }
 
 // timeoutNames lists the supported timeouts and where each is allowed,

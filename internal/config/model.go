@@ -63,7 +63,10 @@ type Global struct {
 	PidFile  string
 	// Daemon is accepted; Baton stays in the foreground and warns.
 	Daemon bool
-	Pos    Pos
+	// ServerStateFile is the global server state file and
+	// ServerStateBase the directory of relative ones; "" means none.
+	ServerStateFile, ServerStateBase string
+	Pos                              Pos
 }
 
 // LogTarget is one "log" line: the target (stdout or stderr), the format
@@ -81,11 +84,17 @@ type LogTarget struct {
 
 // StatsSocket is a "stats socket" line.
 type StatsSocket struct {
+	// Path is a UNIX socket path; Addr (when Path is "") a TCP address
+	// "host:port" (the "ipv4@" and "ipv6@" forms, or a bare address).
 	Path            string
+	Addr            string
 	Mode            uint32 // 0 means 0600
 	Level           string // "user", "operator", "admin"; "" means admin
 	ExposeListeners bool   // "expose-fd listeners"
-	Pos             Pos
+	// UID and GID own the UNIX socket ("user"/"uid", "group"/"gid");
+	// -1 means the master's.
+	UID, GID int
+	Pos      Pos
 }
 
 // Kind is the kind of section a proxy came from.
@@ -236,6 +245,21 @@ type Proxy struct {
 	// global maxconn.
 	MaxConn int
 	Servers []*Server
+
+	// Stats is the statistics page ("stats enable", "stats uri", ...);
+	// nil when the proxy has none (see ops.go).
+	Stats *StatsPage
+	// MonitorURI answers monitoring requests ("monitor-uri"); "" means
+	// none. MonitorFail are the "monitor fail" conditions: one that
+	// holds makes the answer 503.
+	MonitorURI  string
+	MonitorFail []*Condition
+	// LoadServerState says which server state file the servers start
+	// from ("load-server-state-from-file"; none by default), and
+	// ServerStateFileName names the local one ("" means the proxy's
+	// name).
+	LoadServerState     LoadState
+	ServerStateFileName string
 }
 
 // Bind is one listening address, normalised to "host:port" where an
@@ -306,8 +330,10 @@ type HTTPRule struct {
 	// argument, for redirect.
 	RedirectKind string
 	RedirectTo   string
-	Cond         *Condition // nil means always
-	Pos          Pos
+	// Service is the service of "use-service" (prometheus-exporter).
+	Service string
+	Cond    *Condition // nil means always
+	Pos     Pos
 }
 
 // HTTPCheck is "option httpchk [METHOD] [URI]".

@@ -123,3 +123,27 @@ func rateAt(words []uint64, rate Field, nowNS int64) uint64 {
 	}
 	return 0
 }
+
+// Clear resets slot's maxima in every region, and with all its
+// cumulative counters too ("clear counters [all]"); gauges and rates
+// stay. A write racing the clear may survive it.
+func (s *Segment) Clear(slot int, all bool) {
+	if slot < 0 || slot >= s.slots {
+		return
+	}
+	for r := 0; r < s.shards*s.groups; r++ {
+		b := s.Block(slot, r)
+		for f := Field(0); f < BlockWords; f++ {
+			switch fieldKinds[f] {
+			case kindMax:
+				if f != LastSession {
+					atomic.StoreUint64(b.w(f), 0)
+				}
+			case kindCumulative, kindAvg:
+				if all {
+					atomic.StoreUint64(b.w(f), 0)
+				}
+			}
+		}
+	}
+}

@@ -109,8 +109,10 @@ func (s *Segment) Snapshot(nowNS int64) *Snapshot {
 		for _, f := range childSum {
 			pt[f] += c[f]
 		}
-		for _, f := range childRate {
-			pt[f] += c[f]
+		if sn.Kinds[p] != KindProcess { // the process counts its own rates
+			for _, f := range childRate {
+				pt[f] += c[f]
+			}
 		}
 		for _, f := range childMax {
 			pt[f] = max(pt[f], c[f])

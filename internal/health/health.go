@@ -3,9 +3,11 @@ package health
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +30,44 @@ type Options struct {
 	// server goes up or down, with the check's reason (e.g. "Layer7 wrong
 	// status: 503"). nil means nobody is told.
 	OnChange func(s *backend.Server, up bool, reason string)
+	// OnProbe, if set, is called after every probe with its Result (the
+	// statistics: check status, code, duration, health level).
+	OnProbe func(s *backend.Server, r Result)
+	// Paused, if set, says a server's checks are disabled ("disable
+	// health"): no probe runs and the server counts as up.
+	Paused func(s *backend.Server) bool
+	// Health, if set, gives a server's health level to start from (one
+	// carried over from the previous generation); ok false means
+	// HAProxy's start: Rise for a server that is up, 0 for one down.
+	Health func(s *backend.Server) (health int, ok bool)
+}
+
+// Result is one probe's outcome, in HAProxy's terms.
+type Result struct {
+	// OK: the probe passed.
+	OK bool
+	// Status is the check status: L4OK, L4TOUT, L4CON, L7OK, L7STS,
+	// L7RSP, L7TOUT.
+	Status string
+	// Code is the HTTP status of a layer 7 check, 0 otherwise.
+	Code     int
+	Duration time.Duration
+	// Desc is the status's description ("Layer4 check passed").
+	Desc string
+	// Health is HAProxy's health level after the probe: 0..Rise-1 down,
+	// Rise..Rise+Fall-1 up.
+	Health int
+}
+
+// Describe returns the description of a check status ("L4OK": "Layer4
+// check passed").
+func Describe(status string) string { return statusDesc[status] }
+
+// statusDesc are the descriptions of the check statuses.
+var statusDesc = map[string]string{
+	"L4OK": "Layer4 check passed", "L4TOUT": "Layer4 timeout", "L4CON": "Layer4 connection problem",
+	"L7OK": "Layer7 check passed", "L7STS": "Layer7 wrong status", "L7RSP": "Layer7 invalid response",
+	"L7TOUT": "Layer7 timeout",
 }
 
 // Checker probes the servers of one backend.
@@ -39,6 +79,7 @@ type Checker struct {
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
+	ctx    context.Context // the checks' context once started
 	wg     sync.WaitGroup
 }
 
@@ -62,16 +103,31 @@ func (c *Checker) Start(ctx context.Context) {
 		return
 	}
 	ctx, c.cancel = context.WithCancel(ctx)
+	c.ctx = ctx
 	for _, s := range c.b.Servers {
-		if s.Config == nil || !s.Config.Check {
-			continue
-		}
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			c.run(ctx, s)
-		}()
+		c.startLocked(s)
 	}
+}
+
+// Add starts checking a server added at run time, if it has "check" and
+// the checker runs.
+func (c *Checker) Add(s *backend.Server) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ctx != nil && c.ctx.Err() == nil {
+		c.startLocked(s)
+	}
+}
+
+func (c *Checker) startLocked(s *backend.Server) {
+	if s.Config == nil || !s.Config.Check {
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		c.run(c.ctx, s)
+	}()
 }
 
 // Stop ends every check loop and waits for them to return.
@@ -84,37 +140,100 @@ func (c *Checker) Stop() {
 	c.wg.Wait()
 }
 
-// run is one server's check loop.
+// run is one server's check loop. The up/down decision is HAProxy's:
+// a health level goes up by one per passed probe and, once it reaches
+// rise, to its top (rise+fall-1), where the server is up; a failed probe
+// takes one off while above rise, and takes a server at rise down (level
+// 0). So a server goes down after fall failures in a row and up after
+// rise successes in a row.
 func (c *Checker) run(ctx context.Context, s *backend.Server) {
 	inter, rise, fall := params(s.Config)
+	top := rise + fall - 1
+	health := rise
+	if !s.Healthy() {
+		health = 0
+	}
+	if c.opt.Health != nil {
+		if h, ok := c.opt.Health(s); ok {
+			health = min(max(h, 0), top)
+		}
+	}
 	t := time.NewTimer(rand.N(inter)) // spread first probes
 	defer t.Stop()
-	ok, bad := 0, 0 // consecutive successes and failures
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if s.State() != backend.Maint {
-			reason, err := c.probe(ctx, s.Addr, inter)
+		paused := c.opt.Paused != nil && c.opt.Paused(s)
+		if paused && !s.Healthy() {
+			c.set(s, true, "Health checks disabled")
+		}
+		if s.State() != backend.Maint && !paused {
+			start := time.Now()
+			reason, err := c.probe(ctx, s.CurrentAddr(), inter)
 			if ctx.Err() != nil {
 				return
 			}
+			r := classify(reason, err)
+			r.Duration = time.Since(start)
 			if err == nil {
-				ok, bad = ok+1, 0
-				if !s.Healthy() && ok >= rise {
-					c.set(s, true, reason)
+				health++
+				if health >= rise {
+					health = top
+					if !s.Healthy() {
+						c.set(s, true, reason)
+					}
 				}
+			} else if health > rise {
+				health--
 			} else {
-				ok, bad = 0, bad+1
-				if s.Healthy() && bad >= fall {
+				health = 0
+				if s.Healthy() {
 					c.set(s, false, err.Error())
 				}
+			}
+			r.Health = health
+			if c.opt.OnProbe != nil {
+				c.opt.OnProbe(s, r)
 			}
 		}
 		t.Reset(inter)
 	}
+}
+
+// classify turns a probe's reason or error into a Result's status.
+func classify(reason string, err error) Result {
+	r := Result{OK: err == nil}
+	text := reason
+	if err != nil {
+		text = err.Error()
+	}
+	switch {
+	case strings.HasPrefix(text, "Layer4 check passed"):
+		r.Status = "L4OK"
+	case strings.HasPrefix(text, "Layer4"):
+		r.Status = "L4CON"
+		if strings.Contains(text, "timeout") {
+			r.Status = "L4TOUT"
+		}
+	case strings.HasPrefix(text, "Layer7 check passed"), strings.HasPrefix(text, "Layer7 wrong status"):
+		r.Status = "L7OK"
+		if err != nil {
+			r.Status = "L7STS"
+		}
+		if i := strings.LastIndexByte(text, ' '); i >= 0 {
+			r.Code, _ = strconv.Atoi(text[i+1:])
+		}
+	default:
+		r.Status = "L7RSP"
+		if strings.Contains(text, "timeout") {
+			r.Status = "L7TOUT"
+		}
+	}
+	r.Desc = statusDesc[r.Status]
+	return r
 }
 
 func (c *Checker) set(s *backend.Server, up bool, reason string) {
@@ -152,6 +271,9 @@ func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration) (
 	var d net.Dialer
 	conn, err := d.DialContext(dctx, "tcp", addr)
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err) {
+			return "", fmt.Errorf("Layer4 timeout: %w", err)
+		}
 		return "", fmt.Errorf("Layer4 connection problem: %w", err)
 	}
 	defer conn.Close()
@@ -194,6 +316,9 @@ func httpStatus(conn net.Conn, hc *config.HTTPCheck, addr string) (int, error) {
 	}
 	line, err := bufio.NewReaderSize(conn, 512).ReadSlice('\n')
 	if err != nil {
+		if os.IsTimeout(err) {
+			return 0, fmt.Errorf("Layer7 timeout: %w", err)
+		}
 		return 0, fmt.Errorf("Layer7 no response: %w", err)
 	}
 	// "HTTP/1.x NNN reason"

@@ -2,6 +2,7 @@ package health
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -90,10 +91,12 @@ func TestHTTPCheckRiseFall(t *testing.T) {
 	if c.up || s.Healthy() {
 		t.Fatalf("after 503s: up=%v healthy=%v", c.up, s.Healthy())
 	}
-	// Down exactly at the fall-th failure: checks of one server run one
-	// after another, and the handler counts before answering.
-	if c.served != 3 || !strings.Contains(c.reason, "503") {
-		t.Errorf("went down after %d checks (%q), want 3 and the status", c.served, c.reason)
+	// Down at the first failure: a server starts at health level rise,
+	// as in HAProxy, and one failure there takes it down (checks of one
+	// server run one after another, and the handler counts before
+	// answering).
+	if c.served != 1 || !strings.Contains(c.reason, "503") {
+		t.Errorf("went down after %d checks (%q), want 1 and the status", c.served, c.reason)
 	}
 
 	base := cs.served.Load()
@@ -106,6 +109,17 @@ func TestHTTPCheckRiseFall(t *testing.T) {
 	// 503; rise counts 2 consecutive successes after it.
 	if n := c.served - base; n < 2 || n > 3 {
 		t.Errorf("came up after %d checks, want rise=2 (+1 in flight)", n)
+	}
+
+	// Once fully up, it takes fall (3) failures in a row to go down.
+	base = cs.served.Load()
+	cs.status.Store(500)
+	c = next(t, ch)
+	if c.up {
+		t.Fatal("expected a down transition")
+	}
+	if n := c.served - base; n < 3 || n > 4 {
+		t.Errorf("went down after %d failures, want fall=3 (+1 in flight)", n)
 	}
 
 	cs.mu.Lock()
@@ -206,5 +220,31 @@ func TestStopEndsLoops(t *testing.T) {
 	c.Stop()
 	if !b.Servers[0].Healthy() {
 		t.Error("healthy server marked down while stopping")
+	}
+}
+
+func TestClassify(t *testing.T) {
+	for _, c := range []struct {
+		reason string
+		err    string
+		status string
+		code   int
+	}{
+		{"Layer4 check passed", "", "L4OK", 0},
+		{"Layer7 check passed: 200", "", "L7OK", 200},
+		{"", "Layer7 wrong status: 503", "L7STS", 503},
+		{"", "Layer4 connection problem: refused", "L4CON", 0},
+		{"", "Layer4 timeout: i/o timeout", "L4TOUT", 0},
+		{"", "Layer7 timeout: i/o timeout", "L7TOUT", 0},
+		{"", `Layer7 invalid response: "x"`, "L7RSP", 0},
+	} {
+		var err error
+		if c.err != "" {
+			err = errors.New(c.err)
+		}
+		r := classify(c.reason, err)
+		if r.Status != c.status || r.Code != c.code || r.OK != (err == nil) || r.Desc == "" {
+			t.Errorf("%q %q: %+v, want %s %d", c.reason, c.err, r, c.status, c.code)
+		}
 	}
 }

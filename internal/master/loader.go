@@ -41,7 +41,8 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 	}
 	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Stats: counters.ConfigKeys(cfg)}
 	for _, st := range cfg.Global.StatsSockets {
-		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners})
+		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Addr: st.Addr, Mode: st.Mode, Level: st.Level,
+			ExposeListeners: st.ExposeListeners, UID: st.UID, GID: st.GID, Timeout: cfg.Global.StatsTimeout})
 	}
 	for _, s := range srcs {
 		snap.Files = append(snap.Files, worker.File{Name: s.Name, Data: s.Data})

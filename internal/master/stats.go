@@ -16,10 +16,13 @@ import (
 	"time"
 
 	"baton/internal/listener"
+	"baton/internal/runtime"
 )
 
-// The master serves the configuration's "stats socket" lines itself. Two
-// commands exist, for a standalone takeover ("baton -x PATH"):
+// The master serves the configuration's "stats socket" lines itself. A
+// connection is a runtime API session (package runtime): its commands go
+// to the serving generation (runtime.go). Three commands are the
+// master's own, for a standalone takeover ("baton -x PATH"):
 //
 //	_getsocks   (level admin, "expose-fd listeners") one message whose
 //	            SCM_RIGHTS carry every listening socket; its text is
@@ -33,12 +36,18 @@ import (
 //	            keep-alive connections over to the new process and drain
 //	            (see takeover.go)
 //
-// Every other command answers "Unknown command", as HAProxy does for what
-// it does not know.
+// They are recognised on a connection's first line, alone.
 
 // StatsSocket is a "stats socket" line the master serves.
 type StatsSocket struct {
+	// Path is a UNIX socket; Addr (when Path is "") a TCP address.
 	Path string
+	Addr string
+	// UID and GID own the UNIX socket; -1 keeps the master's.
+	UID, GID int
+	// Timeout is the idle timeout of a session ("stats timeout"); 0
+	// means runtime.DefaultTimeout.
+	Timeout time.Duration
 	// Mode is the socket file's permission bits; 0 means 0600.
 	Mode uint32
 	// Level is "user", "operator" or "admin"; "" means admin.
@@ -53,14 +62,6 @@ const (
 	// (SCM_MAX_FD).
 	maxPassedFDs = 253
 )
-
-const statsHelp = `Unknown command. This socket answers:
-  help        this list
-  _getsocks   pass the listening sockets (level admin, expose-fd listeners)
-  _softstop   stop accepting, drain and exit (level admin)
-  _handover   stop accepting, hand connections over to the caller, drain and exit
-              (level admin, expose-fd listeners; used by baton -x)
-`
 
 // unixListener is a unix socket the master listens on (master CLI, stats
 // socket). It removes its file on close only while the file is still its
@@ -122,9 +123,9 @@ func (u *unixListener) Close() error {
 func (m *Master) reconcileStats(socks []StatsSocket) {
 	keep := make(map[string]bool)
 	for _, s := range socks {
-		keep[s.Path] = true
+		keep[s.key()] = true
 		m.mu.Lock()
-		open := m.stats[s.Path]
+		open := m.stats[s.key()]
 		m.mu.Unlock()
 		if open != nil {
 			m.mu.Lock()
@@ -132,18 +133,14 @@ func (m *Master) reconcileStats(socks []StatsSocket) {
 			m.mu.Unlock()
 			continue
 		}
-		mode := os.FileMode(s.Mode)
-		if mode == 0 {
-			mode = 0o600
-		}
-		ln, err := listenUnix(s.Path, mode, m.opt.Takeover != "")
+		ln, err := m.listenStats(s)
 		if err != nil {
 			m.logf("stats socket: %v", err)
 			continue
 		}
 		st := &statsListener{ln: ln, sock: s}
 		m.mu.Lock()
-		m.stats[s.Path] = st
+		m.stats[s.key()] = st
 		m.mu.Unlock()
 		go m.acceptStats(st)
 	}
@@ -162,7 +159,7 @@ func (m *Master) reconcileStats(socks []StatsSocket) {
 }
 
 type statsListener struct {
-	ln   *unixListener
+	ln   net.Listener
 	sock StatsSocket // guarded by Master.mu
 }
 
@@ -182,14 +179,23 @@ func (m *Master) acceptStats(st *statsListener) {
 		if err != nil {
 			return
 		}
-		go m.serveStats(c.(*net.UnixConn), st)
+		go m.serveStats(c, st)
 	}
 }
 
-func (m *Master) serveStats(c *net.UnixConn, st *statsListener) {
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	line, rest, fds, err := readCommand(c)
+func (m *Master) serveStats(conn net.Conn, st *statsListener) {
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	var line string
+	var rest []byte
+	var fds []int
+	var err error
+	c, unix := conn.(*net.UnixConn)
+	if unix {
+		line, rest, fds, err = readCommand(c)
+	} else {
+		line, rest, err = readLine(conn)
+	}
 	defer func() {
 		for _, fd := range fds {
 			syscall.Close(fd)
@@ -202,12 +208,16 @@ func (m *Master) serveStats(c *net.UnixConn, st *statsListener) {
 	sock := st.sock
 	m.mu.Unlock()
 	admin := sock.Level == "" || sock.Level == "admin"
+	if !unix || !isTakeoverCommand(line) {
+		conn.SetDeadline(time.Time{})
+		s := &runtime.Session{Level: runtime.ParseLevel(sock.Level), Timeout: sock.Timeout, Exec: m.runtimeCommand}
+		s.Serve(conn, line, io.MultiReader(bytes.NewReader(rest), conn))
+		return
+	}
 	for _, cmd := range strings.Split(line, ";") {
 		switch strings.Join(strings.Fields(cmd), " ") {
 		case "":
 			continue
-		case "help":
-			io.WriteString(c, statsHelp)
 		case "_getsocks":
 			if !admin || !sock.ExposeListeners {
 				io.WriteString(c, "Permission denied: _getsocks needs \"level admin\" and \"expose-fd listeners\" on this stats socket\n")
@@ -240,8 +250,6 @@ func (m *Master) serveStats(c *net.UnixConn, st *statsListener) {
 			m.logf("stats socket %s: _softstop: graceful stop", sock.Path)
 			go m.Stop(true)
 			return
-		default:
-			io.WriteString(c, statsHelp)
 		}
 	}
 }

@@ -101,6 +101,10 @@ type clientConn struct {
 	slotG, slotF bool
 	// shard is the connection's statistics shard (stats.go).
 	shard uint8
+	// cur is the server the current exchange uses ("show sess",
+	// "shutdown sessions server"); atomic because the runtime API reads
+	// it from another goroutine.
+	cur atomic.Pointer[serverRT]
 
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).

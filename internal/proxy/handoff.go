@@ -122,20 +122,8 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 		cc.releaseBufs()
 		return fmt.Errorf("adopt %s: %w", bind, errNotServing)
 	}
-	if e.global != nil {
-		select {
-		case e.global <- struct{}{}:
-			cc.slotG = true
-		default:
-		}
-	}
-	if fe.slots != nil {
-		select {
-		case fe.slots <- struct{}{}:
-			cc.slotF = true
-		default:
-		}
-	}
+	cc.slotG = e.global.tryAcquire()
+	cc.slotF = fe.slots.tryAcquire()
 	e.conns[cc] = struct{}{}
 	e.actconn.Add(1)
 	fe.feconn.Add(1)

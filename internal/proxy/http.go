@@ -60,7 +60,7 @@ type exchange struct {
 	// answered says the proxy answered itself (stats.go's answered*);
 	// entered is the server whose session gauge counts this exchange.
 	answered uint8
-	entered  *objCounters
+	entered  *serverRT
 }
 
 func (x *exchange) reset() {
@@ -90,6 +90,7 @@ func (cc *clientConn) serve() {
 		if cc.session != nil {
 			cc.ex.leaveServer()
 		}
+		cc.cur.Store(nil)
 		cc.unpoll()
 		cc.closeAll()
 		cc.releaseBufs()
@@ -300,6 +301,7 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 	case errors.As(err, &perr):
 		x.status = perr.Status
 		x.setTerm('P', 'R')
+		cc.captureRequest()
 	case isTimeout(err):
 		if !gotBytes && !first {
 			return // timeout http-keep-alive: close silently
@@ -546,7 +548,7 @@ func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bo
 		}
 	}
 	d := net.Dialer{Timeout: bt.Connect.Value}
-	c, err := d.Dial("tcp", srv.Addr)
+	c, err := d.Dial("tcp", srv.CurrentAddr())
 	if err != nil {
 		return nil, false, err
 	}
@@ -594,6 +596,7 @@ func (cc *clientConn) serverError(x *exchange, err error, logging bool) bool {
 	case errors.As(err, &perr):
 		x.status = 502
 		x.setTerm('P', 'H')
+		cc.captureResponse(x, string(cc.req.Method) == "HEAD")
 	case isTimeout(err):
 		x.status = 504
 		x.setTerm('s', 'H')

@@ -23,8 +23,8 @@ type objCounters = counters.Blocks
 
 // srvCounters returns the blocks of server s of backend be.
 func (be *backendRT) srvCounters(s *backend.Server) *objCounters {
-	if s.Index < len(be.srvCtr) {
-		return &be.srvCtr[s.Index]
+	if rt := be.rtOf(s); rt != nil {
+		return &rt.ctr
 	}
 	return &noCounters
 }
@@ -41,11 +41,8 @@ func (e *Engine) initCounters(v *counters.View) {
 		fe.ctr = v.Blocks(v.Slot(counters.FrontendKey(fe.p.Name)))
 	}
 	for name, be := range e.backends {
-		be.ctr = v.Blocks(v.Slot(counters.BackendKey(name)))
-		be.srvCtr = make([]objCounters, len(be.b.Servers))
-		for _, s := range be.b.Servers {
-			be.srvCtr[s.Index] = v.Blocks(v.Slot(counters.ServerKey(name, s.Name)))
-		}
+		be.slot = v.Slot(counters.BackendKey(name))
+		be.ctr = v.Blocks(be.slot)
 	}
 }
 
@@ -87,18 +84,25 @@ func leaveBackend(be *backendRT) { be.ctr.Gen().Leave(counters.CurSessions) }
 // enterServer counts a session on the server an exchange just acquired
 // (leaving the one a redispatch left); countHTTP and countTCP leave it.
 func (cc *clientConn) enterServer(x *exchange, s *backend.Server) {
-	if x.entered != nil {
-		x.entered.Gen().Leave(counters.CurSessions)
+	x.leaveServer()
+	if rt := x.be.rtOf(s); rt != nil {
+		x.entered = rt
+		rt.ctr.Gen().Enter(counters.CurSessions, counters.MaxSessions)
+		cc.cur.Store(rt)
 	}
-	x.entered = x.be.srvCounters(s)
-	x.entered.Gen().Enter(counters.CurSessions, counters.MaxSessions)
 }
 
 func (x *exchange) leaveServer() {
 	if x.entered != nil {
-		x.entered.Gen().Leave(counters.CurSessions)
+		x.entered.ctr.Gen().Leave(counters.CurSessions)
 		x.entered = nil
 	}
+}
+
+// endExchange leaves the exchange's server.
+func (cc *clientConn) endExchange(x *exchange) {
+	x.leaveServer()
+	cc.cur.Store(nil)
 }
 
 // Outcomes of an exchange the proxy answered itself (exchange.answered).
@@ -111,7 +115,7 @@ const (
 // countHTTP counts one HTTP exchange when it ends (logHTTP).
 func (cc *clientConn) countHTTP(x *exchange) {
 	fe := cc.fe.ctr.Shard(cc.shard)
-	defer x.leaveServer()
+	defer cc.endExchange(x)
 	if !fe.Valid() {
 		return
 	}
@@ -233,7 +237,7 @@ func ms(d time.Duration) uint64 {
 // countTCP counts a TCP-mode connection when it ends (logTCP).
 func (cc *clientConn) countTCP(x *exchange) {
 	fe := cc.fe.ctr.Shard(cc.shard)
-	defer x.leaveServer()
+	defer cc.endExchange(x)
 	if !fe.Valid() {
 		return
 	}

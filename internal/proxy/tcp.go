@@ -172,7 +172,7 @@ func (cc *clientConn) serveTCP() {
 	var sc net.Conn
 	for {
 		d := net.Dialer{Timeout: bt.Connect.Value}
-		sc, err = d.Dial("tcp", srv.Addr)
+		sc, err = d.Dial("tcp", srv.CurrentAddr())
 		if err == nil {
 			break
 		}

@@ -53,6 +53,9 @@ type Message struct {
 	Files      []File        `json:"files,omitempty"`
 	Window     time.Duration `json:"window,omitempty"`
 	Command    string        `json:"command,omitempty"`
+	// Level (command) is the runtime API level of the session the
+	// command comes from: "user", "operator" or "admin" ("" means admin).
+	Level string `json:"level,omitempty"`
 	// HandOff (start) says a hand-over channel follows the listeners.
 	HandOff bool `json:"handoff,omitempty"`
 	// Migrate (soft-stop) says a successor is serving: hand the idle

@@ -320,11 +320,7 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 		}
 		w.reply(m, r)
 	case OpCommand:
-		if c, ok := w.engine.(Commander); ok && w.engine != nil {
-			w.reply(m, Message{Output: c.Command(m.Command)})
-		} else {
-			w.reply(m, Message{Output: "Unknown command: this worker has no runtime API yet.\n"})
-		}
+		w.reply(m, Message{Output: w.command(m)})
 	default:
 		w.reply(m, Message{Err: fmt.Sprintf("unknown op %q", m.Op)})
 	}
