@@ -98,6 +98,19 @@ const (
 
 // registerOpsKeywords adds the operations keywords to the tables.
 func registerOpsKeywords() {
+	for _, kw := range []string{"enable", "uri", "realm", "auth", "refresh", "hide-version", "show-node",
+		"show-desc", "show-legends", "scope", "show-modules"} {
+		proxyKeywords["stats "+kw] = &proxyKeyword{sections: secAll, parse: parseStatsKeyword}
+	}
+	proxyKeywords["stats admin"] = &proxyKeyword{sections: secF | secL | secB, parse: parseStatsKeyword}
+	proxyKeywords["stats http-request"] = &proxyKeyword{sections: secL | secB, parse: parseStatsKeyword}
+	proxyKeywords["monitor-uri"] = &proxyKeyword{sections: secD | secF | secL, parse: parseMonitorURI}
+	proxyKeywords["monitor fail"] = &proxyKeyword{sections: secF | secL, parse: parseMonitorFail}
+	proxyKeywords["http-request use-service"] = &proxyKeyword{sections: secF | secL | secB, parse: parseUseService}
+	prefixWords["monitor"] = true
+	for _, kw := range []string{"stats", "monitor-uri", "monitor", "http-request use-service"} {
+		delete(unsupportedProxy, kw)
+	}
 	proxyKeywords["load-server-state-from-file"] = &proxyKeyword{sections: secD | secL | secB, parse: parseLoadServerState}
 	proxyKeywords["server-state-file-name"] = &proxyKeyword{sections: secD | secL | secB, parse: parseServerStateFileName}
 	globalKeywords["server-state-file"] = parseServerStateFile

@@ -1,6 +1,64 @@
 package config
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
+
+func TestOpsKeywords(t *testing.T) {
+	cfg, err := Parse("t.cfg", []byte(`
+defaults
+    mode http
+    stats enable
+    stats uri /st
+    stats auth a:b
+    monitor-uri /mon
+    load-server-state-from-file global
+frontend f
+    bind :80
+    stats realm My\ Realm
+    stats refresh 10
+    stats admin if { src 127.0.0.1 }
+    monitor fail if { path /x }
+    http-request use-service prometheus-exporter if { path /metrics }
+    default_backend b
+backend b
+    stats hide-version
+    stats show-node n1
+    stats show-desc the main node
+    stats scope .
+    stats http-request auth realm R unless { src 10.0.0.0/8 }
+    load-server-state-from-file local
+    server-state-file-name b.state
+    server s 127.0.0.1:1
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, b := cfg.Proxies[0], cfg.Proxies[1]
+	fs := f.Stats
+	if fs == nil || fs.URI != "/st" || fs.Realm != "My Realm" || fs.Refresh != 10*time.Second || fs.Admin == nil ||
+		len(fs.Auth) != 1 || fs.Auth[0] != (StatsUser{User: "a", Password: "b"}) {
+		t.Errorf("frontend page %+v", fs)
+	}
+	if f.MonitorURI != "/mon" || len(f.MonitorFail) != 1 {
+		t.Errorf("monitor %q %v", f.MonitorURI, f.MonitorFail)
+	}
+	if len(f.RequestRules) != 1 || f.RequestRules[0].Action != "use-service" || f.RequestRules[0].Service != "prometheus-exporter" {
+		t.Errorf("use-service %+v", f.RequestRules)
+	}
+	bs := b.Stats
+	if bs == nil || bs.URI != "/st" || !bs.HideVersion || !bs.ShowNode || bs.Node != "n1" || bs.Desc != "the main node" ||
+		len(bs.Scope) != 1 || len(bs.Rules) != 1 || bs.Rules[0].Action != "auth" || bs.Rules[0].Realm != "R" || bs.Rules[0].Cond == nil {
+		t.Errorf("backend page %+v", bs)
+	}
+	if fs.HideVersion {
+		t.Error("the backend's hide-version reached the frontend: pages must be copies")
+	}
+	if (&StatsPage{}).StatsURI() != "/haproxy?stats" || (&StatsPage{}).StatsRealm() != "HAProxy Statistics" {
+		t.Error("page defaults")
+	}
+}
 
 func TestServerStateKeywords(t *testing.T) {
 	cfg, err := Parse("t.cfg", []byte(`global

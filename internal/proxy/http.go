@@ -361,6 +361,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 
 	draining := cc.e.draining.Load()
 	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close
+	if fe.p.MonitorURI != "" && cc.isMonitor() {
+		return cc.answerMonitor(x)
+	}
 
 	cc.in.Req = req
 	cc.in.Src = cc.src.Addr()
@@ -368,6 +371,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	fe.rules.Request(&cc.in, &cc.verdict)
 	if cc.verdict.Respond {
 		return cc.answerVerdict(x, logging)
+	}
+	if fe.p.Stats != nil && cc.wantsStats(fe.p) {
+		return cc.answerStats(x, fe.p, fe.rules, logging)
 	}
 
 	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
@@ -389,6 +395,10 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			x.be = be
 			return cc.answerVerdict(x, logging)
 		}
+	}
+	if be.p.Stats != nil && be.p != fe.p && cc.wantsStats(be.p) {
+		x.be = be
+		return cc.answerStats(x, be.p, be.svc, logging)
 	}
 	x.be = be
 	mode := keepAliveMode(fe.p, be.p)
@@ -654,6 +664,9 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 // answerVerdict answers a request a deny, return or redirect rule
 // decided.
 func (cc *clientConn) answerVerdict(x *exchange, logging bool) bool {
+	if cc.verdict.Service != "" {
+		return cc.answerService(x, logging)
+	}
 	req := &cc.req
 	// The body of an answered request is not read: close unless there
 	// is none.
