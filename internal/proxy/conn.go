@@ -105,6 +105,10 @@ type clientConn struct {
 	// "shutdown sessions server"); atomic because the runtime API reads
 	// it from another goroutine.
 	cur atomic.Pointer[serverRT]
+	// aborted is set by "shutdown sessions server" before it closes the
+	// server connection: the failure is not a stale pooled connection to
+	// retry.
+	aborted atomic.Bool
 
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).

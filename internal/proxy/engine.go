@@ -199,7 +199,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		}
 		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn)}
 		e.feList = append(e.feList, fe)
-		if p.Kind == config.KindListen && p.DefaultBackend == "" && len(p.Servers) > 0 {
+		if p.Kind == config.KindListen && p.DefaultBackend == "" {
 			fe.self = e.backends[p.Name]
 		}
 		if p.DefaultBackend != "" && e.backends[p.DefaultBackend] == nil {

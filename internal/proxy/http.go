@@ -311,11 +311,16 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 	default:
 		// Client closed or reset before a whole head.
 		if !gotBytes {
-			// HAProxy logs a connection closed before sending a byte as
-			// a 400 <BADREQ> (nothing is sent), unless dontlognull.
-			if first && !cc.adopted && !cc.fe.p.DontLogNull && cc.fe.logging && cc.fe.p.HTTPLog {
+			// HAProxy counts a connection closed before sending a byte
+			// as an invalid request answered 400 (nothing is sent), and
+			// logs it as <BADREQ> unless dontlognull.
+			if first && !cc.adopted {
 				x.status = 400
 				x.setTerm('C', 'R')
+				if cc.fe.p.DontLogNull {
+					x.logged = true
+					cc.countHTTP(x)
+				}
 				cc.logHTTP(x)
 			}
 			return
@@ -535,7 +540,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		}
 		cc.dropServer(x)
 		var noResp *noResponseError
-		if reused && retryable && errors.As(err, &noResp) {
+		if reused && retryable && errors.As(err, &noResp) && !cc.aborted.Swap(false) {
 			// A pooled connection the server had closed: the request
 			// never reached it, try again on a new connection.
 			fresh = true

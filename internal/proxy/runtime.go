@@ -82,6 +82,15 @@ func (e *Engine) maxconn() int {
 	return hardMaxconn()
 }
 
+// hardMaxconn is the most "set maxconn global" may set: the configured
+// maxconn, else the descriptor limit's.
+func (e *Engine) hardMaxconn() int {
+	if n := e.cfg.Global.MaxConn; n > 0 {
+		return n
+	}
+	return hardMaxconn()
+}
+
 // hardMaxconn is HAProxy's default maxconn for the descriptor limit: two
 // descriptors per connection, less a small reserve.
 func hardMaxconn() int {
@@ -152,7 +161,7 @@ func (e *Engine) Info(now time.Time) stats.Info {
 		"Uptime":     stats.Str(fmt.Sprintf("%dd %dh%02dm%02ds", sec/86400, sec/3600%24, sec/60%60, sec%60)),
 		"Uptime_sec": stats.Num(sec), "Memmax_MB": z, "PoolAlloc_MB": stats.Num(ms.HeapSys >> 20),
 		"PoolUsed_MB": stats.Num(ms.HeapInuse >> 20), "PoolFailed": z, "Ulimit-n": stats.Num(nofile()),
-		"Maxsock": stats.Num(nofile()), "Maxconn": stats.Num(e.maxconn()), "Hard_maxconn": stats.Num(hardMaxconn()),
+		"Maxsock": stats.Num(nofile()), "Maxconn": stats.Num(e.maxconn()), "Hard_maxconn": stats.Num(e.hardMaxconn()),
 		"CurrConns": n(p[counters.CurSessions]), "CumConns": n(p[counters.Conns]), "CumReq": n(p[counters.Requests]),
 		"ConnRate": n(p[counters.ConnRate]), "MaxConnRate": n(p[counters.MaxConnRate]),
 		"SessRate": n(p[counters.SessRate]), "MaxSessRate": n(p[counters.MaxSessRate]),
@@ -250,6 +259,9 @@ func (e *Engine) backendStats(be *backendRT, sn *counters.Snapshot, now time.Tim
 	b.Weight, b.UWeight = wAct, uAct
 	if b.Act == 0 {
 		b.Weight, b.UWeight = wBck, uBck
+	}
+	if len(be.b.List()) == 0 {
+		b.Up, b.NoServers = true, true // HAProxy's view of a backend without servers
 	}
 	st := &be.state
 	st.mu.Lock()
@@ -367,9 +379,12 @@ func (rt *serverRT) stateLine(now time.Time) serverstate.Line {
 	if !s.Healthy() {
 		l.OpState, l.CheckHealth = serverstate.OpStopped, 0
 	}
+	maint := s.State() == backend.Maint
 	switch s.State() {
 	case backend.Maint:
-		l.AdminState = serverstate.AdminForcedMaint
+		// As in HAProxy, a server in maintenance is stopped and its
+		// checks paused.
+		l.OpState, l.AdminState = serverstate.OpStopped, serverstate.AdminForcedMaint
 		if cs.Disabled {
 			l.AdminState = serverstate.AdminConfigMaint
 		}
@@ -386,6 +401,9 @@ func (rt *serverRT) stateLine(now time.Time) serverstate.Line {
 		l.CheckState = serverstate.CheckConfigured
 		if !rt.checksOff {
 			l.CheckState |= serverstate.CheckEnabled
+		}
+		if maint {
+			l.CheckState |= serverstate.CheckPaused
 		}
 	}
 	if rt.probed {
@@ -444,6 +462,11 @@ func (e *Engine) Sessions(now time.Time) []runtime.SessionLine {
 	e.mu.Unlock()
 	out := make([]runtime.SessionLine, 0, len(conns))
 	for _, cc := range conns {
+		// As HAProxy's streams: a connection between two requests has
+		// none.
+		if st := cc.state.Load(); st != stateActive && st != stateTunnel {
+			continue
+		}
 		l := runtime.SessionLine{ID: uintptr(unsafe.Pointer(cc)), Proto: "tcpv4", Src: cc.src.String(),
 			Frontend: cc.fe.p.Name, Age: now.Sub(cc.start), FD: connFD(cc), ServerFD: -1}
 		if cc.src.Addr().Is6() && !cc.src.Addr().Is4In6() {
@@ -499,7 +522,7 @@ func (e *Engine) SetFrontendMaxConn(name string, n int) error {
 
 // SetGlobalMaxConn changes the process's maxconn, within the hard limit.
 func (e *Engine) SetGlobalMaxConn(n int) error {
-	if n <= 0 || n > hardMaxconn() {
+	if n <= 0 || n > e.hardMaxconn() {
 		return runtime.ErrRange
 	}
 	e.global.setMax(n)
@@ -603,7 +626,9 @@ func (c *serverControl) SetMaxConn(n int) {
 	c.rt.publish()
 }
 
-// Shutdown closes the client connections whose exchange uses the server.
+// Shutdown aborts the exchanges using the server, as HAProxy does: their
+// server connection is closed, so a client waiting for a response gets a
+// 502 and a tunnel ends.
 func (c *serverControl) Shutdown() int {
 	e := c.rt.be.e
 	e.mu.Lock()
@@ -615,7 +640,12 @@ func (c *serverControl) Shutdown() int {
 	}
 	e.mu.Unlock()
 	for _, cc := range victims {
-		cc.closeAll()
+		cc.aborted.Store(true)
+		cc.mu.Lock()
+		if cc.srv != nil {
+			cc.srv.Close()
+		}
+		cc.mu.Unlock()
 	}
 	return len(victims)
 }

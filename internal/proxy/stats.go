@@ -103,6 +103,7 @@ func (x *exchange) leaveServer() {
 func (cc *clientConn) endExchange(x *exchange) {
 	x.leaveServer()
 	cc.cur.Store(nil)
+	cc.aborted.Store(false)
 }
 
 // Outcomes of an exchange the proxy answered itself (exchange.answered).

@@ -108,7 +108,7 @@ func IsChange(line string) bool {
 func Execute(t Target, line string, lvl Level) string {
 	words := strings.Fields(line)
 	if len(words) == 0 {
-		return ""
+		return "Unknown command. Please enter one of the following commands only:\n" + list(lvl)
 	}
 	c := lookup(words)
 	if c == nil || c.session {
@@ -130,6 +130,17 @@ func Execute(t Target, line string, lvl Level) string {
 // columns, ": ", the description.
 func helpLine(c *command) string {
 	return fmt.Sprintf("  %-40s: %s\n", c.usage, c.help)
+}
+
+// list is every command valid at lvl, formatted for help.
+func list(lvl Level) string {
+	var b strings.Builder
+	for _, c := range commands {
+		if c.level <= lvl {
+			b.WriteString(helpLine(c))
+		}
+	}
+	return b.String()
 }
 
 func help(x *call) string {
@@ -252,14 +263,6 @@ func showStat(x *call) string {
 		f.IID, f.Types, f.SID = nums[0], nums[1], nums[2]
 	}
 	rows := x.t.Rows(x.now)
-	if x.level < LevelOperator {
-		// Below operator the address, cookie and algorithm are hidden.
-		for i := range rows {
-			rows[i].Values[stats.FAddr] = stats.Empty
-			rows[i].Values[stats.FCookie] = stats.Empty
-			rows[i].Values[stats.FAlgo] = stats.Empty
-		}
-	}
 	var b bytes.Buffer
 	switch {
 	case o.json:
@@ -589,15 +592,13 @@ func addServer(x *call) string {
 }
 
 func delServer(x *call) string {
+	// HAProxy ends every answer of this command without a newline.
 	be, srv, ok := x.backendServer()
 	if !ok {
-		return "Require 'backend/server'.\n"
+		return "Require 'backend/server'."
 	}
 	if err := x.t.DelServer(be, srv); err != nil {
-		if err == ErrNotInMaint {
-			return err.Error() // HAProxy ends this one without a newline
-		}
-		return err.Error() + "\n"
+		return err.Error()
 	}
 	return "Server deleted."
 }

@@ -132,6 +132,11 @@ func (s *Session) payload(c net.Conn, r *bufio.Reader, line *string) (string, er
 // runLine runs every command of line and returns the output; quit says
 // the connection must close now.
 func (s *Session) runLine(line string) (out string, quit bool) {
+	if strings.TrimSpace(line) == "" {
+		// An empty line is an empty command: HAProxy answers it with the
+		// list of commands.
+		return s.Exec("", s.Level) + "\n", false
+	}
 	var b strings.Builder
 	for _, cmd := range SplitCommands(line) {
 		cmd = strings.TrimSpace(cmd)

@@ -41,6 +41,7 @@ const (
 const (
 	CheckConfigured = 0x02
 	CheckEnabled    = 0x04
+	CheckPaused     = 0x08
 )
 
 // Line is one server.

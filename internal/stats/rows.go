@@ -127,7 +127,9 @@ type Backend struct {
 	// QCur are the requests waiting for a server (this generation's).
 	QCur   int
 	Cookie string
-	T      *counters.Totals
+	// NoServers: the backend has no server (HAProxy shows no downtime).
+	NoServers bool
+	T         *counters.Totals
 }
 
 // Row builds the backend's line at now.
@@ -143,7 +145,9 @@ func (b *Backend) Row(now time.Time) Row {
 	r.Values[FWeight], r.Values[FAct], r.Values[FBck] = Num(b.Weight), Num(b.Act), Num(b.Bck)
 	r.Values[FChkdown] = Num(b.ChkDown)
 	r.Values[FLastchg] = Num(age(now, b.LastChange))
-	r.Values[FDowntime] = Num(int64(b.Downtime / time.Second))
+	if !b.NoServers {
+		r.Values[FDowntime] = Num(int64(b.Downtime / time.Second))
+	}
 	r.Values[FPid], r.Values[FIid], r.Values[FSid], r.Values[FType] = Num(1), Num(b.IID), Num(0), Num(1)
 	zeros(&r, FCompIn, FCompOut, FCompByp, FCompRsp, FCacheLookups, FCacheHits)
 	r.Values[FLastsess] = lastSession(now, t)
