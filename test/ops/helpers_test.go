@@ -53,10 +53,12 @@ func (p *proc) cmd(t *testing.T, line string) string {
 	return harness.SocketCommand(t, p.sock, line)
 }
 
-// fill replaces ${NAME} placeholders.
+// fill replaces ${NAME} placeholders, also inside replacements.
 func fill(cfg string, vars map[string]string) string {
-	for k, v := range vars {
-		cfg = strings.ReplaceAll(cfg, "${"+k+"}", v)
+	for range 3 {
+		for k, v := range vars {
+			cfg = strings.ReplaceAll(cfg, "${"+k+"}", v)
+		}
 	}
 	return cfg
 }
@@ -66,8 +68,19 @@ func fill(cfg string, vars map[string]string) string {
 // placeholders come from shared (origins both use).
 func startPair(t *testing.T, cfg string, shared map[string]string, fes ...string) []*proc {
 	t.Helper()
+	return start(t, []string{"baton", "haproxy"}, cfg, shared, fes...)
+}
+
+// startBaton starts Baton alone (what HAProxy does not have).
+func startBaton(t *testing.T, cfg string, shared map[string]string, fes ...string) *proc {
+	t.Helper()
+	return start(t, []string{"baton"}, cfg, shared, fes...)[0]
+}
+
+func start(t *testing.T, names []string, cfg string, shared map[string]string, fes ...string) []*proc {
+	t.Helper()
 	var out []*proc
-	for _, name := range []string{"baton", "haproxy"} {
+	for _, name := range names {
 		if name == "haproxy" && harness.HAProxyPath() == "" {
 			t.Log("haproxy not installed: Baton alone")
 			continue

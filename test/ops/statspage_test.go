@@ -66,7 +66,7 @@ func (v *pageView) row(proxy, name string) pageRow {
 // reload; screenshots go to the test's artifact directory.
 func TestStatsPageInChromium(t *testing.T) {
 	shared := map[string]string{"S1": origin(t, "s1"), "S2": origin(t, "s2")}
-	p := startPair(t, pageConfig, shared, "FE", "ST")[0] // Baton only: HAProxy's page has no test ids
+	p := startBaton(t, pageConfig, shared, "FE", "ST") // HAProxy's page has no test ids
 	get(t, p.addrs["FE"], "/", 6)
 	br := harness.StartChromium(t)
 	shots := t.ArtifactDir()
