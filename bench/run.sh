@@ -4,6 +4,8 @@
 #
 #   bench/run.sh                 # every case, 3 alternating rounds of 5 s
 #   ROUNDS=5 DURATION=10s CASES="ka close" bench/run.sh
+#   BASELINE=/tmp/baton-main PROXIES="baton baseline" CASES=ka bench/run.sh
+#                                # A/B: this tree's Baton against another build
 #
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
@@ -21,6 +23,7 @@ CONNS=${CONNS:-64}
 IDLE=${IDLE:-9000}
 CASES=${CASES:-"ka close 64k upload idle tcp"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
+BASELINE=${BASELINE:-} # another Baton binary, run as proxy "baseline"
 
 need=()
 command -v haproxy >/dev/null || need+=(haproxy)
@@ -49,8 +52,8 @@ go build -o "$work/tcpbulk" ./bench/cmd/tcpbulk
 
 # Ports: origin 19080, tcp source 19100; proxies: http 1908x, tcp 1910x.
 O=19080 TS=19100
-declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083)
-declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103)
+declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083 [baseline]=19084)
+declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103 [baseline]=19104)
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -102,6 +105,7 @@ CFG
 }
 proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" >"$work/baton.cfg"
 proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" >"$work/baseline.cfg"
 cat >"$work/nginx.conf" <<NGX
 worker_processes auto;
 error_log $work/nginx.err;
@@ -134,6 +138,12 @@ if has baton; then
 	"$work/baton" -f "$work/baton.cfg" >/dev/null 2>"$work/baton.err" &
 	pids+=($!)
 	PID[baton]=$!
+fi
+if has baseline; then
+	[ -x "$BASELINE" ] || { echo "bench: BASELINE=$BASELINE is not an executable" >&2; exit 2; }
+	"$BASELINE" -f "$work/baseline.cfg" >/dev/null 2>"$work/baseline.err" &
+	pids+=($!)
+	PID[baseline]=$!
 fi
 haproxy -W -db -f "$work/haproxy.cfg" >/dev/null 2>"$work/haproxy.err" &
 pids+=($!)
@@ -254,8 +264,13 @@ echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); wrk -t1 -c$CONNS -d$DURATION; $ROUNDS rounds, medians"
 echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1); baton $( (has baton && "$work/baton" -v 2>&1 | head -1) || echo "not run")"
 echo
-echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
-echo "|---|---|---|---|---|---|"
+if has baseline; then
+	echo "| case | metric | baton | baseline | baton/baseline |"
+	echo "|---|---|---|---|---|"
+else
+	echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
+	echo "|---|---|---|---|---|---|"
+fi
 for c in $CASES; do
 	case $c in
 	idle) metrics="rss_per_conn_kb" ;;
@@ -264,7 +279,12 @@ for c in $CASES; do
 	esac
 	for m in $metrics; do
 		b=$(val "$c" baton "$m") h=$(val "$c" haproxy "$m") n=$(val "$c" nginx "$m")
-		echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
+		if has baseline; then
+			a=$(val "$c" baseline "$m")
+			echo "| $c | $m | $b | $a | $(ratio "$b" "$a") |"
+		else
+			echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
+		fi
 	done
 done
 echo

@@ -113,6 +113,12 @@ func TestPrometheusAgainstHAProxy(t *testing.T) {
 		harness.Eventually(t, 10*time.Second, p.name+": s1 checked", func() bool {
 			return strings.Contains(p.cmd(t, "show stat"), ",L4OK,")
 		})
+		// HAProxy counts a response when its transaction ends, which may
+		// be after the client has read it: wait for the five.
+		harness.Eventually(t, 10*time.Second, p.name+": five responses counted", func() bool {
+			h, rows, _ := csvRows(t, p.cmd(t, "show stat"))
+			return col(t, h, rows["fe/FRONTEND"], "hrsp_2xx") == "5"
+		})
 		scrapes[p.name] = fetchMetrics(t, p.addrs["FE"], "")
 	}
 	b := scrapes["baton"]
