@@ -46,6 +46,10 @@ type StatsPage struct {
 	// Rules are the "stats http-request" access rules, in order.
 	Rules []StatsRule
 	Pos   Pos
+	// fromDefaults marks a page copied from the defaults section: as in
+	// HAProxy, the proxy's first own "stats" keyword starts a fresh page
+	// instead of amending it.
+	fromDefaults bool
 }
 
 // StatsUser is one "stats auth user:password".
@@ -124,7 +128,7 @@ func registerOpsKeywords() {
 
 // page returns the proxy's statistics page, creating it.
 func (st *proxyState) page(pos Pos) *StatsPage {
-	if st.p.Stats == nil {
+	if st.p.Stats == nil || st.p.Stats.fromDefaults {
 		st.p.Stats = &StatsPage{Pos: pos}
 	}
 	return st.p.Stats
@@ -373,11 +377,21 @@ func (c *Config) ServerStatePath(p *Proxy) string {
 	return f
 }
 
+// finishOps checks what needs the whole section: HAProxy refuses "stats
+// auth" or "stats realm" together with "stats http-request" (the rules
+// would have to say where the authentication goes).
+func (p *parser) finishOps(st *proxyState) {
+	if pg := st.p.Stats; pg != nil && len(pg.Rules) > 0 && (len(pg.Auth) > 0 || pg.Realm != "") {
+		p.errorf(pg.Rules[0].Pos, "%s: stats auth/realm and stats http-request cannot be used together (use stats http-request auth)", st.what())
+	}
+}
+
 // inheritOps copies into st the operations settings of its defaults.
 func inheritOps(st, def *proxyState) {
 	d, p := def.p, st.p
 	if d.Stats != nil {
 		p.Stats = d.Stats.clone()
+		p.Stats.fromDefaults = !st.isDefaults
 	}
 	sec := kindSection(p.Kind)
 	if sec&(secF|secL) != 0 { // monitor-uri

@@ -46,6 +46,7 @@ func (p *parser) finishProxy(st *proxyState) {
 	}
 	resolveTimeouts(st)
 	p.timeoutWarnings(st)
+	p.finishOps(st)
 }
 
 // resolveTimeouts computes Proxy.Timeouts from the set timeouts and

@@ -97,20 +97,22 @@ func Serve(req Request, page *config.StatsPage, data Data, admin Admin) Response
 		return post(req, uri, data, admin)
 	}
 	rows := visible(page, data, o)
+	// HAProxy sends the refresh header with every format.
+	refresh := ""
+	if page.Refresh > 0 && !o.norefresh {
+		refresh = "refresh: " + strconv.Itoa(int(page.Refresh/time.Second)) + "\r\n"
+	}
 	switch {
 	case o.csv:
 		var b bytes.Buffer
 		stats.WriteCSV(&b, rows, stats.All)
-		return Response{Status: 200, Header: "cache-control: no-cache\r\ncontent-type: text/plain\r\n", Body: b.Bytes()}
+		return Response{Status: 200, Header: "cache-control: no-cache\r\ncontent-type: text/plain\r\n" + refresh, Body: b.Bytes()}
 	case o.json:
 		var b bytes.Buffer
 		stats.WriteJSON(&b, rows, stats.All)
-		return Response{Status: 200, Header: "cache-control: no-cache\r\ncontent-type: application/json\r\n", Body: b.Bytes()}
+		return Response{Status: 200, Header: "cache-control: no-cache\r\ncontent-type: application/json\r\n" + refresh, Body: b.Bytes()}
 	}
-	h := "cache-control: no-cache\r\ncontent-type: text/html\r\n"
-	if page.Refresh > 0 && !o.norefresh {
-		h += "refresh: " + strconv.Itoa(int(page.Refresh/time.Second)) + "\r\n"
-	}
+	h := "cache-control: no-cache\r\ncontent-type: text/html\r\n" + refresh
 	return Response{Status: 200, Header: h, Body: render(page, data, rows, o, uri, req.Admin)}
 }
 

@@ -26,6 +26,7 @@ frontend fe
     bind ${FE}
     http-request use-service prometheus-exporter if { path /metrics }
     monitor-uri /healthz
+    monitor fail if { hdr(x-fail) 1 }
     default_backend be
 
 backend be
@@ -175,12 +176,21 @@ func TestPrometheusAgainstHAProxy(t *testing.T) {
 			}
 		}
 	}
-	// monitor-uri, on both.
+	// monitor-uri and monitor fail, on both: the same status and body.
+	bodies := map[string]string{}
 	for _, p := range ps {
 		r := harness.Get(t, p.addrs["FE"], "/healthz")
 		if r.Status != 200 || !strings.Contains(string(r.Body), "Service ready.") {
 			t.Errorf("%s monitor-uri: %d %q", p.name, r.Status, r.Body)
 		}
+		got := rawRequest(t, p.addrs["FE"], "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Fail: 1\r\nConnection: close\r\n\r\n")
+		if !strings.HasPrefix(got, "HTTP/1.1 503") {
+			t.Errorf("%s monitor fail: %q", p.name, got)
+		}
+		bodies[p.name] = string(r.Body) + "|" + got[strings.Index(got, "\r\n\r\n"):]
+	}
+	if h, ok := bodies["haproxy"]; ok && h != bodies["baton"] {
+		t.Errorf("monitor bodies:\nbaton   %q\nhaproxy %q", bodies["baton"], h)
 	}
 }
 

@@ -265,7 +265,9 @@ func TestRuntimeAPIAgainstHAProxy(t *testing.T) {
 			for k, v := range out {
 				for _, l := range strings.Split(v, "\n") {
 					if f := strings.Fields(l); len(f) > 13 && f[3] == "s1" {
-						m[k] = f[5] + " " + f[6] + " " + f[13] // op state, admin state, check state
+						// op state, admin state, check state but a check in progress (0x1)
+						chk, _ := strconv.Atoi(f[13])
+						m[k] = f[5] + " " + f[6] + " " + strconv.Itoa(chk&^1)
 					}
 				}
 			}
@@ -279,6 +281,9 @@ func TestRuntimeAPIAgainstHAProxy(t *testing.T) {
 			{"enable server be/s1", "2 0 6"},
 			{"disable health be/s1", "2 0 2"},
 			{"enable health be/s1", "2 0 6"},
+			{"set server be/s1 health down", "0 0 6"},
+			{"set server be/s1 health stopping", "3 0 6"},
+			{"set server be/s1 health up", "2 0 6"},
 		} {
 			got := state(c.line)
 			for name, v := range got {
