@@ -36,18 +36,15 @@ func (st State) String() string {
 const MaxWeight = 256
 
 // Server is one server of a backend with its runtime state. The exported
-// fields are fixed at New; the runtime state is read and written through
-// methods and is safe for concurrent use.
+// fields are fixed at New; the runtime state (its address too, see
+// endpoint.go) is read and written through methods and is safe for
+// concurrent use.
 type Server struct {
 	Name string
-	// Addr is the configured address; CurrentAddr is the one in use
-	// (SetAddr changes it at run time).
-	Addr string
 	// Backup servers take traffic only when no active server is usable.
 	Backup bool
-	// MaxConn is the configured cap on the requests/connections using
-	// the server at once (0: no limit); CurrentMaxConn is the one in
-	// force (SetMaxConn changes it at run time).
+	// MaxConn caps the requests/connections using the server at once;
+	// 0 means no limit. The runtime API may override it (SetMaxConn).
 	MaxConn int
 	// Index is the server's position among all servers of its backend,
 	// in declaration order.
@@ -72,17 +69,14 @@ type Server struct {
 	// Acquire takes a slot with compare-and-swap (so MaxConn holds
 	// without a lock) and Release gives it back.
 	conns atomic.Int32
-	// maxConn is the maxconn in force; atomic because the runtime API
-	// writes it while every Acquire reads it.
-	maxConn atomic.Int32
-	// addr is the address in use, nil for Addr; atomic because the
-	// runtime API (set server addr) or a carried state writes it while
-	// connections dial it.
-	addr atomic.Pointer[string]
 
 	// rrCur is the smooth weighted round-robin current weight; it is
 	// guarded by b.rrMu, not atomic.
 	rrCur int
+
+	addrState
+	warm warmup
+	rt   runtimeState
 
 	idle idlePool
 }
@@ -90,7 +84,6 @@ type Server struct {
 func newServer(b *Backend, i int, cs *config.Server) *Server {
 	s := &Server{
 		Name:    cs.Name,
-		Addr:    cs.Addr,
 		Backup:  cs.Backup,
 		MaxConn: cs.MaxConn,
 		Index:   i,
@@ -98,11 +91,13 @@ func newServer(b *Backend, i int, cs *config.Server) *Server {
 		b:       b,
 	}
 	s.weight.Store(int32(clampWeight(cs.Weight)))
-	s.maxConn.Store(int32(cs.MaxConn))
+	s.warm.uweight.Store(int32(clampWeight(cs.Weight)))
+	s.warm.dur = cs.SlowStart
 	if cs.Disabled {
 		s.state.Store(int32(Maint))
 	}
 	s.healthy.Store(true)
+	s.initAddr(cs)
 	return s
 }
 
@@ -119,7 +114,7 @@ func (s *Server) Weight() int { return int(s.weight.Load()) }
 // static-rr keeps its configured proportions (only 0 versus non-zero
 // matters to it), as in HAProxy.
 func (s *Server) SetWeight(w int) {
-	s.weight.Store(int32(clampWeight(w)))
+	s.setUserWeight(clampWeight(w))
 	s.b.stateChanged()
 }
 
@@ -129,7 +124,9 @@ func (s *Server) State() State { return State(s.state.Load()) }
 // SetState sets the administrative state. Leaving Ready closes the idle
 // pooled connections, since load balancing will not pick the server.
 func (s *Server) SetState(st State) {
-	s.state.Store(int32(st))
+	if old := State(s.state.Swap(int32(st))); old != Ready && st == Ready {
+		s.warmUp()
+	}
 	if st != Ready {
 		s.idle.purge(false)
 	}
@@ -143,7 +140,9 @@ func (s *Server) Healthy() bool { return s.healthy.Load() }
 // SetHealthy records a health-check verdict. Going down closes the idle
 // pooled connections.
 func (s *Server) SetHealthy(up bool) {
-	s.healthy.Store(up)
+	if was := s.healthy.Swap(up); up && !was {
+		s.warmUp()
+	}
 	if !up {
 		s.idle.purge(false)
 	}
@@ -155,53 +154,28 @@ func (s *Server) SetHealthy(up bool) {
 func (s *Server) Conns() int { return int(s.conns.Load()) }
 
 // Usable reports whether load balancing may pick the server: Ready,
-// healthy and weight > 0.
+// healthy, weight > 0 and with an address (see Endpoint).
 func (s *Server) Usable() bool {
-	return s.state.Load() == int32(Ready) && s.healthy.Load() && s.weight.Load() > 0
-}
-
-// CurrentAddr returns the address connections go to.
-func (s *Server) CurrentAddr() string {
-	if a := s.addr.Load(); a != nil {
-		return *a
-	}
-	return s.Addr
-}
-
-// SetAddr changes the address new connections go to; pooled connections
-// to the old one are closed.
-func (s *Server) SetAddr(a string) {
-	s.addr.Store(&a)
-	s.idle.purge(false)
-}
-
-// CurrentMaxConn returns the maxconn in force (0: no limit).
-func (s *Server) CurrentMaxConn() int { return int(s.maxConn.Load()) }
-
-// SetMaxConn changes the maxconn (0: no limit); requests waiting for a
-// slot may proceed.
-func (s *Server) SetMaxConn(n int) {
-	s.maxConn.Store(int32(max(n, 0)))
-	s.b.stateChanged()
+	return s.state.Load() == int32(Ready) && s.healthy.Load() && s.weight.Load() > 0 && s.ep.Load() != nil
 }
 
 // hasRoom reports whether the server is below its maxconn.
 func (s *Server) hasRoom() bool {
-	m := s.maxConn.Load()
-	return m <= 0 || s.conns.Load() < m
+	m := s.maxConn()
+	return m <= 0 || int(s.conns.Load()) < m
 }
 
 // tryTake takes a connection slot unless the server is at its maxconn.
-// The compare-and-swap keeps the maxconn exact without a lock.
+// The compare-and-swap keeps MaxConn exact without a lock.
 func (s *Server) tryTake() bool {
-	m := s.maxConn.Load()
+	m := s.maxConn()
 	if m <= 0 {
 		s.conns.Add(1)
 		return true
 	}
 	for {
 		c := s.conns.Load()
-		if c >= m {
+		if int(c) >= m {
 			return false
 		}
 		if s.conns.CompareAndSwap(c, c+1) {

@@ -334,6 +334,11 @@ func parseHTTPRule(p *parser, st *proxyState, l line, args []string, _ bool) {
 			r.Status = n
 			act = act[2:]
 		}
+	case "disable-l7-retry":
+		if len(act) > 0 {
+			errf("unexpected argument %q", act[0])
+			return
+		}
 	}
 	if len(condWords) > 0 {
 		c, msg := p.parseCond(st, l, condWords)

@@ -283,6 +283,10 @@ func parseUseService(p *parser, st *proxyState, l line, args []string, _ bool) {
 		p.errorf(l.Pos, "http-request use-service: expects one service name")
 		return
 	}
+	if msg := scriptingMessage(l.Words); msg != "" {
+		p.errorf(l.Pos, "%s", msg)
+		return
+	}
 	if act[0] != "prometheus-exporter" {
 		p.errorf(l.Pos, "http-request use-service: service %q is not supported (Baton has prometheus-exporter)", act[0])
 		return

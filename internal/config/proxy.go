@@ -37,25 +37,20 @@ func parseMode(p *parser, st *proxyState, l line, args []string, _ bool) {
 	st.p.ModeFrom = st.origin(l.Pos)
 }
 
-func parseLogGlobal(p *parser, st *proxyState, l line, _ []string, _ bool) {
-	st.p.LogGlobal = true
-}
-
 func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if len(args) == 0 {
 		p.errorf(l.Pos, "bind: missing address")
 		return
 	}
-	addr, err := normalizeBind(args[0])
-	if err != nil {
-		p.errorf(l.Pos, "bind: %v", err)
+	binds, rest, ok := p.bindAddresses(l, args[0], args[1:])
+	if !ok {
 		return
 	}
-	if len(args) > 1 {
-		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts only the address)", args[0], args[1])
+	if len(rest) > 0 {
+		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts mode, user, uid, group, gid)", args[0], rest[0])
 		return
 	}
-	st.p.Binds = append(st.p.Binds, Bind{Addr: addr, Pos: l.Pos})
+	st.p.Binds = append(st.p.Binds, binds...)
 }
 
 func parseDefaultBackend(p *parser, st *proxyState, l line, args []string, _ bool) {
@@ -190,10 +185,6 @@ func parseFlagOption(p *parser, st *proxyState, l line, args []string, neg bool)
 	switch opt {
 	case "forwardfor":
 		st.p.ForwardFor = on
-	case "httplog":
-		st.p.HTTPLog, st.p.TCPLog = on, false
-	case "tcplog":
-		st.p.TCPLog, st.p.HTTPLog = on, false
 	case "dontlognull":
 		st.p.DontLogNull = on
 	case "redispatch":
@@ -259,12 +250,14 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		errf("%s", msg)
 		return
 	}
-	addr, err := resolveServer(args[1])
+	warn, err := serverAddress(s, args[1])
 	if err != nil {
 		errf("%v", err)
 		return
 	}
-	s.Addr = addr
+	if warn != "" {
+		p.warnf(l.Pos, "server %q: %s", s.Name, warn)
+	}
 	opts := args[2:]
 	for len(opts) > 0 {
 		o := opts[0]
@@ -279,8 +272,11 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		case "check":
 			s.Check = true
 			continue
-		case "weight", "maxconn", "inter", "rise", "fall":
+		case "weight", "maxconn", "inter", "rise", "fall", "slowstart":
 		default:
+			if isServerDNSOption(o) {
+				break
+			}
 			msg := fmt.Sprintf("option %q is not supported", o)
 			if sg := suggest(o, serverOptions); sg != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", sg)
@@ -321,7 +317,21 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 				errf("invalid fall %q (1..1000)", v)
 				return
 			}
+		case "slowstart":
+			if s.SlowStart, err = parseTime(v); err != nil {
+				errf("invalid slowstart %q (a time)", v)
+				return
+			}
+		default:
+			if err := serverDNSOption(s, o, v); err != nil {
+				errf("%v", err)
+				return
+			}
 		}
+	}
+	if err := p.serverInitAddr(s, args[1], l.Pos); err != nil {
+		errf("%v", err)
+		return
 	}
 	if prev, ok := st.servers[s.Name]; ok {
 		errf("duplicate server name, first declared at %s", prev.Pos)
@@ -334,4 +344,4 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 // defaultInter is HAProxy's default health-check interval.
 const defaultInter = 2 * time.Second
 
-var serverOptions = []string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall"}
+var serverOptions = append([]string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall", "slowstart"}, serverDNSOptions...)

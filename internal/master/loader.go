@@ -5,6 +5,7 @@ import (
 
 	"baton/internal/config"
 	"baton/internal/counters"
+	"baton/internal/listener"
 	"baton/internal/settle"
 	"baton/internal/worker"
 )
@@ -39,18 +40,28 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 	if err := config.CheckListeners(cfg, names); err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Stats: counters.ConfigKeys(cfg)}
+	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices, Stats: counters.ConfigKeys(cfg)}
 	for _, st := range cfg.Global.StatsSockets {
-		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Addr: st.Addr, Mode: st.Mode, Level: st.Level,
-			ExposeListeners: st.ExposeListeners, UID: st.UID, GID: st.GID, Timeout: cfg.Global.StatsTimeout})
+		o := st.Owner
+		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners,
+			Owner: listener.UnixOptions{UID: o.UID, GID: o.GID, HasUID: o.HasUID, HasGID: o.HasGID}, Timeout: cfg.Global.StatsTimeout})
 	}
 	for _, s := range srcs {
 		snap.Files = append(snap.Files, worker.File{Name: s.Name, Data: s.Data})
+	}
+	for _, f := range cfg.Files {
+		snap.Files = append(snap.Files, worker.File{Name: f.Name, Data: f.Data, Aux: true})
 	}
 	for _, p := range cfg.Frontends() {
 		for _, b := range p.Binds {
 			if !slices.Contains(snap.Binds, b.Addr) {
 				snap.Binds = append(snap.Binds, b.Addr)
+			}
+			if u := b.Unix; u != nil {
+				if snap.UnixFiles == nil {
+					snap.UnixFiles = make(map[string]listener.UnixOptions)
+				}
+				snap.UnixFiles[b.Addr] = listener.UnixOptions{Mode: u.Mode, UID: u.UID, GID: u.GID, HasUID: u.HasUID, HasGID: u.HasGID}
 			}
 		}
 	}

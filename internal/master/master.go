@@ -1,6 +1,7 @@
 package master
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,10 +49,16 @@ type Snapshot struct {
 	// Binds are the listening addresses (config Bind.Addr), without
 	// duplicates.
 	Binds []string
+	// UnixFiles are the owner and mode of the UNIX socket files among
+	// Binds, by address; the others have none.
+	UnixFiles map[string]listener.UnixOptions
 	// HardStopAfter bounds a draining generation; 0 means no bound.
 	HardStopAfter time.Duration
 	// Warnings are reported with the reload result.
 	Warnings []string
+	// Notices are the configuration's .notice messages, logged and
+	// reported with the reload result like warnings.
+	Notices []string
 	// StatsSockets are served by the master (standalone takeover).
 	StatsSockets []StatsSocket
 	// Stats names the configuration's statistics objects (frontends,
@@ -206,6 +213,9 @@ type Master struct {
 	// handed over meanwhile are held until the new generation serves.
 	switching bool
 	held      []relay
+	// state is the latest run-time state of each kind the serving (or a
+	// newer) generation published; every new generation starts with it.
+	state map[string]json.RawMessage
 	// onSwitch, if set (tests), runs in serve once the previous
 	// generation stopped accepting, before the new one serves.
 	onSwitch func()
@@ -289,6 +299,9 @@ func (m *Master) Start() error {
 	for _, w := range snap.Warnings {
 		m.logf("warning: %s", w)
 	}
+	for _, n := range snap.Notices {
+		m.logf("notice: %s", n)
+	}
 	// The CLI opens first: once a port is bound, connections queue and
 	// callers may already look at "show proc".
 	if m.opt.Socket != "" {
@@ -302,7 +315,7 @@ func (m *Master) Start() error {
 			return err
 		}
 	}
-	if _, err := m.bind(snap.Binds); err != nil {
+	if _, err := m.bind(snap); err != nil {
 		m.closeAllListeners()
 		m.closeCLI()
 		return err
@@ -439,8 +452,8 @@ func (m *Master) replace() Result {
 	if err != nil {
 		return fail(err)
 	}
-	msgs := append([]string(nil), snap.Warnings...)
-	fresh, err := m.bind(snap.Binds)
+	msgs := append(append([]string(nil), snap.Warnings...), snap.Notices...)
+	fresh, err := m.bind(snap)
 	if err != nil {
 		return fail(err, msgs...)
 	}
@@ -490,18 +503,18 @@ func (m *Master) serving() *generation {
 	return nil
 }
 
-// bind opens the listeners in names that are not open yet and returns
+// bind opens the listeners of snap that are not open yet and returns
 // those. On error the new ones are closed again.
-func (m *Master) bind(names []string) ([]string, error) {
+func (m *Master) bind(snap *Snapshot) ([]string, error) {
 	var fresh []string
-	for _, n := range names {
+	for _, n := range snap.Binds {
 		m.mu.Lock()
 		_, ok := m.listeners[n]
 		m.mu.Unlock()
 		if ok {
 			continue
 		}
-		l, err := listener.Listen(n)
+		l, err := listener.ListenWith(n, snap.UnixFiles[n])
 		if err != nil {
 			m.closeListeners(fresh)
 			return nil, err
@@ -606,14 +619,16 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
 	g.pid, g.started, g.cmd, g.proc = cmd.Process.Pid, time.Now(), cmd, cmd.Process
-	g.version, g.ctlConn, g.ctl, g.handoff, g.snap = m.opt.Version, conn, worker.NewClient(conn), hand, snap
+	g.version, g.ctlConn, g.handoff, g.snap = m.opt.Version, conn, hand, snap
 	g.exited, g.state = make(chan struct{}), StateStarting
+	g.ctl = worker.NewClientPublish(conn, m.keepState(g))
 	m.mu.Lock()
 	m.gens = append(m.gens, g)
 	m.mu.Unlock()
 	go m.wait(g)
 	go m.relay(g)
-	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true, Counters: ctr}, m.opt.StartTimeout)
+	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
+		State: m.keptState(), Counters: ctr}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited

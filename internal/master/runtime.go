@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 
 	"baton/internal/runtime"
@@ -84,34 +83,4 @@ func readLine(c net.Conn) (string, []byte, error) {
 	line, err := r.ReadString('\n')
 	rest, _ := r.Peek(r.Buffered())
 	return line, bytes.Clone(rest), err
-}
-
-// key identifies a stats socket across reloads.
-func (s StatsSocket) key() string {
-	if s.Path != "" {
-		return s.Path
-	}
-	return "tcp:" + s.Addr
-}
-
-// listenStats opens a stats socket: a UNIX socket with its mode and
-// owner, or a TCP one.
-func (m *Master) listenStats(s StatsSocket) (net.Listener, error) {
-	if s.Path == "" {
-		return net.Listen("tcp", s.Addr)
-	}
-	mode := os.FileMode(s.Mode)
-	if mode == 0 {
-		mode = 0o600
-	}
-	ln, err := listenUnix(s.Path, mode, m.opt.Takeover != "")
-	if err != nil {
-		return nil, err
-	}
-	if s.UID >= 0 || s.GID >= 0 {
-		if err := os.Lchown(s.Path, s.UID, s.GID); err != nil {
-			m.logf("stats socket %s: owner: %v", s.Path, err)
-		}
-	}
-	return ln, nil
 }

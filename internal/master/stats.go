@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,16 +39,17 @@ import (
 
 // StatsSocket is a "stats socket" line the master serves.
 type StatsSocket struct {
-	// Path is a UNIX socket; Addr (when Path is "") a TCP address.
+	// Path is the socket file, or another address form of package
+	// sockaddr ("127.0.0.1:9999", "abns@x", "fd@3").
 	Path string
-	Addr string
-	// UID and GID own the UNIX socket; -1 keeps the master's.
-	UID, GID int
-	// Timeout is the idle timeout of a session ("stats timeout"); 0
-	// means runtime.DefaultTimeout.
-	Timeout time.Duration
 	// Mode is the socket file's permission bits; 0 means 0600.
 	Mode uint32
+	// Owner sets the socket file's owner (HasUID/HasGID); Mode above
+	// wins over Owner.Mode.
+	Owner listener.UnixOptions
+	// Timeout bounds an idle session ("stats timeout"); 0 means 10 s
+	// (runtime.DefaultTimeout).
+	Timeout time.Duration
 	// Level is "user", "operator" or "admin"; "" means admin.
 	Level string
 	// ExposeListeners allows _getsocks ("expose-fd listeners").
@@ -77,32 +77,13 @@ type unixListener struct {
 // bound beside it and renamed over it, so that the path never stops
 // answering.
 func listenUnix(path string, mode os.FileMode, replace bool) (*unixListener, error) {
-	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-		c.Close()
-		if !replace {
-			return nil, fmt.Errorf("%s: another process is listening there", path)
-		}
-	} else {
-		os.Remove(path) // stale: nothing answers
-	}
-	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.%d.tmp", filepath.Base(path), os.Getpid()))
-	os.Remove(tmp)
-	ln, err := net.Listen("unix", tmp)
+	ln, err := listener.ListenUnixFile(path, listener.UnixOptions{Mode: uint32(mode)}, replace)
 	if err != nil {
 		return nil, err
 	}
-	ln.(*net.UnixListener).SetUnlinkOnClose(false)
 	var st syscall.Stat_t
-	err = os.Chmod(tmp, mode)
-	if err == nil {
-		err = syscall.Stat(tmp, &st)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
+	if err := syscall.Stat(path, &st); err != nil {
 		ln.Close()
-		os.Remove(tmp)
 		return nil, err
 	}
 	return &unixListener{Listener: ln, path: path, ino: st.Ino}, nil
@@ -123,9 +104,9 @@ func (u *unixListener) Close() error {
 func (m *Master) reconcileStats(socks []StatsSocket) {
 	keep := make(map[string]bool)
 	for _, s := range socks {
-		keep[s.key()] = true
+		keep[s.Path] = true
 		m.mu.Lock()
-		open := m.stats[s.key()]
+		open := m.stats[s.Path]
 		m.mu.Unlock()
 		if open != nil {
 			m.mu.Lock()
@@ -140,7 +121,7 @@ func (m *Master) reconcileStats(socks []StatsSocket) {
 		}
 		st := &statsListener{ln: ln, sock: s}
 		m.mu.Lock()
-		m.stats[s.key()] = st
+		m.stats[s.Path] = st
 		m.mu.Unlock()
 		go m.acceptStats(st)
 	}
@@ -156,6 +137,38 @@ func (m *Master) reconcileStats(socks []StatsSocket) {
 	for _, st := range drop {
 		st.ln.Close()
 	}
+}
+
+// listenStats opens a stats socket: a socket file as listenUnix does
+// (replacing the one a takeover's predecessor serves), with its owner;
+// any other address through listener.ListenLocal.
+func (m *Master) listenStats(s StatsSocket) (net.Listener, error) {
+	path, isFile := strings.CutPrefix(s.Path, "unix@")
+	if !isFile && !strings.HasPrefix(path, "/") {
+		return listener.ListenLocal(s.Path, listener.UnixOptions{})
+	}
+	mode := os.FileMode(s.Mode)
+	if mode == 0 {
+		mode = 0o600
+	}
+	ln, err := listenUnix(path, mode, m.opt.Takeover != "")
+	if err != nil {
+		return nil, err
+	}
+	if o := s.Owner; o.HasUID || o.HasGID {
+		uid, gid := -1, -1
+		if o.HasUID {
+			uid = o.UID
+		}
+		if o.HasGID {
+			gid = o.GID
+		}
+		if err := os.Lchown(path, uid, gid); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	return ln, nil
 }
 
 type statsListener struct {
@@ -183,18 +196,25 @@ func (m *Master) acceptStats(st *statsListener) {
 	}
 }
 
-func (m *Master) serveStats(conn net.Conn, st *statsListener) {
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
+func (m *Master) serveStats(c net.Conn, st *statsListener) {
+	defer c.Close()
+	m.mu.Lock()
+	sock := st.sock
+	m.mu.Unlock()
+	timeout := sock.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	c.SetDeadline(time.Now().Add(timeout))
 	var line string
 	var rest []byte
 	var fds []int
 	var err error
-	c, unix := conn.(*net.UnixConn)
-	if unix {
-		line, rest, fds, err = readCommand(c)
+	if uc, ok := c.(*net.UnixConn); ok {
+		line, rest, fds, err = readCommand(uc)
 	} else {
-		line, rest, err = readLine(conn)
+		// A TCP stats socket: no descriptor can come this way.
+		line, rest, err = readLine(c)
 	}
 	defer func() {
 		for _, fd := range fds {
@@ -204,14 +224,11 @@ func (m *Master) serveStats(conn net.Conn, st *statsListener) {
 	if err != nil && (err != io.EOF || line == "") {
 		return
 	}
-	m.mu.Lock()
-	sock := st.sock
-	m.mu.Unlock()
 	admin := sock.Level == "" || sock.Level == "admin"
-	if !unix || !isTakeoverCommand(line) {
-		conn.SetDeadline(time.Time{})
+	if !isTakeoverCommand(line) {
+		c.SetDeadline(time.Time{})
 		s := &runtime.Session{Level: runtime.ParseLevel(sock.Level), Timeout: sock.Timeout, Exec: m.runtimeCommand}
-		s.Serve(conn, line, io.MultiReader(bytes.NewReader(rest), conn))
+		s.Serve(c, line, io.MultiReader(bytes.NewReader(rest), c))
 		return
 	}
 	for _, cmd := range strings.Split(line, ";") {
@@ -223,7 +240,12 @@ func (m *Master) serveStats(conn net.Conn, st *statsListener) {
 				io.WriteString(c, "Permission denied: _getsocks needs \"level admin\" and \"expose-fd listeners\" on this stats socket\n")
 				return
 			}
-			if err := m.sendListeners(c); err != nil {
+			uc, ok := c.(*net.UnixConn)
+			if !ok {
+				io.WriteString(c, "_getsocks needs a UNIX stats socket: descriptors cannot travel over this one\n")
+				return
+			}
+			if err := m.sendListeners(uc); err != nil {
 				m.logf("stats socket %s: _getsocks: %v", sock.Path, err)
 				fmt.Fprintf(c, "_getsocks failed: %v\n", err)
 			}
@@ -233,13 +255,14 @@ func (m *Master) serveStats(conn net.Conn, st *statsListener) {
 				io.WriteString(c, "Permission denied: _handover needs \"level admin\" and \"expose-fd listeners\" on this stats socket\n")
 				return
 			}
-			if len(fds) != 1 {
+			uc, ok := c.(*net.UnixConn)
+			if len(fds) != 1 || !ok {
 				io.WriteString(c, "_handover needs one descriptor: the hand-over channel\n")
 				return
 			}
 			fd := fds[0]
 			fds = nil
-			m.serveHandOver(c, bufio.NewReader(io.MultiReader(bytes.NewReader(rest), c)), fd)
+			m.serveHandOver(uc, bufio.NewReader(io.MultiReader(bytes.NewReader(rest), c)), fd)
 			return
 		case "_softstop":
 			if !admin {

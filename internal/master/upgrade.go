@@ -59,6 +59,9 @@ type upgradeState struct {
 	Serving *Snapshot `json:"serving,omitempty"`
 	// Counters is the statistics segment and its allocation.
 	Counters *counterUpgrade `json:"counters,omitempty"`
+	// State is the run-time state the generations published (Master.state:
+	// resolution results, ...), handed to the next generation.
+	State map[string]json.RawMessage `json:"state,omitempty"`
 }
 
 type upgradeGen struct {
@@ -128,7 +131,7 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 	m.mu.Lock()
 	st := upgradeState{Version: m.opt.Version, Started: m.started, NextGen: m.nextGen, Reloads: m.reloads,
 		Failed: m.failed, Restarts: m.restarts, Upgrades: m.upgrades + 1, Listeners: make(map[string]int), ReplyFD: -1,
-		Serving: m.snap}
+		Serving: m.snap, State: m.state}
 	var err error
 	for name, l := range m.listeners {
 		var fd int
@@ -213,6 +216,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 	m.started = st.Started
 	m.nextGen, m.reloads, m.failed, m.restarts, m.upgrades = st.NextGen, st.Reloads, st.Failed, st.Restarts, st.Upgrades
 	m.upgradedFrom = st.Version
+	m.state = st.State
 	var errs []error
 	ctrAdopted := st.Counters != nil
 	if err := m.resumeCounters(st.Counters); err != nil {
@@ -231,7 +235,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 		if !ctrAdopted {
 			ug.CtrSlots = nil // they count in a segment this image does not have
 		}
-		g, err := adoptGeneration(ug)
+		g, err := m.adoptGeneration(ug)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -260,7 +264,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 }
 
 // adoptGeneration rebuilds a generation started by the previous image.
-func adoptGeneration(ug upgradeGen) (*generation, error) {
+func (m *Master) adoptGeneration(ug upgradeGen) (*generation, error) {
 	conn := func(fd int, name string) (net.Conn, error) {
 		f := os.NewFile(uintptr(fd), name)
 		defer f.Close()
@@ -287,11 +291,13 @@ func adoptGeneration(ug upgradeGen) (*generation, error) {
 		return nil, fmt.Errorf("upgrade: worker gen=%d pid=%d: %w", ug.Gen, ug.PID, err)
 	}
 	// ctlConn too: a later upgrade passes it on again.
-	return &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
-		ctlConn: ctl, ctl: worker.NewClient(ctl), handoff: hand.(*net.UnixConn),
+	g := &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
+		ctlConn: ctl, handoff: hand.(*net.UnixConn),
 		snap:   &Snapshot{Binds: ug.Binds, HardStopAfter: ug.HardStopAfter},
 		exited: make(chan struct{}), state: ug.State, reloads: ug.Reloads,
-		expected: ug.State != StateServing, ctrGroup: ug.CtrGroup, ctrSlots: ug.CtrSlots}, nil
+		expected: ug.State != StateServing, ctrGroup: ug.CtrGroup, ctrSlots: ug.CtrSlots}
+	g.ctl = worker.NewClientPublish(ctl, m.keepState(g))
+	return g, nil
 }
 
 // finishUpgrade runs in the new image once it has adopted everything: a

@@ -36,10 +36,13 @@
 // stripped and the framing and connection fields re-added, a server is
 // acquired (timeout queue), a pooled idle connection reused or a new one
 // dialled (timeout connect), and head plus buffered body go out in one
-// writev. Connection failures are retried (retries, option redispatch);
-// a request whose bytes reached a server is retried only when a reused
-// pooled connection failed before any response byte and the request is
-// idempotent and wholly buffered. The response head is read under timeout
+// writev. Failures are retried (retry.go) with HAProxy's rules: retries,
+// retry-on, option redispatch and its interval, the turn-around pause
+// before a retry on the same server. A request whose bytes reached a
+// server is retried when retry-on asks for it (empty, junk or late
+// response, a listed status) and its whole body was in the buffer, or
+// when a reused pooled connection failed before any response byte and
+// the request is idempotent and wholly buffered. The response head is read under timeout
 // server (checking every second whether the client went away), 1xx are
 // relayed, the backend's then the frontend's http-response rules
 // applied, and the body streamed. A server
@@ -74,7 +77,11 @@
 //
 // Health checks (internal/health) of backends with checked servers start
 // with the first Serve and stop on Close or Done; each up/down transition
-// is an event line in the access log.
+// is an event line in the access log. Resolvers (internal/resolve) run
+// alongside them: they change servers' addresses through the backends'
+// atomics, never through the data path, and start from the state the
+// previous generation published (Options.ResolverState). Command answers
+// the runtime API lines the master CLI forwards ("@1 show resolvers").
 //
 // # Operations
 //

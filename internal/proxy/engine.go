@@ -16,13 +16,21 @@ import (
 	"baton/internal/config"
 	"baton/internal/counters"
 	"baton/internal/health"
+	"baton/internal/resolve"
 	"baton/internal/rules"
 )
 
 // Options are the per-generation settings of an Engine.
 type Options struct {
-	// Log receives access and event log lines; nil means os.Stdout.
+	// Log receives the lines of "log stdout" targets; nil means
+	// os.Stdout.
 	Log io.Writer
+	// Stderr receives the lines of "log stderr" targets and the engine's
+	// own diagnostics (one line each, prefixed with the PID and
+	// generation); nil means os.Stderr.
+	Stderr io.Writer
+	// Program is the default syslog tag ("log-tag"); "" means "baton".
+	Program string
 	// Generation is the worker generation written in log lines.
 	Generation int
 	// PID is the process id written in log lines.
@@ -35,6 +43,12 @@ type Options struct {
 	// answered just before it (see waitIdle); zero means
 	// DefaultDrainGrace.
 	DrainGrace time.Duration
+	// ResolverState is the resolution state the previous generation
+	// published; servers with resolvers start from it (nil: none).
+	ResolverState resolve.State
+	// PublishResolvers receives the resolution state after each change,
+	// for the next generation; nil means nobody keeps it.
+	PublishResolvers func(resolve.State)
 
 	// Counters is where the generation counts its statistics; nil
 	// counts nothing.
@@ -53,6 +67,13 @@ type Engine struct {
 	cfg    *config.Config
 	log    *accesslog.Logger
 	global *limiter // global maxconn (0: no limit)
+	// diag receives the engine's own diagnostics, diagPrefix first.
+	diag       io.Writer
+	diagPrefix string
+	// reqID numbers logged requests and TCP connections (%rt); atomic.
+	reqID atomic.Uint64
+	// stopLogged makes SoftStop log "Proxy X stopped" once.
+	stopLogged sync.Once
 
 	frontends map[string]*frontend // by bind address
 	backends  map[string]*backendRT
@@ -99,6 +120,9 @@ type Engine struct {
 	version     string
 	started     time.Time
 	errs        captures
+	// resolvers resolves servers' host names while serving, like the
+	// checks; nil without resolvers sections.
+	resolvers *resolve.Runtime
 }
 
 // frontend is a frontend or listen proxy at run time.
@@ -113,6 +137,11 @@ type frontend struct {
 	iid     int
 	// svc are the frontend's own conditions (monitor fail, stats page).
 	svc *rules.Set
+
+	// log is the proxy's logging; logging caches log.Traffic().
+	log *accesslog.Proxy
+	// feCum counts the connections accepted, for "Proxy X stopped".
+	feCum atomic.Int64
 }
 
 // backendRT is a backend (or listen) proxy at run time.
@@ -138,18 +167,19 @@ type backendRT struct {
 	state    backendState
 	checker  *health.Checker // nil until a server has checks
 	svc      *rules.Set      // the backend's stats page conditions
+
+	// beCum counts the requests (TCP: connections) sent to the backend,
+	// for "Proxy X stopped".
+	beCum atomic.Int64
+	log   *accesslog.Proxy
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
 // their server pools, and the access logger.
 func New(cfg *config.Config, opt Options) (*Engine, error) {
-	w := opt.Log
-	if w == nil {
-		w = os.Stdout
-	}
 	e := &Engine{
 		cfg:       cfg,
-		log:       accesslog.New(w, opt.Generation, opt.PID),
+		diag:      opt.Stderr,
 		frontends: make(map[string]*frontend),
 		backends:  make(map[string]*backendRT),
 		stop:      make(chan struct{}),
@@ -161,6 +191,10 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	if e.hotWait == 0 {
 		e.hotWait = DefaultHotWait
 	}
+	if e.diag == nil {
+		e.diag = os.Stderr
+	}
+	e.diagPrefix = fmt.Sprintf("baton[%d] gen=%d worker: ", opt.PID, opt.Generation)
 	e.drainGrace, e.onGrace = opt.DrainGrace, opt.onGrace
 	if e.drainGrace <= 0 {
 		e.drainGrace = DefaultDrainGrace
@@ -210,13 +244,19 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				return nil, fmt.Errorf("%s: proxy %s: use_backend %q not found", ub.Pos, p.Name, ub.Backend)
 			}
 		}
-		fe.logging = p.LogGlobal && (p.HTTPLog || p.TCPLog)
 		for _, b := range p.Binds {
 			if other := e.frontends[b.Addr]; other != nil {
 				return nil, fmt.Errorf("%s: bind %s used by both %s and %s", b.Pos, b.Addr, other.p.Name, p.Name)
 			}
 			e.frontends[b.Addr] = fe
 		}
+	}
+	if err := e.openLogs(cfg, opt); err != nil {
+		return nil, err
+	}
+	// After the logs: the resolvers report from New on.
+	if err := e.newResolvers(opt); err != nil {
+		return nil, err
 	}
 	e.initCounters(opt.Counters)
 	if err := e.initRuntime(opt); err != nil {
@@ -279,7 +319,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 			} else if backoff < time.Second {
 				backoff *= 2
 			}
-			e.log.Event("proxy %s: accept on %s: %v; retrying in %v", fe.p.Name, addr, err, backoff)
+			e.diagf("proxy %s: accept on %s: %v; retrying in %v", fe.p.Name, addr, err, backoff)
 			t := time.NewTimer(backoff)
 			select {
 			case <-t.C:
@@ -294,6 +334,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 		cc.slotG, cc.slotF = true, true
 		cc.shard, shard = shard, shard+1
 		e.register(cc) // even when stopping: an accepted client is served
+		fe.feCum.Add(1)
 		cc.countOpen(false)
 		go cc.serve()
 	}
@@ -374,6 +415,7 @@ func (e *Engine) StopAccepting() {
 func (e *Engine) SoftStop(idleWindow time.Duration) {
 	e.StopAccepting()
 	e.draining.Store(true)
+	e.stopLogged.Do(e.logStopped)
 	e.mu.Lock()
 	var idle []*clientConn
 	for cc := range e.conns {
@@ -435,13 +477,16 @@ func (e *Engine) startChecks() {
 		e.mu.Lock()
 		closing := e.stopped && e.acceptDone
 		e.mu.Unlock()
-		if len(e.checkers) == 0 || closing {
-			e.stopChecks = func() {}
+		if len(e.checkers) == 0 && e.resolvers == nil || closing {
+			e.stopChecks = e.stopResolvers
 			return
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		for _, c := range e.checkers {
 			c.Start(ctx)
+		}
+		if e.resolvers != nil {
+			e.resolvers.Start(ctx)
 		}
 		var once sync.Once
 		e.stopChecks = func() {
@@ -450,6 +495,7 @@ func (e *Engine) startChecks() {
 				for _, c := range e.checkers {
 					c.Stop()
 				}
+				e.stopResolvers()
 			})
 		}
 		go func() {
@@ -460,31 +506,4 @@ func (e *Engine) startChecks() {
 			e.stopChecks()
 		}()
 	})
-}
-
-// logCheck returns the health checker's callback for backend name: one
-// event line per transition, in HAProxy's words.
-func (e *Engine) logCheck(name string) func(s *backend.Server, up bool, reason string) {
-	return func(s *backend.Server, up bool, reason string) {
-		be := e.backends[name]
-		act, bck := 0, 0
-		for _, o := range be.b.Servers {
-			if o.Healthy() && o.State() != backend.Maint {
-				if o.Backup {
-					bck++
-				} else {
-					act++
-				}
-			}
-		}
-		kind := ""
-		if s.Backup {
-			kind = "Backup "
-		}
-		if up {
-			e.log.Event("%sServer %s/%s is UP, reason: %s. %d active and %d backup servers online.", kind, name, s.Name, reason, act, bck)
-		} else {
-			e.log.Event("%sServer %s/%s is DOWN, reason: %s. %d active and %d backup servers left.", kind, name, s.Name, reason, act, bck)
-		}
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
+	"baton/internal/sockaddr"
 )
 
 // Header values the proxy adds; package-level so adding them allocates
@@ -34,6 +36,8 @@ type exchange struct {
 	sc      net.Conn
 	reused  bool
 	retries int
+	// redispatched: a retry went to another server ('+' in the log).
+	redispatched bool
 
 	status   int
 	bytesIn  int64 // request bytes read from the client
@@ -42,13 +46,14 @@ type exchange struct {
 
 	closeClient bool
 	logged      bool
-	// released: the server's slot was freed (releaseServer) before the
-	// log line; srvConns is its connection count just before, for
-	// srv_conn.
+	// released: the server's slot was freed; beHeld: the exchange
+	// counts in its backend's beconn. The log line counts the other
+	// exchanges only, as HAProxy's does.
 	released bool
-	srvConns int
+	beHeld   bool
 
 	// Timers, filled only when logging (they cost time.Now calls).
+	tAccept              time.Time // accept, or the previous request's end (HAProxy's accept date)
 	tStart               time.Time // first byte of the request (or accept)
 	tHead                time.Time // request head complete
 	tQueued, tConn, tRsp time.Time
@@ -58,9 +63,16 @@ type exchange struct {
 	reqLine []byte
 
 	// answered says the proxy answered itself (stats.go's answered*);
-	// entered is the server whose session gauge counts this exchange.
+	// entered is the server whose session gauge counts this exchange;
+	// counted is set once the exchange was counted (it may be logged
+	// earlier, with option logasap).
 	answered uint8
 	entered  *serverRT
+	counted  bool
+	// id numbers the request in the engine (%rt), and srvSrc and srvDst
+	// are the server connection's addresses; set only when logging.
+	id             uint64
+	srvSrc, srvDst netip.AddrPort
 }
 
 func (x *exchange) reset() {
@@ -155,7 +167,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		first := !cc.answered
 		x := &cc.ex
 		x.reset()
-		logging := cc.fe.logging && cc.fe.p.HTTPLog
+		logging := cc.fe.logging
+		prevEnd := cc.now // when the previous answer went out
+		if logging {
+			x.id = cc.e.reqID.Add(1) - 1
+		}
 		if cc.r == cc.w {
 			got, parked := cc.awaitRequest(x, first)
 			if parked {
@@ -164,6 +180,10 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			if !got {
 				return false
 			}
+		}
+		if first && !cc.adopted && cc.fe.log.Connects() {
+			// HAProxy's default line, once the first request begins.
+			cc.logConnect()
 		}
 		if cc.buf == nil {
 			cc.buf = getBuf()
@@ -177,10 +197,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			cc.hot = now.Sub(cc.now) < cc.e.hotWait
 		}
 		cc.now = now
+		x.tAccept, x.tStart = prevEnd, now
 		if first {
+			x.tAccept = cc.start
 			now = cc.start
 		}
-		x.tStart = now
 		hadBytes := cc.w > cc.r
 		err := cc.readHead(deadline(now, t.HTTPRequest))
 		if err != nil {
@@ -252,7 +273,7 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 	}
 	cc.setActive(stateActive)
 	if !ok && first && !cc.adopted {
-		x.tStart = cc.start
+		x.tAccept, x.tStart = cc.start, cc.start
 		if timedOut {
 			cc.headError(x, os.ErrDeadlineExceeded, true, false)
 		} else if !cc.handedOver && !cc.isClosed() {
@@ -318,28 +339,30 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 				x.status = 400
 				x.setTerm('C', 'R')
 				if cc.fe.p.DontLogNull {
-					x.logged = true
 					cc.countHTTP(x)
+				} else {
+					cc.logHeadError(x)
 				}
-				cc.logHTTP(x)
 			}
 			return
 		}
 		x.status = 400
 		x.setTerm('C', 'R')
-		cc.logHTTP(x)
+		cc.logHeadError(x)
 		return
 	}
 	out := getBuf()
-	resp := h1.AppendStatusResponse((*out)[:0], x.status, true)
+	x.closeClient = true
+	resp := cc.appendGenerated((*out)[:0], x, x.status)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, _ := cc.c.Write(resp)
 	x.bytesOut = int64(n)
 	putBuf(out)
 	if !gotBytes && cc.fe.p.DontLogNull {
+		cc.countHTTP(x) // counted, not logged
 		return
 	}
-	cc.logHTTP(x)
+	cc.logHeadError(x)
 }
 
 var idempotent = [...]string{"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}
@@ -398,6 +421,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		be.reqRules.Request(&cc.inBE, &cc.verdict)
 		if cc.verdict.Respond {
 			x.be = be
+			be.beCum.Add(1)
 			return cc.answerVerdict(x, logging)
 		}
 	}
@@ -406,6 +430,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		return cc.answerStats(x, be.p, be.svc, logging)
 	}
 	x.be = be
+	be.beCum.Add(1)
 	mode := keepAliveMode(fe.p, be.p)
 	if mode == config.Close {
 		x.closeClient = true
@@ -468,19 +493,21 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 
 	bt := &be.p.Timeouts
 	retryable := idem && complete
-	var srv *backend.Server
+	// Retries after the request reached a server (retry-on beyond
+	// conn-failure) need the whole request in the buffer, as in HAProxy.
+	l7 := complete && !isUpgrade && be.p.RetryOn.Effective()&config.RetryL7 != 0 && !cc.verdict.NoL7Retry
 	var err error
 	queueDL := deadline(cc.now, bt.Queue)
-	srv, err = be.b.Acquire(key, nil, queueDL)
+	x.srv, err = be.b.Acquire(key, nil, queueDL)
 	if err != nil {
 		return cc.noServer(x, err, logging)
 	}
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
+	x.beHeld = true
 	cc.enterBackend(be)
 	defer leaveBackend(be)
-	x.srv = srv
-	cc.enterServer(x, srv)
+	cc.enterServer(x, x.srv)
 	if logging {
 		x.tQueued = time.Now()
 	}
@@ -488,23 +515,19 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	var streamed int64
 	var resErr error
 	for {
+		srv := x.srv
 		sc, reused, err := cc.connect(srv, bt, fresh)
+		fresh = false
 		if err != nil {
-			if x.retries >= be.p.Retries {
-				be.b.Release(srv)
+			ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
+			if aerr != nil {
+				return cc.noServer(x, aerr, logging)
+			}
+			if !ok {
+				x.release()
 				x.status = 503
 				x.setTerm('S', 'C')
 				return cc.answerStatus(x, logging)
-			}
-			x.retries++
-			if be.p.Redispatch {
-				be.b.Release(srv)
-				srv, err = be.b.Acquire(key, srv, queueDL)
-				if err != nil {
-					return cc.noServer(x, err, logging)
-				}
-				x.srv = srv
-				cc.enterServer(x, srv)
 			}
 			continue
 		}
@@ -512,6 +535,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		cc.setServer(sc)
 		if logging {
 			x.tConn = time.Now()
+			x.noteServer(sc)
 		}
 		// Send the head with the buffered body bytes in one writev.
 		sc.SetWriteDeadline(deadline(cc.now, bt.Server))
@@ -527,7 +551,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			streamed, resErr = cc.streamRequestBody(x, sc, bt)
 			if resErr != nil {
 				cc.dropServer(x)
-				be.b.Release(srv)
+				x.release()
 				return cc.bodyError(x, resErr, logging)
 			}
 			complete = true
@@ -535,18 +559,35 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		if err == nil {
 			err = cc.readResponseHead(x, sc, bt, isHead, &complete, &streamed)
 		}
+		var kind config.RetryOn // a failure retry-on may retry
 		if err == nil {
-			break
+			if !l7 || x.bytesOut > 0 || !be.p.RetryOn.Effective().Status(cc.resp.Status) || x.retries >= be.p.Retries {
+				break
+			}
+			kind = config.RetryL7 // the status is in the set
 		}
 		cc.dropServer(x)
 		var noResp *noResponseError
-		if reused && retryable && errors.As(err, &noResp) && !cc.aborted.Swap(false) {
+		aborted := cc.aborted.Swap(false) // shutdown sessions: no retry
+		if err != nil && reused && retryable && errors.As(err, &noResp) && !aborted {
 			// A pooled connection the server had closed: the request
 			// never reached it, try again on a new connection.
 			fresh = true
 			continue
 		}
-		be.b.Release(srv)
+		if err != nil && err != errClientGone && l7 && x.bytesOut == 0 && !aborted {
+			kind = l7Failure(err)
+		}
+		if kind != 0 {
+			ok, aerr := cc.retry(x, kind, key, queueDL)
+			if aerr != nil {
+				return cc.noServer(x, aerr, logging)
+			}
+			if ok {
+				continue
+			}
+		}
+		x.release()
 		return cc.serverError(x, err, logging)
 	}
 
@@ -562,8 +603,13 @@ func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bo
 			return c, true, nil
 		}
 	}
+	addr := srv.Addr()
+	if addr == "" {
+		return nil, false, errNoAddress
+	}
 	d := net.Dialer{Timeout: bt.Connect.Value}
-	c, err := d.Dial("tcp", srv.CurrentAddr())
+	network, address := sockaddr.DialArgs(addr)
+	c, err := d.Dial(network, address)
 	if err != nil {
 		return nil, false, err
 	}
@@ -654,7 +700,7 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 		cc.unreadBody = true
 	}
 	out := getBuf()
-	resp := h1.AppendStatusResponse((*out)[:0], x.status, x.closeClient)
+	resp := cc.appendGenerated((*out)[:0], x, x.status)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
@@ -694,7 +740,12 @@ func (cc *clientConn) respond(x *exchange, logging bool) bool {
 	out := getBuf()
 	var resp []byte
 	if len(v.Body) == 0 && len(v.Location) == 0 && v.Status >= 400 {
-		resp = h1.AppendStatusResponse((*out)[:0], v.Status, x.closeClient)
+		if v.Close {
+			// A deny without a payload of its own: the error page.
+			resp = cc.appendGenerated((*out)[:0], x, v.Status)
+		} else {
+			resp = h1.AppendStatusResponse((*out)[:0], v.Status, x.closeClient)
+		}
 	} else {
 		resp = append((*out)[:0], "HTTP/1.1 "...)
 		resp = strconv.AppendInt(resp, int64(v.Status), 10)

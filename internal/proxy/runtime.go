@@ -279,7 +279,7 @@ func (e *Engine) serverStats(rt *serverRT, sn *counters.Snapshot, now time.Time)
 	_ = inter
 	out := stats.Server{Backend: rt.be.p.Name, Name: s.Name, IID: rt.be.iid, SID: rt.sid, Mode: rt.be.p.Mode.String(),
 		Admin: int(s.State()), Down: !s.Healthy(), Rise: rise, Fall: fall, Weight: s.Weight(), UWeight: s.Weight(),
-		Backup: s.Backup, MaxConn: s.CurrentMaxConn(), Addr: s.CurrentAddr(), Idle: s.IdleConns(), Used: s.Conns()}
+		Backup: s.Backup, MaxConn: s.CurrentMaxConn(), Addr: s.Addr(), Idle: s.IdleCount(), Used: s.Conns()}
 	if rt.slot >= 0 {
 		out.T = sn.Slot(rt.slot)
 	}
@@ -371,7 +371,7 @@ func (e *Engine) ServerStates(name string, now time.Time) ([]serverstate.Line, e
 
 func (rt *serverRT) stateLine(now time.Time) serverstate.Line {
 	s, cs := rt.s, rt.s.Config
-	host, port := splitAddr(s.CurrentAddr())
+	host, port := splitAddr(s.Addr())
 	_, rise, _ := checkParams(cs)
 	l := serverstate.Line{BackendID: rt.be.iid, Backend: rt.be.p.Name, ServerID: rt.sid, Server: s.Name, Addr: host,
 		OpState: serverstate.OpRunning, UWeight: s.Weight(), IWeight: cs.Weight, Port: port,
@@ -439,9 +439,9 @@ func (e *Engine) ServerConns(name string) ([]runtime.ServerConn, error) {
 			if rt == nil {
 				continue
 			}
-			host, port := splitAddr(rt.s.CurrentAddr())
+			host, port := splitAddr(rt.s.Addr())
 			c := runtime.ServerConn{Backend: be.p.Name, Server: rt.s.Name, BackendID: be.iid, SID: rt.sid, Addr: host,
-				Port: port, Used: rt.s.Conns(), IdleLim: be.b.MaxIdleConns(), IdleCur: rt.s.IdleConns(), SafeIdle: rt.s.IdleConns()}
+				Port: port, Used: rt.s.Conns(), IdleLim: be.b.MaxIdleConns(), IdleCur: rt.s.IdleCount(), SafeIdle: rt.s.IdleCount()}
 			if t := sn.Slot(rt.slot); t != nil {
 				c.UsedMax = int(t[counters.MaxSessions])
 			}
@@ -605,18 +605,20 @@ func (c *serverControl) SetChecks(on bool) {
 	rt.changed(time.Now())
 }
 
-func (c *serverControl) Addr() string { return c.rt.s.CurrentAddr() }
+func (c *serverControl) Addr() string { return c.rt.s.Addr() }
 
 func (c *serverControl) SetAddr(ip string, port int) error {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
 		return err
 	}
-	_, old := splitAddr(c.rt.s.CurrentAddr())
+	_, old := splitAddr(c.rt.s.Addr())
 	if port == 0 {
 		port = old
 	}
-	c.rt.s.SetAddr(netip.AddrPortFrom(a, uint16(port)).String())
+	if err := c.rt.s.SetAddr(netip.AddrPortFrom(a, uint16(port)).String(), false); err != nil {
+		return err
+	}
 	c.rt.publish()
 	return nil
 }

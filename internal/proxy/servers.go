@@ -29,7 +29,7 @@ type serverRT struct {
 	// "stopping" (up, but not load balanced).
 	checksOff, stopping bool
 	probed              bool // a probe ran (or one was carried over)
-	check               health.Result
+	check               checkResult
 	lastChange          time.Time
 	downtime            time.Duration
 	downSince           time.Time // zero while up
@@ -89,17 +89,17 @@ func (e *Engine) stateLines(files map[string]map[string]serverstate.Line, path s
 	files[path] = m
 	f, err := os.Open(path)
 	if err != nil {
-		e.log.Event("server state file: %v", err)
+		e.diagf("server state file: %v", err)
 		return m
 	}
 	defer f.Close()
 	lines, bad, err := serverstate.Parse(f)
 	if err != nil {
-		e.log.Event("server state file %s: %v", path, err)
+		e.diagf("server state file %s: %v", path, err)
 		return m
 	}
 	for _, b := range bad {
-		e.log.Event("server state file %s: %s: skipped", path, b)
+		e.diagf("server state file %s: %s: skipped", path, b)
 	}
 	for _, l := range lines {
 		m[l.Backend+"/"+l.Server] = l
@@ -129,7 +129,7 @@ func (rt *serverRT) carry() bool {
 	}
 	s, cs := rt.s, rt.s.Config
 	if st.FileAddr == cs.Addr && st.Addr != "" && st.Addr != cs.Addr {
-		s.SetAddr(st.Addr)
+		s.SetAddr(st.Addr, true)
 	}
 	if st.FileWeight == cs.Weight {
 		s.SetWeight(st.Weight)
@@ -147,9 +147,9 @@ func (rt *serverRT) carry() bool {
 		}
 		if st.CheckStatus != 0 {
 			rt.probed = true
-			rt.check = health.Result{OK: !st.Down, Status: statusName(st.CheckStatus), Code: int(st.CheckCode),
+			rt.check = checkResult{OK: !st.Down, Status: statusName(st.CheckStatus), Code: int(st.CheckCode),
 				Duration: time.Duration(st.CheckMS) * time.Millisecond, Health: st.CheckHealth}
-			rt.check.Desc = checkDesc(rt.check.Status)
+			rt.check.Desc = health.Describe(rt.check.Status)
 		}
 	}
 	if st.LastChange != 0 {
@@ -189,7 +189,7 @@ func (rt *serverRT) applyFileState(l serverstate.Line, now time.Time) {
 	}
 	if l.Addr != "" && l.Port > 0 {
 		if a := joinHostPort(l.Addr, l.Port); a != cs.Addr {
-			s.SetAddr(a)
+			s.SetAddr(a, true)
 		}
 	}
 	if l.SinceChange > 0 {
@@ -204,8 +204,11 @@ func (rt *serverRT) state() counters.State {
 	defer rt.mu.Unlock()
 	st := counters.State{Admin: uint8(s.State()), Weight: s.Weight(), FileWeight: cs.Weight,
 		FileDisabled: cs.Disabled, MaxConn: s.CurrentMaxConn(), FileMaxConn: cs.MaxConn,
-		Addr: s.CurrentAddr(), FileAddr: cs.Addr, Down: !s.Healthy(), ChecksOff: rt.checksOff,
+		FileAddr: cs.Addr, Down: !s.Healthy(), ChecksOff: rt.checksOff,
 		LastChange: rt.lastChange.UnixNano(), Downtime: int64(rt.downtime)}
+	if s.AddrSetAtRuntime() {
+		st.Addr = s.Addr() // only an address set at run time is carried
+	}
 	if !rt.downSince.IsZero() {
 		st.DownSince = rt.downSince.UnixNano()
 	}
@@ -246,11 +249,25 @@ func (rt *serverRT) changed(now time.Time) {
 	rt.be.stateChanged(now)
 }
 
-// onProbe records a health check's result (health.Options.OnProbe).
-func (rt *serverRT) onProbe(r health.Result) {
+// checkResult is the last health check as the statistics show it.
+type checkResult struct {
+	OK bool
+	// Status is HAProxy's short name (L4OK, L7STS, ...) and Desc its
+	// description.
+	Status, Desc string
+	Code         int // the HTTP status of a Layer7 check
+	Duration     time.Duration
+	// Health is HAProxy's health level after the check: 0..rise-1 down,
+	// rise..rise+fall-1 up.
+	Health int
+}
+
+// onProbe records a health check's result (health.Runtime.OnProbe).
+func (rt *serverRT) onProbe(r health.Result, level int) {
+	c := checkResult{OK: r.OK, Status: health.Codes[r.Status], Desc: r.Status, Code: r.Code, Duration: r.Duration, Health: level}
 	rt.mu.Lock()
 	wasUp := !rt.probed || rt.check.OK
-	rt.probed, rt.check = true, r
+	rt.probed, rt.check = true, c
 	rt.mu.Unlock()
 	if !r.OK && wasUp && rt.s.Healthy() && rt.be.e.publishing.Load() {
 		rt.ctr.Gen().Inc(counters.CheckFailures)
@@ -349,40 +366,41 @@ func (e *Engine) startPublishing() {
 	}
 }
 
-// checkOptions are the health checker's hooks into the records.
+// checkOptions are the health checker's callbacks: the events
+// (events.go) and the server records' hooks.
 func (e *Engine) checkOptions(be *backendRT) health.Options {
-	logf := e.logCheck(be.p.Name)
-	return health.Options{
-		OnChange: func(s *backend.Server, up bool, reason string) {
-			logf(s, up, reason)
-			if rt := be.rtOf(s); rt != nil {
-				rt.onHealth(up)
-			}
-		},
-		OnProbe: func(s *backend.Server, r health.Result) {
-			if rt := be.rtOf(s); rt != nil {
-				rt.onProbe(r)
-			}
-		},
-		Paused: func(s *backend.Server) bool {
-			rt := be.rtOf(s)
-			if rt == nil {
-				return false
-			}
-			rt.mu.Lock()
-			defer rt.mu.Unlock()
-			return rt.checksOff
-		},
-		Health: func(s *backend.Server) (int, bool) {
-			rt := be.rtOf(s)
-			if rt == nil {
-				return 0, false
-			}
-			rt.mu.Lock()
-			defer rt.mu.Unlock()
-			return rt.check.Health, rt.probed
-		},
+	opt := e.checkEvents(be)
+	onChange := opt.OnChange
+	opt.OnChange = func(s *backend.Server, up bool, r health.Result) {
+		onChange(s, up, r)
+		if rt := be.rtOf(s); rt != nil {
+			rt.onHealth(up)
+		}
 	}
+	opt.OnProbe = func(s *backend.Server, r health.Result, level int) {
+		if rt := be.rtOf(s); rt != nil {
+			rt.onProbe(r, level)
+		}
+	}
+	opt.Paused = func(s *backend.Server) bool {
+		rt := be.rtOf(s)
+		if rt == nil {
+			return false
+		}
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return rt.checksOff
+	}
+	opt.Level = func(s *backend.Server) (int, bool) {
+		rt := be.rtOf(s)
+		if rt == nil {
+			return 0, false
+		}
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return rt.check.Health, rt.probed
+	}
+	return opt
 }
 
 // checkNames are HAProxy's check statuses by the number counters.State
@@ -395,8 +413,6 @@ func statusName(code uint8) string {
 	}
 	return "UNK"
 }
-
-func checkDesc(status string) string { return health.Describe(status) }
 
 func joinHostPort(host string, port int) string {
 	if len(host) > 0 && host[0] != '[' && containsColon(host) {

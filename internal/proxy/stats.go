@@ -113,13 +113,29 @@ const (
 	answeredIntercepted       // redirect, return, stats page, monitor, services
 )
 
+// startCount marks x counted and returns its frontend's block; ok is
+// false when x was counted already (an early log line does not count)
+// or the engine counts nothing.
+func (cc *clientConn) startCount(x *exchange) (fe counters.Block, ok bool) {
+	if x.counted {
+		return fe, false
+	}
+	x.counted = true
+	fe = cc.fe.ctr.Shard(cc.shard)
+	if !fe.Valid() {
+		cc.endExchange(x)
+		return fe, false
+	}
+	return fe, true
+}
+
 // countHTTP counts one HTTP exchange when it ends (logHTTP).
 func (cc *clientConn) countHTTP(x *exchange) {
-	fe := cc.fe.ctr.Shard(cc.shard)
-	defer cc.endExchange(x)
-	if !fe.Valid() {
+	fe, ok := cc.startCount(x)
+	if !ok {
 		return
 	}
+	defer cc.endExchange(x)
 	sec := cc.now.Unix()
 	fe.Inc(counters.Requests)
 	cc.fe.ctr.Gen().Tick(counters.ReqRate, counters.MaxReqRate, sec)
@@ -188,9 +204,9 @@ func (cc *clientConn) countServerOutcome(x *exchange, s counters.Block) {
 	}
 	if x.retries > 0 {
 		s.Add(counters.Retries, uint64(x.retries))
-		if x.be.p.Redispatch {
-			s.Inc(counters.Redispatch)
-		}
+	}
+	if x.redispatched {
+		s.Inc(counters.Redispatch)
 	}
 	switch x.term {
 	case [2]byte{'S', 'C'}, [2]byte{'s', 'C'}:
@@ -237,11 +253,11 @@ func ms(d time.Duration) uint64 {
 
 // countTCP counts a TCP-mode connection when it ends (logTCP).
 func (cc *clientConn) countTCP(x *exchange) {
-	fe := cc.fe.ctr.Shard(cc.shard)
-	defer cc.endExchange(x)
-	if !fe.Valid() {
+	fe, ok := cc.startCount(x)
+	if !ok {
 		return
 	}
+	defer cc.endExchange(x)
 	fe.Add(counters.BytesIn, uint64(x.bytesIn))
 	fe.Add(counters.BytesOut, uint64(x.bytesOut))
 	if x.be == nil {

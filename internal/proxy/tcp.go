@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	"baton/internal/config"
 )
 
 // pipeResult says how a two-way copy ended.
@@ -143,7 +145,13 @@ func (cc *clientConn) serveTCP() {
 	cc.setActive(stateTunnel)
 	x := &cc.ex
 	x.reset()
-	x.tStart = cc.start
+	x.tAccept, x.tStart = cc.start, cc.start
+	if cc.fe.logging {
+		x.id = cc.e.reqID.Add(1) - 1
+	}
+	if !cc.adopted && fe.log.Connects() {
+		cc.logConnect()
+	}
 	cc.in.Req = &cc.req
 	cc.in.Src = cc.src.Addr()
 	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
@@ -153,8 +161,10 @@ func (cc *clientConn) serveTCP() {
 		return
 	}
 	x.be = be
+	be.beCum.Add(1)
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
+	x.beHeld = true
 	cc.enterBackend(be)
 	defer leaveBackend(be)
 	bt := &be.p.Timeouts
@@ -171,38 +181,32 @@ func (cc *clientConn) serveTCP() {
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
-		d := net.Dialer{Timeout: bt.Connect.Value}
-		sc, err = d.Dial("tcp", srv.CurrentAddr())
+		sc, _, err = cc.connect(x.srv, bt, true)
 		if err == nil {
 			break
 		}
-		if x.retries >= be.p.Retries {
-			be.b.Release(srv)
+		ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
+		if aerr != nil || !ok {
+			if aerr == nil {
+				x.release() // (a failed redispatch released it already)
+			}
 			x.setTerm('S', 'C')
 			cc.logTCP(x)
 			return
-		}
-		x.retries++
-		if be.p.Redispatch {
-			be.b.Release(srv)
-			srv, err = be.b.Acquire(key, srv, queueDL)
-			if err != nil {
-				x.setTerm('S', 'C')
-				cc.logTCP(x)
-				return
-			}
-			x.srv = srv
-			cc.enterServer(x, srv)
 		}
 	}
 	x.sc = sc
 	cc.setServer(sc)
 	x.tConn = time.Now()
+	x.noteServer(sc)
+	if fe.log.ASAP {
+		cc.logTCPEarly(x)
+	}
 	ft := &fe.p.Timeouts
 	res := pipe(cc.c, sc, tunnelTimeouts(ft, bt))
 	x.bytesIn, x.bytesOut = res.c2s, res.s2c
 	x.setTerm(res.term[0], res.term[1])
 	cc.dropServer(x)
-	be.b.Release(srv)
+	x.release()
 	cc.logTCP(x)
 }

@@ -319,6 +319,19 @@ func TestRequestRules(t *testing.T) {
 			headers: "X-Api: yes\n",
 		},
 		{
+			name:    "disable-l7-retry continues",
+			rules:   []config.HTTPRule{{Action: "disable-l7-retry", Cond: onPath("/pay")}, {Action: "set-header", Name: "X-After", Value: "1"}},
+			req:     req("POST", "/pay"),
+			headers: "X-After: 1\n",
+			want:    Verdict{NoL7Retry: true},
+		},
+		{
+			name:    "disable-l7-retry not matching",
+			rules:   []config.HTTPRule{{Action: "disable-l7-retry", Cond: onPath("/pay")}},
+			req:     req("POST", "/other"),
+			headers: "",
+		},
+		{
 			name:    "deny default",
 			rules:   []config.HTTPRule{{Action: "set-header", Name: "X-Before", Value: "1"}, {Action: "deny", Cond: onPath("/admin")}, {Action: "set-header", Name: "X-After", Value: "1"}},
 			req:     req("GET", "/admin"),

@@ -35,6 +35,9 @@ type Verdict struct {
 	// Service is set by use-service: the proxy answers with that service
 	// (prometheus-exporter).
 	Service string
+	// NoL7Retry is set by disable-l7-retry: the request may be retried
+	// only on connection failures.
+	NoL7Retry bool
 }
 
 // Reset returns a zero Verdict that keeps Location's buffer, so redirects
@@ -97,6 +100,7 @@ const (
 	actReturn
 	actRedirect
 	actService
+	actDisableL7Retry
 )
 
 type redirectKind uint8
@@ -314,8 +318,10 @@ func (c *compiler) rule(hr *config.HTTPRule, response bool) (rule, error) {
 			return rule{}, fmt.Errorf("%s: http-request redirect %s: %v", where, hr.RedirectKind, err)
 		}
 		r.value = f
+	case "disable-l7-retry":
+		r.action = actDisableL7Retry
 	default:
-		return rule{}, fmt.Errorf("%s: http-request %s is not supported (supported: set-header, add-header, del-header, deny, return, redirect)", where, hr.Action)
+		return rule{}, fmt.Errorf("%s: http-request %s is not supported (supported: set-header, add-header, del-header, deny, return, redirect, disable-l7-retry)", where, hr.Action)
 	}
 	return r, nil
 }
@@ -375,6 +381,8 @@ func (s *Set) Request(in *Input, v *Verdict) {
 		case actService:
 			v.Respond, v.Service = true, r.name
 			return
+		case actDisableL7Retry:
+			v.NoL7Retry = true
 		}
 	}
 }

@@ -59,6 +59,7 @@ func init() {
 		{words: w("show cli level"), usage: "show cli level", help: "display the level of the current CLI session", level: LevelUser, session: true},
 		{words: w("show errors"), usage: "show errors [<px>] [request|response]", help: "report last request and/or response errors for each proxy", level: LevelOperator, run: showErrors},
 		{words: w("show info"), usage: "show info [desc|json|typed|float]*", help: "report information about the running process", level: LevelUser, run: showInfo},
+		{words: w("show resolvers"), usage: "show resolvers [id]", help: "dumps counters from all resolvers section and associated name servers", level: LevelUser, run: showResolvers},
 		{words: w("show servers conn"), usage: "show servers conn [<backend>]", help: "dump server connections status (all or for a single backend)", level: LevelUser, run: showServersConn},
 		{words: w("show servers state"), usage: "show servers state [<backend>]", help: "dump volatile server information (all or for a single backend)", level: LevelUser, run: showServersState},
 		{words: w("show sess"), usage: "show sess", help: "report the list of current sessions", level: LevelOperator, run: showSess},
@@ -606,4 +607,19 @@ func delServer(x *call) string {
 func clearCounters(x *call) string {
 	x.t.ClearCounters(len(x.args) > 0 && x.args[0] == "all")
 	return ""
+}
+
+// showResolvers is "show resolvers [id]".
+func showResolvers(x *call) string {
+	id := ""
+	if len(x.args) > 0 {
+		id = x.args[0]
+	}
+	if r, ok := x.t.(Resolvers); ok {
+		return r.ShowResolvers(id)
+	}
+	if id != "" {
+		return "Can't find that resolvers section\n\n"
+	}
+	return "\n"
 }

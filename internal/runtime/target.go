@@ -122,3 +122,11 @@ type Capture struct {
 	Pos                   int // the byte the h1 codec rejected
 	State                 string
 }
+
+// Resolvers is implemented by targets with DNS resolvers ("show
+// resolvers"); a target without answers as HAProxy with none.
+type Resolvers interface {
+	// ShowResolvers is "show resolvers [id]": the counters of every
+	// resolvers section, or of the one named id.
+	ShowResolvers(id string) string
+}

@@ -137,18 +137,26 @@ func (r *Reader) readOne(name string, interval time.Duration, now func() time.Ti
 	if err != nil {
 		return nil, id, "", err
 	}
-	var st syscall.Stat_t
-	var statErr error
+	// The read lease is held across the read: a writer opening the file
+	// meanwhile waits for its release (microseconds), so what is read is
+	// one complete version of a file whose writers close it when done.
 	probe := leaseUnknown
 	sc.Control(func(fd uintptr) {
-		if statErr = syscall.Fstat(int(fd), &st); statErr == nil {
-			if r.probe != nil {
-				probe = r.probe(int(fd))
-			} else {
-				probe = probeWriters(int(fd))
-			}
+		if r.probe != nil {
+			probe = r.probe(int(fd))
+		} else {
+			probe = takeLease(int(fd))
 		}
 	})
+	if probe == leaseFree {
+		defer sc.Control(func(fd uintptr) { releaseLease(int(fd)) })
+	}
+	if probe == leaseBusy {
+		return nil, id, name + " is open for writing", nil
+	}
+	var st syscall.Stat_t
+	var statErr error
+	sc.Control(func(fd uintptr) { statErr = syscall.Fstat(int(fd), &st) })
 	if statErr != nil {
 		return nil, id, "", fmt.Errorf("%s: %w", name, statErr)
 	}
@@ -156,9 +164,6 @@ func (r *Reader) readOne(name string, interval time.Duration, now func() time.Ti
 		return nil, id, "", fmt.Errorf("%s: not a regular file", name)
 	}
 	id = idOf(&st)
-	if probe == leaseBusy {
-		return nil, id, name + " is open for writing", nil
-	}
 	prev, seen := r.last[name]
 	inPlace := seen && prev.sameFile(id) && prev != id
 	if inPlace || probe == leaseUnknown {
@@ -196,18 +201,20 @@ const (
 	leaseBusy                      // some process has it open for writing
 )
 
-// probeWriters takes a read lease on fd and releases it at once: the
-// kernel refuses it (EAGAIN) while any process has the file open for
-// writing. A writer opening the file in between waits for the release
-// only, a few microseconds.
-func probeWriters(fd int) leaseProbe {
+// takeLease takes a read lease on fd: the kernel refuses it (EAGAIN)
+// while any process has the file open for writing, and makes a writer
+// that opens the file meanwhile wait until releaseLease.
+func takeLease(fd int) leaseProbe {
 	_, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETLEASE, syscall.F_RDLCK)
 	switch e {
 	case 0:
-		syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETLEASE, syscall.F_UNLCK)
 		return leaseFree
 	case syscall.EAGAIN:
 		return leaseBusy
 	}
 	return leaseUnknown
+}
+
+func releaseLease(fd int) {
+	syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETLEASE, syscall.F_UNLCK)
 }

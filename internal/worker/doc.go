@@ -23,6 +23,12 @@
 //	                stats socket session or the master CLI, answered by
 //	                the engine's runtime.Target
 //
+// and one message the worker sends on its own, without reply:
+//
+//	publish         state that should outlive the generation (resolution
+//	                results), by kind; the master keeps the latest of each
+//	                kind and passes them all in the next start message
+//
 // The ordering guarantee of a reload (the old generation stops accepting
 // before the new one starts) lives in the master; the worker's part is to
 // acknowledge stop-accepting only when it is true.
