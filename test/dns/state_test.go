@@ -83,7 +83,7 @@ frontend fe
 	})
 }
 
-// "show resolvers" (Baton: "@1 show resolvers" on the master CLI) has
+// "show resolvers" (on the stats socket, and Baton's master CLI) has
 // HAProxy's layout and counter names, and the counts follow the queries.
 func TestShowResolvers(t *testing.T) {
 	dns := harness.StartDNS(t)
@@ -124,13 +124,14 @@ frontend fe
 	for _, proxy := range []string{"baton", "haproxy"} {
 		t.Run(proxy, func(t *testing.T) {
 			sock := t.TempDir() + "/stats.sock"
-			var show func() string
+			show := func() string { return statsCommand(t, sock, "show resolvers") }
 			if proxy == "baton" {
 				b := harness.Start(t, cfg(sock), []string{fe})
-				show = func() string { return b.CLI("@1 show resolvers") }
+				if out := b.CLI("@1 show resolvers"); !strings.HasPrefix(out, "Resolvers section ") {
+					t.Errorf("master CLI @1 show resolvers: %q", out)
+				}
 			} else {
 				harness.StartHAProxy(t, cfg(sock), []string{fe})
-				show = func() string { return statsCommand(t, sock, "show resolvers") }
 			}
 			sentValid := regexp.MustCompile(`(?s)nameserver ns1:\n  sent: +([0-9]+)\n.*?  valid: +([0-9]+)\n`)
 			var out string
