@@ -6,6 +6,7 @@
 #   ROUNDS=5 DURATION=10s CASES="ka close" bench/run.sh
 #   BASELINE=/tmp/baton-main PROXIES="baton baseline" CASES=ka bench/run.sh
 #                                # A/B: this tree's Baton against another build
+#   PORT=29080 bench/run.sh      # ports from 29080 (default 19080)
 #
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
@@ -50,10 +51,13 @@ has baton && go build -o "$work/baton" ./cmd/baton
 go build -o "$work/idleconns" ./bench/cmd/idleconns
 go build -o "$work/tcpbulk" ./bench/cmd/tcpbulk
 
-# Ports: origin 19080, tcp source 19100; proxies: http 1908x, tcp 1910x.
-O=19080 TS=19100
-declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083 [baseline]=19084)
-declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103 [baseline]=19104)
+# Ports from PORT (19080): origin PORT, tcp source PORT+20; proxies:
+# http PORT+1.., tcp PORT+21.. (another run on the machine needs another
+# PORT).
+P=${PORT:-19080}
+O=$P TS=$((P + 20))
+declare -A HTTP=([baton]=$((P + 1)) [haproxy]=$((P + 2)) [nginx]=$((P + 3)) [baseline]=$((P + 4)))
+declare -A TCP=([baton]=$((P + 21)) [haproxy]=$((P + 22)) [nginx]=$((P + 23)) [baseline]=$((P + 24)))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
