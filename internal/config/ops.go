@@ -189,7 +189,7 @@ func parseStatsKeyword(p *parser, st *proxyState, l line, args []string, _ bool)
 	case "show-legends":
 		pg.ShowLegends = true
 	case "show-modules":
-		p.warnf(l.Pos, "stats show-modules: Baton's page has no per-module columns; ignored")
+		p.advisef(l.Pos, "stats show-modules: Baton's page has no per-module columns; ignored")
 	case "show-node":
 		if len(args) > 1 {
 			errf("expects at most one name")
