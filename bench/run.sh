@@ -7,6 +7,7 @@
 #   BASELINE=/tmp/baton-main PROXIES="baton baseline" CASES=ka bench/run.sh
 #                                # A/B: this tree's Baton against another build
 #   PORT=29080 bench/run.sh      # ports from 29080 (default 19080)
+#   RAW=/tmp/raw.txt bench/run.sh  # also keep every round's figures
 #
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
@@ -261,6 +262,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+[ -n "${RAW:-}" ] && cp "$results" "$RAW" # case proxy metric value, one a round
 val() { awk -v c="$1" -v p="$2" -v m="$3" '$1 == c && $2 == p && $3 == m {print $4}' "$results" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
 

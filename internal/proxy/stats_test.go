@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"net"
 	"testing"
 	"time"
 
@@ -137,4 +138,43 @@ func BenchmarkKeepAliveRequestsCounted(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchKeepAlive(b, p, Options{Log: &syncBuffer{}, Counters: v})
+}
+
+// BenchmarkCountHTTP is what counting adds to an HTTP exchange: the
+// frontend's, backend's and server's counters of one answered request,
+// with its rates and timings.
+func BenchmarkCountHTTP(b *testing.B) {
+	p := listenProxy("bench", "127.0.0.1:1")
+	cfg := cfgOf(p)
+	v, _, err := counters.NewTestView(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := New(cfg, Options{Log: &syncBuffer{}, Counters: v})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	fe := e.feList[0]
+	be := fe.self
+	srv := be.b.Servers[0]
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	cc := newClientConn(e, fe, "", c)
+	x := &cc.ex
+	b.ReportAllocs()
+	for b.Loop() {
+		x.reset()
+		x.be, x.srv, x.status, x.bytesIn, x.bytesOut = be, srv, 200, 80, 120
+		cc.enterServer(x, srv)
+		cc.countHTTP(x)
+	}
 }
