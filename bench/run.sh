@@ -4,6 +4,10 @@
 #
 #   bench/run.sh                 # every case, 3 alternating rounds of 5 s
 #   ROUNDS=5 DURATION=10s CASES="ka close" bench/run.sh
+#   BASELINE=/tmp/baton-main PROXIES="baton baseline" CASES=ka bench/run.sh
+#                                # A/B: this tree's Baton against another build
+#   PORT=29080 bench/run.sh      # ports from 29080 (default 19080)
+#   RAW=/tmp/raw.txt bench/run.sh  # also keep every round's figures
 #
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
@@ -21,6 +25,7 @@ CONNS=${CONNS:-64}
 IDLE=${IDLE:-9000}
 CASES=${CASES:-"ka close 64k upload idle tcp"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
+BASELINE=${BASELINE:-} # another Baton binary, run as proxy "baseline"
 
 need=()
 command -v haproxy >/dev/null || need+=(haproxy)
@@ -47,10 +52,13 @@ has baton && go build -o "$work/baton" ./cmd/baton
 go build -o "$work/idleconns" ./bench/cmd/idleconns
 go build -o "$work/tcpbulk" ./bench/cmd/tcpbulk
 
-# Ports: origin 19080, tcp source 19100; proxies: http 1908x, tcp 1910x.
-O=19080 TS=19100
-declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083)
-declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103)
+# Ports from PORT (19080): origin PORT, tcp source PORT+20; proxies:
+# http PORT+1.., tcp PORT+21.. (another run on the machine needs another
+# PORT).
+P=${PORT:-19080}
+O=$P TS=$((P + 20))
+declare -A HTTP=([baton]=$((P + 1)) [haproxy]=$((P + 2)) [nginx]=$((P + 3)) [baseline]=$((P + 4)))
+declare -A TCP=([baton]=$((P + 21)) [haproxy]=$((P + 22)) [nginx]=$((P + 23)) [baseline]=$((P + 24)))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -102,6 +110,7 @@ CFG
 }
 proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" >"$work/baton.cfg"
 proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" >"$work/baseline.cfg"
 cat >"$work/nginx.conf" <<NGX
 worker_processes auto;
 error_log $work/nginx.err;
@@ -134,6 +143,12 @@ if has baton; then
 	"$work/baton" -f "$work/baton.cfg" >/dev/null 2>"$work/baton.err" &
 	pids+=($!)
 	PID[baton]=$!
+fi
+if has baseline; then
+	[ -x "$BASELINE" ] || { echo "bench: BASELINE=$BASELINE is not an executable" >&2; exit 2; }
+	"$BASELINE" -f "$work/baseline.cfg" >/dev/null 2>"$work/baseline.err" &
+	pids+=($!)
+	PID[baseline]=$!
 fi
 haproxy -W -db -f "$work/haproxy.cfg" >/dev/null 2>"$work/haproxy.err" &
 pids+=($!)
@@ -247,6 +262,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+[ -n "${RAW:-}" ] && cp "$results" "$RAW" # case proxy metric value, one a round
 val() { awk -v c="$1" -v p="$2" -v m="$3" '$1 == c && $2 == p && $3 == m {print $4}' "$results" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
 
@@ -254,8 +270,13 @@ echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); wrk -t1 -c$CONNS -d$DURATION; $ROUNDS rounds, medians"
 echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1); baton $( (has baton && "$work/baton" -v 2>&1 | head -1) || echo "not run")"
 echo
-echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
-echo "|---|---|---|---|---|---|"
+if has baseline; then
+	echo "| case | metric | baton | baseline | baton/baseline |"
+	echo "|---|---|---|---|---|"
+else
+	echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
+	echo "|---|---|---|---|---|---|"
+fi
 for c in $CASES; do
 	case $c in
 	idle) metrics="rss_per_conn_kb" ;;
@@ -264,7 +285,12 @@ for c in $CASES; do
 	esac
 	for m in $metrics; do
 		b=$(val "$c" baton "$m") h=$(val "$c" haproxy "$m") n=$(val "$c" nginx "$m")
-		echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
+		if has baseline; then
+			a=$(val "$c" baseline "$m")
+			echo "| $c | $m | $b | $a | $(ratio "$b" "$a") |"
+		else
+			echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
+		fi
 	done
 done
 echo

@@ -130,6 +130,7 @@ func init() {
 		"default-path":         parseDefaultPath,
 	}
 	addLogKeywords()
+	registerOpsKeywords()
 }
 
 // negatableGlobal are the global keywords that take the "no" prefix.

@@ -48,6 +48,7 @@ func (p *parser) finishProxy(st *proxyState) {
 	}
 	resolveTimeouts(st)
 	p.timeoutWarnings(st)
+	p.finishOps(st)
 }
 
 // resolveTimeouts computes Proxy.Timeouts from the set timeouts and

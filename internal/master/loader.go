@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"baton/internal/config"
+	"baton/internal/counters"
 	"baton/internal/listener"
 	"baton/internal/settle"
 	"baton/internal/worker"
@@ -39,7 +40,7 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 	if err := config.CheckListeners(cfg, names); err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices}
+	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices, Stats: counters.ConfigKeys(cfg)}
 	for _, st := range cfg.Global.StatsSockets {
 		o := st.Owner
 		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners,

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"baton/internal/counters"
 	"baton/internal/listener"
 	"baton/internal/settle"
 	"baton/internal/worker"
@@ -60,6 +61,10 @@ type Snapshot struct {
 	Notices []string
 	// StatsSockets are served by the master (standalone takeover).
 	StatsSockets []StatsSocket
+	// Stats names the configuration's statistics objects (frontends,
+	// backends, servers): the master gives each a slot of the counters
+	// segment.
+	Stats []counters.Key
 }
 
 // Loader reads and validates the configuration at paths. Its error lists
@@ -160,6 +165,10 @@ type generation struct {
 	// the channel between the two masters; there is no process or
 	// control channel of ours.
 	remote bool
+	// ctrGroup and ctrSlots are g's part of the counters segment (see
+	// counters.go); ctrSlots is nil when g counts nothing.
+	ctrGroup int
+	ctrSlots map[string]int
 }
 
 // String names g in log lines.
@@ -210,6 +219,8 @@ type Master struct {
 	// onSwitch, if set (tests), runs in serve once the previous
 	// generation stopped accepting, before the new one serves.
 	onSwitch func()
+	// ctrs allocates the statistics segment; nil without one.
+	ctrs     *counters.Table
 	done     chan struct{}
 	doneOnce sync.Once
 }
@@ -280,6 +291,7 @@ func (m *Master) Start() error {
 	m.op.Lock()
 	defer m.op.Unlock()
 	m.started = time.Now()
+	m.openCounters()
 	snap, err := m.opt.Load(m.opt.ConfigPaths)
 	if err != nil {
 		return err
@@ -420,6 +432,8 @@ func (m *Master) doReload() Result {
 		m.failed++
 	}
 	m.mu.Unlock()
+	m.publishReload(res.OK)
+	m.publishGenerations()
 	if res.OK {
 		m.logf("reload: success")
 	} else {
@@ -582,6 +596,13 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	m.nextGen++
 	gen := m.nextGen
 	m.mu.Unlock()
+	g := &generation{gen: gen}
+	// The statistics segment comes next, at the descriptor the start
+	// message names.
+	ctr := m.attachCounters(g, snap, worker.ControlFD+len(cmd.ExtraFiles))
+	if ctr != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, m.counterFile())
+	}
 	if cmd.Stdout == nil {
 		cmd.Stdout = os.Stdout
 	}
@@ -594,10 +615,12 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	if err != nil {
 		conn.Close()
 		hand.Close()
+		m.releaseCounters(g)
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	g := &generation{gen: gen, pid: cmd.Process.Pid, started: time.Now(), cmd: cmd, proc: cmd.Process,
-		version: m.opt.Version, ctlConn: conn, handoff: hand, snap: snap, exited: make(chan struct{}), state: StateStarting}
+	g.pid, g.started, g.cmd, g.proc = cmd.Process.Pid, time.Now(), cmd, cmd.Process
+	g.version, g.ctlConn, g.handoff, g.snap = m.opt.Version, conn, hand, snap
+	g.exited, g.state = make(chan struct{}), StateStarting
 	g.ctl = worker.NewClientPublish(conn, m.keepState(g))
 	m.mu.Lock()
 	m.gens = append(m.gens, g)
@@ -605,7 +628,7 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	go m.wait(g)
 	go m.relay(g)
 	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
-		State: m.keptState()}, m.opt.StartTimeout)
+		State: m.keptState(), Counters: ctr}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited
@@ -646,6 +669,7 @@ func (m *Master) serve(g *generation) error {
 	m.current = g
 	m.snap = g.snap
 	m.mu.Unlock()
+	m.publishGenerations()
 	return nil
 }
 
@@ -759,6 +783,7 @@ func (m *Master) wait(g *generation) {
 	}
 	g.ctl.Close()
 	g.handoff.Close() // ends its relay, which fails what was in flight to it
+	m.releaseCounters(g)
 	m.mu.Lock()
 	wasServing := g.state == StateServing
 	g.state = StateExited
@@ -768,6 +793,7 @@ func (m *Master) wait(g *generation) {
 	stopping := m.stopping
 	m.mu.Unlock()
 	close(g.exited)
+	m.publishGenerations()
 	status := "exited"
 	if err != nil {
 		status = err.Error()

@@ -165,6 +165,8 @@ func (cc *clientConn) serveTCP() {
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
 	x.beHeld = true
+	cc.enterBackend(be)
+	defer leaveBackend(be)
 	bt := &be.p.Timeouts
 	key := keyFor(cc)
 	queueDL := deadline(time.Now(), bt.Queue)
@@ -175,6 +177,7 @@ func (cc *clientConn) serveTCP() {
 		return
 	}
 	x.srv = srv
+	cc.enterServer(x, srv)
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {

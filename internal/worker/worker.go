@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"baton/internal/counters"
 	"baton/internal/listener"
 )
 
@@ -46,6 +47,9 @@ type Info struct {
 	// Log receives the engine's access and event lines (the process's
 	// stdout).
 	Log io.Writer
+	// Counters is where the generation counts (package counters); nil
+	// when the master passed no segment.
+	Counters *counters.View
 	// State is the run-time state the master kept from earlier
 	// generations, by kind (see Message.State).
 	State map[string]json.RawMessage
@@ -336,11 +340,7 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 		}
 		w.reply(m, r)
 	case OpCommand:
-		if c, ok := w.engine.(Commander); ok && w.engine != nil {
-			w.reply(m, Message{Output: c.Command(m.Command)})
-		} else {
-			w.reply(m, Message{Output: "Unknown command: this worker has no runtime API yet.\n"})
-		}
+		w.reply(m, Message{Output: w.command(m)})
 	default:
 		w.reply(m, Message{Err: fmt.Sprintf("unknown op %q", m.Op)})
 	}
@@ -361,7 +361,7 @@ func (w *worker) start(m *Message) error {
 		return err
 	}
 	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog,
-		State: m.State, Publish: w.publish})
+		State: m.State, Publish: w.publish, Counters: w.openCounters(m.Counters)})
 	if err != nil {
 		for _, ln := range lns {
 			ln.Close()
