@@ -6,6 +6,10 @@
 #   ROUNDS=5 DURATION=10s CASES="ka close" bench/run.sh
 #   BASELINE=main CASES="ka close 64k" bench/run.sh   # A/B: also Baton built from
 #                                # git revision main ("baseline", plain cases only)
+#   BASELINE=/tmp/baton-main PROXIES="baton baseline" CASES=ka bench/run.sh
+#                                # A/B: this tree's Baton against another build
+#   PORT=29080 bench/run.sh      # ports from 29080 (default 19080)
+#   RAW=/tmp/raw.txt bench/run.sh  # also keep every round's figures
 #
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
@@ -31,8 +35,10 @@ IDLE=${IDLE:-9000}
 IDLE_TLS=${IDLE_TLS:-5000}
 CASES=${CASES:-"ka close 64k upload idle tcp tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
+# BASELINE: another Baton, run as proxy "baseline": a binary, or a git
+# revision of this tree to build.
 BASELINE=${BASELINE:-}
-[ -n "$BASELINE" ] && PROXIES="$PROXIES baseline"
+[ -n "$BASELINE" ] && [[ " $PROXIES " != *" baseline "* ]] && PROXIES="$PROXIES baseline"
 
 need=()
 command -v haproxy >/dev/null || need+=(haproxy)
@@ -56,10 +62,15 @@ trap cleanup EXIT
 
 has() { [[ " $PROXIES " == *" $1 "* ]]; }
 has baton && go build -o "$work/baton" ./cmd/baton
-if [ -n "$BASELINE" ]; then
+if [ -n "$BASELINE" ] && [ -f "$BASELINE" ]; then
+	[ -x "$BASELINE" ] || { echo "bench: BASELINE=$BASELINE is not an executable" >&2; exit 2; }
+	cp "$BASELINE" "$work/baseline"
+	BASELINE_DESC="binary $BASELINE"
+elif [ -n "$BASELINE" ]; then
 	mkdir -p "$work/baseline-src"
 	git -C "$root" archive "$BASELINE" | tar -x -C "$work/baseline-src"
 	(cd "$work/baseline-src" && go build -o "$work/baseline" ./cmd/baton)
+	BASELINE_DESC="at $BASELINE ($(git -C "$root" rev-parse --short "$BASELINE"))"
 fi
 go build -o "$work/idleconns" ./bench/cmd/idleconns
 go build -o "$work/tcpbulk" ./bench/cmd/tcpbulk
@@ -71,12 +82,15 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench.example \
 cat "$work/ec.crt" "$work/ec.key" >"$work/ec.pem"
 cat "$work/rsa.crt" "$work/rsa.key" >"$work/rsa.pem"
 
-# Ports: origin 19080, tcp source 19100; proxies: http 1908x, tcp 1910x.
-O=19080 TS=19100
-declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083 [baseline]=19084)
-declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103 [baseline]=19104)
-declare -A TLSEC=([baton]=19111 [haproxy]=19112 [nginx]=19113)
-declare -A TLSRSA=([baton]=19121 [haproxy]=19122 [nginx]=19123)
+# Ports from PORT (19080): origin PORT, tcp source PORT+20; proxies:
+# http PORT+1.., tcp PORT+21.., TLS ECDSA PORT+31.., TLS RSA PORT+41..
+# (another run on the machine needs another PORT).
+P=${PORT:-19080}
+O=$P TS=$((P + 20))
+declare -A HTTP=([baton]=$((P + 1)) [haproxy]=$((P + 2)) [nginx]=$((P + 3)) [baseline]=$((P + 4)))
+declare -A TCP=([baton]=$((P + 21)) [haproxy]=$((P + 22)) [nginx]=$((P + 23)) [baseline]=$((P + 24)))
+declare -A TLSEC=([baton]=$((P + 31)) [haproxy]=$((P + 32)) [nginx]=$((P + 33)))
+declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43)))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -328,6 +342,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+[ -n "${RAW:-}" ] && cp "$results" "$RAW" # case proxy metric value, one a round
 val() { awk -v c="$1" -v p="$2" -v m="$3" '$1 == c && $2 == p && $3 == m {print $4}' "$results" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
 
@@ -336,7 +351,7 @@ echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 104857
 echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1); baton $( (has baton && "$work/baton" -v 2>&1 | head -1) || echo "not run")"
 echo
 if has baseline; then
-	echo "baseline: Baton at $BASELINE ($(git -C "$root" rev-parse --short "$BASELINE"))"
+	echo "baseline: Baton $BASELINE_DESC"
 	echo
 	echo "| case | metric | baton | haproxy | nginx | baseline | baton/haproxy | baton/baseline |"
 	echo "|---|---|---|---|---|---|---|---|"

@@ -179,7 +179,7 @@ func sameAddr(c net.Conn, ep *Endpoint) bool {
 // pick now (HAProxy's srv_act), for the retry rules.
 func (b *Backend) UsableActive() int {
 	n := 0
-	for _, s := range b.active {
+	for _, s := range b.mem.Load().active {
 		if s.Usable() {
 			n++
 		}

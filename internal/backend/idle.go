@@ -42,7 +42,7 @@ func (s *Server) PutIdle(c net.Conn) bool {
 	max := s.b.maxIdle()
 	p := &s.idle
 	p.mu.Lock()
-	if p.closed || len(p.stack) >= max || s.State() != Ready || !s.Healthy() || s.dynamic && !sameAddr(c, s.ep.Load()) {
+	if p.closed || len(p.stack) >= max || s.State() != Ready || !s.Healthy() || s.checksAddr() && !sameAddr(c, s.ep.Load()) {
 		p.mu.Unlock()
 		return false
 	}
@@ -84,7 +84,7 @@ func (s *Server) GetIdle() net.Conn {
 		p.mu.Unlock()
 
 		c := e.c
-		alive := (!s.dynamic || sameAddr(c, s.ep.Load())) && e.alive()
+		alive := (!s.checksAddr() || sameAddr(c, s.ep.Load())) && e.alive()
 		e.c = nil
 		p.mu.Lock()
 		p.free = append(p.free, e)
@@ -150,3 +150,6 @@ func (p *idlePool) purge(closing bool) {
 	p.free = append(p.free, stack...)
 	p.mu.Unlock()
 }
+
+// MaxIdleConns is the pool's bound per server.
+func (b *Backend) MaxIdleConns() int { return b.maxIdle() }

@@ -44,7 +44,7 @@ type Server struct {
 	// Backup servers take traffic only when no active server is usable.
 	Backup bool
 	// MaxConn caps the requests/connections using the server at once;
-	// 0 means no limit.
+	// 0 means no limit. The runtime API may override it (SetMaxConn).
 	MaxConn int
 	// Index is the server's position among all servers of its backend,
 	// in declaration order.
@@ -76,6 +76,7 @@ type Server struct {
 
 	addrState
 	warm warmup
+	rt   runtimeState
 
 	idle idlePool
 }

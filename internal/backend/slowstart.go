@@ -68,8 +68,8 @@ func (s *Server) warmStep() {
 		return
 	}
 	s.weight.Store(int32(rampOf(w, elapsed, s.warm.dur)))
-	if s.MaxConn > 0 {
-		s.warm.emax.Store(int32(rampOf(s.MaxConn, elapsed, s.warm.dur)))
+	if m := s.CurrentMaxConn(); m > 0 {
+		s.warm.emax.Store(int32(rampOf(m, elapsed, s.warm.dur)))
 	}
 	step := max(s.warm.dur/20, 50*time.Millisecond)
 	s.warm.timer = time.AfterFunc(step, func() {
@@ -92,12 +92,13 @@ func rampOf(full int, elapsed, d time.Duration) int {
 	return min(max(n, 1), full)
 }
 
-// maxConn is the maxconn in force: MaxConn, or less during a slow start.
+// maxConn is the maxconn in force: CurrentMaxConn, or less during a slow
+// start.
 func (s *Server) maxConn() int {
 	if s.warm.dur > 0 {
 		if e := s.warm.emax.Load(); e > 0 {
 			return int(e)
 		}
 	}
-	return s.MaxConn
+	return s.CurrentMaxConn()
 }

@@ -51,6 +51,10 @@ var haproxyPredefinedACLs = wordSet(`FALSE HTTP HTTP_1.0 HTTP_1.1 HTTP_2.0 HTTP_
 	HTTP_URL_SLASH HTTP_URL_STAR LOCALHOST METH_CONNECT METH_DELETE METH_GET METH_HEAD METH_OPTIONS
 	METH_POST METH_PUT METH_TRACE RDP_COOKIE REQ_CONTENT TRUE WAIT_END`)
 
+// builtinACLs are the predefined ACLs Baton provides (package rules
+// evaluates them) when the proxy declares none of that name.
+var builtinACLs = wordSet(`TRUE FALSE METH_CONNECT METH_DELETE METH_GET METH_HEAD METH_OPTIONS METH_POST METH_PUT METH_TRACE`)
+
 func parseACLLine(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if len(args) < 2 {
 		p.errorf(l.Pos, "acl: expects a name, a fetch and values (acl NAME FETCH [-i] VALUE...)")
@@ -251,7 +255,7 @@ func (p *parser) parseCond(st *proxyState, l line, w []string) (*Condition, stri
 		case t == "}":
 			return nil, "unexpected '}'"
 		}
-		if _, ok := st.acls[t]; !ok {
+		if _, ok := st.acls[t]; !ok && !builtinACLs[t] {
 			if haproxyPredefinedACLs[t] {
 				return nil, fmt.Sprintf("ACL %q is a HAProxy predefined ACL that Baton does not support; declare it with acl", t)
 			}

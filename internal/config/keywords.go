@@ -148,6 +148,7 @@ func init() {
 		globalKeywords["tune.ssl."+k] = parseTuneSSL
 	}
 	addLogKeywords()
+	registerOpsKeywords()
 }
 
 // negatableGlobal are the global keywords that take the "no" prefix.

@@ -84,6 +84,9 @@ type Global struct {
 	PidFile  string
 	// Daemon is accepted; Baton stays in the foreground and warns.
 	Daemon bool
+	// ServerStateFile is the global server state file and
+	// ServerStateBase the directory of relative ones; "" means none.
+	ServerStateFile, ServerStateBase string
 	// TLS is crt-base, ca-base, ssl-default-*, ssl-server-verify and the
 	// tune.ssl.* settings that map onto Go's TLS.
 	TLS tlsconf.Global
@@ -120,7 +123,10 @@ type StatsSocket struct {
 	Mode            uint32 // 0 means 0600
 	Level           string // "user", "operator", "admin"; "" means admin
 	ExposeListeners bool   // "expose-fd listeners"
-	Pos             Pos
+	// UID and GID own the UNIX socket ("user"/"uid", "group"/"gid");
+	// -1 means the master's.
+	UID, GID int
+	Pos      Pos
 }
 
 // Kind is the kind of section a proxy came from.
@@ -313,6 +319,21 @@ type Proxy struct {
 	// would send (errorfile, errorloc, http-error, errorfiles); nil means
 	// Baton's own for every status.
 	ErrorPages map[int]*ErrorPage
+
+	// Stats is the statistics page ("stats enable", "stats uri", ...);
+	// nil when the proxy has none (see ops.go).
+	Stats *StatsPage
+	// MonitorURI answers monitoring requests ("monitor-uri"); "" means
+	// none. MonitorFail are the "monitor fail" conditions: one that
+	// holds makes the answer 503.
+	MonitorURI  string
+	MonitorFail []*Condition
+	// LoadServerState says which server state file the servers start
+	// from ("load-server-state-from-file"; none by default), and
+	// ServerStateFileName names the local one ("" means the proxy's
+	// name).
+	LoadServerState     LoadState
+	ServerStateFileName string
 	// InspectDelay is "tcp-request inspect-delay": how long tcp-request
 	// content rules may wait for client data; 0 means they decide at once.
 	InspectDelay time.Duration
@@ -403,8 +424,10 @@ type HTTPRule struct {
 	// argument, for redirect.
 	RedirectKind string
 	RedirectTo   string
-	Cond         *Condition // nil means always
-	Pos          Pos
+	// Service is the service of "use-service" (prometheus-exporter).
+	Service string
+	Cond    *Condition // nil means always
+	Pos     Pos
 }
 
 // HTTPCheck is "option httpchk [METHOD] [URI]".

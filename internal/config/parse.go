@@ -399,6 +399,7 @@ func inherit(st, def *proxyState) {
 			st.timeouts[t.name] = v
 		}
 	}
+	inheritOps(st, def)
 }
 
 func (p *parser) endSection() {

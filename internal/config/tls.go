@@ -267,7 +267,7 @@ func parseTuneSSL(p *parser, l line, args []string) {
 	}
 	switch kw {
 	case "tune.ssl.lifetime":
-		d, err := parseTimeUnit(v, "s")
+		d, err := parseTimeUnit(v, time.Second)
 		if err != nil {
 			p.errorf(l.Pos, "%s: %v", kw, err)
 			return
@@ -300,15 +300,6 @@ func parseTuneSSL(p *parser, l line, args []string) {
 		}
 		p.advisef(l.Pos, "%s: ignored: Baton does not provide the key-log fetches", kw)
 	}
-}
-
-// parseTimeUnit is parseTime with another default unit (tune.ssl.lifetime
-// counts seconds).
-func parseTimeUnit(s, unit string) (time.Duration, error) {
-	if s != "" && s[len(s)-1] >= '0' && s[len(s)-1] <= '9' {
-		s += unit
-	}
-	return parseTime(s)
 }
 
 // finishTLS completes the TLS specs once every file is read: defaults

@@ -53,6 +53,7 @@ func (p *parser) finishProxy(st *proxyState) {
 	}
 	resolveTimeouts(st)
 	p.timeoutWarnings(st)
+	p.finishOps(st)
 }
 
 // resolveTimeouts computes Proxy.Timeouts from the set timeouts and

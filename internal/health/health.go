@@ -36,6 +36,9 @@ type Options struct {
 	// status differs from the previous check's, or that moved the
 	// server's health. It runs before OnChange. nil means none.
 	OnCheck func(s *backend.Server, r Result, h Health)
+	// The runtime API's hooks (see runtime.go): each check's result for
+	// the statistics, checks disabled, a carried health level.
+	Runtime
 	// TLS returns the TLS configuration of a server's checks ("ssl" or
 	// "check-ssl"); nil, or a nil result, means plain TCP.
 	TLS func(s *backend.Server) *tls.Config
@@ -50,6 +53,7 @@ type Checker struct {
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
+	ctx    context.Context // the loops' context once started, for Add
 	wg     sync.WaitGroup
 }
 
@@ -73,17 +77,23 @@ func (c *Checker) Start(ctx context.Context) {
 		return
 	}
 	ctx, c.cancel = context.WithCancel(ctx)
+	c.ctx = ctx
 	for _, s := range c.b.Servers {
-		if s.Config == nil || !s.Config.Check {
-			continue
-		}
-		c.wg.Add(1)
-		changed := s.AddrChanged() // taken now: a change after Start wakes the loop
-		go func() {
-			defer c.wg.Done()
-			c.run(ctx, s, changed)
-		}()
+		c.startLocked(s)
 	}
+}
+
+// startLocked starts s's check loop if it has "check"; c.mu is held.
+func (c *Checker) startLocked(s *backend.Server) {
+	if s.Config == nil || !s.Config.Check {
+		return
+	}
+	c.wg.Add(1)
+	changed := s.AddrChanged() // taken now: a change after Start wakes the loop
+	go func() {
+		defer c.wg.Done()
+		c.run(c.ctx, s, changed)
+	}()
 }
 
 // Stop ends every check loop and waits for them to return.
@@ -105,7 +115,7 @@ func (c *Checker) run(ctx context.Context, s *backend.Server, changed <-chan str
 	// Consecutive successes and failures. A server starts up but one
 	// failure away from down, as in HAProxy (its health starts at
 	// "rise"): a dead server is found by the first check.
-	ok, bad := 0, fall-1
+	ok, bad := c.startLevel(s, rise, fall)
 	prev := "" // the previous check's status
 	for {
 		select {
@@ -127,7 +137,11 @@ func (c *Checker) run(ctx context.Context, s *backend.Server, changed <-chan str
 		// The next change's channel is taken before the address is read,
 		// so a change in between wakes the next wait at once.
 		changed = s.AddrChanged()
-		if addr := s.Addr(); s.State() != backend.Maint && addr != "" {
+		if c.paused(s) {
+			// Checks disabled: no check, the server counts as up; they
+			// start over (up, one failure from down) when enabled.
+			ok, bad, prev = 0, fall-1, ""
+		} else if addr := s.Addr(); s.State() != backend.Maint && addr != "" {
 			var tc *tls.Config
 			if c.opt.TLS != nil {
 				tc = c.opt.TLS(s)
@@ -162,6 +176,7 @@ func (c *Checker) run(ctx context.Context, s *backend.Server, changed <-chan str
 				c.opt.OnCheck(s, r, h)
 			}
 			prev = r.Status
+			c.probed(s, r, ok, bad, up != change, rise, fall)
 			if change {
 				s.SetHealthy(r.OK)
 				if c.opt.OnChange != nil {

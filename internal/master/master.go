@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"baton/internal/counters"
 	"baton/internal/listener"
 	"baton/internal/settle"
 	"baton/internal/worker"
@@ -64,6 +65,10 @@ type Snapshot struct {
 	// CAs, CRLs, crt-lists), as the master read and checked them; the
 	// worker loads these bytes, not the disk.
 	Assets []worker.File
+	// Stats names the configuration's statistics objects (frontends,
+	// backends, servers): the master gives each a slot of the counters
+	// segment.
+	Stats []counters.Key
 }
 
 // Loader reads and validates the configuration at paths. Its error lists
@@ -164,6 +169,10 @@ type generation struct {
 	// the channel between the two masters; there is no process or
 	// control channel of ours.
 	remote bool
+	// ctrGroup and ctrSlots are g's part of the counters segment (see
+	// counters.go); ctrSlots is nil when g counts nothing.
+	ctrGroup int
+	ctrSlots map[string]int
 }
 
 // String names g in log lines.
@@ -214,6 +223,8 @@ type Master struct {
 	// onSwitch, if set (tests), runs in serve once the previous
 	// generation stopped accepting, before the new one serves.
 	onSwitch func()
+	// ctrs allocates the statistics segment; nil without one.
+	ctrs     *counters.Table
 	done     chan struct{}
 	doneOnce sync.Once
 	// tickets are the TLS session ticket keys every generation shares
@@ -287,6 +298,7 @@ func (m *Master) Start() error {
 	m.op.Lock()
 	defer m.op.Unlock()
 	m.started = time.Now()
+	m.openCounters()
 	snap, err := m.opt.Load(m.opt.ConfigPaths)
 	if err != nil {
 		return err
@@ -429,6 +441,8 @@ func (m *Master) doReload() Result {
 		m.failed++
 	}
 	m.mu.Unlock()
+	m.publishReload(res.OK)
+	m.publishGenerations()
 	if res.OK {
 		m.logf("reload: success")
 	} else {
@@ -591,6 +605,13 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	m.nextGen++
 	gen := m.nextGen
 	m.mu.Unlock()
+	g := &generation{gen: gen}
+	// The statistics segment comes next, at the descriptor the start
+	// message names.
+	ctr := m.attachCounters(g, snap, worker.ControlFD+len(cmd.ExtraFiles))
+	if ctr != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, m.counterFile())
+	}
 	if cmd.Stdout == nil {
 		cmd.Stdout = os.Stdout
 	}
@@ -603,10 +624,12 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	if err != nil {
 		conn.Close()
 		hand.Close()
+		m.releaseCounters(g)
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	g := &generation{gen: gen, pid: cmd.Process.Pid, started: time.Now(), cmd: cmd, proc: cmd.Process,
-		version: m.opt.Version, ctlConn: conn, handoff: hand, snap: snap, exited: make(chan struct{}), state: StateStarting}
+	g.pid, g.started, g.cmd, g.proc = cmd.Process.Pid, time.Now(), cmd, cmd.Process
+	g.version, g.ctlConn, g.handoff, g.snap = m.opt.Version, conn, hand, snap
+	g.exited, g.state = make(chan struct{}), StateStarting
 	g.ctl = worker.NewClientPublish(conn, m.keepState(g))
 	m.mu.Lock()
 	m.gens = append(m.gens, g)
@@ -614,7 +637,7 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	go m.wait(g)
 	go m.relay(g)
 	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
-		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState()}, m.opt.StartTimeout)
+		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState(), Counters: ctr}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited
@@ -655,6 +678,7 @@ func (m *Master) serve(g *generation) error {
 	m.current = g
 	m.snap = g.snap
 	m.mu.Unlock()
+	m.publishGenerations()
 	return nil
 }
 
@@ -768,6 +792,7 @@ func (m *Master) wait(g *generation) {
 	}
 	g.ctl.Close()
 	g.handoff.Close() // ends its relay, which fails what was in flight to it
+	m.releaseCounters(g)
 	m.mu.Lock()
 	wasServing := g.state == StateServing
 	g.state = StateExited
@@ -777,6 +802,7 @@ func (m *Master) wait(g *generation) {
 	stopping := m.stopping
 	m.mu.Unlock()
 	close(g.exited)
+	m.publishGenerations()
 	status := "exited"
 	if err != nil {
 		status = err.Error()

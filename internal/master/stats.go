@@ -15,10 +15,13 @@ import (
 	"time"
 
 	"baton/internal/listener"
+	"baton/internal/runtime"
 )
 
-// The master serves the configuration's "stats socket" lines itself. Two
-// commands exist, for a standalone takeover ("baton -x PATH"):
+// The master serves the configuration's "stats socket" lines itself. A
+// connection is a runtime API session (package runtime): its commands go
+// to the serving generation (runtime.go). Three commands are the
+// master's own, for a standalone takeover ("baton -x PATH"):
 //
 //	_getsocks   (level admin, "expose-fd listeners") one message whose
 //	            SCM_RIGHTS carry every listening socket; its text is
@@ -32,8 +35,7 @@ import (
 //	            keep-alive connections over to the new process and drain
 //	            (see takeover.go)
 //
-// Every other command answers "Unknown command", as HAProxy does for what
-// it does not know.
+// They are recognised on a connection's first line, alone.
 
 // StatsSocket is a "stats socket" line the master serves.
 type StatsSocket struct {
@@ -45,7 +47,8 @@ type StatsSocket struct {
 	// Owner sets the socket file's owner (HasUID/HasGID); Mode above
 	// wins over Owner.Mode.
 	Owner listener.UnixOptions
-	// Timeout bounds an idle session ("stats timeout"); 0 means 10 s.
+	// Timeout bounds an idle session ("stats timeout"); 0 means 10 s
+	// (runtime.DefaultTimeout).
 	Timeout time.Duration
 	// Level is "user", "operator" or "admin"; "" means admin.
 	Level string
@@ -59,14 +62,6 @@ const (
 	// (SCM_MAX_FD).
 	maxPassedFDs = 253
 )
-
-const statsHelp = `Unknown command. This socket answers:
-  help        this list
-  _getsocks   pass the listening sockets (level admin, expose-fd listeners)
-  _softstop   stop accepting, drain and exit (level admin)
-  _handover   stop accepting, hand connections over to the caller, drain and exit
-              (level admin, expose-fd listeners; used by baton -x)
-`
 
 // unixListener is a unix socket the master listens on (master CLI, stats
 // socket). It removes its file on close only while the file is still its
@@ -219,7 +214,7 @@ func (m *Master) serveStats(c net.Conn, st *statsListener) {
 		line, rest, fds, err = readCommand(uc)
 	} else {
 		// A TCP stats socket: no descriptor can come this way.
-		line, err = bufio.NewReaderSize(c, 4096).ReadString('\n')
+		line, rest, err = readLine(c)
 	}
 	defer func() {
 		for _, fd := range fds {
@@ -230,12 +225,16 @@ func (m *Master) serveStats(c net.Conn, st *statsListener) {
 		return
 	}
 	admin := sock.Level == "" || sock.Level == "admin"
+	if !isTakeoverCommand(line) {
+		c.SetDeadline(time.Time{})
+		s := &runtime.Session{Level: runtime.ParseLevel(sock.Level), Timeout: sock.Timeout, Exec: m.runtimeCommand}
+		s.Serve(c, line, io.MultiReader(bytes.NewReader(rest), c))
+		return
+	}
 	for _, cmd := range strings.Split(line, ";") {
 		switch strings.Join(strings.Fields(cmd), " ") {
 		case "":
 			continue
-		case "help":
-			io.WriteString(c, statsHelp)
 		case "_getsocks":
 			if !admin || !sock.ExposeListeners {
 				io.WriteString(c, "Permission denied: _getsocks needs \"level admin\" and \"expose-fd listeners\" on this stats socket\n")
@@ -274,8 +273,6 @@ func (m *Master) serveStats(c net.Conn, st *statsListener) {
 			m.logf("stats socket %s: _softstop: graceful stop", sock.Path)
 			go m.Stop(true)
 			return
-		default:
-			io.WriteString(c, statsHelp)
 		}
 	}
 }

@@ -58,3 +58,13 @@ func (e *Engine) showResolvers(args []string) string {
 	}
 	return e.resolvers.ShowResolvers(name)
 }
+
+// ShowResolvers is the runtime API's "show resolvers [id]"
+// (runtime.Resolvers).
+func (e *Engine) ShowResolvers(id string) string {
+	var args []string
+	if id != "" {
+		args = []string{id}
+	}
+	return e.showResolvers(args)
+}

@@ -100,4 +100,22 @@
 // atomics, never through the data path, and start from the state the
 // previous generation published (Options.ResolverState). Command answers
 // the runtime API lines the master CLI forwards ("@1 show resolvers").
+//
+// # Operations
+//
+// Counting (stats.go): with Options.Counters, each frontend, backend and
+// server has a slot of the shared counters segment (internal/counters),
+// found by name when the engine is built; a connection picks its shard
+// once and adds into it with atomics, so a request allocates nothing more.
+// The engine is the runtime API's Target (runtime.go): it answers the
+// commands a worker receives from the master's sessions, with the views
+// of internal/stats and the server state of servers.go, which publishes
+// each server's runtime state to the segment and, at start, carries the
+// previous generation's by name (the file-wins rules are documented in
+// doc/management.md). dynamic.go adds and removes servers at run time,
+// capture.go keeps the last invalid request and response per proxy for
+// show errors, limit.go is the resizable maxconn limiter (set maxconn),
+// service.go answers monitor-uri, the stats page (statspage.go, through
+// internal/statspage) and use-service prometheus-exporter (through
+// internal/promexport) before the proxy's rules.
 package proxy

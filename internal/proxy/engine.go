@@ -15,6 +15,7 @@ import (
 	"baton/internal/accesslog"
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/counters"
 	"baton/internal/health"
 	"baton/internal/resolve"
 	"baton/internal/rules"
@@ -54,6 +55,13 @@ type Options struct {
 	// for the next generation; nil means nobody keeps it.
 	PublishResolvers func(resolve.State)
 
+	// Counters is where the generation counts its statistics; nil
+	// counts nothing.
+	Counters *counters.View
+	// Version is Baton's version, for the runtime API and the stats
+	// page.
+	Version string
+
 	// onGrace, for tests, runs when a kicked connection enters its
 	// drain grace, and again each time a later kick leaves it there.
 	onGrace func()
@@ -63,7 +71,7 @@ type Options struct {
 type Engine struct {
 	cfg    *config.Config
 	log    *accesslog.Logger
-	global chan struct{} // global maxconn slots; nil means unlimited
+	global *limiter // global maxconn (0: no limit)
 	// diag receives the engine's own diagnostics, diagPrefix first.
 	diag       io.Writer
 	diagPrefix string
@@ -105,6 +113,23 @@ type Engine struct {
 	checkers   []*health.Checker
 	checksOnce sync.Once
 	stopChecks func()
+
+	// ctr is the generation's part of the statistics segment and proc
+	// the process-wide blocks (stats.go); adoptSeq spreads adopted
+	// connections over the shards.
+	ctr      *counters.View
+	proc     objCounters
+	adoptSeq atomic.Uint32
+
+	// The runtime API's view (runtime.go): proxies in configuration
+	// order, publishing (set while this engine serves: it writes server
+	// state for the next generation), the version, the captured errors.
+	feList      []*frontend
+	backendList []*backendRT
+	publishing  atomic.Bool
+	version     string
+	started     time.Time
+	errs        captures
 	// resolvers resolves servers' host names while serving, like the
 	// checks; nil without resolvers sections.
 	resolvers *resolve.Runtime
@@ -114,10 +139,14 @@ type Engine struct {
 type frontend struct {
 	p       *config.Proxy
 	rules   *rules.Set
-	slots   chan struct{} // frontend maxconn; nil means unlimited
-	self    *backendRT    // a listen proxy serving itself; nil otherwise
+	slots   *limiter   // frontend maxconn (0: no limit)
+	self    *backendRT // a listen proxy serving itself; nil otherwise
 	logging bool
 	feconn  atomic.Int64
+	ctr     objCounters
+	iid     int
+	// svc are the frontend's own conditions (monitor fail, stats page).
+	svc *rules.Set
 
 	// log is the proxy's logging; logging caches log.Traffic().
 	log *accesslog.Proxy
@@ -138,6 +167,19 @@ type backendRT struct {
 	// tls is the TLS client of each server by Server.Index; nil when no
 	// server of the backend has TLS options.
 	tls []*tlsconf.Client
+	// ctr counts what happened without a server; srvCtr[i] counts for
+	// the server of Index i.
+	ctr objCounters
+	// srvs are the server records by Index (servers.go); replaced whole
+	// when a server is added or removed at run time.
+	srvs     atomic.Pointer[[]*serverRT]
+	e        *Engine
+	slot     int // counters slot, -1 for none
+	iid      int
+	fullconn int
+	state    backendState
+	checker  *health.Checker // nil until a server has checks
+	svc      *rules.Set      // the backend's stats page conditions
 
 	// beCum counts the requests (TCP: connections) sent to the backend,
 	// for "Proxy X stopped".
@@ -172,12 +214,11 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	if e.drainGrace <= 0 {
 		e.drainGrace = DefaultDrainGrace
 	}
-	if cfg.Global.MaxConn > 0 {
-		e.global = make(chan struct{}, cfg.Global.MaxConn)
-	}
+	e.global = newLimiter(cfg.Global.MaxConn)
 	for _, p := range cfg.Proxies {
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
-			be := &backendRT{p: p, b: backend.New(p)}
+			be := &backendRT{p: p, b: backend.New(p), e: e, slot: -1}
+			e.backendList = append(e.backendList, be)
 			for i, srv := range p.Servers {
 				if c := opt.TLS.Client(srv.TLS); srv.TLS != nil && c != nil {
 					if be.tls == nil {
@@ -201,9 +242,10 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			e.backends[p.Name] = be
 			for _, srv := range p.Servers {
 				if srv.Check {
-					co := e.checkEvents(be)
+					co := e.checkOptions(be)
 					co.TLS = be.checkTLS
-					e.checkers = append(e.checkers, health.New(p, be.b, co))
+					be.checker = health.New(p, be.b, co)
+					e.checkers = append(e.checkers, be.checker)
 					break
 				}
 			}
@@ -214,11 +256,9 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
-		fe := &frontend{p: p, rules: rs}
-		if p.MaxConn > 0 {
-			fe.slots = make(chan struct{}, p.MaxConn)
-		}
-		if p.Kind == config.KindListen && p.DefaultBackend == "" && len(p.Servers) > 0 {
+		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn)}
+		e.feList = append(e.feList, fe)
+		if p.Kind == config.KindListen && p.DefaultBackend == "" {
 			fe.self = e.backends[p.Name]
 		}
 		if p.DefaultBackend != "" && e.backends[p.DefaultBackend] == nil {
@@ -248,6 +288,10 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	}
 	// After the logs: the resolvers report from New on.
 	if err := e.newResolvers(opt); err != nil {
+		return nil, err
+	}
+	e.initCounters(opt.Counters)
+	if err := e.initRuntime(opt); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -293,9 +337,11 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 	e.mu.Unlock()
 	defer e.serving.Done()
 	e.startChecks()
+	e.startPublishing()
 	startProfile()
 
 	var backoff time.Duration
+	var shard uint8 // the next connection's counters shard
 	for {
 		if !e.takeSlots(fe) {
 			return nil
@@ -330,41 +376,29 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 		}
 		backoff = 0
 		cc := newClientConn(e, fe, addr, c)
-		cc.slotG, cc.slotF = e.global != nil, fe.slots != nil
+		cc.slotG, cc.slotF = true, true
+		cc.shard, shard = shard, shard+1
 		e.register(cc) // even when stopping: an accepted client is served
 		fe.feCum.Add(1)
+		cc.countOpen(false)
 		go cc.serve()
 	}
 }
 
 func (e *Engine) takeSlots(fe *frontend) bool {
-	if e.global != nil {
-		select {
-		case e.global <- struct{}{}:
-		case <-e.stop:
-			return false
-		}
+	if !e.global.acquire(e.stop) {
+		return false
 	}
-	if fe.slots != nil {
-		select {
-		case fe.slots <- struct{}{}:
-		case <-e.stop:
-			if e.global != nil {
-				<-e.global
-			}
-			return false
-		}
+	if !fe.slots.acquire(e.stop) {
+		e.global.release()
+		return false
 	}
 	return true
 }
 
 func (e *Engine) releaseSlots(fe *frontend) {
-	if fe.slots != nil {
-		<-fe.slots
-	}
-	if e.global != nil {
-		<-e.global
-	}
+	fe.slots.release()
+	e.global.release()
 }
 
 func (e *Engine) register(cc *clientConn) {
@@ -382,11 +416,12 @@ func (e *Engine) unregister(cc *clientConn) {
 	cc.fe.feconn.Add(-1)
 	e.checkDoneLocked()
 	e.mu.Unlock()
+	cc.countClose()
 	if cc.slotF {
-		<-cc.fe.slots
+		cc.fe.slots.release()
 	}
 	if cc.slotG {
-		<-e.global
+		e.global.release()
 	}
 }
 
@@ -401,6 +436,7 @@ func (e *Engine) checkDoneLocked() {
 // StopAccepting makes every Serve return and closes the engine's own
 // listener descriptors. It returns once no accept loop can accept again.
 func (e *Engine) StopAccepting() {
+	e.publishing.Store(false) // the next generation publishes from now on
 	e.stopOnce.Do(func() { close(e.stop) })
 	e.mu.Lock()
 	e.stopped = true

@@ -63,6 +63,14 @@ type exchange struct {
 	// method and uri are copied for the log line, since the read buffer
 	// may be reused for the body before the line is written.
 	reqLine []byte
+
+	// answered says the proxy answered itself (stats.go's answered*);
+	// entered is the server whose session gauge counts this exchange;
+	// counted is set once the exchange was counted (it may be logged
+	// earlier, with option logasap).
+	answered uint8
+	entered  *serverRT
+	counted  bool
 	// id numbers the request in the engine (%rt), and srvSrc and srvDst
 	// are the server connection's addresses; set only when logging.
 	id             uint64
@@ -70,6 +78,7 @@ type exchange struct {
 }
 
 func (x *exchange) reset() {
+	x.leaveServer() // an exchange that ended without its count
 	line := x.reqLine[:0]
 	*x = exchange{reqLine: line, term: [2]byte{'-', '-'}}
 }
@@ -92,6 +101,10 @@ func (cc *clientConn) serve() {
 			return // the connection is no longer this goroutine's
 		}
 		cc.setActive(stateClosing)
+		if cc.session != nil {
+			cc.ex.leaveServer()
+		}
+		cc.cur.Store(nil)
 		cc.unpoll()
 		cc.closeAll()
 		cc.releaseBufs()
@@ -349,6 +362,7 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 	case errors.As(err, &perr):
 		x.status = perr.Status
 		x.setTerm('P', 'R')
+		cc.captureRequest()
 	case isTimeout(err):
 		if !gotBytes && !first {
 			return // timeout http-keep-alive: close silently
@@ -358,12 +372,17 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 	default:
 		// Client closed or reset before a whole head.
 		if !gotBytes {
-			// HAProxy logs a connection closed before sending a byte as
-			// a 400 <BADREQ> (nothing is sent), unless dontlognull.
-			if first && !cc.adopted && !cc.fe.p.DontLogNull {
+			// HAProxy counts a connection closed before sending a byte
+			// as an invalid request answered 400 (nothing is sent), and
+			// logs it as <BADREQ> unless dontlognull.
+			if first && !cc.adopted {
 				x.status = 400
 				x.setTerm('C', 'R')
-				cc.logHeadError(x)
+				if cc.fe.p.DontLogNull {
+					cc.countHTTP(x)
+				} else {
+					cc.logHeadError(x)
+				}
 			}
 			return
 		}
@@ -380,6 +399,7 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 	x.bytesOut = int64(n)
 	putBuf(out)
 	if !gotBytes && cc.fe.p.DontLogNull {
+		cc.countHTTP(x) // counted, not logged
 		return
 	}
 	cc.logHeadError(x)
@@ -409,6 +429,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 
 	draining := cc.e.draining.Load()
 	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close || cc.relayed
+	if fe.p.MonitorURI != "" && cc.isMonitor() {
+		return cc.answerMonitor(x)
+	}
 
 	cc.in.Req = req
 	cc.in.Src = cc.src.Addr()
@@ -417,6 +440,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	fe.rules.Request(&cc.in, &cc.verdict)
 	if cc.verdict.Respond {
 		return cc.answerVerdict(x, logging)
+	}
+	if fe.p.Stats != nil && cc.wantsStats(fe.p) {
+		return cc.answerStats(x, fe.p, fe.rules, logging)
 	}
 
 	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
@@ -440,6 +466,10 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			be.beCum.Add(1)
 			return cc.answerVerdict(x, logging)
 		}
+	}
+	if be.p.Stats != nil && be.p != fe.p && cc.wantsStats(be.p) {
+		x.be = be
+		return cc.answerStats(x, be.p, be.svc, logging)
 	}
 	x.be = be
 	be.beCum.Add(1)
@@ -517,6 +547,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
 	x.beHeld = true
+	cc.enterBackend(be)
+	defer leaveBackend(be)
+	cc.enterServer(x, x.srv)
 	if logging {
 		x.tQueued = time.Now()
 	}
@@ -574,13 +607,14 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		}
 		cc.dropServer(x)
 		var noResp *noResponseError
-		if err != nil && reused && retryable && errors.As(err, &noResp) {
+		aborted := cc.aborted.Swap(false) // shutdown sessions: no retry
+		if err != nil && reused && retryable && errors.As(err, &noResp) && !aborted {
 			// A pooled connection the server had closed: the request
 			// never reached it, try again on a new connection.
 			fresh = true
 			continue
 		}
-		if err != nil && err != errClientGone && l7 && x.bytesOut == 0 {
+		if err != nil && err != errClientGone && l7 && x.bytesOut == 0 && !aborted {
 			kind = l7Failure(err)
 		}
 		if kind != 0 {
@@ -659,6 +693,7 @@ func (cc *clientConn) serverError(x *exchange, err error, logging bool) bool {
 	case errors.As(err, &perr):
 		x.status = 502
 		x.setTerm('P', 'H')
+		cc.captureResponse(x, string(cc.req.Method) == "HEAD")
 	case isTimeout(err):
 		x.status = 504
 		x.setTerm('s', 'H')
@@ -716,6 +751,9 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 // answerVerdict answers a request a deny, return or redirect rule
 // decided.
 func (cc *clientConn) answerVerdict(x *exchange, logging bool) bool {
+	if cc.verdict.Service != "" {
+		return cc.answerService(x, logging)
+	}
 	req := &cc.req
 	// The body of an answered request is not read: close unless there
 	// is none.
@@ -724,6 +762,10 @@ func (cc *clientConn) answerVerdict(x *exchange, logging bool) bool {
 	}
 	cc.unreadBody = req.Body != h1.BodyNone
 	x.setTerm('P', 'R')
+	x.answered = answeredIntercepted
+	if cc.verdict.Close {
+		x.answered = answeredDenied
+	}
 	return cc.respond(x, logging)
 }
 

@@ -102,9 +102,10 @@ func (cc *clientConn) httpEntry(x *exchange, now time.Time) *accesslog.Entry {
 	return e
 }
 
-// logHTTP writes the traffic line of an exchange, once, when the
-// frontend logs.
+// logHTTP counts an exchange that ended (stats.go) and writes its
+// traffic line, once, when the frontend logs.
 func (cc *clientConn) logHTTP(x *exchange) {
+	cc.countHTTP(x)
 	if x.logged || !cc.fe.logging {
 		return
 	}
@@ -129,6 +130,7 @@ func (cc *clientConn) logHTTPEarly(x *exchange, headBytes int) {
 // was read (HAProxy's session log, "error-log-format"): no backend, no
 // timers but the total, nothing counted as sent.
 func (cc *clientConn) logHeadError(x *exchange) {
+	cc.countHTTP(x)
 	if x.logged || !cc.fe.logging {
 		return
 	}
@@ -158,8 +160,10 @@ func (cc *clientConn) tcpEntry(x *exchange, now time.Time) *accesslog.Entry {
 	return e
 }
 
-// logTCP writes the tcplog line of a TCP-mode connection.
+// logTCP counts a TCP-mode connection that ended and writes its tcplog
+// line, once.
 func (cc *clientConn) logTCP(x *exchange) {
+	cc.countTCP(x)
 	if x.logged || !cc.fe.logging {
 		return
 	}

@@ -59,6 +59,7 @@ func (cc *clientConn) retry(x *exchange, kind config.RetryOn, key backend.Key, q
 			return false, err
 		}
 		x.srv, x.released, x.redispatched = next, false, true
+		cc.enterServer(x, next)
 	}
 	cc.now = time.Now() // deadlines of the next attempt start now
 	return true, nil

@@ -21,7 +21,7 @@ type pipeResult struct {
 // ends when it has been idle for the smallest limit in force.
 type pipeState struct {
 	client, server net.Conn
-	lastActive     atomic.Int64 // unix nanoseconds
+	lastActive     atomic.Int64 // monoSince at the last byte moved
 	clientLimit    atomic.Int64 // ns; 0 means none
 	serverLimit    atomic.Int64
 	term           atomic.Value // [2]byte, first one wins
@@ -35,7 +35,7 @@ type pipeState struct {
 // timeout fires between limit and limit+limit/2 after the last byte.
 func pipe(client, server net.Conn, pt pipeTimeouts) pipeResult {
 	ps := &pipeState{client: client, server: server, pt: pt}
-	ps.lastActive.Store(time.Now().UnixNano())
+	ps.lastActive.Store(monoSince())
 	ps.clientLimit.Store(int64(pt.client))
 	ps.serverLimit.Store(int64(pt.server))
 	var res pipeResult
@@ -51,6 +51,14 @@ func pipe(client, server net.Conn, pt pipeTimeouts) pipeResult {
 }
 
 type closeWriter interface{ CloseWrite() error }
+
+// monoBase anchors monoSince: idle times are measured on the monotonic
+// clock, which a wall-clock adjustment cannot move (one made a 100 ms
+// timeout fire after 98.9 ms of real time).
+var monoBase = time.Now()
+
+// monoSince returns the monotonic nanoseconds since monoBase.
+func monoSince() int64 { return int64(time.Since(monoBase)) }
 
 // limit returns the idle limit in force and which side it belongs to.
 func (ps *pipeState) limit() (time.Duration, byte) {
@@ -91,9 +99,9 @@ func (ps *pipeState) copyDir(dst, src net.Conn, fromClient bool) int64 {
 		}
 		n, err := io.Copy(dst, src)
 		total += n
-		now := time.Now()
+		now := monoSince()
 		if n > 0 {
-			ps.lastActive.Store(now.UnixNano())
+			ps.lastActive.Store(now)
 		}
 		if err == nil {
 			// EOF: pass the half-close on; the side that closed is now
@@ -114,7 +122,7 @@ func (ps *pipeState) copyDir(dst, src net.Conn, fromClient bool) int64 {
 		}
 		if isTimeout(err) {
 			lim, side := ps.limit()
-			idle := now.Sub(time.Unix(0, ps.lastActive.Load()))
+			idle := time.Duration(now - ps.lastActive.Load())
 			if lim > 0 && idle >= lim {
 				if suspect {
 					ps.fail([2]byte{side, 'D'})
@@ -170,6 +178,8 @@ func (cc *clientConn) serveTCP() {
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
 	x.beHeld = true
+	cc.enterBackend(be)
+	defer leaveBackend(be)
 	bt := &be.p.Timeouts
 	key := keyFor(cc)
 	queueDL := deadline(time.Now(), bt.Queue)
@@ -180,6 +190,7 @@ func (cc *clientConn) serveTCP() {
 		return
 	}
 	x.srv = srv
+	cc.enterServer(x, srv)
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {

@@ -39,8 +39,8 @@ func TestTCPIdleTimeout(t *testing.T) {
 	p.Mode = config.ModeTCP
 	p.Timeouts.Client = to(100 * time.Millisecond)
 	h := start(t, cfgOf(p))
+	start := time.Now() // before the dial: the proxy's clock cannot start earlier
 	c := h.dial()
-	start := time.Now()
 	c.expectClosed()
 	if el := time.Since(start); el < 100*time.Millisecond {
 		t.Fatalf("closed after %v, before the idle timeout", el)

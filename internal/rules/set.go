@@ -41,6 +41,9 @@ type Verdict struct {
 	ContentType, Body []byte
 	// Close is set by deny: the connection is closed after the answer.
 	Close bool
+	// Service is set by use-service: the proxy answers with that service
+	// (prometheus-exporter).
+	Service string
 	// NoL7Retry is set by disable-l7-retry: the request may be retried
 	// only on connection failures.
 	NoL7Retry bool
@@ -105,6 +108,7 @@ const (
 	actDeny
 	actReturn
 	actRedirect
+	actService
 	actDisableL7Retry
 )
 
@@ -136,6 +140,8 @@ type Set struct {
 	request        []rule
 	response       []rule
 	content        []contentRule // tcp-request content
+	// ops are the monitor and stats page conditions (ops.go).
+	ops opsConds
 }
 
 // compiler caches compiled named ACLs so every reference shares one.
@@ -189,6 +195,9 @@ func Compile(p *config.Proxy) (*Set, error) {
 			return nil, err
 		}
 		s.response = append(s.response, r)
+	}
+	if err := c.compileOps(p, &s.ops); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -295,6 +304,8 @@ func (c *compiler) rule(hr *config.HTTPRule, response bool) (rule, error) {
 	case "return":
 		r.action, r.status = actReturn, statusOr(hr.Status, 200)
 		r.ctype, r.body = bytesOrNil(hr.ContentType), bytesOrNil(hr.Body)
+	case "use-service":
+		r.action, r.name = actService, hr.Service
 	case "redirect":
 		r.action, r.status = actRedirect, statusOr(hr.Status, 302)
 		switch r.status {
@@ -379,6 +390,9 @@ func (s *Set) Request(in *Input, v *Verdict) {
 		case actRedirect:
 			v.Respond, v.Status = true, r.status
 			v.Location = r.location(v.Location[:0], in)
+			return
+		case actService:
+			v.Respond, v.Service = true, r.name
 			return
 		case actDisableL7Retry:
 			v.NoL7Retry = true

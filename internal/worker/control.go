@@ -64,11 +64,17 @@ type Message struct {
 	Files      []File        `json:"files,omitempty"`
 	Window     time.Duration `json:"window,omitempty"`
 	Command    string        `json:"command,omitempty"`
+	// Level (command) is the runtime API level of the session the
+	// command comes from: "user", "operator" or "admin" ("" means admin).
+	Level string `json:"level,omitempty"`
 	// HandOff (start) says a hand-over channel follows the listeners.
 	HandOff bool `json:"handoff,omitempty"`
 	// Migrate (soft-stop) says a successor is serving: hand the idle
 	// keep-alive connections over to it before draining the rest.
 	Migrate bool `json:"migrate,omitempty"`
+	// Counters (start) says where the generation counts: see
+	// CountersRef. nil means nowhere.
+	Counters *CountersRef `json:"counters,omitempty"`
 	// State (start, publish) is run-time state that outlives a
 	// generation, by kind ("resolvers"), in the kind's own encoding.
 	State map[string]json.RawMessage `json:"state,omitempty"`
@@ -250,3 +256,13 @@ func (c *Client) forget(seq uint64) {
 
 // Close closes the master's end; the worker sees end of stream.
 func (c *Client) Close() error { return c.conn.Close() }
+
+// CountersRef tells a starting worker where its statistics live: the
+// descriptor of the counters segment (package counters) it inherited,
+// the region group the master gave it, and the slot of each of its
+// configuration's objects, by counters.Key string.
+type CountersRef struct {
+	FD    int            `json:"fd"`
+	Group int            `json:"group"`
+	Slots map[string]int `json:"slots"`
+}

@@ -19,7 +19,9 @@
 //	                Engine.Done fires
 //	close           hard stop: Engine.Close, then exit
 //	status          live connections, for "show proc"
-//	command         a runtime API line forwarded by the master CLI
+//	command         a runtime API line (with the session's level) from a
+//	                stats socket session or the master CLI, answered by
+//	                the engine's runtime.Target
 //	ticket-keys     new TLS session ticket keys (TicketKeySetter)
 //
 // The start message also carries the Assets the configuration names
@@ -90,4 +92,10 @@
 // The master relays between generations (package master); the protocol is
 // symmetric, so two workers' channels can also be joined directly, as the
 // tests do.
+//
+// # Counters
+//
+// When the start message carries a CountersRef, the worker maps the
+// shared counters segment from the descriptor that follows the hand-over
+// channel and gives the engine its generation's region (counters.go).
 package worker

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"baton/internal/counters"
 	"baton/internal/listener"
 )
 
@@ -51,6 +52,9 @@ type Info struct {
 	Assets []File
 	// TicketKeys are the master's TLS session ticket keys.
 	TicketKeys [][32]byte
+	// Counters is where the generation counts (package counters); nil
+	// when the master passed no segment.
+	Counters *counters.View
 	// State is the run-time state the master kept from earlier
 	// generations, by kind (see Message.State).
 	State map[string]json.RawMessage
@@ -343,11 +347,7 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 	case OpTicketKeys:
 		w.reply(m, Message{Err: w.setTicketKeys(m.TicketKeys)})
 	case OpCommand:
-		if c, ok := w.engine.(Commander); ok && w.engine != nil {
-			w.reply(m, Message{Output: c.Command(m.Command)})
-		} else {
-			w.reply(m, Message{Output: "Unknown command: this worker has no runtime API yet.\n"})
-		}
+		w.reply(m, Message{Output: w.command(m)})
 	default:
 		w.reply(m, Message{Err: fmt.Sprintf("unknown op %q", m.Op)})
 	}
@@ -375,7 +375,7 @@ func (w *worker) start(m *Message) error {
 		return err
 	}
 	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog,
-		Assets: m.Assets, TicketKeys: keys, State: m.State, Publish: w.publish})
+		Assets: m.Assets, TicketKeys: keys, State: m.State, Publish: w.publish, Counters: w.openCounters(m.Counters)})
 	if err != nil {
 		for _, ln := range lns {
 			ln.Close()
