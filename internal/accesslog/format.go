@@ -199,9 +199,13 @@ func appendVar(b []byte, n *lf.Node, e *Entry, env *Env) ([]byte, bool) {
 		return appendText(b, e.Server, fl), plain
 	case lf.VarH:
 		return appendText(b, env.Hostname, fl), plain
-	case lf.VarCC, lf.VarCS, lf.VarID, lf.Varsslc, lf.Varsslv:
-		// No cookie capture, unique-id or TLS yet: an empty value.
+	case lf.VarCC, lf.VarCS, lf.VarID:
+		// No cookie capture or unique-id yet: an empty value.
 		return appendText(b, "", fl), plain
+	case lf.Varsslc:
+		return appendText(b, e.TLSCipher, fl), plain
+	case lf.Varsslv:
+		return appendText(b, e.TLSVersion, fl), plain
 
 	case lf.VarTh:
 		return strconv.AppendInt(b, ms(e.Handshake), 10), false

@@ -17,6 +17,34 @@ var fetches = map[string]bool{
 	"hdr": true, "hdr_beg": true, "hdr_end": true,
 }
 
+// TLS fetches (package rules evaluates them): boolean ones take no value,
+// integer ones take numbers or ranges "LO:HI", the others strings.
+var (
+	boolFetches = wordSet("ssl_fc ssl_c_used ssl_fc_has_sni ssl_fc_is_resumed ssl_fc_has_crt")
+	intFetches  = wordSet("ssl_c_verify req_ssl_hello_type req.ssl_hello_type")
+	strFetches  = wordSet(`ssl_fc_sni ssl_fc_sni_end ssl_fc_sni_reg ssl_fc_protocol ssl_fc_cipher ssl_fc_alpn
+		ssl_c_s_dn ssl_c_i_dn req_ssl_sni req.ssl_sni`)
+	// tcpFetches work in mode tcp: the client address, the TLS
+	// connection and the raw ClientHello.
+	tcpFetches = func() map[string]bool {
+		m := wordSet("src")
+		for _, set := range []map[string]bool{boolFetches, intFetches, strFetches} {
+			for k := range set {
+				m[k] = true
+			}
+		}
+		return m
+	}()
+)
+
+func init() {
+	for _, set := range []map[string]bool{boolFetches, intFetches, strFetches} {
+		for k := range set {
+			fetches[k] = false
+		}
+	}
+}
+
 // haproxyPredefinedACLs are HAProxy's built-in ACL names, which Baton
 // does not provide.
 var haproxyPredefinedACLs = wordSet(`FALSE HTTP HTTP_1.0 HTTP_1.1 HTTP_2.0 HTTP_3.0 HTTP_CONTENT HTTP_URL_ABS
@@ -74,7 +102,7 @@ func parseACL(w []string, pos Pos) (*ACL, string) {
 		if s := suggest(fetch, names); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		} else {
-			msg += " (supported: path, path_beg, path_end, path_reg, hdr(), hdr_beg(), hdr_end(), method, src)"
+			msg += " (supported: path, path_beg, path_end, path_reg, hdr(), hdr_beg(), hdr_end(), method, src, and the ssl_fc*, ssl_c_*, req.ssl_* fetches of doc/configuration.md)"
 		}
 		return nil, msg
 	}
@@ -103,12 +131,24 @@ flags:
 		}
 		w = w[1:]
 	}
+	if boolFetches[fetch] {
+		if len(w) > 0 {
+			return nil, fmt.Sprintf("fetch %q is a boolean: it takes no value", fetch)
+		}
+		return a, ""
+	}
 	if len(w) == 0 {
 		return nil, fmt.Sprintf("fetch %q needs at least one value", fetch)
 	}
 	for _, v := range w {
+		if intFetches[fetch] {
+			if _, _, ok := ParseIntRange(v); !ok {
+				return nil, fmt.Sprintf("fetch %q: invalid integer %q (N or LO:HI)", fetch, v)
+			}
+			continue
+		}
 		switch fetch {
-		case "path_reg":
+		case "path_reg", "ssl_fc_sni_reg":
 			expr := v
 			if a.IgnoreCase {
 				expr = "(?i)" + v
@@ -130,6 +170,32 @@ flags:
 	}
 	a.Values = w
 	return a, ""
+}
+
+// ParseIntRange reads an integer ACL value: "N", "LO:HI", "LO:" or
+// ":HI" (HAProxy's integer match).
+func ParseIntRange(v string) (lo, hi int64, ok bool) {
+	num := func(s string) (int64, bool) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		return n, err == nil
+	}
+	a, b, isRange := strings.Cut(v, ":")
+	if !isRange {
+		n, ok := num(v)
+		return n, n, ok
+	}
+	lo, hi = -1<<63, 1<<63-1
+	if a != "" {
+		if lo, ok = num(a); !ok {
+			return 0, 0, false
+		}
+	}
+	if b != "" {
+		if hi, ok = num(b); !ok {
+			return 0, 0, false
+		}
+	}
+	return lo, hi, (a != "" || b != "") && lo <= hi
 }
 
 // parseCond reads "if|unless TERMS" where terms are ANDed, "||" or "or"

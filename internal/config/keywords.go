@@ -61,7 +61,7 @@ type proxyKeyword struct {
 }
 
 // prefixWords are keywords whose second word selects the real keyword.
-var prefixWords = map[string]bool{"option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true}
+var prefixWords = map[string]bool{"option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true, "tcp-request": true}
 
 var proxyKeywords map[string]*proxyKeyword
 
@@ -96,6 +96,9 @@ func init() {
 		"option dontlognull":       {sections: secD | secF | secL, negatable: true, parse: parseFlagOption},
 		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseRedispatch},
 		"option httpchk":           {sections: secD | secL | secB, parse: parseHTTPChk},
+
+		"tcp-request inspect-delay": {sections: secAll, parse: parseInspectDelay},
+		"tcp-request content":       {sections: secAll, parse: parseTCPContent},
 	}
 	for _, a := range []string{"deny", "return", "set-header", "add-header", "del-header", "redirect", "disable-l7-retry"} {
 		proxyKeywords["http-request "+a] = &proxyKeyword{sections: secF | secL | secB, parse: parseHTTPRule}
@@ -128,6 +131,21 @@ func init() {
 		"cpu-map":              parseCPUMap,
 		"unix-bind":            parseUnixBind,
 		"default-path":         parseDefaultPath,
+
+		"crt-base":                        parseCrtBase,
+		"ca-base":                         parseCrtBase,
+		"ssl-default-bind-ciphers":        parseSSLDefault,
+		"ssl-default-bind-ciphersuites":   parseSSLDefault,
+		"ssl-default-bind-curves":         parseSSLDefault,
+		"ssl-default-bind-options":        parseSSLDefault,
+		"ssl-default-server-ciphers":      parseSSLDefault,
+		"ssl-default-server-ciphersuites": parseSSLDefault,
+		"ssl-default-server-options":      parseSSLDefault,
+		"ssl-server-verify":               parseSSLServerVerify,
+	}
+	for _, k := range []string{"lifetime", "maxrecord", "default-dh-param", "cachesize", "capture-buffer-size",
+		"capture-cipherlist-size", "hard-maxrecord", "ssl-ctx-cache-size", "keylog", "force-private-cache"} {
+		globalKeywords["tune.ssl."+k] = parseTuneSSL
 	}
 	addLogKeywords()
 	registerOpsKeywords()
@@ -180,20 +198,19 @@ func Keywords() []string {
 var unsupportedSections = wordSet("peers userlist cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
 
 // unsupportedGlobal are global keywords of HAProxy that Baton rejects.
-var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
-	ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-default-bind-options ssl-default-server-ciphers
-	ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-server-verify
+var unsupportedGlobal = wordSet(`nbproc
+	ssl-dh-param-file ssl-engine ssl-mode-async ssl-propquery ssl-provider ssl-provider-path
+	ssl-load-extra-files ssl-load-extra-del-ext ssl-skip-self-issued-ca issuers-chain-path
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
 	spread-checks server-state-file server-state-base localpeer node description quiet
 	expose-experimental-directives
 	h1-case-adjust h1-case-adjust-file stats bind-process set-dumpable
 	busy-polling noepoll nopoll nosplice
-	tune.bufsize tune.maxrewrite tune.ssl.default-dh-param tune.http.maxhdr tune.ssl.cachesize
-	tune.ssl.lifetime tune.maxaccept tune.idletimer`)
+	tune.bufsize tune.maxrewrite tune.http.maxhdr tune.maxaccept tune.idletimer`)
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-response compression
+var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request\ connection tcp-request\ session tcp-response compression
 	capture cookie http-reuse http-after-response redirect
 	stats unique-id-format unique-id-header
 	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor

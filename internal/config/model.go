@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"baton/internal/syslog"
+	"baton/internal/tlsconf"
 )
 
 // Pos is where a directive was read: the file and 1-based line.
@@ -86,6 +87,9 @@ type Global struct {
 	// ServerStateFile is the global server state file and
 	// ServerStateBase the directory of relative ones; "" means none.
 	ServerStateFile, ServerStateBase string
+	// TLS is crt-base, ca-base, ssl-default-*, ssl-server-verify and the
+	// tune.ssl.* settings that map onto Go's TLS.
+	TLS tlsconf.Global
 	// Process is the workers' identity, root directory and limits.
 	Process Process
 	// ZeroWarning makes any warning an error ("zero-warning").
@@ -330,6 +334,18 @@ type Proxy struct {
 	// name).
 	LoadServerState     LoadState
 	ServerStateFileName string
+	// InspectDelay is "tcp-request inspect-delay": how long tcp-request
+	// content rules may wait for client data; 0 means they decide at once.
+	InspectDelay time.Duration
+	// ContentRules are the "tcp-request content" rules, in order.
+	ContentRules []TCPRule
+}
+
+// TCPRule is one "tcp-request content accept|reject [if|unless COND]".
+type TCPRule struct {
+	Action string // "accept" or "reject"
+	Cond   *Condition
+	Pos    Pos
 }
 
 // Bind is one listening socket. Addr is its canonical name (package
@@ -339,6 +355,9 @@ type Proxy struct {
 type Bind struct {
 	Addr string
 	Pos  Pos
+	// TLS is the bind's TLS side ("ssl" and its options); nil means
+	// plain TCP.
+	TLS *tlsconf.BindSpec
 	// Unix is the socket file's owner and mode for a UNIX socket (bind
 	// options over the unix-bind defaults); nil for other sockets.
 	Unix *UnixSocketOptions
@@ -433,6 +452,9 @@ type Server struct {
 	Rise     int           // default 2
 	Fall     int           // default 3
 	Pos      Pos
+	// TLS holds the server's TLS options ("ssl", "check-ssl", "verify",
+	// ...); nil when the line has none. TLS.SSL says traffic is TLS.
+	TLS *tlsconf.ServerSpec
 
 	// Host is the host name the address was written with; "" for an IP
 	// address. A name starting with '_' is an SRV label (SRV is set):

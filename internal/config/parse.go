@@ -97,6 +97,7 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 		p.endSection()
 	}
 	p.validate()
+	p.finishTLS()
 	p.resolveErrorPages()
 	if p.cfg.Global.ZeroWarning {
 		for _, w := range p.warns {
@@ -386,6 +387,9 @@ func inherit(st, def *proxyState) {
 	}
 	if ok("maxconn") {
 		p.MaxConn = d.MaxConn
+	}
+	if ok("tcp-request inspect-delay") {
+		p.InspectDelay = d.InspectDelay
 	}
 	if ok("option httplog") {
 		p.HTTPLog, p.TCPLog, p.DontLogNull = d.HTTPLog, d.TCPLog, d.DontLogNull

@@ -18,7 +18,7 @@ func (p *parser) finishProxy(st *proxyState) {
 			acls = append(acls, &px.ACLs[i])
 		}
 		for _, a := range acls {
-			if a.Fetch != "src" {
+			if !tcpFetches[a.Fetch] {
 				p.errorf(a.Pos, "fetch %q needs mode http (%s is in mode tcp)", a.Fetch, st.what())
 			}
 		}
@@ -39,6 +39,11 @@ func (p *parser) finishProxy(st *proxyState) {
 		if px.HTTPChk != nil {
 			p.warnf(px.Pos, "%s: option httpchk needs mode http; checks stay TCP connects", st.what())
 			px.HTTPChk = nil
+		}
+	}
+	if px.Mode == ModeHTTP {
+		for _, r := range px.ContentRules {
+			p.errorf(r.Pos, "tcp-request content %s: Baton evaluates tcp-request content rules in mode tcp only (%s is in mode http)", r.Action, st.what())
 		}
 	}
 	p.checkRetryOn(st)

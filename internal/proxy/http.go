@@ -12,7 +12,6 @@ import (
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
-	"baton/internal/sockaddr"
 )
 
 // Header values the proxy adds; package-level so adding them allocates
@@ -57,6 +56,9 @@ type exchange struct {
 	tStart               time.Time // first byte of the request (or accept)
 	tHead                time.Time // request head complete
 	tQueued, tConn, tRsp time.Time
+	// tHandshake is the TLS handshake's duration (%Th), for the
+	// connection's first request only.
+	tHandshake time.Duration
 
 	// method and uri are copied for the log line, since the read buffer
 	// may be reused for the body before the line is written.
@@ -109,7 +111,14 @@ func (cc *clientConn) serve() {
 		cc.dropSession()
 		cc.e.unregister(cc)
 	}()
+	if cc.relay != nil {
+		cc.runRelay() // resumed after a relay began: nothing else to do
+		return
+	}
 	if cc.fe.p.Mode == config.ModeTCP {
+		if cc.tlsBind != nil && !cc.tlsHandshake() {
+			return
+		}
 		cc.serveTCP()
 		return
 	}
@@ -117,6 +126,11 @@ func (cc *clientConn) serve() {
 	if parked = cc.serveHTTP(); parked {
 		return
 	}
+	if cc.relay != nil {
+		cc.runRelay()
+		return
+	}
+	cc.closeNotify()
 	cc.lingerClose()
 }
 
@@ -181,6 +195,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 				return false
 			}
 		}
+		if cc.tlsBind != nil && cc.tlsConn == nil {
+			if !cc.tlsHandshake() {
+				return false
+			}
+		}
 		if first && !cc.adopted && cc.fe.log.Connects() {
 			// HAProxy's default line, once the first request begins.
 			cc.logConnect()
@@ -201,6 +220,12 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		if first {
 			x.tAccept = cc.start
 			now = cc.start
+			if !cc.hsEnd.IsZero() {
+				// The request head gets timeout http-request from the
+				// end of the handshake.
+				now = cc.hsEnd
+				x.tHandshake = cc.hsEnd.Sub(cc.start)
+			}
 		}
 		hadBytes := cc.w > cc.r
 		err := cc.readHead(deadline(now, t.HTTPRequest))
@@ -233,6 +258,10 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 	t := &cc.fe.p.Timeouts
 	if !cc.resuming {
 		switch {
+		case first && !cc.adopted && cc.tlsBind != nil:
+			// A TLS client's first bytes are its handshake, bounded by
+			// timeout client from the accept (see tlsHandshake).
+			cc.setIdle(deadline(cc.start, t.Client), true)
 		case first && !cc.adopted:
 			// Wait for the first byte without a buffer too, under
 			// timeout http-request. A soft stop never closes this wait
@@ -245,12 +274,16 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 			// (silent at its end), but as fresh as any first one for a
 			// soft stop: this generation never answered it, so it is
 			// served or handed over, never closed.
-			cc.setIdle(deadline(cc.start, t.HTTPKeepAlive), true)
+			cc.setIdle(deadline(cc.start.Add(-cc.idleFor), t.HTTPKeepAlive), true)
 		default:
 			// cc.now is when the previous response was sent.
 			var hotUntil time.Time
 			if cc.hot {
 				hotUntil = cc.now.Add(cc.e.hotWait)
+			} else if cc.tlsConn != nil {
+				// Go's TLS may hold a whole record the socket no longer
+				// shows: read once without waiting before parking.
+				hotUntil = cc.now
 			}
 			if cc.setIdleHot(deadline(cc.now, t.HTTPKeepAlive), false, hotUntil) {
 				switch cc.hotRead() {
@@ -272,6 +305,13 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 		return false, true
 	}
 	cc.setActive(stateActive)
+	if !ok && first && !cc.adopted && cc.tlsBind != nil && cc.tlsConn == nil {
+		// No handshake happened: nothing may be answered in HTTP.
+		if timedOut && !cc.fe.p.DontLogNull {
+			cc.logHandshake(os.ErrDeadlineExceeded)
+		}
+		return false, false
+	}
 	if !ok && first && !cc.adopted {
 		x.tAccept, x.tStart = cc.start, cc.start
 		if timedOut {
@@ -388,13 +428,14 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 
 	draining := cc.e.draining.Load()
-	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close
+	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close || cc.relayed
 	if fe.p.MonitorURI != "" && cc.isMonitor() {
 		return cc.answerMonitor(x)
 	}
 
 	cc.in.Req = req
 	cc.in.Src = cc.src.Addr()
+	cc.in.TLS = cc.facts
 	cc.verdict = cc.verdict.Reset()
 	fe.rules.Request(&cc.in, &cc.verdict)
 	if cc.verdict.Respond {
@@ -418,6 +459,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	if be.reqRules != nil && be.p != fe.p {
 		cc.inBE.Req = req
 		cc.inBE.Src = cc.in.Src
+		cc.inBE.TLS = cc.facts
 		be.reqRules.Request(&cc.inBE, &cc.verdict)
 		if cc.verdict.Respond {
 			x.be = be
@@ -516,7 +558,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	var resErr error
 	for {
 		srv := x.srv
-		sc, reused, err := cc.connect(srv, bt, fresh)
+		sc, reused, err := cc.connect(be, srv, bt, fresh)
 		fresh = false
 		if err != nil {
 			ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
@@ -539,10 +581,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		}
 		// Send the head with the buffered body bytes in one writev.
 		sc.SetWriteDeadline(deadline(cc.now, bt.Server))
-		cc.iov[0], cc.iov[1] = head, b[headEnd:bodyEnd]
-		cc.bufs = cc.iov[:]
-		_, err = cc.bufs.WriteTo(sc)
-		cc.iov[0], cc.iov[1] = nil, nil
+		_, err = cc.writeTo(sc, head, b[headEnd:bodyEnd])
 		if err != nil {
 			// Nothing was answered yet: as retryable as a silent close.
 			err = &noResponseError{err: err}
@@ -596,20 +635,17 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 }
 
 // connect returns a connection to srv: a pooled idle one unless fresh,
-// else a new one under timeout connect.
-func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
+// else a new one under timeout connect (with TLS for an ssl server).
+func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
 	if !fresh {
 		if c := srv.GetIdle(); c != nil {
-			return c, true, nil
+			if be.tls == nil || cc.idleMatches(be, srv, c) {
+				return c, true, nil
+			}
+			c.Close() // opened for another server name
 		}
 	}
-	addr := srv.Addr()
-	if addr == "" {
-		return nil, false, errNoAddress
-	}
-	d := net.Dialer{Timeout: bt.Connect.Value}
-	network, address := sockaddr.DialArgs(addr)
-	c, err := d.Dial(network, address)
+	c, err := cc.dialServer(be, srv, bt)
 	if err != nil {
 		return nil, false, err
 	}

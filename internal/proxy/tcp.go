@@ -162,6 +162,11 @@ func (cc *clientConn) serveTCP() {
 	}
 	cc.in.Req = &cc.req
 	cc.in.Src = cc.src.Addr()
+	cc.in.TLS = cc.facts
+	if !cc.inspect(x) {
+		cc.logTCP(x)
+		return
+	}
 	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
 	if be == nil || be.b == nil {
 		x.setTerm('S', 'C')
@@ -189,7 +194,7 @@ func (cc *clientConn) serveTCP() {
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
-		sc, _, err = cc.connect(x.srv, bt, true)
+		sc, _, err = cc.connect(be, x.srv, bt, true)
 		if err == nil {
 			break
 		}
@@ -211,8 +216,25 @@ func (cc *clientConn) serveTCP() {
 		cc.logTCPEarly(x)
 	}
 	ft := &fe.p.Timeouts
+	var inspected int64
+	if cc.w > cc.r {
+		// What inspection read goes first, unchanged.
+		sc.SetWriteDeadline(deadline(time.Now(), bt.Server))
+		n, err := sc.Write((*cc.buf)[cc.r:cc.w])
+		inspected = int64(n)
+		if err != nil {
+			x.bytesIn = inspected
+			x.setTerm('S', 'D')
+			cc.dropServer(x)
+			x.release()
+			cc.logTCP(x)
+			return
+		}
+		sc.SetWriteDeadline(time.Time{})
+	}
+	cc.releaseBufs()
 	res := pipe(cc.c, sc, tunnelTimeouts(ft, bt))
-	x.bytesIn, x.bytesOut = res.c2s, res.s2c
+	x.bytesIn, x.bytesOut = res.c2s+inspected, res.s2c
 	x.setTerm(res.term[0], res.term[1])
 	cc.dropServer(x)
 	x.release()

@@ -17,6 +17,7 @@ type segment struct {
 	kind logformat.Kind
 	lit  []byte
 	hdr  string
+	tls  tlsFetch // for logformat.TLS
 }
 
 // compileFormat parses s; the error has no position, callers add it.
@@ -27,7 +28,7 @@ func compileFormat(s string) (*format, error) {
 	}
 	f := &format{}
 	for _, p := range parsed {
-		f.segs = append(f.segs, segment{kind: p.Kind, lit: []byte(p.Lit), hdr: p.Header})
+		f.segs = append(f.segs, segment{kind: p.Kind, lit: []byte(p.Lit), hdr: p.Header, tls: tlsFetches[p.Fetch].f})
 	}
 	switch len(f.segs) {
 	case 0:
@@ -65,6 +66,8 @@ func (f *format) appendTo(dst []byte, in *Input) []byte {
 			}
 		case logformat.ReqHdr:
 			dst = append(dst, lastHeaderElement(in, s.hdr)...)
+		case logformat.TLS:
+			dst = appendTLS(dst, s.tls, in)
 		}
 	}
 	return dst

@@ -7,6 +7,7 @@ import (
 
 	"baton/internal/config"
 	"baton/internal/h1"
+	"baton/internal/tlsconf"
 )
 
 // Input is what ACL fetches and log-format values read. Reuse one per
@@ -14,6 +15,14 @@ import (
 type Input struct {
 	Req *h1.Request
 	Src netip.Addr
+	// TLS is the client connection's TLS facts (ssl_fc*, ssl_c_*); nil
+	// on a plain connection.
+	TLS *tlsconf.Facts
+	// Hello is the ClientHello read from a passthrough connection
+	// (req.ssl_*), nil when none was parsed; HelloPending says the bytes
+	// so far are its valid beginning and more may come.
+	Hello        *tlsconf.Hello
+	HelloPending bool
 
 	reqScratch  []byte
 	respScratch []byte
@@ -130,6 +139,7 @@ type Set struct {
 	defaultBackend string
 	request        []rule
 	response       []rule
+	content        []contentRule // tcp-request content
 	// ops are the monitor and stats page conditions (ops.go).
 	ops opsConds
 }
@@ -161,6 +171,9 @@ func Compile(p *config.Proxy) (*Set, error) {
 			c.named[a.Name] = n
 		}
 		n.lines = append(n.lines, m)
+	}
+	if err := c.compileContent(s); err != nil {
+		return nil, err
 	}
 	for _, ub := range p.UseBackends {
 		cd, err := c.cond(ub.Cond)
