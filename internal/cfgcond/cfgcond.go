@@ -22,8 +22,8 @@ var Features = []string{
 	// same ssl keywords, so a file that keeps its ssl lines under
 	// ".if feature(OPENSSL)" keeps them here too.
 	"OPENSSL",
-	"SYSTEMD",      // sd_notify READY/RELOADING/STOPPING
-	"THREAD",       // the data path runs on several OS threads (nbthread)
+	"SYSTEMD", // sd_notify READY/RELOADING/STOPPING
+	"THREAD",  // the data path runs on several OS threads (nbthread)
 }
 
 // Context is what the predicates consult. The zero value uses the process
