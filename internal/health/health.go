@@ -176,12 +176,14 @@ func (c *Checker) run(ctx context.Context, s *backend.Server, changed <-chan str
 				c.opt.OnCheck(s, r, h)
 			}
 			prev = r.Status
-			c.probed(s, r, ok, bad, up != change, rise, fall)
 			if change {
 				s.SetHealthy(r.OK)
-				if c.opt.OnChange != nil {
-					c.opt.OnChange(s, r.OK, r)
-				}
+			}
+			// After the change: a hook that reads the server sees the
+			// state its level says.
+			c.probed(s, r, ok, bad, up != change, rise, fall)
+			if change && c.opt.OnChange != nil {
+				c.opt.OnChange(s, r.OK, r)
 			}
 		}
 		t.Reset(inter)
