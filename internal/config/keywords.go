@@ -147,6 +147,9 @@ func init() {
 		"capture-cipherlist-size", "hard-maxrecord", "ssl-ctx-cache-size", "keylog", "force-private-cache"} {
 		globalKeywords["tune.ssl."+k] = parseTuneSSL
 	}
+	for _, k := range []string{"header-table-size", "initial-window-size", "max-concurrent-streams", "max-frame-size"} {
+		globalKeywords["tune.h2."+k] = parseTuneH2
+	}
 	addLogKeywords()
 	registerOpsKeywords()
 }

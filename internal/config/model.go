@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"baton/internal/h2"
 	"baton/internal/syslog"
 	"baton/internal/tlsconf"
 )
@@ -90,6 +91,9 @@ type Global struct {
 	// TLS is crt-base, ca-base, ssl-default-*, ssl-server-verify and the
 	// tune.ssl.* settings that map onto Go's TLS.
 	TLS tlsconf.Global
+	// H2 is the tune.h2.* settings of HTTP/2 connections (the zero
+	// value of each field is HAProxy's default).
+	H2 h2.Limits
 	// Process is the workers' identity, root directory and limits.
 	Process Process
 	// ZeroWarning makes any warning an error ("zero-warning").
@@ -358,6 +362,9 @@ type Bind struct {
 	// TLS is the bind's TLS side ("ssl" and its options); nil means
 	// plain TCP.
 	TLS *tlsconf.BindSpec
+	// Proto is "h2" for "proto h2" (HTTP/2 with prior knowledge, or
+	// whatever ALPN chose on an ssl bind) or "h1"; "" lets ALPN decide.
+	Proto string
 	// Unix is the socket file's owner and mode for a UNIX socket (bind
 	// options over the unix-bind defaults); nil for other sockets.
 	Unix *UnixSocketOptions

@@ -52,6 +52,7 @@ func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
 	p.parseBindOptions(st, l, &tb, args[0], rest)
 	for i := range binds {
 		binds[i].TLS = tb.TLS
+		binds[i].Proto = tb.Proto
 	}
 	st.p.Binds = append(st.p.Binds, binds...)
 }

@@ -40,6 +40,17 @@ func (p *parser) parseBindOptions(st *proxyState, l line, b *Bind, raw string, a
 		case w == "ssl":
 			ssl = true
 			continue
+		case w == "proto":
+			v, ok := value()
+			if !ok {
+				return
+			}
+			if !bindProtos[v] {
+				p.errorf(l.Pos, "bind %s: proto %q: Baton's HTTP protocols are h1 and h2", raw, v)
+				return
+			}
+			b.Proto = v
+			continue
 		case w == "strict-sni":
 			spec.StrictSNI, tlsOpt = true, w
 			continue
@@ -74,7 +85,7 @@ func (p *parser) parseBindOptions(st *proxyState, l line, b *Bind, raw string, a
 			tlsOpt = w
 			continue
 		}
-		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts mode, user, uid, group, gid, ssl and the TLS options, see doc/configuration.md)", raw, w)
+		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts mode, user, uid, group, gid, proto, ssl and the TLS options, see doc/configuration.md)", raw, w)
 		return
 	}
 	switch {

@@ -13,6 +13,7 @@ import (
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
+	"baton/internal/h2"
 	"baton/internal/rules"
 	"baton/internal/tlsconf"
 )
@@ -132,6 +133,11 @@ type clientConn struct {
 	// idleFor is how long an adopted relay's client had been idle in the
 	// previous generation: its keep-alive wait is shorter by that much.
 	idleFor time.Duration
+
+	// h2 is the HTTP/2 connection cc became (h2.go), under mu; h2stream
+	// marks the clientConn of one of its streams.
+	h2       *h2.Conn
+	h2stream bool
 
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).

@@ -85,6 +85,8 @@ type Engine struct {
 	// tls is the TLS material; tlsBinds the TLS binds by address.
 	tls      *tlsconf.Bundle
 	tlsBinds map[string]*tlsconf.Bind
+	// h2Binds are the binds of HTTP frontends with "proto h2".
+	h2Binds map[string]bool
 	// relay passes TLS connections to the next generation (tlsrelay.go).
 	relay relaySender
 
@@ -202,6 +204,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		done:      make(chan struct{}),
 		tls:       opt.TLS,
 		tlsBinds:  make(map[string]*tlsconf.Bind),
+		h2Binds:   make(map[string]bool),
 	}
 	if e.hotWait == 0 {
 		e.hotWait = DefaultHotWait
@@ -274,6 +277,9 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				return nil, fmt.Errorf("%s: bind %s used by both %s and %s", b.Pos, b.Addr, other.p.Name, p.Name)
 			}
 			e.frontends[b.Addr] = fe
+			if b.Proto == "h2" && p.Mode == config.ModeHTTP {
+				e.h2Binds[b.Addr] = true
+			}
 			if b.TLS != nil {
 				tb := opt.TLS.Bind(b.TLS)
 				if tb == nil {
@@ -460,6 +466,7 @@ func (e *Engine) StopAccepting() {
 func (e *Engine) SoftStop(idleWindow time.Duration) {
 	e.StopAccepting()
 	e.draining.Store(true)
+	e.drainH2()
 	e.stopLogged.Do(e.logStopped)
 	e.mu.Lock()
 	var idle []*clientConn

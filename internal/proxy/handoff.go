@@ -83,6 +83,7 @@ func (e *Engine) HandOff(send func(bind string, c *net.TCPConn, buffered []byte)
 		return // a hand-over is already running
 	}
 	e.draining.Store(true)
+	e.drainH2()
 	e.mu.Lock()
 	for cc := range e.conns {
 		cc.markMigrate(ho)

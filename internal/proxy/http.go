@@ -109,7 +109,11 @@ func (cc *clientConn) serve() {
 		cc.closeAll()
 		cc.releaseBufs()
 		cc.dropSession()
-		cc.e.unregister(cc)
+		if cc.h2stream {
+			cc.e.unregisterStream(cc)
+		} else {
+			cc.e.unregister(cc)
+		}
 	}()
 	if cc.relay != nil {
 		cc.runRelay() // resumed after a relay began: nothing else to do
@@ -199,6 +203,10 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			if !cc.tlsHandshake() {
 				return false
 			}
+		}
+		if first && cc.wantsH2() {
+			cc.serveH2()
+			return false
 		}
 		if first && !cc.adopted && cc.fe.log.Connects() {
 			// HAProxy's default line, once the first request begins.

@@ -15,6 +15,9 @@ var errRespTooLarge = &h1.Error{Status: 502, Reason: "response head larger than 
 // clientState looks, without consuming, at the client socket: gone is
 // EOF or an error, data is bytes waiting. It never blocks.
 func (cc *clientConn) clientState() (gone, data bool) {
+	if cc.h2stream {
+		return cc.c.(interface{ ClientGone() bool }).ClientGone(), false
+	}
 	if cc.raw == nil {
 		return false, false
 	}

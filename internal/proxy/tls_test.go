@@ -99,7 +99,7 @@ func TestTLSTermination(t *testing.T) {
 `)
 	h := startOpts(t, cfg, Options{TLS: b})
 	cfgW := env.client("www.example.com")
-	cfgW.NextProtos = []string{"h2", "http/1.1"}
+	cfgW.NextProtos = []string{"http/1.1"} // h2 has its own tests (h2_test.go)
 	c := h.dialTLS(cfgW)
 	if cs := c.tc.ConnectionState(); cs.NegotiatedProtocol != "http/1.1" || cs.PeerCertificates[0].Subject.CommonName != "www.example.com" {
 		t.Fatalf("alpn %q, cert %q", cs.NegotiatedProtocol, cs.PeerCertificates[0].Subject.CommonName)

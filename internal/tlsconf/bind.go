@@ -22,8 +22,14 @@ type Bind struct {
 // errNoCert refuses a handshake under strict-sni.
 var errNoCert = errors.New("strict-sni: no certificate matches the server name")
 
-// httpProtocols are the ALPN protocols an HTTP frontend can speak.
-var httpProtocols = map[string]bool{"http/1.1": true, "http/1.0": true}
+// httpProtocols are the ALPN protocols an HTTP frontend can speak
+// (true) or that Baton speaks to servers too (false: only to clients).
+var httpProtocols = map[string]bool{"http/1.1": true, "http/1.0": true, "h2": false}
+
+// DefaultBindALPN is what an ssl bind of an HTTP frontend without an
+// "alpn" keyword advertises (HAProxy's default from 2.8 on; 2.6
+// advertised nothing, which browsers take as HTTP/1.1).
+var DefaultBindALPN = []string{"h2", "http/1.1"}
 
 func (l *loader) bind(s *BindSpec) (*Bind, error) {
 	if len(s.Crts) == 0 {
@@ -243,8 +249,9 @@ func (l *loader) clientVerifier(o *Options) (*verifier, *x509.CertPool, error) {
 }
 
 // baseConfig is what a bind and a server configuration share: versions,
-// suites, curves, tickets and ALPN (in mode http only the HTTP/1.x
-// protocols Baton speaks to peer, "clients" or "servers").
+// suites, curves, tickets and ALPN (in mode http only the protocols
+// Baton speaks to peer, "clients" (h2 and HTTP/1.x, DefaultBindALPN
+// when none is set) or "servers" (HTTP/1.x)).
 func (o *Options) baseConfig(tcp bool, peer string, warn func(string)) (*tls.Config, error) {
 	min, max, err := o.Versions(warn)
 	if err != nil {
@@ -257,11 +264,18 @@ func (o *Options) baseConfig(tcp bool, peer string, warn func(string)) (*tls.Con
 		CurvePreferences:       o.CurveIDs,
 		SessionTicketsDisabled: o.NoTickets,
 	}
-	for _, p := range o.ALPN {
-		if tcp || httpProtocols[p] {
+	alpn := o.ALPN
+	if alpn == nil && !tcp && peer == "clients" {
+		alpn = DefaultBindALPN
+	}
+	for _, p := range alpn {
+		both, known := httpProtocols[p]
+		if tcp || both || known && peer == "clients" {
 			cfg.NextProtos = append(cfg.NextProtos, p)
+		} else if known {
+			warn(fmt.Sprintf("alpn: %q is left out: Baton speaks HTTP/1.1 to %s (HTTP/2 to servers is not implemented yet)", p, peer))
 		} else {
-			warn(fmt.Sprintf("alpn: %q is left out: Baton speaks HTTP/1.1 to %s (HTTP/2 is not implemented yet)", p, peer))
+			warn(fmt.Sprintf("alpn: %q is left out: Baton speaks h2 and HTTP/1.x to clients and HTTP/1.x to servers", p))
 		}
 	}
 	return cfg, nil

@@ -201,9 +201,9 @@ func TestStrictSNIAndALPN(t *testing.T) {
 	c := f.ca.Issue(tlstest.Options{}, "a.example")
 	p := f.write(t, "a.pem", c.Bundle())
 	spec := &BindSpec{Pos: "t.cfg:1", Addr: ":443", Crts: []CrtRef{{Path: p}}, StrictSNI: true}
-	spec.Opts.Apply("alpn", "h2,http/1.1", CtxBind, func(string) {})
+	spec.Opts.Apply("alpn", "h2,http/1.1,spdy/3", CtxBind, func(string) {})
 	b, warns := f.load(t, &Specs{Binds: []*BindSpec{spec}})
-	if !strings.Contains(strings.Join(warns, "|"), `"h2" is left out`) {
+	if w := strings.Join(warns, "|"); !strings.Contains(w, `"spdy/3" is left out`) || strings.Contains(w, `"h2"`) {
 		t.Errorf("warnings %q", warns)
 	}
 	srv := b.Bind(spec).Config
@@ -213,11 +213,11 @@ func TestStrictSNIAndALPN(t *testing.T) {
 	cfg := f.client("a.example")
 	cfg.NextProtos = []string{"h2", "http/1.1"}
 	cs, err := handshake(t, srv, cfg)
-	if err != nil || cs.NegotiatedProtocol != "http/1.1" {
+	if err != nil || cs.NegotiatedProtocol != "h2" {
 		t.Errorf("alpn: %q %v", cs.NegotiatedProtocol, err)
 	}
 	// No protocol in common: go on without ALPN, as HAProxy does.
-	cfg.NextProtos = []string{"h2"}
+	cfg.NextProtos = []string{"spdy/3"}
 	cs, err = handshake(t, srv, cfg)
 	if err != nil || cs.NegotiatedProtocol != "" {
 		t.Errorf("no overlap: %q %v", cs.NegotiatedProtocol, err)
@@ -439,5 +439,32 @@ func TestSessionCacheBounds(t *testing.T) {
 	time.Sleep(time.Millisecond)
 	if old.get(n) != nil {
 		t.Error("an expired session was returned")
+	}
+}
+
+// TestDefaultALPN: an HTTP bind without "alpn" offers h2 then http/1.1;
+// a TCP one offers nothing.
+func TestDefaultALPN(t *testing.T) {
+	f := newFixture(t)
+	c := f.ca.Issue(tlstest.Options{}, "a.example")
+	p := f.write(t, "a.pem", c.Bundle())
+	httpSpec := &BindSpec{Pos: "t.cfg:1", Addr: ":443", Crts: []CrtRef{{Path: p}}}
+	tcpSpec := &BindSpec{Pos: "t.cfg:2", Addr: ":444", Crts: []CrtRef{{Path: p}}, TCP: true}
+	b, _ := f.load(t, &Specs{Binds: []*BindSpec{httpSpec, tcpSpec}})
+	for _, tc := range []struct {
+		spec  *BindSpec
+		offer []string
+		want  string
+	}{
+		{httpSpec, []string{"h2", "http/1.1"}, "h2"},
+		{httpSpec, []string{"http/1.1"}, "http/1.1"},
+		{tcpSpec, []string{"h2", "http/1.1"}, ""},
+	} {
+		cfg := f.client("a.example")
+		cfg.NextProtos = tc.offer
+		cs, err := handshake(t, b.Bind(tc.spec).Config, cfg)
+		if err != nil || cs.NegotiatedProtocol != tc.want {
+			t.Errorf("%s offering %v: %q %v, want %q", tc.spec.Addr, tc.offer, cs.NegotiatedProtocol, err, tc.want)
+		}
 	}
 }
