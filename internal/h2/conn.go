@@ -193,7 +193,32 @@ func (sc *Conn) fail(err error) error {
 	}
 	sc.goAway(ce.code, sc.lastStream())
 	sc.logf("h2: closing the connection with GOAWAY %s: %s", ce.code, ce.reason)
+	sc.linger()
 	return ce
+}
+
+// Lingering after an error GOAWAY: closing a socket with unread bytes
+// sends a reset, which can destroy the GOAWAY before the client reads
+// it. So the write side is shut and what the client still sends is read
+// and dropped, for a bounded time and amount.
+const (
+	lingerTime  = time.Second
+	lingerBytes = 1 << 20
+)
+
+func (sc *Conn) linger() {
+	if cw, ok := sc.c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	sc.c.SetReadDeadline(time.Now().Add(lingerTime))
+	buf := make([]byte, 4096)
+	for n := 0; n < lingerBytes; {
+		m, err := sc.c.Read(buf)
+		n += m
+		if err != nil {
+			return
+		}
+	}
 }
 
 func isTimeout(err error) bool {
@@ -551,6 +576,7 @@ func (sc *Conn) handlerDone() {
 	if sc.running == 0 && !sc.dead {
 		sc.armLocked()
 	}
+	sc.cond.Broadcast()
 	sc.mu.Unlock()
 }
 
