@@ -22,6 +22,9 @@
 # handshakes/s: tlsload -resume, a session cache per worker), tls-ka
 # (keep-alive requests/s over TLS), tls-64k (64 KiB responses over TLS),
 # tls-idle (RSS per idle TLS connection, IDLE_TLS held).
+# HTTP/2 cases (h2load, H2_CONNS connections with H2_STREAMS streams
+# each): h2 (clear text with prior knowledge, small responses), h2-tls
+# (over TLS, ALPN h2), h2-64k (64 KiB responses, clear text).
 # Runs alternate proxies within each round (A B C A B C ...) and the table
 # gives medians over rounds, with Baton/HAProxy ratios from the same run.
 set -euo pipefail
@@ -33,7 +36,9 @@ DURATION=${DURATION:-5s}
 CONNS=${CONNS:-64}
 IDLE=${IDLE:-9000}
 IDLE_TLS=${IDLE_TLS:-5000}
-CASES=${CASES:-"ka close 64k upload idle tcp tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle"}
+H2_CONNS=${H2_CONNS:-10}
+H2_STREAMS=${H2_STREAMS:-10}
+CASES=${CASES:-"ka close 64k upload idle tcp tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle h2 h2-tls h2-64k"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
 # BASELINE: another Baton, run as proxy "baseline": a binary, or a git
 # revision of this tree to build.
@@ -44,6 +49,7 @@ need=()
 command -v haproxy >/dev/null || need+=(haproxy)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
+command -v h2load >/dev/null || need+=(nghttp2-client)
 [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || need+=(libnginx-mod-stream)
 if [ ${#need[@]} -gt 0 ]; then
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -91,6 +97,7 @@ declare -A HTTP=([baton]=$((P + 1)) [haproxy]=$((P + 2)) [nginx]=$((P + 3)) [bas
 declare -A TCP=([baton]=$((P + 21)) [haproxy]=$((P + 22)) [nginx]=$((P + 23)) [baseline]=$((P + 24)))
 declare -A TLSEC=([baton]=$((P + 31)) [haproxy]=$((P + 32)) [nginx]=$((P + 33)))
 declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43)))
+declare -A H2C=([baton]=$((P + 51)) [haproxy]=$((P + 52)) [nginx]=$((P + 53)))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -114,7 +121,7 @@ pids+=($!)
 "$work/tcpbulk" -serve 127.0.0.1:$TS &
 pids+=($!)
 
-proxy_cfg() { # port tcpport [ecport rsaport]: the configuration Baton and HAProxy share
+proxy_cfg() { # port tcpport [ecport rsaport h2port]: the configuration Baton and HAProxy share
 	cat <<CFG
 global
     maxconn 9900
@@ -143,16 +150,20 @@ CFG
 	cat <<CFG
 
 frontend tls_ec
-    bind 127.0.0.1:$3 ssl crt $work/ec.pem
+    bind 127.0.0.1:$3 ssl crt $work/ec.pem alpn h2,http/1.1
     default_backend origin
 
 frontend tls_rsa
     bind 127.0.0.1:$4 ssl crt $work/rsa.pem
     default_backend origin
+
+frontend h2c
+    bind 127.0.0.1:$5 proto h2
+    default_backend origin
 CFG
 }
-proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" >"$work/baton.cfg"
-proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" "${H2C[baton]}" >"$work/baton.cfg"
+proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" "${H2C[haproxy]}" >"$work/haproxy.cfg"
 proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" >"$work/baseline.cfg"
 nginx_server() { # listen-lines cert: one nginx server block proxying to the origin
 	cat <<NGX
@@ -179,7 +190,8 @@ http {
   client_max_body_size 2m;
   upstream origin { server 127.0.0.1:$O; keepalive 128; }
   ssl_session_cache shared:SSL:10m;
-$(nginx_server "listen 127.0.0.1:${HTTP[nginx]} backlog=4096; listen 127.0.0.1:${TLSEC[nginx]} ssl backlog=4096;" "$work/ec.pem")
+$(nginx_server "listen 127.0.0.1:${HTTP[nginx]} backlog=4096; listen 127.0.0.1:${TLSEC[nginx]} ssl http2 backlog=4096;" "$work/ec.pem")
+$(nginx_server "listen 127.0.0.1:${H2C[nginx]} http2 backlog=4096;")
 $(nginx_server "listen 127.0.0.1:${TLSRSA[nginx]} ssl backlog=4096;" "$work/rsa.pem")
 }
 stream {
@@ -219,7 +231,7 @@ wait_port $O
 for p in $PROXIES; do
 	wait_port "${HTTP[$p]}"
 	wait_port "${TCP[$p]}"
-	[ "$p" = baseline ] || { wait_port "${TLSEC[$p]}" && wait_port "${TLSRSA[$p]}"; }
+	[ "$p" = baseline ] || { wait_port "${TLSEC[$p]}" && wait_port "${TLSRSA[$p]}" && wait_port "${H2C[$p]}"; }
 done
 
 # Process tree of a proxy: the master and its workers.
@@ -279,6 +291,29 @@ to_ms() { # wrk latency (us, ms, s) to milliseconds
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 
+run_h2load() { # case proxy: h2load, H2_CONNS connections of H2_STREAMS streams
+	local c=$1 p=$2 url="http://127.0.0.1:${H2C[$2]}/" t0 t1 out
+	case $c in
+	h2-tls) url="https://127.0.0.1:${TLSEC[$p]}/" ;;
+	h2-64k) url="http://127.0.0.1:${H2C[$p]}/64k" ;;
+	esac
+	t0=$(cpu_ticks "${PID[$p]}")
+	out=$(h2load -c"$H2_CONNS" -m"$H2_STREAMS" -D"${DURATION%s}" "$url")
+	t1=$(cpu_ticks "${PID[$p]}")
+	local rps done fails mean max
+	rps=$(awk '/^finished in/ {print $4}' <<<"$out")
+	done=$(awk '/^requests:/ {print $8}' <<<"$out")
+	fails=$(awk '/^requests:/ {print $10 + $12}' <<<"$out")
+	# "time for request:  min  max  mean  sd  +/- sd"
+	max=$(awk '/^time for request:/ {print $5}' <<<"$out")
+	mean=$(awk '/^time for request:/ {print $6}' <<<"$out")
+	[ "${fails:-0}" != 0 ] && echo "bench: $c $p: $fails requests failed or errored" >&2
+	record "$c $p rps $rps"
+	record "$c $p mean $(to_ms "$mean")"
+	record "$c $p max $(to_ms "$max")"
+	record "$c $p cpu $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$done" 'BEGIN {printf "%.2f", n ? d / hz / n * 100000 : 0}')"
+}
+
 run_idle() { # proxy [tls]
 	local p=$1 before after c=idle target=127.0.0.1:${HTTP[$1]} n=$IDLE flags=()
 	if [ "${2:-}" = tls ]; then
@@ -333,6 +368,7 @@ for round in $(seq "$ROUNDS"); do
 			idle) [ "$round" = 1 ] && run_idle "$p" ;;
 			tls-idle) [ "$round" = 1 ] && run_idle "$p" tls ;;
 			tcp) run_tcp "$p" ;;
+			h2 | h2-tls | h2-64k) [ "$p" = baseline ] || run_h2load "$c" "$p" ;;
 			tls-hs-ec | tls-hs-rsa | tls-resume) run_tlsload "$c" "$p" ;;
 			*) run_wrk "$c" "$p" ;;
 			esac
@@ -364,6 +400,7 @@ for c in $CASES; do
 	idle | tls-idle) metrics="rss_per_conn_kb" ;;
 	tcp) metrics="MBps" ;;
 	tls-hs-ec | tls-hs-rsa | tls-resume) metrics="rps resumed_pct cpu" ;;
+	h2 | h2-tls | h2-64k) metrics="rps mean max cpu" ;;
 	*) metrics="rps p50 p99 cpu" ;;
 	esac
 	for m in $metrics; do
@@ -379,4 +416,5 @@ done
 echo
 echo "rps: requests/s; p50/p99: latency in ms; cpu: proxy CPU seconds per 100k requests;"
 echo "rss_per_conn_kb: resident memory per idle keep-alive connection ($IDLE held; tls-idle: $IDLE_TLS TLS ones); MBps: TCP bulk through the proxy."
+echo "h2*: h2load -c$H2_CONNS -m$H2_STREAMS (mean/max: request latency in ms; h2load gives no percentiles)."
 echo "tls-hs-*: full TLS handshakes/s (one per request; resumed_pct must be 0); tls-resume: handshakes/s with a session cache (resumed_pct of them resumed)."

@@ -395,6 +395,9 @@ func (st *Stream) WriteHeaders(status int, fields []hpack.HeaderField, end bool)
 		return errReset
 	}
 	frame := int(sc.peerFrame)
+	if end {
+		sc.endLocalLocked(st)
+	}
 	sc.mu.Unlock()
 	sc.wmu.Lock()
 	defer sc.wmu.Unlock()
@@ -422,21 +425,15 @@ func (st *Stream) WriteHeaders(status int, fields []hpack.HeaderField, end bool)
 			sc.fr.WriteContinuation(st.id, len(block) == 0, frag)
 		}
 	}
-	if err := sc.flushLocked(); err != nil {
-		return err
-	}
-	if end {
-		st.endLocal()
-	}
-	return nil
+	return sc.flushLocked()
 }
 
-func (st *Stream) endLocal() {
-	sc := st.sc
-	sc.mu.Lock()
+// endLocalLocked marks the response ended before its last frame is
+// written: a client that reads END_STREAM and reuses the stream ID at
+// once must find the stream closed (STREAM_CLOSED), not still open.
+func (sc *Conn) endLocalLocked(st *Stream) {
 	st.localDone = true
 	sc.maybeCloseLocked(st)
-	sc.mu.Unlock()
 }
 
 // WriteData sends body bytes within the client's flow-control windows;
@@ -485,8 +482,11 @@ func (st *Stream) WriteData(p []byte, end bool) error {
 		}
 		sc.sendWin -= int64(n)
 		st.sendWin -= int64(n)
-		sc.mu.Unlock()
 		last := end && n == len(p)
+		if last {
+			sc.endLocalLocked(st)
+		}
+		sc.mu.Unlock()
 		sc.wmu.Lock()
 		err := sc.werr
 		if err == nil {
@@ -500,11 +500,7 @@ func (st *Stream) WriteData(p []byte, end bool) error {
 			return err
 		}
 		p = p[n:]
-		if last {
-			st.endLocal()
-			return nil
-		}
-		if len(p) == 0 {
+		if last || len(p) == 0 {
 			return nil
 		}
 	}

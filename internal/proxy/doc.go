@@ -93,6 +93,13 @@
 // (inspect), parsing a ClientHello for the req.ssl_* fetches, and send
 // them to the chosen server before piping.
 //
+// HTTP/2 (h2.go, internal/h2): a connection whose TLS handshake chose
+// "h2", or any on a "proto h2" bind, runs the h2 frame loop instead of
+// the HTTP/1.1 one, in the tunnel state (never closed as idle, never
+// handed over). Each stream is served by a clientConn of its own over
+// the stream's HTTP/1.1 view, so it takes the exchange path above
+// unchanged. Soft stop and hand-over start the two-phase GOAWAY.
+//
 // Health checks (internal/health) of backends with checked servers start
 // with the first Serve and stop on Close or Done; each up/down transition
 // is an event line in the access log. Resolvers (internal/resolve) run
