@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -35,14 +36,19 @@ type Conn struct {
 	Logf func(format string, args ...any)
 
 	fr *http2.Framer // reads belong to Serve's goroutine; writes to wmu
+	br *bufio.Reader // Serve's: a frame's header and payload in one read
 
 	// wmu serialises frame writes: the framer's write side, bw, and the
 	// HPACK encoder (whose state must follow the order frames leave in).
-	wmu  sync.Mutex
-	bw   *bufio.Writer
-	henc *hpack.Encoder
-	hbuf bytes.Buffer
-	werr error // the first write error: the connection is dead
+	wmu sync.Mutex
+	// writers counts stream writers waiting for or holding wmu (atomic):
+	// a stream writer leaves the flush to the next one when another is
+	// waiting, so a burst of responses leaves in one write.
+	writers atomic.Int32
+	bw      *bufio.Writer
+	henc    *hpack.Encoder
+	hbuf    bytes.Buffer
+	werr    error // the first write error: the connection is dead
 
 	// mu guards everything below; cond is signalled when windows,
 	// stream buffers or stream states change.
@@ -93,7 +99,8 @@ func NewConn(c net.Conn, set Settings, h Handler) *Conn {
 	}
 	sc.cond = sync.NewCond(&sc.mu)
 	sc.bw = bufio.NewWriterSize(c, 16384)
-	sc.fr = http2.NewFramer(sc.bw, c)
+	sc.br = bufio.NewReaderSize(c, 16384)
+	sc.fr = http2.NewFramer(sc.bw, sc.br)
 	sc.fr.SetMaxReadFrameSize(set.maxFrame())
 	sc.fr.MaxHeaderListSize = set.maxHeaderList()
 	sc.fr.ReadMetaHeaders = hpack.NewDecoder(set.headerTableSize(), nil)
@@ -133,7 +140,7 @@ func (sc *Conn) Serve() error {
 		sc.c.SetReadDeadline(time.Now().Add(pt))
 	}
 	var pre [len(ClientPreface)]byte
-	if _, err := io.ReadFull(sc.c, pre[:]); err != nil {
+	if _, err := io.ReadFull(sc.br, pre[:]); err != nil {
 		return nil
 	}
 	if string(pre[:]) != ClientPreface {
@@ -348,6 +355,25 @@ func (sc *Conn) flushLocked() error {
 		return err
 	}
 	return nil
+}
+
+// lockWriter takes wmu for a stream's frames; unlockWriter flushes
+// unless another stream writer is waiting (it will flush, or the one
+// after it: the last of a burst always does).
+func (sc *Conn) lockWriter() {
+	sc.writers.Add(1)
+	sc.wmu.Lock()
+}
+
+func (sc *Conn) unlockWriter(flush bool) error {
+	var err error
+	if sc.writers.Add(-1) == 0 && flush {
+		err = sc.flushLocked()
+	} else if sc.werr != nil {
+		err = sc.werr
+	}
+	sc.wmu.Unlock()
+	return err
 }
 
 func (sc *Conn) writeSettings() error {

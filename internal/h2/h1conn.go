@@ -160,10 +160,9 @@ func (c *h1Conn) waitResponse() (int, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	for c.state != respDone && !st.localDone && !st.reset && !sc.dead {
-		if !st.readDL.IsZero() && !time.Now().Before(st.readDL) {
+		if !st.waitReadLocked() {
 			return 0, os.ErrDeadlineExceeded
 		}
-		sc.cond.Wait()
 	}
 	if st.reset || sc.dead {
 		return 0, errReset
@@ -191,7 +190,7 @@ func (c *h1Conn) Write(p []byte) (int, error) {
 					return 0, err
 				}
 				rest := c.rbuf[c.resp.HeadLen:]
-				if err := c.sendHead(); err != nil {
+				if err := c.sendHead(len(rest) == 0); err != nil {
 					return 0, err
 				}
 				if c.state == respHead {
@@ -220,7 +219,9 @@ func (c *h1Conn) Write(p []byte) (int, error) {
 // hopByHop are the HTTP/1.1 fields HTTP/2 forbids (RFC 9113 8.2.2).
 var hopByHop = map[string]bool{"connection": true, "keep-alive": true, "proxy-connection": true, "transfer-encoding": true, "upgrade": true, "te": true}
 
-func (c *h1Conn) sendHead() error {
+// sendHead sends the parsed head; without flush, its frames wait for the
+// body bytes that came in the same write.
+func (c *h1Conn) sendHead(flush bool) error {
 	r := &c.resp
 	fields := make([]hpack.HeaderField, 0, len(r.Headers))
 	for _, h := range r.Headers {
@@ -245,7 +246,7 @@ func (c *h1Conn) sendHead() error {
 	case r.Body == h1.BodyChunked:
 		c.dec = chunkDecoder{}
 	}
-	if err := c.st.WriteHeaders(r.Status, fields, end); err != nil {
+	if err := c.st.writeHeaders(r.Status, fields, end, flush || end); err != nil {
 		return err
 	}
 	if end {

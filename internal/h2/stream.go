@@ -337,9 +337,24 @@ func (st *Stream) SetReadDeadline(t time.Time) {
 		st.readTimer.Stop()
 		st.readTimer = nil
 	}
-	if !t.IsZero() {
-		st.readTimer = time.AfterFunc(time.Until(t), sc.wakeAll)
+}
+
+// waitReadLocked waits on the condition variable until something
+// changes or the read deadline passes (false). A timer is armed only
+// for a wait that needs it: most reads find their bytes already there.
+func (st *Stream) waitReadLocked() bool {
+	sc := st.sc
+	if !st.readDL.IsZero() {
+		d := time.Until(st.readDL)
+		if d <= 0 {
+			return false
+		}
+		if st.readTimer == nil {
+			st.readTimer = time.AfterFunc(d, sc.wakeAll)
+		}
 	}
+	sc.cond.Wait()
+	return true
 }
 
 func (sc *Conn) wakeAll() {
@@ -354,11 +369,10 @@ func (st *Stream) Read(p []byte) (int, error) {
 	sc := st.sc
 	sc.mu.Lock()
 	for st.off == len(st.buf) && !st.remoteDone && !st.reset && !sc.dead {
-		if !st.readDL.IsZero() && !time.Now().Before(st.readDL) {
+		if !st.waitReadLocked() {
 			sc.mu.Unlock()
 			return 0, os.ErrDeadlineExceeded
 		}
-		sc.cond.Wait()
 	}
 	if st.off < len(st.buf) {
 		n := copy(p, st.buf[st.off:])
@@ -388,6 +402,12 @@ func (st *Stream) Trailers() []hpack.HeaderField {
 // WriteHeaders sends a response head (status and fields; names must be
 // lower case) or, with status 0, trailers. end ends the stream.
 func (st *Stream) WriteHeaders(status int, fields []hpack.HeaderField, end bool) error {
+	return st.writeHeaders(status, fields, end, true)
+}
+
+// writeHeaders is WriteHeaders; without flush the frames wait in the
+// buffer for the DATA that the caller writes next (which flushes).
+func (st *Stream) writeHeaders(status int, fields []hpack.HeaderField, end, flush bool) error {
 	sc := st.sc
 	sc.mu.Lock()
 	if st.reset || sc.dead {
@@ -399,10 +419,9 @@ func (st *Stream) WriteHeaders(status int, fields []hpack.HeaderField, end bool)
 		sc.endLocalLocked(st)
 	}
 	sc.mu.Unlock()
-	sc.wmu.Lock()
-	defer sc.wmu.Unlock()
+	sc.lockWriter()
 	if sc.werr != nil {
-		return sc.werr
+		return sc.unlockWriter(false)
 	}
 	sc.hbuf.Reset()
 	if status != 0 {
@@ -425,7 +444,7 @@ func (st *Stream) WriteHeaders(status int, fields []hpack.HeaderField, end bool)
 			sc.fr.WriteContinuation(st.id, len(block) == 0, frag)
 		}
 	}
-	return sc.flushLocked()
+	return sc.unlockWriter(flush)
 }
 
 // endLocalLocked marks the response ended before its last frame is
@@ -467,6 +486,16 @@ func (st *Stream) WriteData(p []byte, end bool) error {
 				n = int(min(avail, int64(len(p))))
 				break
 			}
+			// About to wait for a window: what is buffered (a HEADERS
+			// frame written without a flush) goes out first.
+			sc.mu.Unlock()
+			sc.wmu.Lock()
+			sc.flushLocked()
+			sc.wmu.Unlock()
+			sc.mu.Lock()
+			if st.reset || sc.dead || min(sc.sendWin, st.sendWin) > 0 {
+				continue
+			}
 			if sc.set.WriteTimeout > 0 {
 				if dl.IsZero() {
 					dl = time.Now().Add(sc.set.WriteTimeout)
@@ -487,15 +516,16 @@ func (st *Stream) WriteData(p []byte, end bool) error {
 			sc.endLocalLocked(st)
 		}
 		sc.mu.Unlock()
-		sc.wmu.Lock()
+		sc.lockWriter()
 		err := sc.werr
 		if err == nil {
-			// Flushed frame by frame: a window that closes after this
-			// one must not leave it in the buffer.
+			// Flushed by the last writer of a burst; a window that
+			// closes after this frame flushes before it waits.
 			sc.fr.WriteData(st.id, last, p[:n])
-			err = sc.flushLocked()
+			err = sc.unlockWriter(true)
+		} else {
+			sc.unlockWriter(false)
 		}
-		sc.wmu.Unlock()
 		if err != nil {
 			return err
 		}

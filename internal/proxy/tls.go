@@ -92,7 +92,9 @@ const closeNotifyTimeout = time.Second
 // heads being built in pooled 16 KiB buffers), where two writes would
 // cost two records.
 func (cc *clientConn) writeTo(w net.Conn, head, body []byte) (int64, error) {
-	if _, isTLS := w.(*tls.Conn); isTLS && len(body) > 0 && cap(head)-len(head) >= len(body) {
+	// TLS (one record) and HTTP/2 streams (HEADERS and DATA in one
+	// flush) want head and body in one write.
+	if _, isTLS := w.(*tls.Conn); (isTLS || cc.h2stream) && len(body) > 0 && cap(head)-len(head) >= len(body) {
 		n, err := w.Write(append(head, body...))
 		return int64(n), err
 	}
