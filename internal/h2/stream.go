@@ -121,8 +121,44 @@ func (sc *Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 	sc.open++
 	sc.running++
 	sc.mu.Unlock()
-	go st.serve()
+	startStream(st)
 	return nil
+}
+
+// Stream goroutines are reused: a handler's stack grows through the
+// whole proxy path, and a goroutine that served one stream takes the
+// next (of any connection) with its stack already grown, instead of
+// growing a new one each time. An idle one exits after workerIdle.
+var idleWorkers = make(chan *Stream)
+
+const workerIdle = 5 * time.Second
+
+func startStream(st *Stream) {
+	select {
+	case idleWorkers <- st:
+	default:
+		go streamWorker(st)
+	}
+}
+
+func streamWorker(st *Stream) {
+	t := time.NewTimer(workerIdle)
+	defer t.Stop()
+	for {
+		st.serve()
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
+			}
+		}
+		t.Reset(workerIdle)
+		select {
+		case st = <-idleWorkers:
+		case <-t.C:
+			return
+		}
+	}
 }
 
 // runningLimit bounds the handlers a connection may have running: twice
