@@ -89,7 +89,8 @@ cat "$work/ec.crt" "$work/ec.key" >"$work/ec.pem"
 cat "$work/rsa.crt" "$work/rsa.key" >"$work/rsa.pem"
 
 # Ports from PORT (19080): origin PORT, tcp source PORT+20; proxies:
-# http PORT+1.., tcp PORT+21.., TLS ECDSA PORT+31.., TLS RSA PORT+41..
+# http PORT+1.., tcp PORT+21.., TLS ECDSA PORT+31.., TLS RSA PORT+41.., HTTP/2
+# clear text PORT+61..
 # (another run on the machine needs another PORT).
 P=${PORT:-19080}
 O=$P TS=$((P + 20))
@@ -97,7 +98,7 @@ declare -A HTTP=([baton]=$((P + 1)) [haproxy]=$((P + 2)) [nginx]=$((P + 3)) [bas
 declare -A TCP=([baton]=$((P + 21)) [haproxy]=$((P + 22)) [nginx]=$((P + 23)) [baseline]=$((P + 24)))
 declare -A TLSEC=([baton]=$((P + 31)) [haproxy]=$((P + 32)) [nginx]=$((P + 33)))
 declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43)))
-declare -A H2C=([baton]=$((P + 51)) [haproxy]=$((P + 52)) [nginx]=$((P + 53)))
+declare -A H2C=([baton]=$((P + 61)) [haproxy]=$((P + 62)) [nginx]=$((P + 63)))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
