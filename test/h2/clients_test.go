@@ -89,7 +89,7 @@ func TestH2Spec(t *testing.T) {
 				{"tls", []string{"-t", "-k", "-h", "127.0.0.1", "-p", port(e.tlsAddr)}},
 				{"clear", []string{"-h", "127.0.0.1", "-p", port(e.clearAddr)}},
 			} {
-				out, _ := run(t, 5*time.Minute, h2spec, append(mode.args, "-o", "5")...)
+				out, _ := run(t, 5*time.Minute, h2spec, append(mode.args, "-o", "15")...)
 				m := h2specResult.FindStringSubmatch(out)
 				if m == nil {
 					t.Errorf("h2spec %s: no result:\n%s", mode.name, lastLines(out, 30))
