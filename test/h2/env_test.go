@@ -88,6 +88,12 @@ func (e *env) start(t *testing.T, proxy, cfg string) *harness.Baton {
 // client is Go's HTTP/2 client on one connection at a time to addr, over
 // TLS or in clear text; dials counts its connections.
 func (e *env) client(t *testing.T, useTLS bool, dials *atomic.Int64) *http.Client {
+	return e.clientResumed(t, useTLS, dials, nil)
+}
+
+// clientResumed is client that also counts, in resumed, the TLS
+// connections that resumed a session.
+func (e *env) clientResumed(t *testing.T, useTLS bool, dials, resumed *atomic.Int64) *http.Client {
 	tr := &http2.Transport{}
 	addr := e.clearAddr
 	if useTLS {
@@ -98,7 +104,11 @@ func (e *env) client(t *testing.T, useTLS bool, dials *atomic.Int64) *http.Clien
 			if dials != nil {
 				dials.Add(1)
 			}
-			return (&tls.Dialer{Config: cfg}).DialContext(ctx, "tcp", addr)
+			c, err := (&tls.Dialer{Config: cfg}).DialContext(ctx, "tcp", addr)
+			if err == nil && resumed != nil && c.(*tls.Conn).ConnectionState().DidResume {
+				resumed.Add(1)
+			}
+			return c, err
 		}
 	} else {
 		tr.AllowHTTP = true

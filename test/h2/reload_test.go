@@ -22,12 +22,16 @@ func TestReloadStreamsInFlight(t *testing.T) {
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	var requests, failures, dials atomic.Int64
+	var requests, failures, dials, tlsDials, resumed atomic.Int64
 	var failMu sync.Mutex
 	var failMsgs []string
 	for i := 0; i < 4; i++ {
 		useTLS := i%2 == 0
-		c := e.client(t, useTLS, &dials)
+		d := &dials
+		if useTLS {
+			d = &tlsDials
+		}
+		c := e.clientResumed(t, useTLS, d, &resumed)
 		for j := 0; j < 5; j++ { // five streams at a time on the connection
 			wg.Add(1)
 			go func() {
@@ -53,7 +57,7 @@ func TestReloadStreamsInFlight(t *testing.T) {
 	harness.Eventually(t, 10*time.Second, "traffic", func() bool { return requests.Load() > 50 })
 	labels := []string{"b", "a", "b"}
 	for _, label := range labels {
-		before := dials.Load()
+		before := dials.Load() + tlsDials.Load()
 		bt.WriteConfig(e.config(label))
 		if out, code := bt.Reload(); code != 0 {
 			t.Fatalf("reload: %d %s", code, out)
@@ -66,7 +70,7 @@ func TestReloadStreamsInFlight(t *testing.T) {
 		}
 		// The old generation's connections were told to go away: the
 		// clients open new ones.
-		harness.Eventually(t, 15*time.Second, "clients reconnecting", func() bool { return dials.Load() >= before+4 })
+		harness.Eventually(t, 15*time.Second, "clients reconnecting", func() bool { return dials.Load()+tlsDials.Load() >= before+4 })
 		n := requests.Load()
 		harness.Eventually(t, 10*time.Second, "traffic after the reload", func() bool { return requests.Load() > n+50 })
 	}
@@ -75,7 +79,13 @@ func TestReloadStreamsInFlight(t *testing.T) {
 	if f := failures.Load(); f != 0 {
 		t.Errorf("%d of %d requests failed: %v", f, requests.Load(), first(failMsgs, 5))
 	}
-	t.Logf("%d requests, %d connections, %d reloads", requests.Load(), dials.Load(), len(labels))
+	t.Logf("%d requests, %d clear and %d TLS connections (%d resumed), %d reloads", requests.Load(), dials.Load(), tlsDials.Load(), resumed.Load(), len(labels))
+	// Every TLS reconnection after a GOAWAY resumed its session in the
+	// new generation (the master's ticket keys): only the two clients'
+	// first connections were full handshakes.
+	if r, n := resumed.Load(), tlsDials.Load(); r != n-2 {
+		t.Errorf("%d of %d TLS connections resumed, want all but the first 2", r, n)
+	}
 	// Every old generation has finished draining (its streams done).
 	harness.Eventually(t, 30*time.Second, "old generations to exit", func() bool {
 		return !strings.Contains(bt.CLI("show proc"), "draining")
