@@ -51,11 +51,15 @@ func run(args []string) int {
 // newEngine builds a generation's data path from the files the master
 // validated.
 func newEngine(files []worker.File, info worker.Info) (worker.Engine, error) {
-	srcs := make([]config.Source, len(files))
-	for i, f := range files {
-		srcs[i] = config.Source{Name: f.Name, Data: f.Data}
+	var srcs, aux []config.Source
+	for _, f := range files {
+		if f.Aux {
+			aux = append(aux, config.Source{Name: f.Name, Data: f.Data})
+		} else {
+			srcs = append(srcs, config.Source{Name: f.Name, Data: f.Data})
+		}
 	}
-	cfg, err := config.ParseSources(srcs)
+	cfg, err := config.ParseSourcesWith(srcs, config.Options{ReadFile: config.FilesReader(aux)})
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,9 @@ type Entry struct {
 	// Request is the request line ("GET / HTTP/1.1", httplog); empty
 	// logs <BADREQ>.
 	Request []byte
+	// CaptureReq and CaptureRes are the captured headers, "{a|b}" (%hr
+	// and %hs); empty when the frontend captures nothing that way.
+	CaptureReq, CaptureRes []byte
 }
 
 // appendOrigin appends what both layouts start with: the client, the
@@ -88,7 +91,14 @@ func appendHTTP(b []byte, e *Entry) []byte {
 	b = appendState(b, e.State[:])
 	b = append(b, ' ')
 	b = appendCounters(b, e)
-	// %hr %hs: no captures, so nothing (and no separator) is emitted.
+	// %hr %hs: each is emitted, with its separator, only when the
+	// frontend captures something that way.
+	for _, c := range [2][]byte{e.CaptureReq, e.CaptureRes} {
+		if len(c) > 0 {
+			b = append(b, ' ')
+			b = appendEscaped(b, c)
+		}
+	}
 	b = append(b, " \""...)
 	if len(e.Request) == 0 {
 		b = append(b, "<BADREQ>"...)

@@ -60,7 +60,8 @@ type proxyKeyword struct {
 }
 
 // prefixWords are keywords whose second word selects the real keyword.
-var prefixWords = map[string]bool{"option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true}
+var prefixWords = map[string]bool{"option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true,
+	"http-after-response": true, "tcp-request": true, "tcp-response": true, "capture": true, "declare": true}
 
 var proxyKeywords map[string]*proxyKeyword
 
@@ -89,12 +90,27 @@ func init() {
 		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseFlagOption},
 		"option httpchk":           {sections: secD | secL | secB, parse: parseHTTPChk},
 	}
-	for _, a := range []string{"deny", "return", "set-header", "add-header", "del-header", "redirect"} {
-		proxyKeywords["http-request "+a] = &proxyKeyword{sections: secF | secL | secB, parse: parseHTTPRule}
+	for _, k := range ruleActionKeywords() {
+		if strings.HasPrefix(k, "http-") {
+			proxyKeywords[k] = &proxyKeyword{sections: secF | secL | secB, parse: parseRule}
+		}
 	}
-	for _, a := range []string{"set-header", "add-header", "del-header"} {
-		proxyKeywords["http-response "+a] = &proxyKeyword{sections: secF | secL | secB, parse: parseHTTPRule}
+	for k, secs := range map[string]section{
+		"tcp-request connection": secF | secL, "tcp-request session": secF | secL,
+		"tcp-request content": secF | secL | secB, "tcp-response content": secL | secB,
+	} {
+		proxyKeywords[k] = &proxyKeyword{sections: secs, parse: parseRule}
 	}
+	proxyKeywords["tcp-request inspect-delay"] = &proxyKeyword{sections: secF | secL | secB, parse: parseInspectDelay}
+	proxyKeywords["tcp-response inspect-delay"] = &proxyKeyword{sections: secL | secB, parse: parseInspectDelay}
+	proxyKeywords["capture request"] = &proxyKeyword{sections: secF | secL, parse: parseCaptureHeader}
+	proxyKeywords["capture response"] = &proxyKeyword{sections: secF | secL, parse: parseCaptureHeader}
+	proxyKeywords["declare capture"] = &proxyKeyword{sections: secF | secL, parse: parseDeclareCapture}
+	proxyKeywords["unique-id-format"] = &proxyKeyword{sections: secD | secF | secL, parse: parseUniqueIDFormat}
+	proxyKeywords["unique-id-header"] = &proxyKeyword{sections: secD | secF | secL, parse: parseUniqueIDHeader}
+	proxyKeywords["use-server"] = &proxyKeyword{sections: secL | secB, parse: parseUseServer}
+	proxyKeywords["force-persist"] = &proxyKeyword{sections: secL | secB, parse: parsePersistRule}
+	proxyKeywords["ignore-persist"] = &proxyKeyword{sections: secL | secB, parse: parsePersistRule}
 	for _, t := range timeoutNames {
 		proxyKeywords["timeout "+t.name] = &proxyKeyword{sections: t.sections, parse: parseTimeout}
 	}
@@ -107,6 +123,8 @@ func init() {
 		"nbthread":        parseNbThread,
 		"pidfile":         parsePidFile,
 		"daemon":          parseDaemon,
+
+		"expose-experimental-directives": parseExperimental,
 	}
 }
 
@@ -125,6 +143,7 @@ var timeoutNames = []struct {
 	{"queue", secD | secL | secB},
 	{"server-fin", secD | secL | secB},
 	{"tunnel", secD | secL | secB},
+	{"tarpit", secAll},
 }
 
 // Keywords lists every supported keyword as "SECTION KEYWORD", e.g.
@@ -156,7 +175,7 @@ var unsupportedGlobal = wordSet(`chroot user group uid gid master-worker nbproc 
 	ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-server-verify
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
 	spread-checks server-state-file server-state-base localpeer node description ulimit-n quiet
-	insecure-fork-wanted expose-experimental-directives zero-warning log-send-hostname log-tag
+	insecure-fork-wanted zero-warning log-send-hostname log-tag
 	h1-case-adjust h1-case-adjust-file stats bind-process default-path set-dumpable strict-limits
 	.if .elif .else .endif .notice .warning .alert .diag busy-polling noepoll nopoll nosplice
 	tune.bufsize tune.maxrewrite tune.ssl.default-dh-param tune.http.maxhdr tune.ssl.cachesize
@@ -164,16 +183,16 @@ var unsupportedGlobal = wordSet(`chroot user group uid gid master-worker nbproc 
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-response compression errorfile
-	errorfiles errorloc errorloc302 errorloc303 capture cookie http-reuse http-after-response redirect
-	stats unique-id-format unique-id-header log-format log-format-sd error-log-format log-tag
+var unsupportedProxy = wordSet(`http-check stick-table stick compression errorfile
+	errorfiles errorloc errorloc302 errorloc303 cookie http-reuse redirect
+	stats log-format log-format-sd error-log-format log-tag
 	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
-	default-server server-template filter dispatch email-alert external-check force-persist
-	ignore-persist persist rate-limit source use-server tcp-check load-server-state-from-file
-	server-state-file-name http-error declare grace backlog bind-process max-keep-alive-queue
+	default-server server-template filter dispatch email-alert external-check
+	persist rate-limit source tcp-check load-server-state-from-file
+	server-state-file-name http-error grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
 	.if .elif .else .endif .notice .warning .alert .diag
-	timeout\ check timeout\ tarpit timeout\ client-hs timeout\ server-hs
+	timeout\ check timeout\ client-hs timeout\ server-hs
 	option\ ssl-hello-chk option\ tcp-check option\ log-health-checks option\ abortonclose
 	option\ allbackups option\ http-buffer-request option\ prefer-last-server option\ tcpka
 	option\ clitcpka option\ srvtcpka option\ splice-auto option\ splice-request option\ splice-response
@@ -185,20 +204,17 @@ var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-res
 	option\ http-no-delay option\ http-ignore-probes option\ http-use-htx option\ h1-case-adjust-bogus-client
 	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ logasap option\ transparent
 	option\ http-restrict-req-hdr-names option\ idle-close-on-response option\ dontlog-normal
-	http-request\ allow http-request\ auth http-request\ set-var http-request\ unset-var
-	http-request\ replace-header http-request\ replace-value http-request\ set-path http-request\ set-uri
-	http-request\ set-query http-request\ set-method http-request\ replace-path http-request\ replace-uri
-	http-request\ capture http-request\ track-sc0 http-request\ track-sc1 http-request\ track-sc2
-	http-request\ tarpit http-request\ add-acl http-request\ del-acl http-request\ lua
-	http-request\ cache-use http-request\ use-service http-request\ set-log-level http-request\ early-hint
-	http-request\ wait-for-body http-request\ normalize-uri http-request\ set-src http-request\ set-dst
-	http-request\ silent-drop http-request\ reject http-request\ do-resolve http-request\ set-timeout
-	http-request\ set-map http-request\ del-map http-request\ set-var-fmt http-request\ sc-inc-gpc0
-	http-request\ set-nice http-request\ set-mark http-request\ set-tos http-request\ set-priority-class
-	http-response\ allow http-response\ deny http-response\ redirect http-response\ set-status
-	http-response\ replace-header http-response\ replace-value http-response\ set-var http-response\ capture
-	http-response\ cache-store http-response\ set-log-level http-response\ return http-response\ lua
-	http-response\ silent-drop http-response\ track-sc0 http-response\ wait-for-body`)
+	http-request\ track-sc0 http-request\ track-sc1 http-request\ track-sc2 http-request\ add-acl
+	http-request\ del-acl http-request\ lua http-request\ cache-use http-request\ use-service
+	http-request\ do-resolve http-request\ set-map http-request\ del-map http-request\ sc-inc-gpc0
+	http-request\ sc-inc-gpc1 http-request\ sc-inc-gpc http-request\ sc-set-gpt0 http-request\ sc-set-gpt
+	http-request\ set-priority-class http-request\ set-priority-offset http-request\ send-spoe-group
+	http-request\ disable-l7-retry http-request\ wait-for-handshake
+	http-response\ cache-store http-response\ lua http-response\ track-sc0 http-response\ track-sc1
+	http-response\ track-sc2 http-response\ add-acl http-response\ del-acl http-response\ set-map
+	http-response\ del-map http-response\ sc-inc-gpc0 http-response\ sc-set-gpt0 http-response\ send-spoe-group
+	http-after-response\ set-map http-after-response\ del-map http-after-response\ add-acl
+	http-after-response\ del-acl`)
 
 // wordSet splits s on blanks; "\ " joins two words into one entry.
 func wordSet(s string) map[string]bool {

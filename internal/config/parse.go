@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"baton/internal/expr"
 )
 
 // Source is one configuration file's name and contents. The master reads
@@ -73,14 +75,22 @@ func Parse(name string, src []byte) (*Config, error) {
 	return ParseSources([]Source{{Name: name, Data: src}})
 }
 
-// ParseSources parses srcs, in order, as one configuration. On failure the
-// error is an ErrorList holding every error found, in file order.
+// ParseSources parses srcs, in order, as one configuration, reading the
+// files it names from the file system (see ParseSourcesWith).
 func ParseSources(srcs []Source) (*Config, error) {
+	return ParseSourcesWith(srcs, Options{})
+}
+
+// ParseSourcesWith parses srcs, in order, as one configuration. On failure
+// the error is an ErrorList holding every error found, in file order.
+func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	p := &parser{
 		cfg:      &Config{},
+		opt:      opt,
 		fileIdx:  map[string]int{},
 		defaults: map[string]*proxyState{},
 	}
+	p.cfg.Expr = expr.NewEnv(p.readFile)
 	for i, s := range srcs {
 		if _, ok := p.fileIdx[s.Name]; !ok {
 			p.fileIdx[s.Name] = i
@@ -108,6 +118,7 @@ func ParseSources(srcs []Source) (*Config, error) {
 // parser holds the state of one parse.
 type parser struct {
 	cfg     *Config
+	opt     Options
 	errs    []*Error
 	warns   []*Error
 	fileIdx map[string]int
@@ -115,6 +126,9 @@ type parser struct {
 	defaults     map[string]*proxyState // named defaults sections
 	lastDefaults *proxyState
 	proxies      []*proxyState
+
+	// predef are the predefined ACLs compiled so far.
+	predef map[string]*ACL
 
 	sec  section     // current section; 0 before any or in an unsupported one
 	cur  *proxyState // current defaults/proxy section
@@ -324,6 +338,9 @@ func inherit(st, def *proxyState) {
 	if ok("option httplog") {
 		p.HTTPLog, p.TCPLog, p.DontLogNull = d.HTTPLog, d.TCPLog, d.DontLogNull
 	}
+	if ok("unique-id-format") {
+		p.UniqueIDFormat, p.UniqueIDHeader = d.UniqueIDFormat, d.UniqueIDHeader
+	}
 	for _, t := range timeoutNames {
 		if v, found := def.timeouts[t.name]; found && t.sections&sec != 0 {
 			st.timeouts[t.name] = v
@@ -358,6 +375,12 @@ func (p *parser) globalLine(l line) {
 func (p *parser) proxyLine(l line) {
 	st := p.cur
 	w := l.Words
+	if len(w) >= 2 && strings.HasPrefix(w[0], "http-") && strings.Contains(w[1], "(") {
+		// "http-request set-var(txn.x)": the action is looked up without
+		// its argument; the rule parser reads l.Words.
+		action, _, _ := strings.Cut(w[1], "(")
+		w = append([]string{w[0], action}, w[2:]...)
+	}
 	neg := false
 	if w[0] == "no" {
 		neg = true

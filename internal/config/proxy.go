@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"baton/internal/expr"
 )
 
 // what names the section a line is in, for messages about whole sections.
@@ -75,13 +77,16 @@ func parseUseBackend(p *parser, st *proxyState, l line, args []string, _ bool) {
 		p.errorf(l.Pos, "use_backend: missing backend name")
 		return
 	}
-	if strings.Contains(args[0], "%") {
-		p.errorf(l.Pos, "use_backend: dynamic backend names are not supported")
-		return
-	}
 	u := UseBackend{Backend: args[0], Pos: l.Pos}
+	if strings.Contains(args[0], "%") {
+		f, ok := p.parseDynamicBackend(l, args[0])
+		if !ok {
+			return
+		}
+		u.Dynamic = f
+	}
 	if len(args) > 1 {
-		c, msg := p.parseCond(st, l, args[1:])
+		c, msg := p.parseCond(st, l, args[1:], expr.BackendSwitch)
 		if msg != "" {
 			p.errorf(l.Pos, "use_backend %s: %s", args[0], msg)
 			return
@@ -260,11 +265,18 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		return
 	}
 	addr, err := resolveServer(args[1])
+	if base, ok := strings.CutSuffix(args[1], ":0"); ok && err != nil {
+		// Port 0: the destination's port, which rules may set (set-dst-port).
+		if a, err2 := resolveServer(base + ":1"); err2 == nil {
+			addr, err = strings.TrimSuffix(a, ":1")+":0", nil
+		}
+	}
 	if err != nil {
 		errf("%v", err)
 		return
 	}
 	s.Addr = addr
+	s.DstFromRules = strings.HasPrefix(addr, "0.0.0.0:") || strings.HasSuffix(addr, ":0")
 	opts := args[2:]
 	for len(opts) > 0 {
 		o := opts[0]

@@ -367,7 +367,7 @@ func regsub(c *Ctx, a []Arg, s *Sample) bool {
 	last := 0
 	for _, m := range matches {
 		c.buf = append(c.buf, b[last:m[0]]...)
-		c.buf = expandReplacement(c.buf, a[1].Bytes, b, m)
+		c.buf = ExpandGroups(c.buf, a[1].Bytes, b, m)
 		last = m[1]
 	}
 	c.buf = append(c.buf, b[last:]...)
@@ -375,9 +375,10 @@ func regsub(c *Ctx, a []Arg, s *Sample) bool {
 	return true
 }
 
-// expandReplacement appends repl with HAProxy's escapes: \N is group N,
-// \xHH a byte, \\ a backslash, \c the character c.
-func expandReplacement(dst, repl, src []byte, m []int) []byte {
+// ExpandGroups appends repl with HAProxy's escapes: \N is group N of the
+// match m (positions in src, as regexp's Submatch functions return
+// them), \xHH a byte, \\ a backslash, \c the character c.
+func ExpandGroups(dst, repl, src []byte, m []int) []byte {
 	for i := 0; i < len(repl); i++ {
 		ch := repl[i]
 		if ch != '\\' || i+1 >= len(repl) {
@@ -392,8 +393,8 @@ func expandReplacement(dst, repl, src []byte, m []int) []byte {
 			if 2*g+1 < len(m) && m[2*g] >= 0 {
 				dst = append(dst, src[m[2*g]:m[2*g+1]]...)
 			}
-		case ch == 'x' && i+2 < len(repl) && isHex(repl[i+1]) && isHex(repl[i+2]):
-			dst = append(dst, unhex(repl[i+1])<<4|unhex(repl[i+2]))
+		case ch == 'x' && i+2 < len(repl) && IsHex(repl[i+1]) && IsHex(repl[i+2]):
+			dst = append(dst, Unhex(repl[i+1])<<4|Unhex(repl[i+2]))
 			i += 2
 		default:
 			dst = append(dst, ch)
@@ -402,11 +403,13 @@ func expandReplacement(dst, repl, src []byte, m []int) []byte {
 	return dst
 }
 
-func isHex(c byte) bool {
+// IsHex reports whether c is a hexadecimal digit.
+func IsHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
-func unhex(c byte) byte {
+// Unhex returns the value of the hexadecimal digit c.
+func Unhex(c byte) byte {
 	switch {
 	case c >= '0' && c <= '9':
 		return c - '0'
@@ -448,11 +451,11 @@ func urlDec(c *Ctx, a []Arg, s *Sample) bool {
 		ch := b[i]
 		switch {
 		case ch == '%':
-			if i+2 >= len(b) || !isHex(b[i+1]) || !isHex(b[i+2]) {
+			if i+2 >= len(b) || !IsHex(b[i+1]) || !IsHex(b[i+2]) {
 				c.buf = c.buf[:start]
 				return false
 			}
-			c.buf = append(c.buf, unhex(b[i+1])<<4|unhex(b[i+2]))
+			c.buf = append(c.buf, Unhex(b[i+1])<<4|Unhex(b[i+2]))
 			i += 2
 		case ch == '+' && inQuery:
 			c.buf = append(c.buf, ' ')

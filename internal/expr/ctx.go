@@ -100,6 +100,10 @@ type Proxies interface {
 	Backend(name string) (BackendStats, bool)
 	// FrontendConns returns a frontend's current connections.
 	FrontendConns(name string) (int64, bool)
+	// Server returns whether a server of a backend is up (in service
+	// and passing its checks) and its current connections; ok is false
+	// when it does not exist.
+	Server(backend, server string) (up bool, conns int64, ok bool)
 }
 
 // BackendStats are a backend's counters at one instant.

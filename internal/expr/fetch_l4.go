@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"os"
+	"strings"
 	"unsafe"
 )
 
@@ -62,6 +63,16 @@ func init() {
 			}
 			out.SetInt(n)
 			return true
+		}},
+		{Name: "srv_is_up", Args: []ArgType{ArgStr}, MinArgs: 1, Out: Bool, Eval: func(c *Ctx, a []Arg, _ *Iter, out *Sample) bool {
+			up, _, ok := c.server(a[0].Str)
+			out.SetBool(up)
+			return ok
+		}},
+		{Name: "srv_conn", Args: []ArgType{ArgStr}, MinArgs: 1, Out: Int, Eval: func(c *Ctx, a []Arg, _ *Iter, out *Sample) bool {
+			_, n, ok := c.server(a[0].Str)
+			out.SetInt(n)
+			return ok
 		}},
 		{Name: "env", Args: []ArgType{ArgStr}, MinArgs: 1, Out: Str, Eval: func(c *Ctx, a []Arg, _ *Iter, out *Sample) bool {
 			v, ok := os.LookupEnv(a[0].Str)
@@ -189,6 +200,19 @@ func backendStat(get func(BackendStats) int64) func(*Ctx, []Arg, *Iter, *Sample)
 		out.SetInt(get(st))
 		return true
 	}
+}
+
+// server looks up a server named "[backend/]server" (in the stream's
+// backend when no backend is given).
+func (c *Ctx) server(name string) (up bool, conns int64, ok bool) {
+	be, srv, found := strings.Cut(name, "/")
+	if !found {
+		be, srv = c.Backend, name
+	}
+	if c.Proxies == nil {
+		return false, 0, false
+	}
+	return c.Proxies.Server(be, srv)
 }
 
 func fetchCapture(res bool) func(*Ctx, []Arg, *Iter, *Sample) bool {

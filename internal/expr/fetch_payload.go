@@ -27,6 +27,14 @@ func init() {
 		{Name: "rdp_cookie", Args: []ArgType{ArgStr}, Out: Str, Use: UseReqPayload, Eval: rdpCookie},
 		{Name: "req.rdp_cookie_cnt", Args: []ArgType{ArgStr}, Out: Int, Use: UseReqPayload, Eval: rdpCookieCount},
 		{Name: "rdp_cookie_cnt", Args: []ArgType{ArgStr}, Out: Int, Use: UseReqPayload, Eval: rdpCookieCount},
+		{Name: "wait_end", Out: Bool, Use: UseReqPayload, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
+			if !c.PayloadFinal {
+				out.MayChange = true
+				return false
+			}
+			out.SetBool(true)
+			return true
+		}},
 		{Name: "req.proto_http", Out: Bool, Use: UseReqPayload, Eval: protoHTTP},
 		{Name: "req_proto_http", Out: Bool, Use: UseReqPayload, Eval: protoHTTP},
 	} {
@@ -183,7 +191,7 @@ func parseRDPCookie(b []byte) (name, value []byte, ok, more bool) {
 	if !strings.EqualFold(bstr(p[:len(prefix)]), prefix) {
 		return nil, nil, false, false
 	}
-	p = trimBlanks(p[len(prefix):])
+	p = TrimBlanks(p[len(prefix):])
 	eq := -1
 	for i, x := range p {
 		if x == '=' && eq < 0 {

@@ -20,6 +20,8 @@ func (testStats) Backend(name string) (BackendStats, bool) {
 
 func (testStats) FrontendConns(name string) (int64, bool) { return 4, name == "fe" }
 
+func (testStats) Server(be, srv string) (bool, int64, bool) { return srv == "s1", 2, be == "app" }
+
 const testRequest = "POST http://Example.com:8080/p/a.php?x=1&y=two&x=3 HTTP/1.1\r\n" +
 	"Host: Example.com:8080\r\n" +
 	"X-List: a, b ,c\r\n" +
@@ -71,6 +73,10 @@ func TestFetches(t *testing.T) {
 		{"nbsrv", "3"},
 		{"nbsrv(app)", "3"},
 		{"nbsrv(other)", ""},
+		{"srv_is_up(s1)", "1"},
+		{"srv_is_up(app/s2)", "0"},
+		{"srv_conn(app/s1)", "2"},
+		{"srv_is_up(other/s1)", ""},
 		{"connslots", "12"},
 		{"be_conn", "7"},
 		{"fe_conn", "4"},
@@ -343,7 +349,7 @@ func TestVariables(t *testing.T) {
 func TestCompileErrors(t *testing.T) {
 	tests := []struct{ expr, want string }{
 		{"nosuch", `unknown fetch method "nosuch"`},
-		{"ssl_fc", "HAProxy fetch that Baton does not support"},
+		{"ssl_fc", `fetch "ssl_fc" is not supported by Baton`},
 		{"path,nosuch", "unknown converter 'nosuch'"},
 		{"str(a),len", "unknown converter 'len'"},
 		{"int(x)", "failed to parse 'x' as type 'integer'"},

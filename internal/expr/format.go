@@ -15,7 +15,8 @@ import (
 // %s, %H, %HM, %HU, %HP, %HPO, %HQ, %HV, %ID, %ST, %Ts, %ms, %pid, %rt,
 // %r, %hr, %hs). Flags in braces apply to the next item ("%{+Q}ci"), or
 // with "o" to every later one ("%{+X}o"): Q quotes strings, X writes
-// numbers and addresses in hexadecimal, E escapes quotes and backslashes.
+// numbers and addresses in hexadecimal, E escapes quotes and backslashes
+// (as in HAProxy 2.6, "%[...]" samples are written as they are).
 //
 // Evaluation appends to a caller's buffer and allocates nothing once the
 // Ctx scratch buffer has grown (timestamps and counters are formatted
@@ -221,11 +222,13 @@ func (f *Format) Append(dst []byte, c *Ctx) []byte {
 		case s.lit != nil:
 			dst = append(dst, s.lit...)
 		case s.expr != nil:
+			// HAProxy 2.6 writes samples as they are: the Q and X flags
+			// apply to the log variables only.
 			var smp Sample
 			if !s.expr.Eval(c, &smp) {
 				continue
 			}
-			dst = appendSample(dst, c, &smp, s.flags)
+			dst = appendSample(dst, c, &smp, 0)
 		default:
 			dst = s.v(c, dst, s.flags)
 		}
@@ -348,8 +351,9 @@ func varText(get func(c *Ctx) []byte) logVar {
 	}
 }
 
-// appendCaptures writes "{a|b}" as the log line's %hr and %hs do.
-func appendCaptures(dst []byte, caps []Capture) []byte {
+// AppendCaptures writes capture slots as the log line's %hr and %hs do:
+// "{a|b}" (nothing when there is no slot).
+func AppendCaptures(dst []byte, caps []Capture) []byte {
 	if len(caps) == 0 {
 		return dst
 	}
@@ -473,13 +477,13 @@ func initLogVars() {
 			if c.Captures == nil {
 				return dst
 			}
-			return appendCaptures(dst, c.Captures.Req)
+			return AppendCaptures(dst, c.Captures.Req)
 		},
 		"hs": func(c *Ctx, dst []byte, _ fmtFlags) []byte {
 			if c.Captures == nil {
 				return dst
 			}
-			return appendCaptures(dst, c.Captures.Res)
+			return AppendCaptures(dst, c.Captures.Res)
 		},
 	}
 }

@@ -28,7 +28,7 @@ type headerWalk struct {
 func (w *headerWalk) next() ([]byte, bool) {
 	for w.i < len(w.hs) {
 		h := &w.hs[w.i]
-		if w.name != "" && !equalFoldString(h.Name, w.name) {
+		if w.name != "" && !EqualFold(h.Name, w.name) {
 			w.i++
 			w.off = 0
 			continue
@@ -42,7 +42,7 @@ func (w *headerWalk) next() ([]byte, bool) {
 		for j < len(v) && v[j] != ',' {
 			j++
 		}
-		elem := trimBlanks(v[w.off:j])
+		elem := TrimBlanks(v[w.off:j])
 		if j < len(v) {
 			w.off = j + 1
 		} else {
@@ -239,7 +239,7 @@ type cookieWalk struct {
 func (w *cookieWalk) next() (name, value []byte, ok bool) {
 	for w.i < len(w.hs) {
 		h := &w.hs[w.i]
-		if !equalFoldString(h.Name, w.field) || w.off >= len(h.Value) && w.off > 0 {
+		if !EqualFold(h.Name, w.field) || w.off >= len(h.Value) && w.off > 0 {
 			w.i++
 			w.off = 0
 			continue
@@ -266,7 +266,7 @@ func (w *cookieWalk) next() (name, value []byte, ok bool) {
 		if eq < 0 {
 			continue // not a cookie
 		}
-		return trimBlanks(pair[:eq]), trimBlanks(pair[eq+1:]), true
+		return TrimBlanks(pair[:eq]), TrimBlanks(pair[eq+1:]), true
 	}
 	return nil, nil, false
 }
@@ -352,8 +352,8 @@ func resCookieCount(c *Ctx, a []Arg, _ *Iter, out *Sample) bool {
 	return true
 }
 
-// equalFoldString compares b with s ignoring ASCII case.
-func equalFoldString(b []byte, s string) bool {
+// EqualFold compares b with s ignoring ASCII case.
+func EqualFold(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false
 	}
@@ -372,7 +372,8 @@ func lowerByte(c byte) byte {
 	return c
 }
 
-func trimBlanks(b []byte) []byte {
+// TrimBlanks removes the spaces and tabs around b.
+func TrimBlanks(b []byte) []byte {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}

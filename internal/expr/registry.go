@@ -215,7 +215,7 @@ func wordSet(s string) map[string]bool {
 
 func unknownFetch(name string) error {
 	if unsupportedFetches[name] {
-		return fmt.Errorf("fetch %q is a HAProxy fetch that Baton does not support", name)
+		return fmt.Errorf("fetch %q is not supported by Baton (HAProxy has it)", name)
 	}
 	return fmt.Errorf("unknown fetch method %q", name)
 }

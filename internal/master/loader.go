@@ -45,6 +45,9 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 	for _, s := range srcs {
 		snap.Files = append(snap.Files, worker.File{Name: s.Name, Data: s.Data})
 	}
+	for _, f := range cfg.Files {
+		snap.Files = append(snap.Files, worker.File{Name: f.Name, Data: f.Data, Aux: true})
+	}
 	for _, p := range cfg.Frontends() {
 		for _, b := range p.Binds {
 			if !slices.Contains(snap.Binds, b.Addr) {

@@ -47,7 +47,11 @@ type Engine struct {
 	global chan struct{} // global maxconn slots; nil means unlimited
 
 	frontends map[string]*frontend // by bind address
+	feByName  map[string]*frontend
 	backends  map[string]*backendRT
+	// requests numbers the requests for %rt and unique ids; atomic
+	// because every connection goroutine takes the next number.
+	requests atomic.Uint64
 
 	actconn    atomic.Int64
 	hotWait    time.Duration // Options.HotWait resolved; set once in New
@@ -78,24 +82,26 @@ type Engine struct {
 
 // frontend is a frontend or listen proxy at run time.
 type frontend struct {
-	p       *config.Proxy
-	rules   *rules.Set
-	slots   chan struct{} // frontend maxconn; nil means unlimited
-	self    *backendRT    // a listen proxy serving itself; nil otherwise
-	logging bool
-	feconn  atomic.Int64
+	p     *config.Proxy
+	rules *rules.Set
+	// sessions are the frontend's pooled sessions (sized for its
+	// capture slots).
+	sessions sync.Pool
+	slots    chan struct{} // frontend maxconn; nil means unlimited
+	self     *backendRT    // a listen proxy serving itself; nil otherwise
+	logging  bool
+	feconn   atomic.Int64
 }
 
 // backendRT is a backend (or listen) proxy at run time.
 type backendRT struct {
 	p *config.Proxy
 	b *backend.Backend
-	// reqRules and respRules are the backend's own http-request and
-	// http-response rules, run after (request) and before (response)
-	// the frontend's; nil when it has none, and never used when the
-	// backend is the frontend itself (a listen proxy's rules run once).
-	reqRules, respRules *rules.Set
-	beconn              atomic.Int64
+	// rules are the backend's own rules: http-request run after the
+	// frontend's, http-response before them, use-server; never run twice
+	// when the backend is the frontend itself (a listen proxy).
+	rules  *rules.Set
+	beconn atomic.Int64
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
@@ -109,6 +115,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		cfg:       cfg,
 		log:       accesslog.New(w, opt.Generation, opt.PID),
 		frontends: make(map[string]*frontend),
+		feByName:  make(map[string]*frontend),
 		backends:  make(map[string]*backendRT),
 		stop:      make(chan struct{}),
 		conns:     make(map[*clientConn]struct{}),
@@ -129,18 +136,11 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	for _, p := range cfg.Proxies {
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
 			be := &backendRT{p: p, b: backend.New(p)}
-			if len(p.RequestRules) > 0 || len(p.ResponseRules) > 0 {
-				rs, err := rules.Compile(p)
-				if err != nil {
-					return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
-				}
-				if len(p.RequestRules) > 0 {
-					be.reqRules = rs
-				}
-				if len(p.ResponseRules) > 0 {
-					be.respRules = rs
-				}
+			rs, err := rules.Compile(p)
+			if err != nil {
+				return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 			}
+			be.rules = rs
 			e.backends[p.Name] = be
 			for _, srv := range p.Servers {
 				if srv.Check {
@@ -156,6 +156,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
 		fe := &frontend{p: p, rules: rs}
+		e.feByName[p.Name] = fe
 		if p.MaxConn > 0 {
 			fe.slots = make(chan struct{}, p.MaxConn)
 		}
@@ -166,7 +167,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			return nil, fmt.Errorf("proxy %s: default_backend %q not found", p.Name, p.DefaultBackend)
 		}
 		for _, ub := range p.UseBackends {
-			if e.backends[ub.Backend] == nil {
+			if ub.Dynamic == nil && e.backends[ub.Backend] == nil {
 				return nil, fmt.Errorf("%s: proxy %s: use_backend %q not found", ub.Pos, p.Name, ub.Backend)
 			}
 		}
@@ -181,9 +182,17 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	return e, nil
 }
 
-// backendFor resolves a backend name chosen by the rules ("" means the
-// default: a listen proxy's own servers).
-func (fe *frontend) backendFor(e *Engine, name string) *backendRT {
+// backendFor resolves the backend the rules chose: a name, or a name
+// built per request (dyn, an unknown one falls back to the default
+// backend as in HAProxy); "" means the default, a listen proxy's own
+// servers.
+func (fe *frontend) backendFor(e *Engine, name string, dyn []byte) *backendRT {
+	if dyn != nil {
+		if be := e.backends[string(dyn)]; be != nil {
+			return be
+		}
+		name = fe.rules.DefaultBackend()
+	}
 	if name == "" {
 		return fe.self
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,6 +109,20 @@ func startOpts(t *testing.T, cfg *config.Config, opt Options) *harness {
 }
 
 func cfgOf(ps ...*config.Proxy) *config.Config { return &config.Config{Proxies: ps} }
+
+// parseConfig parses a configuration written in HAProxy's language, with
+// ${NAME} replaced by vars (server addresses), after a defaults section
+// with the tests' timeouts.
+func parseConfig(t testing.TB, text string, vars map[string]string) *config.Config {
+	t.Helper()
+	text = "defaults\n mode http\n timeout connect 2s\n timeout client 10s\n timeout server 10s\n timeout http-request 5s\n timeout http-keep-alive 5s\n" +
+		os.Expand(text, func(k string) string { return vars[k] })
+	cfg, err := config.Parse("t.cfg", []byte(text))
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, text)
+	}
+	return cfg
+}
 
 // client is a raw keep-alive client connection.
 type client struct {

@@ -5,12 +5,12 @@ import (
 	"io"
 	"net"
 	"os"
-	"strconv"
 	"time"
 
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
+	"baton/internal/rules"
 )
 
 // Header values the proxy adds; package-level so adding them allocates
@@ -29,7 +29,10 @@ const abortCheckEvery = time.Second
 // exchange is one request/response on a client connection: what the log
 // line needs and what the connection decides afterwards.
 type exchange struct {
-	be      *backendRT
+	be *backendRT
+	// bt are the timeouts of the exchange: the backend's, or a copy
+	// changed by set-timeout rules.
+	bt      *config.Timeouts
 	srv     *backend.Server
 	sc      net.Conn
 	reused  bool
@@ -42,6 +45,9 @@ type exchange struct {
 
 	closeClient bool
 	logged      bool
+	// forwarded: the request went to a server (a response rule then
+	// answers in place of its response).
+	forwarded bool
 	// released: the server's slot was freed (releaseServer) before the
 	// log line; srvConns is its connection count just before, for
 	// srv_conn.
@@ -87,6 +93,12 @@ func (cc *clientConn) serve() {
 		cc.dropSession()
 		cc.e.unregister(cc)
 	}()
+	if !cc.rulesDone {
+		cc.rulesDone = true
+		if !cc.adopted && !cc.connectionRules() {
+			return
+		}
+	}
 	if cc.fe.p.Mode == config.ModeTCP {
 		cc.serveTCP()
 		return
@@ -115,7 +127,7 @@ func (cc *clientConn) lingerClose() {
 	cc.mu.Lock()
 	closed := cc.closed || cc.handedOver
 	cc.mu.Unlock()
-	if closed || cc.tcp == nil {
+	if closed || cc.tcp == nil || cc.silent {
 		return // a handed-over socket must not be shut down or read
 	}
 	if _, data := cc.clientState(); !data && !cc.unreadBody {
@@ -351,15 +363,26 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	draining := cc.e.draining.Load()
 	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close
 
-	cc.in.Req = req
-	cc.in.Src = cc.src.Addr()
+	in := &cc.in
+	in.BeginRequest()
+	in.Req = req
+	in.Now = cc.now
+	in.FirstRequest = !cc.answered
+	in.RequestCounter = cc.e.requests.Add(1) - 1
+	in.UniqueIDFormat = fe.rules.UniqueIDFormat
+	cc.setBody()
+	fe.rules.CaptureRequest(in)
 	cc.verdict = cc.verdict.Reset()
-	fe.rules.Request(&cc.in, &cc.verdict)
-	if cc.verdict.Respond {
-		return cc.answerVerdict(x, logging)
+	if fe.rules.HasTCPContent() && !cc.contentRules(fe.rules) {
+		return false
+	}
+	fe.rules.Request(in, &cc.verdict)
+	if cc.verdict.Kind != rules.Continue {
+		return cc.answerVerdict(x, nil, logging)
 	}
 
-	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
+	beName, beDyn := fe.rules.Backend(in)
+	be := fe.backendFor(cc.e, beName, beDyn)
 	if be == nil || be.b == nil {
 		x.status = 503
 		x.setTerm('S', 'C')
@@ -368,17 +391,32 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		}
 		return cc.answerStatus(x, logging)
 	}
-	// The backend's http-request rules run once it is chosen, as in
-	// HAProxy (a listen proxy serving itself ran them as the frontend).
-	if be.reqRules != nil && be.p != fe.p {
-		cc.inBE.Req = req
-		cc.inBE.Src = cc.in.Src
-		be.reqRules.Request(&cc.inBE, &cc.verdict)
-		if cc.verdict.Respond {
+	in.Backend = be.p.Name
+	// The backend's rules run once it is chosen, as in HAProxy (a listen
+	// proxy serving itself ran them as the frontend).
+	if be.p != fe.p && be.rules != nil {
+		if be.rules.HasTCPContent() && !cc.contentRules(be.rules) {
+			return false
+		}
+		be.rules.Request(in, &cc.verdict)
+		if cc.verdict.Kind != rules.Continue {
 			x.be = be
-			return cc.answerVerdict(x, logging)
+			return cc.answerVerdict(x, be, logging)
 		}
 	}
+	if in.Src != cc.src {
+		// set-src: later requests, the log and X-Forwarded-For see it.
+		cc.src = in.Src
+		cc.srcIP = in.Src.Addr().Unmap().AppendTo(cc.srcIP[:0])
+	}
+	cc.dst = in.Dst
+	cc.applyEffects()
+	if h := fe.rules.UniqueIDHeader; h != "" {
+		if id, ok := in.UniqueID(); ok {
+			req.AddHeader(h, id)
+		}
+	}
+	cc.sendEarlyHints(x)
 	x.be = be
 	mode := keepAliveMode(fe.p, be.p)
 	if mode == config.Close {
@@ -390,7 +428,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	isUpgrade := req.Upgrade && len(upgradeVal) > 0
 	isHead := string(req.Method) == "HEAD"
 	idem := isIdempotent(req.Method)
-	key := backend.Key{Src: cc.in.Src, URI: req.Target}
+	key := backend.Key{Src: cc.src.Addr(), URI: req.Target}
 	req.Headers = h1.StripHopByHop(req.Headers)
 	if fe.p.ForwardFor || be.p.ForwardFor {
 		req.AddHeader("X-Forwarded-For", cc.srcIP)
@@ -440,15 +478,18 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	defer putBuf(out)
 	head := h1.AppendRequestHead((*out)[:0], req)
 
-	bt := &be.p.Timeouts
+	bt := cc.timeouts(be)
 	retryable := idem && complete
-	var srv *backend.Server
 	var err error
 	queueDL := deadline(cc.now, bt.Queue)
-	srv, err = be.b.Acquire(key, nil, queueDL)
-	if err != nil {
-		return cc.noServer(x, err, logging)
+	srv := cc.pickServer(be)
+	if srv == nil {
+		srv, err = be.b.Acquire(key, nil, queueDL)
+		if err != nil {
+			return cc.noServer(x, err, logging)
+		}
 	}
+	in.Server = srv.Name
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
 	x.srv = srv
@@ -475,6 +516,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 					return cc.noServer(x, err, logging)
 				}
 				x.srv = srv
+				in.Server = srv.Name
 			}
 			continue
 		}
@@ -527,13 +569,13 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 // connect returns a connection to srv: a pooled idle one unless fresh,
 // else a new one under timeout connect.
 func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
-	if !fresh {
+	if !fresh && !srv.Config.DstFromRules {
 		if c := srv.GetIdle(); c != nil {
 			return c, true, nil
 		}
 	}
 	d := net.Dialer{Timeout: bt.Connect.Value}
-	c, err := d.Dial("tcp", srv.Addr)
+	c, err := d.Dial("tcp", cc.serverAddr(srv))
 	if err != nil {
 		return nil, false, err
 	}
@@ -623,7 +665,7 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 		cc.unreadBody = true
 	}
 	out := getBuf()
-	resp := h1.AppendStatusResponse((*out)[:0], x.status, x.closeClient)
+	resp := cc.afterResponse(h1.AppendStatusResponse((*out)[:0], x.status, x.closeClient), x.be)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
@@ -635,58 +677,68 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 	return err == nil
 }
 
-// answerVerdict answers a request a deny, return or redirect rule
-// decided.
-func (cc *clientConn) answerVerdict(x *exchange, logging bool) bool {
+// answerVerdict acts on what request rules decided: an answer (deny,
+// tarpit, return, auth, redirect), or a close without one (reject,
+// silent-drop).
+func (cc *clientConn) answerVerdict(x *exchange, be *backendRT, logging bool) bool {
 	req := &cc.req
+	v := &cc.verdict
+	switch v.Kind {
+	case rules.Reject, rules.SilentDrop:
+		if v.Kind == rules.SilentDrop {
+			cc.silentDrop()
+		}
+		x.closeClient = true
+		x.setTerm('P', 'R')
+		cc.logHTTP(x)
+		return false
+	}
 	// The body of an answered request is not read: close unless there
-	// is none.
-	if cc.verdict.Close || req.Body != h1.BodyNone {
+	// is none (or it was forwarded, for a response rule's answer).
+	if v.Close || req.Body != h1.BodyNone && !x.forwarded {
 		x.closeClient = true
 	}
-	cc.unreadBody = req.Body != h1.BodyNone
+	cc.unreadBody = req.Body != h1.BodyNone && !x.forwarded
 	x.setTerm('P', 'R')
-	return cc.respond(x, logging)
+	if v.Tarpit {
+		x.setTerm('P', 'T')
+		cc.tarpit(be)
+	}
+	return cc.respond(x, be, logging)
 }
 
-// respond sends the answer of a deny, return or redirect rule.
-func (cc *clientConn) respond(x *exchange, logging bool) bool {
+// tarpit holds a tarpitted request for timeout tarpit (else timeout
+// connect) before it is answered.
+func (cc *clientConn) tarpit(be *backendRT) {
+	t := cc.fe.p.Timeouts
+	if be != nil {
+		t = be.p.Timeouts
+	}
+	if d := t.Tarpit.Value; d > 0 {
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case <-cc.e.stop:
+			timer.Stop()
+		}
+	}
+}
+
+// respond sends the answer a rule built.
+func (cc *clientConn) respond(x *exchange, be *backendRT, logging bool) bool {
 	v := &cc.verdict
 	x.status = v.Status
 	out := getBuf()
-	var resp []byte
-	if len(v.Body) == 0 && len(v.Location) == 0 && v.Status >= 400 {
-		resp = h1.AppendStatusResponse((*out)[:0], v.Status, x.closeClient)
-	} else {
-		resp = append((*out)[:0], "HTTP/1.1 "...)
-		resp = strconv.AppendInt(resp, int64(v.Status), 10)
-		resp = append(resp, ' ')
-		resp = append(resp, h1.StatusText(v.Status)...)
-		resp = append(resp, "\r\n"...)
-		if len(v.Location) > 0 {
-			resp = append(resp, "Location: "...)
-			resp = append(resp, v.Location...)
-			resp = append(resp, "\r\n"...)
-		}
-		if len(v.ContentType) > 0 {
-			resp = append(resp, "Content-Type: "...)
-			resp = append(resp, v.ContentType...)
-			resp = append(resp, "\r\n"...)
-		}
-		resp = append(resp, "Content-Length: "...)
-		resp = strconv.AppendInt(resp, int64(len(v.Body)), 10)
-		resp = append(resp, "\r\n"...)
-		if x.closeClient {
-			resp = append(resp, "Connection: close\r\n"...)
-		}
-		resp = append(resp, "\r\n"...)
-		resp = append(resp, v.Body...)
-	}
+	resp := cc.afterResponse(appendVerdict((*out)[:0], v, x.closeClient), be)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
-	x.bytesOut = int64(n)
-	cc.r += cc.req.HeadLen
+	x.bytesOut += int64(n)
+	if x.forwarded {
+		cc.r = cc.bodyEnd
+	} else {
+		cc.r += cc.req.HeadLen
+	}
 	cc.logHTTP(x)
 	return err == nil
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"baton/internal/accesslog"
+	"baton/internal/expr"
 )
 
 // since returns b-a, or -1 (phase not reached) when either is unset.
@@ -18,8 +19,8 @@ func since(a, b time.Time) time.Duration {
 // connection's own, reused for every line.
 func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 	e := &cc.entry
-	req := e.Request[:0]
-	*e = accesslog.Entry{Request: req}
+	req, capReq, capRes := e.Request[:0], e.CaptureReq[:0], e.CaptureRes[:0]
+	*e = accesslog.Entry{Request: req, CaptureReq: capReq, CaptureRes: capRes}
 	e.Client = cc.src
 	e.Frontend = cc.fe.p.Name
 	e.ActConn = int(cc.e.actconn.Load())
@@ -48,6 +49,10 @@ func (cc *clientConn) logHTTP(x *exchange) {
 	if x.logged || !cc.fe.logging || !cc.fe.p.HTTPLog {
 		return
 	}
+	if cc.session != nil && cc.in.Effects.LogLevel == "silent" {
+		x.logged = true
+		return
+	}
 	x.logged = true
 	now := time.Now()
 	e := cc.fillEntry(x)
@@ -60,12 +65,24 @@ func (cc *clientConn) logHTTP(x *exchange) {
 	e.Status = x.status
 	e.Bytes = x.bytesOut
 	e.Request = append(e.Request, x.reqLine...)
+	if caps := cc.in.Captures; cc.session != nil && caps != nil {
+		if len(caps.Req) > 0 {
+			e.CaptureReq = expr.AppendCaptures(e.CaptureReq[:0], caps.Req)
+		}
+		if len(caps.Res) > 0 {
+			e.CaptureRes = expr.AppendCaptures(e.CaptureRes[:0], caps.Res)
+		}
+	}
 	cc.e.log.HTTP(e)
 }
 
 // logTCP writes the tcplog line of a TCP-mode connection.
 func (cc *clientConn) logTCP(x *exchange) {
 	if x.logged || !cc.fe.logging || !cc.fe.p.TCPLog {
+		return
+	}
+	if cc.session != nil && cc.in.Effects.LogLevel == "silent" {
+		x.logged = true
 		return
 	}
 	x.logged = true

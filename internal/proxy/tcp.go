@@ -144,32 +144,51 @@ func (cc *clientConn) serveTCP() {
 	x := &cc.ex
 	x.reset()
 	x.tStart = cc.start
-	cc.in.Req = &cc.req
-	cc.in.Src = cc.src.Addr()
-	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
+	in := &cc.in
+	in.Req = nil
+	// tcp-request content rules look at the first bytes, within the
+	// inspect delay; use_backend then sees them too.
+	if fe.rules.HasTCPContent() && !cc.inspectTCP(fe.rules, fe.rules.InspectDelay) {
+		x.setTerm('P', 'R')
+		cc.logTCP(x)
+		return
+	}
+	beName, beDyn := fe.rules.Backend(in)
+	be := fe.backendFor(cc.e, beName, beDyn)
 	if be == nil || be.b == nil {
 		x.setTerm('S', 'C')
 		cc.logTCP(x)
 		return
 	}
 	x.be = be
-	be.beconn.Add(1)
-	defer be.beconn.Add(-1)
-	bt := &be.p.Timeouts
-	key := keyFor(cc)
-	queueDL := deadline(time.Now(), bt.Queue)
-	srv, err := be.b.Acquire(key, nil, queueDL)
-	if err != nil {
-		x.setTerm('S', 'C')
+	in.Backend = be.p.Name
+	if be.p != fe.p && be.rules != nil && be.rules.HasTCPContent() && !cc.inspectTCP(be.rules, be.rules.InspectDelay) {
+		x.setTerm('P', 'R')
 		cc.logTCP(x)
 		return
 	}
+	be.beconn.Add(1)
+	defer be.beconn.Add(-1)
+	bt := cc.timeouts(be)
+	key := keyFor(cc)
+	queueDL := deadline(time.Now(), bt.Queue)
+	var err error
+	srv := cc.pickServer(be)
+	if srv == nil {
+		srv, err = be.b.Acquire(key, nil, queueDL)
+		if err != nil {
+			x.setTerm('S', 'C')
+			cc.logTCP(x)
+			return
+		}
+	}
 	x.srv = srv
+	in.Server = srv.Name
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
 		d := net.Dialer{Timeout: bt.Connect.Value}
-		sc, err = d.Dial("tcp", srv.Addr)
+		sc, err = d.Dial("tcp", cc.serverAddr(srv))
 		if err == nil {
 			break
 		}
@@ -195,8 +214,26 @@ func (cc *clientConn) serveTCP() {
 	cc.setServer(sc)
 	x.tConn = time.Now()
 	ft := &fe.p.Timeouts
+	if cc.w > 0 {
+		// The bytes content inspection read go first.
+		sc.SetWriteDeadline(deadline(time.Now(), bt.Server))
+		if _, err := sc.Write((*cc.buf)[:cc.w]); err != nil {
+			x.setTerm('S', 'D')
+			cc.dropServer(x)
+			be.b.Release(srv)
+			cc.logTCP(x)
+			return
+		}
+		x.bytesIn = int64(cc.w)
+	}
+	if be.rules != nil && be.rules.HasTCPResponse() && !cc.inspectServer(x, be, sc) {
+		cc.dropServer(x)
+		be.b.Release(srv)
+		cc.logTCP(x)
+		return
+	}
 	res := pipe(cc.c, sc, tunnelTimeouts(ft, bt))
-	x.bytesIn, x.bytesOut = res.c2s, res.s2c
+	x.bytesIn, x.bytesOut = x.bytesIn+res.c2s, x.bytesOut+res.s2c
 	x.setTerm(res.term[0], res.term[1])
 	cc.dropServer(x)
 	be.b.Release(srv)

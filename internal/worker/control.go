@@ -42,6 +42,11 @@ const (
 type File struct {
 	Name string `json:"name"`
 	Data []byte `json:"data"`
+	// Aux marks a file the configuration names (a map, a pattern file, a
+	// response body), read by the master so that the worker reads nothing
+	// from disk; the others are the configuration files themselves, in
+	// order.
+	Aux bool `json:"aux,omitempty"`
 }
 
 // Message is one control message. Fields unused by an Op are zero.
