@@ -117,7 +117,7 @@ flags:
 			method = pattern.Int
 		case expr.IPv4, expr.IPv6, expr.Addr:
 			method = pattern.IP
-		case expr.Str, expr.Any:
+		case expr.Str:
 			method = pattern.Str
 		default:
 			return nil, fmt.Sprintf("matching method must be specified first (using '-m') when using a sample fetch of this type ('%s')", e.FetchName())

@@ -584,10 +584,12 @@ var errorStatuses = map[int]bool{200: true, 400: true, 403: true, 404: true, 405
 // string, lf-string) and "hdr NAME FMT" headers, in any order.
 func actReply(rc *ruleCtx, r *Rule, args []string) string {
 	rep := &Reply{}
-	switch r.Action {
-	case "deny":
+	switch {
+	case r.Action == "deny" && rc.set.where == expr.HTTPResponse:
+		rep.Status = 502 // http-response deny rejects the server's response
+	case r.Action == "deny":
 		rep.Status = 403
-	case "tarpit":
+	case r.Action == "tarpit":
 		rep.Status = 500
 	default:
 		rep.Status = 200

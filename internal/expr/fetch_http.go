@@ -152,7 +152,7 @@ func init() {
 		{Name: "hdr_ip", Args: []ArgType{ArgStr, ArgInt}, Out: Addr, Use: UseReqHead, Eval: headerIP(false)},
 		{Name: "req.hdr_val", Args: []ArgType{ArgStr, ArgInt}, Out: Int, Use: UseReqHead, Eval: headerVal(false)},
 		{Name: "hdr_val", Args: []ArgType{ArgStr, ArgInt}, Out: Int, Use: UseReqHead, Eval: headerVal(false)},
-		{Name: "req.hdrs", Out: Str, Use: UseReqHead, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
+		{Name: "req.hdrs", Out: Bin, Use: UseReqHead, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
 			r := c.request(out)
 			if r == nil {
 				return false
@@ -205,7 +205,7 @@ func init() {
 			}
 			return true
 		}},
-		{Name: "req.body_param", Args: []ArgType{ArgStr}, Out: Str, Use: UseReqBody, Eval: func(c *Ctx, a []Arg, it *Iter, out *Sample) bool {
+		{Name: "req.body_param", Args: []ArgType{ArgStr}, Out: Bin, Use: UseReqBody, Eval: func(c *Ctx, a []Arg, it *Iter, out *Sample) bool {
 			if c.request(out) == nil {
 				return false
 			}

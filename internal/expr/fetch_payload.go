@@ -3,8 +3,6 @@ package expr
 import (
 	"strconv"
 	"strings"
-
-	"baton/internal/pattern"
 )
 
 // Buffer content fetches (layer 6): the raw bytes of a TCP stream, for
@@ -39,9 +37,6 @@ func init() {
 		{Name: "req_proto_http", Out: Bool, Use: UseReqPayload, Eval: protoHTTP},
 	} {
 		RegisterFetch(f)
-	}
-	for _, n := range []string{"req.payload", "payload", "req.payload_lv", "payload_lv", "res.payload", "res.payload_lv"} {
-		RegisterACL(n, n, pattern.Bin)
 	}
 }
 

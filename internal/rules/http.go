@@ -451,7 +451,9 @@ func (r *rule) replaceHeader(in *Input, hs []h1.Header) {
 			}
 			continue
 		}
-		// replace-value: rebuild the field element by element.
+		// replace-value: rebuild the field element by element; as in
+		// HAProxy, an element replaced loses the blanks before it, the
+		// others keep theirs.
 		dst := c.Scratch()
 		start := len(dst)
 		v := h.Value
@@ -460,14 +462,15 @@ func (r *rule) replaceHeader(in *Input, hs []h1.Header) {
 			for j < len(v) && v[j] != ',' {
 				j++
 			}
-			elem := expr.TrimBlanks(v[:j])
+			raw := v[:j]
+			elem := expr.TrimBlanks(raw)
 			if k > 0 {
-				dst = append(dst, ", "...)
+				dst = append(dst, ',')
 			}
 			if m := r.re.FindSubmatchIndex(elem); m != nil {
 				dst = expr.ExpandGroups(dst, repl, elem, m)
 			} else {
-				dst = append(dst, elem...)
+				dst = append(dst, raw...)
 			}
 			if j >= len(v) {
 				break
