@@ -8,7 +8,11 @@
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
 # keep-alive connection, 9000 held: the fd hard limit here is 20000 and
-# HAProxy needs 2 fds per maxconn), tcp (mode tcp bulk throughput).
+# HAProxy needs 2 fds per maxconn), tcp (mode tcp bulk throughput), rules
+# (keep-alive through bench/rules/rules.cfg.in: 20 ACLs, a map lookup and
+# 5 header rewrites; Baton and HAProxy only).
+# BASELINE=/path/to/baton adds a "base" proxy: that binary with the same
+# configuration, alternating with the others (an A/B of two Batons).
 # Runs alternate proxies within each round (A B C A B C ...) and the table
 # gives medians over rounds, with Baton/HAProxy ratios from the same run.
 set -euo pipefail
@@ -19,8 +23,10 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 CONNS=${CONNS:-64}
 IDLE=${IDLE:-9000}
-CASES=${CASES:-"ka close 64k upload idle tcp"}
+CASES=${CASES:-"ka close 64k upload idle tcp rules"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
+BASELINE=${BASELINE:-}
+[ -n "$BASELINE" ] && PROXIES="$PROXIES base"
 
 need=()
 command -v haproxy >/dev/null || need+=(haproxy)
@@ -49,8 +55,9 @@ go build -o "$work/tcpbulk" ./bench/cmd/tcpbulk
 
 # Ports: origin 19080, tcp source 19100; proxies: http 1908x, tcp 1910x.
 O=19080 TS=19100
-declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083)
-declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103)
+declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083 [base]=19084)
+declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103 [base]=19104)
+declare -A RULES=([baton]=19121 [haproxy]=19122)
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -74,7 +81,21 @@ pids+=($!)
 "$work/tcpbulk" -serve 127.0.0.1:$TS &
 pids+=($!)
 
-proxy_cfg() { # port tcpport: the configuration Baton and HAProxy share
+cp bench/rules/tenants.map "$work/tenants.map"
+rules_frontend() { # port: the rules case's frontend
+	echo "frontend rules"
+	echo "    bind 127.0.0.1:$1"
+	sed -e "s|@MAP@|$work/tenants.map|" -e "s|@API@|rapi|" -e "s|@STATIC@|rstatic|" bench/rules/rules.cfg.in
+	echo "    default_backend origin"
+	echo
+	echo "backend rapi"
+	echo "    server o1 127.0.0.1:$O"
+	echo
+	echo "backend rstatic"
+	echo "    server o1 127.0.0.1:$O"
+}
+
+proxy_cfg() { # port tcpport rulesport: the configuration Baton and HAProxy share
 	cat <<CFG
 global
     maxconn 9900
@@ -98,10 +119,14 @@ listen bulk
     mode tcp
     bind 127.0.0.1:$2
     server src 127.0.0.1:$TS
+
 CFG
+	[ -z "${3:-}" ] || rules_frontend "$3"
 }
-proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" >"$work/baton.cfg"
-proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" >"$work/baton.cfg"
+proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" >"$work/haproxy.cfg"
+# The baseline may predate the rules language: it gets no rules frontend.
+[ -n "$BASELINE" ] && proxy_cfg "${HTTP[base]}" "${TCP[base]}" >"$work/base.cfg"
 cat >"$work/nginx.conf" <<NGX
 worker_processes auto;
 error_log $work/nginx.err;
@@ -135,6 +160,11 @@ if has baton; then
 	pids+=($!)
 	PID[baton]=$!
 fi
+if [ -n "$BASELINE" ]; then
+	"$BASELINE" -f "$work/base.cfg" >/dev/null 2>"$work/base.err" &
+	pids+=($!)
+	PID[base]=$!
+fi
 haproxy -W -db -f "$work/haproxy.cfg" >/dev/null 2>"$work/haproxy.err" &
 pids+=($!)
 PID[haproxy]=$!
@@ -151,7 +181,11 @@ wait_port() {
 	return 1
 }
 wait_port $O
-for p in $PROXIES; do wait_port "${HTTP[$p]}"; wait_port "${TCP[$p]}"; done
+for p in $PROXIES; do
+	wait_port "${HTTP[$p]}"
+	wait_port "${TCP[$p]}"
+	[ -n "${RULES[$p]:-}" ] && wait_port "${RULES[$p]}"
+done
 
 # Process tree of a proxy: the master and its workers.
 tree() { echo "$1" $(pgrep -P "$1" || true); }
@@ -187,6 +221,12 @@ run_wrk() { # case proxy
 	close) args=(-H "Connection: close") ;;
 	64k) path=/64k ;;
 	upload) args=(-s "$work/upload.lua") ;;
+	rules)
+		[ -z "${RULES[$p]:-}" ] && return 0 # nginx has no such configuration
+		port=${RULES[$p]} path="/products/42?ref=home"
+		args=(-H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0" -H "Accept: text/html,application/xhtml+xml"
+			-H "Cookie: theme=dark" -H "X-Debug: 1")
+		;;
 	esac
 	local t0 t1 out
 	t0=$(cpu_ticks "${PID[$p]}")
@@ -254,8 +294,10 @@ echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); wrk -t1 -c$CONNS -d$DURATION; $ROUNDS rounds, medians"
 echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1); baton $( (has baton && "$work/baton" -v 2>&1 | head -1) || echo "not run")"
 echo
-echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
-echo "|---|---|---|---|---|---|"
+base_hdr="" base_sep=""
+[ -n "$BASELINE" ] && base_hdr=" base | baton/base |" base_sep="---|---|"
+echo "| case | metric | baton | haproxy | nginx | baton/haproxy |$base_hdr"
+echo "|---|---|---|---|---|---|$base_sep"
 for c in $CASES; do
 	case $c in
 	idle) metrics="rss_per_conn_kb" ;;
@@ -264,7 +306,9 @@ for c in $CASES; do
 	esac
 	for m in $metrics; do
 		b=$(val "$c" baton "$m") h=$(val "$c" haproxy "$m") n=$(val "$c" nginx "$m")
-		echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
+		extra=""
+		[ -n "$BASELINE" ] && { a=$(val "$c" base "$m"); extra=" $a | $(ratio "$b" "$a") |"; }
+		echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |$extra"
 	done
 done
 echo
