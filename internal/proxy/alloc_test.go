@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -109,6 +111,46 @@ func TestKeepAliveRequestAllocs(t *testing.T) {
 	// (timers, netpoll) across the whole process.
 	if allocs > 1 {
 		t.Fatalf("%.2f allocations per keep-alive request, want <= 1", allocs)
+	}
+}
+
+// TestKeepAliveRuleSetAllocs is TestKeepAliveRequestAllocs through the
+// rule set of bench/run.sh's "rules" case (20 ACLs, a map lookup through a
+// variable, 5 header rewrites, use_backend): a request that meets only
+// the rules it uses allocates nothing either.
+func TestKeepAliveRuleSetAllocs(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation measurement (not under -short or -race)")
+	}
+	tmpl, err := os.ReadFile("../../bench/rules/rules.cfg.in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := strings.NewReplacer("@MAP@", "../../bench/rules/tenants.map", "@API@", "api", "@STATIC@", "static").Replace(string(tmpl))
+	srv := rawBackend(t)
+	cfg := parseConfig(t, "frontend fe\n bind 127.0.0.1:1\n"+rules+" default_backend web\n"+
+		"backend api\n server a ${S}\nbackend static\n server s ${S}\nbackend web\n server w ${S}\n", map[string]string{"S": srv})
+	h := start(t, cfg)
+	k := newKAClient(t, h.addr)
+	k.req = []byte("GET /products/42?ref=home HTTP/1.1\r\nHost: bench\r\n" +
+		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0\r\nAccept: text/html,application/xhtml+xml\r\n" +
+		"Cookie: theme=dark\r\nX-Debug: 1\r\n\r\n")
+	for i := 0; i < 200; i++ {
+		if err := k.do(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.HasPrefix(k.buf, []byte("HTTP/1.1 200 ")) {
+		t.Fatalf("the rule set answered %q, want the server's 200", k.buf[:32])
+	}
+	allocs := testing.AllocsPerRun(500, func() {
+		if err := k.do(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("allocations per keep-alive request through the rule set (whole process): %.2f", allocs)
+	if allocs > 1 {
+		t.Fatalf("%.2f allocations per keep-alive request through the rule set, want <= 1", allocs)
 	}
 }
 
