@@ -189,7 +189,7 @@ func TestParseErrors(t *testing.T) {
 		{"weight range", base + "  server s1 127.0.0.1:80 weight 257\n", []string{`t.cfg:7: server "s1": invalid weight "257" (0..256)`}},
 		{"server option", base + "  server s1 127.0.0.1:80 chek\n", []string{`t.cfg:7: server "s1": option "chek" is not supported`, `did you mean "check"`}},
 		{"server ssl", base + "  server s1 127.0.0.1:80 ssl verify none\n", []string{`t.cfg:7: server "s1": option "ssl" is not supported`}},
-		{"server port", base + "  server s1 127.0.0.1\n", []string{`t.cfg:7: server "s1": invalid address "127.0.0.1"`}},
+		{"server port", base + "  server s1 127.0.0.1 check\n", []string{`t.cfg:7: server "s1": has neither service port nor check port`}},
 		{"server resolve", base + "  server s1 nowhere.invalid:80\n", []string{`t.cfg:7: server "s1": cannot resolve "nowhere.invalid"`}},
 		{"dup server", base + "  server s1 127.0.0.1:80\n  server s1 127.0.0.1:81\n", []string{`t.cfg:8: server "s1": duplicate server name, first declared at t.cfg:7`}},
 		{"bad time", base + "  timeout server 5x\n", []string{`t.cfg:7: timeout server: invalid time "5x"`}},

@@ -264,8 +264,13 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		errf("%s", msg)
 		return
 	}
-	addr, err := resolveServer(args[1])
-	if base, ok := strings.CutSuffix(args[1], ":0"); ok && err != nil {
+	spec := args[1]
+	if !strings.Contains(spec, ":") && !strings.Contains(spec, "@") {
+		// No port: the destination's, as for port 0 (HAProxy's reading).
+		spec += ":0"
+	}
+	addr, err := resolveServer(spec)
+	if base, ok := strings.CutSuffix(spec, ":0"); ok && err != nil {
 		// Port 0: the destination's port, which rules may set (set-dst-port).
 		if a, err2 := resolveServer(base + ":1"); err2 == nil {
 			addr, err = strings.TrimSuffix(a, ":1")+":0", nil
@@ -334,6 +339,10 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 				return
 			}
 		}
+	}
+	if s.Check && strings.HasSuffix(s.Addr, ":0") {
+		errf("has neither service port nor check port (checks need the server's port)")
+		return
 	}
 	if prev, ok := st.servers[s.Name]; ok {
 		errf("duplicate server name, first declared at %s", prev.Pos)
