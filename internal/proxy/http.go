@@ -699,6 +699,7 @@ func (cc *clientConn) answerVerdict(x *exchange, be *backendRT, logging bool) bo
 		x.closeClient = true
 	}
 	cc.unreadBody = req.Body != h1.BodyNone && !x.forwarded
+	cc.sendEarlyHints(x) // HAProxy sends them as the rules run
 	x.setTerm('P', 'R')
 	if v.Tarpit {
 		x.setTerm('P', 'T')

@@ -225,22 +225,32 @@ func (cc *clientConn) pickServer(be *backendRT) *backend.Server {
 	return got
 }
 
-// sendEarlyHints sends the early-hint fields in a 103 response to an
-// HTTP/1.1 client.
+// sendEarlyHints sends the early-hint fields in 103 responses to an
+// HTTP/1.1 client, once.
 func (cc *clientConn) sendEarlyHints(x *exchange) {
 	hints := cc.in.Effects.EarlyHints
+	cc.in.Effects.EarlyHints = hints[:0]
 	if len(hints) == 0 || cc.req.Minor == 0 {
 		return
 	}
 	out := getBuf()
-	b := append((*out)[:0], "HTTP/1.1 103 Early Hints\r\n"...)
+	b := (*out)[:0]
+	open := false
 	for _, h := range hints {
+		if len(h.Name) == 0 { // the end of one 103
+			b = append(b, "\r\n"...)
+			open = false
+			continue
+		}
+		if !open {
+			b = append(b, "HTTP/1.1 103 Early Hints\r\n"...)
+			open = true
+		}
 		b = append(b, h.Name...)
 		b = append(b, ": "...)
 		b = append(b, h.Value...)
 		b = append(b, "\r\n"...)
 	}
-	b = append(b, "\r\n"...)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, _ := cc.c.Write(b)
 	x.bytesOut += int64(n)
@@ -405,7 +415,32 @@ func (cc *clientConn) inspectServer(x *exchange, be *backendRT, sc net.Conn) boo
 	if cc.sbuf == nil {
 		cc.sbuf = getBuf()
 	}
+	// The client's bytes flow to the server meanwhile, as in HAProxy: a
+	// server that speaks second must hear the client first.
+	fwd := make(chan int64, 1)
+	go func() {
+		buf := getBuf()
+		defer putBuf(buf)
+		var total int64
+		for {
+			n, err := cc.c.Read(*buf)
+			if n > 0 {
+				sc.SetWriteDeadline(deadline(time.Now(), be.p.Timeouts.Server))
+				if _, werr := sc.Write((*buf)[:n]); werr != nil {
+					break
+				}
+				total += int64(n)
+			}
+			if err != nil {
+				break
+			}
+		}
+		fwd <- total
+	}()
 	n, k := inspectResponse(&cc.in, be.rules, sc, *cc.sbuf, be.rules.ResponseInspectDelay)
+	cc.c.SetReadDeadline(time.Unix(1, 0)) // stop the forwarding
+	x.bytesIn += <-fwd
+	cc.c.SetReadDeadline(time.Time{})
 	sc.SetReadDeadline(time.Time{})
 	switch k {
 	case rules.Reject:

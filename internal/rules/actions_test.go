@@ -200,6 +200,60 @@ func TestResponseActions(t *testing.T) {
 	}
 }
 
+// TestNormalizeURI covers every normalize-uri normalizer.
+func TestNormalizeURI(t *testing.T) {
+	for _, tc := range []struct{ norm, target, want string }{
+		{"path-merge-slashes", "//a///b/?x//y", "/a/b/?x//y"},
+		{"path-strip-dot", "/a/./b/.?./c", "/a/b/?./c"},
+		{"path-strip-dotdot", "/a/b/../c/..", "/a/"},
+		{"path-strip-dotdot", "/../a", "/../a"},
+		{"path-strip-dotdot full", "/../a", "/a"},
+		{"percent-to-uppercase", "/a%2fb?c=%3d%zz", "/a%2Fb?c=%3D%zz"},
+		{"percent-decode-unreserved", "/%41%2F%7e?q=%61", "/A%2F~?q=a"},
+		{"query-sort-by-name", "/p?b=2&a=1&b=1", "/p?a=1&b=2&b=1"},
+		{"fragment-strip", "/p?q#frag", "/p?q"},
+		{"fragment-encode", "/p#f?q#g", "/p%23f?q%23g"},
+	} {
+		s, cfg := compileProxy(t, "global\n expose-experimental-directives\nfrontend fe\n bind 127.0.0.1:1\n http-request normalize-uri "+tc.norm+"\n", "fe")
+		r := parseReq(t, "GET /")
+		r.Target = []byte(tc.target) // the parser refuses a '#'
+		in := newInput(cfg, s, r, "1.1.1.1")
+		var v Verdict
+		s.Request(in, &v)
+		if string(r.Target) != tc.want || v.Kind != Continue {
+			t.Errorf("%s %s: %s (kind %v), want %s", tc.norm, tc.target, r.Target, v.Kind, tc.want)
+		}
+	}
+	// strict refuses what it cannot normalize: 400.
+	s, cfg := compileProxy(t, "global\n expose-experimental-directives\nfrontend fe\n bind 127.0.0.1:1\n http-request normalize-uri percent-to-uppercase strict\n", "fe")
+	in := newInput(cfg, s, parseReq(t, "GET /a%zz"), "1.1.1.1")
+	var v Verdict
+	s.Request(in, &v)
+	if v.Kind != Respond || v.Status != 400 {
+		t.Errorf("strict on /a%%zz: kind %v status %d, want a 400", v.Kind, v.Status)
+	}
+}
+
+// TestEarlyHintGroups: consecutive early-hint rules make one 103; a rule
+// with a condition starts another, as in HAProxy.
+func TestEarlyHintGroups(t *testing.T) {
+	s, cfg := frontend(t, ` http-request early-hint Link </a.css>
+ http-request early-hint Link </b.js>
+ http-request early-hint Link </c.js> if TRUE
+ http-request set-header X-Mid 1
+ http-request early-hint Link </d.js>`)
+	in := newInput(cfg, s, parseReq(t, "GET /"), "1.1.1.1")
+	var v Verdict
+	s.Request(in, &v)
+	var got []string
+	for _, h := range in.Effects.EarlyHints {
+		got = append(got, string(h.Value))
+	}
+	if want := "</a.css> </b.js>  </c.js>  </d.js> "; strings.Join(got, " ") != want {
+		t.Errorf("early hints %q, want groups %q", strings.Join(got, " "), want)
+	}
+}
+
 // TestUseBackendDynamic covers use_backend %[...] with the default
 // backend when the name is empty.
 func TestUseBackendDynamic(t *testing.T) {

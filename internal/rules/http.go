@@ -165,6 +165,11 @@ func (s *Set) runHTTP(rules []rule, in *Input, req *h1.Request, resp *h1.Respons
 			if req != nil {
 				in.Effects.EarlyHints = append(in.Effects.EarlyHints, h1.Header{
 					Name: unsafe.Slice(unsafe.StringData(r.name), len(r.name)), Value: r.value.AppendScratch(&in.Ctx)})
+				// As in HAProxy, a 103 ends with the last of consecutive
+				// early-hint rules, or before one with a condition.
+				if i+1 == len(rules) || rules[i+1].act != actEarlyHint || rules[i+1].cond != nil {
+					in.Effects.EarlyHints = append(in.Effects.EarlyHints, h1.Header{})
+				}
 			}
 		case actSetHeader, actAddHeader:
 			if hdrs == nil {

@@ -50,8 +50,9 @@ type Effects struct {
 	// ServerTimeout and TunnelTimeout replace the backend's timeouts for
 	// this stream (set-timeout); 0 means unchanged.
 	ServerTimeout, TunnelTimeout time.Duration
-	// EarlyHints are the early-hint fields: the proxy sends them in a 103
-	// response before forwarding the request.
+	// EarlyHints are the early-hint fields: the proxy sends them in 103
+	// responses before answering or forwarding the request, one response
+	// per group of fields; a field with an empty name ends a group.
 	EarlyHints []h1.Header
 }
 

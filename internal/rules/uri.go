@@ -120,17 +120,22 @@ func (r *rule) rewriteURI(in *Input, req *h1.Request) bool {
 func normalize(dst []byte, name string, opt bool, path, query []byte) ([]byte, bool) {
 	switch name {
 	case "fragment-strip":
-		pq := append(path[:len(path):len(path)], query...)
-		if i := bytes.IndexByte(pq, '#'); i >= 0 {
-			pq = pq[:i]
+		if i := bytes.IndexByte(path, '#'); i >= 0 {
+			return append(dst, path[:i]...), true
 		}
-		return append(dst, pq...), true
+		dst = append(dst, path...)
+		if i := bytes.IndexByte(query, '#'); i >= 0 {
+			query = query[:i]
+		}
+		return append(dst, query...), true
 	case "fragment-encode":
-		for _, b := range append(path[:len(path):len(path)], query...) {
-			if b == '#' {
-				dst = append(dst, "%23"...)
-			} else {
-				dst = append(dst, b)
+		for _, part := range [2][]byte{path, query} {
+			for _, b := range part {
+				if b == '#' {
+					dst = append(dst, "%23"...)
+				} else {
+					dst = append(dst, b)
+				}
 			}
 		}
 		return dst, true
@@ -146,29 +151,13 @@ func normalize(dst []byte, name string, opt bool, path, query []byte) ([]byte, b
 	case "path-strip-dotdot":
 		dst = appendSegments(dst, path, true, opt)
 	case "percent-decode-unreserved", "percent-to-uppercase":
-		for i := 0; i < len(path); i++ {
-			b := path[i]
-			if b != '%' {
-				dst = append(dst, b)
-				continue
-			}
-			if i+2 >= len(path) || !expr.IsHex(path[i+1]) || !expr.IsHex(path[i+2]) {
-				if opt {
-					return dst, false
-				}
-				dst = append(dst, b)
-				continue
-			}
-			hi, lo := path[i+1], path[i+2]
-			if name == "percent-to-uppercase" {
-				dst = append(dst, '%', upperHex(hi), upperHex(lo))
-			} else if v := expr.Unhex(hi)<<4 | expr.Unhex(lo); isUnreserved(v) {
-				dst = append(dst, v)
-			} else {
-				dst = append(dst, '%', hi, lo)
-			}
-			i += 2
+		// Both cover the query string too, as in HAProxy (a sequence
+		// cannot straddle the '?').
+		var ok bool
+		if dst, ok = normalizePercent(dst, name, opt, path); !ok {
+			return dst, false
 		}
+		return normalizePercent(dst, name, opt, query)
 	case "query-sort-by-name":
 		dst = append(dst, path...)
 		if len(query) > 1 {
@@ -180,6 +169,35 @@ func normalize(dst []byte, name string, opt bool, path, query []byte) ([]byte, b
 		}
 	}
 	return append(dst, query...), true
+}
+
+// normalizePercent appends s with its percent sequences upper-cased or,
+// for unreserved characters, decoded; strict (opt) refuses a bad one.
+func normalizePercent(dst []byte, name string, opt bool, s []byte) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b != '%' {
+			dst = append(dst, b)
+			continue
+		}
+		if i+2 >= len(s) || !expr.IsHex(s[i+1]) || !expr.IsHex(s[i+2]) {
+			if opt {
+				return dst, false
+			}
+			dst = append(dst, b)
+			continue
+		}
+		hi, lo := s[i+1], s[i+2]
+		if name == "percent-to-uppercase" {
+			dst = append(dst, '%', upperHex(hi), upperHex(lo))
+		} else if v := expr.Unhex(hi)<<4 | expr.Unhex(lo); isUnreserved(v) {
+			dst = append(dst, v)
+		} else {
+			dst = append(dst, '%', hi, lo)
+		}
+		i += 2
+	}
+	return dst, true
 }
 
 func paramName(p []byte) []byte {
