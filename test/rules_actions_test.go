@@ -1,0 +1,318 @@
+package e2e_test
+
+import (
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"baton/test/harness"
+)
+
+// More of the rules language under Baton and HAProxy 2.6: the actions on
+// the connection (destination, source, timeouts, silent-drop), early
+// hints, URI normalization, log levels, response rewrites, variables
+// across the tcp-request and http-request stages, and converters.
+
+// TestDestinationRules is the forward-proxy shape (HAProxy's
+// examples/option-http_proxy.cfg): the server at 0.0.0.0 goes where
+// set-dst and set-dst-port say; a server without an address's port takes
+// the one set-dst-port sets.
+func TestDestinationRules(t *testing.T) {
+	run(t, []scenario{{
+		name: "set-dst-forward-proxy",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    acl forbidden_dst url_ip 10.0.0.0/8
+    http-request deny if forbidden_dst
+    default_backend fwd
+backend fwd
+    http-request deny if !METH_GET
+    http-request set-dst url_ip
+    http-request set-dst-port url_port
+    http-request set-uri %[pathq]
+    server next-hop 0.0.0.0
+    http-response deny if { res.hdr(content-type) audio/mp3 }
+# the server the requests name: ${S1}
+`,
+		check: func(e *env) {
+			s1 := e.addrs["S1"]
+			r := harness.RoundTrip(e.t, e.fe(), "GET http://"+s1+"/headers?x=1 HTTP/1.1\r\nHost: "+s1+"\r\n\r\n")
+			if r.Status != 200 || r.Get("X-Backend") != "s1" || !strings.HasPrefix(string(r.Body), "GET /headers?x=1 HTTP/1.1\r\n") {
+				e.t.Errorf("forward proxy: %s", r)
+			}
+			r = harness.RoundTrip(e.t, e.fe(), "GET http://10.1.2.3/ HTTP/1.1\r\nHost: 10.1.2.3\r\n\r\n")
+			if r.Status != 403 {
+				e.t.Errorf("forbidden destination: status %d, want 403", r.Status)
+			}
+			r = harness.RoundTrip(e.t, e.fe(), "POST http://"+s1+"/ HTTP/1.1\r\nHost: "+s1+"\r\nContent-Length: 0\r\n\r\n")
+			if r.Status != 403 {
+				e.t.Errorf("POST: status %d, want 403", r.Status)
+			}
+		},
+	}, {
+		name: "set-dst-port-from-header",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    http-request set-dst-port req.hdr(x-port)
+    default_backend app
+backend app
+    server s 127.0.0.1:0
+# ${S1} ${S2}
+`,
+		check: func(e *env) {
+			for _, s := range []string{"S1", "S2"} {
+				_, port, _ := net.SplitHostPort(e.addrs[s])
+				e.do(req{path: "/", headers: []string{"X-Port: " + port}, status: 200, backend: strings.ToLower(s)})
+			}
+		},
+	}})
+}
+
+// TestConnectionActions covers set-src, set-timeout and silent-drop.
+func TestConnectionActions(t *testing.T) {
+	run(t, []scenario{{
+		name: "set-src-forwardfor",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    option forwardfor
+    http-request set-src req.hdr(x-real-ip) if { req.hdr(x-real-ip) -m found }
+    http-request set-header X-Src %[src]
+    default_backend app
+` + threeBackends,
+		requests: []req{
+			{path: "/headers", headers: []string{"X-Real-IP: 192.0.2.7"}, status: 200, seen: []string{"X-Forwarded-For: 192.0.2.7", "X-Src: 192.0.2.7"}},
+			{path: "/headers", status: 200, seen: []string{"X-Forwarded-For: 127.0.0.1", "X-Src: 127.0.0.1"}},
+		},
+	}, {
+		name: "set-timeout-server",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    default_backend app
+backend app
+    http-request set-timeout server 300ms if { req.hdr(x-short) -m found }
+    server s ${S1}
+`,
+		check: func(e *env) {
+			start := time.Now()
+			e.do(req{path: "/slow?ms=5000", headers: []string{"X-Short: 1"}, status: 504})
+			if d := time.Since(start); d > 4*time.Second {
+				e.t.Errorf("the 504 came after %v, want about 300ms (set-timeout), well before timeout server 10s", d)
+			}
+			e.do(req{path: "/slow?ms=500", status: 200})
+		},
+	}, {
+		name: "silent-drop",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    http-request silent-drop if { path /drop }
+    default_backend app
+` + threeBackends,
+		requests: []req{{path: "/", status: 200, backend: "s1"}},
+		check: func(e *env) {
+			// The client learns nothing: with the privilege to, both
+			// proxies drop the socket without a reset (TCP_REPAIR); the
+			// client sees no answer, only silence or, without it, a reset.
+			c := harness.Dial(e.t, e.fe())
+			defer c.Close()
+			c.Send(harness.Request("GET", "/drop") + "\r\n")
+			if _, got := c.Closed(time.Second); got != "" {
+				e.t.Errorf("silent-drop: got %q, want no answer", got)
+			}
+			e.do(req{path: "/", status: 200, backend: "s1"})
+		},
+	}})
+}
+
+// TestEarlyHintsAndNormalize covers early-hint (a 103 before the answer)
+// and normalize-uri.
+func TestEarlyHintsAndNormalize(t *testing.T) {
+	run(t, []scenario{{
+		name: "early-hint",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    http-request early-hint Link "</style.css>; rel=preload; as=style" if { path /page }
+    http-request early-hint Link "</%[req.hdr(x-script)]>; rel=preload; as=script" if { path /page }
+    default_backend app
+` + threeBackends,
+		check: func(e *env) {
+			c := harness.Dial(e.t, e.fe())
+			defer c.Close()
+			c.Send(harness.Request("GET", "/page", "X-Script: app.js") + "\r\n")
+			// A rule with a condition starts a new 103, as in HAProxy.
+			for _, want := range []string{"</style.css>; rel=preload; as=style", "</app.js>; rel=preload; as=script"} {
+				hint := c.Read("GET")
+				if links := hint.Values("Link"); hint.Status != 103 || len(links) != 1 || links[0] != want {
+					e.t.Fatalf("want a 103 with Link %q, got:\n%s", want, hint)
+				}
+			}
+			if r := c.Read("GET"); r.Status != 200 || r.Get("X-Backend") != "s1" {
+				e.t.Errorf("final response:\n%s", r)
+			}
+		},
+	}, {
+		name: "normalize-uri",
+		cfg: `global
+    expose-experimental-directives
+` + strings.TrimPrefix(base, "global\n") + `
+frontend fe
+    bind ${FE}
+    http-request normalize-uri path-merge-slashes
+    http-request normalize-uri path-strip-dot
+    http-request normalize-uri path-strip-dotdot
+    http-request normalize-uri percent-to-uppercase
+    http-request normalize-uri query-sort-by-name
+    default_backend app
+` + threeBackends,
+		requests: []req{
+			{path: "//x/./y/../../headers?b=%2f&a=1", status: 200, bodyHas: "GET /headers?a=1&b=%2F HTTP/1.1\r\n"},
+		},
+	}})
+}
+
+// TestLogLevelAndResponseRewrites covers set-log-level silent and the
+// http-response header rewrites, variables and captures.
+func TestLogLevelAndResponseRewrites(t *testing.T) {
+	run(t, []scenario{{
+		name: "set-log-level-silent",
+		cfg: logBase + `
+frontend fe
+    bind ${FE}
+    option httplog
+    http-request set-log-level silent if { path /quiet }
+    default_backend app
+backend app
+    server s ${S1}
+`,
+		check: func(e *env) {
+			e.do(req{path: "/quiet", status: 200})
+			e.do(req{path: "/loud", status: 200})
+			e.logLines(regexp.MustCompile(`"GET /loud HTTP/1\.1"`), 1)
+			if e.stdout.Contains("/quiet") {
+				e.t.Errorf("set-log-level silent: the request was logged:\n%s", e.stdout)
+			}
+		},
+	}, {
+		name: "response-rewrites",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    http-request set-var(txn.path) path
+    http-response set-var(res.len) res.hdr(content-length)
+    http-response set-header X-Path %[var(txn.path)]
+    http-response add-header X-Len %[var(res.len),add(1000)]
+    http-response replace-header X-Backend s(.*) server-\1
+    http-response del-header Content-Type
+    http-response set-status 203 if { res.hdr(x-backend) -m end 1 }
+    http-after-response unset-var(txn.path)
+    http-after-response set-header X-After %[var(txn.path)]
+    default_backend app
+` + threeBackends,
+		requests: []req{
+			{path: "/p", status: 203, hdrs: []string{"X-Path: /p", "X-Len: 1011", "X-Backend: server-1", "!Content-Type", "X-After: "}},
+		},
+	}})
+}
+
+// TestVariablesAcrossStages sets variables in tcp-request connection,
+// session and content rules and reads them in http-request rules.
+func TestVariablesAcrossStages(t *testing.T) {
+	run(t, []scenario{{
+		name: "tcp-then-http",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    tcp-request connection set-var(sess.port) dst_port
+    tcp-request session set-var(sess.src) src
+    tcp-request content set-var(sess.stage) str(content)
+    tcp-request content accept
+    http-request set-var(proc.hits) var(proc.hits),add(1) if { var(proc.hits) -m found }
+    http-request set-var(proc.hits) int(1) unless { var(proc.hits) -m found }
+    http-request set-header X-Stages %[var(sess.src)]/%[var(sess.port)]/%[var(sess.stage)]
+    http-request set-header X-Hits %[var(proc.hits)]
+    default_backend app
+` + threeBackends,
+		check: func(e *env) {
+			_, port, _ := net.SplitHostPort(e.fe())
+			e.do(req{path: "/headers", status: 200, seen: []string{"X-Stages: 127.0.0.1/" + port + "/content", "X-Hits: 1"}})
+			e.do(req{path: "/headers", status: 200, seen: []string{"X-Hits: 2"}})
+		},
+	}})
+}
+
+// TestConverters runs a chain of converters through a return body: the
+// table tests compare each converter with HAProxy's output; this checks
+// that chains reach the wire alike.
+func TestConverters(t *testing.T) {
+	want := "abc/ABC/3/YWJj/00000000352441c2/a9993e364706816aba3e25717850c26c9cd0d89d/b/16/-4/1/" +
+		"a%2Fb/a/b/abc-abc-/3"
+	run(t, []scenario{{
+		name: "converter-chain",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    http-request set-var(txn.s) str(abc)
+    http-request set-var(txn.n) int(5)
+    http-request return status 200 content-type text/plain lf-string "%[var(txn.s),lower]/%[var(txn.s),upper]/%[var(txn.s),length]/%[var(txn.s),base64]/%[var(txn.s),crc32,hex,lower]/%[var(txn.s),sha1,hex,lower]/%[str(a.b.c),field(2,.)]/%[var(txn.n),add(3),mul(2)]/%[var(txn.n),neg,add(1)]/%[var(txn.n),odd]/%[req.hdr(x-u),url_dec]/%[str(a/b/c),word(1,/)]/%[str(a/b/c),word(-2,/)]/%[var(txn.s),concat(-,txn.s,-)]/%[str(a:b:c),field(3,:),bytes(0),length,add(2)]"
+    default_backend app
+` + threeBackends,
+		requests: []req{
+			{path: "/", headers: []string{"X-U: a%252Fb"}, status: 200, bodyIs: &want},
+		},
+	}})
+}
+
+// TestTCPResponseContent covers tcp-response content on the server's
+// first bytes.
+func TestTCPResponseContent(t *testing.T) {
+	run(t, []scenario{{
+		name: "tcp-response-content",
+		cfg: `defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+
+frontend fe
+    bind ${FE}
+    default_backend good
+
+frontend fe2
+    bind ${FE2}
+    default_backend evil
+
+backend good
+    tcp-response inspect-delay 2s
+    tcp-response content reject if { res.payload(0,4) -m str EVIL }
+    server s ${O1}
+
+backend evil
+    tcp-response inspect-delay 2s
+    tcp-response content reject if { res.payload(0,4) -m str EVIL }
+    server s ${O2}
+`,
+		origins: map[string]func(c net.Conn){"O1": harness.Answer("GOOD answer\n"), "O2": harness.Answer("EVIL answer\n")},
+		check: func(e *env) {
+			c := harness.Dial(e.t, e.fe())
+			c.Send("PING and more\n")
+			if got := c.ReadN(len("GOOD answer\n")); got != "GOOD answer\n" {
+				e.t.Errorf("good server: got %q", got)
+			}
+			c.Close()
+
+			c = harness.Dial(e.t, e.addrs["FE2"])
+			defer c.Close()
+			c.Send("PING\n")
+			if closed, got := c.Closed(5 * time.Second); !closed || got != "" {
+				e.t.Errorf("tcp-response content reject: closed=%v got %q, want the connection closed without the server's bytes", closed, got)
+			}
+		},
+	}})
+}
