@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"bytes"
 	"net/netip"
 	"strconv"
 
@@ -480,10 +481,16 @@ func fetchURLParam(c *Ctx, a []Arg, it *Iter, out *Sample) bool {
 	if r == nil {
 		return false
 	}
+	// The parameters start after the first delimiter, '?' unless given
+	// (urlp(JSESSIONID,;) reads "/foo;JSESSIONID=1").
+	d := byte('?')
+	if a[1].Given && len(a[1].Str) > 0 {
+		d = a[1].Str[0]
+	}
 	t := r.Target
 	q := -1
 	for i, b := range t {
-		if b == '?' {
+		if b == d {
 			q = i
 			break
 		}
@@ -491,43 +498,53 @@ func fetchURLParam(c *Ctx, a []Arg, it *Iter, out *Sample) bool {
 	if q < 0 {
 		return false
 	}
-	d := byte('&')
-	if a[1].Given && len(a[1].Str) > 0 {
-		d = a[1].Str[0]
-	}
 	return findParam(t[q+1:], d, a[0], it, out)
 }
 
-// findParam looks for NAME=VALUE among the d-separated parameters of s;
-// without a name every parameter matches. In a sample context it is the
-// first match; an ACL walks them all.
+// findParam finds a parameter's value in s as HAProxy does: NAME= at the
+// start of s or after a delimiter ('&', ';' or d), the value running to
+// the next delimiter; without a name, the value after the first '='. In a
+// sample context it is the first match; an ACL walks them all.
 func findParam(s []byte, d byte, name Arg, it *Iter, out *Sample) bool {
 	i := it.Pos
-	for i < len(s) {
-		j := i
-		for j < len(s) && s[j] != d {
-			j++
+	vs := -1
+	if !name.Given || name.Str == "" {
+		if eq := bytes.IndexByte(s[min(i, len(s)):], '='); eq >= 0 {
+			vs = i + eq + 1
 		}
-		p := s[i:j]
-		next := j + 1
-		k := 0
-		for k < len(p) && p[k] != '=' {
-			k++
-		}
-		if !name.Given || string(p[:k]) == name.Str {
-			var v []byte
-			if k < len(p) {
-				v = p[k+1:]
-			} else {
-				v = p[len(p):]
+	} else {
+		n := name.Str
+		for i < len(s) {
+			eq := i + len(n)
+			if eq >= len(s) {
+				break
 			}
-			out.SetStr(v)
-			if it.Iterate && next < len(s) {
-				it.Pos, it.More = next, true
+			if s[eq] == '=' {
+				if string(s[i:eq]) == n {
+					vs = eq + 1
+					break
+				}
+				i = eq + 1
 			}
-			return true
+			for i < len(s) && !isParamDelim(s[i], d) {
+				i++
+			}
+			i++
 		}
-		i = next
 	}
-	return false
+	if vs < 0 {
+		return false
+	}
+	ve := vs
+	for ve < len(s) && !isParamDelim(s[ve], d) {
+		ve++
+	}
+	out.SetStr(s[vs:ve])
+	if it.Iterate && ve < len(s) {
+		it.Pos, it.More = ve, true
+	}
+	return true
 }
+
+// isParamDelim reports whether c ends a URL or body parameter.
+func isParamDelim(c, d byte) bool { return c == '&' || c == ';' || c == d }

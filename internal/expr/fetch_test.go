@@ -437,3 +437,44 @@ func TestCheckWhere(t *testing.T) {
 		}
 	}
 }
+
+// TestURLParams checks url_param against HAProxy's parameter rules: the
+// list starts after the first '?' (or the given delimiter), parameters
+// end at '&', ';' or the delimiter, a name needs its '=', and without a
+// name the first value after an '=' is taken. The expected values are
+// HAProxy 2.6's.
+func TestURLParams(t *testing.T) {
+	tests := []struct{ target, expr, want string }{
+		{"/p?port", "urlp(port)", ""},
+		{"/p?port=", "urlp(port)", ""},
+		{"/p?port=&a=1", "urlp(port)", ""},
+		{"/p?a=1;b=2", "urlp(b)", "2"},
+		{"/p?xb=1&b=2", "urlp(b)", "2"},
+		{"/p?b=1=2&c", "urlp(b)", "1=2"},
+		{"/p?a&b=1", "urlp", "1"},
+		{"/p?a", "urlp", ""},
+		{"/foo;JSESSIONID=abc?x=1", "urlp(JSESSIONID,;)", "abc?x=1"}, // '?' ends nothing then
+		{"/foo;JSESSIONID=abc?x=1", "urlp", "1"},
+		{"/p?port=", "urlp(port),length", "0"},
+		{"/p?port", "urlp(port),length", ""},
+		{"/foo;JSESSIONID=abc?x=1", "urlp(JSESSIONID)", ""},
+		{"/p?a=1?b=2", "urlp(b)", "2"},
+		{"/p?A=1", "urlp(a)", ""},
+		{"/p?x=1&x=2", "urlp_val(x),add(10)", "11"},
+	}
+	env := testEnv()
+	for _, tt := range tests {
+		var req h1.Request
+		if err := h1.ParseRequest([]byte("GET "+tt.target+" HTTP/1.1\r\nHost: h\r\n\r\n"), &req, &h1.Limits{}); err != nil {
+			t.Fatal(err)
+		}
+		c := &Ctx{Req: &req}
+		e, err := Compile(tt.expr, env)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.expr, err)
+		}
+		if got := string(e.AppendString(nil, c)); got != tt.want {
+			t.Errorf("%s on %s: %q, want %q", tt.expr, tt.target, got, tt.want)
+		}
+	}
+}
