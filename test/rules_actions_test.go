@@ -316,3 +316,107 @@ backend evil
 		},
 	}})
 }
+
+// TestMoreActions covers the remaining http-request and http-response
+// actions: allow, set-pathq, replace-pathq, replace-uri, set-src-port,
+// the socket options (accepted and applied where the process may), the
+// redirect options and the response-side answers.
+func TestMoreActions(t *testing.T) {
+	run(t, []scenario{{
+		name: "request-line-and-socket",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    http-request allow if { path /allowed }
+    http-request set-pathq /headers?pq=1 if { path /pq }
+    http-request replace-pathq ^/rq/([^?]*)\?(.*)$ /headers?\2&was=\1
+    http-request replace-uri ^/ru/(.*) /head\1
+    http-request set-src-port int(4242) if { url_param(port) -m found }
+    http-request set-header X-Src-Port %[src_port] if { url_param(port) -m found }
+    http-request set-mark 1
+    http-request set-tos 0
+    http-request set-nice 10
+    http-request strict-mode on
+    http-request deny if { path /allowed }
+    default_backend app
+` + threeBackends,
+		requests: []req{
+			{path: "/allowed", status: 200, backend: "s1"},
+			{path: "/pq", status: 200, bodyHas: "GET /headers?pq=1 HTTP/1.1\r\n"},
+			{path: "/rq/abc?x=1", status: 200, bodyHas: "GET /headers?x=1&was=abc HTTP/1.1\r\n"},
+			{path: "/ru/ers?x", status: 200, bodyHas: "GET /headers?x HTTP/1.1\r\n"},
+			{path: "/headers?port=1", status: 200, seen: []string{"X-Src-Port: 4242"}},
+		},
+	}, {
+		name: "redirect-options",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    http-request redirect scheme https code 301 drop-query if { path /s }
+    http-request redirect prefix /new append-slash code 308 set-cookie SEEN=1 if { path_beg /dir }
+    http-request redirect location /gone clear-cookie OLD= if { path /c }
+    http-response redirect code 303 location /other drop-query if { status 404 }
+    default_backend app
+` + threeBackends,
+		requests: []req{
+			{path: "/s?q=1", headers: []string{"Host: h.example"}, status: 301, hdrs: []string{"Location: https://h.example/s"}},
+			{path: "/dir", status: 308, hdrs: []string{"Location: /new/dir/", "Set-Cookie: SEEN=1; path=/;"}},
+			{path: "/c", status: 302, hdrs: []string{"Location: /gone", "Set-Cookie: OLD=; path=/; Max-Age=0;"}},
+			{path: "/status?code=404", status: 303, hdrs: []string{"Location: /other"}},
+		},
+	}, {
+		name: "response-answers",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    http-response allow if { status 201 }
+    http-response return status 200 content-type text/plain string replaced if { status 500 }
+    http-response silent-drop if { status 502 }
+    http-response set-header X-Not-Allowed 1
+    default_backend app
+` + threeBackends,
+		requests: []req{
+			{path: "/status?code=201", status: 201, hdrs: []string{"!X-Not-Allowed"}},
+			{path: "/status?code=500", status: 200, bodyIs: ptr("replaced"), hdrs: []string{"!X-Not-Allowed"}},
+			{path: "/", status: 200, hdrs: []string{"X-Not-Allowed: 1"}},
+		},
+		check: func(e *env) {
+			c := harness.Dial(e.t, e.fe())
+			defer c.Close()
+			c.Send(harness.Request("GET", "/status?code=502") + "\r\n")
+			if _, got := c.Closed(time.Second); got != "" {
+				e.t.Errorf("http-response silent-drop: got %q, want no answer", got)
+			}
+		},
+	}, {
+		name: "tcp-session-and-close",
+		cfg: `defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+
+frontend fe
+    bind ${FE}
+    tcp-request connection accept if { src 127.0.0.1 }
+    tcp-request session set-var(sess.seen) int(1)
+    tcp-request session reject if !{ var(sess.seen) -m found }
+    default_backend b
+backend b
+    tcp-response inspect-delay 2s
+    tcp-response content close if { res.payload(0,3) -m str BYE }
+    server s ${O1}
+`,
+		origins: map[string]func(c net.Conn){"O1": harness.Answer("BYE now\n")},
+		check: func(e *env) {
+			// close: the server's first bytes are forwarded, then both
+			// sides are closed.
+			c := harness.Dial(e.t, e.fe())
+			defer c.Close()
+			c.Send("hello\n")
+			if closed, got := c.Closed(5 * time.Second); !closed || got != "BYE now\n" {
+				e.t.Errorf("tcp-response content close: closed=%v got %q", closed, got)
+			}
+		},
+	}})
+}
