@@ -48,9 +48,9 @@ func parseUniqueIDFormat(p *parser, st *proxyState, l line, args []string, _ boo
 		p.errorf(l.Pos, "unique-id-format: expects one log-format string (quote it if it has spaces)")
 		return
 	}
-	f, err := expr.CompileFormat(args[0], p.cfg.Expr)
+	f, err := expr.CompileHTTPFormat(args[0], p.cfg.Expr)
 	if err == nil {
-		err = f.CheckWhere(expr.UniqueIDFormat)
+		err = f.CheckWhere(st.site(expr.UniqueIDFormat))
 	}
 	if err != nil {
 		p.errorf(l.Pos, "unique-id-format: %v", err)

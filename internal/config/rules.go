@@ -155,7 +155,7 @@ func parseRule(p *parser, st *proxyState, l line, _ []string, _ bool) {
 		return
 	}
 	if len(condWords) > 0 {
-		c, msg := p.parseCond(st, l, condWords, set.where)
+		c, msg := p.parseCond(st, l, condWords, st.site(set.where))
 		if msg != "" {
 			p.errorf(l.Pos, "%s: %s", rc.what, msg)
 			return
@@ -169,12 +169,25 @@ func parseRule(p *parser, st *proxyState, l line, _ []string, _ bool) {
 	*list = append(*list, r)
 }
 
+// site is w as seen from this proxy: a backend's (or listen's) request
+// rules see the backend, a frontend's do not (HAProxy's SMP_VAL_BE_*).
+func (st *proxyState) site(w expr.Where) expr.Where {
+	if st.p.Kind == KindBackend || st.p.Kind == KindListen {
+		return w.InBackend()
+	}
+	return w
+}
+
 // format compiles a log-format argument and checks it can be evaluated
 // where the rule runs.
 func (rc *ruleCtx) format(s string) (*expr.Format, string) {
-	f, err := expr.CompileFormat(s, rc.p.cfg.Expr)
+	compile := expr.CompileFormat
+	if strings.HasPrefix(rc.set.kw, "http-") {
+		compile = expr.CompileHTTPFormat // samples cannot inject a line
+	}
+	f, err := compile(s, rc.p.cfg.Expr)
 	if err == nil {
-		err = f.CheckWhere(rc.set.where)
+		err = f.CheckWhere(rc.st.site(rc.set.where))
 	}
 	if err != nil {
 		return nil, err.Error()
@@ -186,7 +199,7 @@ func (rc *ruleCtx) format(s string) (*expr.Format, string) {
 func (rc *ruleCtx) expr(s string) (*expr.Expr, string) {
 	e, err := expr.Compile(s, rc.p.cfg.Expr)
 	if err == nil {
-		err = e.CheckWhere(rc.set.where)
+		err = e.CheckWhere(rc.st.site(rc.set.where))
 	}
 	if err != nil {
 		return nil, fmt.Sprintf("failed to parse sample expression <%s>: %v", s, err)

@@ -170,6 +170,7 @@ func (p *parser) validate() {
 	}
 	for _, st := range p.proxies {
 		p.checkSampleNames(st, fronts, backs)
+		p.warnL6InHTTP(st)
 		for _, u := range st.p.UseServers {
 			if u.Dynamic != nil {
 				continue
@@ -198,6 +199,13 @@ func (p *parser) checkSampleNames(st *proxyState, fronts, backs map[string]*prox
 			if ref.Kind == "frontend" {
 				m = fronts
 			}
+			if ref.Name == "" {
+				// The proxy the expression is written in, as in HAProxy.
+				if m[st.p.Name] != st {
+					p.errorf(pos, "%s: the %s argument is left out, so it means %s, which has no %s capability", ref.Keyword, ref.Kind, st.what(), ref.Kind)
+				}
+				continue
+			}
 			if m[ref.Name] == nil {
 				p.errorf(pos, "no %s named %q", ref.Kind, ref.Name)
 			}
@@ -221,6 +229,39 @@ func (p *parser) checkSampleNames(st *proxyState, fronts, backs map[string]*prox
 		if u.Dynamic != nil {
 			check(u.Pos, u.Dynamic)
 		}
+	}
+}
+
+// warnL6InHTTP warns, as HAProxy does, about HTTP rule conditions of an
+// HTTP proxy that read the raw payload (req.len, req.payload, ...): in
+// HTTP mode the payload is the parsed message, not the bytes received.
+func (p *parser) warnL6InHTTP(st *proxyState) {
+	px := st.p
+	if px.Mode != ModeHTTP {
+		return
+	}
+	warn := func(c *Condition) {
+		if c == nil {
+			return
+		}
+		for _, and := range c.Or {
+			for _, t := range and {
+				for _, a := range t.ACLs {
+					if a.Expr != nil && a.Expr.Use&(expr.UseReqPayload|expr.UseResPayload) != 0 {
+						p.warnf(c.Pos, "%s: L6 sample fetches ignored on HTTP proxies (%s reads the raw payload)", st.what(), a.Expr.FetchName())
+						return
+					}
+				}
+			}
+		}
+	}
+	for _, rules := range [][]Rule{px.RequestRules, px.ResponseRules, px.AfterResponseRules} {
+		for i := range rules {
+			warn(rules[i].Cond)
+		}
+	}
+	for i := range px.UseBackends {
+		warn(px.UseBackends[i].Cond)
 	}
 }
 

@@ -170,6 +170,15 @@ func sdbm(b []byte) uint32 {
 	return h
 }
 
+// sdbmChars continues an sdbm hash over b read as signed chars, as
+// HAProxy's base32 does.
+func sdbmChars(h uint32, b []byte) uint32 {
+	for _, c := range b {
+		h = uint32(int32(int8(c))) + h<<6 + h<<16 - h
+	}
+	return h
+}
+
 func djb2(b []byte) uint32 {
 	h := uint32(5381)
 	for _, c := range b {
@@ -195,8 +204,9 @@ func wt6(b []byte) uint32 {
 	return h0 ^ h1
 }
 
-// fullHash is the avalanche HAProxy applies to hash results (Bob
-// Jenkins' 32-bit integer hash).
+// fullHash is the avalanche HAProxy applies to hash results: Bob
+// Jenkins' 32-bit integer hash, then a multiplication by a large prime
+// (HAProxy's __full_hash).
 func fullHash(a uint32) uint32 {
 	a = (a + 0x7ed55d16) + (a << 12)
 	a = (a ^ 0xc761c23c) ^ (a >> 19)
@@ -204,5 +214,5 @@ func fullHash(a uint32) uint32 {
 	a = (a + 0xd3a2646c) ^ (a << 9)
 	a = (a + 0xfd7046c5) + (a << 3)
 	a = (a ^ 0xb55a4f09) ^ (a >> 16)
-	return a
+	return a * 3221225473
 }

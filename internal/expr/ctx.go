@@ -88,6 +88,9 @@ type Ctx struct {
 	// output, casts, formats. It is only appended to during a request, so
 	// earlier values stay intact, and it is emptied by BeginRequest.
 	buf []byte
+	// out holds what AppendScratch builds: apart from buf, which the
+	// fetches and converters of a format append to while it is built.
+	out []byte
 	// fold is scratch space for case-folded map and ACL lookups.
 	fold []byte
 }
@@ -124,7 +127,7 @@ type BackendStats struct {
 // are cleared and the unique id is forgotten. Values returned earlier
 // must no longer be used.
 func (c *Ctx) BeginRequest() {
-	c.buf = c.buf[:0]
+	c.buf, c.out = c.buf[:0], c.out[:0]
 	c.Req, c.Resp, c.Status, c.Response = nil, nil, 0, false
 	c.ReqBody, c.ReqBodyFinal = nil, false
 	c.uniqueID, c.uniqueIDDone = c.uniqueID[:0], false

@@ -26,7 +26,7 @@ func init() {
 			if r == nil {
 				return false
 			}
-			p := r.Path()
+			p := reqPath(r)
 			if p == nil {
 				return false
 			}
@@ -73,10 +73,20 @@ func init() {
 			return c.base(out, true)
 		}},
 		{Name: "base32", Out: Int, Use: UseReqHead, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
-			if !c.base(out, false) {
+			// HAProxy hashes the Host value, then a path beginning with
+			// a slash, bytes as C chars (signed).
+			r := c.request(out)
+			if r == nil {
 				return false
 			}
-			out.SetInt(int64(fullHash(sdbm(out.Bytes))))
+			var h uint32
+			if host, ok := r.Header("host"); ok {
+				h = sdbmChars(h, host)
+			}
+			if p := reqPath(r); len(p) > 0 && p[0] == '/' {
+				h = sdbmChars(h, p)
+			}
+			out.SetInt(int64(fullHash(h)))
 			return true
 		}},
 		{Name: "url_param", Args: []ArgType{ArgStr, ArgStr}, Out: Str, Use: UseReqHead, Eval: fetchURLParam},
@@ -85,19 +95,15 @@ func init() {
 			return fetchURLParam(c, a, it, out) && c.Cast(out, Int)
 		}},
 		{Name: "url_ip", Out: IPv4, Use: UseReqHead, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
-			host, _, ok := c.urlAuthority(out)
+			a, _, ok := c.urlIPv4(out)
 			if !ok {
-				return false
-			}
-			a, err := netip.ParseAddr(bstr(host))
-			if err != nil || !a.Is4() {
 				return false
 			}
 			out.SetIP(a)
 			return true
 		}},
 		{Name: "url_port", Out: Int, Use: UseReqHead, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
-			_, port, ok := c.urlAuthority(out)
+			_, port, ok := c.urlIPv4(out)
 			if !ok {
 				return false
 			}
@@ -341,12 +347,13 @@ func (c *Ctx) request(out *Sample) *h1.Request {
 
 // pathQuery returns the target from its path on: origin-form as is,
 // absolute-form without scheme and authority ("/" when the path is
-// empty is not added: HAProxy returns what follows the authority).
+// empty is not added: HAProxy returns what follows the authority); nil
+// for "*", which has no path (HAProxy's http_get_path).
 func pathQuery(t []byte) []byte {
-	if len(t) == 0 {
+	if len(t) == 0 || t[0] == '*' {
 		return nil
 	}
-	if t[0] == '/' || len(t) == 1 && t[0] == '*' {
+	if t[0] == '/' {
 		return t
 	}
 	i := schemeEnd(t)
@@ -357,6 +364,14 @@ func pathQuery(t []byte) []byte {
 		i++
 	}
 	return t[i:]
+}
+
+// reqPath is the request's path: none for "*".
+func reqPath(r *h1.Request) []byte {
+	if len(r.Target) == 1 && r.Target[0] == '*' {
+		return nil
+	}
+	return r.Path()
 }
 
 // schemeEnd returns the index after "scheme://", or -1.
@@ -419,6 +434,23 @@ func (c *Ctx) urlAuthority(out *Sample) ([]byte, int64, bool) {
 	return host, port, true
 }
 
+// urlIPv4 is the address and port of an absolute http:// URI whose host
+// is an IPv4 address: HAProxy's url_ip and url_port resolve no names.
+func (c *Ctx) urlIPv4(out *Sample) (netip.Addr, int64, bool) {
+	host, port, ok := c.urlAuthority(out)
+	if !ok {
+		return netip.Addr{}, 0, false
+	}
+	if t := c.request(out).Target; len(t) < 7 || !EqualFold(t[:7], "http://") {
+		return netip.Addr{}, 0, false
+	}
+	a, err := netip.ParseAddr(bstr(host))
+	if err != nil || !a.Is4() {
+		return netip.Addr{}, 0, false
+	}
+	return a, port, true
+}
+
 // base builds Host and path (and with q the query) into the scratch
 // buffer; without a Host header it is the path alone.
 func (c *Ctx) base(out *Sample, q bool) bool {
@@ -430,7 +462,10 @@ func (c *Ctx) base(out *Sample, q bool) bool {
 	if q {
 		p = pathQuery(r.Target)
 	} else {
-		p = r.Path()
+		p = reqPath(r)
+	}
+	if len(p) > 0 && p[0] != '/' {
+		p = nil // HAProxy adds only a path that begins with a slash
 	}
 	host, ok := r.Header("host")
 	if !ok {
@@ -452,7 +487,7 @@ func (c *Ctx) base(out *Sample, q bool) bool {
 func (c *Ctx) appendHeaderBlock(hs []h1.Header) []byte {
 	start := len(c.buf)
 	for _, h := range hs {
-		c.buf = append(c.buf, h.Name...)
+		c.buf = appendLower(c.buf, h.Name) // HAProxy's names are lower case
 		c.buf = append(c.buf, ": "...)
 		c.buf = append(c.buf, h.Value...)
 		c.buf = append(c.buf, "\r\n"...)
@@ -471,7 +506,7 @@ func (c *Ctx) appendHeaderNames(hs []h1.Header, delim Arg) []byte {
 		if i > 0 {
 			c.buf = append(c.buf, d)
 		}
-		c.buf = append(c.buf, h.Name...)
+		c.buf = appendLower(c.buf, h.Name)
 	}
 	return c.take(start)
 }

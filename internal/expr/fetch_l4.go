@@ -33,10 +33,10 @@ func init() {
 		{Name: "fe_name", Out: Str, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
 			return strSample(out, c.Frontend)
 		}},
-		{Name: "be_name", Out: Str, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
+		{Name: "be_name", Out: Str, Use: UseBackend, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
 			return strSample(out, c.Backend)
 		}},
-		{Name: "srv_name", Out: Str, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
+		{Name: "srv_name", Out: Str, Use: UseServer, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
 			return strSample(out, c.Server)
 		}},
 		{Name: "nbsrv", Args: []ArgType{ArgBackend}, Out: Int, Eval: backendStat(func(s BackendStats) int64 { return int64(s.Usable) })},

@@ -25,8 +25,10 @@ func init() {
 		{Name: "rdp_cookie", Args: []ArgType{ArgStr}, Out: Str, Use: UseReqPayload, Eval: rdpCookie},
 		{Name: "req.rdp_cookie_cnt", Args: []ArgType{ArgStr}, Out: Int, Use: UseReqPayload, Eval: rdpCookieCount},
 		{Name: "rdp_cookie_cnt", Args: []ArgType{ArgStr}, Out: Int, Use: UseReqPayload, Eval: rdpCookieCount},
-		{Name: "wait_end", Out: Bool, Use: UseReqPayload, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
-			if !c.PayloadFinal {
+		// wait_end holds until the inspection ends; HTTP rules see a
+		// whole head, so it is true there.
+		{Name: "wait_end", Out: Bool, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
+			if !c.PayloadFinal && c.Req == nil {
 				out.MayChange = true
 				return false
 			}

@@ -28,6 +28,9 @@ type Format struct {
 	use   Use
 	lit   []byte
 	isLit bool
+	// smpFlags apply to the samples: flagHTTP for a format that builds
+	// HTTP header values, lines or bodies (CompileHTTPFormat).
+	smpFlags fmtFlags
 }
 
 type fmtFlags uint8
@@ -36,6 +39,10 @@ const (
 	flagQuote fmtFlags = 1 << iota
 	flagHex
 	flagEscape
+	// flagHTTP percent-encodes the control characters HTTP forbids in a
+	// field value (0x00-0x08, 0x0a-0x1f, 0x7f), as HAProxy does for the
+	// samples of HTTP actions' formats: a sample cannot inject a line.
+	flagHTTP
 )
 
 type fmtSeg struct {
@@ -73,6 +80,17 @@ func (f *Format) Names() []NameRef {
 		}
 	}
 	return out
+}
+
+// CompileHTTPFormat parses a log-format string that HTTP actions write
+// into a message (set-header, return, redirect, set-path, unique-id...):
+// as in HAProxy, control characters in its samples are percent-encoded.
+func CompileHTTPFormat(s string, env *Env) (*Format, error) {
+	f, err := CompileFormat(s, env)
+	if err == nil {
+		f.smpFlags = flagHTTP
+	}
+	return f, err
 }
 
 // CompileFormat parses a log-format string.
@@ -211,7 +229,10 @@ func parseFlags(s string, cur fmtFlags) (fmtFlags, error) {
 	return cur, nil
 }
 
-// Append evaluates f and appends the result to dst.
+// Append evaluates f and appends the result to dst, allocating nothing
+// once dst has grown: what a log line writer calls with its own buffer.
+// dst must not be c's scratch (Scratch): the fetches append there while
+// f is built. AppendScratch keeps the value in c instead.
 func (f *Format) Append(dst []byte, c *Ctx) []byte {
 	if f.isLit {
 		return append(dst, f.lit...)
@@ -228,7 +249,7 @@ func (f *Format) Append(dst []byte, c *Ctx) []byte {
 			if !s.expr.Eval(c, &smp) {
 				continue
 			}
-			dst = appendSample(dst, c, &smp, 0)
+			dst = appendSample(dst, c, &smp, f.smpFlags)
 		default:
 			dst = s.v(c, dst, s.flags)
 		}
@@ -236,15 +257,15 @@ func (f *Format) Append(dst []byte, c *Ctx) []byte {
 	return dst
 }
 
-// AppendScratch evaluates f into c's scratch buffer and returns the
+// AppendScratch evaluates f into c's output buffer and returns the
 // value, which stays valid until c.BeginRequest.
 func (f *Format) AppendScratch(c *Ctx) []byte {
 	if f.isLit {
 		return f.lit
 	}
-	start := len(c.buf)
-	c.buf = f.Append(c.buf, c)
-	return c.take(start)
+	start := len(c.out)
+	c.out = f.Append(c.out, c)
+	return c.out[start:len(c.out):len(c.out)]
 }
 
 func appendSample(dst []byte, c *Ctx, s *Sample, fl fmtFlags) []byte {
@@ -263,18 +284,29 @@ func appendSample(dst []byte, c *Ctx, s *Sample, fl fmtFlags) []byte {
 	return appendText(dst, s.Bytes, fl)
 }
 
+const upperHexDigits = "0123456789ABCDEF"
+
 func appendText(dst, b []byte, fl fmtFlags) []byte {
 	if fl&flagQuote != 0 {
 		dst = append(dst, '"')
 	}
-	if fl&flagEscape != 0 {
+	switch {
+	case fl&flagHTTP != 0:
+		for _, ch := range b {
+			if ch < 0x20 && ch != '\t' || ch == 0x7f {
+				dst = append(dst, '%', upperHexDigits[ch>>4], upperHexDigits[ch&15])
+				continue
+			}
+			dst = append(dst, ch)
+		}
+	case fl&flagEscape != 0:
 		for _, ch := range b {
 			if ch == '"' || ch == '\\' || ch == ']' {
 				dst = append(dst, '\\')
 			}
 			dst = append(dst, ch)
 		}
-	} else {
+	default:
 		dst = append(dst, b...)
 	}
 	if fl&flagQuote != 0 {

@@ -365,6 +365,14 @@ func EqualFold(b []byte, s string) bool {
 	return true
 }
 
+// appendLower appends b in lower case (ASCII).
+func appendLower(dst, b []byte) []byte {
+	for _, c := range b {
+		dst = append(dst, lowerByte(c))
+	}
+	return dst
+}
+
 func lowerByte(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
 		return c + 'a' - 'A'

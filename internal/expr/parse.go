@@ -69,28 +69,29 @@ func (e *Expr) HasConverters() bool { return len(e.convs) > 0 }
 // configuration is read.
 type NameRef struct {
 	Kind string // "backend" or "frontend"
+	// Name is the proxy; "" when the argument is omitted, which means
+	// the proxy the expression is written in (it must then be one).
 	Name string
+	// Keyword is the fetch or converter, for messages.
+	Keyword string
 }
 
 // Names lists the proxies the expression's arguments name.
 func (e *Expr) Names() []NameRef {
 	var out []NameRef
-	add := func(args []Arg) {
+	add := func(kw string, args []Arg) {
 		for _, a := range args {
-			if !a.Given {
-				continue
-			}
 			switch a.Type {
 			case ArgBackend:
-				out = append(out, NameRef{"backend", a.Str})
+				out = append(out, NameRef{"backend", a.Str, kw})
 			case ArgFrontend:
-				out = append(out, NameRef{"frontend", a.Str})
+				out = append(out, NameRef{"frontend", a.Str, kw})
 			}
 		}
 	}
-	add(e.fargs)
+	add(e.fetch.Name, e.fargs)
 	for _, c := range e.convs {
-		add(c.args)
+		add(c.c.Name, c.args)
 	}
 	return out
 }
@@ -117,6 +118,10 @@ func useName(u Use) string {
 		return "HTTP response"
 	case u&UseReqPayload != 0:
 		return "request buffer contents"
+	case u&UseBackend != 0:
+		return "backend"
+	case u&UseServer != 0:
+		return "server"
 	}
 	return "response buffer contents"
 }

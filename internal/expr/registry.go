@@ -27,6 +27,11 @@ const (
 	UseReqPayload
 	// UseResPayload: the raw bytes a server sent (tcp-response content).
 	UseResPayload
+	// UseBackend: the backend chosen (be_name): in a backend's rules and
+	// on the response side, not in a frontend's request rules.
+	UseBackend
+	// UseServer: the server chosen (srv_name): on the response side.
+	UseServer
 )
 
 // Where describes a place rules are written, with what it can read.
@@ -42,15 +47,22 @@ var (
 	TCPConnection  = Where{"tcp-request connection rule", UseAlways}
 	TCPSession     = Where{"tcp-request session rule", UseAlways}
 	TCPContent     = Where{"tcp-request content rule", UseReqPayload | UseReqHead | UseReqBody}
-	TCPResponse    = Where{"tcp-response content rule", UseResPayload}
+	TCPResponse    = Where{"tcp-response content rule", UseResPayload | UseBackend | UseServer}
 	HTTPRequest    = Where{"http-request header rule", UseReqHead | UseReqBody | UseReqPayload}
-	HTTPResponse   = Where{"http-response header rule", UseRes}
-	HTTPAfter      = Where{"http-after-response header rule", UseRes}
+	HTTPResponse   = Where{"http-response header rule", UseRes | UseBackend | UseServer}
+	HTTPAfter      = Where{"http-after-response header rule", UseRes | UseBackend | UseServer}
 	BackendSwitch  = Where{"use_backend rule", UseReqHead | UseReqBody | UseReqPayload}
-	ServerSwitch   = Where{"use-server rule", UseReqHead | UseReqBody | UseReqPayload}
-	LogFormat      = Where{"log-format", UseReqHead | UseRes}
+	ServerSwitch   = Where{"use-server rule", UseReqHead | UseReqBody | UseReqPayload | UseBackend}
+	LogFormat      = Where{"log-format", UseReqHead | UseRes | UseBackend | UseServer}
 	UniqueIDFormat = Where{"unique-id-format", UseReqHead | UseReqBody}
 )
+
+// InBackend is w written in a proxy with a backend (backend, listen),
+// where the request side sees the backend too.
+func (w Where) InBackend() Where {
+	w.Has |= UseBackend
+	return w
+}
 
 // ArgType is the type of a fetch or converter argument.
 type ArgType uint8

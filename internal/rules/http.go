@@ -332,13 +332,13 @@ var (
 func (r *rule) redirect(in *Input, v *Verdict) bool {
 	rd := r.cfg.Redirect
 	c := &in.Ctx
-	dst := c.Scratch()
-	start := len(dst)
-	dst = rd.Target.Append(dst, c)
-	if rd.IgnoreEmpty && len(dst) == start {
-		c.SetScratch(dst)
+	target := rd.Target.AppendScratch(c)
+	if rd.IgnoreEmpty && len(target) == 0 {
 		return false
 	}
+	dst := c.Scratch()
+	start := len(dst)
+	dst = append(dst, target...)
 	req := in.Req
 	switch rd.Kind {
 	case "prefix":
