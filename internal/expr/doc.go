@@ -13,7 +13,12 @@
 // from a file of this package or an init function of theirs, reading
 // what they need from the Ctx; the configuration then knows them, checks
 // their arguments, and tells an operator when one is used where its data
-// never exists (Where, CheckWhere), in HAProxy's words.
+// never exists (Where, CheckWhere), in HAProxy's words. Data that only
+// such a package has gets a field in Ctx that the proxy fills (the TLS
+// facts after the handshake, the ClientHello read for req.ssl_sni, the
+// PROXY header), and a Use bit if some rule sites never have it; the
+// fetch returns false while the field is unset. Tables and lists keyed
+// by a fetch name elsewhere are not needed and would drift.
 //
 // # Values
 //
@@ -45,10 +50,12 @@
 // they are: regsub and replace rules (Go's regexp returns match
 // positions in a new slice), digest and hmac (hash state), debug.
 //
-// Log-format strings elsewhere (package accesslog) can compile an
-// expression once with Compile and call Expr.AppendString per line: it
-// appends the value's string form to a caller-provided buffer without
-// allocating.
+// Log-format strings elsewhere (package accesslog) can compile a whole
+// format once with CompileFormat and call Format.Append per line, or an
+// expression with Compile and Expr.AppendString: both append to a
+// caller-provided buffer (not the Ctx's scratch) without allocating.
+// CompileHTTPFormat is for formats written into HTTP messages: their
+// samples' control characters are percent-encoded, as in HAProxy.
 //
 // # Iteration
 //
