@@ -182,8 +182,10 @@ func (st *proxyState) site(w expr.Where) expr.Where {
 // where the rule runs.
 func (rc *ruleCtx) format(s string) (*expr.Format, string) {
 	compile := expr.CompileFormat
-	if strings.HasPrefix(rc.set.kw, "http-") {
-		compile = expr.CompileHTTPFormat // samples cannot inject a line
+	if strings.HasPrefix(rc.set.kw, "http-") && !strings.HasSuffix(rc.what, " set-var-fmt") {
+		// What goes into the message: samples cannot inject a line.
+		// (HAProxy's set-var-fmt stores the value as it is.)
+		compile = expr.CompileHTTPFormat
 	}
 	f, err := compile(s, rc.p.cfg.Expr)
 	if err == nil {

@@ -35,6 +35,8 @@ func TestRequestActions(t *testing.T) {
 		{rules: "http-request set-header X-A new", req: "GET /", hdrs: []string{"X-A: old", "X-A: older"}, have: []string{"X-A: new", "Host: test.local"}},
 		{rules: "http-request set-header X-A %[req.hdr(x-a)]-2", req: "GET /", hdrs: []string{"X-A: 1"}, have: []string{"X-A: 1-2", "Host: test.local"}},
 		{rules: "http-request add-header X-B %[src]:%cp", req: "GET /", have: []string{"Host: test.local", "X-B: 192.0.2.1:40000"}},
+		{rules: "http-request set-header X-A %[str(a%0d%0aX-B:%201),url_dec]", req: "GET /", have: []string{"Host: test.local", "X-A: a%0D%0AX-B: 1"}},
+		{rules: "http-request set-var-fmt(txn.v) %[str(a%0d%0a),url_dec]\nhttp-request set-header X-Len %[var(txn.v),length]", req: "GET /", have: []string{"Host: test.local", "X-Len: 3"}},
 		{rules: "http-request del-header X-A", req: "GET /", hdrs: []string{"X-A: 1", "X-B: 2"}, have: []string{"X-B: 2", "Host: test.local"}},
 		{rules: "http-request del-header X- -m beg", req: "GET /", hdrs: []string{"X-A: 1", "Y-B: 2"}, have: []string{"Y-B: 2", "Host: test.local"}},
 		{rules: "http-request del-header -b -m end", req: "GET /", hdrs: []string{"X-A: 1", "Y-B: 2"}, have: []string{"X-A: 1", "Host: test.local"}},
