@@ -4,15 +4,17 @@
 #
 #   bench/run.sh                 # every case, 3 alternating rounds of 5 s
 #   ROUNDS=5 DURATION=10s CASES="ka close" bench/run.sh
+#   BASELINE=/tmp/baton-main PROXIES="baton baseline" CASES=ka bench/run.sh
+#                                # A/B: this tree's Baton against another build
+#   PORT=29080 bench/run.sh      # ports from 29080 (default 19080)
+#   RAW=/tmp/raw.txt bench/run.sh  # also keep every round's figures
 #
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
 # keep-alive connection, 9000 held: the fd hard limit here is 20000 and
 # HAProxy needs 2 fds per maxconn), tcp (mode tcp bulk throughput), rules
 # (keep-alive through bench/rules/rules.cfg.in: 20 ACLs, a map lookup and
-# 5 header rewrites; Baton and HAProxy only).
-# BASELINE=/path/to/baton adds a "base" proxy: that binary with the same
-# configuration, alternating with the others (an A/B of two Batons).
+# 5 header rewrites; Baton, HAProxy and the baseline).
 # Runs alternate proxies within each round (A B C A B C ...) and the table
 # gives medians over rounds, with Baton/HAProxy ratios from the same run.
 set -euo pipefail
@@ -25,8 +27,7 @@ CONNS=${CONNS:-64}
 IDLE=${IDLE:-9000}
 CASES=${CASES:-"ka close 64k upload idle tcp rules"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
-BASELINE=${BASELINE:-}
-[ -n "$BASELINE" ] && PROXIES="$PROXIES base"
+BASELINE=${BASELINE:-} # another Baton binary, run as proxy "baseline"
 
 need=()
 command -v haproxy >/dev/null || need+=(haproxy)
@@ -53,11 +54,14 @@ has baton && go build -o "$work/baton" ./cmd/baton
 go build -o "$work/idleconns" ./bench/cmd/idleconns
 go build -o "$work/tcpbulk" ./bench/cmd/tcpbulk
 
-# Ports: origin 19080, tcp source 19100; proxies: http 1908x, tcp 1910x.
-O=19080 TS=19100
-declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083 [base]=19084)
-declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103 [base]=19104)
-declare -A RULES=([baton]=19121 [haproxy]=19122)
+# Ports from PORT (19080): origin PORT, tcp source PORT+20; proxies:
+# http PORT+1.., tcp PORT+21.. (another run on the machine needs another
+# PORT).
+P=${PORT:-19080}
+O=$P TS=$((P + 20))
+declare -A HTTP=([baton]=$((P + 1)) [haproxy]=$((P + 2)) [nginx]=$((P + 3)) [baseline]=$((P + 4)))
+declare -A TCP=([baton]=$((P + 21)) [haproxy]=$((P + 22)) [nginx]=$((P + 23)) [baseline]=$((P + 24)))
+declare -A RULES=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [baseline]=$((P + 44)))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -95,7 +99,7 @@ rules_frontend() { # port: the rules case's frontend
 	echo "    server o1 127.0.0.1:$O"
 }
 
-proxy_cfg() { # port tcpport rulesport: the configuration Baton and HAProxy share
+proxy_cfg() { # port tcpport [rulesport]: the configuration Baton and HAProxy share
 	cat <<CFG
 global
     maxconn 9900
@@ -125,8 +129,9 @@ CFG
 }
 proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" >"$work/baton.cfg"
 proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" >"$work/haproxy.cfg"
-# The baseline may predate the rules language: it gets no rules frontend.
-[ -n "$BASELINE" ] && proxy_cfg "${HTTP[base]}" "${TCP[base]}" >"$work/base.cfg"
+# A baseline that predates the rules language gets no rules frontend
+# unless RULES_BASELINE=1.
+proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" "$([ -n "${RULES_BASELINE:-}" ] && echo "${RULES[baseline]}")" >"$work/baseline.cfg"
 cat >"$work/nginx.conf" <<NGX
 worker_processes auto;
 error_log $work/nginx.err;
@@ -160,10 +165,11 @@ if has baton; then
 	pids+=($!)
 	PID[baton]=$!
 fi
-if [ -n "$BASELINE" ]; then
-	"$BASELINE" -f "$work/base.cfg" >/dev/null 2>"$work/base.err" &
+if has baseline; then
+	[ -x "$BASELINE" ] || { echo "bench: BASELINE=$BASELINE is not an executable" >&2; exit 2; }
+	"$BASELINE" -f "$work/baseline.cfg" >/dev/null 2>"$work/baseline.err" &
 	pids+=($!)
-	PID[base]=$!
+	PID[baseline]=$!
 fi
 haproxy -W -db -f "$work/haproxy.cfg" >/dev/null 2>"$work/haproxy.err" &
 pids+=($!)
@@ -181,10 +187,11 @@ wait_port() {
 	return 1
 }
 wait_port $O
+rules_on() { [ "$1" != nginx ] && { [ "$1" != baseline ] || [ -n "${RULES_BASELINE:-}" ]; }; }
 for p in $PROXIES; do
 	wait_port "${HTTP[$p]}"
 	wait_port "${TCP[$p]}"
-	[ -n "${RULES[$p]:-}" ] && wait_port "${RULES[$p]}"
+	if rules_on "$p"; then wait_port "${RULES[$p]}"; fi
 done
 
 # Process tree of a proxy: the master and its workers.
@@ -222,7 +229,7 @@ run_wrk() { # case proxy
 	64k) path=/64k ;;
 	upload) args=(-s "$work/upload.lua") ;;
 	rules)
-		[ -z "${RULES[$p]:-}" ] && return 0 # nginx has no such configuration
+		rules_on "$p" || return 0 # no such configuration
 		port=${RULES[$p]} path="/products/42?ref=home"
 		args=(-H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0" -H "Accept: text/html,application/xhtml+xml"
 			-H "Cookie: theme=dark" -H "X-Debug: 1")
@@ -287,6 +294,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+[ -n "${RAW:-}" ] && cp "$results" "$RAW" # case proxy metric value, one a round
 val() { awk -v c="$1" -v p="$2" -v m="$3" '$1 == c && $2 == p && $3 == m {print $4}' "$results" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
 
@@ -294,10 +302,13 @@ echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); wrk -t1 -c$CONNS -d$DURATION; $ROUNDS rounds, medians"
 echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1); baton $( (has baton && "$work/baton" -v 2>&1 | head -1) || echo "not run")"
 echo
-base_hdr="" base_sep=""
-[ -n "$BASELINE" ] && base_hdr=" base | baton/base |" base_sep="---|---|"
-echo "| case | metric | baton | haproxy | nginx | baton/haproxy |$base_hdr"
-echo "|---|---|---|---|---|---|$base_sep"
+if has baseline; then
+	echo "| case | metric | baton | baseline | baton/baseline |"
+	echo "|---|---|---|---|---|"
+else
+	echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
+	echo "|---|---|---|---|---|---|"
+fi
 for c in $CASES; do
 	case $c in
 	idle) metrics="rss_per_conn_kb" ;;
@@ -306,9 +317,12 @@ for c in $CASES; do
 	esac
 	for m in $metrics; do
 		b=$(val "$c" baton "$m") h=$(val "$c" haproxy "$m") n=$(val "$c" nginx "$m")
-		extra=""
-		[ -n "$BASELINE" ] && { a=$(val "$c" base "$m"); extra=" $a | $(ratio "$b" "$a") |"; }
-		echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |$extra"
+		if has baseline; then
+			a=$(val "$c" baseline "$m")
+			echo "| $c | $m | $b | $a | $(ratio "$b" "$a") |"
+		else
+			echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
+		fi
 	done
 done
 echo

@@ -33,8 +33,8 @@ type idleEntry struct {
 
 // PutIdle pools c, an idle connection to s, for reuse by a later request.
 // It returns false, and the caller closes c, when the pool is full
-// (Backend.MaxIdle), the backend is closed, or the server is not Ready
-// and healthy.
+// (Backend.MaxIdle), the backend is closed, the server is not Ready and
+// healthy, or c goes to an address the server no longer has.
 func (s *Server) PutIdle(c net.Conn) bool {
 	if c == nil {
 		return false
@@ -42,7 +42,7 @@ func (s *Server) PutIdle(c net.Conn) bool {
 	max := s.b.maxIdle()
 	p := &s.idle
 	p.mu.Lock()
-	if p.closed || len(p.stack) >= max || s.State() != Ready || !s.Healthy() {
+	if p.closed || len(p.stack) >= max || s.State() != Ready || !s.Healthy() || s.checksAddr() && !sameAddr(c, s.ep.Load()) {
 		p.mu.Unlock()
 		return false
 	}
@@ -84,7 +84,7 @@ func (s *Server) GetIdle() net.Conn {
 		p.mu.Unlock()
 
 		c := e.c
-		alive := e.alive()
+		alive := (!s.checksAddr() || sameAddr(c, s.ep.Load())) && e.alive()
 		e.c = nil
 		p.mu.Lock()
 		p.free = append(p.free, e)
@@ -144,3 +144,6 @@ func (p *idlePool) purge(closing bool) {
 	p.free = append(p.free, stack...)
 	p.mu.Unlock()
 }
+
+// MaxIdleConns is the pool's bound per server.
+func (b *Backend) MaxIdleConns() int { return b.maxIdle() }

@@ -138,11 +138,11 @@ flags:
 	a.Values = values
 	opt := pattern.Options{Method: method, NoDNS: noDNS}
 	for _, f := range files {
-		data, err := p.readFile(f.name)
+		name, data, err := p.readFile(pos, f.name)
 		if err != nil {
 			return nil, fmt.Sprintf("failed to open pattern file <%s>: %v", f.name, err)
 		}
-		ref, err := env.Maps.File(f.name, data, isMap, -1)
+		ref, err := env.Maps.File(name, data, isMap, -1)
 		if err != nil {
 			return nil, err.Error()
 		}

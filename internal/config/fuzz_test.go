@@ -19,6 +19,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(base + "  server s 127.0.0.1:1 weight 3\nfrontend f\n  bind :1\n  acl a path_reg -i ^/x\n  use_backend be if !a || { src 10.0.0.0/8 }\n"))
 	f.Add([]byte("global\n  log stdout format raw local0\n  stats socket /s mode 600 level admin\n"))
 	f.Add([]byte("x \"a\\x41\" 'b' \\ c # d\n"))
+	f.Add([]byte(".if defined(HOME) && streq(\"${HOME-x}\",x)\nglobal\n  .notice \"$.LINE ${.SECTION}\"\n.elif 0\n.else\n  user \"${U[*]}\"\n.endif\n"))
+	f.Add([]byte("http-errors e\n  errorfile 503 /dev/null\nfrontend f\n  bind :1,unix@/x mode 600\n  errorfiles e\n  errorloc303 503 /m\n  http-error status 403 content-type t string s\n"))
+	f.Add([]byte(base + "  retry-on 503 empty-response\n  option redispatch -1\n  server-template w 1-3 app.internal:80 resolvers dns resolve-opts allow-dup-ip resolve-net 10.0.0.0/8 init-addr libc,none\n  server s _h._tcp.x resolvers dns resolve-prefer ipv4\nresolvers dns\n  nameserver a 127.0.0.1:53\n  parse-resolv-conf\n  hold valid 1s\n  timeout retry 200ms\n  accepted_payload_size 4096\n"))
+	f.Add([]byte(logPrologue + "frontend f\n  bind :1\n  no log\n  log 127.0.0.1 sample 1:2 local0\n  log-format \"%ci %{+Q}r\"\n  option logasap\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.cfg", data)
 		if err != nil {
@@ -33,12 +37,26 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		for _, r := range c.Resolvers {
+			if len(r.Nameservers) == 0 {
+				t.Fatalf("resolvers %s without nameservers", r.Name)
+			}
+		}
 		var b bytes.Buffer
 		Explain(&b, c)
 		for _, px := range c.Proxies {
 			for _, s := range px.Servers {
 				if s.Weight < 0 || s.Weight > 256 {
 					t.Fatalf("weight out of range: %d", s.Weight)
+				}
+				if s.Resolvers != "" && c.ResolversNamed(s.Resolvers) == nil {
+					t.Fatalf("server %s names missing resolvers %q", s.Name, s.Resolvers)
+				}
+				if s.SRV && (s.Addr != "" || s.Resolvers == "") {
+					t.Fatalf("SRV server %+v", s)
+				}
+				if s.Addr == "" && s.Host == "" {
+					t.Fatalf("server %s has neither address nor host", s.Name)
 				}
 			}
 		}

@@ -15,6 +15,7 @@ const (
 	secFrontend
 	secListen
 	secBackend
+	secResolvers
 
 	secD   = secDefaults
 	secF   = secFrontend
@@ -26,7 +27,7 @@ const (
 var sectionNames = []struct {
 	s    section
 	name string
-}{{secGlobal, "global"}, {secDefaults, "defaults"}, {secFrontend, "frontend"}, {secListen, "listen"}, {secBackend, "backend"}}
+}{{secGlobal, "global"}, {secDefaults, "defaults"}, {secFrontend, "frontend"}, {secListen, "listen"}, {secBackend, "backend"}, {secResolvers, "resolvers"}}
 
 func (s section) String() string {
 	var names []string
@@ -79,15 +80,22 @@ func init() {
 		"balance":         {sections: secD | secL | secB, parse: parseBalance},
 		"maxconn":         {sections: secD | secF | secL, parse: parseProxyMaxConn},
 		"server":          {sections: secL | secB, parse: parseServer},
+		"server-template": {sections: secL | secB, parse: parseServerTemplate},
+		"retry-on":        {sections: secD | secL | secB, parse: parseRetryOn},
+
+		"errorfile":   {sections: secAll, parse: parseErrorFile},
+		"errorfiles":  {sections: secAll, parse: parseErrorFiles},
+		"errorloc":    {sections: secAll, parse: parseErrorLoc},
+		"errorloc302": {sections: secAll, parse: parseErrorLoc},
+		"errorloc303": {sections: secAll, parse: parseErrorLoc},
+		"http-error":  {sections: secAll, parse: parseHTTPError},
 
 		"option http-keep-alive":   {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option http-server-close": {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option httpclose":         {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option forwardfor":        {sections: secAll, parse: parseFlagOption},
-		"option httplog":           {sections: secD | secF | secL, parse: parseFlagOption},
-		"option tcplog":            {sections: secD | secF | secL, parse: parseFlagOption},
 		"option dontlognull":       {sections: secD | secF | secL, negatable: true, parse: parseFlagOption},
-		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseFlagOption},
+		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseRedispatch},
 		"option httpchk":           {sections: secD | secL | secB, parse: parseHTTPChk},
 	}
 	for _, k := range ruleActionKeywords() {
@@ -117,7 +125,6 @@ func init() {
 	globalKeywords = map[string]func(p *parser, l line, args []string){
 		"maxconn":         parseGlobalMaxConn,
 		"hard-stop-after": parseHardStopAfter,
-		"log":             parseGlobalLog,
 		"stats socket":    parseStatsSocket,
 		"stats timeout":   parseStatsTimeout,
 		"nbthread":        parseNbThread,
@@ -125,8 +132,26 @@ func init() {
 		"daemon":          parseDaemon,
 
 		"expose-experimental-directives": parseExperimental,
+		"user":                           parseIdentity,
+		"uid":                            parseIdentity,
+		"group":                          parseIdentity,
+		"gid":                            parseIdentity,
+		"chroot":                         parseChroot,
+		"ulimit-n":                       parseUlimitN,
+		"strict-limits":                  parseGlobalFlag,
+		"zero-warning":                   parseGlobalFlag,
+		"insecure-fork-wanted":           parseGlobalFlag,
+		"master-worker":                  parseMasterWorker,
+		"cpu-map":                        parseCPUMap,
+		"unix-bind":                      parseUnixBind,
+		"default-path":                   parseDefaultPath,
 	}
+	addLogKeywords()
+	registerOpsKeywords()
 }
+
+// negatableGlobal are the global keywords that take the "no" prefix.
+var negatableGlobal = wordSet("strict-limits insecure-fork-wanted")
 
 // timeoutNames lists the supported timeouts and where each is allowed,
 // in the order Explain prints them.
@@ -155,6 +180,9 @@ func Keywords() []string {
 	for k := range globalKeywords {
 		out = append(out, "global "+k)
 	}
+	for k := range resolversKeywords {
+		out = append(out, "resolvers "+k)
+	}
 	for k, kw := range proxyKeywords {
 		for _, n := range sectionNames {
 			if kw.sections&n.s != 0 {
@@ -167,49 +195,47 @@ func Keywords() []string {
 }
 
 // unsupportedSections are HAProxy sections Baton does not implement.
-var unsupportedSections = wordSet("resolvers peers userlist cache mailers program ring http-errors fcgi-app log-forward crt-store traces acme dynamic-update")
+var unsupportedSections = wordSet("peers userlist cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
 
 // unsupportedGlobal are global keywords of HAProxy that Baton rejects.
-var unsupportedGlobal = wordSet(`chroot user group uid gid master-worker nbproc cpu-map ca-base crt-base
+var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
 	ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-default-bind-options ssl-default-server-ciphers
 	ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-server-verify
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
-	spread-checks server-state-file server-state-base localpeer node description ulimit-n quiet
-	insecure-fork-wanted zero-warning log-send-hostname log-tag
-	h1-case-adjust h1-case-adjust-file stats bind-process default-path set-dumpable strict-limits
-	.if .elif .else .endif .notice .warning .alert .diag busy-polling noepoll nopoll nosplice
+	spread-checks server-state-file server-state-base localpeer node description quiet
+	h1-case-adjust h1-case-adjust-file stats bind-process set-dumpable
+	busy-polling noepoll nopoll nosplice
 	tune.bufsize tune.maxrewrite tune.ssl.default-dh-param tune.http.maxhdr tune.ssl.cachesize
 	tune.ssl.lifetime tune.maxaccept tune.idletimer`)
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`http-check stick-table stick compression errorfile
-	errorfiles errorloc errorloc302 errorloc303 cookie http-reuse redirect
-	stats log-format log-format-sd error-log-format log-tag
+var unsupportedProxy = wordSet(`http-check stick-table stick compression
+	cookie http-reuse redirect
+	stats
 	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
-	default-server server-template filter dispatch email-alert external-check
+	default-server filter dispatch email-alert external-check
 	persist rate-limit source tcp-check load-server-state-from-file
-	server-state-file-name http-error grace backlog bind-process max-keep-alive-queue
+	server-state-file-name grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
-	.if .elif .else .endif .notice .warning .alert .diag
 	timeout\ check timeout\ client-hs timeout\ server-hs
-	option\ ssl-hello-chk option\ tcp-check option\ log-health-checks option\ abortonclose
+	option\ ssl-hello-chk option\ tcp-check option\ abortonclose
 	option\ allbackups option\ http-buffer-request option\ prefer-last-server option\ tcpka
 	option\ clitcpka option\ srvtcpka option\ splice-auto option\ splice-request option\ splice-response
-	option\ log-separate-errors option\ originalto option\ http-pretend-keepalive option\ persist
+	option\ originalto option\ http-pretend-keepalive option\ persist
 	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
 	option\ accept-invalid-http-response option\ nolinger option\ contstats option\ independent-streams
-	option\ http-use-proxy-header option\ httplog\ clf option\ mysql-check option\ pgsql-check
+	option\ http-use-proxy-header option\ mysql-check option\ pgsql-check
 	option\ redis-check option\ smtpchk option\ ldap-check option\ spop-check option\ external-check
 	option\ http-no-delay option\ http-ignore-probes option\ http-use-htx option\ h1-case-adjust-bogus-client
-	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ logasap option\ transparent
-	option\ http-restrict-req-hdr-names option\ idle-close-on-response option\ dontlog-normal
+	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ transparent
+	option\ http-restrict-req-hdr-names option\ idle-close-on-response
 	http-request\ track-sc0 http-request\ track-sc1 http-request\ track-sc2 http-request\ add-acl
 	http-request\ del-acl http-request\ lua http-request\ cache-use http-request\ use-service
 	http-request\ do-resolve http-request\ set-map http-request\ del-map http-request\ sc-inc-gpc0
 	http-request\ sc-inc-gpc1 http-request\ sc-inc-gpc http-request\ sc-set-gpt0 http-request\ sc-set-gpt
 	http-request\ set-priority-class http-request\ set-priority-offset http-request\ send-spoe-group
-	http-request\ disable-l7-retry http-request\ wait-for-handshake
+	http-request\ wait-for-handshake
 	http-response\ cache-store http-response\ lua http-response\ track-sc0 http-response\ track-sc1
 	http-response\ track-sc2 http-response\ add-acl http-response\ del-acl http-response\ set-map
 	http-response\ del-map http-response\ sc-inc-gpc0 http-response\ sc-set-gpt0 http-response\ send-spoe-group

@@ -39,25 +39,20 @@ func parseMode(p *parser, st *proxyState, l line, args []string, _ bool) {
 	st.p.ModeFrom = st.origin(l.Pos)
 }
 
-func parseLogGlobal(p *parser, st *proxyState, l line, _ []string, _ bool) {
-	st.p.LogGlobal = true
-}
-
 func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if len(args) == 0 {
 		p.errorf(l.Pos, "bind: missing address")
 		return
 	}
-	addr, err := normalizeBind(args[0])
-	if err != nil {
-		p.errorf(l.Pos, "bind: %v", err)
+	binds, rest, ok := p.bindAddresses(l, args[0], args[1:])
+	if !ok {
 		return
 	}
-	if len(args) > 1 {
-		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts only the address)", args[0], args[1])
+	if len(rest) > 0 {
+		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts mode, user, uid, group, gid)", args[0], rest[0])
 		return
 	}
-	st.p.Binds = append(st.p.Binds, Bind{Addr: addr, Pos: l.Pos})
+	st.p.Binds = append(st.p.Binds, binds...)
 }
 
 func parseDefaultBackend(p *parser, st *proxyState, l line, args []string, _ bool) {
@@ -195,10 +190,6 @@ func parseFlagOption(p *parser, st *proxyState, l line, args []string, neg bool)
 	switch opt {
 	case "forwardfor":
 		st.p.ForwardFor = on
-	case "httplog":
-		st.p.HTTPLog, st.p.TCPLog = on, false
-	case "tcplog":
-		st.p.TCPLog, st.p.HTTPLog = on, false
 	case "dontlognull":
 		st.p.DontLogNull = on
 	case "redispatch":
@@ -264,24 +255,24 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		errf("%s", msg)
 		return
 	}
+	// No port, or port 0: the destination's port (HAProxy's reading),
+	// which rules may set (set-dst-port). The address is read with a
+	// placeholder port, then given port 0.
 	spec := args[1]
-	if !strings.Contains(spec, ":") && !strings.Contains(spec, "@") {
-		// No port: the destination's, as for port 0 (HAProxy's reading).
-		spec += ":0"
+	portZero := false
+	if !strings.ContainsAny(spec, ":@") && !strings.HasPrefix(spec, "/") && !strings.HasPrefix(spec, "_") {
+		spec, portZero = spec+":1", true
+	} else if base, ok := strings.CutSuffix(spec, ":0"); ok && !strings.Contains(spec, "@") {
+		spec, portZero = base+":1", true
 	}
-	addr, err := resolveServer(spec)
-	if base, ok := strings.CutSuffix(spec, ":0"); ok && err != nil {
-		// Port 0: the destination's port, which rules may set (set-dst-port).
-		if a, err2 := resolveServer(base + ":1"); err2 == nil {
-			addr, err = strings.TrimSuffix(a, ":1")+":0", nil
-		}
-	}
+	warn, err := serverAddress(s, spec)
 	if err != nil {
 		errf("%v", err)
 		return
 	}
-	s.Addr = addr
-	s.DstFromRules = strings.HasPrefix(addr, "0.0.0.0:") || strings.HasSuffix(addr, ":0")
+	if warn != "" {
+		p.warnf(l.Pos, "server %q: %s", s.Name, warn)
+	}
 	opts := args[2:]
 	for len(opts) > 0 {
 		o := opts[0]
@@ -296,8 +287,11 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		case "check":
 			s.Check = true
 			continue
-		case "weight", "maxconn", "inter", "rise", "fall":
+		case "weight", "maxconn", "inter", "rise", "fall", "slowstart":
 		default:
+			if isServerDNSOption(o) {
+				break
+			}
 			msg := fmt.Sprintf("option %q is not supported", o)
 			if sg := suggest(o, serverOptions); sg != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", sg)
@@ -338,9 +332,30 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 				errf("invalid fall %q (1..1000)", v)
 				return
 			}
+		case "slowstart":
+			if s.SlowStart, err = parseTime(v); err != nil {
+				errf("invalid slowstart %q (a time)", v)
+				return
+			}
+		default:
+			if err := serverDNSOption(s, o, v); err != nil {
+				errf("%v", err)
+				return
+			}
 		}
 	}
-	if s.Check && strings.HasSuffix(s.Addr, ":0") {
+	if err := p.serverInitAddr(s, spec, l.Pos); err != nil {
+		errf("%v", err)
+		return
+	}
+	if portZero {
+		s.Port = 0
+		if a, ok := strings.CutSuffix(s.Addr, ":1"); ok {
+			s.Addr = a + ":0"
+		}
+	}
+	s.DstFromRules = portZero || strings.HasPrefix(s.Addr, "0.0.0.0:")
+	if s.Check && portZero {
 		errf("has neither service port nor check port (checks need the server's port)")
 		return
 	}
@@ -355,4 +370,4 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 // defaultInter is HAProxy's default health-check interval.
 const defaultInter = 2 * time.Second
 
-var serverOptions = []string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall"}
+var serverOptions = append([]string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall", "slowstart"}, serverDNSOptions...)

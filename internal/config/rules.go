@@ -71,7 +71,7 @@ func buildRuleSets() map[string]*ruleSet {
 				"normalize-uri": actNormalizeURI, "set-log-level": actLogLevel, "capture": actCapture,
 				"set-src": actExpr, "set-src-port": actExpr, "set-dst": actExpr, "set-dst-port": actExpr,
 				"set-timeout": actSetTimeout, "set-nice": actNice, "set-mark": actMark, "set-tos": actTOS,
-				"wait-for-body": actWaitForBody, "strict-mode": actStrictMode,
+				"wait-for-body": actWaitForBody, "strict-mode": actStrictMode, "disable-l7-retry": actNoArg,
 			})},
 		"http-response": {kw: "http-response", where: expr.HTTPResponse, list: func(px *Proxy) *[]Rule { return &px.ResponseRules },
 			actions: merge(varActions, headers, map[string]actionFunc{
@@ -136,6 +136,10 @@ func parseRule(p *parser, st *proxyState, l line, _ []string, _ bool) {
 	}
 	parse, ok := set.actions[action]
 	if !ok {
+		if msg := scriptingMessage(w); msg != "" {
+			p.errorf(l.Pos, "%s", msg)
+			return
+		}
 		p.errorf(l.Pos, "%q is a HAProxy keyword that Baton does not support", set.kw+" "+action)
 		return
 	}
@@ -671,7 +675,7 @@ func actReply(rc *ruleCtx, r *Rule, args []string) string {
 		if !errorStatuses[rep.Status] && payload == "default-errorfiles" {
 			return fmt.Sprintf("status %d has no error page (200, 400, 403, 404, 405, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504)", rep.Status)
 		}
-	case payload == "errorfile":
+	case payload == "errorfile" || payload == "errorfiles":
 		if !errorStatuses[rep.Status] {
 			return fmt.Sprintf("status %d has no error page (200, 400, 403, 404, 405, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504)", rep.Status)
 		}
@@ -689,7 +693,7 @@ func (rc *ruleCtx) payload(rep *Reply, opt string, args []string) string {
 	case "default-errorfiles":
 		return ""
 	case "errorfiles":
-		return "errorfiles needs an http-errors section, which Baton does not support; use errorfile FILE"
+		rep.ErrorFiles = args[1]
 	case "string":
 		rep.Body = []byte(args[1])
 	case "lf-string":
@@ -702,17 +706,18 @@ func (rc *ruleCtx) payload(rep *Reply, opt string, args []string) string {
 		} else {
 			rep.BodyFormat = f
 		}
-	default: // errorfile, file, lf-file
-		data, err := rc.p.readFile(args[1])
+	case "errorfile":
+		page, err := rc.p.loadErrorFile(rc.pos, args[1])
+		if err != nil {
+			return fmt.Sprintf("errorfile %v", err)
+		}
+		rep.Page = page
+	default: // file, lf-file
+		_, data, err := rc.p.readFile(rc.pos, args[1])
 		if err != nil {
 			return fmt.Sprintf("%s %s: %v", opt, args[1], err)
 		}
 		switch opt {
-		case "errorfile":
-			if !strings.HasPrefix(string(data), "HTTP/") {
-				return fmt.Sprintf("errorfile %s: not an HTTP response (it must start with the status line)", args[1])
-			}
-			rep.Raw = data
 		case "file":
 			rep.Body = data
 		default:

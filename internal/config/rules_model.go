@@ -152,8 +152,11 @@ type Reply struct {
 	BodyFormat *expr.Format
 	// Headers are the "hdr NAME FMT" arguments.
 	Headers []ReplyHeader
-	// Raw is a whole HTTP response read from an "errorfile".
-	Raw []byte
+	// Page is a whole HTTP response: from "errorfile FILE", or from the
+	// http-errors section ErrorFiles names ("errorfiles NAME", resolved
+	// once every section is read).
+	Page       *ErrorPage
+	ErrorFiles string
 	// Errorfile is set for the default error page of Status ("deny"
 	// without a payload, "default-errorfiles").
 	Errorfile bool

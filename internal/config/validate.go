@@ -40,11 +40,14 @@ func (p *parser) finishProxy(st *proxyState) {
 			px.HTTPChk = nil
 		}
 	}
+	p.checkRetryOn(st)
+	p.finishLogs(st)
 	if (px.Kind == KindFrontend || px.Kind == KindListen) && len(px.Binds) == 0 {
 		p.warnf(px.Pos, "%s has no bind line and accepts no connections; declare it as a backend if this was intended", st.what())
 	}
 	resolveTimeouts(st)
 	p.timeoutWarnings(st)
+	p.finishOps(st)
 }
 
 // resolveTimeouts computes Proxy.Timeouts from the set timeouts and
@@ -91,13 +94,14 @@ func (p *parser) timeoutWarnings(st *proxyState) {
 		}
 	}
 	if px.Mode == ModeHTTP && px.Kind != KindBackend && t.HTTPKeepAlive.Set && t.Client.Set && t.HTTPKeepAlive.Value > t.Client.Value {
-		p.warnf(px.Pos, "%s: timeout http-keep-alive (%s) is larger than timeout client (%s); idle connections close at timeout client", st.what(), t.HTTPKeepAlive.Value, t.Client.Value)
+		p.advisef(px.Pos, "%s: timeout http-keep-alive (%s) is larger than timeout client (%s); idle connections close at timeout client", st.what(), t.HTTPKeepAlive.Value, t.Client.Value)
 	}
 }
 
 // validate runs the checks that need the whole configuration: references
 // between proxies, modes, duplicate names and addresses.
 func (p *parser) validate() {
+	p.checkServerResolvers()
 	type named struct {
 		st  *proxyState
 		key string
@@ -165,7 +169,7 @@ func (p *parser) validate() {
 			}
 		}
 		if px.Kind == KindFrontend && px.DefaultBackend == "" && len(px.UseBackends) == 0 {
-			p.warnf(px.Pos, "%s has no default_backend and no use_backend; its requests get 503", st.what())
+			p.advisef(px.Pos, "%s has no default_backend and no use_backend; its requests get 503", st.what())
 		}
 	}
 	for _, st := range p.proxies {

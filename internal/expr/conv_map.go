@@ -111,6 +111,9 @@ func LoadMap(env *Env, name string, opt pattern.Options) (*pattern.Matcher, erro
 	if err != nil {
 		return nil, fmt.Errorf("failed to load map file: %v", err)
 	}
+	if env.Resolve != nil {
+		name = env.Resolve(name)
+	}
 	ref, err := env.Maps.File(name, data, true, -1)
 	if err != nil {
 		return nil, err

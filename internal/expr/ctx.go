@@ -2,6 +2,7 @@ package expr
 
 import (
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"baton/internal/h1"
@@ -62,8 +63,12 @@ type Ctx struct {
 	uniqueID       []byte
 	uniqueIDDone   bool
 
-	// RequestCounter numbers the request among the process's (%rt).
-	RequestCounter uint64
+	// RequestIDs is the process's request counter; the request's number
+	// (%rt) is taken from it when first needed (RequestID), unless the
+	// proxy set one (SetRequestID: the log line's).
+	RequestIDs *atomic.Uint64
+	requestID  uint64
+	requestSet bool
 
 	// Now is the time the request began (date, log variables); the zero
 	// time means time.Now.
@@ -103,10 +108,10 @@ type Proxies interface {
 	Backend(name string) (BackendStats, bool)
 	// FrontendConns returns a frontend's current connections.
 	FrontendConns(name string) (int64, bool)
-	// Server returns whether a server of a backend is up (in service
+	// ServerState returns whether a server of a backend is up (in service
 	// and passing its checks) and its current connections; ok is false
 	// when it does not exist.
-	Server(backend, server string) (up bool, conns int64, ok bool)
+	ServerState(backend, server string) (up bool, conns int64, ok bool)
 }
 
 // BackendStats are a backend's counters at one instant.
@@ -128,6 +133,7 @@ type BackendStats struct {
 // must no longer be used.
 func (c *Ctx) BeginRequest() {
 	c.buf, c.out = c.buf[:0], c.out[:0]
+	c.requestSet = false
 	c.Req, c.Resp, c.Status, c.Response = nil, nil, 0, false
 	c.ReqBody, c.ReqBodyFinal = nil, false
 	c.uniqueID, c.uniqueIDDone = c.uniqueID[:0], false
@@ -263,4 +269,16 @@ func (c *Captures) reset() {
 	for i := range c.Res {
 		c.Res[i].Set, c.Res[i].Value = false, c.Res[i].Value[:0]
 	}
+}
+
+// SetRequestID numbers the request (%rt).
+func (c *Ctx) SetRequestID(n uint64) { c.requestID, c.requestSet = n, true }
+
+// RequestID is the request's number (%rt): the one set, else the next of
+// RequestIDs (0 without a counter).
+func (c *Ctx) RequestID() uint64 {
+	if !c.requestSet && c.RequestIDs != nil {
+		c.SetRequestID(c.RequestIDs.Add(1) - 1)
+	}
+	return c.requestID
 }

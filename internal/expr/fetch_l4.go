@@ -212,7 +212,7 @@ func (c *Ctx) server(name string) (up bool, conns int64, ok bool) {
 	if c.Proxies == nil {
 		return false, 0, false
 	}
-	return c.Proxies.Server(be, srv)
+	return c.Proxies.ServerState(be, srv)
 }
 
 func fetchCapture(res bool) func(*Ctx, []Arg, *Iter, *Sample) bool {

@@ -20,7 +20,7 @@ func (testStats) Backend(name string) (BackendStats, bool) {
 
 func (testStats) FrontendConns(name string) (int64, bool) { return 4, name == "fe" }
 
-func (testStats) Server(be, srv string) (bool, int64, bool) { return srv == "s1", 2, be == "app" }
+func (testStats) ServerState(be, srv string) (bool, int64, bool) { return srv == "s1", 2, be == "app" }
 
 const testRequest = "POST http://Example.com:8080/p/a.php?x=1&y=two&x=3 HTTP/1.1\r\n" +
 	"Host: Example.com:8080\r\n" +

@@ -446,9 +446,9 @@ func initLogVars() {
 		},
 		"rt": func(c *Ctx, dst []byte, fl fmtFlags) []byte {
 			if fl&flagHex != 0 {
-				return appendHex(dst, c.RequestCounter, 4)
+				return appendHex(dst, c.RequestID(), 4)
 			}
-			return strconv.AppendUint(dst, c.RequestCounter, 10)
+			return strconv.AppendUint(dst, c.RequestID(), 10)
 		},
 		"s": func(c *Ctx, dst []byte, fl fmtFlags) []byte {
 			if c.Server == "" {

@@ -18,6 +18,9 @@ type Env struct {
 	// ReadFile reads a file a map converter or an ACL names; nil means
 	// files cannot be read.
 	ReadFile func(name string) ([]byte, error)
+	// Resolve turns a name as written into the file's path (HAProxy's
+	// default-path), under which the map is known; nil keeps the name.
+	Resolve func(name string) string
 }
 
 // NewEnv returns an Env with empty variable and map tables.

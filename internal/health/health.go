@@ -3,16 +3,18 @@ package health
 import (
 	"bufio"
 	"context"
-	"fmt"
+	"errors"
 	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/sockaddr"
 )
 
 // Defaults for a server line whose Inter, Rise or Fall is 0.
@@ -25,9 +27,17 @@ const (
 // Options tune a Checker.
 type Options struct {
 	// OnChange is called, from the server's check goroutine, each time a
-	// server goes up or down, with the check's reason (e.g. "Layer7 wrong
-	// status: 503"). nil means nobody is told.
-	OnChange func(s *backend.Server, up bool, reason string)
+	// server goes up or down, with the check that decided it. nil means
+	// nobody is told.
+	OnChange func(s *backend.Server, up bool, r Result)
+	// OnCheck is called, from the server's check goroutine, after each
+	// check that HAProxy's "option log-health-checks" reports: one whose
+	// status differs from the previous check's, or that moved the
+	// server's health. It runs before OnChange. nil means none.
+	OnCheck func(s *backend.Server, r Result, h Health)
+	// The runtime API's hooks (see runtime.go): each check's result for
+	// the statistics, checks disabled, a carried health level.
+	Runtime
 }
 
 // Checker probes the servers of one backend.
@@ -39,6 +49,7 @@ type Checker struct {
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
+	ctx    context.Context // the loops' context once started, for Add
 	wg     sync.WaitGroup
 }
 
@@ -62,16 +73,23 @@ func (c *Checker) Start(ctx context.Context) {
 		return
 	}
 	ctx, c.cancel = context.WithCancel(ctx)
+	c.ctx = ctx
 	for _, s := range c.b.Servers {
-		if s.Config == nil || !s.Config.Check {
-			continue
-		}
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			c.run(ctx, s)
-		}()
+		c.startLocked(s)
 	}
+}
+
+// startLocked starts s's check loop if it has "check"; c.mu is held.
+func (c *Checker) startLocked(s *backend.Server) {
+	if s.Config == nil || !s.Config.Check {
+		return
+	}
+	c.wg.Add(1)
+	changed := s.AddrChanged() // taken now: a change after Start wakes the loop
+	go func() {
+		defer c.wg.Done()
+		c.run(c.ctx, s, changed)
+	}()
 }
 
 // Stop ends every check loop and waits for them to return.
@@ -84,43 +102,81 @@ func (c *Checker) Stop() {
 	c.wg.Wait()
 }
 
-// run is one server's check loop.
-func (c *Checker) run(ctx context.Context, s *backend.Server) {
+// run is one server's check loop; changed is closed at the server's next
+// change of address.
+func (c *Checker) run(ctx context.Context, s *backend.Server, changed <-chan struct{}) {
 	inter, rise, fall := params(s.Config)
 	t := time.NewTimer(rand.N(inter)) // spread first probes
 	defer t.Stop()
-	ok, bad := 0, 0 // consecutive successes and failures
+	// Consecutive successes and failures. A server starts up but one
+	// failure away from down, as in HAProxy (its health starts at
+	// "rise"): a dead server is found by the first check.
+	ok, bad := c.startLevel(s, rise, fall)
+	prev := "" // the previous check's status
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-changed:
+			// A new address (or none): the old verdicts were about
+			// another host. Start over, as a server leaving maintenance
+			// does (up, one failure from down), and probe it now.
+			ok, bad, prev = 0, fall-1, ""
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
+			}
 		}
-		if s.State() != backend.Maint {
-			reason, err := c.probe(ctx, s.Addr, inter)
+		// The next change's channel is taken before the address is read,
+		// so a change in between wakes the next wait at once.
+		changed = s.AddrChanged()
+		if c.paused(s) {
+			// Checks disabled: no check, the server counts as up; they
+			// start over (up, one failure from down) when enabled.
+			ok, bad, prev = 0, fall-1, ""
+		} else if addr := s.Addr(); s.State() != backend.Maint && addr != "" {
+			r := c.probe(ctx, addr, inter)
 			if ctx.Err() != nil {
 				return
 			}
-			if err == nil {
+			up := s.Healthy()
+			// HAProxy's health counter moves unless it is at its top
+			// (up, no failure) or bottom (down, no success).
+			moved := up && bad > 0 || !up
+			if !r.OK {
+				moved = up || ok > 0
+			}
+			if r.OK {
 				ok, bad = ok+1, 0
-				if !s.Healthy() && ok >= rise {
-					c.set(s, true, reason)
-				}
 			} else {
 				ok, bad = 0, bad+1
-				if s.Healthy() && bad >= fall {
-					c.set(s, false, err.Error())
+			}
+			change := r.OK && !up && ok >= rise || !r.OK && up && bad >= fall
+			if c.opt.OnCheck != nil && (moved || r.Status != prev) {
+				h := Health{Up: up != change, Weight: s.Weight(), Rise: rise, Fall: fall}
+				if h.Up {
+					h.Count = fall - bad
+				} else {
+					h.Count = ok
+					if change {
+						h.Count = 0
+					}
+				}
+				c.opt.OnCheck(s, r, h)
+			}
+			prev = r.Status
+			c.probed(s, r, ok, bad, up != change, rise, fall)
+			if change {
+				s.SetHealthy(r.OK)
+				if c.opt.OnChange != nil {
+					c.opt.OnChange(s, r.OK, r)
 				}
 			}
 		}
 		t.Reset(inter)
-	}
-}
-
-func (c *Checker) set(s *backend.Server, up bool, reason string) {
-	s.SetHealthy(up)
-	if c.opt.OnChange != nil {
-		c.opt.OnChange(s, up, reason)
 	}
 }
 
@@ -138,9 +194,15 @@ func params(cs *config.Server) (inter time.Duration, rise, fall int) {
 	return inter, rise, fall
 }
 
-// probe checks addr once within inter; it returns a success reason or an
-// error saying why the check failed.
-func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration) (string, error) {
+// probe checks addr once within inter.
+func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration) Result {
+	start := time.Now()
+	r := c.check(ctx, addr, inter)
+	r.Duration = time.Since(start)
+	return r
+}
+
+func (c *Checker) check(ctx context.Context, addr string, inter time.Duration) Result {
 	ctx, cancel := context.WithTimeout(ctx, inter)
 	defer cancel()
 	dctx := ctx
@@ -150,30 +212,36 @@ func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration) (
 		defer dcancel()
 	}
 	var d net.Dialer
-	conn, err := d.DialContext(dctx, "tcp", addr)
+	network, address := sockaddr.DialArgs(addr)
+	conn, err := d.DialContext(dctx, network, address)
 	if err != nil {
-		return "", fmt.Errorf("Layer4 connection problem: %w", err)
+		if isTimeout(err) {
+			return Result{Status: L4Timeout}
+		}
+		return Result{Status: L4Con, Info: errnoText(err)}
 	}
 	defer conn.Close()
 	if c.httpChk == nil {
-		return "Layer4 check passed", nil
+		return Result{OK: true, Status: L4OK}
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
 	}
-	code, err := httpStatus(conn, c.httpChk, addr)
-	if err != nil {
-		return "", err
+	code, reason, err := httpStatus(conn, c.httpChk, addr)
+	switch {
+	case err != nil && isTimeout(err):
+		return Result{Status: L7Timeout}
+	case err != nil:
+		return Result{Status: L7Invalid}
+	case code < 200 || code >= 400:
+		return Result{Status: L7Status, Code: code, Info: reason}
 	}
-	if code < 200 || code >= 400 {
-		return "", fmt.Errorf("Layer7 wrong status: %d", code)
-	}
-	return "Layer7 check passed: " + strconv.Itoa(code), nil
+	return Result{OK: true, Status: L7OK, Code: code}
 }
 
 // httpStatus sends the check request on conn and returns the response's
-// status code.
-func httpStatus(conn net.Conn, hc *config.HTTPCheck, addr string) (int, error) {
+// status code and reason phrase.
+func httpStatus(conn net.Conn, hc *config.HTTPCheck, addr string) (int, string, error) {
 	method, uri, version := hc.Method, hc.URI, hc.Version
 	if method == "" {
 		method = "OPTIONS"
@@ -190,20 +258,45 @@ func httpStatus(conn net.Conn, hc *config.HTTPCheck, addr string) (int, error) {
 	}
 	req += "Connection: close\r\n\r\n"
 	if _, err := conn.Write([]byte(req)); err != nil {
-		return 0, fmt.Errorf("Layer7 send failed: %w", err)
+		return 0, "", err
 	}
 	line, err := bufio.NewReaderSize(conn, 512).ReadSlice('\n')
 	if err != nil {
-		return 0, fmt.Errorf("Layer7 no response: %w", err)
+		return 0, "", err
 	}
 	// "HTTP/1.x NNN reason"
-	f := strings.Fields(string(line))
+	f := strings.SplitN(strings.TrimSpace(string(line)), " ", 3)
 	if len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/") || len(f[1]) != 3 {
-		return 0, fmt.Errorf("Layer7 invalid response: %q", strings.TrimSpace(string(line)))
+		return 0, "", errInvalid
 	}
 	code, err := strconv.Atoi(f[1])
 	if err != nil {
-		return 0, fmt.Errorf("Layer7 invalid response: %q", strings.TrimSpace(string(line)))
+		return 0, "", errInvalid
 	}
-	return code, nil
+	reason := ""
+	if len(f) == 3 {
+		reason = f[2]
+	}
+	return code, reason, nil
+}
+
+var errInvalid = errors.New("invalid response")
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded)
+}
+
+// errnoText is the system's description of err ("Connection refused"),
+// capitalised as strerror writes it.
+func errnoText(err error) string {
+	var errno syscall.Errno
+	s := err.Error()
+	if errors.As(err, &errno) {
+		s = errno.Error()
+	}
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

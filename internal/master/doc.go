@@ -72,4 +72,17 @@
 //
 // The master CLI is HAProxy's line protocol: help, show proc, reload, and
 // "@N cmd"/"@!PID cmd" forwarded to a worker's runtime API.
+//
+// Operations (counters.go, runtime.go). At start the master creates the
+// shared counters segment (internal/counters), allocates slots by proxy
+// and server name at each configuration load, hands the segment's
+// descriptor to every worker after its hand-over channel, folds an exited
+// generation's counts into the permanent region, and publishes reload
+// results and generations into the segment's header. It serves the stats
+// sockets' runtime API sessions itself (internal/runtime): a session
+// outlives reloads, and each command is forwarded with the session's
+// level to the serving worker; state-changing ones wait for a reload in
+// progress and are sent to every live generation, serving first. The
+// takeover commands (_getsocks, _handover, _softstop) are recognised on a
+// connection's first line only.
 package master

@@ -4,6 +4,8 @@ import (
 	"slices"
 
 	"baton/internal/config"
+	"baton/internal/counters"
+	"baton/internal/listener"
 	"baton/internal/settle"
 	"baton/internal/worker"
 )
@@ -38,9 +40,11 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 	if err := config.CheckListeners(cfg, names); err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings}
+	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices, Stats: counters.ConfigKeys(cfg)}
 	for _, st := range cfg.Global.StatsSockets {
-		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners})
+		o := st.Owner
+		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners,
+			Owner: listener.UnixOptions{UID: o.UID, GID: o.GID, HasUID: o.HasUID, HasGID: o.HasGID}, Timeout: cfg.Global.StatsTimeout})
 	}
 	for _, s := range srcs {
 		snap.Files = append(snap.Files, worker.File{Name: s.Name, Data: s.Data})
@@ -52,6 +56,12 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 		for _, b := range p.Binds {
 			if !slices.Contains(snap.Binds, b.Addr) {
 				snap.Binds = append(snap.Binds, b.Addr)
+			}
+			if u := b.Unix; u != nil {
+				if snap.UnixFiles == nil {
+					snap.UnixFiles = make(map[string]listener.UnixOptions)
+				}
+				snap.UnixFiles[b.Addr] = listener.UnixOptions{Mode: u.Mode, UID: u.UID, GID: u.GID, HasUID: u.HasUID, HasGID: u.HasGID}
 			}
 		}
 	}

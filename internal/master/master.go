@@ -1,6 +1,7 @@
 package master
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"baton/internal/counters"
 	"baton/internal/listener"
 	"baton/internal/settle"
 	"baton/internal/worker"
@@ -47,12 +49,22 @@ type Snapshot struct {
 	// Binds are the listening addresses (config Bind.Addr), without
 	// duplicates.
 	Binds []string
+	// UnixFiles are the owner and mode of the UNIX socket files among
+	// Binds, by address; the others have none.
+	UnixFiles map[string]listener.UnixOptions
 	// HardStopAfter bounds a draining generation; 0 means no bound.
 	HardStopAfter time.Duration
 	// Warnings are reported with the reload result.
 	Warnings []string
+	// Notices are the configuration's .notice messages, logged and
+	// reported with the reload result like warnings.
+	Notices []string
 	// StatsSockets are served by the master (standalone takeover).
 	StatsSockets []StatsSocket
+	// Stats names the configuration's statistics objects (frontends,
+	// backends, servers): the master gives each a slot of the counters
+	// segment.
+	Stats []counters.Key
 }
 
 // Loader reads and validates the configuration at paths. Its error lists
@@ -153,6 +165,10 @@ type generation struct {
 	// the channel between the two masters; there is no process or
 	// control channel of ours.
 	remote bool
+	// ctrGroup and ctrSlots are g's part of the counters segment (see
+	// counters.go); ctrSlots is nil when g counts nothing.
+	ctrGroup int
+	ctrSlots map[string]int
 }
 
 // String names g in log lines.
@@ -197,9 +213,14 @@ type Master struct {
 	// handed over meanwhile are held until the new generation serves.
 	switching bool
 	held      []relay
+	// state is the latest run-time state of each kind the serving (or a
+	// newer) generation published; every new generation starts with it.
+	state map[string]json.RawMessage
 	// onSwitch, if set (tests), runs in serve once the previous
 	// generation stopped accepting, before the new one serves.
 	onSwitch func()
+	// ctrs allocates the statistics segment; nil without one.
+	ctrs     *counters.Table
 	done     chan struct{}
 	doneOnce sync.Once
 }
@@ -270,12 +291,16 @@ func (m *Master) Start() error {
 	m.op.Lock()
 	defer m.op.Unlock()
 	m.started = time.Now()
+	m.openCounters()
 	snap, err := m.opt.Load(m.opt.ConfigPaths)
 	if err != nil {
 		return err
 	}
 	for _, w := range snap.Warnings {
 		m.logf("warning: %s", w)
+	}
+	for _, n := range snap.Notices {
+		m.logf("notice: %s", n)
 	}
 	// The CLI opens first: once a port is bound, connections queue and
 	// callers may already look at "show proc".
@@ -290,7 +315,7 @@ func (m *Master) Start() error {
 			return err
 		}
 	}
-	if _, err := m.bind(snap.Binds); err != nil {
+	if _, err := m.bind(snap); err != nil {
 		m.closeAllListeners()
 		m.closeCLI()
 		return err
@@ -407,6 +432,8 @@ func (m *Master) doReload() Result {
 		m.failed++
 	}
 	m.mu.Unlock()
+	m.publishReload(res.OK)
+	m.publishGenerations()
 	if res.OK {
 		m.logf("reload: success")
 	} else {
@@ -425,8 +452,8 @@ func (m *Master) replace() Result {
 	if err != nil {
 		return fail(err)
 	}
-	msgs := append([]string(nil), snap.Warnings...)
-	fresh, err := m.bind(snap.Binds)
+	msgs := append(append([]string(nil), snap.Warnings...), snap.Notices...)
+	fresh, err := m.bind(snap)
 	if err != nil {
 		return fail(err, msgs...)
 	}
@@ -476,18 +503,18 @@ func (m *Master) serving() *generation {
 	return nil
 }
 
-// bind opens the listeners in names that are not open yet and returns
+// bind opens the listeners of snap that are not open yet and returns
 // those. On error the new ones are closed again.
-func (m *Master) bind(names []string) ([]string, error) {
+func (m *Master) bind(snap *Snapshot) ([]string, error) {
 	var fresh []string
-	for _, n := range names {
+	for _, n := range snap.Binds {
 		m.mu.Lock()
 		_, ok := m.listeners[n]
 		m.mu.Unlock()
 		if ok {
 			continue
 		}
-		l, err := listener.Listen(n)
+		l, err := listener.ListenWith(n, snap.UnixFiles[n])
 		if err != nil {
 			m.closeListeners(fresh)
 			return nil, err
@@ -569,6 +596,13 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	m.nextGen++
 	gen := m.nextGen
 	m.mu.Unlock()
+	g := &generation{gen: gen}
+	// The statistics segment comes next, at the descriptor the start
+	// message names.
+	ctr := m.attachCounters(g, snap, worker.ControlFD+len(cmd.ExtraFiles))
+	if ctr != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, m.counterFile())
+	}
 	if cmd.Stdout == nil {
 		cmd.Stdout = os.Stdout
 	}
@@ -581,16 +615,20 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	if err != nil {
 		conn.Close()
 		hand.Close()
+		m.releaseCounters(g)
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	g := &generation{gen: gen, pid: cmd.Process.Pid, started: time.Now(), cmd: cmd, proc: cmd.Process,
-		version: m.opt.Version, ctlConn: conn, ctl: worker.NewClient(conn), handoff: hand, snap: snap, exited: make(chan struct{}), state: StateStarting}
+	g.pid, g.started, g.cmd, g.proc = cmd.Process.Pid, time.Now(), cmd, cmd.Process
+	g.version, g.ctlConn, g.handoff, g.snap = m.opt.Version, conn, hand, snap
+	g.exited, g.state = make(chan struct{}), StateStarting
+	g.ctl = worker.NewClientPublish(conn, m.keepState(g))
 	m.mu.Lock()
 	m.gens = append(m.gens, g)
 	m.mu.Unlock()
 	go m.wait(g)
 	go m.relay(g)
-	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true}, m.opt.StartTimeout)
+	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
+		State: m.keptState(), Counters: ctr}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited
@@ -631,6 +669,7 @@ func (m *Master) serve(g *generation) error {
 	m.current = g
 	m.snap = g.snap
 	m.mu.Unlock()
+	m.publishGenerations()
 	return nil
 }
 
@@ -744,6 +783,7 @@ func (m *Master) wait(g *generation) {
 	}
 	g.ctl.Close()
 	g.handoff.Close() // ends its relay, which fails what was in flight to it
+	m.releaseCounters(g)
 	m.mu.Lock()
 	wasServing := g.state == StateServing
 	g.state = StateExited
@@ -753,6 +793,7 @@ func (m *Master) wait(g *generation) {
 	stopping := m.stopping
 	m.mu.Unlock()
 	close(g.exited)
+	m.publishGenerations()
 	status := "exited"
 	if err != nil {
 		status = err.Error()

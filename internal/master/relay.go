@@ -28,6 +28,9 @@ type relay struct {
 // ("" means adopted).
 func (m *Master) finishRelay(r relay, errText string) {
 	syscall.Close(r.fd)
+	if errText == "" {
+		m.countMigrated()
+	}
 	m.answer(r.from, r.id, errText)
 }
 

@@ -110,6 +110,16 @@ type clientConn struct {
 	// slotG and slotF say which maxconn slots the connection holds (an
 	// adopted connection may hold none).
 	slotG, slotF bool
+	// shard is the connection's statistics shard (stats.go).
+	shard uint8
+	// cur is the server the current exchange uses ("show sess",
+	// "shutdown sessions server"); atomic because the runtime API reads
+	// it from another goroutine.
+	cur atomic.Pointer[serverRT]
+	// aborted is set by "shutdown sessions server" before it closes the
+	// server connection: the failure is not a stale pooled connection to
+	// retry.
+	aborted atomic.Bool
 
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).

@@ -14,14 +14,23 @@ import (
 	"baton/internal/accesslog"
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/counters"
 	"baton/internal/health"
+	"baton/internal/resolve"
 	"baton/internal/rules"
 )
 
 // Options are the per-generation settings of an Engine.
 type Options struct {
-	// Log receives access and event log lines; nil means os.Stdout.
+	// Log receives the lines of "log stdout" targets; nil means
+	// os.Stdout.
 	Log io.Writer
+	// Stderr receives the lines of "log stderr" targets and the engine's
+	// own diagnostics (one line each, prefixed with the PID and
+	// generation); nil means os.Stderr.
+	Stderr io.Writer
+	// Program is the default syslog tag ("log-tag"); "" means "baton".
+	Program string
 	// Generation is the worker generation written in log lines.
 	Generation int
 	// PID is the process id written in log lines.
@@ -34,6 +43,19 @@ type Options struct {
 	// answered just before it (see waitIdle); zero means
 	// DefaultDrainGrace.
 	DrainGrace time.Duration
+	// ResolverState is the resolution state the previous generation
+	// published; servers with resolvers start from it (nil: none).
+	ResolverState resolve.State
+	// PublishResolvers receives the resolution state after each change,
+	// for the next generation; nil means nobody keeps it.
+	PublishResolvers func(resolve.State)
+
+	// Counters is where the generation counts its statistics; nil
+	// counts nothing.
+	Counters *counters.View
+	// Version is Baton's version, for the runtime API and the stats
+	// page.
+	Version string
 
 	// onGrace, for tests, runs when a kicked connection enters its
 	// drain grace, and again each time a later kick leaves it there.
@@ -44,14 +66,18 @@ type Options struct {
 type Engine struct {
 	cfg    *config.Config
 	log    *accesslog.Logger
-	global chan struct{} // global maxconn slots; nil means unlimited
+	global *limiter // global maxconn (0: no limit)
+	// diag receives the engine's own diagnostics, diagPrefix first.
+	diag       io.Writer
+	diagPrefix string
+	// reqID numbers logged requests and TCP connections (%rt); atomic.
+	reqID atomic.Uint64
+	// stopLogged makes SoftStop log "Proxy X stopped" once.
+	stopLogged sync.Once
 
 	frontends map[string]*frontend // by bind address
 	feByName  map[string]*frontend
 	backends  map[string]*backendRT
-	// requests numbers the requests for %rt and unique ids; atomic
-	// because every connection goroutine takes the next number.
-	requests atomic.Uint64
 
 	actconn    atomic.Int64
 	hotWait    time.Duration // Options.HotWait resolved; set once in New
@@ -78,6 +104,26 @@ type Engine struct {
 	checkers   []*health.Checker
 	checksOnce sync.Once
 	stopChecks func()
+
+	// ctr is the generation's part of the statistics segment and proc
+	// the process-wide blocks (stats.go); adoptSeq spreads adopted
+	// connections over the shards.
+	ctr      *counters.View
+	proc     objCounters
+	adoptSeq atomic.Uint32
+
+	// The runtime API's view (runtime.go): proxies in configuration
+	// order, publishing (set while this engine serves: it writes server
+	// state for the next generation), the version, the captured errors.
+	feList      []*frontend
+	backendList []*backendRT
+	publishing  atomic.Bool
+	version     string
+	started     time.Time
+	errs        captures
+	// resolvers resolves servers' host names while serving, like the
+	// checks; nil without resolvers sections.
+	resolvers *resolve.Runtime
 }
 
 // frontend is a frontend or listen proxy at run time.
@@ -87,10 +133,19 @@ type frontend struct {
 	// sessions are the frontend's pooled sessions (sized for its
 	// capture slots).
 	sessions sync.Pool
-	slots    chan struct{} // frontend maxconn; nil means unlimited
-	self     *backendRT    // a listen proxy serving itself; nil otherwise
+	slots    *limiter   // frontend maxconn (0: no limit)
+	self     *backendRT // a listen proxy serving itself; nil otherwise
 	logging  bool
 	feconn   atomic.Int64
+	ctr      objCounters
+	iid      int
+	// svc are the frontend's own conditions (monitor fail, stats page).
+	svc *rules.Set
+
+	// log is the proxy's logging; logging caches log.Traffic().
+	log *accesslog.Proxy
+	// feCum counts the connections accepted, for "Proxy X stopped".
+	feCum atomic.Int64
 }
 
 // backendRT is a backend (or listen) proxy at run time.
@@ -102,18 +157,32 @@ type backendRT struct {
 	// when the backend is the frontend itself (a listen proxy).
 	rules  *rules.Set
 	beconn atomic.Int64
+	// ctr counts what happened without a server; srvCtr[i] counts for
+	// the server of Index i.
+	ctr objCounters
+	// srvs are the server records by Index (servers.go); replaced whole
+	// when a server is added or removed at run time.
+	srvs     atomic.Pointer[[]*serverRT]
+	e        *Engine
+	slot     int // counters slot, -1 for none
+	iid      int
+	fullconn int
+	state    backendState
+	checker  *health.Checker // nil until a server has checks
+	svc      *rules.Set      // the backend's stats page conditions
+
+	// beCum counts the requests (TCP: connections) sent to the backend,
+	// for "Proxy X stopped".
+	beCum atomic.Int64
+	log   *accesslog.Proxy
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
 // their server pools, and the access logger.
 func New(cfg *config.Config, opt Options) (*Engine, error) {
-	w := opt.Log
-	if w == nil {
-		w = os.Stdout
-	}
 	e := &Engine{
 		cfg:       cfg,
-		log:       accesslog.New(w, opt.Generation, opt.PID),
+		diag:      opt.Stderr,
 		frontends: make(map[string]*frontend),
 		feByName:  make(map[string]*frontend),
 		backends:  make(map[string]*backendRT),
@@ -126,16 +195,19 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	if e.hotWait == 0 {
 		e.hotWait = DefaultHotWait
 	}
+	if e.diag == nil {
+		e.diag = os.Stderr
+	}
+	e.diagPrefix = fmt.Sprintf("baton[%d] gen=%d worker: ", opt.PID, opt.Generation)
 	e.drainGrace, e.onGrace = opt.DrainGrace, opt.onGrace
 	if e.drainGrace <= 0 {
 		e.drainGrace = DefaultDrainGrace
 	}
-	if cfg.Global.MaxConn > 0 {
-		e.global = make(chan struct{}, cfg.Global.MaxConn)
-	}
+	e.global = newLimiter(cfg.Global.MaxConn)
 	for _, p := range cfg.Proxies {
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
-			be := &backendRT{p: p, b: backend.New(p)}
+			be := &backendRT{p: p, b: backend.New(p), e: e, slot: -1}
+			e.backendList = append(e.backendList, be)
 			rs, err := rules.Compile(p)
 			if err != nil {
 				return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
@@ -144,7 +216,8 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			e.backends[p.Name] = be
 			for _, srv := range p.Servers {
 				if srv.Check {
-					e.checkers = append(e.checkers, health.New(p, be.b, health.Options{OnChange: e.logCheck(p.Name)}))
+					be.checker = health.New(p, be.b, e.checkOptions(be))
+					e.checkers = append(e.checkers, be.checker)
 					break
 				}
 			}
@@ -155,12 +228,10 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
-		fe := &frontend{p: p, rules: rs}
+		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn)}
 		e.feByName[p.Name] = fe
-		if p.MaxConn > 0 {
-			fe.slots = make(chan struct{}, p.MaxConn)
-		}
-		if p.Kind == config.KindListen && p.DefaultBackend == "" && len(p.Servers) > 0 {
+		e.feList = append(e.feList, fe)
+		if p.Kind == config.KindListen && p.DefaultBackend == "" {
 			fe.self = e.backends[p.Name]
 		}
 		if p.DefaultBackend != "" && e.backends[p.DefaultBackend] == nil {
@@ -171,13 +242,23 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				return nil, fmt.Errorf("%s: proxy %s: use_backend %q not found", ub.Pos, p.Name, ub.Backend)
 			}
 		}
-		fe.logging = p.LogGlobal && (p.HTTPLog || p.TCPLog)
 		for _, b := range p.Binds {
 			if other := e.frontends[b.Addr]; other != nil {
 				return nil, fmt.Errorf("%s: bind %s used by both %s and %s", b.Pos, b.Addr, other.p.Name, p.Name)
 			}
 			e.frontends[b.Addr] = fe
 		}
+	}
+	if err := e.openLogs(cfg, opt); err != nil {
+		return nil, err
+	}
+	// After the logs: the resolvers report from New on.
+	if err := e.newResolvers(opt); err != nil {
+		return nil, err
+	}
+	e.initCounters(opt.Counters)
+	if err := e.initRuntime(opt); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -217,9 +298,11 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 	e.mu.Unlock()
 	defer e.serving.Done()
 	e.startChecks()
+	e.startPublishing()
 	startProfile()
 
 	var backoff time.Duration
+	var shard uint8 // the next connection's counters shard
 	for {
 		if !e.takeSlots(fe) {
 			return nil
@@ -242,7 +325,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 			} else if backoff < time.Second {
 				backoff *= 2
 			}
-			e.log.Event("proxy %s: accept on %s: %v; retrying in %v", fe.p.Name, addr, err, backoff)
+			e.diagf("proxy %s: accept on %s: %v; retrying in %v", fe.p.Name, addr, err, backoff)
 			t := time.NewTimer(backoff)
 			select {
 			case <-t.C:
@@ -254,40 +337,29 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 		}
 		backoff = 0
 		cc := newClientConn(e, fe, addr, c)
-		cc.slotG, cc.slotF = e.global != nil, fe.slots != nil
+		cc.slotG, cc.slotF = true, true
+		cc.shard, shard = shard, shard+1
 		e.register(cc) // even when stopping: an accepted client is served
+		fe.feCum.Add(1)
+		cc.countOpen(false)
 		go cc.serve()
 	}
 }
 
 func (e *Engine) takeSlots(fe *frontend) bool {
-	if e.global != nil {
-		select {
-		case e.global <- struct{}{}:
-		case <-e.stop:
-			return false
-		}
+	if !e.global.acquire(e.stop) {
+		return false
 	}
-	if fe.slots != nil {
-		select {
-		case fe.slots <- struct{}{}:
-		case <-e.stop:
-			if e.global != nil {
-				<-e.global
-			}
-			return false
-		}
+	if !fe.slots.acquire(e.stop) {
+		e.global.release()
+		return false
 	}
 	return true
 }
 
 func (e *Engine) releaseSlots(fe *frontend) {
-	if fe.slots != nil {
-		<-fe.slots
-	}
-	if e.global != nil {
-		<-e.global
-	}
+	fe.slots.release()
+	e.global.release()
 }
 
 func (e *Engine) register(cc *clientConn) {
@@ -305,11 +377,12 @@ func (e *Engine) unregister(cc *clientConn) {
 	cc.fe.feconn.Add(-1)
 	e.checkDoneLocked()
 	e.mu.Unlock()
+	cc.countClose()
 	if cc.slotF {
-		<-cc.fe.slots
+		cc.fe.slots.release()
 	}
 	if cc.slotG {
-		<-e.global
+		e.global.release()
 	}
 }
 
@@ -324,6 +397,7 @@ func (e *Engine) checkDoneLocked() {
 // StopAccepting makes every Serve return and closes the engine's own
 // listener descriptors. It returns once no accept loop can accept again.
 func (e *Engine) StopAccepting() {
+	e.publishing.Store(false) // the next generation publishes from now on
 	e.stopOnce.Do(func() { close(e.stop) })
 	e.mu.Lock()
 	e.stopped = true
@@ -347,6 +421,7 @@ func (e *Engine) StopAccepting() {
 func (e *Engine) SoftStop(idleWindow time.Duration) {
 	e.StopAccepting()
 	e.draining.Store(true)
+	e.stopLogged.Do(e.logStopped)
 	e.mu.Lock()
 	var idle []*clientConn
 	for cc := range e.conns {
@@ -408,13 +483,16 @@ func (e *Engine) startChecks() {
 		e.mu.Lock()
 		closing := e.stopped && e.acceptDone
 		e.mu.Unlock()
-		if len(e.checkers) == 0 || closing {
-			e.stopChecks = func() {}
+		if len(e.checkers) == 0 && e.resolvers == nil || closing {
+			e.stopChecks = e.stopResolvers
 			return
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		for _, c := range e.checkers {
 			c.Start(ctx)
+		}
+		if e.resolvers != nil {
+			e.resolvers.Start(ctx)
 		}
 		var once sync.Once
 		e.stopChecks = func() {
@@ -423,6 +501,7 @@ func (e *Engine) startChecks() {
 				for _, c := range e.checkers {
 					c.Stop()
 				}
+				e.stopResolvers()
 			})
 		}
 		go func() {
@@ -433,31 +512,4 @@ func (e *Engine) startChecks() {
 			e.stopChecks()
 		}()
 	})
-}
-
-// logCheck returns the health checker's callback for backend name: one
-// event line per transition, in HAProxy's words.
-func (e *Engine) logCheck(name string) func(s *backend.Server, up bool, reason string) {
-	return func(s *backend.Server, up bool, reason string) {
-		be := e.backends[name]
-		act, bck := 0, 0
-		for _, o := range be.b.Servers {
-			if o.Healthy() && o.State() != backend.Maint {
-				if o.Backup {
-					bck++
-				} else {
-					act++
-				}
-			}
-		}
-		kind := ""
-		if s.Backup {
-			kind = "Backup "
-		}
-		if up {
-			e.log.Event("%sServer %s/%s is UP, reason: %s. %d active and %d backup servers online.", kind, name, s.Name, reason, act, bck)
-		} else {
-			e.log.Event("%sServer %s/%s is DOWN, reason: %s. %d active and %d backup servers left.", kind, name, s.Name, reason, act, bck)
-		}
-	}
 }

@@ -111,6 +111,7 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 	}
 	cc := newClientConn(e, fe, bind, c)
 	cc.adopted = true
+	cc.shard = uint8(e.adoptSeq.Add(1))
 	if len(buffered) > 0 {
 		cc.buf = getBuf()
 		cc.w = copy(*cc.buf, buffered)
@@ -121,24 +122,13 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 		cc.releaseBufs()
 		return fmt.Errorf("adopt %s: %w", bind, errNotServing)
 	}
-	if e.global != nil {
-		select {
-		case e.global <- struct{}{}:
-			cc.slotG = true
-		default:
-		}
-	}
-	if fe.slots != nil {
-		select {
-		case fe.slots <- struct{}{}:
-			cc.slotF = true
-		default:
-		}
-	}
+	cc.slotG = e.global.tryAcquire()
+	cc.slotF = fe.slots.tryAcquire()
 	e.conns[cc] = struct{}{}
 	e.actconn.Add(1)
 	fe.feconn.Add(1)
 	e.mu.Unlock()
+	cc.countOpen(true)
 	go cc.serve()
 	return nil
 }

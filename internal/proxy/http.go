@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"baton/internal/config"
 	"baton/internal/h1"
 	"baton/internal/rules"
+	"baton/internal/sockaddr"
 )
 
 // Header values the proxy adds; package-level so adding them allocates
@@ -37,6 +39,8 @@ type exchange struct {
 	sc      net.Conn
 	reused  bool
 	retries int
+	// redispatched: a retry went to another server ('+' in the log).
+	redispatched bool
 
 	status   int
 	bytesIn  int64 // request bytes read from the client
@@ -48,13 +52,14 @@ type exchange struct {
 	// forwarded: the request went to a server (a response rule then
 	// answers in place of its response).
 	forwarded bool
-	// released: the server's slot was freed (releaseServer) before the
-	// log line; srvConns is its connection count just before, for
-	// srv_conn.
+	// released: the server's slot was freed; beHeld: the exchange
+	// counts in its backend's beconn. The log line counts the other
+	// exchanges only, as HAProxy's does.
 	released bool
-	srvConns int
+	beHeld   bool
 
 	// Timers, filled only when logging (they cost time.Now calls).
+	tAccept              time.Time // accept, or the previous request's end (HAProxy's accept date)
 	tStart               time.Time // first byte of the request (or accept)
 	tHead                time.Time // request head complete
 	tQueued, tConn, tRsp time.Time
@@ -62,9 +67,22 @@ type exchange struct {
 	// method and uri are copied for the log line, since the read buffer
 	// may be reused for the body before the line is written.
 	reqLine []byte
+
+	// answered says the proxy answered itself (stats.go's answered*);
+	// entered is the server whose session gauge counts this exchange;
+	// counted is set once the exchange was counted (it may be logged
+	// earlier, with option logasap).
+	answered uint8
+	entered  *serverRT
+	counted  bool
+	// id numbers the request in the engine (%rt), and srvSrc and srvDst
+	// are the server connection's addresses; set only when logging.
+	id             uint64
+	srvSrc, srvDst netip.AddrPort
 }
 
 func (x *exchange) reset() {
+	x.leaveServer() // an exchange that ended without its count
 	line := x.reqLine[:0]
 	*x = exchange{reqLine: line, term: [2]byte{'-', '-'}}
 }
@@ -87,6 +105,10 @@ func (cc *clientConn) serve() {
 			return // the connection is no longer this goroutine's
 		}
 		cc.setActive(stateClosing)
+		if cc.session != nil {
+			cc.ex.leaveServer()
+		}
+		cc.cur.Store(nil)
 		cc.unpoll()
 		cc.closeAll()
 		cc.releaseBufs()
@@ -157,7 +179,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		first := !cc.answered
 		x := &cc.ex
 		x.reset()
-		logging := cc.fe.logging && cc.fe.p.HTTPLog
+		logging := cc.fe.logging
+		prevEnd := cc.now // when the previous answer went out
+		if logging {
+			x.id = cc.e.reqID.Add(1) - 1
+		}
 		if cc.r == cc.w {
 			got, parked := cc.awaitRequest(x, first)
 			if parked {
@@ -166,6 +192,10 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			if !got {
 				return false
 			}
+		}
+		if first && !cc.adopted && cc.fe.log.Connects() {
+			// HAProxy's default line, once the first request begins.
+			cc.logConnect()
 		}
 		if cc.buf == nil {
 			cc.buf = getBuf()
@@ -179,10 +209,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			cc.hot = now.Sub(cc.now) < cc.e.hotWait
 		}
 		cc.now = now
+		x.tAccept, x.tStart = prevEnd, now
 		if first {
+			x.tAccept = cc.start
 			now = cc.start
 		}
-		x.tStart = now
 		hadBytes := cc.w > cc.r
 		err := cc.readHead(deadline(now, t.HTTPRequest))
 		if err != nil {
@@ -254,7 +285,7 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 	}
 	cc.setActive(stateActive)
 	if !ok && first && !cc.adopted {
-		x.tStart = cc.start
+		x.tAccept, x.tStart = cc.start, cc.start
 		if timedOut {
 			cc.headError(x, os.ErrDeadlineExceeded, true, false)
 		} else if !cc.handedOver && !cc.isClosed() {
@@ -303,6 +334,7 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 	case errors.As(err, &perr):
 		x.status = perr.Status
 		x.setTerm('P', 'R')
+		cc.captureRequest()
 	case isTimeout(err):
 		if !gotBytes && !first {
 			return // timeout http-keep-alive: close silently
@@ -312,30 +344,37 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 	default:
 		// Client closed or reset before a whole head.
 		if !gotBytes {
-			// HAProxy logs a connection closed before sending a byte as
-			// a 400 <BADREQ> (nothing is sent), unless dontlognull.
-			if first && !cc.adopted && !cc.fe.p.DontLogNull && cc.fe.logging && cc.fe.p.HTTPLog {
+			// HAProxy counts a connection closed before sending a byte
+			// as an invalid request answered 400 (nothing is sent), and
+			// logs it as <BADREQ> unless dontlognull.
+			if first && !cc.adopted {
 				x.status = 400
 				x.setTerm('C', 'R')
-				cc.logHTTP(x)
+				if cc.fe.p.DontLogNull {
+					cc.countHTTP(x)
+				} else {
+					cc.logHeadError(x)
+				}
 			}
 			return
 		}
 		x.status = 400
 		x.setTerm('C', 'R')
-		cc.logHTTP(x)
+		cc.logHeadError(x)
 		return
 	}
 	out := getBuf()
-	resp := h1.AppendStatusResponse((*out)[:0], x.status, true)
+	x.closeClient = true
+	resp := cc.appendGenerated((*out)[:0], x, x.status)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, _ := cc.c.Write(resp)
 	x.bytesOut = int64(n)
 	putBuf(out)
 	if !gotBytes && cc.fe.p.DontLogNull {
+		cc.countHTTP(x) // counted, not logged
 		return
 	}
-	cc.logHTTP(x)
+	cc.logHeadError(x)
 }
 
 var idempotent = [...]string{"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}
@@ -362,13 +401,19 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 
 	draining := cc.e.draining.Load()
 	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close
+	if fe.p.MonitorURI != "" && cc.isMonitor() {
+		return cc.answerMonitor(x)
+	}
 
 	in := &cc.in
 	in.BeginRequest()
 	in.Req = req
 	in.Now = cc.now
 	in.FirstRequest = !cc.answered
-	in.RequestCounter = cc.e.requests.Add(1) - 1
+	in.RequestIDs = &cc.e.reqID
+	if logging {
+		in.SetRequestID(x.id) // the log line's %rt
+	}
 	in.UniqueIDFormat = fe.rules.UniqueIDFormat
 	cc.setBody()
 	fe.rules.CaptureRequest(in)
@@ -379,6 +424,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	fe.rules.Request(in, &cc.verdict)
 	if cc.verdict.Kind != rules.Continue {
 		return cc.answerVerdict(x, nil, logging)
+	}
+	if fe.p.Stats != nil && cc.wantsStats(fe.p) {
+		return cc.answerStats(x, fe.p, fe.rules, logging)
 	}
 
 	beName, beDyn := fe.rules.Backend(in)
@@ -401,8 +449,13 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		be.rules.Request(in, &cc.verdict)
 		if cc.verdict.Kind != rules.Continue {
 			x.be = be
+			be.beCum.Add(1)
 			return cc.answerVerdict(x, be, logging)
 		}
+	}
+	if be.p.Stats != nil && be.p != fe.p && cc.wantsStats(be.p) {
+		x.be = be
+		return cc.answerStats(x, be.p, be.svc, logging)
 	}
 	if in.Src != cc.src {
 		// set-src: later requests, the log and X-Forwarded-For see it.
@@ -418,6 +471,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 	cc.sendEarlyHints(x)
 	x.be = be
+	be.beCum.Add(1)
 	mode := keepAliveMode(fe.p, be.p)
 	if mode == config.Close {
 		x.closeClient = true
@@ -480,19 +534,24 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 
 	bt := cc.timeouts(be)
 	retryable := idem && complete
+	// Retries after the request reached a server (retry-on beyond
+	// conn-failure) need the whole request in the buffer, as in HAProxy.
+	l7 := complete && !isUpgrade && be.p.RetryOn.Effective()&config.RetryL7 != 0 && !cc.verdict.NoL7Retry
 	var err error
 	queueDL := deadline(cc.now, bt.Queue)
-	srv := cc.pickServer(be)
-	if srv == nil {
-		srv, err = be.b.Acquire(key, nil, queueDL)
+	x.srv = cc.pickServer(be) // use-server
+	if x.srv == nil {
+		x.srv, err = be.b.Acquire(key, nil, queueDL)
 		if err != nil {
 			return cc.noServer(x, err, logging)
 		}
 	}
-	in.Server = srv.Name
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
-	x.srv = srv
+	x.beHeld = true
+	cc.enterBackend(be)
+	defer leaveBackend(be)
+	cc.enterServer(x, x.srv)
 	if logging {
 		x.tQueued = time.Now()
 	}
@@ -500,23 +559,20 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	var streamed int64
 	var resErr error
 	for {
+		srv := x.srv
+		in.Server = srv.Name // a retry may have redispatched
 		sc, reused, err := cc.connect(srv, bt, fresh)
+		fresh = false
 		if err != nil {
-			if x.retries >= be.p.Retries {
-				be.b.Release(srv)
+			ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
+			if aerr != nil {
+				return cc.noServer(x, aerr, logging)
+			}
+			if !ok {
+				x.release()
 				x.status = 503
 				x.setTerm('S', 'C')
 				return cc.answerStatus(x, logging)
-			}
-			x.retries++
-			if be.p.Redispatch {
-				be.b.Release(srv)
-				srv, err = be.b.Acquire(key, srv, queueDL)
-				if err != nil {
-					return cc.noServer(x, err, logging)
-				}
-				x.srv = srv
-				in.Server = srv.Name
 			}
 			continue
 		}
@@ -524,6 +580,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		cc.setServer(sc)
 		if logging {
 			x.tConn = time.Now()
+			x.noteServer(sc)
 		}
 		// Send the head with the buffered body bytes in one writev.
 		sc.SetWriteDeadline(deadline(cc.now, bt.Server))
@@ -539,7 +596,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			streamed, resErr = cc.streamRequestBody(x, sc, bt)
 			if resErr != nil {
 				cc.dropServer(x)
-				be.b.Release(srv)
+				x.release()
 				return cc.bodyError(x, resErr, logging)
 			}
 			complete = true
@@ -547,18 +604,35 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		if err == nil {
 			err = cc.readResponseHead(x, sc, bt, isHead, &complete, &streamed)
 		}
+		var kind config.RetryOn // a failure retry-on may retry
 		if err == nil {
-			break
+			if !l7 || x.bytesOut > 0 || !be.p.RetryOn.Effective().Status(cc.resp.Status) || x.retries >= be.p.Retries {
+				break
+			}
+			kind = config.RetryL7 // the status is in the set
 		}
 		cc.dropServer(x)
 		var noResp *noResponseError
-		if reused && retryable && errors.As(err, &noResp) {
+		aborted := cc.aborted.Swap(false) // shutdown sessions: no retry
+		if err != nil && reused && retryable && errors.As(err, &noResp) && !aborted {
 			// A pooled connection the server had closed: the request
 			// never reached it, try again on a new connection.
 			fresh = true
 			continue
 		}
-		be.b.Release(srv)
+		if err != nil && err != errClientGone && l7 && x.bytesOut == 0 && !aborted {
+			kind = l7Failure(err)
+		}
+		if kind != 0 {
+			ok, aerr := cc.retry(x, kind, key, queueDL)
+			if aerr != nil {
+				return cc.noServer(x, aerr, logging)
+			}
+			if ok {
+				continue
+			}
+		}
+		x.release()
 		return cc.serverError(x, err, logging)
 	}
 
@@ -574,8 +648,13 @@ func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bo
 			return c, true, nil
 		}
 	}
+	addr := srv.Addr()
+	if addr == "" {
+		return nil, false, errNoAddress
+	}
 	d := net.Dialer{Timeout: bt.Connect.Value}
-	c, err := d.Dial("tcp", cc.serverAddr(srv))
+	network, address := sockaddr.DialArgs(cc.serverAddr(srv, addr))
+	c, err := d.Dial(network, address)
 	if err != nil {
 		return nil, false, err
 	}
@@ -623,6 +702,7 @@ func (cc *clientConn) serverError(x *exchange, err error, logging bool) bool {
 	case errors.As(err, &perr):
 		x.status = 502
 		x.setTerm('P', 'H')
+		cc.captureResponse(x, string(cc.req.Method) == "HEAD")
 	case isTimeout(err):
 		x.status = 504
 		x.setTerm('s', 'H')
@@ -665,7 +745,7 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 		cc.unreadBody = true
 	}
 	out := getBuf()
-	resp := cc.afterResponse(h1.AppendStatusResponse((*out)[:0], x.status, x.closeClient), x.be)
+	resp := cc.afterResponse(cc.appendGenerated((*out)[:0], x, x.status), x.be)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
@@ -678,9 +758,12 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 }
 
 // answerVerdict acts on what request rules decided: an answer (deny,
-// tarpit, return, auth, redirect), or a close without one (reject,
-// silent-drop).
+// tarpit, return, auth, redirect, use-service), or a close without one
+// (reject, silent-drop).
 func (cc *clientConn) answerVerdict(x *exchange, be *backendRT, logging bool) bool {
+	if cc.verdict.Service != "" {
+		return cc.answerService(x, logging)
+	}
 	req := &cc.req
 	v := &cc.verdict
 	switch v.Kind {
@@ -690,6 +773,7 @@ func (cc *clientConn) answerVerdict(x *exchange, be *backendRT, logging bool) bo
 		}
 		x.closeClient = true
 		x.setTerm('P', 'R')
+		x.answered = answeredDenied
 		cc.logHTTP(x)
 		return false
 	}
@@ -701,6 +785,10 @@ func (cc *clientConn) answerVerdict(x *exchange, be *backendRT, logging bool) bo
 	cc.unreadBody = req.Body != h1.BodyNone && !x.forwarded
 	cc.sendEarlyHints(x) // HAProxy sends them as the rules run
 	x.setTerm('P', 'R')
+	x.answered = answeredIntercepted
+	if v.Close {
+		x.answered = answeredDenied
+	}
 	if v.Tarpit {
 		x.setTerm('P', 'T')
 		cc.tarpit(be)
@@ -730,7 +818,7 @@ func (cc *clientConn) respond(x *exchange, be *backendRT, logging bool) bool {
 	v := &cc.verdict
 	x.status = v.Status
 	out := getBuf()
-	resp := cc.afterResponse(appendVerdict((*out)[:0], v, x.closeClient), be)
+	resp := cc.afterResponse(cc.appendVerdict((*out)[:0], x, v), be)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)

@@ -205,7 +205,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	if resp.Status == 101 {
 		if !isUpgrade {
 			cc.dropServer(x)
-			be.b.Release(x.srv)
+			x.release()
 			return cc.serverError(x, errUnexpected101, logging)
 		}
 		return cc.tunnel(x)
@@ -289,7 +289,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		n, done, err = cc.chunks.Scan(sb[start:cc.sw])
 		if err != nil {
 			cc.dropServer(x)
-			be.b.Release(x.srv)
+			x.release()
 			return cc.serverError(x, err, logging)
 		}
 	case h1.BodyUntilClose:
@@ -313,11 +313,15 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	cc.bufs = cc.iov[:]
 	w, err := cc.bufs.WriteTo(cc.c)
 	cc.iov[0], cc.iov[1] = nil, nil
+	headLen := len(head)
 	putBuf(out)
 	x.bytesOut += w
 	ok := err == nil
 	if !ok {
 		x.setTerm('C', 'D')
+	}
+	if logging && ok && cc.fe.log.ASAP {
+		cc.logHTTPEarly(x, headLen)
 	}
 	if ok && !done {
 		ok = cc.streamResponseBody(x, sc, int64(n), srvKeep)
@@ -339,8 +343,7 @@ var errUnexpected101 = &h1.Error{Status: 502, Reason: "101 response to a request
 // sent its whole response (or failed): the connection goes back to the
 // pool when keep says it may, else it is closed, and the server's slot is
 // freed. It runs before the last bytes reach the client, so the client's
-// next request already sees the slot free (leastconn, maxconn). The log
-// line's srv_conn still counts this request, as HAProxy's does.
+// next request already sees the slot free (leastconn, maxconn).
 func (cc *clientConn) releaseServer(x *exchange, keep bool) {
 	// A connection to a destination the rules chose is not pooled.
 	keep = keep && !x.srv.Config.DstFromRules
@@ -354,7 +357,11 @@ func (cc *clientConn) releaseServer(x *exchange, keep bool) {
 	} else {
 		cc.dropServer(x)
 	}
-	x.srvConns = x.srv.Conns()
+	x.release()
+}
+
+// release frees the exchange's server slot.
+func (x *exchange) release() {
 	x.released = true
 	x.be.b.Release(x.srv)
 }
@@ -449,7 +456,7 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 		pipe(cc.c, sc, tunnelTimeouts(&cc.fe.p.Timeouts, x.bt))
 	}
 	cc.dropServer(x)
-	x.be.b.Release(x.srv)
+	x.release()
 	return false
 }
 

@@ -8,11 +8,13 @@ import (
 	"syscall"
 	"time"
 
+	"baton/internal/accesslog"
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/expr"
 	"baton/internal/h1"
 	"baton/internal/rules"
+	"baton/internal/syslog"
 )
 
 // What the proxy does for the rules: the connection and request state
@@ -36,8 +38,8 @@ func (e *Engine) Backend(name string) (expr.BackendStats, bool) {
 	return st, true
 }
 
-// Server answers srv_is_up and srv_conn.
-func (e *Engine) Server(backend, server string) (bool, int64, bool) {
+// ServerState answers srv_is_up and srv_conn.
+func (e *Engine) ServerState(backend, server string) (bool, int64, bool) {
 	be := e.backends[backend]
 	if be == nil || be.b == nil {
 		return false, 0, false
@@ -260,13 +262,20 @@ func (cc *clientConn) sendEarlyHints(x *exchange) {
 // appendVerdict builds the answer a rule decided: a whole response from
 // an errorfile, the error page of the status with the rule's headers,
 // or a status line with the rule's headers and body.
-func appendVerdict(dst []byte, v *rules.Verdict, close bool) []byte {
-	if v.Raw != nil {
-		return append(dst, v.Raw...)
+func (cc *clientConn) appendVerdict(dst []byte, x *exchange, v *rules.Verdict) []byte {
+	if pg := v.Page; pg != nil {
+		if pg.MustClose() {
+			x.closeClient = true
+		}
+		if !pg.Silent {
+			x.status = pg.Status
+		}
+		return pg.Append(dst, x.closeClient)
 	}
 	if v.Errorfile && len(v.Headers) == 0 {
-		return h1.AppendStatusResponse(dst, v.Status, close)
+		return cc.appendGenerated(dst, x, v.Status)
 	}
+	close := x.closeClient
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = strconv.AppendInt(dst, int64(v.Status), 10)
 	dst = append(dst, ' ')
@@ -464,20 +473,20 @@ func (cc *clientConn) inspectServer(x *exchange, be *backendRT, sc net.Conn) boo
 	return k != rules.CloseAfter
 }
 
-// serverAddr is where to connect for srv: a server declared as
-// 0.0.0.0:0 (or with port 0) takes the destination the rules set
-// (set-dst, set-dst-port), as in HAProxy.
-func (cc *clientConn) serverAddr(srv *backend.Server) string {
+// serverAddr is where to connect for srv, whose address is addr: a
+// server declared at 0.0.0.0 or port 0 (or without a port) takes the
+// destination the rules set (set-dst, set-dst-port), as in HAProxy.
+func (cc *clientConn) serverAddr(srv *backend.Server, addr string) string {
 	cs := srv.Config
 	if cs == nil || !cs.DstFromRules {
-		return srv.Addr
+		return addr
 	}
 	dst := cc.in.Dst
-	host, port, _ := net.SplitHostPort(srv.Addr)
-	addr := dst.Addr()
+	host, port, _ := net.SplitHostPort(addr)
+	a := dst.Addr()
 	if host != "0.0.0.0" {
-		if a, err := netip.ParseAddr(host); err == nil {
-			addr = a
+		if h, err := netip.ParseAddr(host); err == nil {
+			a = h
 		}
 	}
 	p := dst.Port()
@@ -486,5 +495,35 @@ func (cc *clientConn) serverAddr(srv *backend.Server) string {
 			p = uint16(n)
 		}
 	}
-	return netip.AddrPortFrom(addr.Unmap(), p).String()
+	return netip.AddrPortFrom(a.Unmap(), p).String()
+}
+
+// noteRules records in a log entry what the rules left for the log: the
+// capture slots (%hr %hs) and the level set-log-level chose.
+func (cc *clientConn) noteRules(e *accesslog.Entry) {
+	if cc.session == nil {
+		return
+	}
+	if caps := cc.in.Captures; caps != nil {
+		e.CapturedReq = appendSlots(e.CapturedReq, caps.Req)
+		e.CapturedRes = appendSlots(e.CapturedRes, caps.Res)
+	}
+	if lvl := cc.in.Effects.LogLevel; lvl != "" && lvl != "silent" {
+		e.Level, e.LevelSet = syslog.ParseLevel(lvl)
+	}
+}
+
+// appendSlots appends the values of capture slots, nil for an empty one.
+func appendSlots(dst [][]byte, caps []expr.Capture) [][]byte {
+	for i := range caps {
+		var v []byte
+		if caps[i].Set {
+			v = caps[i].Value
+			if v == nil {
+				v = []byte{}
+			}
+		}
+		dst = append(dst, v)
+	}
+	return dst
 }

@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	"baton/internal/config"
 )
 
 // pipeResult says how a two-way copy ended.
@@ -19,7 +21,7 @@ type pipeResult struct {
 // ends when it has been idle for the smallest limit in force.
 type pipeState struct {
 	client, server net.Conn
-	lastActive     atomic.Int64 // unix nanoseconds
+	lastActive     atomic.Int64 // monoSince at the last byte moved
 	clientLimit    atomic.Int64 // ns; 0 means none
 	serverLimit    atomic.Int64
 	term           atomic.Value // [2]byte, first one wins
@@ -33,7 +35,7 @@ type pipeState struct {
 // timeout fires between limit and limit+limit/2 after the last byte.
 func pipe(client, server net.Conn, pt pipeTimeouts) pipeResult {
 	ps := &pipeState{client: client, server: server, pt: pt}
-	ps.lastActive.Store(time.Now().UnixNano())
+	ps.lastActive.Store(monoSince())
 	ps.clientLimit.Store(int64(pt.client))
 	ps.serverLimit.Store(int64(pt.server))
 	var res pipeResult
@@ -49,6 +51,14 @@ func pipe(client, server net.Conn, pt pipeTimeouts) pipeResult {
 }
 
 type closeWriter interface{ CloseWrite() error }
+
+// monoBase anchors monoSince: idle times are measured on the monotonic
+// clock, which a wall-clock adjustment cannot move (one made a 100 ms
+// timeout fire after 98.9 ms of real time).
+var monoBase = time.Now()
+
+// monoSince returns the monotonic nanoseconds since monoBase.
+func monoSince() int64 { return int64(time.Since(monoBase)) }
 
 // limit returns the idle limit in force and which side it belongs to.
 func (ps *pipeState) limit() (time.Duration, byte) {
@@ -89,9 +99,9 @@ func (ps *pipeState) copyDir(dst, src net.Conn, fromClient bool) int64 {
 		}
 		n, err := io.Copy(dst, src)
 		total += n
-		now := time.Now()
+		now := monoSince()
 		if n > 0 {
-			ps.lastActive.Store(now.UnixNano())
+			ps.lastActive.Store(now)
 		}
 		if err == nil {
 			// EOF: pass the half-close on; the side that closed is now
@@ -112,7 +122,7 @@ func (ps *pipeState) copyDir(dst, src net.Conn, fromClient bool) int64 {
 		}
 		if isTimeout(err) {
 			lim, side := ps.limit()
-			idle := now.Sub(time.Unix(0, ps.lastActive.Load()))
+			idle := time.Duration(now - ps.lastActive.Load())
 			if lim > 0 && idle >= lim {
 				if suspect {
 					ps.fail([2]byte{side, 'D'})
@@ -143,7 +153,13 @@ func (cc *clientConn) serveTCP() {
 	cc.setActive(stateTunnel)
 	x := &cc.ex
 	x.reset()
-	x.tStart = cc.start
+	x.tAccept, x.tStart = cc.start, cc.start
+	if cc.fe.logging {
+		x.id = cc.e.reqID.Add(1) - 1
+	}
+	if !cc.adopted && fe.log.Connects() {
+		cc.logConnect()
+	}
 	in := &cc.in
 	in.Req = nil
 	// tcp-request content rules look at the first bytes, within the
@@ -167,13 +183,17 @@ func (cc *clientConn) serveTCP() {
 		cc.logTCP(x)
 		return
 	}
+	be.beCum.Add(1)
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
+	x.beHeld = true
+	cc.enterBackend(be)
+	defer leaveBackend(be)
 	bt := cc.timeouts(be)
 	key := keyFor(cc)
 	queueDL := deadline(time.Now(), bt.Queue)
 	var err error
-	srv := cc.pickServer(be)
+	srv := cc.pickServer(be) // use-server
 	if srv == nil {
 		srv, err = be.b.Acquire(key, nil, queueDL)
 		if err != nil {
@@ -183,36 +203,32 @@ func (cc *clientConn) serveTCP() {
 		}
 	}
 	x.srv = srv
-	in.Server = srv.Name
+	cc.enterServer(x, srv)
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
-		d := net.Dialer{Timeout: bt.Connect.Value}
-		sc, err = d.Dial("tcp", cc.serverAddr(srv))
+		in.Server = x.srv.Name // a retry may have redispatched
+		sc, _, err = cc.connect(x.srv, bt, true)
 		if err == nil {
 			break
 		}
-		if x.retries >= be.p.Retries {
-			be.b.Release(srv)
+		ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
+		if aerr != nil || !ok {
+			if aerr == nil {
+				x.release() // (a failed redispatch released it already)
+			}
 			x.setTerm('S', 'C')
 			cc.logTCP(x)
 			return
-		}
-		x.retries++
-		if be.p.Redispatch {
-			be.b.Release(srv)
-			srv, err = be.b.Acquire(key, srv, queueDL)
-			if err != nil {
-				x.setTerm('S', 'C')
-				cc.logTCP(x)
-				return
-			}
-			x.srv = srv
 		}
 	}
 	x.sc = sc
 	cc.setServer(sc)
 	x.tConn = time.Now()
+	x.noteServer(sc)
+	if fe.log.ASAP {
+		cc.logTCPEarly(x)
+	}
 	ft := &fe.p.Timeouts
 	if cc.w > 0 {
 		// The bytes content inspection read go first.
@@ -220,7 +236,7 @@ func (cc *clientConn) serveTCP() {
 		if _, err := sc.Write((*cc.buf)[:cc.w]); err != nil {
 			x.setTerm('S', 'D')
 			cc.dropServer(x)
-			be.b.Release(srv)
+			x.release()
 			cc.logTCP(x)
 			return
 		}
@@ -228,7 +244,7 @@ func (cc *clientConn) serveTCP() {
 	}
 	if be.rules != nil && be.rules.HasTCPResponse() && !cc.inspectServer(x, be, sc) {
 		cc.dropServer(x)
-		be.b.Release(srv)
+		x.release()
 		cc.logTCP(x)
 		return
 	}
@@ -236,6 +252,6 @@ func (cc *clientConn) serveTCP() {
 	x.bytesIn, x.bytesOut = x.bytesIn+res.c2s, x.bytesOut+res.s2c
 	x.setTerm(res.term[0], res.term[1])
 	cc.dropServer(x)
-	be.b.Release(srv)
+	x.release()
 	cc.logTCP(x)
 }

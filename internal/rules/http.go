@@ -161,6 +161,11 @@ func (s *Set) runHTTP(rules []rule, in *Input, req *h1.Request, resp *h1.Respons
 			if r.redirect(in, v) {
 				return
 			}
+		case actService:
+			v.Kind, v.Service = Respond, r.name
+			return
+		case actDisableL7Retry:
+			v.NoL7Retry = true
 		case actEarlyHint:
 			if req != nil {
 				in.Effects.EarlyHints = append(in.Effects.EarlyHints, h1.Header{
@@ -295,8 +300,8 @@ func (rp *reply) fill(in *Input, v *Verdict) {
 	v.Kind, v.Status = Respond, rp.status
 	v.Close = rp.kind == "deny" || rp.kind == "tarpit"
 	v.Tarpit = rp.kind == "tarpit"
-	if rp.raw != nil {
-		v.Raw = rp.raw
+	if rp.page != nil {
+		v.Page = rp.page
 		return
 	}
 	v.Errorfile = rp.errorfile

@@ -101,8 +101,8 @@ type Verdict struct {
 	// Set-Cookie, WWW-Authenticate); values live in the Input's scratch
 	// buffer or the compiled rule.
 	Headers []h1.Header
-	// Raw is a whole response from an errorfile.
-	Raw []byte
+	// Page is a whole response: an errorfile (errorfile, errorfiles).
+	Page *config.ErrorPage
 	// Errorfile asks for the proxy's page for Status, with Headers.
 	Errorfile bool
 	// Close closes the connection after the answer (deny, tarpit).
@@ -111,6 +111,12 @@ type Verdict struct {
 	Tarpit bool
 	// Redirect marks a redirect (for the log and cache-control).
 	Redirect bool
+	// Service is set by use-service: the proxy answers with that service
+	// (prometheus-exporter).
+	Service string
+	// NoL7Retry is set by disable-l7-retry: the request may be retried
+	// only on connection failures.
+	NoL7Retry bool
 }
 
 // Reset returns a zero Verdict that keeps Headers' array.
@@ -142,6 +148,8 @@ type Set struct {
 	// ReqCaptures and ResCaptures are the capture slot lengths a
 	// frontend's connections need (expr.NewCaptures).
 	ReqCaptures, ResCaptures []int
+	// ops are the monitor and stats page conditions (ops.go).
+	ops opsConds
 }
 
 type useBackend struct {
@@ -236,6 +244,7 @@ func Compile(p *config.Proxy) (*Set, error) {
 			*set.out = append(*set.out, r)
 		}
 	}
+	cp.compileOps(p, &s.ops)
 	return s, nil
 }
 
@@ -280,6 +289,8 @@ const (
 	actNoop // set-nice, strict-mode: nothing to do in Baton (see doc.go)
 	actWaitForBody
 	actSetStatus
+	actService
+	actDisableL7Retry
 )
 
 var actions = map[string]act{
@@ -295,6 +306,7 @@ var actions = map[string]act{
 	"set-src": actSetSrc, "set-src-port": actSetSrcPort, "set-dst": actSetDst, "set-dst-port": actSetDstPort,
 	"set-timeout": actSetTimeout, "set-mark": actSetMark, "set-tos": actSetTOS,
 	"set-nice": actNoop, "strict-mode": actNoop, "wait-for-body": actWaitForBody, "set-status": actSetStatus,
+	"use-service": actService, "disable-l7-retry": actDisableL7Retry,
 }
 
 // rule is a compiled rule; the fields used depend on act.
@@ -325,7 +337,7 @@ type reply struct {
 	body        []byte
 	bodyFmt     *expr.Format
 	headers     []config.ReplyHeader
-	raw         []byte
+	page        *config.ErrorPage
 	errorfile   bool
 	authValue   []byte // WWW-Authenticate
 }
@@ -341,7 +353,7 @@ func (cp *compiler) rule(cr *config.Rule, where expr.Where) (rule, error) {
 	case actReply:
 		rp := cr.Reply
 		r.reply = &reply{kind: cr.Action, status: rp.Status, contentType: []byte(rp.ContentType), body: rp.Body,
-			bodyFmt: rp.BodyFormat, headers: rp.Headers, raw: rp.Raw, errorfile: rp.Errorfile}
+			bodyFmt: rp.BodyFormat, headers: rp.Headers, page: rp.Page, errorfile: rp.Errorfile}
 		if cr.Action == "auth" {
 			realm := rp.Realm
 			if realm == "" {

@@ -19,7 +19,15 @@
 //	                Engine.Done fires
 //	close           hard stop: Engine.Close, then exit
 //	status          live connections, for "show proc"
-//	command         a runtime API line forwarded by the master CLI
+//	command         a runtime API line (with the session's level) from a
+//	                stats socket session or the master CLI, answered by
+//	                the engine's runtime.Target
+//
+// and one message the worker sends on its own, without reply:
+//
+//	publish         state that should outlive the generation (resolution
+//	                results), by kind; the master keeps the latest of each
+//	                kind and passes them all in the next start message
 //
 // The ordering guarantee of a reload (the old generation stops accepting
 // before the new one starts) lives in the master; the worker's part is to
@@ -71,4 +79,10 @@
 // The master relays between generations (package master); the protocol is
 // symmetric, so two workers' channels can also be joined directly, as the
 // tests do.
+//
+// # Counters
+//
+// When the start message carries a CountersRef, the worker maps the
+// shared counters segment from the descriptor that follows the hand-over
+// channel and gives the engine its generation's region (counters.go).
 package worker

@@ -1,0 +1,104 @@
+package backend
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// warmup is a server's slow start ("slowstart"): after it comes back
+// (health up, out of maintenance, a new address from DNS) its weight
+// grows linearly from 1 to the configured one over the period, and so
+// does its maxconn, as in HAProxy; never at start.
+type warmup struct {
+	dur time.Duration // 0: no slow start; fixed at New
+	// uweight is the weight the ramp leads to (the configured one, or
+	// what SetWeight or DNS set): atomic because SetWeight and the ramp's
+	// timer run on different goroutines. The ramp stores its steps in
+	// Server.weight, which load balancing reads.
+	uweight atomic.Int32
+	// emax is the maxconn during the ramp (0: MaxConn); atomic because
+	// every Acquire reads it while the ramp writes it.
+	emax atomic.Int32
+
+	mu    sync.Mutex // guards since and timer
+	since time.Time  // the ramp's start; zero when not ramping
+	timer *time.Timer
+}
+
+// setUserWeight sets the weight a ramp leads to, and the weight in use
+// unless a ramp is under way (it then takes the new target at its next
+// step).
+func (s *Server) setUserWeight(w int) {
+	s.warm.uweight.Store(int32(w))
+	s.warm.mu.Lock()
+	defer s.warm.mu.Unlock()
+	if s.warm.since.IsZero() {
+		s.weight.Store(int32(w))
+		return
+	}
+	s.warmStep()
+}
+
+// warmUp starts a slow start, when the server has one.
+func (s *Server) warmUp() {
+	if s.warm.dur <= 0 {
+		return
+	}
+	s.warm.mu.Lock()
+	defer s.warm.mu.Unlock()
+	s.warm.since = time.Now()
+	if s.warm.timer != nil {
+		s.warm.timer.Stop()
+	}
+	s.warmStep()
+}
+
+// warmStep sets the weight and maxconn for the time elapsed and arms
+// the next step, every twentieth of the period (50 ms at least).
+// s.warm.mu must be held.
+func (s *Server) warmStep() {
+	elapsed := time.Since(s.warm.since)
+	w := int(s.warm.uweight.Load())
+	if elapsed >= s.warm.dur {
+		s.warm.since = time.Time{}
+		s.weight.Store(int32(w))
+		s.warm.emax.Store(0)
+		s.b.stateChanged()
+		return
+	}
+	s.weight.Store(int32(rampOf(w, elapsed, s.warm.dur)))
+	if m := s.CurrentMaxConn(); m > 0 {
+		s.warm.emax.Store(int32(rampOf(m, elapsed, s.warm.dur)))
+	}
+	step := max(s.warm.dur/20, 50*time.Millisecond)
+	s.warm.timer = time.AfterFunc(step, func() {
+		s.warm.mu.Lock()
+		defer s.warm.mu.Unlock()
+		if !s.warm.since.IsZero() {
+			s.warmStep()
+		}
+	})
+	s.b.stateChanged()
+}
+
+// rampOf is full's share after elapsed of d, rounded up, at least 1
+// (0 stays 0).
+func rampOf(full int, elapsed, d time.Duration) int {
+	if full <= 0 {
+		return full
+	}
+	n := int((int64(full)*int64(elapsed) + int64(d) - 1) / int64(d))
+	return min(max(n, 1), full)
+}
+
+// maxConn is the maxconn in force: CurrentMaxConn, or less during a slow
+// start.
+func (s *Server) maxConn() int {
+	if s.warm.dur > 0 {
+		if e := s.warm.emax.Load(); e > 0 {
+			return int(e)
+		}
+	}
+	return s.CurrentMaxConn()
+}
