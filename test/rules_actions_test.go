@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"fmt"
 	"net"
 	"regexp"
 	"strings"
@@ -417,6 +418,103 @@ backend b
 			if closed, got := c.Closed(5 * time.Second); !closed || got != "BYE now\n" {
 				e.t.Errorf("tcp-response content close: closed=%v got %q", closed, got)
 			}
+		},
+	}})
+}
+
+// TestCapturesInLogFormat checks the capture slots in custom log formats
+// (%hr, %hrl, quoted, %hs) and set-log-level's level, as HAProxy writes
+// them.
+func TestCapturesInLogFormat(t *testing.T) {
+	want := regexp.MustCompile(`^hr=\{a#7Cb\|\|x#22y\} hrl=a#7Cb - x#22y qhrl="a#7Cb" "" "x#22y" hs=\{s1\}$`)
+	run(t, []scenario{{
+		name: "capture-variables",
+		cfg: logBase + `
+frontend fe
+    bind ${FE}
+    log-format "hr=%hr hrl=%hrl qhrl=%{+Q}hrl hs=%hs"
+    capture request header X-A len 10
+    capture request header X-B len 10
+    capture request header X-C len 10
+    capture response header X-Backend len 5
+    default_backend app
+backend app
+    server s ${S1}
+`,
+		check: func(e *env) {
+			e.do(req{path: "/", headers: []string{"X-A: a|b", `X-C: x"y`}, status: 200})
+			e.logLines(want, 1)
+		},
+	}})
+}
+
+// TestSetLogLevel: set-log-level raises a request's line above a
+// target's level filter.
+func TestSetLogLevel(t *testing.T) {
+	run(t, []scenario{{
+		name: "level-filter",
+		cfg: `global
+    log stdout format raw local0 notice
+
+defaults
+    mode http
+    log global
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+
+frontend fe
+    bind ${FE}
+    log-format "%HU"
+    http-request set-log-level notice if { path /important }
+    default_backend app
+backend app
+    server s ${S1}
+`,
+		check: func(e *env) {
+			e.do(req{path: "/ordinary", status: 200})
+			e.do(req{path: "/important", status: 200})
+			e.logLines(regexp.MustCompile(`^/important$`), 1)
+			if e.stdout.Contains("/ordinary") {
+				e.t.Errorf("an info line passed a notice filter:\n%s", e.stdout)
+			}
+		},
+	}})
+}
+
+// TestRuleErrorPages: deny and return answer with the configured error
+// pages: the proxy's page for the status, a section's (errorfiles), or
+// a file of their own (errorfile).
+func TestRuleErrorPages(t *testing.T) {
+	page := func(status, body string) string {
+		return fmt.Sprintf("HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s", status, len(body), body)
+	}
+	run(t, []scenario{{
+		name: "deny-return-pages",
+		files: map[string]string{
+			"403.http": page("403 Forbidden", "proxy page\n"),
+			"429.http": page("429 Too Many Requests", "section page\n"),
+			"503.http": page("503 Service Unavailable", "own page\n"),
+		},
+		cfg: base + `
+http-errors errs
+    errorfile 429 ${FILES}/429.http
+
+frontend fe
+    bind ${FE}
+    errorfile 403 ${FILES}/403.http
+    http-request deny if { path /deny }
+    http-request deny deny_status 429 errorfiles errs if { path /limited }
+    http-request return status 503 errorfile ${FILES}/503.http if { path /maint }
+    http-request deny deny_status 404 if { path /plain }
+    default_backend app
+` + threeBackends,
+		requests: []req{
+			{path: "/deny", status: 403, bodyIs: ptr("proxy page\n")},
+			{path: "/limited", status: 429, bodyIs: ptr("section page\n")},
+			{path: "/maint", status: 503, bodyIs: ptr("own page\n")},
+			{path: "/plain", status: 404},
+			{path: "/", status: 200, backend: "s1"},
 		},
 	}})
 }
