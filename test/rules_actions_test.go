@@ -518,3 +518,54 @@ frontend fe
 		},
 	}})
 }
+
+// TestSamplesInLogFormat: "%[EXPR]" in log-format, with flags,
+// variables set by the rules (the file 33 shape: %[var(txn.x)] fields),
+// a converter chain, an absent sample, the request line that remains at
+// log time (header values do not: HAProxy refuses them), and %ID.
+func TestSamplesInLogFormat(t *testing.T) {
+	want := regexp.MustCompile(`^POST /p\?a=1 id=abc-123 host=example\.com q="1" none=- qnone="" esc="a\\"b" n=8 m=POST u=/p\?a=1 uid=uid-example\.com:80$`)
+	run(t, []scenario{{
+		name: "log-format-samples",
+		cfg: logBase + `
+frontend fe
+    bind ${FE}
+    log-format "%HM %HU id=%[var(txn.id)] host=%[var(txn.host)] q=%{+Q}[var(txn.a)] none=%[var(txn.nope)] qnone=%{+Q}[var(txn.nope)] esc=%{+Q,+E}[var(txn.q)] n=%[str(abcdefgh),length] m=%[method] u=%[capture.req.uri] uid=%ID"
+    unique-id-format uid-%[req.hdr(host),lower]
+    http-request set-var(txn.id) str(abc-123)
+    http-request set-var(txn.host) req.hdr(host),lower,field(1,:)
+    http-request set-var(txn.a) urlp(a)
+    http-request set-var(txn.q) req.hdr(x-q)
+    default_backend app
+backend app
+    server s ${S1}
+`,
+		check: func(e *env) {
+			e.do(req{method: "POST", path: "/p?a=1", body: strings.Repeat("b", 20000), headers: []string{"Host: EXAMPLE.com:80", `X-Q: a"b`}, status: 200})
+			e.logLines(want, 1)
+		},
+	}})
+}
+
+// TestLogFormatSampleRefused: a request header value in log-format is an
+// error under both (it is gone when the line is written).
+func TestLogFormatSampleRefused(t *testing.T) {
+	cfg := logBase + `
+frontend fe
+    bind 127.0.0.1:1
+    log-format "%[req.hdr(host)]"
+    default_backend app
+backend app
+    server s 127.0.0.1:2
+`
+	out, code := harness.Check(t, cfg)
+	if code == 0 || !strings.Contains(out, "needs 'HTTP request headers' which is not available here") {
+		t.Errorf("baton -c: exit %d\n%s", code, out)
+	}
+	if harness.HAProxyPath() != "" {
+		out, code := harness.CheckHAProxy(t, cfg)
+		if code == 0 || !strings.Contains(out, "needs 'HTTP request headers' which is not available here") {
+			t.Errorf("haproxy -c: exit %d\n%s", code, out)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"baton/internal/expr"
 	"baton/internal/syslog"
 )
 
@@ -70,6 +71,12 @@ type Entry struct {
 	// capture"), in order, for %hr %hrl %hs %hsl; a nil value is a slot
 	// nothing filled. Without slots those variables log nothing.
 	CapturedReq, CapturedRes [][]byte
+	// Sample is what the format's sample expressions ("%[...]") read:
+	// the connection's sample context, as the request left it; nil logs
+	// them as absent.
+	Sample *expr.Ctx
+	// UniqueID is the request's unique id (%ID); nil without one.
+	UniqueID []byte
 	// Level replaces the line's level when LevelSet (set-log-level).
 	Level    syslog.Level
 	LevelSet bool

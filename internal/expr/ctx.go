@@ -26,8 +26,11 @@ type Ctx struct {
 	Proxies Proxies
 
 	// Req is the parsed request head, nil before one (TCP mode,
-	// tcp-request connection rules).
+	// tcp-request connection rules) and while a log line is written.
 	Req *h1.Request
+	// ReqLine is "METHOD TARGET HTTP/1.x" as copied for the log line:
+	// what capture.req.* and method read when Req is nil.
+	ReqLine []byte
 	// ReqBody is the part of the request body already buffered;
 	// ReqBodyFinal says it is all of it (or all there will be).
 	ReqBody      []byte
@@ -135,7 +138,7 @@ func (c *Ctx) BeginRequest() {
 	c.buf, c.out = c.buf[:0], c.out[:0]
 	c.requestSet = false
 	c.Req, c.Resp, c.Status, c.Response = nil, nil, 0, false
-	c.ReqBody, c.ReqBodyFinal = nil, false
+	c.ReqBody, c.ReqBodyFinal, c.ReqLine = nil, false, nil
 	c.uniqueID, c.uniqueIDDone = c.uniqueID[:0], false
 	c.Now = time.Time{}
 	if c.Vars != nil {

@@ -14,12 +14,15 @@ import (
 func init() {
 	for _, f := range []*Fetch{
 		{Name: "method", Out: Str, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
-			r := c.request(out)
-			if r == nil {
-				return false
+			if r := c.request(out); r != nil {
+				out.SetStr(r.Method)
+				return true
 			}
-			out.SetStr(r.Method)
-			return true
+			m, _, _, ok := c.requestLine()
+			if ok {
+				out.SetStr(m)
+			}
+			return ok
 		}},
 		{Name: "path", Out: Str, Use: UseReqHead, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
 			r := c.request(out)
@@ -113,38 +116,36 @@ func init() {
 		{Name: "req.ver", Out: Str, Use: UseReqHead, Eval: fetchReqVer},
 		{Name: "req_ver", Out: Str, Use: UseReqHead, Eval: fetchReqVer},
 		{Name: "capture.req.method", Out: Str, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
-			if c.Req == nil {
-				return false
+			m, _, _, ok := c.requestLine()
+			if ok {
+				out.SetStr(m)
 			}
-			out.SetStr(c.Req.Method)
-			return true
+			return ok
 		}},
 		{Name: "capture.req.uri", Out: Str, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
-			if c.Req == nil {
-				return false
-			}
-			p := pathQuery(c.Req.Target)
-			if p == nil {
+			_, t, _, ok := c.requestLine()
+			p := pathQuery(t)
+			if !ok || p == nil {
 				return false
 			}
 			out.SetStr(p)
 			return true
 		}},
 		{Name: "capture.req.ver", Out: Str, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
-			if c.Req == nil {
-				return false
+			_, _, v, ok := c.requestLine()
+			if ok {
+				out.SetStr(v)
 			}
-			out.SetStr(httpVersion(c.Req.Minor, true))
-			return true
+			return ok
 		}},
-		{Name: "capture.res.ver", Out: Str, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
+		{Name: "capture.res.ver", Out: Str, Use: UseResLine, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
 			if c.Resp == nil {
 				return false
 			}
 			out.SetStr(httpVersion(c.Resp.Minor, true))
 			return true
 		}},
-		{Name: "http_first_req", Out: Bool, Use: UseReqHead, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
+		{Name: "http_first_req", Out: Bool, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
 			out.SetBool(c.FirstRequest)
 			return true
 		}},
@@ -222,7 +223,7 @@ func init() {
 		}},
 
 		// Response.
-		{Name: "status", Out: Int, Use: UseRes, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
+		{Name: "status", Out: Int, Use: UseResLine, Eval: func(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
 			switch {
 			case c.Status != 0:
 				out.SetInt(int64(c.Status))
@@ -298,6 +299,22 @@ var (
 	ver10, ver11         = []byte("1.0"), []byte("1.1")
 	httpVer10, httpVer11 = []byte("HTTP/1.0"), []byte("HTTP/1.1")
 )
+
+// requestLine returns the request's method, target and version: from the
+// parsed request, else from ReqLine, the copy a log line reads once the
+// request head's buffer may hold the body.
+func (c *Ctx) requestLine() (method, target, version []byte, ok bool) {
+	if c.Req != nil {
+		return c.Req.Method, c.Req.Target, httpVersion(c.Req.Minor, true), true
+	}
+	l := c.ReqLine
+	i := bytes.IndexByte(l, ' ')
+	j := bytes.LastIndexByte(l, ' ')
+	if i < 0 || j <= i {
+		return nil, nil, nil, false
+	}
+	return l[:i], l[i+1 : j], l[j+1:], true
+}
 
 func httpVersion(minor int, full bool) []byte {
 	switch {

@@ -125,6 +125,8 @@ func useName(u Use) string {
 		return "backend"
 	case u&UseServer != 0:
 		return "server"
+	case u&UseResLine != 0:
+		return "HTTP response"
 	}
 	return "response buffer contents"
 }

@@ -10,7 +10,7 @@ import (
 
 // Use says what a fetch reads, so a configuration can be told, line by
 // line, that a fetch is used where its data never exists.
-type Use uint8
+type Use uint16
 
 const (
 	// UseAlways: the connection, the proxies, constants, variables,
@@ -32,6 +32,10 @@ const (
 	UseBackend
 	// UseServer: the server chosen (srv_name): on the response side.
 	UseServer
+	// UseResLine: the response's status and version (status,
+	// capture.res.ver), which the log line still has; response header
+	// values (UseRes) it does not, as in HAProxy.
+	UseResLine
 )
 
 // Where describes a place rules are written, with what it can read.
@@ -44,16 +48,20 @@ type Where struct {
 
 // Rule sites.
 var (
-	TCPConnection  = Where{"tcp-request connection rule", UseAlways}
-	TCPSession     = Where{"tcp-request session rule", UseAlways}
-	TCPContent     = Where{"tcp-request content rule", UseReqPayload | UseReqHead | UseReqBody}
-	TCPResponse    = Where{"tcp-response content rule", UseResPayload | UseBackend | UseServer}
-	HTTPRequest    = Where{"http-request header rule", UseReqHead | UseReqBody | UseReqPayload}
-	HTTPResponse   = Where{"http-response header rule", UseRes | UseBackend | UseServer}
-	HTTPAfter      = Where{"http-after-response header rule", UseRes | UseBackend | UseServer}
-	BackendSwitch  = Where{"use_backend rule", UseReqHead | UseReqBody | UseReqPayload}
-	ServerSwitch   = Where{"use-server rule", UseReqHead | UseReqBody | UseReqPayload | UseBackend}
-	LogFormat      = Where{"log-format", UseReqHead | UseRes | UseBackend | UseServer}
+	TCPConnection = Where{"tcp-request connection rule", UseAlways}
+	TCPSession    = Where{"tcp-request session rule", UseAlways}
+	TCPContent    = Where{"tcp-request content rule", UseReqPayload | UseReqHead | UseReqBody}
+	TCPResponse   = Where{"tcp-response content rule", UseResPayload | UseBackend | UseServer}
+	HTTPRequest   = Where{"http-request header rule", UseReqHead | UseReqBody | UseReqPayload}
+	HTTPResponse  = Where{"http-response header rule", UseRes | UseResLine | UseBackend | UseServer}
+	HTTPAfter     = Where{"http-after-response header rule", UseRes | UseResLine | UseBackend | UseServer}
+	BackendSwitch = Where{"use_backend rule", UseReqHead | UseReqBody | UseReqPayload}
+	ServerSwitch  = Where{"use-server rule", UseReqHead | UseReqBody | UseReqPayload | UseBackend}
+	// LogFormat: a log line is written once the exchange is over: the
+	// request and response header values are gone (HAProxy's "logs"
+	// checkpoint); the request line, the status, variables and captures
+	// remain.
+	LogFormat      = Where{"logs", UseResLine | UseBackend | UseServer}
 	UniqueIDFormat = Where{"unique-id-format", UseReqHead | UseReqBody}
 )
 

@@ -110,7 +110,10 @@ func (cc *clientConn) logHTTP(x *exchange) {
 		return
 	}
 	x.logged = true
-	cc.fe.log.Log(cc.httpEntry(x, time.Now()))
+	e := cc.httpEntry(x, time.Now())
+	req := cc.forLog(x)
+	cc.fe.log.Log(e)
+	cc.afterLog(req)
 }
 
 // logHTTPEarly writes the line of an exchange whose response head (of
@@ -126,7 +129,9 @@ func (cc *clientConn) logHTTPEarly(x *exchange, headBytes int) {
 	e := cc.httpEntry(x, time.Now())
 	e.ASAP, e.BytesOut = true, int64(headBytes)
 	x.countSelf(e)
+	req := cc.forLog(x)
 	cc.fe.log.Log(e)
+	cc.afterLog(req)
 }
 
 // logHeadError writes the line of a request that failed before its head
@@ -139,6 +144,7 @@ func (cc *clientConn) logHeadError(x *exchange) {
 	}
 	x.logged = true
 	e := cc.fillEntry(x)
+	e.Sample = nil // no request was read: samples would see the previous one
 	now := time.Now()
 	e.Accept = x.tStart
 	e.TRequest, e.TQueue, e.TConnect, e.TData = -1, -1, -1, -1
@@ -175,7 +181,10 @@ func (cc *clientConn) logTCP(x *exchange) {
 	if cc.fe.p.DontLogNull && x.bytesIn == 0 {
 		return
 	}
-	cc.fe.log.Log(cc.tcpEntry(x, time.Now()))
+	e := cc.tcpEntry(x, time.Now())
+	req := cc.forLog(x)
+	cc.fe.log.Log(e)
+	cc.afterLog(req)
 }
 
 // logTCPEarly writes the line of a TCP connection that just reached its
@@ -188,7 +197,9 @@ func (cc *clientConn) logTCPEarly(x *exchange) {
 	e := cc.tcpEntry(x, time.Now())
 	e.ASAP = true
 	x.countSelf(e)
+	req := cc.forLog(x)
 	cc.fe.log.Log(e)
+	cc.afterLog(req)
 }
 
 // logConnect writes HAProxy's "Connect from" line of a new connection

@@ -499,10 +499,15 @@ func (cc *clientConn) serverAddr(srv *backend.Server, addr string) string {
 }
 
 // noteRules records in a log entry what the rules left for the log: the
-// capture slots (%hr %hs) and the level set-log-level chose.
+// sample context (%[...]), the capture slots (%hr %hs) and the level
+// set-log-level chose.
 func (cc *clientConn) noteRules(e *accesslog.Entry) {
 	if cc.session == nil {
 		return
+	}
+	e.Sample = &cc.in.Ctx
+	if id, ok := cc.in.UniqueID(); ok {
+		e.UniqueID = id
 	}
 	if caps := cc.in.Captures; caps != nil {
 		e.CapturedReq = appendSlots(e.CapturedReq, caps.Req)
@@ -526,4 +531,23 @@ func appendSlots(dst [][]byte, caps []expr.Capture) [][]byte {
 		dst = append(dst, v)
 	}
 	return dst
+}
+
+// forLog readies the sample context for a log line's %[...]: the request
+// head's buffer may hold the body by now, so the request-line fetches
+// read the line copied for the log, and the raw payload is gone. It
+// returns the request afterLog puts back.
+func (cc *clientConn) forLog(x *exchange) *h1.Request {
+	if cc.session == nil {
+		return nil
+	}
+	req := cc.in.Req
+	cc.in.Req, cc.in.ReqLine, cc.in.Payload = nil, x.reqLine, nil
+	return req
+}
+
+func (cc *clientConn) afterLog(req *h1.Request) {
+	if cc.session != nil {
+		cc.in.Req = req
+	}
 }
