@@ -92,6 +92,7 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	}
 	p.cfg.Expr = expr.NewEnv(p.readExprFile)
 	p.cfg.Expr.Resolve = func(name string) string { return p.resolvePath(p.linePos, name) }
+	p.cfg.Expr.Origin = func() (string, int) { return p.linePos.File, p.linePos.Line }
 	for i, s := range srcs {
 		if _, ok := p.fileIdx[s.Name]; !ok {
 			p.fileIdx[s.Name] = i

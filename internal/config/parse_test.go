@@ -210,7 +210,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad regex", base + "  acl r path_reg ([a-z\n", []string{`t.cfg:7: acl "r": invalid regular expression "([a-z"`}},
 		{"re2 backref", base + "  acl r path_reg (a)\\1\n", []string{`t.cfg:7: acl "r": regular expression "(a)\\1" uses a backreference, which Go's RE2 engine does not support`}},
 		{"re2 lookahead", base + "  acl r path_reg a(?=b)\n", []string{`t.cfg:7: acl "r": regular expression "a(?=b)" uses lookaround`}},
-		{"bad src", base + "  acl r src 10.0.0.300\n", []string{`t.cfg:7: acl "r": "10.0.0.300" is not an IP address`}},
+		{"bad src", base + "  acl r src 10.0.0.300\n", []string{`t.cfg:7: acl "r": '10.0.0.300' is not a valid IPv4 or IPv6 address`}},
 		{"bad fetch", base + "  acl r path_begin /x\n", []string{`t.cfg:7: acl "r": unknown fetch method "path_begin"`, `did you mean "path_beg"`}},
 		{"binary needs -m", base + "  acl r req.body foo\n", []string{`t.cfg:7: acl "r": matching method must be specified first (using '-m') when using a sample fetch of this type ('req.body')`}},
 		{"acl file", base + "  acl r path -f /nonexistent/file.lst\n", []string{`t.cfg:7: acl "r": failed to open pattern file </nonexistent/file.lst>`}},

@@ -21,6 +21,9 @@ type Env struct {
 	// Resolve turns a name as written into the file's path (HAProxy's
 	// default-path), under which the map is known; nil keeps the name.
 	Resolve func(name string) string
+	// Origin says where the expression being compiled is written, for
+	// the runtime API's listing of map files; nil leaves it out.
+	Origin func() (file string, line int)
 }
 
 // NewEnv returns an Env with empty variable and map tables.
