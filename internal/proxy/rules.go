@@ -13,6 +13,7 @@ import (
 	"baton/internal/config"
 	"baton/internal/expr"
 	"baton/internal/h1"
+	"baton/internal/pattern"
 	"baton/internal/rules"
 	"baton/internal/syslog"
 )
@@ -551,3 +552,7 @@ func (cc *clientConn) afterLog(req *h1.Request) {
 		cc.in.Req = req
 	}
 }
+
+// Patterns gives the runtime API's map and ACL commands the generation's
+// pattern files and ACL values.
+func (e *Engine) Patterns() *pattern.Store { return e.cfg.Expr.Maps }
