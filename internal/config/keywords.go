@@ -109,8 +109,8 @@ func init() {
 	} {
 		proxyKeywords[k] = &proxyKeyword{sections: secs, parse: parseRule}
 	}
-	proxyKeywords["tcp-request inspect-delay"] = &proxyKeyword{sections: secF | secL | secB, parse: parseInspectDelay}
-	proxyKeywords["tcp-response inspect-delay"] = &proxyKeyword{sections: secL | secB, parse: parseInspectDelay}
+	proxyKeywords["tcp-request inspect-delay"] = &proxyKeyword{sections: secAll, parse: parseInspectDelay}
+	proxyKeywords["tcp-response inspect-delay"] = &proxyKeyword{sections: secD | secL | secB, parse: parseInspectDelay}
 	proxyKeywords["capture request"] = &proxyKeyword{sections: secF | secL, parse: parseCaptureHeader}
 	proxyKeywords["capture response"] = &proxyKeyword{sections: secF | secL, parse: parseCaptureHeader}
 	proxyKeywords["declare capture"] = &proxyKeyword{sections: secF | secL, parse: parseDeclareCapture}
@@ -145,6 +145,21 @@ func init() {
 		"cpu-map":                        parseCPUMap,
 		"unix-bind":                      parseUnixBind,
 		"default-path":                   parseDefaultPath,
+
+		"crt-base":                        parseCrtBase,
+		"ca-base":                         parseCrtBase,
+		"ssl-default-bind-ciphers":        parseSSLDefault,
+		"ssl-default-bind-ciphersuites":   parseSSLDefault,
+		"ssl-default-bind-curves":         parseSSLDefault,
+		"ssl-default-bind-options":        parseSSLDefault,
+		"ssl-default-server-ciphers":      parseSSLDefault,
+		"ssl-default-server-ciphersuites": parseSSLDefault,
+		"ssl-default-server-options":      parseSSLDefault,
+		"ssl-server-verify":               parseSSLServerVerify,
+	}
+	for _, k := range []string{"lifetime", "maxrecord", "default-dh-param", "cachesize", "capture-buffer-size",
+		"capture-cipherlist-size", "hard-maxrecord", "ssl-ctx-cache-size", "keylog", "force-private-cache"} {
+		globalKeywords["tune.ssl."+k] = parseTuneSSL
 	}
 	addLogKeywords()
 	registerOpsKeywords()
@@ -198,15 +213,14 @@ func Keywords() []string {
 var unsupportedSections = wordSet("peers userlist cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
 
 // unsupportedGlobal are global keywords of HAProxy that Baton rejects.
-var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
-	ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-default-bind-options ssl-default-server-ciphers
-	ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-server-verify
+var unsupportedGlobal = wordSet(`nbproc
+	ssl-dh-param-file ssl-engine ssl-mode-async ssl-propquery ssl-provider ssl-provider-path
+	ssl-load-extra-files ssl-load-extra-del-ext ssl-skip-self-issued-ca issuers-chain-path
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
 	spread-checks server-state-file server-state-base localpeer node description quiet
 	h1-case-adjust h1-case-adjust-file stats bind-process set-dumpable
 	busy-polling noepoll nopoll nosplice
-	tune.bufsize tune.maxrewrite tune.ssl.default-dh-param tune.http.maxhdr tune.ssl.cachesize
-	tune.ssl.lifetime tune.maxaccept tune.idletimer`)
+	tune.bufsize tune.maxrewrite tune.http.maxhdr tune.maxaccept tune.idletimer`)
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.

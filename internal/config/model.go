@@ -7,6 +7,7 @@ import (
 
 	"baton/internal/expr"
 	"baton/internal/syslog"
+	"baton/internal/tlsconf"
 )
 
 // Pos is where a directive was read: the file and 1-based line.
@@ -94,6 +95,9 @@ type Global struct {
 	// ServerStateFile is the global server state file and
 	// ServerStateBase the directory of relative ones; "" means none.
 	ServerStateFile, ServerStateBase string
+	// TLS is crt-base, ca-base, ssl-default-*, ssl-server-verify and the
+	// tune.ssl.* settings that map onto Go's TLS.
+	TLS tlsconf.Global
 	// Process is the workers' identity, root directory and limits.
 	Process Process
 	// ZeroWarning makes any warning an error ("zero-warning").
@@ -351,6 +355,9 @@ type Proxy struct {
 type Bind struct {
 	Addr string
 	Pos  Pos
+	// TLS is the bind's TLS side ("ssl" and its options); nil means
+	// plain TCP.
+	TLS *tlsconf.BindSpec
 	// Unix is the socket file's owner and mode for a UNIX socket (bind
 	// options over the unix-bind defaults); nil for other sockets.
 	Unix *UnixSocketOptions
@@ -410,6 +417,9 @@ type Server struct {
 	// or both), which set-dst and set-dst-port may change.
 	DstFromRules bool
 	Pos          Pos
+	// TLS holds the server's TLS options ("ssl", "check-ssl", "verify",
+	// ...); nil when the line has none. TLS.SSL says traffic is TLS.
+	TLS *tlsconf.ServerSpec
 
 	// Host is the host name the address was written with; "" for an IP
 	// address. A name starting with '_' is an SRV label (SRV is set):

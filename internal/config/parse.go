@@ -102,6 +102,7 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 		p.endSection()
 	}
 	p.validate()
+	p.finishTLS()
 	p.resolveErrorPages()
 	p.resolveReplyPages()
 	if p.cfg.Global.ZeroWarning {
@@ -399,6 +400,12 @@ func inherit(st, def *proxyState) {
 	}
 	if ok("maxconn") {
 		p.MaxConn = d.MaxConn
+	}
+	if ok("tcp-request inspect-delay") {
+		p.InspectDelay = d.InspectDelay
+	}
+	if ok("tcp-response inspect-delay") {
+		p.ResponseInspectDelay = d.ResponseInspectDelay
 	}
 	if ok("option httplog") {
 		p.HTTPLog, p.TCPLog, p.DontLogNull = d.HTTPLog, d.TCPLog, d.DontLogNull

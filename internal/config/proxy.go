@@ -48,9 +48,12 @@ func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if !ok {
 		return
 	}
-	if len(rest) > 0 {
-		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts mode, user, uid, group, gid)", args[0], rest[0])
-		return
+	// One TLS side per line: the sockets of a list share it (and its
+	// certificates, sessions and ticket keys).
+	var tb Bind
+	p.parseBindOptions(st, l, &tb, args[0], rest)
+	for i := range binds {
+		binds[i].TLS = tb.TLS
 	}
 	st.p.Binds = append(st.p.Binds, binds...)
 }
@@ -291,6 +294,14 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		default:
 			if isServerDNSOption(o) {
 				break
+			}
+			before := len(p.errs)
+			if n, ok := serverTLSOption(s, o, opts, errf, func(m string) { p.advisef(l.Pos, "server %q: %s", s.Name, m) }); ok {
+				if len(p.errs) > before {
+					return
+				}
+				opts = opts[n:]
+				continue
 			}
 			msg := fmt.Sprintf("option %q is not supported", o)
 			if sg := suggest(o, serverOptions); sg != "" {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"baton/internal/h1"
+	"baton/internal/tlsconf"
 )
 
 // Ctx is what fetches read and converters write into: one per client
@@ -54,6 +55,15 @@ type Ctx struct {
 	// ResPayload and ResPayloadFinal are the same for tcp-response.
 	ResPayload      []byte
 	ResPayloadFinal bool
+
+	// TLS is the client connection's TLS facts (ssl_fc*, ssl_c_*), set
+	// by the proxy after the handshake; nil on a plain connection.
+	TLS *tlsconf.Facts
+	// hello is the ClientHello parsed from the first helloLen bytes of
+	// Payload (req.ssl_*, fetch_tls.go), helloErr why there is none.
+	hello    *tlsconf.Hello
+	helloErr error
+	helloLen int
 
 	// Vars are the variables (see Vars); nil means none can be set.
 	Vars *Vars
@@ -155,6 +165,7 @@ func (c *Ctx) BeginConnection() {
 	c.BeginRequest()
 	c.Payload, c.PayloadFinal = nil, false
 	c.payReqLen, c.payReqOK = 0, false
+	c.TLS, c.hello, c.helloErr, c.helloLen = nil, nil, nil, -1
 	c.ResPayload, c.ResPayloadFinal = nil, false
 	c.Frontend, c.Backend, c.Server = "", "", ""
 	if c.Vars != nil {

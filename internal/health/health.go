@@ -3,6 +3,7 @@ package health
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"math/rand/v2"
 	"net"
@@ -38,6 +39,9 @@ type Options struct {
 	// The runtime API's hooks (see runtime.go): each check's result for
 	// the statistics, checks disabled, a carried health level.
 	Runtime
+	// TLS returns the TLS configuration of a server's checks ("ssl" or
+	// "check-ssl"); nil, or a nil result, means plain TCP.
+	TLS func(s *backend.Server) *tls.Config
 }
 
 // Checker probes the servers of one backend.
@@ -138,7 +142,11 @@ func (c *Checker) run(ctx context.Context, s *backend.Server, changed <-chan str
 			// start over (up, one failure from down) when enabled.
 			ok, bad, prev = 0, fall-1, ""
 		} else if addr := s.Addr(); s.State() != backend.Maint && addr != "" {
-			r := c.probe(ctx, addr, inter)
+			var tc *tls.Config
+			if c.opt.TLS != nil {
+				tc = c.opt.TLS(s)
+			}
+			r := c.probe(ctx, addr, inter, tc)
 			if ctx.Err() != nil {
 				return
 			}
@@ -168,12 +176,14 @@ func (c *Checker) run(ctx context.Context, s *backend.Server, changed <-chan str
 				c.opt.OnCheck(s, r, h)
 			}
 			prev = r.Status
-			c.probed(s, r, ok, bad, up != change, rise, fall)
 			if change {
 				s.SetHealthy(r.OK)
-				if c.opt.OnChange != nil {
-					c.opt.OnChange(s, r.OK, r)
-				}
+			}
+			// After the change: a hook that reads the server sees the
+			// state its level says.
+			c.probed(s, r, ok, bad, up != change, rise, fall)
+			if change && c.opt.OnChange != nil {
+				c.opt.OnChange(s, r.OK, r)
 			}
 		}
 		t.Reset(inter)
@@ -194,15 +204,15 @@ func params(cs *config.Server) (inter time.Duration, rise, fall int) {
 	return inter, rise, fall
 }
 
-// probe checks addr once within inter.
-func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration) Result {
+// probe checks addr once within inter, over TLS if tc is not nil.
+func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration, tc *tls.Config) Result {
 	start := time.Now()
-	r := c.check(ctx, addr, inter)
+	r := c.check(ctx, addr, inter, tc)
 	r.Duration = time.Since(start)
 	return r
 }
 
-func (c *Checker) check(ctx context.Context, addr string, inter time.Duration) Result {
+func (c *Checker) check(ctx context.Context, addr string, inter time.Duration, tc *tls.Config) Result {
 	ctx, cancel := context.WithTimeout(ctx, inter)
 	defer cancel()
 	dctx := ctx
@@ -221,6 +231,19 @@ func (c *Checker) check(ctx context.Context, addr string, inter time.Duration) R
 		return Result{Status: L4Con, Info: errnoText(err)}
 	}
 	defer conn.Close()
+	if tc != nil {
+		s := tls.Client(conn, tc)
+		if err := s.HandshakeContext(ctx); err != nil {
+			if ctx.Err() != nil {
+				return Result{Status: L6Timeout}
+			}
+			return Result{Status: L6Invalid, Info: tlsErrText(err)}
+		}
+		conn = s
+		if c.httpChk == nil {
+			return Result{OK: true, Status: L6OK}
+		}
+	}
 	if c.httpChk == nil {
 		return Result{OK: true, Status: L4OK}
 	}
@@ -299,4 +322,11 @@ func errnoText(err error) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// tlsErrText is the info of a failed handshake: HAProxy's "SSL handshake
+// failure", with Go's reason (an unknown authority, a name mismatch) in
+// parentheses.
+func tlsErrText(err error) string {
+	return "SSL handshake failure (" + err.Error() + ")"
 }

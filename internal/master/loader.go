@@ -2,11 +2,13 @@ package master
 
 import (
 	"slices"
+	"time"
 
 	"baton/internal/config"
 	"baton/internal/counters"
 	"baton/internal/listener"
 	"baton/internal/settle"
+	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
 
@@ -41,6 +43,18 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 		return nil, err
 	}
 	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices, Stats: counters.ConfigKeys(cfg)}
+	// Every certificate and key is loaded and checked before a worker
+	// starts; the worker gets the very bytes (see tlsconf.Assets).
+	tlsFiles := &tlsconf.OSFiles{Record: true}
+	_, tlsWarns, err := tlsconf.Load(cfg.TLSSpecs(), tlsFiles, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	snap.Warnings = append(snap.Warnings, tlsconf.WarningsSorted(tlsWarns)...)
+	assetNames, assetData := tlsFiles.Recorded().Flatten()
+	for i := range assetNames {
+		snap.Assets = append(snap.Assets, worker.File{Name: assetNames[i], Data: assetData[i]})
+	}
 	for _, st := range cfg.Global.StatsSockets {
 		o := st.Owner
 		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners,

@@ -61,6 +61,10 @@ type Snapshot struct {
 	Notices []string
 	// StatsSockets are served by the master (standalone takeover).
 	StatsSockets []StatsSocket
+	// Assets are the files the configuration names (certificates, keys,
+	// CAs, CRLs, crt-lists), as the master read and checked them; the
+	// worker loads these bytes, not the disk.
+	Assets []worker.File
 	// Stats names the configuration's statistics objects (frontends,
 	// backends, servers): the master gives each a slot of the counters
 	// segment.
@@ -223,6 +227,9 @@ type Master struct {
 	ctrs     *counters.Table
 	done     chan struct{}
 	doneOnce sync.Once
+	// tickets are the TLS session ticket keys every generation shares
+	// (tickets.go).
+	tickets ticketKeys
 }
 
 // New returns a master; Start starts it.
@@ -361,6 +368,7 @@ func (m *Master) Start() error {
 		}
 	}
 	m.reconcileStats(snap.StatsSockets)
+	m.startTicketRotation()
 	m.notify("READY=1")
 	return nil
 }
@@ -379,6 +387,7 @@ func (m *Master) startUpgraded(env string) error {
 	}
 	m.op.Unlock()
 	m.logf("upgrade: version %s resumed pid %d with %d listener(s) and %d worker(s)", m.opt.Version, m.pid, len(m.listeners), len(m.gens))
+	m.startTicketRotation()
 	m.finishUpgrade(reply)
 	if m.serving() == nil {
 		m.Stop(false)
@@ -628,7 +637,7 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	go m.wait(g)
 	go m.relay(g)
 	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
-		State: m.keptState(), Counters: ctr}, m.opt.StartTimeout)
+		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState(), Counters: ctr}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited

@@ -75,6 +75,24 @@
 // freshly accepted (never blocking on maxconn); its first wait is a
 // keep-alive wait.
 //
+// TLS (tls.go, tlsrelay.go, inspect.go): a connection accepted on an
+// "ssl" bind waits for its first bytes like any other (so a hand-over can
+// still move it as a plain socket), then its goroutine runs the handshake
+// under timeout client counted from the accept, and cc.c becomes the
+// *tls.Conn; the socket stays in cc.tcp/cc.raw for peeking and parking.
+// The TLS facts (tlsconf.Facts) are computed once and given to the rules
+// of every request (ssl_fc, ...); log lines show the frontend as "name~".
+// Go's TLS may hold whole records the socket no longer shows, so an idle
+// TLS connection reads once with a past deadline before it parks. Heads
+// and first body bytes go out as one record. Servers with "ssl" are
+// dialled with TLS (handshake under timeout connect), their sessions
+// resumed from a cache per server and name; a pooled TLS connection is
+// reused only for the same SNI. At a hand-over, an idle TLS connection
+// cannot move: it is relayed to the next generation (see tlsrelay.go).
+// In mode tcp, tcp-request content rules read the client's first bytes
+// (inspect), parsing a ClientHello for the req.ssl_* fetches, and send
+// them to the chosen server before piping.
+//
 // Health checks (internal/health) of backends with checked servers start
 // with the first Serve and stop on Close or Done; each up/down transition
 // is an event line in the access log. Resolvers (internal/resolve) run

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"baton/internal/health"
 	"baton/internal/resolve"
 	"baton/internal/rules"
+	"baton/internal/tlsconf"
 )
 
 // Options are the per-generation settings of an Engine.
@@ -43,6 +45,9 @@ type Options struct {
 	// answered just before it (see waitIdle); zero means
 	// DefaultDrainGrace.
 	DrainGrace time.Duration
+	// TLS is the configuration's loaded TLS material (tlsconf.Load); nil
+	// when it has no TLS bind or server.
+	TLS *tlsconf.Bundle
 	// ResolverState is the resolution state the previous generation
 	// published; servers with resolvers start from it (nil: none).
 	ResolverState resolve.State
@@ -78,6 +83,11 @@ type Engine struct {
 	frontends map[string]*frontend // by bind address
 	feByName  map[string]*frontend
 	backends  map[string]*backendRT
+	// tls is the TLS material; tlsBinds the TLS binds by address.
+	tls      *tlsconf.Bundle
+	tlsBinds map[string]*tlsconf.Bind
+	// relay passes TLS connections to the next generation (tlsrelay.go).
+	relay relaySender
 
 	actconn    atomic.Int64
 	hotWait    time.Duration // Options.HotWait resolved; set once in New
@@ -157,6 +167,9 @@ type backendRT struct {
 	// when the backend is the frontend itself (a listen proxy).
 	rules  *rules.Set
 	beconn atomic.Int64
+	// tls is the TLS client of each server by Server.Index; nil when no
+	// server of the backend has TLS options.
+	tls []*tlsconf.Client
 	// ctr counts what happened without a server; srvCtr[i] counts for
 	// the server of Index i.
 	ctr objCounters
@@ -191,6 +204,8 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		listeners: make(map[net.Listener]struct{}),
 		hotWait:   opt.HotWait,
 		done:      make(chan struct{}),
+		tls:       opt.TLS,
+		tlsBinds:  make(map[string]*tlsconf.Bind),
 	}
 	if e.hotWait == 0 {
 		e.hotWait = DefaultHotWait
@@ -208,6 +223,14 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
 			be := &backendRT{p: p, b: backend.New(p), e: e, slot: -1}
 			e.backendList = append(e.backendList, be)
+			for i, srv := range p.Servers {
+				if c := opt.TLS.Client(srv.TLS); srv.TLS != nil && c != nil {
+					if be.tls == nil {
+						be.tls = make([]*tlsconf.Client, len(p.Servers))
+					}
+					be.tls[i] = c
+				}
+			}
 			rs, err := rules.Compile(p)
 			if err != nil {
 				return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
@@ -216,7 +239,9 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			e.backends[p.Name] = be
 			for _, srv := range p.Servers {
 				if srv.Check {
-					be.checker = health.New(p, be.b, e.checkOptions(be))
+					co := e.checkOptions(be)
+					co.TLS = be.checkTLS
+					be.checker = health.New(p, be.b, co)
 					e.checkers = append(e.checkers, be.checker)
 					break
 				}
@@ -247,6 +272,13 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				return nil, fmt.Errorf("%s: bind %s used by both %s and %s", b.Pos, b.Addr, other.p.Name, p.Name)
 			}
 			e.frontends[b.Addr] = fe
+			if b.TLS != nil {
+				tb := opt.TLS.Bind(b.TLS)
+				if tb == nil {
+					return nil, fmt.Errorf("%s: bind %s: TLS material not loaded", b.Pos, b.Addr)
+				}
+				e.tlsBinds[b.Addr] = tb
+			}
 		}
 	}
 	if err := e.openLogs(cfg, opt); err != nil {
@@ -261,6 +293,19 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// SetTicketKeys installs the master's session ticket keys (see
+// tlsconf.Bundle.SetTicketKeys). Safe while serving.
+func (e *Engine) SetTicketKeys(keys [][32]byte) { e.tls.SetTicketKeys(keys) }
+
+// checkTLS is the TLS configuration of a server's health checks, nil for
+// plain ones.
+func (be *backendRT) checkTLS(srv *backend.Server) *tls.Config {
+	if be.tls == nil || srv.Index >= len(be.tls) || be.tls[srv.Index] == nil || !be.tls[srv.Index].CheckSSL {
+		return nil
+	}
+	return be.tls[srv.Index].CheckConfig()
 }
 
 // backendFor resolves the backend the rules chose: a name, or a name

@@ -116,6 +116,11 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 		cc.buf = getBuf()
 		cc.w = copy(*cc.buf, buffered)
 	}
+	return e.adopt(cc, fe, bind)
+}
+
+// adopt registers an adopted connection and starts serving it.
+func (e *Engine) adopt(cc *clientConn, fe *frontend, bind string) error {
 	e.mu.Lock()
 	if e.stopped {
 		e.mu.Unlock()

@@ -12,7 +12,6 @@ import (
 	"baton/internal/config"
 	"baton/internal/h1"
 	"baton/internal/rules"
-	"baton/internal/sockaddr"
 )
 
 // Header values the proxy adds; package-level so adding them allocates
@@ -63,6 +62,9 @@ type exchange struct {
 	tStart               time.Time // first byte of the request (or accept)
 	tHead                time.Time // request head complete
 	tQueued, tConn, tRsp time.Time
+	// tHandshake is the TLS handshake's duration (%Th), for the
+	// connection's first request only.
+	tHandshake time.Duration
 
 	// method and uri are copied for the log line, since the read buffer
 	// may be reused for the body before the line is written.
@@ -115,6 +117,10 @@ func (cc *clientConn) serve() {
 		cc.dropSession()
 		cc.e.unregister(cc)
 	}()
+	if cc.relay != nil {
+		cc.runRelay() // resumed after a relay began: nothing else to do
+		return
+	}
 	if !cc.rulesDone {
 		cc.rulesDone = true
 		if !cc.adopted && !cc.connectionRules() {
@@ -122,6 +128,9 @@ func (cc *clientConn) serve() {
 		}
 	}
 	if cc.fe.p.Mode == config.ModeTCP {
+		if cc.tlsBind != nil && !cc.tlsHandshake() {
+			return
+		}
 		cc.serveTCP()
 		return
 	}
@@ -129,6 +138,11 @@ func (cc *clientConn) serve() {
 	if parked = cc.serveHTTP(); parked {
 		return
 	}
+	if cc.relay != nil {
+		cc.runRelay()
+		return
+	}
+	cc.closeNotify()
 	cc.lingerClose()
 }
 
@@ -193,6 +207,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 				return false
 			}
 		}
+		if cc.tlsBind != nil && cc.tlsConn == nil {
+			if !cc.tlsHandshake() {
+				return false
+			}
+		}
 		if first && !cc.adopted && cc.fe.log.Connects() {
 			// HAProxy's default line, once the first request begins.
 			cc.logConnect()
@@ -213,6 +232,12 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		if first {
 			x.tAccept = cc.start
 			now = cc.start
+			if !cc.hsEnd.IsZero() {
+				// The request head gets timeout http-request from the
+				// end of the handshake.
+				now = cc.hsEnd
+				x.tHandshake = cc.hsEnd.Sub(cc.start)
+			}
 		}
 		hadBytes := cc.w > cc.r
 		err := cc.readHead(deadline(now, t.HTTPRequest))
@@ -245,6 +270,10 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 	t := &cc.fe.p.Timeouts
 	if !cc.resuming {
 		switch {
+		case first && !cc.adopted && cc.tlsBind != nil:
+			// A TLS client's first bytes are its handshake, bounded by
+			// timeout client from the accept (see tlsHandshake).
+			cc.setIdle(deadline(cc.start, t.Client), true)
 		case first && !cc.adopted:
 			// Wait for the first byte without a buffer too, under
 			// timeout http-request. A soft stop never closes this wait
@@ -257,12 +286,16 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 			// (silent at its end), but as fresh as any first one for a
 			// soft stop: this generation never answered it, so it is
 			// served or handed over, never closed.
-			cc.setIdle(deadline(cc.start, t.HTTPKeepAlive), true)
+			cc.setIdle(deadline(cc.start.Add(-cc.idleFor), t.HTTPKeepAlive), true)
 		default:
 			// cc.now is when the previous response was sent.
 			var hotUntil time.Time
 			if cc.hot {
 				hotUntil = cc.now.Add(cc.e.hotWait)
+			} else if cc.tlsConn != nil {
+				// Go's TLS may hold a whole record the socket no longer
+				// shows: read once without waiting before parking.
+				hotUntil = cc.now
 			}
 			if cc.setIdleHot(deadline(cc.now, t.HTTPKeepAlive), false, hotUntil) {
 				switch cc.hotRead() {
@@ -284,6 +317,13 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 		return false, true
 	}
 	cc.setActive(stateActive)
+	if !ok && first && !cc.adopted && cc.tlsBind != nil && cc.tlsConn == nil {
+		// No handshake happened: nothing may be answered in HTTP.
+		if timedOut && !cc.fe.p.DontLogNull {
+			cc.logHandshake(os.ErrDeadlineExceeded)
+		}
+		return false, false
+	}
 	if !ok && first && !cc.adopted {
 		x.tAccept, x.tStart = cc.start, cc.start
 		if timedOut {
@@ -400,7 +440,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 
 	draining := cc.e.draining.Load()
-	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close
+	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close || cc.relayed
 	if fe.p.MonitorURI != "" && cc.isMonitor() {
 		return cc.answerMonitor(x)
 	}
@@ -409,6 +449,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	in.BeginRequest()
 	in.Req = req
 	in.Now = cc.now
+	in.TLS = cc.facts // ssl_fc*, ssl_c_*
 	in.FirstRequest = !cc.answered
 	in.RequestIDs = &cc.e.reqID
 	if logging {
@@ -561,7 +602,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	for {
 		srv := x.srv
 		in.Server = srv.Name // a retry may have redispatched
-		sc, reused, err := cc.connect(srv, bt, fresh)
+		sc, reused, err := cc.connect(be, srv, bt, fresh)
 		fresh = false
 		if err != nil {
 			ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
@@ -584,10 +625,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		}
 		// Send the head with the buffered body bytes in one writev.
 		sc.SetWriteDeadline(deadline(cc.now, bt.Server))
-		cc.iov[0], cc.iov[1] = head, b[headEnd:bodyEnd]
-		cc.bufs = cc.iov[:]
-		_, err = cc.bufs.WriteTo(sc)
-		cc.iov[0], cc.iov[1] = nil, nil
+		_, err = cc.writeTo(sc, head, b[headEnd:bodyEnd])
 		if err != nil {
 			// Nothing was answered yet: as retryable as a silent close.
 			err = &noResponseError{err: err}
@@ -641,20 +679,17 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 }
 
 // connect returns a connection to srv: a pooled idle one unless fresh,
-// else a new one under timeout connect.
-func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
+// else a new one under timeout connect (with TLS for an ssl server).
+func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
 	if !fresh && !srv.Config.DstFromRules {
 		if c := srv.GetIdle(); c != nil {
-			return c, true, nil
+			if be.tls == nil || cc.idleMatches(be, srv, c) {
+				return c, true, nil
+			}
+			c.Close() // opened for another server name
 		}
 	}
-	addr := srv.Addr()
-	if addr == "" {
-		return nil, false, errNoAddress
-	}
-	d := net.Dialer{Timeout: bt.Connect.Value}
-	network, address := sockaddr.DialArgs(cc.serverAddr(srv, addr))
-	c, err := d.Dial(network, address)
+	c, err := cc.dialServer(be, srv, bt)
 	if err != nil {
 		return nil, false, err
 	}

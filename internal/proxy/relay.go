@@ -220,7 +220,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		srvKeep = false
 		cc.unreadBody = true
 	}
-	if cc.e.draining.Load() {
+	if cc.e.draining.Load() || cc.relayed {
 		x.closeClient = true
 	}
 	// The backend's http-response rules run first, then the frontend's;
@@ -309,10 +309,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	ct := cc.fe.p.Timeouts.Client
 	cc.now = time.Now()
 	cc.c.SetWriteDeadline(deadline(cc.now, ct))
-	cc.iov[0], cc.iov[1] = head, sb[start:start+n]
-	cc.bufs = cc.iov[:]
-	w, err := cc.bufs.WriteTo(cc.c)
-	cc.iov[0], cc.iov[1] = nil, nil
+	w, err := cc.writeTo(cc.c, head, sb[start:start+n])
 	headLen := len(head)
 	putBuf(out)
 	x.bytesOut += w

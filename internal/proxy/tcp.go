@@ -162,6 +162,7 @@ func (cc *clientConn) serveTCP() {
 	}
 	in := &cc.in
 	in.Req = nil
+	in.TLS = cc.facts // ssl_fc*, ssl_c_*
 	// tcp-request content rules look at the first bytes, within the
 	// inspect delay; use_backend then sees them too.
 	if fe.rules.HasTCPContent() && !cc.inspectTCP(fe.rules, fe.rules.InspectDelay) {
@@ -208,7 +209,7 @@ func (cc *clientConn) serveTCP() {
 	var sc net.Conn
 	for {
 		in.Server = x.srv.Name // a retry may have redispatched
-		sc, _, err = cc.connect(x.srv, bt, true)
+		sc, _, err = cc.connect(be, x.srv, bt, true)
 		if err == nil {
 			break
 		}
@@ -230,24 +231,30 @@ func (cc *clientConn) serveTCP() {
 		cc.logTCPEarly(x)
 	}
 	ft := &fe.p.Timeouts
-	if cc.w > 0 {
-		// The bytes content inspection read go first.
+	var inspected int64
+	if cc.w > cc.r {
+		// What inspection read goes first, unchanged.
 		sc.SetWriteDeadline(deadline(time.Now(), bt.Server))
-		if _, err := sc.Write((*cc.buf)[:cc.w]); err != nil {
+		n, err := sc.Write((*cc.buf)[cc.r:cc.w])
+		inspected = int64(n)
+		if err != nil {
+			x.bytesIn = inspected
 			x.setTerm('S', 'D')
 			cc.dropServer(x)
 			x.release()
 			cc.logTCP(x)
 			return
 		}
-		x.bytesIn = int64(cc.w)
+		sc.SetWriteDeadline(time.Time{})
 	}
+	x.bytesIn = inspected
 	if be.rules != nil && be.rules.HasTCPResponse() && !cc.inspectServer(x, be, sc) {
 		cc.dropServer(x)
 		x.release()
 		cc.logTCP(x)
 		return
 	}
+	cc.releaseBufs()
 	res := pipe(cc.c, sc, tunnelTimeouts(ft, bt))
 	x.bytesIn, x.bytesOut = x.bytesIn+res.c2s, x.bytesOut+res.s2c
 	x.setTerm(res.term[0], res.term[1])
