@@ -81,6 +81,7 @@ type Engine struct {
 	stopLogged sync.Once
 
 	frontends map[string]*frontend // by bind address
+	feByName  map[string]*frontend
 	backends  map[string]*backendRT
 	// tls is the TLS material; tlsBinds the TLS binds by address.
 	tls      *tlsconf.Bundle
@@ -139,14 +140,17 @@ type Engine struct {
 
 // frontend is a frontend or listen proxy at run time.
 type frontend struct {
-	p       *config.Proxy
-	rules   *rules.Set
-	slots   *limiter   // frontend maxconn (0: no limit)
-	self    *backendRT // a listen proxy serving itself; nil otherwise
-	logging bool
-	feconn  atomic.Int64
-	ctr     objCounters
-	iid     int
+	p     *config.Proxy
+	rules *rules.Set
+	// sessions are the frontend's pooled sessions (sized for its
+	// capture slots).
+	sessions sync.Pool
+	slots    *limiter   // frontend maxconn (0: no limit)
+	self     *backendRT // a listen proxy serving itself; nil otherwise
+	logging  bool
+	feconn   atomic.Int64
+	ctr      objCounters
+	iid      int
 	// svc are the frontend's own conditions (monitor fail, stats page).
 	svc *rules.Set
 
@@ -160,12 +164,11 @@ type frontend struct {
 type backendRT struct {
 	p *config.Proxy
 	b *backend.Backend
-	// reqRules and respRules are the backend's own http-request and
-	// http-response rules, run after (request) and before (response)
-	// the frontend's; nil when it has none, and never used when the
-	// backend is the frontend itself (a listen proxy's rules run once).
-	reqRules, respRules *rules.Set
-	beconn              atomic.Int64
+	// rules are the backend's own rules: http-request run after the
+	// frontend's, http-response before them, use-server; never run twice
+	// when the backend is the frontend itself (a listen proxy).
+	rules  *rules.Set
+	beconn atomic.Int64
 	// tls is the TLS client of each server by Server.Index; nil when no
 	// server of the backend has TLS options.
 	tls []*tlsconf.Client
@@ -196,6 +199,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		cfg:       cfg,
 		diag:      opt.Stderr,
 		frontends: make(map[string]*frontend),
+		feByName:  make(map[string]*frontend),
 		backends:  make(map[string]*backendRT),
 		stop:      make(chan struct{}),
 		conns:     make(map[*clientConn]struct{}),
@@ -230,18 +234,11 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 					be.tls[i] = c
 				}
 			}
-			if len(p.RequestRules) > 0 || len(p.ResponseRules) > 0 {
-				rs, err := rules.Compile(p)
-				if err != nil {
-					return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
-				}
-				if len(p.RequestRules) > 0 {
-					be.reqRules = rs
-				}
-				if len(p.ResponseRules) > 0 {
-					be.respRules = rs
-				}
+			rs, err := rules.Compile(p)
+			if err != nil {
+				return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 			}
+			be.rules = rs
 			e.backends[p.Name] = be
 			for _, srv := range p.Servers {
 				if srv.Check {
@@ -260,6 +257,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
 		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn)}
+		e.feByName[p.Name] = fe
 		e.feList = append(e.feList, fe)
 		if p.Kind == config.KindListen && p.DefaultBackend == "" {
 			fe.self = e.backends[p.Name]
@@ -268,7 +266,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			return nil, fmt.Errorf("proxy %s: default_backend %q not found", p.Name, p.DefaultBackend)
 		}
 		for _, ub := range p.UseBackends {
-			if e.backends[ub.Backend] == nil {
+			if ub.Dynamic == nil && e.backends[ub.Backend] == nil {
 				return nil, fmt.Errorf("%s: proxy %s: use_backend %q not found", ub.Pos, p.Name, ub.Backend)
 			}
 		}
@@ -316,9 +314,17 @@ func (be *backendRT) checkTLS(srv *backend.Server) *tls.Config {
 	return be.tls[srv.Index].CheckConfig()
 }
 
-// backendFor resolves a backend name chosen by the rules ("" means the
-// default: a listen proxy's own servers).
-func (fe *frontend) backendFor(e *Engine, name string) *backendRT {
+// backendFor resolves the backend the rules chose: a name, or a name
+// built per request (dyn, an unknown one falls back to the default
+// backend as in HAProxy); "" means the default, a listen proxy's own
+// servers.
+func (fe *frontend) backendFor(e *Engine, name string, dyn []byte) *backendRT {
+	if dyn != nil {
+		if be := e.backends[string(dyn)]; be != nil {
+			return be
+		}
+		name = fe.rules.DefaultBackend()
+	}
 	if name == "" {
 		return fe.self
 	}

@@ -146,7 +146,7 @@ func (cc *clientConn) dialServer(be *backendRT, srv *backend.Server, bt *config.
 		return nil, errNoAddress
 	}
 	d := net.Dialer{Timeout: bt.Connect.Value}
-	network, address := sockaddr.DialArgs(addr)
+	network, address := sockaddr.DialArgs(cc.serverAddr(srv, addr))
 	c, err := d.Dial(network, address)
 	if err != nil {
 		return nil, err
