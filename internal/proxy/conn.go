@@ -206,8 +206,10 @@ type session struct {
 	limits h1.Limits
 	chunks h1.ChunkedScanner
 
-	iov   [2][]byte
-	bufs  net.Buffers
+	iov  [2][]byte
+	bufs net.Buffers
+	// cio does the plain client socket's reads and writes (rawio.go).
+	cio   rawIO
 	ex    exchange
 	entry accesslog.Entry
 }
@@ -255,6 +257,7 @@ func putSession(s *session) {
 	}
 	s.in.Req, s.in.Resp, s.in.Hooks, s.in.Vars = nil, nil, nil, nil
 	s.in.TLS = nil
+	s.cio.rc = nil
 	s.ex.be, s.ex.srv, s.ex.sc = nil, nil, nil
 	s.fe.sessions.Put(s)
 }
@@ -391,7 +394,7 @@ func (cc *clientConn) hotRead() int {
 	}
 	b := *cc.buf
 	cc.r, cc.w = 0, 0
-	n, err := cc.c.Read(b)
+	n, err := cc.readClient(b, true)
 	cc.w = n
 	switch {
 	case n > 0:

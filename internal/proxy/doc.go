@@ -48,6 +48,9 @@
 // applied, and the body streamed. A server
 // failing mid-body leaves the client with a visibly truncated response.
 // The server connection goes back to its pool when both sides allow it.
+// On plain TCP sockets the exchange's reads and writes are raw system
+// calls inside the sockets' RawConn (rawio.go): the goroutine keeps its P
+// through them, and the hot read waits for readiness before reading.
 //
 // A 101 answer to an Upgrade request, and every TCP-mode connection,
 // becomes a pipe: two io.Copy directions (splice(2) between TCP sockets on

@@ -365,7 +365,7 @@ func (cc *clientConn) readHead(dl time.Time) error {
 			cc.w = copy(b, b[cc.r:cc.w])
 			cc.r = 0
 		}
-		n, err := cc.c.Read(b[cc.w:])
+		n, err := cc.readClient(b[cc.w:], false)
 		cc.w += n
 		if err != nil && n == 0 {
 			return err
@@ -624,6 +624,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 				return cc.answerStatus(x, logging)
 			}
 			continue
+		}
+		if !reused {
+			sc = newServerConn(sc) // pooled with it
 		}
 		x.sc, x.reused = sc, reused
 		cc.setServer(sc)

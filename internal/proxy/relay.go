@@ -63,7 +63,7 @@ func (cc *clientConn) streamRequestBody(x *exchange, sc net.Conn, bt *config.Tim
 			}
 		}
 		cc.c.SetReadDeadline(deadline(time.Now(), ct))
-		n, err := cc.c.Read(s[:lim])
+		n, err := cc.readClient(s[:lim], false)
 		if n == 0 && err != nil {
 			if isTimeout(err) {
 				return total, errClientTimeout
@@ -453,7 +453,7 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 		putBuf(cc.buf)
 		cc.buf = nil
 		cc.r, cc.w = 0, 0
-		pipe(cc.c, sc, tunnelTimeouts(&cc.fe.p.Timeouts, x.bt))
+		pipe(cc.c, plainConn(sc), tunnelTimeouts(&cc.fe.p.Timeouts, x.bt))
 	}
 	cc.dropServer(x)
 	x.release()

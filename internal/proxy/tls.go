@@ -98,6 +98,12 @@ func (cc *clientConn) writeTo(w net.Conn, head, body []byte) (int64, error) {
 		n, err := w.Write(append(head, body...))
 		return int64(n), err
 	}
+	if s, ok := w.(*serverConn); ok {
+		return s.io.writev(head, body)
+	}
+	if r := cc.plainIO(); r != nil && w == cc.c {
+		return r.writev(head, body)
+	}
 	cc.iov[0], cc.iov[1] = head, body
 	cc.bufs = cc.iov[:]
 	n, err := cc.bufs.WriteTo(w)
