@@ -132,7 +132,13 @@ func TestRequestValidation(t *testing.T) {
 		s.expectReset(id, http2.ErrCodeProtocol)
 		id += 2
 	}
-	// content-length against DATA: more, or less at END_STREAM.
+	// None of those reached a handler: each was refused at its HEADERS.
+	if n := ran.Load(); n != 0 {
+		t.Errorf("handlers ran for %d requests refused at their HEADERS", n)
+	}
+	// content-length against DATA: more, or less at END_STREAM. These are
+	// found only once DATA arrives, after the stream was handed to its
+	// handler, whose goroutine may or may not have started by the reset.
 	for _, data := range []string{"abcd", "ab"} {
 		s.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, EndHeaders: true,
 			BlockFragment: s.block(":method", "POST", ":scheme", "http", ":path", "/", ":authority", "h", "content-length", "3")})
@@ -140,9 +146,8 @@ func TestRequestValidation(t *testing.T) {
 		s.expectReset(id, http2.ErrCodeProtocol)
 		id += 2
 	}
-	// The connection still serves.
-	if n := ran.Load(); n != 2 {
-		t.Errorf("handlers ran for %d malformed requests; want only the 2 content-length cases (checked on DATA)", n)
+	if n := ran.Load(); n > 2 {
+		t.Errorf("handlers ran for %d malformed requests; at most the 2 content-length cases (checked on DATA) may reach one", n)
 	}
 }
 
