@@ -60,7 +60,8 @@ type proxyKeyword struct {
 }
 
 // prefixWords are keywords whose second word selects the real keyword.
-var prefixWords = map[string]bool{"option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true}
+var prefixWords = map[string]bool{"option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true,
+	"http-check": true, "tcp-check": true, "external-check": true, "tcp-request": true}
 
 var proxyKeywords map[string]*proxyKeyword
 
@@ -82,12 +83,38 @@ func init() {
 		"option http-keep-alive":   {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option http-server-close": {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option httpclose":         {sections: secAll, negatable: true, parse: parseKeepAliveOption},
-		"option forwardfor":        {sections: secAll, parse: parseFlagOption},
+		"option forwardfor":        {sections: secAll, parse: parseHeaderOption},
+		"option originalto":        {sections: secAll, parse: parseHeaderOption},
+		"http-reuse":               {sections: secD | secL | secB, parse: parseHTTPReuse},
+		"fullconn":                 {sections: secD | secL | secB, parse: parseFullConn},
+		"source":                   {sections: secD | secL | secB, parse: parseProxySource},
+		"tcp-request connection":   {sections: secF | secL, parse: parseTCPRequestConnection},
 		"option httplog":           {sections: secD | secF | secL, parse: parseFlagOption},
 		"option tcplog":            {sections: secD | secF | secL, parse: parseFlagOption},
 		"option dontlognull":       {sections: secD | secF | secL, negatable: true, parse: parseFlagOption},
 		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseFlagOption},
-		"option httpchk":           {sections: secD | secL | secB, parse: parseHTTPChk},
+		"default-server":           {sections: secD | secL | secB, parse: parseDefaultServer},
+	}
+	for _, o := range checkOptions {
+		proxyKeywords["option "+o] = &proxyKeyword{sections: secD | secL | secB, parse: parseCheckOption}
+	}
+	for _, a := range []string{"connect", "send", "expect", "comment", "send-state", "disable-on-404", "set-var", "set-var-fmt", "unset-var"} {
+		proxyKeywords["http-check "+a] = &proxyKeyword{sections: secD | secL | secB, parse: parseHTTPCheck}
+	}
+	for _, a := range []string{"connect", "send", "send-lf", "send-binary", "send-binary-lf", "expect", "comment", "set-var", "set-var-fmt", "unset-var"} {
+		proxyKeywords["tcp-check "+a] = &proxyKeyword{sections: secD | secL | secB, parse: parseTCPCheck}
+	}
+	for _, o := range connFlagOptions {
+		proxyKeywords["option "+o.name] = &proxyKeyword{sections: o.sections, negatable: true, parse: parseConnFlagOption}
+	}
+	for _, k := range []string{"clitcpka-idle", "clitcpka-cnt", "clitcpka-intvl"} {
+		proxyKeywords[k] = &proxyKeyword{sections: secD | secF | secL, parse: parseTCPKAParam}
+	}
+	for _, k := range []string{"srvtcpka-idle", "srvtcpka-cnt", "srvtcpka-intvl"} {
+		proxyKeywords[k] = &proxyKeyword{sections: secD | secL | secB, parse: parseTCPKAParam}
+	}
+	for _, a := range []string{"command", "path"} {
+		proxyKeywords["external-check "+a] = &proxyKeyword{sections: secD | secL | secB, parse: parseExternalCheck}
 	}
 	for _, a := range []string{"deny", "return", "set-header", "add-header", "del-header", "redirect"} {
 		proxyKeywords["http-request "+a] = &proxyKeyword{sections: secF | secL | secB, parse: parseHTTPRule}
@@ -107,6 +134,11 @@ func init() {
 		"nbthread":        parseNbThread,
 		"pidfile":         parsePidFile,
 		"daemon":          parseDaemon,
+
+		"spread-checks":        parseSpreadChecks,
+		"max-spread-checks":    parseMaxSpreadChecks,
+		"external-check":       parseGlobalCheckFlag,
+		"insecure-fork-wanted": parseGlobalCheckFlag,
 	}
 }
 
@@ -125,6 +157,7 @@ var timeoutNames = []struct {
 	{"queue", secD | secL | secB},
 	{"server-fin", secD | secL | secB},
 	{"tunnel", secD | secL | secB},
+	{"check", secD | secL | secB},
 }
 
 // Keywords lists every supported keyword as "SECTION KEYWORD", e.g.
@@ -155,8 +188,8 @@ var unsupportedGlobal = wordSet(`chroot user group uid gid master-worker nbproc 
 	ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-default-bind-options ssl-default-server-ciphers
 	ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-server-verify
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
-	spread-checks server-state-file server-state-base localpeer node description ulimit-n quiet
-	insecure-fork-wanted expose-experimental-directives zero-warning log-send-hostname log-tag
+	server-state-file server-state-base localpeer node description ulimit-n quiet
+	expose-experimental-directives zero-warning log-send-hostname log-tag
 	h1-case-adjust h1-case-adjust-file stats bind-process default-path set-dumpable strict-limits
 	.if .elif .else .endif .notice .warning .alert .diag busy-polling noepoll nopoll nosplice
 	tune.bufsize tune.maxrewrite tune.ssl.default-dh-param tune.http.maxhdr tune.ssl.cachesize
@@ -164,25 +197,24 @@ var unsupportedGlobal = wordSet(`chroot user group uid gid master-worker nbproc 
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`http-check stick-table stick tcp-request tcp-response compression errorfile
-	errorfiles errorloc errorloc302 errorloc303 capture cookie http-reuse http-after-response redirect
+var unsupportedProxy = wordSet(`tcp-request\ content tcp-request\ inspect-delay tcp-request\ session stick-table stick tcp-request tcp-response compression errorfile
+	errorfiles errorloc errorloc302 errorloc303 capture cookie http-after-response redirect
 	stats unique-id-format unique-id-header log-format log-format-sd error-log-format log-tag
-	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
-	default-server server-template filter dispatch email-alert external-check force-persist
-	ignore-persist persist rate-limit source use-server tcp-check load-server-state-from-file
+	monitor-uri monitor description id disabled enabled hash-type hash-balance-factor
+	server-template filter dispatch email-alert force-persist
+	ignore-persist persist rate-limit use-server load-server-state-from-file
 	server-state-file-name http-error declare grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
 	.if .elif .else .endif .notice .warning .alert .diag
-	timeout\ check timeout\ tarpit timeout\ client-hs timeout\ server-hs
-	option\ ssl-hello-chk option\ tcp-check option\ log-health-checks option\ abortonclose
-	option\ allbackups option\ http-buffer-request option\ prefer-last-server option\ tcpka
-	option\ clitcpka option\ srvtcpka option\ splice-auto option\ splice-request option\ splice-response
-	option\ log-separate-errors option\ originalto option\ http-pretend-keepalive option\ persist
+	timeout\ tarpit timeout\ client-hs timeout\ server-hs
+	option\ log-health-checks
+	option\ allbackups option\ prefer-last-server
+	option\ log-separate-errors option\ persist
 	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
-	option\ accept-invalid-http-response option\ nolinger option\ contstats option\ independent-streams
-	option\ http-use-proxy-header option\ httplog\ clf option\ mysql-check option\ pgsql-check
-	option\ redis-check option\ smtpchk option\ ldap-check option\ spop-check option\ external-check
-	option\ http-no-delay option\ http-ignore-probes option\ http-use-htx option\ h1-case-adjust-bogus-client
+	option\ accept-invalid-http-response option\ contstats
+	option\ http-use-proxy-header option\ httplog\ clf
+	option\ spop-check
+	option\ http-use-htx option\ h1-case-adjust-bogus-client
 	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ logasap option\ transparent
 	option\ http-restrict-req-hdr-names option\ idle-close-on-response option\ dontlog-normal
 	http-request\ allow http-request\ auth http-request\ set-var http-request\ unset-var

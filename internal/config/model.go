@@ -64,6 +64,7 @@ type Global struct {
 	// Daemon is accepted; Baton stays in the foreground and warns.
 	Daemon bool
 	Pos    Pos
+	CheckGlobals
 }
 
 // LogTarget is one "log" line: the target (stdout or stderr), the format
@@ -192,6 +193,9 @@ type Timeouts struct {
 	Tunnel        Timeout // unset means the client and server timeouts apply
 	ClientFin     Timeout // falls back to Client
 	ServerFin     Timeout // falls back to Server
+	// Check bounds a health check once connected; unset means "inter"
+	// bounds the whole check (see package check).
+	Check Timeout
 }
 
 // Proxy is a frontend, backend or listen section with its defaults applied.
@@ -236,6 +240,8 @@ type Proxy struct {
 	// global maxconn.
 	MaxConn int
 	Servers []*Server
+	ProxyChecks
+	ConnOptions
 }
 
 // Bind is one listening address, normalised to "host:port" where an
@@ -243,6 +249,7 @@ type Proxy struct {
 type Bind struct {
 	Addr string
 	Pos  Pos
+	BindOptions
 }
 
 // UseBackend is "use_backend NAME if|unless COND".
@@ -332,4 +339,6 @@ type Server struct {
 	Rise     int           // default 2
 	Fall     int           // default 3
 	Pos      Pos
+	ServerChecks
+	ServerTraffic
 }

@@ -136,6 +136,10 @@ type proxyState struct {
 	terms   []*Term
 	anonACL []*ACL
 	servers map[string]*Server
+	// chk and defServer are the health-check lists and the default-server
+	// settings (checks.go, server_opts.go).
+	chk       checkState
+	defServer *Server
 }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) {
@@ -329,6 +333,7 @@ func inherit(st, def *proxyState) {
 			st.timeouts[t.name] = v
 		}
 	}
+	inheritExtra(st, def)
 }
 
 func (p *parser) endSection() {
@@ -381,8 +386,8 @@ func (p *parser) proxyLine(l line) {
 			return
 		}
 		kw = proxyKeywords[key]
-	} else if len(w) >= 2 && prefixWords[w[0]] && proxyKeywords[w[0]+" "+w[1]] != nil {
-		key, args = w[0]+" "+w[1], w[2:]
+	} else if len(w) >= 2 && prefixWords[w[0]] && proxyKeywords[w[0]+" "+callName(w[1])] != nil {
+		key, args = w[0]+" "+callName(w[1]), w[2:]
 		kw = proxyKeywords[key]
 	} else if !prefixWords[w[0]] && proxyKeywords[w[0]] != nil {
 		key, args = w[0], w[1:]
@@ -401,6 +406,15 @@ func (p *parser) proxyLine(l line) {
 		return
 	}
 	kw.parse(p, st, l, args, neg)
+}
+
+// callName is a keyword's name without its "(ARGS)" part, for actions
+// written as calls: "set-var(check.port)" is the set-var keyword.
+func callName(w string) string {
+	if i := strings.IndexByte(w, '('); i > 0 {
+		return w[:i]
+	}
+	return w
 }
 
 // unknown reports a keyword that no table of the current section holds,

@@ -111,10 +111,10 @@ frontend fe
 		t.Errorf("backend = %+v", be)
 	}
 	want := []Server{
-		{Name: "a", Addr: "127.0.0.1:81", Weight: 0, MaxConn: 10, Backup: true, Disabled: true, Check: true, Inter: 500 * time.Millisecond, Rise: 4, Fall: 5, Pos: Pos{"t.cfg", 11}},
-		{Name: "b", Addr: "127.0.0.1:82", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 12}},
-		{Name: "c", Addr: "10.0.0.7:83", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 13}},
-		{Name: "d", Addr: "[::1]:84", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 14}},
+		{Name: "a", Addr: "127.0.0.1:81", Weight: 0, MaxConn: 10, Backup: true, Disabled: true, Check: true, Inter: 500 * time.Millisecond, Rise: 4, Fall: 5, Pos: Pos{"t.cfg", 11}, ServerTraffic: ServerTraffic{ID: 1}},
+		{Name: "b", Addr: "127.0.0.1:82", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 12}, ServerTraffic: ServerTraffic{ID: 2}},
+		{Name: "c", Addr: "10.0.0.7:83", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 13}, ServerTraffic: ServerTraffic{ID: 3}},
+		{Name: "d", Addr: "[::1]:84", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 14}, ServerTraffic: ServerTraffic{ID: 4}},
 	}
 	for i, s := range be.Servers {
 		if *s != want[i] {
@@ -172,7 +172,7 @@ func TestParseErrors(t *testing.T) {
 		{"typo", base + "  timout server 1s\n", []string{`t.cfg:7: unknown keyword "timout"`, `did you mean "timeout"`}},
 		{"option typo", base + "  option redispach\n", []string{`t.cfg:7: unknown option "redispach"`, `did you mean "option redispatch"`}},
 		{"unsupported", base + "  stick-table type ip size 1m\n", []string{`t.cfg:7: "stick-table" is a HAProxy keyword that Baton does not support`}},
-		{"unsupported option", base + "  option tcpka\n", []string{`t.cfg:7: "option tcpka" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported option", base + "  option prefer-last-server\n", []string{`t.cfg:7: "option prefer-last-server" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported action", base + "  http-request set-var(txn.x) str(y)\n", []string{`t.cfg:7: unknown http-request "set-var(txn.x)"`}},
 		{"unsupported section", "resolvers dns\n  nameserver a 1.1.1.1:53\n", []string{`t.cfg:1: "resolvers" is a HAProxy section that Baton does not support`}},
 		{"outside section", "maxconn 10\n", []string{`t.cfg:1: "maxconn" is outside of any section`}},

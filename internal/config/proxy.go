@@ -51,11 +51,11 @@ func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
 		p.errorf(l.Pos, "bind: %v", err)
 		return
 	}
-	if len(args) > 1 {
-		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts only the address)", args[0], args[1])
+	b := Bind{Addr: addr, Pos: l.Pos}
+	if !p.bindConnOptions(&b, l, args[0], args[1:]) {
 		return
 	}
-	st.p.Binds = append(st.p.Binds, Bind{Addr: addr, Pos: l.Pos})
+	st.p.Binds = append(st.p.Binds, b)
 }
 
 func parseDefaultBackend(p *parser, st *proxyState, l line, args []string, _ bool) {
@@ -188,8 +188,6 @@ func parseFlagOption(p *parser, st *proxyState, l line, args []string, neg bool)
 	}
 	on := !neg
 	switch opt {
-	case "forwardfor":
-		st.p.ForwardFor = on
 	case "httplog":
 		st.p.HTTPLog, st.p.TCPLog = on, false
 	case "tcplog":
@@ -199,35 +197,6 @@ func parseFlagOption(p *parser, st *proxyState, l line, args []string, neg bool)
 	case "redispatch":
 		st.p.Redispatch = on
 	}
-}
-
-func parseHTTPChk(p *parser, st *proxyState, l line, args []string, _ bool) {
-	c := &HTTPCheck{Method: "OPTIONS", URI: "/", Pos: l.Pos}
-	switch len(args) {
-	case 0:
-	case 1:
-		c.URI = args[0]
-	case 2:
-		c.Method, c.URI = args[0], args[1]
-	case 3:
-		c.Method, c.URI, c.Version = args[0], args[1], args[2]
-	default:
-		p.errorf(l.Pos, "option httpchk: too many arguments (expected [METHOD] [URI] [VERSION])")
-		return
-	}
-	if !isToken(c.Method) {
-		p.errorf(l.Pos, "option httpchk: invalid method %q", c.Method)
-		return
-	}
-	if !strings.HasPrefix(c.URI, "/") {
-		p.errorf(l.Pos, "option httpchk: URI %q must start with '/'", c.URI)
-		return
-	}
-	if c.Version != "" && c.Version != "HTTP/1.0" && c.Version != "HTTP/1.1" {
-		p.errorf(l.Pos, "option httpchk: invalid version %q (HTTP/1.0 or HTTP/1.1)", c.Version)
-		return
-	}
-	st.p.HTTPChk = c
 }
 
 // isToken reports whether s is a non-empty HTTP token (method, header
@@ -251,7 +220,8 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		p.errorf(l.Pos, "server: expects a name and an address (server NAME ADDR:PORT [options])")
 		return
 	}
-	s := &Server{Name: args[0], Weight: 1, Inter: defaultInter, Rise: 2, Fall: 3, Pos: l.Pos}
+	s := newServerFrom(st)
+	s.Name, s.Pos = args[0], l.Pos
 	errf := func(format string, a ...any) {
 		p.errorf(l.Pos, "server %q: %s", s.Name, fmt.Sprintf(format, a...))
 	}
@@ -259,69 +229,12 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		errf("%s", msg)
 		return
 	}
-	addr, err := resolveServer(args[1])
-	if err != nil {
-		errf("%v", err)
+	if !p.applyServerOptions(s, l, args[2:], false) {
 		return
 	}
-	s.Addr = addr
-	opts := args[2:]
-	for len(opts) > 0 {
-		o := opts[0]
-		opts = opts[1:]
-		switch o {
-		case "backup":
-			s.Backup = true
-			continue
-		case "disabled":
-			s.Disabled = true
-			continue
-		case "check":
-			s.Check = true
-			continue
-		case "weight", "maxconn", "inter", "rise", "fall":
-		default:
-			msg := fmt.Sprintf("option %q is not supported", o)
-			if sg := suggest(o, serverOptions); sg != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", sg)
-			}
-			errf("%s", msg)
-			return
-		}
-		if len(opts) == 0 {
-			errf("%s expects a value", o)
-			return
-		}
-		v := opts[0]
-		opts = opts[1:]
-		var err error
-		switch o {
-		case "weight":
-			if s.Weight, err = parseInt(v, 0, 256); err != nil {
-				errf("invalid weight %q (0..256)", v)
-				return
-			}
-		case "maxconn":
-			if s.MaxConn, err = parseInt(v, 0, 1<<30); err != nil {
-				errf("invalid maxconn %q", v)
-				return
-			}
-		case "inter":
-			if s.Inter, err = parseTime(v); err != nil || s.Inter == 0 {
-				errf("invalid inter %q (a time above 0)", v)
-				return
-			}
-		case "rise":
-			if s.Rise, err = parseInt(v, 1, 1000); err != nil {
-				errf("invalid rise %q (1..1000)", v)
-				return
-			}
-		case "fall":
-			if s.Fall, err = parseInt(v, 1, 1000); err != nil {
-				errf("invalid fall %q (1..1000)", v)
-				return
-			}
-		}
+	if err := resolveServerAddr(s, args[1]); err != nil {
+		errf("%v", err)
+		return
 	}
 	if prev, ok := st.servers[s.Name]; ok {
 		errf("duplicate server name, first declared at %s", prev.Pos)
@@ -334,4 +247,5 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 // defaultInter is HAProxy's default health-check interval.
 const defaultInter = 2 * time.Second
 
-var serverOptions = []string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall"}
+// serverOptions lists the server option names, for suggestions.
+var serverOptions []string

@@ -36,16 +36,13 @@ func (p *parser) finishProxy(st *proxyState) {
 			p.warnf(px.Pos, "%s: option forwardfor needs mode http; ignored", st.what())
 			px.ForwardFor = false
 		}
-		if px.HTTPChk != nil {
-			p.warnf(px.Pos, "%s: option httpchk needs mode http; checks stay TCP connects", st.what())
-			px.HTTPChk = nil
-		}
 	}
 	if (px.Kind == KindFrontend || px.Kind == KindListen) && len(px.Binds) == 0 {
 		p.warnf(px.Pos, "%s has no bind line and accepts no connections; declare it as a backend if this was intended", st.what())
 	}
 	resolveTimeouts(st)
 	p.timeoutWarnings(st)
+	p.finishExtra(st)
 }
 
 // resolveTimeouts computes Proxy.Timeouts from the set timeouts and
@@ -75,6 +72,7 @@ func resolveTimeouts(st *proxyState) {
 	t.Queue = first("queue", "connect")
 	t.ClientFin = first("client-fin", "client")
 	t.ServerFin = first("server-fin", "server")
+	t.Check = first("check")
 }
 
 func (p *parser) timeoutWarnings(st *proxyState) {
@@ -166,4 +164,5 @@ func (p *parser) validate() {
 			p.warnf(px.Pos, "%s has no default_backend and no use_backend; its requests get 503", st.what())
 		}
 	}
+	p.validateExtra()
 }
