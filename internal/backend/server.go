@@ -65,6 +65,9 @@ type Server struct {
 	// healthy is atomic because the health checker's goroutine writes
 	// it (SetHealthy) while Acquire reads it.
 	healthy atomic.Bool
+	// Traffic shaping by checks and agents (dynamic.go): see there for
+	// each atomic.
+	dynamics
 	// conns is atomic because every connection goroutine changes it:
 	// Acquire takes a slot with compare-and-swap (so MaxConn holds
 	// without a lock) and Release gives it back.
@@ -88,10 +91,11 @@ func newServer(b *Backend, i int, cs *config.Server) *Server {
 		b:       b,
 	}
 	s.weight.Store(int32(clampWeight(cs.Weight)))
-	if cs.Disabled {
+	if cs.Disabled || cs.NoAddr {
 		s.state.Store(int32(Maint))
 	}
 	s.healthy.Store(true)
+	s.initDynamics(cs)
 	return s
 }
 
@@ -109,6 +113,7 @@ func (s *Server) Weight() int { return int(s.weight.Load()) }
 // matters to it), as in HAProxy.
 func (s *Server) SetWeight(w int) {
 	s.weight.Store(int32(clampWeight(w)))
+	s.updateEWeight()
 	s.b.stateChanged()
 }
 
@@ -144,29 +149,34 @@ func (s *Server) SetHealthy(up bool) {
 func (s *Server) Conns() int { return int(s.conns.Load()) }
 
 // Usable reports whether load balancing may pick the server: Ready,
-// healthy and weight > 0.
+// healthy, not NOLB and with an effective weight > 0.
 func (s *Server) Usable() bool {
-	return s.state.Load() == int32(Ready) && s.healthy.Load() && s.weight.Load() > 0
+	return s.state.Load() == int32(Ready) && s.healthy.Load() && s.eweight.Load() > 0 && !s.nolb.Load()
 }
 
-// hasRoom reports whether the server is below its maxconn.
+// hasRoom reports whether the server is below its (possibly dynamic)
+// maxconn.
 func (s *Server) hasRoom() bool {
-	return s.MaxConn <= 0 || int(s.conns.Load()) < s.MaxConn
+	max := s.limit()
+	return max <= 0 || int(s.conns.Load()) < max
 }
 
 // tryTake takes a connection slot unless the server is at its maxconn.
-// The compare-and-swap keeps MaxConn exact without a lock.
+// The compare-and-swap keeps the limit exact without a lock.
 func (s *Server) tryTake() bool {
-	if s.MaxConn <= 0 {
+	max := s.limit()
+	if max <= 0 {
 		s.conns.Add(1)
+		s.b.loadAdd(1)
 		return true
 	}
 	for {
 		c := s.conns.Load()
-		if int(c) >= s.MaxConn {
+		if int(c) >= max {
 			return false
 		}
 		if s.conns.CompareAndSwap(c, c+1) {
+			s.b.loadAdd(1)
 			return true
 		}
 	}

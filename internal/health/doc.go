@@ -1,12 +1,49 @@
-// Package health runs active health checks on a backend's servers and
-// records the verdicts with backend.Server.SetHealthy.
+// Package health schedules health checks and agent checks and keeps each
+// server's health as HAProxy 2.6 does; package check holds the
+// conversations themselves.
 //
-// Every server with "check" gets one goroutine that probes it every
-// "inter": a TCP connect, or with "option httpchk" an HTTP request whose
-// status must be 2xx or 3xx. A healthy server goes down after "fall"
-// consecutive failures; a down server comes back after "rise" consecutive
-// successes. Servers start healthy, as the backend builds them, so a
-// fresh generation serves at once and a dead server is found within
-// fall*inter. Servers in maintenance are not probed. First probes are
-// spread over one interval so a large farm is not checked in a burst.
+// # Model
+//
+// A Checker serves one backend. Each server with "check" gets a goroutine
+// that runs the backend's check (check.Run of its ruleset, or
+// check.RunExternal) at HAProxy's intervals: inter when fully up,
+// fastinter while changing state, downinter when fully down, plus the
+// global spread-checks noise; the first checks of the process are spread
+// over the smallest interval (Spread, bounded by max-spread-checks). A
+// server with "agent-check" gets a second goroutine for its agent.
+//
+// Health is HAProxy's counter, from 0 to rise+fall-1: a passing check
+// raises it (reaching rise jumps to the top), a failing one lowers it
+// (falling under rise drops to 0). The server is up at rise and above,
+// and it starts at rise: up, with one failure taking it down, as in
+// HAProxy. The agent has its own counter (rise 1, fall 1) that only an
+// answer of "down", "fail" or "stopped" lowers; failing to reach the
+// agent changes nothing. Both must allow a server up. An agent's line
+// also sets the administrative state, the weight (a percentage of the
+// configured one) and maxconn, and its health words set the health
+// check's counter. A conditional pass (http-check disable-on-404 on a
+// 404) puts an up server in NOLB: up, taking no new traffic.
+//
+// "observe layer4|layer7" counts errors of real traffic in the
+// backend.Server (Observe, called by the proxy); error-limit errors in a
+// row call back into the server's state here, which applies on-error:
+// fastinter, fail-check, sudden-death or mark-down.
+//
+// Transitions set backend.Server's health (and NOLB), start slow start
+// (the server's ramp goes from 1% to 100% over slowstart, updated every
+// max(1s, slowstart/20)), run on-marked-down and on-marked-up through
+// Options.ShutdownSessions, and are reported through Options.OnEvent as
+// Events whose Line is HAProxy's wording. Every check whose result
+// HAProxy's "option log-health-checks" would log is an EventCheck too;
+// the caller decides what to log.
+//
+// Checks read the server's address at each run, so a server whose address
+// changes is checked where it is. A server in maintenance is not checked
+// (its agent still is: it may bring it back).
+//
+// # Concurrency
+//
+// Each server's health is guarded by its own mutex: its check goroutine,
+// its agent goroutine and request goroutines reporting observed errors
+// take it. Events and session shutdowns run after it is released.
 package health

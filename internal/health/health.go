@@ -1,18 +1,19 @@
 package health
 
 import (
-	"bufio"
 	"context"
-	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"baton/internal/backend"
+	"baton/internal/check"
 	"baton/internal/config"
+	"baton/internal/sockopt"
 )
 
 // Defaults for a server line whose Inter, Rise or Fall is 0.
@@ -24,18 +25,47 @@ const (
 
 // Options tune a Checker.
 type Options struct {
-	// OnChange is called, from the server's check goroutine, each time a
-	// server goes up or down, with the check's reason (e.g. "Layer7 wrong
-	// status: 503"). nil means nobody is told.
-	OnChange func(s *backend.Server, up bool, reason string)
+	// OnEvent receives every event (see Event), from the goroutine that
+	// caused it: a server's check goroutine, or a request's goroutine for
+	// observed errors. nil means nobody is told.
+	OnEvent func(Event)
+	// ShutdownSessions cuts every connection using s (on-marked-down
+	// shutdown-sessions with code 'D', on-marked-up
+	// shutdown-backup-sessions with code 'U' on each backup server).
+	// nil does nothing.
+	ShutdownSessions func(s *backend.Server, code byte)
+	// Dialer opens check connections; nil means a net.Dialer (with the
+	// server's or backend's source address).
+	Dialer check.Dialer
+	// TLS upgrades check connections that use TLS; nil makes them fail.
+	TLS check.TLSFunc
+	// Spread places the first checks of the process; nil starts each
+	// server's first check after a random part of its interval.
+	Spread *Spread
+	// Global holds spread-checks (random noise on every interval).
+	Global config.CheckGlobals
+	// ProxyAddr and ProxyPort are the proxy's first listener, passed to
+	// external checks ("" for a backend). ProxyID is the proxy's number.
+	ProxyAddr, ProxyPort string
+	ProxyID              int
+	// ExternalOutput receives what external check programs print; nil
+	// means os.Stderr.
+	ExternalOutput io.Writer
+	// Node is the name send-state reports; "" means the host name.
+	Node string
+	// LogHealthChecks is the backend's "option log-health-checks": state
+	// changes are then reported without their reason (the checks were).
+	LogHealthChecks bool
 }
 
-// Checker probes the servers of one backend.
+// Checker runs the health checks (and agent checks) of one backend's
+// servers and keeps each server's health as HAProxy does.
 type Checker struct {
+	p       *config.Proxy
 	b       *backend.Backend
-	httpChk *config.HTTPCheck
-	connect time.Duration // timeout connect; 0 means the probe's interval
+	rules   *check.Ruleset // p.CheckRules, or one made from p.HTTPChk
 	opt     Options
+	servers []*server
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -43,18 +73,58 @@ type Checker struct {
 }
 
 // New prepares checks for the servers of b, built from p, that have
-// "check". Nothing runs before Start.
+// "check" or "agent-check", and hooks "observe" into the servers. Nothing
+// is probed before Start.
 func New(p *config.Proxy, b *backend.Backend, opt Options) *Checker {
-	c := &Checker{b: b, httpChk: p.HTTPChk, opt: opt}
-	if p.Timeouts.Connect.Set {
-		c.connect = p.Timeouts.Connect.Value
+	c := &Checker{p: p, b: b, opt: opt, rules: rulesOf(p)}
+	if c.opt.Node == "" {
+		c.opt.Node, _ = os.Hostname()
+	}
+	if c.opt.ExternalOutput == nil {
+		c.opt.ExternalOutput = os.Stderr
+	}
+	for _, s := range b.Servers {
+		cs := s.Config
+		if cs == nil || !cs.Check && !cs.Agent {
+			continue
+		}
+		sv := newServer(c, s)
+		c.servers = append(c.servers, sv)
+		if cs.Check && cs.Observe != "" {
+			s.SetObserver(sv.observed)
+		}
 	}
 	return c
 }
 
-// Start launches one check loop per checked server. The loops stop when
-// ctx is done or Stop is called. A Checker starts once: later calls do
-// nothing.
+// rulesOf returns the proxy's check ruleset. A Proxy not made by the
+// configuration parser may have only HTTPChk (or nothing): the ruleset is
+// then made here.
+func rulesOf(p *config.Proxy) *check.Ruleset {
+	if p.CheckRules != nil {
+		return p.CheckRules
+	}
+	rs := check.TCPConnect()
+	if hc := p.HTTPChk; hc != nil {
+		rs = &check.Ruleset{Kind: check.KindHTTP}
+		args := []string{hc.Method, hc.URI}
+		if hc.Version != "" {
+			args = append(args, hc.Version)
+		}
+		if r, _, err := check.ParseHTTPChkOption(args); err == nil {
+			rs.Add(r)
+		}
+	}
+	rs.Finish()
+	return rs
+}
+
+// Active reports whether the backend has checks to run.
+func (c *Checker) Active() bool { return len(c.servers) > 0 }
+
+// Start launches one loop per check (health and agent) of each server.
+// The loops stop when ctx is done or Stop is called. A Checker starts
+// once: later calls do nothing.
 func (c *Checker) Start(ctx context.Context) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -62,16 +132,31 @@ func (c *Checker) Start(ctx context.Context) {
 		return
 	}
 	ctx, c.cancel = context.WithCancel(ctx)
-	for _, s := range c.b.Servers {
-		if s.Config == nil || !s.Config.Check {
-			continue
+	for _, sv := range c.servers {
+		if sv.cs.Check {
+			first := c.firstDelay(sv.interval())
+			c.wg.Add(1)
+			go func() {
+				defer c.wg.Done()
+				sv.run(ctx, first)
+			}()
 		}
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			c.run(ctx, s)
-		}()
+		if sv.cs.Agent {
+			first := c.firstDelay(sv.agentInter())
+			c.wg.Add(1)
+			go func() {
+				defer c.wg.Done()
+				sv.runAgent(ctx, first)
+			}()
+		}
 	}
+}
+
+func (c *Checker) firstDelay(inter time.Duration) time.Duration {
+	if c.opt.Spread != nil {
+		return c.opt.Spread.next()
+	}
+	return rand.N(inter)
 }
 
 // Stop ends every check loop and waits for them to return.
@@ -84,126 +169,232 @@ func (c *Checker) Stop() {
 	c.wg.Wait()
 }
 
-// run is one server's check loop.
-func (c *Checker) run(ctx context.Context, s *backend.Server) {
-	inter, rise, fall := params(s.Config)
-	t := time.NewTimer(rand.N(inter)) // spread first probes
-	defer t.Stop()
-	ok, bad := 0, 0 // consecutive successes and failures
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+// noise adds the global spread-checks randomness to an interval: up to
+// ±spread percent.
+func (c *Checker) noise(d time.Duration) time.Duration {
+	sp := c.opt.Global.SpreadChecks
+	if sp <= 0 {
+		return d
+	}
+	r := int64(d) * int64(sp) / 100
+	if r <= 0 {
+		return d
+	}
+	return d + time.Duration(rand.Int64N(2*r+1)-r)
+}
+
+// Spread places the first checks of a whole process as HAProxy does:
+// the i-th of n checks starts after i/n of the smallest check interval
+// (intervals under a second are left out of that minimum), bounded by
+// max-spread-checks.
+type Spread struct {
+	mu       sync.Mutex
+	n, pos   int
+	minInter time.Duration
+}
+
+// minSpreadInter is HAProxy's SRV_CHK_INTER_THRES.
+const minSpreadInter = time.Second
+
+// NewSpread counts the checks of checkers and their smallest interval.
+func NewSpread(checkers []*Checker, g config.CheckGlobals) *Spread {
+	sp := &Spread{}
+	add := func(d time.Duration) {
+		sp.n++
+		if d >= minSpreadInter && (sp.minInter == 0 || d < sp.minInter) {
+			sp.minInter = d
 		}
-		if s.State() != backend.Maint {
-			reason, err := c.probe(ctx, s.Addr, inter)
-			if ctx.Err() != nil {
-				return
+	}
+	for _, c := range checkers {
+		for _, sv := range c.servers {
+			if sv.cs.Check {
+				add(sv.interval())
 			}
-			if err == nil {
-				ok, bad = ok+1, 0
-				if !s.Healthy() && ok >= rise {
-					c.set(s, true, reason)
-				}
-			} else {
-				ok, bad = 0, bad+1
-				if s.Healthy() && bad >= fall {
-					c.set(s, false, err.Error())
-				}
+			if sv.cs.Agent {
+				add(sv.agentInter())
 			}
 		}
-		t.Reset(inter)
 	}
+	if g.SpreadChecks > 0 && sp.minInter > 0 {
+		r := int64(sp.minInter) * int64(g.SpreadChecks) / 100
+		sp.minInter += time.Duration(rand.Int64N(2*r+1) - r)
+	}
+	if g.MaxSpreadChecks > 0 && sp.minInter > g.MaxSpreadChecks {
+		sp.minInter = g.MaxSpreadChecks
+	}
+	return sp
 }
 
-func (c *Checker) set(s *backend.Server, up bool, reason string) {
-	s.SetHealthy(up)
-	if c.opt.OnChange != nil {
-		c.opt.OnChange(s, up, reason)
+func (sp *Spread) next() time.Duration {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if sp.n == 0 {
+		return 0
 	}
+	d := sp.minInter * time.Duration(sp.pos) / time.Duration(sp.n)
+	sp.pos++
+	return d
 }
 
-func params(cs *config.Server) (inter time.Duration, rise, fall int) {
-	inter, rise, fall = cs.Inter, cs.Rise, cs.Fall
-	if inter <= 0 {
-		inter = DefaultInter
+// serverAddr is where the server is now: its address or socket path.
+// Checks read it at each run, so they follow a server whose address
+// changes.
+func serverAddr(s *backend.Server) (network, addr string) {
+	if s.Config != nil && s.Config.Unix != "" {
+		return "unix", s.Config.Unix
 	}
-	if rise <= 0 {
-		rise = DefaultRise
-	}
-	if fall <= 0 {
-		fall = DefaultFall
-	}
-	return inter, rise, fall
+	return "tcp", s.Addr
 }
 
-// probe checks addr once within inter; it returns a success reason or an
-// error saying why the check failed.
-func (c *Checker) probe(ctx context.Context, addr string, inter time.Duration) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, inter)
-	defer cancel()
-	dctx := ctx
-	if c.connect > 0 && c.connect < inter {
-		var dcancel context.CancelFunc
-		dctx, dcancel = context.WithTimeout(ctx, c.connect)
-		defer dcancel()
+// dialer returns the Dialer of a check: the configured one, or a
+// net.Dialer from the server's (else the backend's) source address.
+func (c *Checker) dialer(s *backend.Server) check.Dialer {
+	if c.opt.Dialer != nil {
+		return c.opt.Dialer
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(dctx, "tcp", addr)
-	if err != nil {
-		return "", fmt.Errorf("Layer4 connection problem: %w", err)
+	src := s.Config.Source
+	if src == nil {
+		src = c.p.Source
 	}
-	defer conn.Close()
-	if c.httpChk == nil {
-		return "Layer4 check passed", nil
+	d := &net.Dialer{}
+	if src != nil {
+		d.LocalAddr = &net.TCPAddr{IP: src.Addr.AsSlice(), Port: src.Port}
+		d.Control = sockopt.Dial{Device: src.Interface}.Control()
 	}
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	}
-	code, err := httpStatus(conn, c.httpChk, addr)
-	if err != nil {
-		return "", err
-	}
-	if code < 200 || code >= 400 {
-		return "", fmt.Errorf("Layer7 wrong status: %d", code)
-	}
-	return "Layer7 check passed: " + strconv.Itoa(code), nil
+	return d
 }
 
-// httpStatus sends the check request on conn and returns the response's
-// status code.
-func httpStatus(conn net.Conn, hc *config.HTTPCheck, addr string) (int, error) {
-	method, uri, version := hc.Method, hc.URI, hc.Version
-	if method == "" {
-		method = "OPTIONS"
+// target builds the check.Target of a health check run.
+func (sv *server) target() *check.Target {
+	c, s, cs := sv.c, sv.s, sv.cs
+	network, addr := serverAddr(s)
+	t := &check.Target{
+		Network: network, Addr: addr,
+		CheckAddr: cs.CheckAddr, CheckPort: cs.CheckPort,
+		Dialer: c.dialer(s), TLS: c.opt.TLS,
+		Inter: sv.interval0(),
 	}
-	if uri == "" {
-		uri = "/"
+	if t.CheckPort == 0 && cs.CheckAddrPort > 0 {
+		t.CheckPort = cs.CheckAddrPort
 	}
-	if version == "" {
-		version = "HTTP/1.0"
+	if to := c.p.Timeouts; to.Check.Set {
+		t.Timeout = to.Check.Value
+		if to.Connect.Set {
+			t.ConnectTimeout = to.Connect.Value
+		}
 	}
-	req := method + " " + uri + " " + version + "\r\n"
-	if version == "HTTP/1.1" {
-		req += "Host: " + addr + "\r\n"
+	switch {
+	case cs.CheckSendProxy:
+		t.SendProxy = max(cs.SendProxy, 1)
+	case cs.CheckPort == 0 && !cs.CheckAddr.IsValid():
+		t.SendProxy = cs.SendProxy
 	}
-	req += "Connection: close\r\n\r\n"
-	if _, err := conn.Write([]byte(req)); err != nil {
-		return 0, fmt.Errorf("Layer7 send failed: %w", err)
+	if c.p.CheckSendState {
+		t.StateHeader = sv.stateHeader
 	}
-	line, err := bufio.NewReaderSize(conn, 512).ReadSlice('\n')
-	if err != nil {
-		return 0, fmt.Errorf("Layer7 no response: %w", err)
+	if c.p.CheckDisable404 {
+		t.Disable404 = true
+		t.ServerUp = s.Healthy()
 	}
-	// "HTTP/1.x NNN reason"
-	f := strings.Fields(string(line))
-	if len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/") || len(f[1]) != 3 {
-		return 0, fmt.Errorf("Layer7 invalid response: %q", strings.TrimSpace(string(line)))
-	}
-	code, err := strconv.Atoi(f[1])
-	if err != nil {
-		return 0, fmt.Errorf("Layer7 invalid response: %q", strings.TrimSpace(string(line)))
-	}
-	return code, nil
+	return t
 }
+
+// stateHeader is X-Haproxy-Server-State's value.
+func (sv *server) stateHeader() string {
+	sv.mu.Lock()
+	h, rise, fall, up, nolb := sv.health, sv.rise, sv.fall, sv.up, sv.nolb
+	sv.mu.Unlock()
+	var st string
+	switch {
+	case up && h == rise+fall-1 && !nolb:
+		st = "UP"
+	case up && !nolb:
+		st = "UP " + strconv.Itoa(h-rise+1) + "/" + strconv.Itoa(fall)
+	case up && h == rise+fall-1:
+		st = "NOLB"
+	case up:
+		st = "NOLB " + strconv.Itoa(h-rise+1) + "/" + strconv.Itoa(fall)
+	case h > 0:
+		st = "DOWN " + strconv.Itoa(h) + "/" + strconv.Itoa(rise)
+	default:
+		st = "DOWN"
+	}
+	s := sv.s
+	host, port := s.Addr, ""
+	if h, p, err := net.SplitHostPort(s.Addr); err == nil {
+		host, port = h, p
+	}
+	if s.Config.Unix != "" {
+		host, port = "unix", "unix"
+	}
+	tot, scur := 0, 0
+	for _, o := range sv.c.b.Servers {
+		if o.Usable() {
+			tot += o.EffectiveWeight()
+		}
+		scur += o.Conns()
+	}
+	v := st + "; address=" + host + "; port=" + port + "; name=" + sv.c.p.Name + "/" + s.Name +
+		"; node=" + sv.c.opt.Node + "; weight=" + strconv.Itoa(s.EffectiveWeight()) + "/" + strconv.Itoa(tot) +
+		"; scur=" + strconv.Itoa(s.Conns()) + "/" + strconv.Itoa(scur) + "; qcur=0"
+	if r := s.Ramp(); r < 100 {
+		v += "; throttle=" + strconv.Itoa(max(1, r)) + "%"
+	}
+	return v
+}
+
+// external builds an external check run.
+func (sv *server) external() *check.External {
+	c, s, cs := sv.c, sv.s, sv.cs
+	x := &check.External{
+		Command: c.p.ExternalCommand, Path: c.p.ExternalPath,
+		ProxyAddr: c.opt.ProxyAddr, ProxyPort: c.opt.ProxyPort, ProxyID: c.opt.ProxyID, ProxyName: c.p.Name,
+		ServerID: cs.ID, ServerName: s.Name, ServerMaxConn: s.CurMaxConn(), ServerCurConn: s.Conns(),
+		ServerProto: "tcp", Timeout: sv.interval0(), Stderr: c.opt.ExternalOutput,
+	}
+	if c.p.Mode == config.ModeHTTP {
+		x.ServerProto = "h1"
+	}
+	if c.p.Timeouts.Check.Set {
+		x.Timeout = c.p.Timeouts.Check.Value
+	}
+	network, addr := serverAddr(s)
+	if network == "unix" {
+		x.ServerAddr = addr
+	} else if h, p, err := net.SplitHostPort(addr); err == nil {
+		x.ServerAddr, x.ServerPort = h, p
+	}
+	if cs.CheckAddr.IsValid() {
+		x.ServerAddr = cs.CheckAddr.String()
+	}
+	if cs.CheckPort > 0 {
+		x.ServerPort = strconv.Itoa(cs.CheckPort)
+	}
+	return x
+}
+
+// agentTarget builds the agent check's target: agent-addr (else addr,
+// else the server's address) on agent-port, without PROXY header.
+func (sv *server) agentTarget() *check.Target {
+	c, s, cs := sv.c, sv.s, sv.cs
+	network, addr := serverAddr(s)
+	t := &check.Target{Network: network, Addr: addr, Dialer: c.dialer(s), TLS: c.opt.TLS, Inter: sv.agentInter(), CheckPort: cs.AgentPort}
+	a := cs.AgentAddr
+	if !a.IsValid() {
+		a = cs.CheckAddr
+	}
+	if a.IsValid() {
+		t.Network, t.CheckAddr = "tcp", a
+	}
+	if to := c.p.Timeouts; to.Check.Set {
+		t.Timeout = to.Check.Value
+		if to.Connect.Set {
+			t.ConnectTimeout = to.Connect.Value
+		}
+	}
+	return t
+}
+
+// SetSpread makes the checker place its first checks with sp (see
+// NewSpread). Call it before Start.
+func (c *Checker) SetSpread(sp *Spread) { c.opt.Spread = sp }

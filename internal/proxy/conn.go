@@ -135,6 +135,14 @@ type clientConn struct {
 	peekArmFn func(fd uintptr)
 	serveFn   func()
 	pollReg
+
+	// curSrv is the server the connection's exchange or tunnel uses now,
+	// for on-marked-down shutdown-sessions: atomic, because the health
+	// goroutine reads it while the connection's goroutine sets it.
+	curSrv atomic.Pointer[backend.Server]
+	// killed is the termination code ('D', 'U') of a connection a health
+	// event cut; 0 otherwise. Atomic for the same reason.
+	killed atomic.Int32
 }
 
 // session is what a connection needs only while it has an exchange in
@@ -410,6 +418,9 @@ func (cc *clientConn) setServer(s net.Conn) {
 		s.Close()
 	}
 	cc.mu.Unlock()
+	if s == nil {
+		cc.curSrv.Store(nil)
+	}
 }
 
 // waitIdle waits, holding no buffer, until the client sends a byte,

@@ -142,13 +142,14 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				}
 			}
 			e.backends[p.Name] = be
-			for _, srv := range p.Servers {
-				if srv.Check {
-					e.checkers = append(e.checkers, health.New(p, be.b, health.Options{OnChange: e.logCheck(p.Name)}))
-					break
-				}
+			if c := health.New(p, be.b, e.healthOptions(p)); c.Active() {
+				e.checkers = append(e.checkers, c)
 			}
 		}
+	}
+	spread := health.NewSpread(e.checkers, cfg.Global.CheckGlobals)
+	for _, c := range e.checkers {
+		c.SetSpread(spread)
 	}
 	for _, p := range cfg.Frontends() {
 		rs, err := rules.Compile(p)
@@ -424,31 +425,4 @@ func (e *Engine) startChecks() {
 			e.stopChecks()
 		}()
 	})
-}
-
-// logCheck returns the health checker's callback for backend name: one
-// event line per transition, in HAProxy's words.
-func (e *Engine) logCheck(name string) func(s *backend.Server, up bool, reason string) {
-	return func(s *backend.Server, up bool, reason string) {
-		be := e.backends[name]
-		act, bck := 0, 0
-		for _, o := range be.b.Servers {
-			if o.Healthy() && o.State() != backend.Maint {
-				if o.Backup {
-					bck++
-				} else {
-					act++
-				}
-			}
-		}
-		kind := ""
-		if s.Backup {
-			kind = "Backup "
-		}
-		if up {
-			e.log.Event("%sServer %s/%s is UP, reason: %s. %d active and %d backup servers online.", kind, name, s.Name, reason, act, bck)
-		} else {
-			e.log.Event("%sServer %s/%s is DOWN, reason: %s. %d active and %d backup servers left.", kind, name, s.Name, reason, act, bck)
-		}
-	}
 }

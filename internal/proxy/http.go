@@ -480,6 +480,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		}
 		x.sc, x.reused = sc, reused
 		cc.setServer(sc)
+		cc.curSrv.Store(srv)
 		if logging {
 			x.tConn = time.Now()
 		}

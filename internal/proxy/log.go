@@ -39,6 +39,9 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 		}
 	}
 	e.State = [4]byte{x.term[0], x.term[1], '-', '-'}
+	if k := cc.killed.Load(); k != 0 {
+		e.State[0] = byte(k) // cut by on-marked-down/up
+	}
 	return e
 }
 

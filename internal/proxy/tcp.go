@@ -193,6 +193,7 @@ func (cc *clientConn) serveTCP() {
 	}
 	x.sc = sc
 	cc.setServer(sc)
+	cc.curSrv.Store(srv)
 	x.tConn = time.Now()
 	ft := &fe.p.Timeouts
 	res := pipe(cc.c, sc, tunnelTimeouts(ft, bt))

@@ -1,0 +1,134 @@
+package health
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"baton/internal/backend"
+	"baton/internal/check"
+)
+
+// runAgent is the server's agent check loop: every agent-inter it reads
+// the agent's line and applies it.
+func (sv *server) runAgent(ctx context.Context, first time.Duration) {
+	rs := check.AgentCheck(sv.cs.AgentSend)
+	if err := rs.Finish(); err != nil {
+		return
+	}
+	t := time.NewTimer(first)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		// The agent is asked even in maintenance: it may say "ready".
+		res := check.Run(ctx, rs, sv.agentTarget())
+		if ctx.Err() != nil {
+			return
+		}
+		sv.applyAgent(res)
+		t.Reset(sv.c.noise(sv.agentInter()))
+	}
+}
+
+// applyAgent applies an agent's answer as HAProxy does: the
+// administrative state first, then the weight and maxconn, then the
+// health, which sets the health check's counter too ("up" to fully up,
+// "down", "fail" or "stopped" to fully down). A failure to reach the
+// agent changes nothing but is reported.
+func (sv *server) applyAgent(res check.Result) {
+	a := res.Agent
+	var warn string
+	if a != nil {
+		switch a.Admin {
+		case "drain":
+			sv.s.SetState(backend.Drain)
+		case "maint":
+			sv.s.SetState(backend.Maint)
+		case "ready":
+			sv.s.SetState(backend.Ready)
+		}
+		if a.Weight != "" {
+			warn = sv.agentWeight(a.Weight)
+		}
+		if a.MaxConn >= 0 {
+			sv.s.SetMaxConn(a.MaxConn)
+		}
+		switch {
+		case a.Health != "":
+			msg := a.Desc
+			if msg == "" || res.Status == check.StatusL7OK {
+				switch {
+				case a.Err != "":
+					msg = a.Err
+				case warn != "":
+					msg = warn
+				}
+			}
+			res.Info = "via agent : " + a.Health
+			if msg != "" {
+				res.Info += " (" + msg + ")"
+			}
+		case a.Err != "":
+			res.Info = "agent reports an error : " + a.Err
+		case warn != "":
+			res.Info = "agent warns : " + warn
+		}
+	}
+	sv.mu.Lock()
+	if a != nil {
+		switch a.Health {
+		case "up":
+			sv.health = sv.rise + sv.fall - 1
+		case "down", "stopped", "fail":
+			sv.health = 0
+		}
+	}
+	prev := sv.lastAgent.Status
+	sv.lastAgent = res
+	report := res.Status != prev
+	switch res.Verdict() {
+	case check.Failed:
+		// Reaching the agent failing is not the server failing: only an
+		// answer saying so counts.
+		if res.Status == check.StatusL7Sts && sv.agentHealth > 0 {
+			sv.agentHealth = 0
+			report = true
+		}
+	case check.Passed:
+		if sv.agentHealth < 1 {
+			sv.agentHealth = 1
+			report = true
+		}
+	case check.Neutral:
+		// CHECKED: no health word; nothing to notify.
+		sv.mu.Unlock()
+		return
+	}
+	var out []pending
+	if report {
+		out = append(out, pending{ev: sv.event(EventCheck, res, true)})
+	}
+	out = append(out, sv.notify(res, true)...)
+	sv.mu.Unlock()
+	sv.c.emit(out)
+}
+
+// agentWeight applies "N%": the weight becomes N% of the configured one
+// (HAProxy's relative weight change); it returns a warning, or "".
+func (sv *server) agentWeight(w string) string {
+	pct, err := strconv.Atoi(strings.TrimSuffix(w, "%"))
+	if err != nil || !strings.HasSuffix(w, "%") || pct < 0 {
+		return "Relative weight must be a positive integer"
+	}
+	nw := sv.cs.Weight * pct / 100
+	if nw > backend.MaxWeight {
+		return "Weight too high"
+	}
+	sv.s.SetWeight(nw)
+	return ""
+}

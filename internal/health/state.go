@@ -1,0 +1,426 @@
+package health
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"baton/internal/backend"
+	"baton/internal/check"
+	"baton/internal/config"
+)
+
+// server is one checked server's health, as HAProxy keeps it: a counter
+// from 0 to rise+fall-1, the server being up while it is at least rise.
+// A server starts up at rise, one failure away from going down.
+type server struct {
+	c  *Checker
+	s  *backend.Server
+	cs *config.Server
+
+	// wake reschedules the check loop at once (observe's fastinter).
+	wake chan struct{}
+
+	// mu guards everything below: the check loop, the agent loop and
+	// request goroutines (observe) all change the health.
+	mu          sync.Mutex
+	health      int
+	rise, fall  int
+	up, nolb    bool
+	agentHealth int // 0 or 1: the agent's own counter (rise 1, fall 1)
+	fastinter   bool
+	last        check.Result // the last health check
+	lastAgent   check.Result
+	// rampStart is when the server last came up after being down, for
+	// slow start; zero when no ramp runs.
+	rampStart time.Time
+	rampWake  chan struct{}
+}
+
+func newServer(c *Checker, s *backend.Server) *server {
+	cs := s.Config
+	rise, fall := cs.Rise, cs.Fall
+	if rise <= 0 {
+		rise = DefaultRise
+	}
+	if fall <= 0 {
+		fall = DefaultFall
+	}
+	return &server{c: c, s: s, cs: cs, wake: make(chan struct{}, 1), rampWake: make(chan struct{}, 1),
+		health: rise, rise: rise, fall: fall, up: true, agentHealth: 1,
+		last: check.Result{Status: check.StatusInit}}
+}
+
+// interval0 is "inter".
+func (sv *server) interval0() time.Duration {
+	if sv.cs.Inter > 0 {
+		return sv.cs.Inter
+	}
+	return DefaultInter
+}
+
+func (sv *server) agentInter() time.Duration {
+	if sv.cs.AgentInter > 0 {
+		return sv.cs.AgentInter
+	}
+	return sv.interval0()
+}
+
+// interval is the delay before the next check, as HAProxy's
+// srv_getinter: inter when fully up, downinter when fully down,
+// fastinter while changing state (or when observed errors forced it).
+func (sv *server) interval() time.Duration {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	return sv.intervalLocked()
+}
+
+func (sv *server) intervalLocked() time.Duration {
+	inter := sv.interval0()
+	if !sv.fastinter && sv.health == sv.rise+sv.fall-1 {
+		return inter
+	}
+	if !sv.up && sv.health == 0 {
+		if sv.cs.DownInter > 0 {
+			return sv.cs.DownInter
+		}
+		return inter
+	}
+	if sv.cs.FastInter > 0 {
+		return sv.cs.FastInter
+	}
+	return inter
+}
+
+// run is the server's health check loop.
+func (sv *server) run(ctx context.Context, first time.Duration) {
+	t := time.NewTimer(first)
+	defer t.Stop()
+	var ramp *time.Timer
+	defer func() {
+		if ramp != nil {
+			ramp.Stop()
+		}
+	}()
+	for {
+		var rampC <-chan time.Time
+		if ramp != nil {
+			rampC = ramp.C
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-sv.rampWake:
+			ramp = sv.resetRamp(ramp)
+			continue
+		case <-rampC:
+			ramp = sv.stepRamp()
+			continue
+		case <-sv.wake:
+			// Observed errors asked for fastinter: wait that long from
+			// now, unless the check was due sooner.
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
+			}
+			t.Reset(sv.c.noise(sv.interval()))
+			continue
+		case <-t.C:
+		}
+		st := sv.s.State()
+		network, addr := serverAddr(sv.s)
+		if st != backend.Maint && (addr != "" || network == "unix") {
+			var res check.Result
+			if sv.c.p.CheckOption == "external-check" {
+				res = check.RunExternal(ctx, sv.external())
+			} else {
+				res = check.Run(ctx, sv.c.rules, sv.target())
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			sv.apply(res)
+		}
+		sv.mu.Lock()
+		sv.fastinter = false
+		next := sv.intervalLocked()
+		sv.mu.Unlock()
+		t.Reset(sv.c.noise(next))
+	}
+}
+
+// pending is an event to send once the lock is released.
+type pending struct {
+	ev   Event
+	do   func()
+	none bool // the backend was left without a server
+}
+
+// apply records a health check's result, as HAProxy's
+// set_server_check_status and the notifications after it do.
+func (sv *server) apply(res check.Result) {
+	sv.mu.Lock()
+	prev := sv.last.Status
+	sv.last = res
+	report := res.Status != prev
+	switch res.Verdict() {
+	case check.Failed:
+		if sv.health > 0 {
+			sv.health--
+			if sv.health < sv.rise {
+				sv.health = 0
+			}
+			report = true
+		}
+	case check.Passed, check.CondPass:
+		if sv.health < sv.rise+sv.fall-1 {
+			sv.health++
+			if sv.health >= sv.rise {
+				sv.health = sv.rise + sv.fall - 1
+			}
+			report = true
+		}
+		sv.s.ClearObservedErrors()
+	case check.Neutral:
+		sv.mu.Unlock()
+		return
+	}
+	var out []pending
+	if report {
+		out = append(out, pending{ev: sv.event(EventCheck, res, false)})
+	}
+	out = append(out, sv.notify(res, false)...)
+	sv.mu.Unlock()
+	sv.c.emit(out)
+}
+
+// notify changes the server's state after a check, as HAProxy's
+// check_notify_failure/success/stopping. sv.mu is held.
+func (sv *server) notify(res check.Result, agent bool) []pending {
+	switch v := res.Verdict(); {
+	case v == check.Failed:
+		if agent && res.Status != check.StatusL7Sts {
+			return nil
+		}
+		h := sv.health
+		if agent {
+			h = sv.agentHealth
+		}
+		if h > 0 || !sv.up {
+			return nil
+		}
+		return sv.setDown(res)
+	case v == check.CondPass && !agent:
+		if !sv.healthOK() {
+			return nil
+		}
+		var out []pending
+		if !sv.up {
+			out = sv.setUp(res)
+		}
+		if !sv.nolb {
+			sv.nolb = true
+			sv.s.SetNOLB(true)
+			out = append(out, pending{ev: sv.event(EventNOLB, res, true)})
+		}
+		return out
+	case v == check.Passed:
+		if !sv.healthOK() {
+			return nil
+		}
+		if agent && sv.nolb {
+			return nil
+		}
+		if sv.up && !sv.nolb {
+			return nil
+		}
+		if sv.up && sv.nolb {
+			sv.nolb = false
+			sv.s.SetNOLB(false)
+			return []pending{{ev: sv.event(EventUp, res, true)}}
+		}
+		return sv.setUp(res)
+	}
+	return nil
+}
+
+// healthOK says both checks allow the server up.
+func (sv *server) healthOK() bool {
+	if sv.cs.Check && sv.health < sv.rise {
+		return false
+	}
+	if sv.cs.Agent && sv.agentHealth < 1 {
+		return false
+	}
+	return sv.s.State() != backend.Maint
+}
+
+func (sv *server) setDown(res check.Result) []pending {
+	sv.up, sv.nolb = false, false
+	sv.s.SetNOLB(false)
+	sv.s.SetHealthy(false)
+	sv.rampStart = time.Time{}
+	out := []pending{{ev: sv.event(EventDown, res, true)}}
+	if sv.cs.OnMarkedDown == "shutdown-sessions" && sv.c.opt.ShutdownSessions != nil {
+		s := sv.s
+		out = append(out, pending{do: func() { sv.c.opt.ShutdownSessions(s, 'D') }})
+	}
+	active, backup := sv.c.counts()
+	if active+backup == 0 {
+		out = append(out, pending{ev: Event{Kind: EventNoServer, Backend: sv.c.p.Name, Server: sv.s}, none: true})
+	}
+	return out
+}
+
+func (sv *server) setUp(res check.Result) []pending {
+	sv.up, sv.nolb = true, false
+	sv.s.SetNOLB(false)
+	if sv.cs.SlowStart > 0 {
+		sv.rampStart = time.Now()
+		sv.s.SetRamp(0)
+		select {
+		case sv.rampWake <- struct{}{}:
+		default:
+		}
+	}
+	sv.s.SetHealthy(true)
+	out := []pending{{ev: sv.event(EventUp, res, true)}}
+	if sv.cs.OnMarkedUp == "shutdown-backup-sessions" && !sv.s.Backup && sv.s.EffectiveWeight() > 0 && sv.c.opt.ShutdownSessions != nil {
+		for _, o := range sv.c.b.Servers {
+			if o.Backup {
+				o := o
+				out = append(out, pending{do: func() { sv.c.opt.ShutdownSessions(o, 'U') }})
+			}
+		}
+	}
+	return out
+}
+
+// resetRamp (re)starts the slow-start timer after the server came up.
+func (sv *server) resetRamp(t *time.Timer) *time.Timer {
+	if t != nil {
+		t.Stop()
+	}
+	return sv.stepRamp()
+}
+
+// stepRamp moves the slow start on: the effective weight and connection
+// limit grow linearly over slowstart, updated every max(1s, slowstart/20)
+// as in HAProxy. It returns the timer of the next step, or nil when the
+// ramp is over.
+func (sv *server) stepRamp() *time.Timer {
+	sv.mu.Lock()
+	start := sv.rampStart
+	sv.mu.Unlock()
+	ss := sv.cs.SlowStart
+	if start.IsZero() || ss <= 0 {
+		return nil
+	}
+	el := time.Since(start)
+	if el >= ss {
+		sv.s.SetRamp(100)
+		sv.mu.Lock()
+		sv.rampStart = time.Time{}
+		sv.mu.Unlock()
+		return nil
+	}
+	sv.s.SetRamp(max(1, int(el*100/ss)))
+	return time.NewTimer(max(time.Second, ss/20))
+}
+
+// event builds an event for the server, with the counts HAProxy shows.
+// sv.mu is held.
+func (sv *server) event(k EventKind, res check.Result, agent bool) Event {
+	ev := Event{Kind: k, Backend: sv.c.p.Name, Server: sv.s, Agent: agent, Result: res, Sessions: sv.s.Conns()}
+	ev.Cause = !sv.c.opt.LogHealthChecks
+	ev.Health = Health{Up: sv.health >= sv.rise, Rise: sv.rise, Fall: sv.fall, Drain: sv.s.Weight() == 0}
+	if ev.Health.Up {
+		ev.Health.Count = sv.health - sv.rise + 1
+	} else {
+		ev.Health.Count = sv.health
+	}
+	if agent {
+		ev.Health = Health{Up: sv.agentHealth >= 1, Count: sv.agentHealth, Rise: 1, Fall: 1, Drain: sv.s.Weight() == 0}
+	}
+	ev.Active, ev.Backup = sv.c.counts()
+	return ev
+}
+
+// counts returns the usable active and backup servers.
+func (c *Checker) counts() (active, backup int) {
+	for _, o := range c.b.Servers {
+		if o.Usable() {
+			if o.Backup {
+				backup++
+			} else {
+				active++
+			}
+		}
+	}
+	return active, backup
+}
+
+func (c *Checker) emit(out []pending) {
+	for _, p := range out {
+		if p.do != nil {
+			p.do()
+			continue
+		}
+		if c.opt.OnEvent != nil {
+			c.opt.OnEvent(p.ev)
+		}
+	}
+}
+
+// observed handles observed errors reaching error-limit (from a request
+// goroutine), as HAProxy's health_adjust: on-error decides.
+func (sv *server) observed(n int32, last string) {
+	res := check.Result{Status: check.StatusHANA, Duration: -1,
+		Info: "Detected " + itoa(int(n)) + " consecutive errors, last one was: " + last}
+	sv.mu.Lock()
+	sv.fastinter = true
+	var out []pending
+	switch sv.cs.OnError {
+	case "fastinter":
+	case "sudden-death", "", "fail-check", "mark-down":
+		switch sv.cs.OnError {
+		case "sudden-death":
+			if sv.health > sv.rise {
+				sv.health = sv.rise + 1
+			}
+		case "mark-down":
+			sv.health = sv.rise
+		}
+		prev := sv.last.Status
+		sv.last = res
+		report := res.Status != prev
+		if sv.health > 0 {
+			sv.health--
+			if sv.health < sv.rise {
+				sv.health = 0
+			}
+			report = true
+		}
+		if report {
+			out = append(out, pending{ev: sv.event(EventCheck, res, false)})
+		}
+		out = append(out, sv.notify(res, false)...)
+	}
+	sv.mu.Unlock()
+	sv.c.emit(out)
+	if sv.cs.FastInter > 0 {
+		select {
+		case sv.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
