@@ -1,11 +1,14 @@
 package listener
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"strings"
 	"syscall"
+
+	"baton/internal/sockopt"
 )
 
 // Listener is one listening socket owned by the master, named by the
@@ -17,6 +20,8 @@ type Listener struct {
 	Name string
 	addr net.Addr
 	file *os.File
+	// opts are the socket options it was bound with (options.go).
+	opts sockopt.Listen
 }
 
 // Listen binds name, a configuration address: ":80" means every address
@@ -29,8 +34,12 @@ type Listener struct {
 // worker's accept block a thread that StopAccepting cannot interrupt. The
 // descriptor kept here is therefore never polled; workers set non-blocking
 // mode once (net.FileListener) and nothing resets it.
-func Listen(name string) (*Listener, error) {
-	ln, err := net.Listen("tcp", name)
+func Listen(name string) (*Listener, error) { return ListenOptions(name, sockopt.Listen{}) }
+
+// ListenOptions is Listen with the bind line's socket options (see
+// options.go).
+func ListenOptions(name string, o sockopt.Listen) (*Listener, error) {
+	ln, err := listenConfig(o).Listen(context.Background(), "tcp", name)
 	if err != nil {
 		return nil, fmt.Errorf("bind %s: %w", name, err)
 	}
@@ -42,6 +51,9 @@ func Listen(name string) (*Listener, error) {
 	fd := -1
 	var dupErr error
 	err = rc.Control(func(s uintptr) {
+		if dupErr = o.AfterListen(int(s)); dupErr != nil {
+			return
+		}
 		fd, dupErr = dupCloexec(int(s))
 		if dupErr == nil {
 			// Nobody accepts yet: this is the one moment the shared
@@ -58,7 +70,7 @@ func Listen(name string) (*Listener, error) {
 		}
 		return nil, fmt.Errorf("bind %s: descriptor for inheritance: %w", name, err)
 	}
-	return &Listener{Name: name, addr: ln.Addr(), file: os.NewFile(uintptr(fd), "listener "+name)}, nil
+	return &Listener{Name: name, addr: ln.Addr(), file: os.NewFile(uintptr(fd), "listener "+name), opts: o}, nil
 }
 
 func dupCloexec(fd int) (int, error) {

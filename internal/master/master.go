@@ -16,6 +16,7 @@ import (
 
 	"baton/internal/listener"
 	"baton/internal/settle"
+	"baton/internal/sockopt"
 	"baton/internal/worker"
 )
 
@@ -47,6 +48,9 @@ type Snapshot struct {
 	// Binds are the listening addresses (config Bind.Addr), without
 	// duplicates.
 	Binds []string
+	// SockOpts are the bind lines' socket options, by address; absent
+	// means none.
+	SockOpts map[string]sockopt.Listen
 	// HardStopAfter bounds a draining generation; 0 means no bound.
 	HardStopAfter time.Duration
 	// Warnings are reported with the reload result.
@@ -290,7 +294,7 @@ func (m *Master) Start() error {
 			return err
 		}
 	}
-	if _, err := m.bind(snap.Binds); err != nil {
+	if _, err := m.bind(snap.Binds, snap.SockOpts); err != nil {
 		m.closeAllListeners()
 		m.closeCLI()
 		return err
@@ -426,7 +430,7 @@ func (m *Master) replace() Result {
 		return fail(err)
 	}
 	msgs := append([]string(nil), snap.Warnings...)
-	fresh, err := m.bind(snap.Binds)
+	fresh, err := m.bind(snap.Binds, snap.SockOpts)
 	if err != nil {
 		return fail(err, msgs...)
 	}
@@ -476,18 +480,23 @@ func (m *Master) serving() *generation {
 	return nil
 }
 
-// bind opens the listeners in names that are not open yet and returns
-// those. On error the new ones are closed again.
-func (m *Master) bind(names []string) ([]string, error) {
+// bind opens the listeners in names that are not open yet, with their
+// socket options, and returns those; listeners open already get their
+// changeable options again. On error the new ones are closed again.
+func (m *Master) bind(names []string, opts map[string]sockopt.Listen) ([]string, error) {
 	var fresh []string
 	for _, n := range names {
 		m.mu.Lock()
-		_, ok := m.listeners[n]
+		old, ok := m.listeners[n]
 		m.mu.Unlock()
 		if ok {
+			if err := old.Reapply(opts[n]); err != nil {
+				m.closeListeners(fresh)
+				return nil, err
+			}
 			continue
 		}
-		l, err := listener.Listen(n)
+		l, err := listener.ListenOptions(n, opts[n])
 		if err != nil {
 			m.closeListeners(fresh)
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"net/netip"
 	"strconv"
 	"testing"
 	"time"
@@ -107,6 +108,36 @@ func TestKeepAliveRequestAllocs(t *testing.T) {
 	t.Logf("allocations per keep-alive request (whole process): %.2f", allocs)
 	// Zero in the engine; leave a little room for runtime noise
 	// (timers, netpoll) across the whole process.
+	if allocs > 1 {
+		t.Fatalf("%.2f allocations per keep-alive request, want <= 1", allocs)
+	}
+}
+
+// TestKeepAliveRequestAllocsWithOptions is the same measure with the
+// per-request options of health checks and connection options at work:
+// observe layer7, X-Forwarded-For with except and a header name,
+// X-Original-To, and http-reuse safe.
+func TestKeepAliveRequestAllocsWithOptions(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation measurement (not under -short or -race)")
+	}
+	p := listenProxy("bench", rawBackend(t))
+	p.ForwardFor, p.ForwardForHeader = true, "X-Client"
+	p.ForwardForExcept = netip.MustParsePrefix("10.0.0.0/8")
+	p.OriginalTo, p.HTTPReuse = true, "safe"
+	p.Servers[0].Observe, p.Servers[0].Check, p.Servers[0].Inter = "layer7", true, time.Hour
+	h := start(t, cfgOf(p))
+	k := newKAClient(t, h.addr)
+	for i := 0; i < 200; i++ {
+		if err := k.do(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allocs := testing.AllocsPerRun(500, func() {
+		if err := k.do(); err != nil {
+			t.Fatal(err)
+		}
+	})
 	if allocs > 1 {
 		t.Fatalf("%.2f allocations per keep-alive request, want <= 1", allocs)
 	}

@@ -12,6 +12,7 @@ import (
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
+	"baton/internal/proxyproto"
 	"baton/internal/rules"
 )
 
@@ -143,6 +144,22 @@ type clientConn struct {
 	// killed is the termination code ('D', 'U') of a connection a health
 	// event cut; 0 otherwise. Atomic for the same reason.
 	killed atomic.Int32
+
+	// dst is the address the client connected to (the PROXY header's, or
+	// the socket's once asked); pp is the PROXY header the client sent,
+	// kept for its TLVs; nil without one.
+	dst   netip.AddrPort
+	pp    *proxyproto.Header
+	ppRaw []byte // the PROXY header as received, for a hand-over
+	dstIP []byte // textual dst, for X-Original-To
+	// proxied: the PROXY stage is over (header read, or none wanted).
+	proxied bool
+	// priv is the client's private server connection (see reuse.go).
+	priv privConn
+	// bind is the listener's runtime state (options, maxconn slots).
+	brt *bindRT
+	// slotB says the connection holds a bind maxconn slot.
+	slotB bool
 }
 
 // session is what a connection needs only while it has an exchange in
@@ -199,7 +216,7 @@ func putSession(s *session) {
 
 func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn {
 	now := time.Now()
-	cc := &clientConn{e: e, fe: fe, bind: bind, c: c, start: now, now: now}
+	cc := &clientConn{e: e, fe: fe, bind: bind, c: c, start: now, now: now, brt: e.binds[bind]}
 	cc.state.Store(stateActive)
 	if t, ok := c.(*net.TCPConn); ok {
 		cc.tcp = t
@@ -538,7 +555,7 @@ func (cc *clientConn) handOver() bool {
 		buffered = (*cc.buf)[cc.r:cc.w]
 	}
 	cc.unpoll() // the next process shares the open socket
-	if err := ho.send(cc.bind, cc.tcp, buffered); err != nil {
+	if err := ho.send(cc.bind, cc.tcp, cc.handoverBytes(buffered)); err != nil {
 		return false
 	}
 	cc.mu.Lock()

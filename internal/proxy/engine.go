@@ -47,6 +47,7 @@ type Engine struct {
 	global chan struct{} // global maxconn slots; nil means unlimited
 
 	frontends map[string]*frontend // by bind address
+	binds     map[string]*bindRT   // by bind address
 	backends  map[string]*backendRT
 
 	actconn    atomic.Int64
@@ -84,6 +85,7 @@ type frontend struct {
 	self    *backendRT    // a listen proxy serving itself; nil otherwise
 	logging bool
 	feconn  atomic.Int64
+	conn    frontendConn // accept-time settings (pproto.go)
 }
 
 // backendRT is a backend (or listen) proxy at run time.
@@ -96,6 +98,11 @@ type backendRT struct {
 	// backend is the frontend itself (a listen proxy's rules run once).
 	reqRules, respRules *rules.Set
 	beconn              atomic.Int64
+	// dial is how to reach each server (by Server.Index); proven says,
+	// for http-reuse aggressive, that a reused connection of the server
+	// answered (atomic: any request's goroutine may set it).
+	dial   []*srvDial
+	proven []atomic.Bool
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
@@ -109,6 +116,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		cfg:       cfg,
 		log:       accesslog.New(w, opt.Generation, opt.PID),
 		frontends: make(map[string]*frontend),
+		binds:     make(map[string]*bindRT),
 		backends:  make(map[string]*backendRT),
 		stop:      make(chan struct{}),
 		conns:     make(map[*clientConn]struct{}),
@@ -129,6 +137,10 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	for _, p := range cfg.Proxies {
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
 			be := &backendRT{p: p, b: backend.New(p)}
+			for _, cs := range p.Servers {
+				be.dial = append(be.dial, newSrvDial(p, cs))
+			}
+			be.proven = make([]atomic.Bool, len(p.Servers))
 			if len(p.RequestRules) > 0 || len(p.ResponseRules) > 0 {
 				rs, err := rules.Compile(p)
 				if err != nil {
@@ -157,6 +169,9 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
 		fe := &frontend{p: p, rules: rs}
+		if fe.conn, err = newFrontendConn(p); err != nil {
+			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
+		}
 		if p.MaxConn > 0 {
 			fe.slots = make(chan struct{}, p.MaxConn)
 		}
@@ -172,11 +187,17 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			}
 		}
 		fe.logging = p.LogGlobal && (p.HTTPLog || p.TCPLog)
-		for _, b := range p.Binds {
+		for i := range p.Binds {
+			b := &p.Binds[i]
 			if other := e.frontends[b.Addr]; other != nil {
 				return nil, fmt.Errorf("%s: bind %s used by both %s and %s", b.Pos, b.Addr, other.p.Name, p.Name)
 			}
 			e.frontends[b.Addr] = fe
+			brt := &bindRT{b: b, name: bindName(b, i+1)}
+			if b.MaxConn > 0 {
+				brt.slot = make(chan struct{}, b.MaxConn)
+			}
+			e.binds[b.Addr] = brt
 		}
 	}
 	return e, nil
@@ -211,14 +232,20 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 	e.startChecks()
 	startProfile()
 
+	brt := e.binds[addr]
 	var backoff time.Duration
 	for {
 		if !e.takeSlots(fe) {
 			return nil
 		}
+		if !e.takeBindSlot(brt) {
+			e.releaseSlots(fe)
+			return nil
+		}
 		c, err := ln.Accept()
 		if err != nil {
 			e.releaseSlots(fe)
+			e.releaseBindSlot(brt)
 			select {
 			case <-e.stop:
 				return nil
@@ -247,6 +274,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 		backoff = 0
 		cc := newClientConn(e, fe, addr, c)
 		cc.slotG, cc.slotF = e.global != nil, fe.slots != nil
+		cc.slotB = brt != nil && brt.slot != nil
 		e.register(cc) // even when stopping: an accepted client is served
 		go cc.serve()
 	}
@@ -302,6 +330,29 @@ func (e *Engine) unregister(cc *clientConn) {
 	}
 	if cc.slotG {
 		<-e.global
+	}
+	if cc.slotB {
+		e.releaseBindSlot(cc.brt)
+	}
+}
+
+// takeBindSlot takes a slot of the listener's own maxconn, waiting like
+// takeSlots; it reports false when the engine stops accepting.
+func (e *Engine) takeBindSlot(b *bindRT) bool {
+	if b == nil || b.slot == nil {
+		return true
+	}
+	select {
+	case b.slot <- struct{}{}:
+		return true
+	case <-e.stop:
+		return false
+	}
+}
+
+func (e *Engine) releaseBindSlot(b *bindRT) {
+	if b != nil && b.slot != nil {
+		<-b.slot
 	}
 }
 

@@ -106,11 +106,12 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 	if fe == nil {
 		return fmt.Errorf("adopt %s: no frontend binds this address", bind)
 	}
+	cc := newClientConn(e, fe, bind, c)
+	cc.adopted = true
+	buffered = cc.adoptProxy(buffered)
 	if len(buffered) > bufSize {
 		return fmt.Errorf("adopt %s: %d buffered bytes exceed the %d-byte buffer", bind, len(buffered), bufSize)
 	}
-	cc := newClientConn(e, fe, bind, c)
-	cc.adopted = true
 	if len(buffered) > 0 {
 		cc.buf = getBuf()
 		cc.w = copy(*cc.buf, buffered)

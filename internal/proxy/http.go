@@ -83,10 +83,18 @@ func (cc *clientConn) serve() {
 		cc.setActive(stateClosing)
 		cc.unpoll()
 		cc.closeAll()
+		cc.dropPrivate()
 		cc.releaseBufs()
 		cc.dropSession()
 		cc.e.unregister(cc)
 	}()
+	if !cc.proxied {
+		cc.proxied = true
+		cc.acceptSetup()
+		if !cc.adopted && cc.wantsProxy() && !cc.readProxy() {
+			return
+		}
+	}
 	if cc.fe.p.Mode == config.ModeTCP {
 		cc.serveTCP()
 		return
@@ -295,10 +303,16 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 		if !gotBytes && !first {
 			return // timeout http-keep-alive: close silently
 		}
+		if !gotBytes && cc.fe.p.HTTPIgnoreProbes {
+			return // a browser's speculative connection: no 408, no log
+		}
 		x.status = 408
 		x.setTerm('c', 'R')
 	default:
 		// Client closed or reset before a whole head.
+		if !gotBytes && cc.fe.p.HTTPIgnoreProbes {
+			return
+		}
 		if !gotBytes {
 			// HAProxy logs a connection closed before sending a byte as
 			// a 400 <BADREQ> (nothing is sent), unless dontlognull.
@@ -392,9 +406,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	idem := isIdempotent(req.Method)
 	key := backend.Key{Src: cc.in.Src, URI: req.Target}
 	req.Headers = h1.StripHopByHop(req.Headers)
-	if fe.p.ForwardFor || be.p.ForwardFor {
-		req.AddHeader("X-Forwarded-For", cc.srcIP)
-	}
+	cc.forwardedHeaders(req, fe.p, be.p)
 	if req.Body == h1.BodyChunked {
 		req.AddHeader("Transfer-Encoding", valChunked)
 	}
@@ -403,12 +415,21 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	case isUpgrade:
 		req.AddHeader("Connection", valUpgrade)
 		req.AddHeader("Upgrade", upgradeVal)
-	case mode != config.KeepAlive || req.Minor == 0:
+	case req.Minor == 0:
 		req.AddHeader("Connection", valClose)
+	case mode != config.KeepAlive:
+		// http-pretend-keepalive: the server is not told, but the
+		// connection still closes after the response.
+		if !fe.p.HTTPPretendKeepAlive && !be.p.HTTPPretendKeepAlive {
+			req.AddHeader("Connection", valClose)
+		}
 	default:
 		srvKeep = true
 	}
 
+	if req.Body != h1.BodyNone && (fe.p.HTTPBufferRequest || be.p.HTTPBufferRequest) {
+		cc.bufferBody(req, headEnd)
+	}
 	// Body bytes already buffered after the head.
 	var inBuf int
 	complete := true
@@ -459,7 +480,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	var streamed int64
 	var resErr error
 	for {
-		sc, reused, err := cc.connect(srv, bt, fresh)
+		sc, reused, err := cc.connect(be, srv, bt, fresh)
 		if err != nil {
 			if x.retries >= be.p.Retries {
 				be.b.Release(srv)
@@ -525,16 +546,15 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	return cc.relayResponse(x, logging, srvKeep, isUpgrade, complete, streamed)
 }
 
-// connect returns a connection to srv: a pooled idle one unless fresh,
-// else a new one under timeout connect.
-func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
+// connect returns a connection to srv: an idle one this request may use
+// (see reuse.go) unless fresh, else a new one under timeout connect.
+func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
 	if !fresh {
-		if c := srv.GetIdle(); c != nil {
+		if c := cc.takeConn(be, srv); c != nil {
 			return c, true, nil
 		}
 	}
-	d := net.Dialer{Timeout: bt.Connect.Value}
-	c, err := d.Dial("tcp", srv.Addr)
+	c, err := cc.dialServer(be, srv, bt.Connect.Value)
 	if err != nil {
 		return nil, false, err
 	}
@@ -574,6 +594,7 @@ var errNoResponse = &noResponseError{err: io.EOF}
 func (cc *clientConn) serverError(x *exchange, err error, logging bool) bool {
 	x.closeClient = true
 	var perr *h1.Error
+	var noResp *noResponseError
 	switch {
 	case err == errClientGone:
 		x.setTerm('C', 'H')
@@ -582,12 +603,19 @@ func (cc *clientConn) serverError(x *exchange, err error, logging bool) bool {
 	case errors.As(err, &perr):
 		x.status = 502
 		x.setTerm('P', 'H')
+		x.srv.Observe(backend.ObsHTTPHeaders)
 	case isTimeout(err):
 		x.status = 504
 		x.setTerm('s', 'H')
+		x.srv.Observe(backend.ObsHTTPReadTimeout)
+	case errors.As(err, &noResp):
+		x.status = 502
+		x.setTerm('S', 'H')
+		x.srv.Observe(backend.ObsHTTPClosed)
 	default:
 		x.status = 502
 		x.setTerm('S', 'H')
+		x.srv.Observe(backend.ObsHTTPReadError)
 	}
 	return cc.answerStatus(x, logging)
 }
@@ -701,4 +729,32 @@ func appendRequestLine(dst []byte, r *h1.Request) []byte {
 		return append(dst, " HTTP/1.0"...)
 	}
 	return append(dst, " HTTP/1.1"...)
+}
+
+// bufferBody reads the request body into the read buffer, up to its end
+// or the buffer's, under timeout http-request (option
+// http-buffer-request), so the server is chosen and connected to once
+// the body is there. A read failure ends the wait: forwarding meets it.
+func (cc *clientConn) bufferBody(req *h1.Request, headEnd int) {
+	b := *cc.buf
+	cc.c.SetReadDeadline(deadline(cc.now, cc.fe.p.Timeouts.HTTPRequest))
+	defer cc.c.SetReadDeadline(time.Time{})
+	for cc.w < len(b) {
+		switch req.Body {
+		case h1.BodyLength:
+			if int64(cc.w-headEnd) >= req.ContentLength {
+				return
+			}
+		case h1.BodyChunked:
+			var sc h1.ChunkedScanner
+			if _, done, err := sc.Scan(b[headEnd:cc.w]); done || err != nil {
+				return
+			}
+		}
+		n, err := cc.c.Read(b[cc.w:])
+		cc.w += n
+		if err != nil {
+			return
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
 )
@@ -201,6 +202,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		x.tRsp = time.Now()
 	}
 	x.status = resp.Status
+	x.srv.Observe(backend.ObserveStatus(resp.Status))
 	if resp.Status == 101 {
 		if !isUpgrade {
 			cc.dropServer(x)
@@ -318,7 +320,7 @@ var errUnexpected101 = &h1.Error{Status: 502, Reason: "101 response to a request
 func (cc *clientConn) releaseServer(x *exchange, keep bool) {
 	if sc := x.sc; keep && sc != nil {
 		sc.SetDeadline(time.Time{})
-		if !x.srv.PutIdle(sc) {
+		if !cc.keepConn(x.be, x.srv, sc, x.reused) {
 			sc.Close()
 		}
 		x.sc = nil
@@ -419,7 +421,9 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 		cc.buf = nil
 		cc.r, cc.w = 0, 0
 		ft, bt := &cc.fe.p.Timeouts, &x.be.p.Timeouts
-		pipe(cc.c, sc, tunnelTimeouts(ft, bt))
+		pt := tunnelTimeouts(ft, bt)
+		pt.indepClient, pt.indepServer = cc.fe.p.IndependentStreams, x.be.p.IndependentStreams
+		pipe(cc.c, sc, pt)
 	}
 	cc.dropServer(x)
 	x.be.b.Release(x.srv)
@@ -430,6 +434,9 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 type pipeTimeouts struct {
 	client, server       time.Duration
 	clientFin, serverFin time.Duration
+	// indepClient and indepServer are option independent-streams of the
+	// frontend and the backend.
+	indepClient, indepServer bool
 }
 
 func tunnelTimeouts(ft, bt *config.Timeouts) pipeTimeouts {

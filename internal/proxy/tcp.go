@@ -24,6 +24,10 @@ type pipeState struct {
 	serverLimit    atomic.Int64
 	term           atomic.Value // [2]byte, first one wins
 	pt             pipeTimeouts
+	// fromClient and fromServer are when bytes last came from each side
+	// (unix ns), for option independent-streams: atomic, each direction
+	// writes its own and reads the other's.
+	fromClient, fromServer atomic.Int64
 }
 
 // pipe copies client<->server until both directions end, propagating
@@ -33,7 +37,10 @@ type pipeState struct {
 // timeout fires between limit and limit+limit/2 after the last byte.
 func pipe(client, server net.Conn, pt pipeTimeouts) pipeResult {
 	ps := &pipeState{client: client, server: server, pt: pt}
-	ps.lastActive.Store(time.Now().UnixNano())
+	now := time.Now().UnixNano()
+	ps.lastActive.Store(now)
+	ps.fromClient.Store(now)
+	ps.fromServer.Store(now)
 	ps.clientLimit.Store(int64(pt.client))
 	ps.serverLimit.Store(int64(pt.server))
 	var res pipeResult
@@ -49,6 +56,27 @@ func pipe(client, server net.Conn, pt pipeTimeouts) pipeResult {
 }
 
 type closeWriter interface{ CloseWrite() error }
+
+// expired reports whether a side has been idle past its limit, and
+// which. A side's idle time runs from the last bytes either way, or with
+// option independent-streams on its proxy, from the last bytes received
+// from it.
+func (ps *pipeState) expired(now time.Time) (byte, bool) {
+	last := ps.lastActive.Load()
+	idle := func(indep bool, from *atomic.Int64) time.Duration {
+		if indep {
+			return now.Sub(time.Unix(0, from.Load()))
+		}
+		return now.Sub(time.Unix(0, last))
+	}
+	if c := time.Duration(ps.clientLimit.Load()); c > 0 && idle(ps.pt.indepClient, &ps.fromClient) >= c {
+		return 'c', true
+	}
+	if s := time.Duration(ps.serverLimit.Load()); s > 0 && idle(ps.pt.indepServer, &ps.fromServer) >= s {
+		return 's', true
+	}
+	return 0, false
+}
 
 // limit returns the idle limit in force and which side it belongs to.
 func (ps *pipeState) limit() (time.Duration, byte) {
@@ -92,6 +120,11 @@ func (ps *pipeState) copyDir(dst, src net.Conn, fromClient bool) int64 {
 		now := time.Now()
 		if n > 0 {
 			ps.lastActive.Store(now.UnixNano())
+			if fromClient {
+				ps.fromClient.Store(now.UnixNano())
+			} else {
+				ps.fromServer.Store(now.UnixNano())
+			}
 		}
 		if err == nil {
 			// EOF: pass the half-close on; the side that closed is now
@@ -111,9 +144,7 @@ func (ps *pipeState) copyDir(dst, src net.Conn, fromClient bool) int64 {
 			return total
 		}
 		if isTimeout(err) {
-			lim, side := ps.limit()
-			idle := now.Sub(time.Unix(0, ps.lastActive.Load()))
-			if lim > 0 && idle >= lim {
+			if side, ok := ps.expired(now); ok {
 				if suspect {
 					ps.fail([2]byte{side, 'D'})
 					return total
@@ -168,8 +199,7 @@ func (cc *clientConn) serveTCP() {
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
-		d := net.Dialer{Timeout: bt.Connect.Value}
-		sc, err = d.Dial("tcp", srv.Addr)
+		sc, err = cc.dialServer(be, srv, bt.Connect.Value)
 		if err == nil {
 			break
 		}
@@ -196,7 +226,9 @@ func (cc *clientConn) serveTCP() {
 	cc.curSrv.Store(srv)
 	x.tConn = time.Now()
 	ft := &fe.p.Timeouts
-	res := pipe(cc.c, sc, tunnelTimeouts(ft, bt))
+	pt := tunnelTimeouts(ft, bt)
+	pt.indepClient, pt.indepServer = fe.p.IndependentStreams, be.p.IndependentStreams
+	res := pipe(cc.c, sc, pt)
 	x.bytesIn, x.bytesOut = res.c2s, res.s2c
 	x.setTerm(res.term[0], res.term[1])
 	cc.dropServer(x)

@@ -133,25 +133,11 @@ type compiler struct {
 // Compile compiles p's ACLs, use_backend, http-request and http-response
 // rules. Errors name the offending line as "file:line: ...".
 func Compile(p *config.Proxy) (*Set, error) {
-	c := &compiler{p: p, named: map[string]*acl{}}
-	s := &Set{defaultBackend: p.DefaultBackend}
-	// Compile every declared ACL, used or not, so mistakes surface.
-	for i := range p.ACLs {
-		a := &p.ACLs[i]
-		if a.Name == "" {
-			continue
-		}
-		m, err := compileMatcher(a)
-		if err != nil {
-			return nil, err
-		}
-		n := c.named[a.Name]
-		if n == nil {
-			n = &acl{name: a.Name}
-			c.named[a.Name] = n
-		}
-		n.lines = append(n.lines, m)
+	c, err := newCompiler(p)
+	if err != nil {
+		return nil, err
 	}
+	s := &Set{defaultBackend: p.DefaultBackend}
 	for _, ub := range p.UseBackends {
 		cd, err := c.cond(ub.Cond)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 
 // Linux constants the syscall package lacks.
 const (
+	tcpFastOpen        = 23 // TCP_FASTOPEN
 	tcpFastOpenConnect = 30 // TCP_FASTOPEN_CONNECT
 	ipTransparent      = 19 // IP_TRANSPARENT
 	ipv6Transparent    = 75 // IPV6_TRANSPARENT
@@ -94,14 +95,20 @@ func (l Listen) AfterListen(fd int) error {
 		return fmt.Errorf("defer-accept: %w", err)
 	}
 	if l.FastOpen {
-		if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, 23 /* TCP_FASTOPEN */, 256); err != nil {
+		if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, tcpFastOpen, 256); err != nil {
 			return fmt.Errorf("tfo: %w", err)
 		}
+	} else {
+		// Off (again, after a reload removed it); a kernel without TCP
+		// Fast Open refuses, which is off too.
+		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, tcpFastOpen, 0)
 	}
-	if l.Backlog > 0 {
-		if err := syscall.Listen(fd, l.Backlog); err != nil {
-			return fmt.Errorf("backlog: %w", err)
-		}
+	backlog := l.Backlog
+	if backlog <= 0 {
+		backlog = syscall.SOMAXCONN
+	}
+	if err := syscall.Listen(fd, backlog); err != nil {
+		return fmt.Errorf("backlog: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,47 @@
+package listener
+
+import (
+	"fmt"
+	"net"
+	"syscall"
+
+	"baton/internal/sockopt"
+)
+
+// listenConfig applies the options that must precede bind(2)
+// (interface, transparent, v6only) through a Control hook.
+func listenConfig(o sockopt.Listen) *net.ListenConfig {
+	lc := &net.ListenConfig{}
+	if o.Device != "" || o.Transparent || o.V6Only != 0 {
+		lc.Control = func(network, address string, c syscall.RawConn) error {
+			var err error
+			cerr := c.Control(func(fd uintptr) { err = o.BeforeBind(int(fd), network == "tcp6") })
+			if cerr != nil {
+				return cerr
+			}
+			return err
+		}
+	}
+	return lc
+}
+
+// Reapply brings a kept listening socket to o at a reload: the options
+// a listening socket may change (defer-accept, tfo, backlog) are set
+// again; a change of those fixed when it was bound (interface,
+// transparent, v4v6/v6only) is an error, since it needs the address
+// bound anew.
+func (l *Listener) Reapply(o sockopt.Listen) error {
+	old := l.opts
+	if o.Device != old.Device || o.Transparent != old.Transparent || o.V6Only != old.V6Only {
+		return fmt.Errorf("bind %s: interface, transparent, v4v6 and v6only are set when an address is bound, and this one stays bound across reloads: remove the address, reload, then add it back with the new options", l.Name)
+	}
+	if o == old {
+		return nil
+	}
+	fd := int(l.file.Fd()) // never polled: Fd leaves the mode alone
+	if err := o.AfterListen(fd); err != nil {
+		return fmt.Errorf("bind %s: %w", l.Name, err)
+	}
+	l.opts = o
+	return nil
+}

@@ -1,0 +1,136 @@
+package proxy
+
+import (
+	"net"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"baton/internal/backend"
+	"baton/internal/config"
+	"baton/internal/proxyproto"
+	"baton/internal/sockopt"
+)
+
+// srvDial is how connections to one server are made, prepared once per
+// generation: where from (source, usesrc, interface), with which socket
+// options, and whether a PROXY header goes first.
+type srvDial struct {
+	unix  string       // the socket path of a UNIX socket server
+	local *net.TCPAddr // the source address; nil: the system's choice
+	// useSrc is the source's usesrc ("client", "clientip", "addr"), which
+	// makes each connection leave from the client's address.
+	useSrc     string
+	useSrcAddr *net.TCPAddr
+	opts       sockopt.Dial
+	control    func(network, address string, c syscall.RawConn) error
+	keepAlive  *sockopt.KeepAlive // srvtcpka; nil: off
+	noLinger   bool
+	sendProxy  int // PROXY protocol version; 0 none
+	ppOpts     config.PPv2Options
+}
+
+func newSrvDial(p *config.Proxy, cs *config.Server) *srvDial {
+	d := &srvDial{unix: cs.Unix, noLinger: p.NoLinger, sendProxy: cs.SendProxy, ppOpts: cs.ProxyV2Options}
+	src := cs.Source
+	if src == nil {
+		src = p.Source
+	}
+	if src != nil {
+		if src.Addr.IsValid() && !src.Addr.IsUnspecified() || src.Port != 0 {
+			d.local = &net.TCPAddr{IP: src.Addr.AsSlice(), Port: src.Port}
+		}
+		d.useSrc = src.UseSrc
+		if src.UseSrc == "addr" {
+			d.useSrcAddr = net.TCPAddrFromAddrPort(src.UseSrcAddr)
+		}
+		d.opts.Device = src.Interface
+		d.opts.Transparent = src.UseSrc != ""
+	}
+	d.opts.FastOpen = cs.TFO
+	d.control = d.opts.Control()
+	if p.SrvTCPKA {
+		d.keepAlive = &sockopt.KeepAlive{Idle: p.SrvTCPKAIdle, Interval: p.SrvTCPKAIntvl, Count: p.SrvTCPKACnt}
+	}
+	return d
+}
+
+// private reports whether connections to the server belong to one client
+// connection: a PROXY header names the client.
+func (d *srvDial) private() bool { return d.sendProxy > 0 }
+
+// dialServer opens a connection to srv for the client cc under timeout
+// connect, from the configured source (or the client's address with
+// usesrc), and sends the PROXY header when the server wants one. The
+// outcome counts for "observe".
+func (cc *clientConn) dialServer(be *backendRT, srv *backend.Server, timeout time.Duration) (net.Conn, error) {
+	d := be.dial[srv.Index]
+	nd := net.Dialer{Timeout: timeout, LocalAddr: d.local, Control: d.control}
+	switch d.useSrc {
+	case "client":
+		nd.LocalAddr = net.TCPAddrFromAddrPort(cc.src)
+	case "clientip":
+		nd.LocalAddr = &net.TCPAddr{IP: cc.src.Addr().AsSlice()}
+	case "addr":
+		nd.LocalAddr = d.useSrcAddr
+	}
+	network, addr := "tcp", srv.Addr
+	if d.unix != "" {
+		network, addr, nd.LocalAddr, nd.Control = "unix", d.unix, nil, nil
+	}
+	c, err := nd.Dial(network, addr)
+	if err != nil {
+		srv.Observe(backend.ObsConnError)
+		return nil, err
+	}
+	srv.Observe(backend.ObsConnOK)
+	if d.keepAlive != nil {
+		sockopt.SetKeepAlive(c, *d.keepAlive)
+	}
+	if d.noLinger {
+		sockopt.NoLinger(c)
+	}
+	if d.sendProxy > 0 {
+		c.SetWriteDeadline(time.Now().Add(timeout + time.Second))
+		if _, err := c.Write(cc.proxyHeader(d)); err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.SetWriteDeadline(time.Time{})
+	}
+	return c, nil
+}
+
+// proxyHeader builds the PROXY header announcing cc's client to a server:
+// the client's address and the one it reached (as the PROXY header it
+// came with said, if any), with the v2 TLVs of proxy-v2-options.
+func (cc *clientConn) proxyHeader(d *srvDial) []byte {
+	src, dst := cc.src, cc.dstAddr()
+	if d.sendProxy == 1 {
+		return proxyproto.AppendV1(nil, src, dst)
+	}
+	var tlvs []proxyproto.TLV
+	if d.ppOpts&config.PPv2SSL != 0 {
+		// Baton's clients speak plain TCP here: the SSL TLV says so (no
+		// client flags), and carries none of the certificate fields.
+		tlvs = append(tlvs, proxyproto.TLV{Type: proxyproto.TypeSSL, Value: proxyproto.SSLValue(0, 0, nil)})
+	}
+	if d.ppOpts&config.PPv2Authority != 0 && cc.pp != nil {
+		if a := cc.pp.TLV(proxyproto.TypeAuthority); a != nil {
+			tlvs = append(tlvs, proxyproto.TLV{Type: proxyproto.TypeAuthority, Value: a})
+		}
+	}
+	return proxyproto.AppendV2(nil, src, dst, tlvs, d.ppOpts&config.PPv2CRC32C != 0)
+}
+
+// dstAddr is the address the client connected to: the PROXY header's
+// destination when one came, else the socket's local address.
+func (cc *clientConn) dstAddr() netip.AddrPort {
+	if cc.dst.IsValid() {
+		return cc.dst
+	}
+	if a, ok := cc.c.LocalAddr().(*net.TCPAddr); ok {
+		cc.dst = a.AddrPort()
+	}
+	return cc.dst
+}
