@@ -58,7 +58,9 @@ func SSLHelloCheck() *Ruleset {
 }
 
 // SMTPCheck is "option smtpchk [HELO|EHLO DOMAIN]": the greeting and the
-// answer to the hello command must be 2xx replies.
+// answer to the hello command must be 2xx replies; then QUIT, whose 2xx
+// answer is the passing info (HAProxy 2.6.12: "code: 221, info: 2.0.0
+// Bye").
 func SMTPCheck(args []string) *Ruleset {
 	cmd := "HELO localhost"
 	if len(args) >= 2 && (args[0] == "HELO" || args[0] == "EHLO") {
@@ -72,6 +74,11 @@ func SMTPCheck(args []string) *Ruleset {
 			"on-error", "%[res.payload(4,0),ltrim(' '),cut_crlf]", "status-code", "res.payload(0,3)"),
 		mustRule(KindSMTP, "send-lf", "%[var(check.smtp_cmd)]\r\n"),
 		mustRule(KindSMTP, "expect", "rstring", "^2[0-9]{2}[- \r]", "min-recv", "4", "error-status", "L7STS",
+			"on-error", "%[res.payload(4,0),ltrim(' '),cut_crlf]", "status-code", "res.payload(0,3)"),
+		mustRule(KindSMTP, "send", "QUIT\r\n"),
+		mustRule(KindSMTP, "expect", "rstring", "^[0-9]{3}[ \r]", "min-recv", "4", "error-status", "L7RSP",
+			"on-error", "%[res.payload(0,0),cut_crlf]"),
+		mustRule(KindSMTP, "expect", "rstring", "^2[0-9]{2}[ \r]", "min-recv", "4", "error-status", "L7STS",
 			"on-error", "%[res.payload(4,0),ltrim(' '),cut_crlf]", "on-success", "%[res.payload(4,0),ltrim(' '),cut_crlf]",
 			"status-code", "res.payload(0,3)"))
 	rs.Presets = []Preset{{"check.smtp_cmd", StrValue(cmd)}}

@@ -12,7 +12,8 @@ import (
 
 // mysqlPacket judges the MySQL packet at offset: an error packet (0xff)
 // fails with its code and message; otherwise the check goes on, or, for
-// the last rule, passes with the server version as info.
+// the last rule, passes. HAProxy 2.6 logs no info on success (it means to
+// show the server version but the log line never carries it), nor do we.
 func mysqlPacket(r *run, rule *Rule, off int, lastRead bool) evalRet {
 	in := r.in
 	if len(in) < off+4 {
@@ -48,13 +49,7 @@ func mysqlPacket(r *run, rule *Rule, off int, lastRead bool) evalRet {
 	if st == 0 {
 		st = StatusL7OK
 	}
-	// The version string of the initial handshake, after the length,
-	// sequence and protocol bytes.
-	ver := ""
-	if len(in) > 5 {
-		ver = string(in[5:])
-	}
-	r.set(st, ver)
+	r.set(st, "")
 	return evalStop
 }
 
@@ -121,11 +116,13 @@ func ldapBindResponse(r *run, rule *Rule, lastRead bool) evalRet {
 		r.set(StatusL7Sts, r.errorInfo(rule, false, "See RFC: http://tools.ietf.org/html/rfc4511#section-4.1.9"))
 		return evalStop
 	}
+	// HAProxy 2.6 reports the success without its "Success" text: the
+	// end of the ruleset sets the status again, with no info.
 	st := rule.Expect.OK
 	if st == 0 {
 		st = StatusL7OK
 	}
-	r.set(st, "Success")
+	r.set(st, "")
 	return evalStop
 }
 
