@@ -11,22 +11,23 @@ import (
 	"baton/test/harness"
 )
 
-// answerAndClose reads what the check sends (briefly), answers and
-// closes: a server that answers wrongly.
+// answerAndClose reads what the check sends, answers and closes: a
+// server that answers wrongly. (Answering before the request arrived
+// would make the request meet a closed socket: a reset, not the answer.)
 func answerAndClose(answer string) func(net.Conn) {
 	return func(c net.Conn) {
-		c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
 		c.Read(make([]byte, 4096))
 		c.Write([]byte(answer))
 	}
 }
 
 // bannerAndClose speaks first, then closes once the check has answered
-// (or a moment passed).
+// or closed.
 func bannerAndClose(banner string) func(net.Conn) {
 	return func(c net.Conn) {
 		c.Write([]byte(banner))
-		c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
 		c.Read(make([]byte, 4096))
 	}
 }

@@ -28,6 +28,7 @@ type realServer struct {
 var (
 	serversMu  sync.Mutex
 	serverCmds []*exec.Cmd
+	serverDone []chan struct{} // closed when the server's process ended
 	serverDirs []string
 )
 
@@ -38,11 +39,9 @@ func stopServers() {
 	for _, c := range serverCmds {
 		c.Process.Signal(syscall.SIGTERM)
 	}
-	for _, c := range serverCmds {
-		done := make(chan struct{})
-		go func() { c.Wait(); close(done) }()
+	for i, c := range serverCmds {
 		select {
-		case <-done:
+		case <-serverDone[i]:
 		case <-time.After(5 * time.Second):
 			c.Process.Kill()
 		}
@@ -81,10 +80,12 @@ func serve(addr string, timeout time.Duration, cred *syscall.Credential, name st
 	if err := cmd.Start(); err != nil {
 		return err
 	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
 	serversMu.Lock()
 	serverCmds = append(serverCmds, cmd)
+	serverDone = append(serverDone, done)
 	serversMu.Unlock()
-	go cmd.Wait()
 	return waitTCP(addr, timeout, out)
 }
 
