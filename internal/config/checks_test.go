@@ -61,7 +61,7 @@ func TestChecksParse(t *testing.T) {
 		{name: "mysql", src: "  option mysql-check user haproxy\n", opt: "mysql-check", kind: check.KindMySQL, shape: "CSEE"},
 		{name: "mysql no user", src: "  option mysql-check\n", opt: "mysql-check", kind: check.KindMySQL, shape: "CE"},
 		{name: "pgsql", src: "  option pgsql-check user postgres\n", opt: "pgsql-check", kind: check.KindPgSQL, shape: "CSEE"},
-		{name: "smtp", src: "  option smtpchk EHLO example.com\n", opt: "smtpchk", kind: check.KindSMTP, shape: "CEESE"},
+		{name: "smtp", src: "  option smtpchk EHLO example.com\n", opt: "smtpchk", kind: check.KindSMTP, shape: "CEESESEE"},
 		{name: "ldap", src: "  option ldap-check\n", opt: "ldap-check", kind: check.KindLDAP, shape: "cSEE"},
 		{name: "timeout check", src: "  timeout check 5s\n", kind: check.KindPlain, shape: "c", verify: func(t *testing.T, be *Proxy) {
 			if !be.Timeouts.Check.Set || be.Timeouts.Check.Value != 5*time.Second {
@@ -259,5 +259,26 @@ func TestGlobalChecks(t *testing.T) {
 	be := c.Backend("be")
 	if be.CheckOption != "external-check" || be.ExternalCommand != "/bin/true" || be.ExternalPath != "/bin" {
 		t.Errorf("backend %+v", be.ProxyChecks)
+	}
+}
+
+// The PROXY protocol fetches read the connection: they are allowed in
+// mode tcp, and fc_rcvd_proxy is a boolean without values.
+func TestProxyProtocolFetchesParse(t *testing.T) {
+	c := mustParse(t, `frontend fe
+  mode tcp
+  bind :80 accept-proxy
+  acl pp fc_rcvd_proxy
+  acl site fc_pp_authority -i api.example.com
+  use_backend be if pp site
+  use_backend be if { fc_pp_unique_id abc }
+  default_backend be
+backend be
+  mode tcp
+  server s 127.0.0.1:81
+`)
+	fe := c.Proxies[0]
+	if len(fe.ACLs) != 2 || fe.ACLs[0].Fetch != "fc_rcvd_proxy" || len(fe.ACLs[0].Values) != 0 || !fe.ACLs[1].IgnoreCase {
+		t.Errorf("ACLs %+v", fe.ACLs)
 	}
 }

@@ -15,7 +15,12 @@ var fetches = map[string]bool{
 	"path": false, "path_beg": false, "path_end": false, "path_reg": false,
 	"method": false, "src": false,
 	"hdr": true, "hdr_beg": true, "hdr_end": true,
+	"fc_pp_authority": false, "fc_pp_unique_id": false, "fc_rcvd_proxy": false,
 }
+
+// layer4Fetches are the fetches available in mode tcp: they read the
+// connection, not a request.
+var layer4Fetches = wordSet("src fc_pp_authority fc_pp_unique_id fc_rcvd_proxy")
 
 // haproxyPredefinedACLs are HAProxy's built-in ACL names, which Baton
 // does not provide.
@@ -70,7 +75,7 @@ func parseACL(w []string, pos Pos) (*ACL, string) {
 		if s := suggest(fetch, names); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		} else {
-			msg += " (supported: path, path_beg, path_end, path_reg, hdr(), hdr_beg(), hdr_end(), method, src)"
+			msg += " (supported: path, path_beg, path_end, path_reg, hdr(), hdr_beg(), hdr_end(), method, src, fc_pp_authority, fc_pp_unique_id, fc_rcvd_proxy)"
 		}
 		return nil, msg
 	}
@@ -98,6 +103,13 @@ flags:
 			return nil, fmt.Sprintf("unknown flag %q (only -i and -- are supported)", w[0])
 		}
 		w = w[1:]
+	}
+	if fetch == "fc_rcvd_proxy" {
+		// A boolean: the ACL holds when the fetch does.
+		if len(w) > 0 {
+			return nil, fmt.Sprintf("fetch %q is a boolean and takes no value", fetch)
+		}
+		return a, ""
 	}
 	if len(w) == 0 {
 		return nil, fmt.Sprintf("fetch %q needs at least one value", fetch)

@@ -215,6 +215,7 @@ func TestParseErrors(t *testing.T) {
 		{"mode mismatch", base + "backend t\n  mode tcp\n  server s 127.0.0.1:1\nfrontend f\n  bind :80\n  default_backend t\n", []string{`t.cfg:12: default_backend t: frontend "f" is in mode http but backend "t" is in mode tcp`}},
 		{"http rule in tcp", "listen l\n  mode tcp\n  bind :80\n  http-request deny\n  timeout client 1s\n", []string{`t.cfg:4: http-request deny: needs mode http`}},
 		{"http fetch in tcp", "listen l\n  bind :80\n  acl p path /\n", []string{`t.cfg:3: fetch "path" needs mode http`}},
+		{"boolean fetch with value", base + "  acl r fc_rcvd_proxy 1\n", []string{`t.cfg:7: acl "r": fetch "fc_rcvd_proxy" is a boolean and takes no value`}},
 		{"dup backend", base + "backend be\n", []string{`t.cfg:7: backend "be": name already used by backend "be" at t.cfg:6`}},
 		{"listen vs frontend", "frontend x\n  bind :1\n  default_backend x\nlisten x\n  bind :2\n", []string{`t.cfg:4: listen "x": name already used by frontend "x" at t.cfg:1`}},
 		{"dup bind", base + "frontend a\n  bind :80\n  default_backend be\nfrontend b\n  bind *:80\n  default_backend be\n", []string{`t.cfg:11: bind :80: address already bound by frontend "a" at t.cfg:8`}},

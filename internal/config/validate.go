@@ -18,7 +18,7 @@ func (p *parser) finishProxy(st *proxyState) {
 			acls = append(acls, &px.ACLs[i])
 		}
 		for _, a := range acls {
-			if a.Fetch != "src" {
+			if !layer4Fetches[a.Fetch] {
 				p.errorf(a.Pos, "fetch %q needs mode http (%s is in mode tcp)", a.Fetch, st.what())
 			}
 		}

@@ -3,7 +3,9 @@
 //
 // A string is literal text with "%%" for a literal percent sign and
 // "%[FETCH]" sample expressions; the supported fetches are src, path,
-// method, url, req.hdr(NAME) and hdr(NAME), without converters. Anything
+// method, url, req.hdr(NAME), hdr(NAME), and the PROXY protocol's
+// fc_pp_authority, fc_pp_unique_id and fc_rcvd_proxy, without converters.
+// Anything
 // else is an error, never literal text: a value that silently went out as
 // "%[foo]" would be a configuration bug nobody sees. config calls Parse to
 // reject bad strings with their file:line; rules calls it to compile the

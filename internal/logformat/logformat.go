@@ -9,12 +9,15 @@ import (
 type Kind uint8
 
 const (
-	Literal Kind = iota + 1 // Segment.Lit
-	Src                     // the client address
-	Path                    // the request path, without query
-	Method                  // the request method
-	URL                     // the request target as received
-	ReqHdr                  // the request header Segment.Header (lowercase)
+	Literal     Kind = iota + 1 // Segment.Lit
+	Src                         // the client address
+	Path                        // the request path, without query
+	Method                      // the request method
+	URL                         // the request target as received
+	ReqHdr                      // the request header Segment.Header (lowercase)
+	PPAuthority                 // fc_pp_authority: the PROXY header's authority TLV
+	PPUniqueID                  // fc_pp_unique_id: the PROXY header's unique ID TLV
+	RcvdProxy                   // fc_rcvd_proxy: 1 when a PROXY header was received, else 0
 )
 
 // Segment is one piece of a parsed format.
@@ -51,7 +54,7 @@ func Parse(s string) ([]Segment, error) {
 			for end < len(s) && (isAlnum(s[end]) || s[end] == '{') {
 				end++
 			}
-			return nil, fmt.Errorf("unsupported log-format item %q (supported: %%[src], %%[path], %%[method], %%[url], %%[req.hdr(NAME)], %%%% for a literal %%)", s[i:end])
+			return nil, fmt.Errorf("unsupported log-format item %q (supported: %%[src], %%[path], %%[method], %%[url], %%[req.hdr(NAME)], %%[fc_pp_authority], %%[fc_pp_unique_id], %%[fc_rcvd_proxy], %%%% for a literal %%)", s[i:end])
 		}
 		j := strings.IndexByte(s[i:], ']')
 		if j < 0 {
@@ -79,6 +82,12 @@ func parseExpr(expr string) (Segment, error) {
 		return Segment{Kind: Method}, nil
 	case "url":
 		return Segment{Kind: URL}, nil
+	case "fc_pp_authority":
+		return Segment{Kind: PPAuthority}, nil
+	case "fc_pp_unique_id":
+		return Segment{Kind: PPUniqueID}, nil
+	case "fc_rcvd_proxy":
+		return Segment{Kind: RcvdProxy}, nil
 	}
 	for _, fn := range []string{"req.hdr(", "hdr("} {
 		if strings.HasPrefix(expr, fn) && strings.HasSuffix(expr, ")") {
@@ -89,7 +98,7 @@ func parseExpr(expr string) (Segment, error) {
 			return Segment{Kind: ReqHdr, Header: strings.ToLower(name)}, nil
 		}
 	}
-	return Segment{}, fmt.Errorf("unsupported sample expression %%[%s] (supported: src, path, method, url, req.hdr(NAME), hdr(NAME); no converters)", expr)
+	return Segment{}, fmt.Errorf("unsupported sample expression %%[%s] (supported: src, path, method, url, req.hdr(NAME), hdr(NAME), fc_pp_authority, fc_pp_unique_id, fc_rcvd_proxy; no converters)", expr)
 }
 
 func isAlnum(c byte) bool {

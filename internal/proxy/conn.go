@@ -147,7 +147,7 @@ type clientConn struct {
 
 	// dst is the address the client connected to (the PROXY header's, or
 	// the socket's once asked); pp is the PROXY header the client sent,
-	// kept for its TLVs; nil without one.
+	// kept for its TLVs and the fc_pp_* fetches; nil without one.
 	dst   netip.AddrPort
 	pp    *proxyproto.Header
 	ppRaw []byte // the PROXY header as received, for a hand-over

@@ -367,6 +367,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 
 	cc.in.Req = req
 	cc.in.Src = cc.src.Addr()
+	cc.in.PP = cc.pp
 	cc.verdict = cc.verdict.Reset()
 	fe.rules.Request(&cc.in, &cc.verdict)
 	if cc.verdict.Respond {
@@ -386,7 +387,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	// HAProxy (a listen proxy serving itself ran them as the frontend).
 	if be.reqRules != nil && be.p != fe.p {
 		cc.inBE.Req = req
-		cc.inBE.Src = cc.in.Src
+		cc.inBE.Src, cc.inBE.PP = cc.in.Src, cc.pp
 		be.reqRules.Request(&cc.inBE, &cc.verdict)
 		if cc.verdict.Respond {
 			x.be = be

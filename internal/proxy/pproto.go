@@ -177,9 +177,7 @@ func peerClosed(fd int) bool {
 // applyProxy makes a received header's addresses the client's.
 func (cc *clientConn) applyProxy(h *proxyproto.Header, raw []byte) {
 	cc.ppRaw = raw
-	if len(h.TLVs) > 0 {
-		cc.pp = h
-	}
+	cc.pp = h
 	if h.Local {
 		return
 	}

@@ -227,7 +227,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	// The backend's http-response rules run first, then the frontend's.
 	if be.respRules != nil && be.p != cc.fe.p {
 		cc.inBE.Req = &cc.req
-		cc.inBE.Src = cc.in.Src
+		cc.inBE.Src, cc.inBE.PP = cc.in.Src, cc.pp
 		be.respRules.Response(&cc.inBE, resp)
 	}
 	cc.fe.rules.Response(&cc.in, resp)

@@ -177,6 +177,7 @@ func (cc *clientConn) serveTCP() {
 	x.tStart = cc.start
 	cc.in.Req = &cc.req
 	cc.in.Src = cc.src.Addr()
+	cc.in.PP = cc.pp
 	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
 	if be == nil || be.b == nil {
 		x.setTerm('S', 'C')

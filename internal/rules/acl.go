@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"baton/internal/config"
+	"baton/internal/logformat"
 )
 
 // fetch is what an ACL reads from the request.
@@ -18,6 +19,9 @@ const (
 	fetchMethod
 	fetchSrc
 	fetchConst // predefined TRUE / FALSE
+	fetchPPAuthority
+	fetchPPUniqueID
+	fetchRcvdProxy // a boolean: matches when a PROXY header was received
 )
 
 // method is how a fetched value is compared with the ACL's values.
@@ -69,6 +73,10 @@ var fetchTable = map[string]struct {
 	"hdr_reg":  {fetchHdr, matchReg},
 	"method":   {fetchMethod, matchExact},
 	"src":      {fetchSrc, matchExact},
+
+	"fc_pp_authority": {fetchPPAuthority, matchExact},
+	"fc_pp_unique_id": {fetchPPUniqueID, matchExact},
+	"fc_rcvd_proxy":   {fetchRcvdProxy, matchExact},
 }
 
 func compileMatcher(a *config.ACL) (*matcher, error) {
@@ -79,7 +87,7 @@ func compileMatcher(a *config.ACL) (*matcher, error) {
 	}
 	fm, ok := fetchTable[a.Fetch]
 	if !ok {
-		return nil, fmt.Errorf("%s: %s: unsupported ACL fetch %q (supported: path, path_beg, path_end, path_sub, path_reg, hdr, hdr_beg, hdr_end, hdr_sub, hdr_reg, method, src)", where, desc, a.Fetch)
+		return nil, fmt.Errorf("%s: %s: unsupported ACL fetch %q (supported: path, path_beg, path_end, path_sub, path_reg, hdr, hdr_beg, hdr_end, hdr_sub, hdr_reg, method, src, fc_pp_authority, fc_pp_unique_id, fc_rcvd_proxy)", where, desc, a.Fetch)
 	}
 	m := &matcher{fetch: fm.f, method: fm.m, fold: a.IgnoreCase && fm.f != fetchSrc}
 	if fm.f == fetchHdr {
@@ -92,6 +100,14 @@ func compileMatcher(a *config.ACL) (*matcher, error) {
 		m.hdr = strings.ToLower(a.FetchArg)
 	} else if a.FetchArg != "" {
 		return nil, fmt.Errorf("%s: %s: takes no argument, got (%s)", where, desc, a.FetchArg)
+	}
+	if fm.f == fetchRcvdProxy {
+		// A boolean fetch: the ACL is true when it is. HAProxy would
+		// match values against 0/1; nobody writes that.
+		if len(a.Values) > 0 {
+			return nil, fmt.Errorf("%s: %s: a boolean fetch takes no value to match", where, desc)
+		}
+		return m, nil
 	}
 	if len(a.Values) == 0 {
 		return nil, fmt.Errorf("%s: %s: no value to match", where, desc)
@@ -193,6 +209,15 @@ func (m *matcher) match(in *Input) bool {
 	switch m.fetch {
 	case fetchConst:
 		return m.constant
+	case fetchRcvdProxy:
+		return in.PP != nil
+	case fetchPPAuthority, fetchPPUniqueID:
+		k := logformat.PPAuthority
+		if m.fetch == fetchPPUniqueID {
+			k = logformat.PPUniqueID
+		}
+		v := ppFetch(in, k)
+		return v != nil && m.matchValue(v)
 	case fetchSrc:
 		a := in.Src.Unmap()
 		for _, p := range m.prefixes {

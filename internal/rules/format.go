@@ -1,6 +1,9 @@
 package rules
 
-import "baton/internal/logformat"
+import (
+	"baton/internal/logformat"
+	"baton/internal/proxyproto"
+)
 
 // format is a compiled HAProxy log-format string (see package logformat).
 type format struct {
@@ -65,6 +68,8 @@ func (f *format) appendTo(dst []byte, in *Input) []byte {
 			}
 		case logformat.ReqHdr:
 			dst = append(dst, lastHeaderElement(in, s.hdr)...)
+		case logformat.PPAuthority, logformat.PPUniqueID, logformat.RcvdProxy:
+			dst = append(dst, ppFetch(in, s.kind)...)
 		}
 	}
 	return dst
@@ -87,6 +92,32 @@ func lastHeaderElement(in *Input, name string) []byte {
 			j--
 		}
 		return trimBlanks(v[j+1:])
+	}
+	return nil
+}
+
+var (
+	boolTrue  = []byte("1")
+	boolFalse = []byte("0")
+)
+
+// ppFetch is fc_pp_authority, fc_pp_unique_id (the TLV's value; nothing
+// without it) or fc_rcvd_proxy ("1" or "0", a boolean as text).
+func ppFetch(in *Input, k logformat.Kind) []byte {
+	switch k {
+	case logformat.RcvdProxy:
+		if in.PP != nil {
+			return boolTrue
+		}
+		return boolFalse
+	case logformat.PPAuthority:
+		if in.PP != nil {
+			return in.PP.TLV(proxyproto.TypeAuthority)
+		}
+	case logformat.PPUniqueID:
+		if in.PP != nil {
+			return in.PP.TLV(proxyproto.TypeUniqueID)
+		}
 	}
 	return nil
 }

@@ -102,18 +102,24 @@ func TestFetches(t *testing.T) {
 		{"no request", config.ACL{Fetch: "path_beg", Values: []string{"/"}}, &Input{}, false},
 	}
 	for _, c := range cases {
-		for _, neg := range []bool{false, true} {
-			s, err := Compile(aclProxy(c.acl, neg))
-			if err != nil {
-				t.Fatalf("%s: %v", c.name, err)
-			}
-			want := "miss"
-			if c.want != neg {
-				want = "hit"
-			}
-			if got := s.Backend(c.in); got != want {
-				t.Errorf("%s (negate=%v): Backend = %q, want %q", c.name, neg, got, want)
-			}
+		testACL(t, c.name, c.acl, c.in, c.want)
+	}
+}
+
+// testACL checks that acl (and its negation) routes in as want says.
+func testACL(t *testing.T, name string, acl config.ACL, in *Input, want bool) {
+	t.Helper()
+	for _, neg := range []bool{false, true} {
+		s, err := Compile(aclProxy(acl, neg))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		be := "miss"
+		if want != neg {
+			be = "hit"
+		}
+		if got := s.Backend(in); got != be {
+			t.Errorf("%s (negate=%v): Backend = %q, want %q", name, neg, got, be)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"baton/internal/config"
 	"baton/internal/h1"
+	"baton/internal/proxyproto"
 )
 
 // Input is what ACL fetches and log-format values read. Reuse one per
@@ -14,6 +15,10 @@ import (
 type Input struct {
 	Req *h1.Request
 	Src netip.Addr
+	// PP is the PROXY protocol header the client sent (accept-proxy or
+	// expect-proxy), nil without one: the fc_pp_* and fc_rcvd_proxy
+	// fetches read it.
+	PP *proxyproto.Header
 
 	reqScratch  []byte
 	respScratch []byte
