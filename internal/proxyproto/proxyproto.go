@@ -241,7 +241,11 @@ func parseV2(b []byte) (*Header, int, error) {
 		return nil, 0, ErrIncomplete
 	}
 	verCmd, fam := b[12], b[13]
-	if verCmd>>4 != 2 || verCmd&0x0f > 1 {
+	if verCmd>>4 != 2 {
+		// Another version is not a header HAProxy knows at all.
+		return nil, 0, errNotProxy
+	}
+	if verCmd&0x0f > 1 {
 		return nil, 0, errInvalid
 	}
 	total := headerLenV2 + int(binary.BigEndian.Uint16(b[14:16]))

@@ -53,7 +53,7 @@ func TestParse(t *testing.T) {
 		{"v2 local with bytes", v2(0x20, 0x11, []byte{1, 2, 3}), "local", "", 19, 0},
 		{"v2 unix kept local", v2(0x21, 0x31, make([]byte, 216)), "local", "", 232, 0},
 		{"v2 tcp4 short", v2(0x21, 0x11, []byte{1, 2, 3}), "", "", 0, CodeInvalid},
-		{"v2 version 1", v2(0x11, 0x11, v4body()), "", "", 0, CodeInvalid},
+		{"v2 version 1 (HAProxy: not a header)", v2(0x11, 0x11, v4body()), "", "", 0, CodeNotProxy},
 		{"v2 command 2", v2(0x22, 0x11, v4body()), "", "", 0, CodeInvalid},
 		{"v2 partial", v2(0x21, 0x11, v4body())[:20], "", "", 0, -1},
 		{"v2 partial signature", Sig2[:5], "", "", 0, -1},
