@@ -12,8 +12,9 @@ import (
 
 // relay is the fault injector of these tests: a loopback address that
 // refuses connections (closed), or forwards them to a real server or a
-// fake one. Switching closes the connections of the previous target, so
-// the next check meets the new one.
+// fake one. Switching leaves connections already made to finish with
+// their target (cutting a check in flight would make its failure a
+// matter of timing); the next connection meets the new one.
 type relay struct {
 	t      testing.TB
 	Addr   string
@@ -26,8 +27,19 @@ type relay struct {
 // newRelay reserves an address and starts closed.
 func newRelay(t testing.TB) *relay {
 	r := &relay{t: t, Addr: harness.FreeAddr(t), conns: map[net.Conn]bool{}}
-	t.Cleanup(func() { r.to("") })
+	t.Cleanup(r.close)
 	return r
+}
+
+// close closes the address and every connection.
+func (r *relay) close() {
+	r.to("")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for c := range r.conns {
+		c.Close()
+	}
+	clear(r.conns)
 }
 
 // to forwards to target from now on; "" closes the address.
@@ -35,10 +47,6 @@ func (r *relay) to(target string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.target = target
-	for c := range r.conns {
-		c.Close()
-	}
-	clear(r.conns)
 	if target == "" {
 		if r.ln != nil {
 			r.ln.Close()
@@ -86,6 +94,9 @@ func (r *relay) pipe(c net.Conn, target string) {
 	s, err := net.DialTimeout("tcp", target, 5*time.Second)
 	if err != nil {
 		c.Close()
+		r.mu.Lock()
+		delete(r.conns, c)
+		r.mu.Unlock()
 		return
 	}
 	r.mu.Lock()
@@ -104,4 +115,8 @@ func (r *relay) pipe(c net.Conn, target string) {
 	<-done
 	c.Close()
 	s.Close()
+	r.mu.Lock()
+	delete(r.conns, c)
+	delete(r.conns, s)
+	r.mu.Unlock()
 }
