@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"sync"
 	"syscall"
@@ -220,24 +221,41 @@ func mariaAddr(t *testing.T) string {
 	})
 }
 
-const pgBin = "/usr/lib/postgresql/15/bin/"
+// pgBin is the newest installed PostgreSQL's binary directory.
+var pgBin = func() string {
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
+	if len(bins) == 0 {
+		return "/usr/lib/postgresql/missing/bin/"
+	}
+	version := func(bin string) int {
+		n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(bin))))
+		return n
+	}
+	sort.Slice(bins, func(i, j int) bool { return version(bins[i]) < version(bins[j]) })
+	return filepath.Dir(bins[len(bins)-1]) + "/"
+}()
 
 // pgAddr is a PostgreSQL trusting local connections (pgsql-check with
 // user postgres passes), run as the postgres user.
 func pgAddr(t *testing.T) string {
 	return pgSrv.get(t, pgBin+"postgres", func() (string, error) {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			return "", fmt.Errorf("no postgres user: %v", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		// PostgreSQL refuses to run as root: as root, run it as the
+		// postgres user; otherwise as ourselves.
+		var cred *syscall.Credential
 		dir, err := tempDir()
 		if err != nil {
 			return "", err
 		}
-		os.Chown(dir, uid, gid)
+		if os.Geteuid() == 0 {
+			u, err := user.Lookup("postgres")
+			if err != nil {
+				return "", fmt.Errorf("no postgres user: %v", err)
+			}
+			uid, _ := strconv.Atoi(u.Uid)
+			gid, _ := strconv.Atoi(u.Gid)
+			cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+			os.Chown(dir, uid, gid)
+		}
 		data := filepath.Join(dir, "data")
 		ini := exec.Command(pgBin+"initdb", "-D", data, "-U", "postgres", "--auth=trust", "-N")
 		ini.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
