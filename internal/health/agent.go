@@ -43,17 +43,23 @@ func (sv *server) runAgent(ctx context.Context, first time.Duration) {
 func (sv *server) applyAgent(res check.Result) {
 	a := res.Agent
 	var warn string
+	var out []pending
 	if a != nil {
 		switch a.Admin {
 		case "drain":
-			sv.s.SetState(backend.Drain)
+			out = sv.setAdmin(backend.Drain)
 		case "maint":
-			sv.s.SetState(backend.Maint)
+			out = sv.setAdmin(backend.Maint)
 		case "ready":
-			sv.s.SetState(backend.Ready)
+			out = sv.setAdmin(backend.Ready)
 		}
 		if a.Weight != "" {
 			warn = sv.agentWeight(a.Weight)
+			if warn == "" && sv.s.State() == backend.Drain {
+				sv.mu.Lock()
+				out = append(out, pending{ev: sv.event(EventDrainRemains, res, true)})
+				sv.mu.Unlock()
+			}
 		}
 		if a.MaxConn >= 0 {
 			sv.s.SetMaxConn(a.MaxConn)
@@ -107,9 +113,9 @@ func (sv *server) applyAgent(res check.Result) {
 	case check.Neutral:
 		// CHECKED: no health word; nothing to notify.
 		sv.mu.Unlock()
+		sv.c.emit(out)
 		return
 	}
-	var out []pending
 	if report {
 		out = append(out, pending{ev: sv.event(EventCheck, res, true)})
 	}
@@ -131,4 +137,57 @@ func (sv *server) agentWeight(w string) string {
 	}
 	sv.s.SetWeight(nw)
 	return ""
+}
+
+// setAdmin moves the server to an administrative state an agent asked
+// for, with HAProxy's messages: entering maintenance takes it down (its
+// sessions cut as on-marked-down says); leaving it, its checks start
+// over one success from up (HAProxy's "start OK but check
+// immediately"); drain keeps it up but out of load balancing.
+func (sv *server) setAdmin(to backend.State) []pending {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	from := sv.s.State()
+	if from == to {
+		return nil
+	}
+	res := sv.last
+	var out []pending
+	switch {
+	case to == backend.Maint:
+		sessions := sv.s.Conns()
+		sv.s.SetState(backend.Maint)
+		ev := sv.event(EventMaint, res, false)
+		ev.Down, ev.Sessions = !sv.up, sessions
+		out = append(out, pending{ev: ev})
+		if sv.up {
+			out = append(out, sv.cutSessions()...)
+			if active, backup := sv.c.counts(); active+backup == 0 {
+				out = append(out, pending{ev: Event{Kind: EventNoServer, Backend: sv.c.p.Name, Server: sv.s}, none: true})
+			}
+		}
+	case from == backend.Maint:
+		sv.s.SetState(to)
+		if sv.cs.Check {
+			sv.health = sv.rise
+		}
+		if ok := sv.healthOK(); ok != sv.up {
+			sv.up = ok
+			sv.s.SetHealthy(ok)
+		}
+		ev := sv.event(EventReady, res, false)
+		ev.Down = !sv.up
+		out = append(out, pending{ev: ev})
+	case to == backend.Drain:
+		sv.s.SetState(backend.Drain)
+		ev := sv.event(EventDrain, res, false)
+		ev.Down = !sv.up
+		out = append(out, pending{ev: ev})
+	default: // drain to ready
+		sv.s.SetState(backend.Ready)
+		ev := sv.event(EventUndrain, res, false)
+		ev.Down = !sv.up
+		out = append(out, pending{ev: ev})
+	}
+	return out
 }

@@ -22,6 +22,16 @@ const (
 	// EventNoServer follows an EventDown that left the backend without
 	// any usable server.
 	EventNoServer
+	// The administrative changes an agent asks for ("maint", "drain",
+	// "ready"), worded as HAProxy's srv_update_status: EventMaint enters
+	// maintenance, EventReady leaves it, EventDrain enters the drain
+	// state, EventUndrain leaves it, EventDrainRemains is a weight the
+	// agent set while the server stays drained.
+	EventMaint
+	EventReady
+	EventDrain
+	EventUndrain
+	EventDrainRemains
 )
 
 // Event is what a Checker reports to Options.OnEvent. Its methods word
@@ -44,6 +54,9 @@ type Event struct {
 	// Active and Backup count the usable servers after the change;
 	// Sessions the server's connections then.
 	Active, Backup, Sessions int
+	// Down is the server's operational state after an administrative
+	// change (for EventMaint: before it), which the wording follows.
+	Down bool
 }
 
 // Health is a server's health counter, as HAProxy shows it.
@@ -121,16 +134,53 @@ func (e *Event) Line() string {
 		b = append(b, " is UP"...)
 	case EventNOLB:
 		b = append(b, " is stopping"...)
+	case EventMaint:
+		if e.Down {
+			return string(append(b, " was DOWN and now enters maintenance."...))
+		}
+		b = append(b, " is going DOWN for maintenance"...)
+		return string(e.appendCounts(b, true))
+	case EventDrain:
+		b = append(b, " enters drain state"...)
+		return string(e.appendCounts(b, e.Down))
+	case EventReady:
+		b = append(b, " is "...)
+		b = append(b, upDown(e.Down)...)
+		if e.Server.State() == backend.Drain {
+			b = append(b, "/DRAIN"...)
+		} else {
+			b = append(b, "/READY"...)
+		}
+		return string(append(b, " (leaving forced maintenance)."...))
+	case EventUndrain:
+		b = append(b, " is "...)
+		b = append(b, upDown(e.Down)...)
+		return string(append(b, " (leaving forced drain)."...))
+	case EventDrainRemains:
+		return string(append(b, " remains in forced drain mode."...))
 	}
 	if e.Cause {
 		b = append(b, ", "...)
 		b = e.Result.AppendReason(b)
 	}
+	return string(e.appendCounts(b, e.Kind == EventDown))
+}
+
+func upDown(down bool) string {
+	if down {
+		return "DOWN"
+	}
+	return "UP"
+}
+
+// appendCounts is the end of a state change's line: the servers left
+// (with the server's sessions) when it went down, else online.
+func (e *Event) appendCounts(b []byte, left bool) []byte {
 	b = append(b, ". "...)
 	b = strconv.AppendInt(b, int64(e.Active), 10)
 	b = append(b, " active and "...)
 	b = strconv.AppendInt(b, int64(e.Backup), 10)
-	if e.Kind == EventDown {
+	if left {
 		b = append(b, " backup servers left."...)
 	} else {
 		b = append(b, " backup servers online."...)
@@ -138,12 +188,10 @@ func (e *Event) Line() string {
 	if e.Backup > 0 && e.Active == 0 {
 		b = append(b, " Running on backup."...)
 	}
-	if e.Kind == EventDown {
+	if left {
 		b = append(b, ' ')
 		b = strconv.AppendInt(b, int64(e.Sessions), 10)
-		b = append(b, " sessions active, 0 requeued, 0 remaining in queue."...)
-	} else {
-		b = append(b, " 0 sessions requeued, 0 total in queue."...)
+		return append(b, " sessions active, 0 requeued, 0 remaining in queue."...)
 	}
-	return string(b)
+	return append(b, " 0 sessions requeued, 0 total in queue."...)
 }

@@ -354,4 +354,23 @@ func TestEventLines(t *testing.T) {
 	if got := e.Line(); got != `Backup Server be/b1 is DOWN. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.` {
 		t.Errorf("got %q", got)
 	}
+	// The administrative changes an agent asks for.
+	for _, c := range []struct {
+		e    Event
+		want string
+	}{
+		{Event{Kind: EventMaint, Active: 2, Sessions: 3}, `Backup Server be/b1 is going DOWN for maintenance. 2 active and 0 backup servers left. 3 sessions active, 0 requeued, 0 remaining in queue.`},
+		{Event{Kind: EventMaint, Down: true}, `Backup Server be/b1 was DOWN and now enters maintenance.`},
+		{Event{Kind: EventReady}, `Backup Server be/b1 is UP/READY (leaving forced maintenance).`},
+		{Event{Kind: EventReady, Down: true}, `Backup Server be/b1 is DOWN/READY (leaving forced maintenance).`},
+		{Event{Kind: EventDrain, Active: 1}, `Backup Server be/b1 enters drain state. 1 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.`},
+		{Event{Kind: EventDrain, Down: true, Backup: 1}, `Backup Server be/b1 enters drain state. 0 active and 1 backup servers left. Running on backup. 0 sessions active, 0 requeued, 0 remaining in queue.`},
+		{Event{Kind: EventUndrain}, `Backup Server be/b1 is UP (leaving forced drain).`},
+		{Event{Kind: EventDrainRemains}, `Backup Server be/b1 remains in forced drain mode.`},
+	} {
+		c.e.Backend, c.e.Server = "be", s
+		if got := c.e.Line(); got != c.want {
+			t.Errorf("got  %q\nwant %q", got, c.want)
+		}
+	}
 }

@@ -263,15 +263,22 @@ func (sv *server) setDown(res check.Result) []pending {
 	sv.s.SetHealthy(false)
 	sv.rampStart = time.Time{}
 	out := []pending{{ev: sv.event(EventDown, res, true)}}
-	if sv.cs.OnMarkedDown == "shutdown-sessions" && sv.c.opt.ShutdownSessions != nil {
-		s := sv.s
-		out = append(out, pending{do: func() { sv.c.opt.ShutdownSessions(s, 'D') }})
-	}
+	out = append(out, sv.cutSessions()...)
 	active, backup := sv.c.counts()
 	if active+backup == 0 {
 		out = append(out, pending{ev: Event{Kind: EventNoServer, Backend: sv.c.p.Name, Server: sv.s}, none: true})
 	}
 	return out
+}
+
+// cutSessions ends the server's sessions when it goes down, if
+// "on-marked-down shutdown-sessions" says so.
+func (sv *server) cutSessions() []pending {
+	if sv.cs.OnMarkedDown != "shutdown-sessions" || sv.c.opt.ShutdownSessions == nil {
+		return nil
+	}
+	s := sv.s
+	return []pending{{do: func() { sv.c.opt.ShutdownSessions(s, 'D') }}}
 }
 
 func (sv *server) setUp(res check.Result) []pending {

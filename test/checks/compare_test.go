@@ -23,7 +23,7 @@ type proc struct {
 type starter func(cfg string, wait ...string) *proc
 
 // transition matches HAProxy's health messages, wherever a line has them.
-var transition = regexp.MustCompile(`((Backup )?Server \S+ is (DOWN|UP|stopping)\b.*|backend \S+ has no server available!)`)
+var transition = regexp.MustCompile(`((Backup )?Server \S+ (is (DOWN|UP|stopping|going DOWN)\b|was DOWN|enters|remains).*|backend \S+ has no server available!)`)
 
 var (
 	durationRE = regexp.MustCompile(`check duration: \d+ms`)
@@ -54,9 +54,15 @@ func (p *proc) transitions() []string {
 // after timeout.
 func (p *proc) wait(timeout time.Duration, subs ...string) string {
 	p.t.Helper()
+	return p.waitFrom(0, timeout, subs...)
+}
+
+// waitFrom is wait for the messages after the first from ones.
+func (p *proc) waitFrom(from int, timeout time.Duration, subs ...string) string {
+	p.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-		for _, l := range p.transitions() {
+		for _, l := range p.transitions()[min(from, len(p.transitions())):] {
 			ok := true
 			for _, s := range subs {
 				ok = ok && strings.Contains(l, s)

@@ -87,17 +87,11 @@ func TestProtocolChecks(t *testing.T) {
 			both(t, func(t *testing.T, start starter) []string {
 				r := newRelay(t)
 				fe := harness.FreeAddr(t)
-				p := start(logged+`
-frontend fe
-  mode tcp
-  bind `+fe+`
-  default_backend be
-backend be
-  mode tcp
+				p := start(tcpProxy(fe, `
   timeout check 2s
   `+tt.option+`
   server s `+r.Addr+` check inter 100ms rise 1 fall 1
-`, fe)
+`), fe)
 				p.wait(10*time.Second, "Server be/s is DOWN", "Layer4 connection problem", `info: "Connection refused"`)
 				r.to(real)
 				if l := p.wait(20*time.Second, "Server be/s is UP"); !strings.Contains(l, tt.up) {
@@ -115,6 +109,18 @@ backend be
 			})
 		})
 	}
+}
+
+// tcpProxy is a TCP frontend on fe in front of backend "be" made of
+// lines.
+func tcpProxy(fe, lines string) string {
+	return logged + `
+frontend fe
+  mode tcp
+  bind ` + fe + `
+  default_backend be
+backend be
+  mode tcp` + lines
 }
 
 func downs(ls []string) []string {
