@@ -162,9 +162,7 @@ func (sv *server) setAdmin(to backend.State) []pending {
 		out = append(out, pending{ev: ev})
 		if sv.up {
 			out = append(out, sv.cutSessions()...)
-			if active, backup := sv.c.counts(); active+backup == 0 {
-				out = append(out, pending{ev: Event{Kind: EventNoServer, Backend: sv.c.p.Name, Server: sv.s}, none: true})
-			}
+			out = append(out, sv.noServer()...)
 		}
 	case from == backend.Maint:
 		sv.s.SetState(to)

@@ -153,9 +153,8 @@ func (sv *server) run(ctx context.Context, first time.Duration) {
 
 // pending is an event to send once the lock is released.
 type pending struct {
-	ev   Event
-	do   func()
-	none bool // the backend was left without a server
+	ev Event
+	do func()
 }
 
 // apply records a health check's result, as HAProxy's
@@ -224,6 +223,7 @@ func (sv *server) notify(res check.Result, agent bool) []pending {
 			sv.nolb = true
 			sv.s.SetNOLB(true)
 			out = append(out, pending{ev: sv.event(EventNOLB, res, true)})
+			out = append(out, sv.noServer()...)
 		}
 		return out
 	case v == check.Passed:
@@ -264,11 +264,16 @@ func (sv *server) setDown(res check.Result) []pending {
 	sv.rampStart = time.Time{}
 	out := []pending{{ev: sv.event(EventDown, res, true)}}
 	out = append(out, sv.cutSessions()...)
-	active, backup := sv.c.counts()
-	if active+backup == 0 {
-		out = append(out, pending{ev: Event{Kind: EventNoServer, Backend: sv.c.p.Name, Server: sv.s}, none: true})
+	return append(out, sv.noServer()...)
+}
+
+// noServer is HAProxy's "backend has no server available!" after a
+// change that left none usable.
+func (sv *server) noServer() []pending {
+	if active, backup := sv.c.counts(); active+backup > 0 {
+		return nil
 	}
-	return out
+	return []pending{{ev: Event{Kind: EventNoServer, Backend: sv.c.p.Name, Server: sv.s}}}
 }
 
 // cutSessions ends the server's sessions when it goes down, if
