@@ -56,6 +56,12 @@ func TestChecksParse(t *testing.T) {
 		{name: "tcp-check rules before option", src: "  tcp-check send PING\\r\\n\n  tcp-check expect string +PONG\n  option tcp-check\n", opt: "tcp-check", kind: check.KindTCP, shape: "cSE"},
 		{name: "tcp-check rules without option", src: "  tcp-check send x\n", kind: check.KindPlain, shape: "c", warn: "uses tcp-check rules without 'option tcp-check'"},
 		{name: "http-check rules without option", src: "  http-check expect status 200\n", kind: check.KindPlain, shape: "c", warn: "uses http-check rules without 'option httpchk'"},
+		{name: "observe layer7 in tcp", src: "  mode tcp\n  server s 127.0.0.1:1 check observe layer7\n", kind: check.KindPlain, shape: "c", warn: "observe layer7 can only be used in mode http; not observing",
+			verify: func(t *testing.T, be *Proxy) {
+				if be.Servers[0].Observe != "" {
+					t.Errorf("observe %q kept", be.Servers[0].Observe)
+				}
+			}},
 		{name: "last option wins", src: "  option httpchk GET /healthz\n  http-check expect status 200\n  option ssl-hello-chk\n", opt: "ssl-hello-chk", kind: check.KindSSL3, shape: "cSE"},
 		{name: "redis", src: "  option redis-check\n", opt: "redis-check", kind: check.KindRedis, shape: "cSE"},
 		{name: "mysql", src: "  option mysql-check user haproxy\n", opt: "mysql-check", kind: check.KindMySQL, shape: "CSEE"},
@@ -224,7 +230,6 @@ func TestChecksErrors(t *testing.T) {
 		{"  server s 127.0.0.1:1 on-marked-down foo\n", `t.cfg:7: server "s": on-marked-down expects 'shutdown-sessions' but got "foo"`},
 		{"  server s 127.0.0.1:1 send-proxy-v2 proxy-v2-options ssl,bogus\n", `t.cfg:7: server "s": proxy-v2-options: "bogus": proxy v2 option not implemented`},
 		{"  server s 127.0.0.1:1 source 1.2.3.4 usesrc hdr_ip(x)\n", `t.cfg:7: server "s": source: usesrc hdr_ip() is not supported`},
-		{"  mode tcp\n  server s 127.0.0.1:1 observe layer7\n", `t.cfg:8: server "s": observe layer7 can only be used in mode http`},
 		{"  server s nowhere.invalid:1 init-addr last\n", `t.cfg:7: server "s": could not resolve address "nowhere.invalid"`},
 		{"  http-reuse sometimes\n", `t.cfg:7: http-reuse: unknown strategy "sometimes"`},
 		{"  srvtcpka-idle 0\n", `t.cfg:7: srvtcpka-idle: invalid time "0"`},

@@ -68,7 +68,9 @@ func (p *parser) finishExtra(st *proxyState) {
 			p.errorf(s.Pos, "server %q: agent-check needs agent-port (the agent's port)", s.Name)
 		}
 		if s.Observe == "layer7" && px.Mode != ModeHTTP {
-			p.errorf(s.Pos, "server %q: observe layer7 can only be used in mode http", s.Name)
+			// HAProxy alerts, turns observing off, and starts anyway.
+			p.warnf(s.Pos, "server %q: observe layer7 can only be used in mode http; not observing", s.Name)
+			s.Observe = ""
 		}
 		// minconn above maxconn (or alone) is a static maxconn, as in
 		// HAProxy.

@@ -182,7 +182,7 @@ func indexOf(list []string, s string) int {
 
 func setTFO(p *parser, s *Server, _ []string, l line) (int, error) {
 	s.TFO = true
-	p.warnf(l.Pos, "server %q: tfo: a connection failing after its first data is not retried (Baton retries only connection failures)", s.Name)
+	p.warnf(l.Pos, "%s: tfo: a connection failing after its first data is not retried (Baton retries only connection failures)", serverWho(s))
 	return 0, nil
 }
 
@@ -193,7 +193,7 @@ func setMaxQueue(p *parser, s *Server, v []string, l line) (int, error) {
 	}
 	s.MaxQueue = n
 	if n > 0 {
-		p.warnf(l.Pos, "server %q: maxqueue %d: no effect; Baton never queues requests for one server (they wait in the backend's queue for any server), so a server queue never fills", s.Name, n)
+		p.warnf(l.Pos, "%s: maxqueue %d: no effect; Baton never queues requests for one server (they wait in the backend's queue for any server), so a server queue never fills", serverWho(s), n)
 	}
 	return 1, nil
 }
@@ -336,10 +336,19 @@ func parseHostAddr(v string) (netip.Addr, int, error) {
 	return a.Unmap(), port, nil
 }
 
+// serverWho names a server line in messages; a default-server line has
+// no name.
+func serverWho(s *Server) string {
+	if s.Name == "" {
+		return "default-server"
+	}
+	return fmt.Sprintf("server %q", s.Name)
+}
+
 // applyServerOptions applies the option words of a server or default-server
 // line to s. It reports false after an error (already reported).
 func (p *parser) applyServerOptions(s *Server, l line, opts []string, isDefault bool) bool {
-	who := fmt.Sprintf("server %q", s.Name)
+	who := serverWho(s)
 	if isDefault {
 		who = "default-server"
 	}
