@@ -117,3 +117,12 @@ defaults
   timeout client 10s
   timeout server 10s
 `
+
+// tcpLogged is logged with defaults in mode tcp.
+const tcpLogged = logged + `defaults
+  mode tcp
+  log global
+  timeout connect 2s
+  timeout client 10s
+  timeout server 10s
+`

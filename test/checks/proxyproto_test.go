@@ -213,12 +213,7 @@ func TestSendProxy(t *testing.T) {
 	srv := headerServer(t)
 	both(t, func(t *testing.T, start starter) []string {
 		v1fe, v2fe, ppfe := harness.FreeAddr(t), harness.FreeAddr(t), harness.FreeAddr(t)
-		start(logged+`
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 10s
-  timeout server 10s
+		start(tcpLogged+`
 listen v1
   bind `+v1fe+`
   server s `+srv.Addr+` send-proxy

@@ -66,12 +66,7 @@ func TestTransparentSource(t *testing.T) {
 	both(t, func(t *testing.T, start starter) []string {
 		ip, client := harness.FreeAddr(t), harness.FreeAddr(t)
 		nonLocal := "10.9.9.1:" + port(harness.FreeAddr(t))
-		start(logged+`
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 10s
-  timeout server 10s
+		start(tcpLogged+`
 listen clientip
   bind `+ip+` accept-proxy
   source 0.0.0.0 usesrc clientip
