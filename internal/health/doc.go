@@ -21,7 +21,10 @@
 // agent changes nothing. Both must allow a server up. An agent's line
 // also sets the administrative state, the weight (a percentage of the
 // configured one) and maxconn, and its health words set the health
-// check's counter. A conditional pass (http-check disable-on-404 on a
+// check's counter. Entering and leaving maintenance or drain that way is
+// reported as HAProxy words it (EventMaint, EventReady, EventDrain,
+// EventUndrain, EventDrainRemains); leaving maintenance restarts the
+// health check one success from up. A conditional pass (http-check disable-on-404 on a
 // 404) puts an up server in NOLB: up, taking no new traffic.
 //
 // "observe layer4|layer7" counts errors of real traffic in the
