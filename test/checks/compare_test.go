@@ -108,7 +108,9 @@ func both(t *testing.T, scenario func(t *testing.T, start starter) []string) {
 }
 
 // logged is the global and defaults prologue the scenarios share: logs
-// on stdout in raw format, so both proxies' lines compare.
+// on stdout in raw format, so both proxies' lines compare, and a check
+// timeout well above the short intervals the tests use (without it, inter
+// is the timeout, and a loaded machine makes checks time out).
 const logged = `global
   log stdout format raw local0
 defaults
@@ -116,6 +118,7 @@ defaults
   timeout connect 2s
   timeout client 10s
   timeout server 10s
+  timeout check 2s
 `
 
 // tcpLogged is logged with defaults in mode tcp.
