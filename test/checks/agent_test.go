@@ -13,7 +13,9 @@ import (
 
 // TestAgentCheck: an agent's words (down with a reason, up, stopped,
 // maint, drain, ready, a weight) drive a server that also has a health
-// check, with HAProxy's messages for each change of state.
+// check, with HAProxy's messages for each change of state. The health
+// check is slow: when it passes in the moment the agent brings a server
+// up, HAProxy may give either check as the reason.
 func TestAgentCheck(t *testing.T) {
 	var say atomic.Value
 	say.Store("up\n")
@@ -28,8 +30,8 @@ func TestAgentCheck(t *testing.T) {
 		say.Store("up\n")
 		fe := harness.FreeAddr(t)
 		p := start(tcpProxy(fe, `
-  server s `+origin.Addr+` check inter 100ms agent-check agent-port `+port(agent.Addr)+` agent-inter 100ms
-  server t `+origin.Addr+` check inter 100ms
+  server s `+origin.Addr+` check inter 2s agent-check agent-port `+port(agent.Addr)+` agent-inter 100ms
+  server t `+origin.Addr+` check inter 2s
 `), fe)
 		steps := []struct {
 			say  string

@@ -13,8 +13,8 @@ import (
 // downinter), with HAProxy's messages.
 func TestObserveLayer7(t *testing.T) {
 	origin := newHTTPFake(t, response("503 Service Unavailable", "busy"))
-	health := newHTTPFake(t, response("200 OK", "ok"))
 	both(t, func(t *testing.T, start starter) []string {
+		health := newHTTPFake(t, response("200 OK", "ok"))
 		fe := harness.FreeAddr(t)
 		p := start(logged+`
 frontend fe
