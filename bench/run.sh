@@ -4,11 +4,24 @@
 #
 #   bench/run.sh                 # every case, 3 alternating rounds of 5 s
 #   ROUNDS=5 DURATION=10s CASES="ka close" bench/run.sh
+#   BASELINE=main CASES="ka close 64k" bench/run.sh   # A/B: also Baton built from
+#                                # git revision main ("baseline", plain cases only)
+#   BASELINE=/tmp/baton-main PROXIES="baton baseline" CASES=ka bench/run.sh
+#                                # A/B: this tree's Baton against another build
+#   PORT=29080 bench/run.sh      # ports from 29080 (default 19080)
+#   RAW=/tmp/raw.txt bench/run.sh  # also keep every round's figures
 #
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
 # keep-alive connection, 9000 held: the fd hard limit here is 20000 and
 # HAProxy needs 2 fds per maxconn), tcp (mode tcp bulk throughput).
+# TLS cases, on the same ECDSA P-256 (ec) and RSA-2048 (rsa) certificates
+# for all three: tls-hs-ec, tls-hs-rsa (full handshakes/s: tlsload, 16
+# workers each doing handshake, GET, close, with no session cache; wrk
+# would resume: its SSL_clear keeps the session), tls-resume (resumed
+# handshakes/s: tlsload -resume, a session cache per worker), tls-ka
+# (keep-alive requests/s over TLS), tls-64k (64 KiB responses over TLS),
+# tls-idle (RSS per idle TLS connection, IDLE_TLS held).
 # Runs alternate proxies within each round (A B C A B C ...) and the table
 # gives medians over rounds, with Baton/HAProxy ratios from the same run.
 set -euo pipefail
@@ -19,8 +32,13 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 CONNS=${CONNS:-64}
 IDLE=${IDLE:-9000}
-CASES=${CASES:-"ka close 64k upload idle tcp"}
+IDLE_TLS=${IDLE_TLS:-5000}
+CASES=${CASES:-"ka close 64k upload idle tcp tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
+# BASELINE: another Baton, run as proxy "baseline": a binary, or a git
+# revision of this tree to build.
+BASELINE=${BASELINE:-}
+[ -n "$BASELINE" ] && [[ " $PROXIES " != *" baseline "* ]] && PROXIES="$PROXIES baseline"
 
 need=()
 command -v haproxy >/dev/null || need+=(haproxy)
@@ -44,13 +62,35 @@ trap cleanup EXIT
 
 has() { [[ " $PROXIES " == *" $1 "* ]]; }
 has baton && go build -o "$work/baton" ./cmd/baton
+if [ -n "$BASELINE" ] && [ -f "$BASELINE" ]; then
+	[ -x "$BASELINE" ] || { echo "bench: BASELINE=$BASELINE is not an executable" >&2; exit 2; }
+	cp "$BASELINE" "$work/baseline"
+	BASELINE_DESC="binary $BASELINE"
+elif [ -n "$BASELINE" ]; then
+	mkdir -p "$work/baseline-src"
+	git -C "$root" archive "$BASELINE" | tar -x -C "$work/baseline-src"
+	(cd "$work/baseline-src" && go build -o "$work/baseline" ./cmd/baton)
+	BASELINE_DESC="at $BASELINE ($(git -C "$root" rev-parse --short "$BASELINE"))"
+fi
 go build -o "$work/idleconns" ./bench/cmd/idleconns
 go build -o "$work/tcpbulk" ./bench/cmd/tcpbulk
+go build -o "$work/tlsload" ./bench/cmd/tlsload
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.example \
+	-keyout "$work/ec.key" -out "$work/ec.crt" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench.example \
+	-keyout "$work/rsa.key" -out "$work/rsa.crt" 2>/dev/null
+cat "$work/ec.crt" "$work/ec.key" >"$work/ec.pem"
+cat "$work/rsa.crt" "$work/rsa.key" >"$work/rsa.pem"
 
-# Ports: origin 19080, tcp source 19100; proxies: http 1908x, tcp 1910x.
-O=19080 TS=19100
-declare -A HTTP=([baton]=19081 [haproxy]=19082 [nginx]=19083)
-declare -A TCP=([baton]=19101 [haproxy]=19102 [nginx]=19103)
+# Ports from PORT (19080): origin PORT, tcp source PORT+20; proxies:
+# http PORT+1.., tcp PORT+21.., TLS ECDSA PORT+31.., TLS RSA PORT+41..
+# (another run on the machine needs another PORT).
+P=${PORT:-19080}
+O=$P TS=$((P + 20))
+declare -A HTTP=([baton]=$((P + 1)) [haproxy]=$((P + 2)) [nginx]=$((P + 3)) [baseline]=$((P + 4)))
+declare -A TCP=([baton]=$((P + 21)) [haproxy]=$((P + 22)) [nginx]=$((P + 23)) [baseline]=$((P + 24)))
+declare -A TLSEC=([baton]=$((P + 31)) [haproxy]=$((P + 32)) [nginx]=$((P + 33)))
+declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43)))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -74,7 +114,7 @@ pids+=($!)
 "$work/tcpbulk" -serve 127.0.0.1:$TS &
 pids+=($!)
 
-proxy_cfg() { # port tcpport: the configuration Baton and HAProxy share
+proxy_cfg() { # port tcpport [ecport rsaport]: the configuration Baton and HAProxy share
 	cat <<CFG
 global
     maxconn 9900
@@ -99,9 +139,34 @@ listen bulk
     bind 127.0.0.1:$2
     server src 127.0.0.1:$TS
 CFG
+	[ $# -lt 4 ] && return # the baseline may predate TLS
+	cat <<CFG
+
+frontend tls_ec
+    bind 127.0.0.1:$3 ssl crt $work/ec.pem
+    default_backend origin
+
+frontend tls_rsa
+    bind 127.0.0.1:$4 ssl crt $work/rsa.pem
+    default_backend origin
+CFG
 }
-proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" >"$work/baton.cfg"
-proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" >"$work/baton.cfg"
+proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" >"$work/baseline.cfg"
+nginx_server() { # listen-lines cert: one nginx server block proxying to the origin
+	cat <<NGX
+  server {
+    $1
+    ${2:+ssl_certificate $2; ssl_certificate_key $2;}
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+NGX
+}
 cat >"$work/nginx.conf" <<NGX
 worker_processes auto;
 error_log $work/nginx.err;
@@ -113,14 +178,9 @@ http {
   keepalive_requests 10000000;
   client_max_body_size 2m;
   upstream origin { server 127.0.0.1:$O; keepalive 128; }
-  server {
-    listen 127.0.0.1:${HTTP[nginx]} backlog=4096;
-    location / {
-      proxy_pass http://origin;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
+  ssl_session_cache shared:SSL:10m;
+$(nginx_server "listen 127.0.0.1:${HTTP[nginx]} backlog=4096; listen 127.0.0.1:${TLSEC[nginx]} ssl backlog=4096;" "$work/ec.pem")
+$(nginx_server "listen 127.0.0.1:${TLSRSA[nginx]} ssl backlog=4096;" "$work/rsa.pem")
 }
 stream {
   server { listen 127.0.0.1:${TCP[nginx]}; proxy_pass 127.0.0.1:$TS; }
@@ -134,6 +194,11 @@ if has baton; then
 	"$work/baton" -f "$work/baton.cfg" >/dev/null 2>"$work/baton.err" &
 	pids+=($!)
 	PID[baton]=$!
+fi
+if has baseline; then
+	"$work/baseline" -f "$work/baseline.cfg" >/dev/null 2>"$work/baseline.err" &
+	pids+=($!)
+	PID[baseline]=$!
 fi
 haproxy -W -db -f "$work/haproxy.cfg" >/dev/null 2>"$work/haproxy.err" &
 pids+=($!)
@@ -151,7 +216,11 @@ wait_port() {
 	return 1
 }
 wait_port $O
-for p in $PROXIES; do wait_port "${HTTP[$p]}"; wait_port "${TCP[$p]}"; done
+for p in $PROXIES; do
+	wait_port "${HTTP[$p]}"
+	wait_port "${TCP[$p]}"
+	[ "$p" = baseline ] || { wait_port "${TLSEC[$p]}" && wait_port "${TLSRSA[$p]}"; }
+done
 
 # Process tree of a proxy: the master and its workers.
 tree() { echo "$1" $(pgrep -P "$1" || true); }
@@ -182,15 +251,17 @@ results="$work/results"
 record() { echo "$*" >>"$results"; } # case proxy metric value
 
 run_wrk() { # case proxy
-	local c=$1 p=$2 port=${HTTP[$2]} args=() path=/
+	local c=$1 p=$2 port=${HTTP[$2]} args=() path=/ scheme=http
 	case $c in
 	close) args=(-H "Connection: close") ;;
 	64k) path=/64k ;;
 	upload) args=(-s "$work/upload.lua") ;;
+	tls-ka) scheme=https port=${TLSEC[$p]} ;;
+	tls-64k) scheme=https port=${TLSEC[$p]} path=/64k ;;
 	esac
 	local t0 t1 out
 	t0=$(cpu_ticks "${PID[$p]}")
-	out=$(wrk -t1 -c"$CONNS" -d"$DURATION" --latency "${args[@]}" "http://127.0.0.1:$port$path")
+	out=$(wrk -t1 -c"$CONNS" -d"$DURATION" --latency "${args[@]}" "$scheme://127.0.0.1:$port$path")
 	t1=$(cpu_ticks "${PID[$p]}")
 	local rps reqs p50 p99 errs
 	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
@@ -208,18 +279,39 @@ to_ms() { # wrk latency (us, ms, s) to milliseconds
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 
-run_idle() { # proxy
-	local p=$1 before after
+run_idle() { # proxy [tls]
+	local p=$1 before after c=idle target=127.0.0.1:${HTTP[$1]} n=$IDLE flags=()
+	if [ "${2:-}" = tls ]; then
+		c=tls-idle target=127.0.0.1:${TLSEC[$p]} n=$IDLE_TLS flags=(-tls)
+	fi
 	before=$(rss_kb "${PID[$p]}")
-	coproc IDLE_CONNS { "$work/idleconns" -target "127.0.0.1:${HTTP[$p]}" -n "$IDLE"; }
+	coproc IDLE_CONNS { "$work/idleconns" -target "$target" -n "$n" "${flags[@]}"; }
 	local line
 	read -r line <&"${IDLE_CONNS[0]}"
 	after=$(rss_kb "${PID[$p]}")
 	local held=${line#ready }
 	exec {IDLE_CONNS[1]}>&-
 	wait "$IDLE_CONNS_PID" 2>/dev/null || true
-	record "idle $p held $held"
-	record "idle $p rss_per_conn_kb $(awk -v a="$after" -v b="$before" -v n="$held" 'BEGIN {printf "%.2f", (a - b) / n}')"
+	record "$c $p held $held"
+	record "$c $p rss_per_conn_kb $(awk -v a="$after" -v b="$before" -v n="$held" 'BEGIN {printf "%.2f", (a - b) / n}')"
+}
+
+run_tlsload() { # case proxy: handshakes/s, full or resumed
+	local c=$1 p=$2 t0 t1 out port=${TLSEC[$2]} flags=()
+	case $c in
+	tls-hs-rsa) port=${TLSRSA[$p]} ;;
+	tls-resume) flags=(-resume) ;;
+	esac
+	t0=$(cpu_ticks "${PID[$p]}")
+	out=$("$work/tlsload" -target "127.0.0.1:$port" -c 16 -d "$DURATION" "${flags[@]}")
+	t1=$(cpu_ticks "${PID[$p]}")
+	local rps hs res
+	rps=$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$out")
+	hs=$(sed -n 's/.*handshakes=\([0-9]*\).*/\1/p' <<<"$out")
+	res=$(sed -n 's/.*resumed=\([0-9]*\).*/\1/p' <<<"$out")
+	record "$c $p rps $rps"
+	record "$c $p resumed_pct $(awk -v r="$res" -v h="$hs" 'BEGIN {printf "%.1f", h ? 100 * r / h : 0}')"
+	record "$c $p cpu $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$hs" 'BEGIN {printf "%.2f", n ? d / hz / n * 100000 : 0}')"
 }
 
 run_tcp() { # proxy
@@ -233,12 +325,15 @@ run_tcp() { # proxy
 for round in $(seq "$ROUNDS"); do
 	for c in $CASES; do
 		for p in $PROXIES; do
+			[ "$p" = baseline ] && [[ $c == tls-* ]] && continue
 			case $c in
 			# Idle memory is measured once, in round 1, while the
 			# proxies' allocators are still fresh: later rounds mostly
 			# measure memory reused from the first.
 			idle) [ "$round" = 1 ] && run_idle "$p" ;;
+			tls-idle) [ "$round" = 1 ] && run_idle "$p" tls ;;
 			tcp) run_tcp "$p" ;;
+			tls-hs-ec | tls-hs-rsa | tls-resume) run_tlsload "$c" "$p" ;;
 			*) run_wrk "$c" "$p" ;;
 			esac
 		done
@@ -247,6 +342,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+[ -n "${RAW:-}" ] && cp "$results" "$RAW" # case proxy metric value, one a round
 val() { awk -v c="$1" -v p="$2" -v m="$3" '$1 == c && $2 == p && $3 == m {print $4}' "$results" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
 
@@ -254,19 +350,33 @@ echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); wrk -t1 -c$CONNS -d$DURATION; $ROUNDS rounds, medians"
 echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1); baton $( (has baton && "$work/baton" -v 2>&1 | head -1) || echo "not run")"
 echo
-echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
-echo "|---|---|---|---|---|---|"
+if has baseline; then
+	echo "baseline: Baton $BASELINE_DESC"
+	echo
+	echo "| case | metric | baton | haproxy | nginx | baseline | baton/haproxy | baton/baseline |"
+	echo "|---|---|---|---|---|---|---|---|"
+else
+	echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
+	echo "|---|---|---|---|---|---|"
+fi
 for c in $CASES; do
 	case $c in
-	idle) metrics="rss_per_conn_kb" ;;
+	idle | tls-idle) metrics="rss_per_conn_kb" ;;
 	tcp) metrics="MBps" ;;
+	tls-hs-ec | tls-hs-rsa | tls-resume) metrics="rps resumed_pct cpu" ;;
 	*) metrics="rps p50 p99 cpu" ;;
 	esac
 	for m in $metrics; do
 		b=$(val "$c" baton "$m") h=$(val "$c" haproxy "$m") n=$(val "$c" nginx "$m")
-		echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
+		if has baseline; then
+			a=$(val "$c" baseline "$m")
+			echo "| $c | $m | $b | $h | $n | $a | $(ratio "$b" "$h") | $(ratio "$b" "$a") |"
+		else
+			echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
+		fi
 	done
 done
 echo
 echo "rps: requests/s; p50/p99: latency in ms; cpu: proxy CPU seconds per 100k requests;"
-echo "rss_per_conn_kb: resident memory per idle keep-alive connection ($IDLE held); MBps: TCP bulk through the proxy."
+echo "rss_per_conn_kb: resident memory per idle keep-alive connection ($IDLE held; tls-idle: $IDLE_TLS TLS ones); MBps: TCP bulk through the proxy."
+echo "tls-hs-*: full TLS handshakes/s (one per request; resumed_pct must be 0); tls-resume: handshakes/s with a session cache (resumed_pct of them resumed)."

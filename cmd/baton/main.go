@@ -15,8 +15,11 @@ import (
 
 	"baton/internal/config"
 	"baton/internal/master"
+	"baton/internal/procenv"
 	"baton/internal/proxy"
 	"baton/internal/reloadtest"
+	"baton/internal/resolve"
+	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
 
@@ -50,17 +53,64 @@ func run(args []string) int {
 
 // newEngine builds a generation's data path from the files the master
 // validated.
+// Once the engine is built, the worker takes on the global section's
+// threads, limits, chroot and identity (package procenv): it holds its
+// sockets, and it reads no file after this, so it can give up the rest.
 func newEngine(files []worker.File, info worker.Info) (worker.Engine, error) {
-	srcs := make([]config.Source, len(files))
-	for i, f := range files {
-		srcs[i] = config.Source{Name: f.Name, Data: f.Data}
+	var srcs, aux []config.Source
+	for _, f := range files {
+		if f.Aux {
+			aux = append(aux, config.Source{Name: f.Name, Data: f.Data})
+		} else {
+			srcs = append(srcs, config.Source{Name: f.Name, Data: f.Data})
+		}
 	}
-	cfg, err := config.ParseSources(srcs)
+	cfg, err := config.ParseSourcesWith(srcs, config.Options{ReadFile: config.FilesReader(aux)})
 	if err != nil {
 		return nil, err
 	}
-	return proxy.New(cfg, proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID})
+	// The certificates and keys the master checked, not the disk.
+	names := make([]string, len(info.Assets))
+	data := make([][]byte, len(info.Assets))
+	for i, a := range info.Assets {
+		names[i], data[i] = a.Name, a.Data
+	}
+	assets, err := tlsconf.Unflatten(names, data)
+	if err != nil {
+		return nil, err
+	}
+	bundle, _, err := tlsconf.Load(cfg.TLSSpecs(), assets, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	bundle.SetTicketKeys(info.TicketKeys)
+	opt := proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID, Counters: info.Counters, Version: version, TLS: bundle}
+	// Resolution results outlive the generation: start from what the
+	// master kept, and give it ours as they change.
+	if st, err := resolve.DecodeState(info.State[resolverStateKind]); err == nil {
+		opt.ResolverState = st
+	}
+	if info.Publish != nil {
+		opt.PublishResolvers = func(st resolve.State) { info.Publish(resolverStateKind, st.Encode()) }
+	}
+	eng, err := proxy.New(cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	warnings, err := procenv.Apply(procenv.FromConfig(&cfg.Global))
+	for _, w := range warnings {
+		fmt.Fprintf(os.Stderr, "baton[%d] gen=%d worker: warning: %s\n", info.PID, info.Generation, w)
+	}
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
+	return eng, nil
 }
+
+// resolverStateKind names the resolution state among the state kinds the
+// master keeps across generations.
+const resolverStateKind = "resolvers"
 
 // paths is the repeatable -f flag.
 type paths []string
@@ -81,8 +131,14 @@ func serve(args []string) int {
 	fs.Bool("W", true, "master-worker mode (always on; accepted for HAProxy compatibility)")
 	fs.Bool("Ws", true, "master-worker mode with sd_notify (always on when NOTIFY_SOCKET is set)")
 	fs.Bool("db", true, "stay in the foreground (always; accepted for HAProxy compatibility)")
+	fs.Bool("d", false, "debug mode: stay in the foreground, logs on stdout and stderr (always; accepted for HAProxy compatibility, e.g. VTest)")
+	daemonize := fs.Bool("D", false, "daemon mode: refused, Baton stays in the foreground")
+	cond := fs.String("cc", "", "evaluate the condition `EXPR` as .if does and exit 0 (true), 1 (false) or 2 (error)")
+	diag := fs.Bool("dD", false, "diagnostic mode: with -c, also print the .diag messages")
+	buildOpts := fs.Bool("vv", false, "print the version, the HAProxy language level and the feature list, and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: baton [-f FILE|DIR]... [-c [--explain]] [-p PIDFILE] [-S SOCKET] [-x STATS_SOCKET] [-- FILE...]\n"+
+		fmt.Fprintf(fs.Output(), "usage: baton [-f FILE|DIR]... [-c [--explain] [-dD]] [-p PIDFILE] [-S SOCKET] [-x STATS_SOCKET] [-- FILE...]\n"+
+			"       baton -cc EXPR\n       baton -vv\n"+
 			"       baton reload -S SOCKET\n       baton upgrade -S SOCKET\n       baton reload-test ...\n       baton demo\n")
 		fs.PrintDefaults()
 	}
@@ -94,28 +150,25 @@ func serve(args []string) int {
 		fmt.Printf("baton version %s\n", version)
 		return 0
 	}
+	if *buildOpts {
+		printBuildOptions()
+		return 0
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "cc" {
+			os.Exit(checkCondition(*cond))
+		}
+	})
+	if *daemonize {
+		fmt.Fprintln(os.Stderr, "baton: -D: Baton does not daemonize; run it in the foreground under a service manager")
+		return 2
+	}
 	if len(files) == 0 {
 		fs.Usage()
 		return 2
 	}
 	if *check {
-		cfg, err := config.Load(files...)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		for _, w := range cfg.Warnings {
-			fmt.Fprintf(os.Stderr, "warning: %s\n", w)
-		}
-		if *explain {
-			config.Explain(os.Stdout, cfg)
-		}
-		if !cfg.HasListener() {
-			fmt.Println(config.NoListener)
-			return 2
-		}
-		fmt.Println("Configuration file is valid")
-		return 0
+		return checkConfig(files, *explain, *diag)
 	}
 	return runMaster(master.Options{ConfigPaths: files, Socket: *socket, PIDFile: *pidFile, Takeover: *takeover,
 		Version: version, Args: args})

@@ -4,219 +4,316 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+
+	lf "baton/internal/logformat"
 )
 
-// Entry is one connection (tcplog) or one request (httplog). The proxy
-// fills it in; HTTP and TCP read it without keeping it.
-type Entry struct {
-	// Client is the client's address and port; the zero value logs "-:-".
-	Client netip.AddrPort
-	// Date is the request date (%tr, httplog: when the first byte of the
-	// request arrived) or the accept date (%t, tcplog).
-	Date time.Time
-	// Frontend, Backend and Server are the names. An empty Backend logs
-	// the frontend (no switching happened); an empty Server logs <NOSRV>.
-	Frontend, Backend, Server string
+// HAProxy's built-in formats, as its manual declares them.
+const (
+	HTTPLogFormat = "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"
+	TCPLogFormat  = "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq"
+	CLFLogFormat  = `%{+Q}o %{-Q}ci - - [%trg] %r %ST %B "" "" %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc %ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl`
+)
 
-	// Timers; a negative value logs -1 (the phase was not reached).
-	// TR: time to receive the full request head (httplog).
-	// Tw: time waiting in queues. Tc: time to connect to the server.
-	// Tr: time for the server's response head (httplog).
-	// Ta: request active time, first request byte to last response byte
-	// (httplog). Tt: accept to last close (tcplog).
-	TR, Tw, Tc, Tr, Ta, Tt time.Duration
-
-	// Status is the HTTP status sent; 0 logs -1 (none was sent).
-	Status int
-	// Bytes is the number of bytes sent to the client, headers included.
-	Bytes int64
-	// State is the termination state: the first two bytes for tcplog, all
-	// four for httplog. A zero byte logs '-', so the zero value is "----".
-	State [4]byte
-
-	// ActConn, FeConn, BeConn and SrvConn are the concurrent connections
-	// on the process, frontend, backend and server when logging.
-	ActConn, FeConn, BeConn, SrvConn int
-	// Retries is the number of connection retries; Redispatched adds '+'.
-	Retries      int
-	Redispatched bool
-	// SrvQueue and BackendQueue are the positions in the server and
-	// backend queues (0 when not queued).
-	SrvQueue, BackendQueue int
-
-	// Request is the request line ("GET / HTTP/1.1", httplog); empty
-	// logs <BADREQ>.
-	Request []byte
+// Format is a compiled log format.
+type Format struct {
+	nodes []lf.Node
+	// connect is HAProxy's default line for a proxy with log targets but
+	// no format: "Connect from CLIENT to LOCAL (FRONTEND/MODE)".
+	connect bool
 }
 
-// appendOrigin appends what both layouts start with: the client, the
-// accept date in brackets, the frontend, backend and server names, and a
-// space.
-func appendOrigin(b []byte, e *Entry) []byte {
-	b = appendClient(b, e.Client)
-	b = append(b, " ["...)
-	b = appendDate(b, e.Date)
-	b = append(b, "] "...)
-	b = appendNames(b, e)
-	return append(b, ' ')
+// Compile parses a custom log format (see logformat.ParseLog).
+func Compile(s string) (*Format, error) {
+	nodes, err := lf.ParseLog(s)
+	if err != nil {
+		return nil, err
+	}
+	return &Format{nodes: nodes}, nil
 }
 
-// appendTimers appends the timers separated by '/'.
-func appendTimers(b []byte, timers ...time.Duration) []byte {
-	for i, t := range timers {
-		if i > 0 {
-			b = append(b, '/')
+func mustCompile(s string) *Format {
+	f, err := Compile(s)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+var (
+	// HTTPLog, TCPLog and CLF are "option httplog", "option tcplog" and
+	// "option httplog clf".
+	HTTPLog = mustCompile(HTTPLogFormat)
+	TCPLog  = mustCompile(TCPLogFormat)
+	CLF     = mustCompile(CLFLogFormat)
+	// Connect is the line HAProxy logs when a connection is accepted by
+	// a proxy that has log targets but no format.
+	Connect = &Format{connect: true}
+)
+
+// Env is what a line says about the process.
+type Env struct {
+	PID      int
+	Hostname string // %H: the system's host name
+}
+
+// Append appends the line f gives for e. The message is cut before
+// limit bytes as HAProxy cuts it: a field that does not fit is left out
+// whole, except literal text and plain (unquoted) strings, which are cut.
+// limit <= 0 means no limit.
+func (f *Format) Append(b []byte, e *Entry, env *Env, limit int) []byte {
+	if f.connect {
+		return appendConnect(b, e)
+	}
+	base := len(b)
+	end := -1
+	if limit > 0 {
+		end = base + limit
+	}
+	lastSpace := true // HAProxy writes no separator first or twice
+	for i := range f.nodes {
+		n := &f.nodes[i]
+		start := len(b)
+		partial := false
+		switch n.Kind {
+		case lf.Text:
+			b = append(b, n.Text...)
+			lastSpace, partial = false, true
+		case lf.Separator:
+			if lastSpace {
+				continue
+			}
+			b = append(b, ' ')
+			lastSpace = true
+		case lf.Variable:
+			switch n.Var {
+			case lf.Varhr, lf.Varhs, lf.Varhrl, lf.Varhsl:
+				continue // no header captures: nothing, not even a separator
+			}
+			b, partial = appendVar(b, n, e, env)
+			lastSpace = false
 		}
-		b = appendTimer(b, t)
+		if end >= 0 && len(b) > end {
+			if partial {
+				return b[:end]
+			}
+			return b[:start]
+		}
 	}
 	return b
 }
 
-// appendHTTP appends the httplog message for e.
-func appendHTTP(b []byte, e *Entry) []byte {
-	b = appendOrigin(b, e)
-	b = appendTimers(b, e.TR, e.Tw, e.Tc, e.Tr, e.Ta)
-	b = append(b, ' ')
-	if e.Status <= 0 {
-		b = append(b, "-1"...)
-	} else {
-		b = strconv.AppendInt(b, int64(e.Status), 10)
+// appendConnect appends "Connect from CLIENT to LOCAL (FRONTEND/MODE)".
+func appendConnect(b []byte, e *Entry) []byte {
+	b = append(b, "Connect from "...)
+	b = appendAddrPort(b, e.Client)
+	b = append(b, " to "...)
+	b = appendAddrPort(b, e.Local)
+	b = append(b, " ("...)
+	b = append(b, e.Frontend...)
+	if e.HTTP {
+		return append(b, "/HTTP)"...)
 	}
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, e.Bytes, 10)
-	b = append(b, " - - "...) // %CC %CS: no cookie capture
-	b = appendState(b, e.State[:])
-	b = append(b, ' ')
-	b = appendCounters(b, e)
-	// %hr %hs: no captures, so nothing (and no separator) is emitted.
-	b = append(b, " \""...)
-	if len(e.Request) == 0 {
-		b = append(b, "<BADREQ>"...)
-	} else {
-		b = appendEscaped(b, e.Request)
-	}
-	return append(b, '"')
+	return append(b, "/TCP)"...)
 }
 
-// appendTCP appends the tcplog message for e.
-func appendTCP(b []byte, e *Entry) []byte {
-	b = appendOrigin(b, e)
-	b = appendTimers(b, e.Tw, e.Tc, e.Tt)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, e.Bytes, 10)
-	b = append(b, ' ')
-	b = appendState(b, e.State[:2])
-	b = append(b, ' ')
-	return appendCounters(b, e)
-}
-
-func appendClient(b []byte, c netip.AddrPort) []byte {
-	if !c.Addr().IsValid() {
+func appendAddrPort(b []byte, ap netip.AddrPort) []byte {
+	if !ap.IsValid() {
 		return append(b, "-:-"...)
 	}
-	b = c.Addr().Unmap().AppendTo(b)
+	b = ap.Addr().Unmap().AppendTo(b)
 	b = append(b, ':')
-	return strconv.AppendUint(b, uint64(c.Port()), 10)
+	return strconv.AppendUint(b, uint64(ap.Port()), 10)
 }
 
-// appendNames appends "%ft %b/%s".
-func appendNames(b []byte, e *Entry) []byte {
-	b = appendName(b, e.Frontend)
-	b = append(b, ' ')
-	if e.Backend == "" {
-		b = appendName(b, e.Frontend)
-	} else {
-		b = append(b, e.Backend...)
-	}
-	b = append(b, '/')
-	if e.Server == "" {
-		return append(b, "<NOSRV>"...)
-	}
-	return append(b, e.Server...)
-}
+// appendVar appends one variable; partial reports whether a cut value
+// may stay (HAProxy cuts plain strings, drops everything else whole).
+func appendVar(b []byte, n *lf.Node, e *Entry, env *Env) ([]byte, bool) {
+	fl := n.Flags
+	plain := fl&lf.Quote == 0
+	switch n.Var {
+	case lf.Varci:
+		return appendIP(b, e.Client, fl), plain && fl&lf.Hex == 0
+	case lf.Varcp:
+		return appendPort(b, e.Client, fl), false
+	case lf.Varfi:
+		return appendIP(b, e.Local, fl), plain && fl&lf.Hex == 0
+	case lf.Varfp:
+		return appendPort(b, e.Local, fl), false
+	case lf.Varbi:
+		return appendIP(b, e.ServerSrc, fl), plain && fl&lf.Hex == 0
+	case lf.Varbp:
+		return appendPort(b, e.ServerSrc, fl), false
+	case lf.Varsi:
+		return appendIP(b, e.ServerDst, fl), plain && fl&lf.Hex == 0
+	case lf.Varsp:
+		return appendPort(b, e.ServerDst, fl), false
 
-func appendName(b []byte, s string) []byte {
-	if s == "" {
-		return append(b, '-')
-	}
-	return append(b, s...)
-}
-
-func appendTimer(b []byte, d time.Duration) []byte {
-	if d < 0 {
-		return append(b, "-1"...)
-	}
-	return strconv.AppendInt(b, d.Milliseconds(), 10)
-}
-
-func appendState(b []byte, s []byte) []byte {
-	for _, c := range s {
-		if c == 0 {
-			c = '-'
+	case lf.Vart:
+		return appendDate(b, e.Accept), false
+	case lf.Vartr:
+		return appendDate(b, e.requestDate()), false
+	case lf.VarT:
+		return e.Accept.UTC().AppendFormat(b, gmtDate), false
+	case lf.Vartrg:
+		return e.requestDate().UTC().AppendFormat(b, gmtDate), false
+	case lf.VarTl:
+		return e.Accept.AppendFormat(b, localDate), false
+	case lf.Vartrl:
+		return e.requestDate().AppendFormat(b, localDate), false
+	case lf.VarTs:
+		if fl&lf.Hex != 0 {
+			return appendHex(b, uint64(e.Accept.Unix()), 4), false
 		}
-		b = append(b, c)
-	}
-	return b
-}
-
-// appendCounters appends "%ac/%fc/%bc/%sc/%rc %sq/%bq".
-func appendCounters(b []byte, e *Entry) []byte {
-	b = strconv.AppendInt(b, int64(e.ActConn), 10)
-	b = append(b, '/')
-	b = strconv.AppendInt(b, int64(e.FeConn), 10)
-	b = append(b, '/')
-	b = strconv.AppendInt(b, int64(e.BeConn), 10)
-	b = append(b, '/')
-	b = strconv.AppendInt(b, int64(e.SrvConn), 10)
-	b = append(b, '/')
-	if e.Redispatched {
-		b = append(b, '+')
-	}
-	b = strconv.AppendInt(b, int64(e.Retries), 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(e.SrvQueue), 10)
-	b = append(b, '/')
-	return strconv.AppendInt(b, int64(e.BackendQueue), 10)
-}
-
-var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
-// appendDate appends HAProxy's date: 06/Feb/2009:12:14:14.655.
-func appendDate(b []byte, t time.Time) []byte {
-	y, mo, d := t.Date()
-	h, mi, s := t.Clock()
-	b = append2(b, d)
-	b = append(b, '/')
-	b = append(b, months[mo-1]...)
-	b = append(b, '/')
-	b = append2(b, y/100)
-	b = append2(b, y%100)
-	b = append(b, ':')
-	b = append2(b, h)
-	b = append(b, ':')
-	b = append2(b, mi)
-	b = append(b, ':')
-	b = append2(b, s)
-	b = append(b, '.')
-	ms := t.Nanosecond() / 1e6
-	return append(b, byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
-}
-
-func append2(b []byte, n int) []byte {
-	return append(b, byte('0'+n/10%10), byte('0'+n%10))
-}
-
-const hexDigits = "0123456789ABCDEF"
-
-// appendEscaped writes s with HAProxy's log encoding: bytes outside
-// 32..126, '#' and '"' become '#' and two hex digits.
-func appendEscaped(b, s []byte) []byte {
-	for _, c := range s {
-		if c < 32 || c > 126 || c == '#' || c == '"' {
-			b = append(b, '#', hexDigits[c>>4], hexDigits[c&15])
-			continue
+		return strconv.AppendInt(b, e.Accept.Unix(), 10), false
+	case lf.Varms:
+		m := e.Accept.Nanosecond() / 1e6
+		if fl&lf.Hex != 0 {
+			return appendHex(b, uint64(m), 2), false
 		}
-		b = append(b, c)
+		return append(b, byte('0'+m/100), byte('0'+m/10%10), byte('0'+m%10)), false
+
+	case lf.Varf:
+		return appendText(b, e.Frontend, fl), plain
+	case lf.Varft:
+		if !plain {
+			b = append(b, '"')
+		}
+		b = append(b, e.Frontend...)
+		if e.TLS {
+			b = append(b, '~')
+		}
+		if !plain {
+			b = append(b, '"')
+		}
+		return b, plain
+	case lf.Varb:
+		if e.Backend == "" {
+			return appendText(b, e.Frontend, fl), plain
+		}
+		return appendText(b, e.Backend, fl), plain
+	case lf.Vars:
+		if e.Server == "" {
+			return appendText(b, "<NOSRV>", fl), plain
+		}
+		return appendText(b, e.Server, fl), plain
+	case lf.VarH:
+		return appendText(b, env.Hostname, fl), plain
+	case lf.VarCC, lf.VarCS, lf.VarID:
+		// No cookie capture or unique-id yet: an empty value.
+		return appendText(b, "", fl), plain
+	case lf.Varsslc:
+		return appendText(b, e.TLSCipher, fl), plain
+	case lf.Varsslv:
+		return appendText(b, e.TLSVersion, fl), plain
+
+	case lf.VarTh:
+		return strconv.AppendInt(b, ms(e.Handshake), 10), false
+	case lf.VarTi:
+		return strconv.AppendInt(b, ms(e.Idle), 10), false
+	case lf.VarTR, lf.VarTq, lf.VarTw, lf.VarTc, lf.VarTr, lf.VarTd:
+		return strconv.AppendInt(b, e.timer(n.Var), 10), false
+	case lf.VarTa, lf.VarTt, lf.VarTu:
+		if e.ASAP {
+			b = append(b, '+')
+		}
+		return strconv.AppendInt(b, e.timer(n.Var), 10), false
+
+	case lf.VarST:
+		return strconv.AppendInt(b, int64(e.Status), 10), false
+	case lf.VarB:
+		if e.ASAP {
+			b = append(b, '+')
+		}
+		return strconv.AppendInt(b, e.BytesOut, 10), false
+	case lf.VarU:
+		return strconv.AppendInt(b, e.BytesIn, 10), false
+	case lf.Varts:
+		return appendState(b, e.State[:2]), false
+	case lf.Vartsc:
+		return appendState(b, e.State[:]), false
+	case lf.Varac:
+		return strconv.AppendInt(b, int64(e.ActConn), 10), false
+	case lf.Varfc:
+		return strconv.AppendInt(b, int64(e.FeConn), 10), false
+	case lf.Varbc:
+		return strconv.AppendInt(b, int64(e.BeConn), 10), false
+	case lf.Varsc:
+		return strconv.AppendInt(b, int64(e.SrvConn), 10), false
+	case lf.Varrc:
+		if e.Redispatched {
+			b = append(b, '+')
+		}
+		return strconv.AppendInt(b, int64(e.Retries), 10), false
+	case lf.Varsq:
+		return strconv.AppendInt(b, int64(e.SrvQueue), 10), false
+	case lf.Varbq:
+		return strconv.AppendInt(b, int64(e.BackendQueue), 10), false
+	case lf.Varrt:
+		return appendCounter(b, e.ID, fl), false
+	case lf.Varlc:
+		return appendCounter(b, e.LogCount, fl), false
+	case lf.Varpid:
+		return appendCounter(b, uint64(env.PID), fl), false
+
+	case lf.Varr:
+		return appendEncoded(b, e.Request, len(e.Request) > 0, fl), false
+	case lf.VarHM, lf.VarHU, lf.VarHP, lf.VarHPO, lf.VarHQ, lf.VarHV:
+		part, ok := requestPart(e.Request, n.Var)
+		return appendEncoded(b, part, ok, fl), false
 	}
-	return b
+	return b, false
+}
+
+// requestDate is %tr: when the request's first byte arrived.
+func (e *Entry) requestDate() time.Time {
+	if e.Idle < 0 {
+		return e.Accept
+	}
+	return e.Accept.Add((e.Idle + e.Handshake).Truncate(time.Millisecond))
+}
+
+// timer computes a timer variable from the phase times the way HAProxy
+// does: each in whole milliseconds first, then the differences.
+func (e *Entry) timer(v lf.Var) int64 {
+	idle, hs := ms(e.Idle), ms(e.Handshake)
+	req, queue, conn, data, end := ms(e.TRequest), ms(e.TQueue), ms(e.TConnect), ms(e.TData), ms(e.TClose)
+	since := func(t, from int64) int64 {
+		if t < 0 {
+			return -1
+		}
+		return t - from
+	}
+	active := idle + hs // HAProxy leaves out a negative idle time
+	if idle < 0 {
+		active = 0
+	}
+	switch v {
+	case lf.VarTR:
+		return since(req, idle+hs)
+	case lf.VarTq:
+		return req
+	case lf.VarTw:
+		return since(queue, req)
+	case lf.VarTc:
+		return since(conn, queue)
+	case lf.VarTr:
+		return since(data, conn)
+	case lf.VarTd:
+		from := conn // mode tcp: the data phase starts with the connection
+		if e.HTTP {
+			from = data
+		}
+		if from < 0 {
+			return -1
+		}
+		return end - from
+	case lf.VarTa:
+		return end - active
+	case lf.VarTt:
+		return end
+	case lf.VarTu:
+		return end - max(idle, 0)
+	}
+	return -1
 }

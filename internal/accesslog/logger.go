@@ -6,190 +6,298 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"baton/internal/config"
+	"baton/internal/syslog"
 )
 
-// maxLines bounds the lines queued for the writer; beyond it, lines are
-// dropped rather than blocking the data path.
-const maxLines = 1024
-
-// lineSize is a line buffer's initial capacity: a typical httplog line
-// with its prefix fits.
-const lineSize = 512
-
-// line is one formatted line, or a control marker for the writer.
-type line struct {
-	b []byte
-	// flushed is closed by the writer when it reaches a Flush marker.
-	flushed chan struct{}
-	stop    bool
+// Options configure a Logger.
+type Options struct {
+	// Stdout and Stderr receive the lines of stdout and stderr targets;
+	// nil means the process's.
+	Stdout, Stderr io.Writer
+	// Report receives diagnostics about the targets (lines dropped, a
+	// destination refusing lines); nil discards them.
+	Report func(msg string)
+	// PID is the process id in headers and %pid.
+	PID int
+	// Program is the default tag ("log-tag"); "" means "baton".
+	Program string
+	// Hostname is the system's host name, for %H.
+	Hostname string
 }
 
-// Logger writes log lines for one worker generation. It is safe for
-// concurrent use. The zero value is not usable; call New.
+// Logger holds the log targets of one configuration (one worker
+// generation) and the logging settings of each proxy.
 type Logger struct {
-	w      io.Writer
-	prefix []byte
-
-	queue   chan *line // lines for the writer, in order
-	free    chan *line // formatted-line buffers ready for reuse
-	created atomic.Int32
-	dropped atomic.Uint64
-	closed  atomic.Bool
-
-	closeOnce sync.Once
-	done      chan struct{}
+	sinks   []*syslog.Sink
+	global  *syslog.Logger // the global targets, for events of no proxy
+	env     Env
+	limit   int // the longest message: the largest target "len", less one
+	proxies map[*config.Proxy]*Proxy
 }
 
-// New returns a Logger writing to w, prefixing every line with
-// "baton[pid] gen=generation ". It starts the writer goroutine; Close
-// stops it.
-func New(w io.Writer, generation, pid int) *Logger {
-	l := &Logger{
-		w:     w,
-		queue: make(chan *line, maxLines),
-		free:  make(chan *line, maxLines),
-		done:  make(chan struct{}),
-	}
-	l.prefix = append(l.prefix, "baton["...)
-	l.prefix = strconv.AppendInt(l.prefix, int64(pid), 10)
-	l.prefix = append(l.prefix, "] gen="...)
-	l.prefix = strconv.AppendInt(l.prefix, int64(generation), 10)
-	l.prefix = append(l.prefix, ' ')
-	go l.run()
-	return l
-}
-
-// HTTP logs one httplog line. It does not block or allocate (once warm);
-// the line is dropped when the writer is too far behind.
-func (l *Logger) HTTP(e *Entry) { l.entry(e, appendHTTP) }
-
-// TCP logs one tcplog line, like HTTP.
-func (l *Logger) TCP(e *Entry) { l.entry(e, appendTCP) }
-
-// entry queues the line that layout writes for e after the prefix.
-func (l *Logger) entry(e *Entry, layout func([]byte, *Entry) []byte) {
-	ln := l.get()
-	if ln == nil {
-		return
-	}
-	ln.b = append(ln.b[:0], l.prefix...)
-	ln.b = layout(ln.b, e)
-	ln.b = append(ln.b, '\n')
-	l.send(ln)
-}
-
-// Event logs a worker event line (free text after the prefix). It never
-// blocks; it is dropped like access lines when the writer is behind.
-func (l *Logger) Event(format string, args ...any) {
-	ln := l.get()
-	if ln == nil {
-		return
-	}
-	ln.b = append(ln.b[:0], l.prefix...)
-	ln.b = fmt.Appendf(ln.b, format, args...)
-	if ln.b[len(ln.b)-1] != '\n' {
-		ln.b = append(ln.b, '\n')
-	}
-	l.send(ln)
-}
-
-// send queues ln without blocking; Flush markers may fill the queue, in
-// which case the line is dropped.
-func (l *Logger) send(ln *line) {
-	select {
-	case l.queue <- ln:
-	default:
-		l.dropped.Add(1)
-		l.free <- ln
-	}
-}
-
-// Dropped returns how many lines were dropped because the writer was
-// behind or the Logger was closed.
-func (l *Logger) Dropped() uint64 { return l.dropped.Load() }
-
-// get returns a free buffer, or nil (counting a drop) when all maxLines
-// buffers are queued or the Logger is closed.
-func (l *Logger) get() *line {
-	if l.closed.Load() {
-		l.dropped.Add(1)
-		return nil
-	}
-	select {
-	case ln := <-l.free:
-		return ln
-	default:
-	}
-	for {
-		n := l.created.Load()
-		if n >= maxLines {
-			l.dropped.Add(1)
-			return nil
+// New opens the targets cfg names (a destination named by several lines
+// gets one sink) and prepares each proxy's settings.
+func New(cfg *config.Config, opt Options) (*Logger, error) {
+	l := &Logger{env: Env{PID: opt.PID, Hostname: opt.Hostname}, proxies: map[*config.Proxy]*Proxy{}}
+	sinks := map[syslog.Address]*syslog.Sink{}
+	maxLen := syslog.DefaultLen
+	output := func(t config.LogTarget) (*syslog.Output, error) {
+		s := sinks[t.Addr]
+		if s == nil {
+			var err error
+			s, err = syslog.Open(t.Addr, syslog.Options{Stdout: opt.Stdout, Stderr: opt.Stderr, Report: opt.Report})
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", t.Pos, err)
+			}
+			sinks[t.Addr] = s
+			l.sinks = append(l.sinks, s)
 		}
-		if l.created.CompareAndSwap(n, n+1) {
-			return &line{b: make([]byte, 0, lineSize)}
-		}
+		maxLen = max(maxLen, t.Len)
+		return syslog.NewOutput(t.Target, s), nil
 	}
+	fail := func(err error) (*Logger, error) {
+		l.Close()
+		return nil, err
+	}
+	program := opt.Program
+	if program == "" {
+		program = "baton"
+	}
+	meta := &syslog.Meta{Hostname: cfg.Global.LogSendHostname, PID: strconv.Itoa(opt.PID)}
+	globalTag := cfg.Global.LogTag
+	if globalTag == "" {
+		globalTag = program
+	}
+	var globals []*syslog.Output
+	var globalRoutes []*syslog.Route
+	for _, t := range cfg.Global.Logs {
+		o, err := output(t)
+		if err != nil {
+			return fail(err)
+		}
+		globals = append(globals, o)
+		globalRoutes = append(globalRoutes, o.NewRoute())
+	}
+	l.global = syslog.NewLogger(meta, globalTag, globalRoutes...)
+	own := map[config.Pos]*syslog.Output{} // a defaults line is shared by its proxies
+	for _, p := range cfg.Proxies {
+		var routes []*syslog.Route
+		for _, t := range p.Logs {
+			o := own[t.Pos]
+			if t.Global {
+				o = globals[t.Index]
+			} else if o == nil {
+				var err error
+				if o, err = output(t); err != nil {
+					return fail(err)
+				}
+				own[t.Pos] = o
+			}
+			routes = append(routes, o.NewRoute())
+		}
+		tag := p.LogTag
+		if tag == "" {
+			tag = globalTag
+		}
+		px := &Proxy{
+			log:            l,
+			Sys:            syslog.NewLogger(meta, tag, routes...),
+			http:           p.Mode == config.ModeHTTP,
+			dontLogNormal:  p.DontLogNormal,
+			separateErrors: p.LogSeparateErrors,
+			ASAP:           p.LogASAP,
+		}
+		var err error
+		if p.Kind != config.KindBackend {
+			if px.format, err = trafficFormat(p); err == nil {
+				px.errFormat, err = optionalFormat(p.ErrorLogFormat)
+			}
+			if err == nil {
+				px.sdFormat, err = optionalFormat(p.LogFormatSD)
+			}
+		}
+		if err != nil {
+			return fail(fmt.Errorf("proxy %s: %w", p.Name, err))
+		}
+		l.proxies[p] = px
+	}
+	l.limit = maxLen - 1
+	return l, nil
 }
 
-// Flush waits until every line logged before the call has been written.
+// trafficFormat is the format of a frontend's traffic lines.
+func trafficFormat(p *config.Proxy) (*Format, error) {
+	switch {
+	case p.LogFormat != "":
+		return Compile(p.LogFormat)
+	case p.HTTPLogCLF:
+		return CLF, nil
+	case p.HTTPLog:
+		return HTTPLog, nil
+	case p.TCPLog:
+		return TCPLog, nil
+	}
+	return Connect, nil
+}
+
+func optionalFormat(s string) (*Format, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return Compile(s)
+}
+
+// Proxy returns p's settings; nil (which logs nothing) for a proxy of
+// another configuration.
+func (l *Logger) Proxy(p *config.Proxy) *Proxy { return l.proxies[p] }
+
+// Eventf sends a process event to the global targets.
+func (l *Logger) Eventf(lvl syslog.Level, format string, args ...any) {
+	l.global.Logf(lvl, format, args...)
+}
+
+// Flush waits until every line sent so far has been written or dropped.
 func (l *Logger) Flush() {
-	if l.closed.Load() {
-		<-l.done
+	for _, s := range l.sinks {
+		s.Flush()
+	}
+}
+
+// Close writes what is queued (waiting a bounded time for a stuck
+// destination) and closes the targets.
+func (l *Logger) Close() {
+	for _, s := range l.sinks {
+		s.Close()
+	}
+}
+
+// Dropped returns how many lines this logger's targets dropped.
+func (l *Logger) Dropped() uint64 {
+	var n uint64
+	for _, s := range l.sinks {
+		n += s.Dropped()
+	}
+	return n
+}
+
+// Proxy is one proxy's logging: its targets, and for a frontend the
+// format of its traffic lines and the options that choose them.
+type Proxy struct {
+	log *Logger
+	// Sys sends the proxy's lines (traffic, and events such as server
+	// state changes) to its targets.
+	Sys *syslog.Logger
+	// format is nil for a backend; Connect for a frontend without one.
+	format, errFormat, sdFormat *Format
+	http                        bool
+	dontLogNormal               bool
+	separateErrors              bool
+	// ASAP is "option logasap": the proxy logs a request once the
+	// response head is sent, a TCP connection once it reached a server.
+	ASAP bool
+	// count is how many traffic lines the proxy sent (%lc).
+	count atomic.Uint64
+}
+
+// Traffic reports whether the proxy writes a line per request or
+// connection (it has targets and a format).
+func (p *Proxy) Traffic() bool {
+	return p != nil && p.format != nil && !p.format.connect && p.Sys.Enabled()
+}
+
+// Connects reports whether the proxy writes HAProxy's default line when
+// it accepts a connection (it has targets and no format).
+func (p *Proxy) Connects() bool {
+	return p != nil && p.format != nil && p.format.connect && p.Sys.Enabled()
+}
+
+// bufs are the message buffers lines are formatted in.
+var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// Log writes the traffic line of e, unless "option dontlog-normal" skips
+// it. Requests with an error, a timeout, a retry, a redispatch or a 5xx
+// status are logged at level err with "option log-separate-errors", info
+// otherwise. It does not block and, once warm, does not allocate.
+func (p *Proxy) Log(e *Entry) {
+	if !p.Traffic() {
 		return
 	}
-	m := &line{flushed: make(chan struct{})}
-	select {
-	case l.queue <- m:
-		<-m.flushed
-	case <-l.done:
-	}
-}
-
-// Close writes the queued lines and stops the writer. Lines logged after
-// Close are dropped. It does not close the underlying writer.
-func (l *Logger) Close() error {
-	l.closeOnce.Do(func() {
-		l.closed.Store(true)
-		l.queue <- &line{stop: true}
-	})
-	<-l.done
-	return nil
-}
-
-// run is the writer goroutine: one Write per line, in order.
-func (l *Logger) run() {
-	defer close(l.done)
-	var reported uint64
-	var report []byte
-	for ln := range l.queue {
-		switch {
-		case ln.stop:
-			l.reportDrops(&reported, &report)
-			return
-		case ln.flushed != nil:
-			close(ln.flushed)
-			continue
-		}
-		l.w.Write(ln.b) // a failing log target cannot be reported anywhere better
-		if cap(ln.b) > 64<<10 {
-			ln.b = make([]byte, 0, lineSize) // do not pin a huge line's buffer
-		}
-		l.free <- ln // never blocks: free has room for every buffer
-		if len(l.queue) == 0 {
-			l.reportDrops(&reported, &report)
-		}
-	}
-}
-
-// reportDrops logs how many lines were dropped since the last report.
-func (l *Logger) reportDrops(reported *uint64, buf *[]byte) {
-	d := l.dropped.Load()
-	if d == *reported {
+	failed := e.Redispatched || e.Retries > 0 || e.HTTP && e.Status >= 500 ||
+		e.State[0] != 0 && e.State[0] != '-' && e.State[0] != 'L'
+	if !failed && p.dontLogNormal {
 		return
 	}
-	*buf = append((*buf)[:0], l.prefix...)
-	*buf = fmt.Appendf(*buf, "accesslog: %d lines dropped: the log writer is too slow\n", d-*reported)
-	l.w.Write(*buf)
-	*reported = d
+	lvl := syslog.Info
+	if failed && p.separateErrors {
+		lvl = syslog.Err
+	}
+	p.send(p.format, e, lvl)
+}
+
+// LogError writes the line of a connection that failed before a request
+// was read (HAProxy's session log): with "error-log-format" when set, at
+// level err with "option log-separate-errors".
+func (p *Proxy) LogError(e *Entry) {
+	if !p.Traffic() {
+		return
+	}
+	f := p.format
+	if p.errFormat != nil {
+		f = p.errFormat
+	}
+	lvl := syslog.Info
+	if p.separateErrors {
+		lvl = syslog.Err
+	}
+	p.send(f, e, lvl)
+}
+
+// ErrorLevel is the level of a connection's error line (a failed TLS handshake):
+// err with "option log-separate-errors", info otherwise, as HAProxy.
+func (p *Proxy) ErrorLevel() syslog.Level {
+	if p != nil && p.separateErrors {
+		return syslog.Err
+	}
+	return syslog.Info
+}
+
+// LogConnect writes the "Connect from" line of an accepted connection.
+func (p *Proxy) LogConnect(e *Entry) {
+	if p.Connects() {
+		p.send(Connect, e, syslog.Info)
+	}
+}
+
+func (p *Proxy) send(f *Format, e *Entry, lvl syslog.Level) {
+	if !p.Sys.Wants(lvl) {
+		return
+	}
+	bp := bufs.Get().(*[]byte)
+	e.LogCount = p.count.Load()
+	b := f.Append((*bp)[:0], e, &p.log.env, p.log.limit)
+	n := len(b)
+	if n == 0 {
+		*bp = b
+		bufs.Put(bp)
+		return
+	}
+	if p.sdFormat != nil && p.Sys.WantsSD() {
+		b = p.sdFormat.Append(b, e, &p.log.env, p.log.limit)
+	}
+	p.Sys.Log(lvl, b[:n], b[n:])
+	p.count.Add(1)
+	if cap(b) <= 64<<10 {
+		*bp = b[:0]
+		bufs.Put(bp) // a huge buffer is left to the collector
+	}
+}
+
+// Eventf sends an event of this proxy (a server going down, the proxy
+// stopping) to its targets.
+func (p *Proxy) Eventf(lvl syslog.Level, format string, args ...any) {
+	if p != nil {
+		p.Sys.Logf(lvl, format, args...)
+	}
 }

@@ -36,7 +36,8 @@ type Key struct {
 // for requests waiting on maxconn. It is safe for concurrent use.
 type Backend struct {
 	Name string
-	// Servers lists every server in declaration order.
+	// Servers lists the configuration's servers in declaration order;
+	// List also has the servers added at run time (AddServer).
 	Servers []*Server
 	Balance config.Balance
 	// MaxIdle bounds the idle connections pooled per server: 0 means
@@ -44,8 +45,12 @@ type Backend struct {
 	// the backend is shared.
 	MaxIdle int
 
-	active []*Server // non-backup servers in declaration order
-	backup []*Server // backup servers in declaration order
+	// mem are the servers load balancing picks from; replaced whole
+	// (copy on write) when a server is added or removed at run time, so
+	// a pick reads one consistent set without a lock.
+	mem atomic.Pointer[members]
+	// memMu serialises the writers of mem.
+	memMu sync.Mutex
 
 	// rrMu guards Server.rrCur for roundrobin.
 	rrMu sync.Mutex
@@ -53,9 +58,6 @@ type Backend struct {
 	// rotating start of leastconn's tie-break; atomic because every
 	// Acquire advances it.
 	rot atomic.Uint64
-	// srSeq is static-rr's fixed schedule: active servers interleaved
-	// by their configured weights (smooth weighted round robin).
-	srSeq []*Server
 
 	qmu   sync.Mutex
 	queue []*waiter // guarded by qmu; FIFO
@@ -80,17 +82,109 @@ type waiter struct {
 func New(p *config.Proxy) *Backend {
 	b := &Backend{Name: p.Name, Balance: p.Balance}
 	for i, cs := range p.Servers {
-		s := newServer(b, i, cs)
-		b.Servers = append(b.Servers, s)
-		if s.Backup {
-			b.backup = append(b.backup, s)
-		} else {
-			b.active = append(b.active, s)
-		}
+		b.Servers = append(b.Servers, newServer(b, i, cs))
 	}
-	b.srSeq = staticSchedule(b.active)
+	b.mem.Store(newMembers(b, b.Servers))
 	b.initLoad(p)
 	return b
+}
+
+// members is one version of a backend's server set.
+type members struct {
+	b      *Backend
+	all    []*Server // in declaration (then addition) order
+	active []*Server // non-backup servers in that order
+	backup []*Server // backup servers in that order
+	// srSeq is static-rr's fixed schedule: active servers interleaved
+	// by their configured weights (smooth weighted round robin).
+	srSeq []*Server
+}
+
+func newMembers(b *Backend, all []*Server) *members {
+	m := &members{b: b, all: all}
+	for _, s := range all {
+		if s.Backup {
+			m.backup = append(m.backup, s)
+		} else {
+			m.active = append(m.active, s)
+		}
+	}
+	m.srSeq = staticSchedule(m.active)
+	return m
+}
+
+// List returns every server, those added at run time included, in
+// order. The slice must not be modified.
+func (b *Backend) List() []*Server { return b.mem.Load().all }
+
+// Find returns the server named name, or nil.
+func (b *Backend) Find(name string) *Server {
+	for _, s := range b.List() {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Dynamic reports whether the balance algorithm takes servers added at
+// run time (HAProxy's "dynamic" algorithms: not static-rr, not the
+// hashes).
+func (b *Backend) Dynamic() bool {
+	switch b.Balance {
+	case config.StaticRR, config.SourceHash, config.URI:
+		return false
+	}
+	return true
+}
+
+// Errors of AddServer and RemoveServer.
+var (
+	ErrExists   = errors.New("a server with this name exists")
+	ErrNotMaint = errors.New("the server is not in maintenance")
+	ErrInUse    = errors.New("the server has connections")
+)
+
+// AddServer adds a server built from cs, in Maint as HAProxy starts a
+// dynamic server; its Index follows the last one's.
+func (b *Backend) AddServer(cs *config.Server) (*Server, error) {
+	b.memMu.Lock()
+	defer b.memMu.Unlock()
+	old := b.mem.Load()
+	idx := 0
+	for _, s := range old.all {
+		if s.Name == cs.Name {
+			return nil, ErrExists
+		}
+		idx = max(idx, s.Index+1)
+	}
+	s := newServer(b, idx, cs)
+	s.state.Store(int32(Maint))
+	b.mem.Store(newMembers(b, append(old.all[:len(old.all):len(old.all)], s)))
+	return s, nil
+}
+
+// RemoveServer removes s, which must be in Maint with no connection in
+// use or queued for it; its idle connections are closed.
+func (b *Backend) RemoveServer(s *Server) error {
+	b.memMu.Lock()
+	defer b.memMu.Unlock()
+	if s.State() != Maint {
+		return ErrNotMaint
+	}
+	if s.Conns() > 0 {
+		return ErrInUse
+	}
+	old := b.mem.Load()
+	var all []*Server
+	for _, o := range old.all {
+		if o != s {
+			all = append(all, o)
+		}
+	}
+	b.mem.Store(newMembers(b, all))
+	s.idle.purge(true)
+	return nil
 }
 
 // Queued returns the number of requests waiting for a server slot.
@@ -269,7 +363,7 @@ func (b *Backend) stateChanged() {
 // Close closes every pooled idle connection and makes PutIdle refuse
 // further ones. Queued requests are not affected.
 func (b *Backend) Close() {
-	for _, s := range b.Servers {
+	for _, s := range b.List() {
 		s.idle.purge(true)
 	}
 }

@@ -19,8 +19,9 @@ const (
 // of the same tier exists, and takes a slot on it. It never blocks and
 // does not allocate.
 func (b *Backend) pick(key *Key, ex *Server) (*Server, pickResult) {
+	m := b.mem.Load()
 	n, exUsable := 0, false
-	for _, s := range b.active {
+	for _, s := range m.active {
 		if s.Usable() {
 			n++
 			if s == ex {
@@ -29,27 +30,27 @@ func (b *Backend) pick(key *Key, ex *Server) (*Server, pickResult) {
 		}
 	}
 	if n == 0 {
-		return b.pickBackup(ex)
+		return m.pickBackup(ex)
 	}
 	skip := ex
 	if exUsable && n == 1 {
 		skip = nil // the excluded server is the only one: retry it
 	}
-	switch b.Balance {
+	switch m.b.Balance {
 	case config.StaticRR:
-		if len(b.srSeq) > 0 {
-			return b.pickStaticRR(skip)
+		if len(m.srSeq) > 0 {
+			return m.pickStaticRR(skip)
 		}
 		// No server had a weight at start (weights were raised at run
 		// time): fall back to the dynamic round robin.
 	case config.LeastConn:
-		return b.pickLeastConn(skip)
+		return m.pickLeastConn(skip)
 	case config.First:
-		return b.pickFirst(skip)
+		return m.pickFirst(skip)
 	case config.SourceHash:
 		if key.Src.IsValid() {
 			a := key.Src.Unmap().As16()
-			return b.pickHash(hashBytes(a[:]), skip)
+			return m.pickHash(hashBytes(a[:]), skip)
 		}
 	case config.URI:
 		if len(key.URI) > 0 {
@@ -57,19 +58,19 @@ func (b *Backend) pick(key *Key, ex *Server) (*Server, pickResult) {
 			if i := bytes.IndexByte(u, '?'); i >= 0 {
 				u = u[:i]
 			}
-			return b.pickHash(hashBytes(u), skip)
+			return m.pickHash(hashBytes(u), skip)
 		}
 	case config.Random:
-		return b.pickRandom(skip)
+		return m.pickRandom(skip)
 	}
-	return b.pickRoundRobin(skip)
+	return m.pickRoundRobin(skip)
 }
 
 // pickBackup uses the first usable backup server (HAProxy without
 // "option allbackups"), or the next one when the first is excluded.
-func (b *Backend) pickBackup(ex *Server) (*Server, pickResult) {
+func (m *members) pickBackup(ex *Server) (*Server, pickResult) {
 	var chosen *Server
-	for _, s := range b.backup {
+	for _, s := range m.backup {
 		if s.Usable() {
 			if s != ex {
 				chosen = s
@@ -89,19 +90,19 @@ func (b *Backend) pickBackup(ex *Server) (*Server, pickResult) {
 
 // attempts bounds how often a pick retries after losing a slot to a
 // concurrent Acquire between choosing a server and taking its slot.
-func (b *Backend) attempts() int { return len(b.active) + 1 }
+func (m *members) attempts() int { return len(m.active) + 1 }
 
 // pickRoundRobin is smooth weighted round robin (as in nginx): every pick
 // adds each candidate's weight to its current value, takes the largest,
 // and subtracts the total from it. It spreads a server's turns evenly and
 // follows weight changes at once. Servers at maxconn sit the round out.
-func (b *Backend) pickRoundRobin(skip *Server) (*Server, pickResult) {
-	b.rrMu.Lock()
-	defer b.rrMu.Unlock()
-	for range b.attempts() {
+func (m *members) pickRoundRobin(skip *Server) (*Server, pickResult) {
+	m.b.rrMu.Lock()
+	defer m.b.rrMu.Unlock()
+	for range m.attempts() {
 		var best *Server
 		total, eligible := 0, false
-		for _, s := range b.active {
+		for _, s := range m.active {
 			if s == skip || !s.Usable() {
 				continue
 			}
@@ -156,9 +157,9 @@ func staticSchedule(servers []*Server) []*Server {
 // pickStaticRR walks the fixed schedule with one atomic counter: no lock.
 // An unusable or full server's turn goes to the next server in the
 // schedule.
-func (b *Backend) pickStaticRR(skip *Server) (*Server, pickResult) {
-	n := uint64(len(b.srSeq))
-	return takeFirst(b.srSeq, int((b.rot.Add(1)-1)%n), skip)
+func (m *members) pickStaticRR(skip *Server) (*Server, pickResult) {
+	n := uint64(len(m.srSeq))
+	return takeFirst(m.srSeq, int((m.b.rot.Add(1)-1)%n), skip)
 }
 
 // takeFirst walks servers as a ring from start and takes the first usable
@@ -186,15 +187,15 @@ func takeFirst(servers []*Server, start int, skip *Server) (*Server, pickResult)
 // its weight, comparing (conns+1)/weight as HAProxy does, so an idle
 // heavier server wins over an idle lighter one. Ties go to the first
 // server from a rotating start, which round-robins among equals.
-func (b *Backend) pickLeastConn(skip *Server) (*Server, pickResult) {
-	n := uint64(len(b.active))
-	for range b.attempts() {
-		start := b.rot.Add(1) % n
+func (m *members) pickLeastConn(skip *Server) (*Server, pickResult) {
+	n := uint64(len(m.active))
+	for range m.attempts() {
+		start := m.b.rot.Add(1) % n
 		var best *Server
 		var bc, bw int
 		eligible := false
 		for k := range n {
-			s := b.active[(start+k)%n]
+			s := m.active[(start+k)%n]
 			if s == skip || !s.Usable() {
 				continue
 			}
@@ -221,8 +222,8 @@ func (b *Backend) pickLeastConn(skip *Server) (*Server, pickResult) {
 }
 
 // pickFirst takes the first server in declaration order with a free slot.
-func (b *Backend) pickFirst(skip *Server) (*Server, pickResult) {
-	return takeFirst(b.active, 0, skip)
+func (m *members) pickFirst(skip *Server) (*Server, pickResult) {
+	return takeFirst(m.active, 0, skip)
 }
 
 // pickHash maps h onto the usable servers, each owning a share of the
@@ -230,9 +231,9 @@ func (b *Backend) pickFirst(skip *Server) (*Server, pickResult) {
 // the set of usable servers and their weights stay the same. When that
 // server is at maxconn the next one with a free slot takes the request
 // (affinity gives way under saturation rather than queueing per server).
-func (b *Backend) pickHash(h uint64, skip *Server) (*Server, pickResult) {
+func (m *members) pickHash(h uint64, skip *Server) (*Server, pickResult) {
 	total := 0
-	for _, s := range b.active {
+	for _, s := range m.active {
 		if s != skip && s.Usable() {
 			total += s.lbWeight()
 		}
@@ -241,9 +242,9 @@ func (b *Backend) pickHash(h uint64, skip *Server) (*Server, pickResult) {
 		return nil, pickNone
 	}
 	r := int(h % uint64(total))
-	n := len(b.active)
+	n := len(m.active)
 	target := -1
-	for i, s := range b.active {
+	for i, s := range m.active {
 		if s == skip || !s.Usable() {
 			continue
 		}
@@ -258,7 +259,7 @@ func (b *Backend) pickHash(h uint64, skip *Server) (*Server, pickResult) {
 		target = 0
 	}
 	for k := range n {
-		s := b.active[(target+k)%n]
+		s := m.active[(target+k)%n]
 		if s == skip || !s.Usable() {
 			continue
 		}
@@ -273,10 +274,10 @@ func (b *Backend) pickHash(h uint64, skip *Server) (*Server, pickResult) {
 // and takes the less loaded relative to weight (power of two choices,
 // HAProxy's "random(2)"). Equal loads keep the first draw, so at rest the
 // spread is plain weighted random.
-func (b *Backend) pickRandom(skip *Server) (*Server, pickResult) {
-	for range b.attempts() {
+func (m *members) pickRandom(skip *Server) (*Server, pickResult) {
+	for range m.attempts() {
 		total, eligible := 0, false
-		for _, s := range b.active {
+		for _, s := range m.active {
 			if s == skip || !s.Usable() {
 				continue
 			}
@@ -293,7 +294,7 @@ func (b *Backend) pickRandom(skip *Server) (*Server, pickResult) {
 		}
 		r1, r2 := rand.IntN(total), rand.IntN(total)
 		var s1, s2 *Server
-		for _, s := range b.active {
+		for _, s := range m.active {
 			if s == skip || !s.Usable() || !s.hasRoom() {
 				continue
 			}

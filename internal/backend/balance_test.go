@@ -317,7 +317,7 @@ func TestDisabledStartsInMaint(t *testing.T) {
 		t.Errorf("disabled server state %v, want maint", st)
 	}
 	s := b.Servers[1]
-	if s.Name != "b" || s.Addr != "127.0.0.1:2" || s.Weight() != 7 || s.MaxConn != 9 || !s.Backup || s.State() != Ready || !s.Healthy() || s.Index != 1 {
+	if s.Name != "b" || s.Addr() != "127.0.0.1:2" || s.Weight() != 7 || s.MaxConn != 9 || !s.Backup || s.State() != Ready || !s.Healthy() || s.Index != 1 {
 		t.Errorf("server b built as %+v (weight %d, state %v)", s, s.Weight(), s.State())
 	}
 }

@@ -7,20 +7,11 @@ import (
 )
 
 // dynamics is what health checks and agents change on a server while it
-// serves: its effective weight during slow start, its connection limit
-// (minconn/fullconn, slow start, an agent's "maxconn:N"), the NOLB state
-// of http-check disable-on-404, and the error counting of "observe".
+// serves beyond its weight, maxconn (runtime.go) and slow start
+// (slowstart.go): the dynamic connection limit of minconn/fullconn, the
+// NOLB state of http-check disable-on-404, and the error counting of
+// "observe".
 type dynamics struct {
-	// eweight is the weight load balancing uses: the weight scaled by
-	// the slow-start ramp. Atomic: the health goroutine and the runtime
-	// API write it, every pick reads it.
-	eweight atomic.Int32
-	// ramp is the slow-start progress in percent (100: none). Atomic:
-	// the health goroutine writes it, every pick reads it (limit).
-	ramp atomic.Int32
-	// maxconn is the current connection limit (0: none): the configured
-	// one, or an agent's. Atomic for the same reason.
-	maxconn atomic.Int32
 	// minconn and dynMax are fixed at New: dynMax makes the limit follow
 	// the backend's load (minconn below maxconn).
 	minconn int32
@@ -44,11 +35,8 @@ type dynamics struct {
 }
 
 func (s *Server) initDynamics(cs *config.Server) {
-	s.ramp.Store(100)
-	s.maxconn.Store(int32(cs.MaxConn))
 	s.minconn = int32(cs.MinConn)
 	s.dynMax = cs.MinConn > 0 && cs.MinConn < cs.MaxConn
-	s.updateEWeight()
 	switch cs.Observe {
 	case "layer4":
 		s.observe = 4
@@ -61,65 +49,15 @@ func (s *Server) initDynamics(cs *config.Server) {
 	}
 }
 
-// lbWeight is the weight load balancing uses (effective weight).
-func (s *Server) lbWeight() int { return int(s.eweight.Load()) }
+// lbWeight is the weight load balancing uses: the weight, which a slow
+// start ramps (slowstart.go).
+func (s *Server) lbWeight() int { return int(s.weight.Load()) }
 
-// EffectiveWeight returns the weight load balancing uses now: the weight
-// scaled during slow start.
+// EffectiveWeight returns the weight load balancing uses now.
 func (s *Server) EffectiveWeight() int { return s.lbWeight() }
 
-// updateEWeight recomputes the effective weight: the weight times the
-// slow-start ramp, at least 1 while ramping a non-zero weight.
-func (s *Server) updateEWeight() {
-	w := s.weight.Load()
-	if r := s.ramp.Load(); r < 100 && w > 0 {
-		w = max(1, w*r/100)
-	}
-	s.eweight.Store(w)
-}
-
-// SetRamp sets the slow-start progress (0..100 percent; 100 ends it):
-// the effective weight and the connection limit scale with it.
-func (s *Server) SetRamp(pct int) {
-	s.ramp.Store(int32(min(max(pct, 0), 100)))
-	s.updateEWeight()
-	s.b.stateChanged()
-}
-
-// Ramp returns the slow-start progress in percent.
-func (s *Server) Ramp() int { return int(s.ramp.Load()) }
-
-// SetMaxConn changes the connection limit (an agent's "maxconn:N"); 0
-// means none.
-func (s *Server) SetMaxConn(n int) {
-	s.maxconn.Store(int32(max(n, 0)))
-	s.b.stateChanged()
-}
-
-// CurMaxConn returns the configured or agent-set limit (0: none).
-func (s *Server) CurMaxConn() int { return int(s.maxconn.Load()) }
-
-// limit is the connection limit in force now (0: none): between minconn
-// and maxconn as the backend's load approaches fullconn, and scaled by
-// the slow-start ramp (at least 1), as HAProxy computes it.
-func (s *Server) limit() int {
-	m := int(s.maxconn.Load())
-	if m <= 0 {
-		return 0
-	}
-	if s.dynMax && s.b.fullConn > 0 {
-		if be := int(s.b.load.Load()); be < s.b.fullConn {
-			m = max(int(s.minconn), be*m/s.b.fullConn)
-		}
-	}
-	if r := int(s.ramp.Load()); r < 100 {
-		m = max(1, m*r/100)
-	}
-	return m
-}
-
 // Limit returns the connection limit in force now (0: none).
-func (s *Server) Limit() int { return s.limit() }
+func (s *Server) Limit() int { return s.maxConn() }
 
 // SetNOLB puts the server in, or out of, the NOLB state: up, but taking
 // no new traffic from load balancing (http-check disable-on-404).

@@ -8,8 +8,7 @@ import (
 
 // A server with minconn below maxconn takes minconn connections while the
 // backend is idle, and more as the backend's load approaches fullconn, as
-// HAProxy's srv_dynamic_maxconn computes; slow start scales the result
-// and the weight.
+// HAProxy's srv_dynamic_maxconn computes; slow start scales the result.
 func TestDynamicLimit(t *testing.T) {
 	p := &config.Proxy{Name: "be", Kind: config.KindBackend, Balance: config.RoundRobin}
 	p.FullConn = 100
@@ -31,23 +30,24 @@ func TestDynamicLimit(t *testing.T) {
 		{100, 1, 1, 1},    // never below 1
 	} {
 		b.load.Store(int32(c.load))
-		dyn.SetRamp(c.ramp)
-		fixed.SetRamp(c.ramp)
+		ratio := int32(c.ramp * 10)
+		if c.ramp == 100 {
+			ratio = 0
+		}
+		dyn.warm.ratio.Store(ratio)
+		fixed.warm.ratio.Store(ratio)
 		if got := dyn.Limit(); got != c.dyn {
 			t.Errorf("load %d ramp %d%%: dynamic limit %d, want %d", c.load, c.ramp, got, c.dyn)
 		}
 		if got := fixed.Limit(); got != c.fixed {
 			t.Errorf("load %d ramp %d%%: fixed limit %d, want %d", c.load, c.ramp, got, c.fixed)
 		}
-		if w := dyn.EffectiveWeight(); w != max(1, 10*c.ramp/100) {
-			t.Errorf("ramp %d%%: effective weight %d", c.ramp, w)
-		}
 	}
 
 	// Acquire and Release keep the load the limit follows.
 	b.load.Store(0)
-	dyn.SetRamp(100)
-	fixed.SetRamp(100)
+	dyn.warm.ratio.Store(0)
+	fixed.warm.ratio.Store(0)
 	var got []*Server
 	for range 6 {
 		got = append(got, mustAcquire(t, b, Key{}, nil))

@@ -33,8 +33,8 @@ type idleEntry struct {
 
 // PutIdle pools c, an idle connection to s, for reuse by a later request.
 // It returns false, and the caller closes c, when the pool is full
-// (Backend.MaxIdle), the backend is closed, or the server is not Ready
-// and healthy.
+// (Backend.MaxIdle), the backend is closed, the server is not Ready and
+// healthy, or c goes to an address the server no longer has.
 func (s *Server) PutIdle(c net.Conn) bool {
 	if c == nil {
 		return false
@@ -42,7 +42,7 @@ func (s *Server) PutIdle(c net.Conn) bool {
 	max := s.b.maxIdle()
 	p := &s.idle
 	p.mu.Lock()
-	if p.closed || len(p.stack) >= max || s.State() != Ready || !s.Healthy() {
+	if p.closed || len(p.stack) >= max || s.State() != Ready || !s.Healthy() || s.checksAddr() && !sameAddr(c, s.ep.Load()) {
 		p.mu.Unlock()
 		return false
 	}
@@ -84,7 +84,7 @@ func (s *Server) GetIdle() net.Conn {
 		p.mu.Unlock()
 
 		c := e.c
-		alive := e.alive()
+		alive := (!s.checksAddr() || sameAddr(c, s.ep.Load())) && e.alive()
 		e.c = nil
 		p.mu.Lock()
 		p.free = append(p.free, e)
@@ -103,13 +103,19 @@ func (s *Server) IdleCount() int {
 	return len(s.idle.stack)
 }
 
-// alive reports whether e.c looks usable: for a socket, a peek must find
-// nothing to read yet (EAGAIN). EOF, data or an error mean the server
-// closed or misbehaved. Connections without a socket are assumed alive.
+// alive reports whether e.c looks usable: for a socket (a TLS
+// connection's underneath), a peek must find nothing to read yet
+// (EAGAIN). EOF, data or an error mean the server closed or misbehaved.
+// Connections without a socket are assumed alive.
 func (e *idleEntry) alive() bool {
 	if e.rcOf != e.c {
 		e.rc, e.rcOf = nil, nil
 		sc, ok := e.c.(syscall.Conn)
+		if nc, isTLS := e.c.(interface{ NetConn() net.Conn }); !ok && isTLS {
+			// A TLS connection: its socket tells whether the server
+			// closed it (a close_notify or any record counts as data).
+			sc, ok = nc.NetConn().(syscall.Conn)
+		}
 		if !ok {
 			return true
 		}
@@ -144,3 +150,6 @@ func (p *idlePool) purge(closing bool) {
 	p.free = append(p.free, stack...)
 	p.mu.Unlock()
 }
+
+// MaxIdleConns is the pool's bound per server.
+func (b *Backend) MaxIdleConns() int { return b.maxIdle() }

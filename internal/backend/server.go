@@ -36,15 +36,15 @@ func (st State) String() string {
 const MaxWeight = 256
 
 // Server is one server of a backend with its runtime state. The exported
-// fields are fixed at New; the runtime state is read and written through
-// methods and is safe for concurrent use.
+// fields are fixed at New; the runtime state (its address too, see
+// endpoint.go) is read and written through methods and is safe for
+// concurrent use.
 type Server struct {
 	Name string
-	Addr string
 	// Backup servers take traffic only when no active server is usable.
 	Backup bool
 	// MaxConn caps the requests/connections using the server at once;
-	// 0 means no limit.
+	// 0 means no limit. The runtime API may override it (SetMaxConn).
 	MaxConn int
 	// Index is the server's position among all servers of its backend,
 	// in declaration order.
@@ -77,13 +77,16 @@ type Server struct {
 	// guarded by b.rrMu, not atomic.
 	rrCur int
 
+	addrState
+	warm warmup
+	rt   runtimeState
+
 	idle idlePool
 }
 
 func newServer(b *Backend, i int, cs *config.Server) *Server {
 	s := &Server{
 		Name:    cs.Name,
-		Addr:    cs.Addr,
 		Backup:  cs.Backup,
 		MaxConn: cs.MaxConn,
 		Index:   i,
@@ -91,10 +94,13 @@ func newServer(b *Backend, i int, cs *config.Server) *Server {
 		b:       b,
 	}
 	s.weight.Store(int32(clampWeight(cs.Weight)))
-	if cs.Disabled || cs.NoAddr {
+	s.warm.uweight.Store(int32(clampWeight(cs.Weight)))
+	s.warm.dur = cs.SlowStart
+	if cs.Disabled {
 		s.state.Store(int32(Maint))
 	}
 	s.healthy.Store(true)
+	s.initAddr(cs)
 	s.initDynamics(cs)
 	return s
 }
@@ -112,8 +118,7 @@ func (s *Server) Weight() int { return int(s.weight.Load()) }
 // static-rr keeps its configured proportions (only 0 versus non-zero
 // matters to it), as in HAProxy.
 func (s *Server) SetWeight(w int) {
-	s.weight.Store(int32(clampWeight(w)))
-	s.updateEWeight()
+	s.setUserWeight(clampWeight(w))
 	s.b.stateChanged()
 }
 
@@ -123,7 +128,9 @@ func (s *Server) State() State { return State(s.state.Load()) }
 // SetState sets the administrative state. Leaving Ready closes the idle
 // pooled connections, since load balancing will not pick the server.
 func (s *Server) SetState(st State) {
-	s.state.Store(int32(st))
+	if old := State(s.state.Swap(int32(st))); old != Ready && st == Ready {
+		s.warmUp()
+	}
 	if st != Ready {
 		s.idle.purge(false)
 	}
@@ -137,7 +144,9 @@ func (s *Server) Healthy() bool { return s.healthy.Load() }
 // SetHealthy records a health-check verdict. Going down closes the idle
 // pooled connections.
 func (s *Server) SetHealthy(up bool) {
-	s.healthy.Store(up)
+	if was := s.healthy.Swap(up); up && !was {
+		s.warmUp()
+	}
 	if !up {
 		s.idle.purge(false)
 	}
@@ -149,30 +158,30 @@ func (s *Server) SetHealthy(up bool) {
 func (s *Server) Conns() int { return int(s.conns.Load()) }
 
 // Usable reports whether load balancing may pick the server: Ready,
-// healthy, not NOLB and with an effective weight > 0.
+// healthy, not NOLB, weight > 0 and with an address (see Endpoint).
 func (s *Server) Usable() bool {
-	return s.state.Load() == int32(Ready) && s.healthy.Load() && s.eweight.Load() > 0 && !s.nolb.Load()
+	return s.state.Load() == int32(Ready) && s.healthy.Load() && s.weight.Load() > 0 && !s.nolb.Load() && s.ep.Load() != nil
 }
 
 // hasRoom reports whether the server is below its (possibly dynamic)
 // maxconn.
 func (s *Server) hasRoom() bool {
-	max := s.limit()
-	return max <= 0 || int(s.conns.Load()) < max
+	m := s.maxConn()
+	return m <= 0 || int(s.conns.Load()) < m
 }
 
 // tryTake takes a connection slot unless the server is at its maxconn.
 // The compare-and-swap keeps the limit exact without a lock.
 func (s *Server) tryTake() bool {
-	max := s.limit()
-	if max <= 0 {
+	m := s.maxConn()
+	if m <= 0 {
 		s.conns.Add(1)
 		s.b.loadAdd(1)
 		return true
 	}
 	for {
 		c := s.conns.Load()
-		if int(c) >= max {
+		if int(c) >= m {
 			return false
 		}
 		if s.conns.CompareAndSwap(c, c+1) {

@@ -18,13 +18,14 @@ var bindFlags = map[string]func(b *Bind){
 // bindValues are the bind options with one value.
 var bindValues = []string{"name", "id", "interface", "backlog", "maxconn", "process"}
 
-// bindConnOptions reads the connection options of a bind line (raw is
-// the address as written, for messages). It reports false after an
-// error.
-func (p *parser) bindConnOptions(b *Bind, l line, raw string, args []string) bool {
-	errf := func(format string, a ...any) bool {
+// bindConnOptions reads the connection options of a bind line into b
+// (raw is the address as written, for messages) and returns the words
+// it does not know, for the TLS options (parseBindOptions). It reports
+// false after an error.
+func (p *parser) bindConnOptions(b *Bind, l line, raw string, args []string) (rest []string, ok bool) {
+	errf := func(format string, a ...any) ([]string, bool) {
 		p.errorf(l.Pos, "bind %s: %s", raw, fmt.Sprintf(format, a...))
-		return false
+		return nil, false
 	}
 	for i := 0; i < len(args); i++ {
 		o := args[i]
@@ -33,12 +34,8 @@ func (p *parser) bindConnOptions(b *Bind, l line, raw string, args []string) boo
 			continue
 		}
 		if indexOf(bindValues, o) < 0 {
-			all := append(append([]string{}, bindValues...), "accept-proxy", "defer-accept", "tfo", "transparent", "v4v6", "v6only")
-			msg := fmt.Sprintf("option %q is not supported", o)
-			if sg := suggest(o, all); sg != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", sg)
-			}
-			return errf("%s", msg)
+			rest = append(rest, o)
+			continue
 		}
 		if i+1 >= len(args) || args[i+1] == "" {
 			return errf("%s expects a value", o)
@@ -70,14 +67,14 @@ func (p *parser) bindConnOptions(b *Bind, l line, raw string, args []string) boo
 				return errf("process: only process number 1 is permitted (got %q)", v)
 			}
 			if threads != "" {
-				p.warnf(l.Pos, "bind %s: process %s: the thread set has no effect; Go's scheduler spreads connections over all threads", raw, v)
+				p.advisef(l.Pos, "bind %s: process %s: the thread set has no effect; Go's scheduler spreads connections over all threads", raw, v)
 			}
 		}
 	}
-	if b.Transparent && b.Addr[0] == ':' {
-		p.warnf(l.Pos, "bind %s: transparent on every address intercepts the traffic of the whole port", raw)
+	if b.Transparent && b.Addr != "" && b.Addr[0] == ':' {
+		p.advisef(l.Pos, "bind %s: transparent on every address intercepts the traffic of the whole port", raw)
 	}
-	return true
+	return rest, true
 }
 
 // checkBindIDs refuses two binds of a frontend with the same id.

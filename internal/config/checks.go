@@ -222,7 +222,7 @@ func (p *parser) finishChecks(st *proxyState) {
 	case "httpchk":
 		rs = cs.http
 		if cs.droppedRequest.File != "" && cs.ownHTTP {
-			p.warnf(cs.httpPos, "%s: its own http-check lines replace the inherited list, including the request of 'option httpchk' at %s, as in HAProxy 2.6: checks send no request; repeat 'option httpchk' in this section", st.what(), cs.droppedRequest)
+			p.advisef(cs.httpPos, "%s: its own http-check lines replace the inherited list, including the request of 'option httpchk' at %s, as in HAProxy 2.6: checks send no request; repeat 'option httpchk' in this section", st.what(), cs.droppedRequest)
 		}
 	case "tcp-check":
 		rs = cs.tcp

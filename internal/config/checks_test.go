@@ -160,11 +160,11 @@ func TestServerOptions(t *testing.T) {
 	if a.SendProxy != 2 || a.ProxyV2Options != PPv2CRC32C|PPv2Authority || a.Source == nil || a.Source.UseSrc != "clientip" {
 		t.Errorf("a proxy %+v", a.ServerTraffic)
 	}
-	if b.Unix != "/run/app.sock" || b.Addr != "" || b.SendProxy != 0 || b.OnMarkedUp != "shutdown-backup-sessions" || b.Disabled || b.Weight != 0 || b.ID != 1 {
+	if b.UnixPath() != "/run/app.sock" || b.Addr != "unix@/run/app.sock" || b.SendProxy != 0 || b.OnMarkedUp != "shutdown-backup-sessions" || b.Disabled || b.Weight != 0 || b.ID != 1 {
 		t.Errorf("b %+v", b)
 	}
-	if cc.Addr != "10.9.9.9:83" || d.Addr != "" || !d.NoAddr {
-		t.Errorf("init-addr: c %q d %q %v", cc.Addr, d.Addr, d.NoAddr)
+	if cc.Addr != "10.9.9.9:83" || d.Addr != "" {
+		t.Errorf("init-addr: c %q d %q", cc.Addr, d.Addr)
 	}
 }
 
@@ -230,7 +230,7 @@ func TestChecksErrors(t *testing.T) {
 		{"  server s 127.0.0.1:1 on-marked-down foo\n", `t.cfg:7: server "s": on-marked-down expects 'shutdown-sessions' but got "foo"`},
 		{"  server s 127.0.0.1:1 send-proxy-v2 proxy-v2-options ssl,bogus\n", `t.cfg:7: server "s": proxy-v2-options: "bogus": proxy v2 option not implemented`},
 		{"  server s 127.0.0.1:1 source 1.2.3.4 usesrc hdr_ip(x)\n", `t.cfg:7: server "s": source: usesrc hdr_ip() is not supported`},
-		{"  server s nowhere.invalid:1 init-addr last\n", `t.cfg:7: server "s": could not resolve address "nowhere.invalid"`},
+		{"  server s nowhere.invalid:1 init-addr last\n", `t.cfg:7: server "s": no init-addr method resolved "nowhere.invalid" (add "none" to start without an address)`},
 		{"  http-reuse sometimes\n", `t.cfg:7: http-reuse: unknown strategy "sometimes"`},
 		{"  srvtcpka-idle 0\n", `t.cfg:7: srvtcpka-idle: invalid time "0"`},
 		{"  option forwardfor except nope\n", `t.cfg:7: option forwardfor: except: invalid network "nope"`},

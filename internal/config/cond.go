@@ -18,15 +18,43 @@ var fetches = map[string]bool{
 	"fc_pp_authority": false, "fc_pp_unique_id": false, "fc_rcvd_proxy": false,
 }
 
-// layer4Fetches are the fetches available in mode tcp: they read the
-// connection, not a request.
-var layer4Fetches = wordSet("src fc_pp_authority fc_pp_unique_id fc_rcvd_proxy")
+// TLS fetches (package rules evaluates them): boolean ones take no value,
+// integer ones take numbers or ranges "LO:HI", the others strings.
+var (
+	boolFetches = wordSet("ssl_fc ssl_c_used ssl_fc_has_sni ssl_fc_is_resumed ssl_fc_has_crt")
+	intFetches  = wordSet("ssl_c_verify req_ssl_hello_type req.ssl_hello_type")
+	strFetches  = wordSet(`ssl_fc_sni ssl_fc_sni_end ssl_fc_sni_reg ssl_fc_protocol ssl_fc_cipher ssl_fc_alpn
+		ssl_c_s_dn ssl_c_i_dn req_ssl_sni req.ssl_sni`)
+	// tcpFetches work in mode tcp: the client address, the PROXY
+	// header, the TLS connection and the raw ClientHello.
+	tcpFetches = func() map[string]bool {
+		m := wordSet("src fc_pp_authority fc_pp_unique_id fc_rcvd_proxy")
+		for _, set := range []map[string]bool{boolFetches, intFetches, strFetches} {
+			for k := range set {
+				m[k] = true
+			}
+		}
+		return m
+	}()
+)
+
+func init() {
+	for _, set := range []map[string]bool{boolFetches, intFetches, strFetches} {
+		for k := range set {
+			fetches[k] = false
+		}
+	}
+}
 
 // haproxyPredefinedACLs are HAProxy's built-in ACL names, which Baton
 // does not provide.
 var haproxyPredefinedACLs = wordSet(`FALSE HTTP HTTP_1.0 HTTP_1.1 HTTP_2.0 HTTP_3.0 HTTP_CONTENT HTTP_URL_ABS
 	HTTP_URL_SLASH HTTP_URL_STAR LOCALHOST METH_CONNECT METH_DELETE METH_GET METH_HEAD METH_OPTIONS
 	METH_POST METH_PUT METH_TRACE RDP_COOKIE REQ_CONTENT TRUE WAIT_END`)
+
+// builtinACLs are the predefined ACLs Baton provides (package rules
+// evaluates them) when the proxy declares none of that name.
+var builtinACLs = wordSet(`TRUE FALSE METH_CONNECT METH_DELETE METH_GET METH_HEAD METH_OPTIONS METH_POST METH_PUT METH_TRACE`)
 
 func parseACLLine(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if len(args) < 2 {
@@ -75,7 +103,7 @@ func parseACL(w []string, pos Pos) (*ACL, string) {
 		if s := suggest(fetch, names); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		} else {
-			msg += " (supported: path, path_beg, path_end, path_reg, hdr(), hdr_beg(), hdr_end(), method, src, fc_pp_authority, fc_pp_unique_id, fc_rcvd_proxy)"
+			msg += " (supported: path, path_beg, path_end, path_reg, hdr(), hdr_beg(), hdr_end(), method, src, fc_pp_authority, fc_pp_unique_id, fc_rcvd_proxy, and the ssl_fc*, ssl_c_*, req.ssl_* fetches of doc/configuration.md)"
 		}
 		return nil, msg
 	}
@@ -104,10 +132,10 @@ flags:
 		}
 		w = w[1:]
 	}
-	if fetch == "fc_rcvd_proxy" {
+	if boolFetches[fetch] || fetch == "fc_rcvd_proxy" {
 		// A boolean: the ACL holds when the fetch does.
 		if len(w) > 0 {
-			return nil, fmt.Sprintf("fetch %q is a boolean and takes no value", fetch)
+			return nil, fmt.Sprintf("fetch %q is a boolean: it takes no value", fetch)
 		}
 		return a, ""
 	}
@@ -115,8 +143,14 @@ flags:
 		return nil, fmt.Sprintf("fetch %q needs at least one value", fetch)
 	}
 	for _, v := range w {
+		if intFetches[fetch] {
+			if _, _, ok := ParseIntRange(v); !ok {
+				return nil, fmt.Sprintf("fetch %q: invalid integer %q (N or LO:HI)", fetch, v)
+			}
+			continue
+		}
 		switch fetch {
-		case "path_reg":
+		case "path_reg", "ssl_fc_sni_reg":
 			expr := v
 			if a.IgnoreCase {
 				expr = "(?i)" + v
@@ -138,6 +172,32 @@ flags:
 	}
 	a.Values = w
 	return a, ""
+}
+
+// ParseIntRange reads an integer ACL value: "N", "LO:HI", "LO:" or
+// ":HI" (HAProxy's integer match).
+func ParseIntRange(v string) (lo, hi int64, ok bool) {
+	num := func(s string) (int64, bool) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		return n, err == nil
+	}
+	a, b, isRange := strings.Cut(v, ":")
+	if !isRange {
+		n, ok := num(v)
+		return n, n, ok
+	}
+	lo, hi = -1<<63, 1<<63-1
+	if a != "" {
+		if lo, ok = num(a); !ok {
+			return 0, 0, false
+		}
+	}
+	if b != "" {
+		if hi, ok = num(b); !ok {
+			return 0, 0, false
+		}
+	}
+	return lo, hi, (a != "" || b != "") && lo <= hi
 }
 
 // parseCond reads "if|unless TERMS" where terms are ANDed, "||" or "or"
@@ -197,7 +257,7 @@ func (p *parser) parseCond(st *proxyState, l line, w []string) (*Condition, stri
 		case t == "}":
 			return nil, "unexpected '}'"
 		}
-		if _, ok := st.acls[t]; !ok {
+		if _, ok := st.acls[t]; !ok && !builtinACLs[t] {
 			if haproxyPredefinedACLs[t] {
 				return nil, fmt.Sprintf("ACL %q is a HAProxy predefined ACL that Baton does not support; declare it with acl", t)
 			}
@@ -341,6 +401,11 @@ func parseHTTPRule(p *parser, st *proxyState, l line, args []string, _ bool) {
 			}
 			r.Status = n
 			act = act[2:]
+		}
+	case "disable-l7-retry":
+		if len(act) > 0 {
+			errf("unexpected argument %q", act[0])
+			return
 		}
 	}
 	if len(condWords) > 0 {

@@ -77,7 +77,7 @@ func parseConnFlagOption(p *parser, st *proxyState, l line, args []string, neg b
 		c.HTTPNoDelay = on
 	}
 	if why := noopOptions[opt]; why != "" && on {
-		p.warnf(l.Pos, "option %s: no effect: %s", opt, why)
+		p.advisef(l.Pos, "option %s: no effect: %s", opt, why)
 	}
 }
 

@@ -15,7 +15,7 @@ func TestDocumentedKeywords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	valid := map[string]bool{"global": true, "defaults": true, "frontend": true, "listen": true, "backend": true}
+	valid := map[string]bool{"global": true, "defaults": true, "frontend": true, "listen": true, "backend": true, "resolvers": true}
 	var documented []string
 	for _, l := range strings.Split(string(data), "\n") {
 		if !strings.HasPrefix(l, "| `") {

@@ -77,7 +77,7 @@ func (p *parser) finishExtra(st *proxyState) {
 		if s.MinConn > s.MaxConn {
 			s.MaxConn = s.MinConn
 		}
-		if s.Unix != "" && s.CheckPort == 0 && !s.CheckAddr.IsValid() && s.Source != nil && s.Source.UseSrc != "" {
+		if s.UnixPath() != "" && s.CheckPort == 0 && !s.CheckAddr.IsValid() && s.Source != nil && s.Source.UseSrc != "" {
 			p.errorf(s.Pos, "server %q: source usesrc does not apply to a UNIX socket server", s.Name)
 		}
 	}

@@ -3,6 +3,8 @@ package config
 import (
 	"strconv"
 	"strings"
+
+	"baton/internal/sockaddr"
 )
 
 func parseGlobalMaxConn(p *parser, l line, args []string) {
@@ -31,82 +33,32 @@ func parseHardStopAfter(p *parser, l line, args []string) {
 	p.cfg.Global.HardStopAfter = d
 }
 
-var logFormats = wordSet("local rfc3164 rfc5424 priority short timed iso raw")
-var logFacilities = wordSet("kern user mail daemon auth syslog lpr news uucp cron auth2 ftp ntp audit alert cron2 local0 local1 local2 local3 local4 local5 local6 local7")
-var logLevels = wordSet("emerg alert crit err warning notice info debug")
+var statsSocketOptions = wordSet("mode level expose-fd user uid group gid")
 
-// parseGlobalLog reads "log TARGET [format F] FACILITY [MAX [MIN]]".
-func parseGlobalLog(p *parser, l line, args []string) {
-	if len(args) == 0 {
-		p.errorf(l.Pos, "log: missing target (stdout or stderr)")
-		return
-	}
-	t := LogTarget{Target: args[0], Pos: l.Pos}
-	if t.Target != "stdout" && t.Target != "stderr" {
-		p.errorf(l.Pos, "log: target %q is not supported; Baton logs to stdout or stderr", t.Target)
-		return
-	}
-	args = args[1:]
-	for len(args) > 0 {
-		switch args[0] {
-		case "format":
-			if len(args) < 2 || !logFormats[args[1]] {
-				p.errorf(l.Pos, "log: format expects one of local, rfc3164, rfc5424, priority, short, timed, iso, raw")
-				return
-			}
-			t.Format, args = args[1], args[2:]
-			continue
-		case "len", "sample", "profile":
-			p.errorf(l.Pos, "log: option %q is a HAProxy keyword that Baton does not support", args[0])
-			return
-		}
-		break
-	}
-	if len(args) == 0 {
-		p.errorf(l.Pos, "log: missing facility (e.g. local0)")
-		return
-	}
-	if !logFacilities[args[0]] {
-		p.errorf(l.Pos, "log: unknown facility %q", args[0])
-		return
-	}
-	t.Facility, args = args[0], args[1:]
-	if len(args) > 0 {
-		if !logLevels[args[0]] {
-			p.errorf(l.Pos, "log: unknown level %q", args[0])
-			return
-		}
-		t.MaxLevel, args = args[0], args[1:]
-	}
-	if len(args) > 0 {
-		if !logLevels[args[0]] {
-			p.errorf(l.Pos, "log: unknown level %q", args[0])
-			return
-		}
-		t.MinLevel, args = args[0], args[1:]
-	}
-	if len(args) > 0 {
-		p.errorf(l.Pos, "log: unexpected argument %q", args[0])
-		return
-	}
-	p.cfg.Global.Logs = append(p.cfg.Global.Logs, t)
-}
-
-// parseStatsSocket reads "stats socket PATH [mode M] [level L]
-// [expose-fd listeners]".
+// parseStatsSocket reads "stats socket ADDR [mode M] [level L]
+// [expose-fd listeners] [user U|uid N] [group G|gid N]"; ADDR is a path
+// or any address form of package sockaddr.
 func parseStatsSocket(p *parser, l line, args []string) {
 	if len(args) == 0 {
 		p.errorf(l.Pos, "stats socket: missing path")
 		return
 	}
-	s := StatsSocket{Path: args[0], Pos: l.Pos}
-	if strings.Contains(s.Path, "@") || strings.Contains(s.Path, ":") {
-		p.errorf(l.Pos, "stats socket: %q: only UNIX socket paths are supported", s.Path)
+	a, err := sockaddr.Parse(args[0], sockaddr.Options{})
+	if err != nil {
+		p.errorf(l.Pos, "stats socket: %v", err)
 		return
+	}
+	s := StatsSocket{Path: a.String(), Pos: l.Pos}
+	if a.Kind == sockaddr.Unix && strings.HasPrefix(a.Host, "/") {
+		s.Path = a.Host // a plain path, as most callers expect
 	}
 	args = args[1:]
 	for len(args) > 0 {
 		opt := args[0]
+		if !statsSocketOptions[opt] {
+			p.errorf(l.Pos, "stats socket: option %q is not supported (supported: mode, level, expose-fd listeners, user, uid, group, gid)", opt)
+			return
+		}
 		if len(args) < 2 {
 			p.errorf(l.Pos, "stats socket: %q expects a value", opt)
 			return
@@ -133,9 +85,11 @@ func parseStatsSocket(p *parser, l line, args []string) {
 				return
 			}
 			s.ExposeListeners = true
-		default:
-			p.errorf(l.Pos, "stats socket: option %q is not supported (supported: mode, level, expose-fd listeners)", opt)
-			return
+		case "user", "uid", "group", "gid":
+			if _, err := parseUnixSocketOptions(&s.Owner, opt, v); err != nil {
+				p.errorf(l.Pos, "stats socket: %s: %v", opt, err)
+				return
+			}
 		}
 	}
 	p.cfg.Global.StatsSockets = append(p.cfg.Global.StatsSockets, s)
@@ -181,5 +135,5 @@ func parseDaemon(p *parser, l line, args []string) {
 		return
 	}
 	p.cfg.Global.Daemon = true
-	p.warnf(l.Pos, "daemon: Baton stays in the foreground; run it under a service manager")
+	p.advisef(l.Pos, "daemon: Baton stays in the foreground; run it under a service manager")
 }

@@ -15,6 +15,7 @@ const (
 	secFrontend
 	secListen
 	secBackend
+	secResolvers
 
 	secD   = secDefaults
 	secF   = secFrontend
@@ -26,7 +27,7 @@ const (
 var sectionNames = []struct {
 	s    section
 	name string
-}{{secGlobal, "global"}, {secDefaults, "defaults"}, {secFrontend, "frontend"}, {secListen, "listen"}, {secBackend, "backend"}}
+}{{secGlobal, "global"}, {secDefaults, "defaults"}, {secFrontend, "frontend"}, {secListen, "listen"}, {secBackend, "backend"}, {secResolvers, "resolvers"}}
 
 func (s section) String() string {
 	var names []string
@@ -79,6 +80,15 @@ func init() {
 		"balance":         {sections: secD | secL | secB, parse: parseBalance},
 		"maxconn":         {sections: secD | secF | secL, parse: parseProxyMaxConn},
 		"server":          {sections: secL | secB, parse: parseServer},
+		"server-template": {sections: secL | secB, parse: parseServerTemplate},
+		"retry-on":        {sections: secD | secL | secB, parse: parseRetryOn},
+
+		"errorfile":   {sections: secAll, parse: parseErrorFile},
+		"errorfiles":  {sections: secAll, parse: parseErrorFiles},
+		"errorloc":    {sections: secAll, parse: parseErrorLoc},
+		"errorloc302": {sections: secAll, parse: parseErrorLoc},
+		"errorloc303": {sections: secAll, parse: parseErrorLoc},
+		"http-error":  {sections: secAll, parse: parseHTTPError},
 
 		"option http-keep-alive":   {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option http-server-close": {sections: secAll, negatable: true, parse: parseKeepAliveOption},
@@ -89,11 +99,12 @@ func init() {
 		"fullconn":                 {sections: secD | secL | secB, parse: parseFullConn},
 		"source":                   {sections: secD | secL | secB, parse: parseProxySource},
 		"tcp-request connection":   {sections: secF | secL, parse: parseTCPRequestConnection},
-		"option httplog":           {sections: secD | secF | secL, parse: parseFlagOption},
-		"option tcplog":            {sections: secD | secF | secL, parse: parseFlagOption},
 		"option dontlognull":       {sections: secD | secF | secL, negatable: true, parse: parseFlagOption},
-		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseFlagOption},
+		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseRedispatch},
 		"default-server":           {sections: secD | secL | secB, parse: parseDefaultServer},
+
+		"tcp-request inspect-delay": {sections: secAll, parse: parseInspectDelay},
+		"tcp-request content":       {sections: secAll, parse: parseTCPContent},
 	}
 	for _, o := range checkOptions {
 		proxyKeywords["option "+o] = &proxyKeyword{sections: secD | secL | secB, parse: parseCheckOption}
@@ -116,7 +127,7 @@ func init() {
 	for _, a := range []string{"command", "path"} {
 		proxyKeywords["external-check "+a] = &proxyKeyword{sections: secD | secL | secB, parse: parseExternalCheck}
 	}
-	for _, a := range []string{"deny", "return", "set-header", "add-header", "del-header", "redirect"} {
+	for _, a := range []string{"deny", "return", "set-header", "add-header", "del-header", "redirect", "disable-l7-retry"} {
 		proxyKeywords["http-request "+a] = &proxyKeyword{sections: secF | secL | secB, parse: parseHTTPRule}
 	}
 	for _, a := range []string{"set-header", "add-header", "del-header"} {
@@ -128,19 +139,50 @@ func init() {
 	globalKeywords = map[string]func(p *parser, l line, args []string){
 		"maxconn":         parseGlobalMaxConn,
 		"hard-stop-after": parseHardStopAfter,
-		"log":             parseGlobalLog,
 		"stats socket":    parseStatsSocket,
 		"stats timeout":   parseStatsTimeout,
 		"nbthread":        parseNbThread,
 		"pidfile":         parsePidFile,
 		"daemon":          parseDaemon,
 
+		"user":                 parseIdentity,
+		"uid":                  parseIdentity,
+		"group":                parseIdentity,
+		"gid":                  parseIdentity,
+		"chroot":               parseChroot,
+		"ulimit-n":             parseUlimitN,
+		"strict-limits":        parseGlobalFlag,
+		"zero-warning":         parseGlobalFlag,
+		"insecure-fork-wanted": parseGlobalFlag,
 		"spread-checks":        parseSpreadChecks,
 		"max-spread-checks":    parseMaxSpreadChecks,
 		"external-check":       parseGlobalCheckFlag,
-		"insecure-fork-wanted": parseGlobalCheckFlag,
+		"master-worker":        parseMasterWorker,
+		"cpu-map":              parseCPUMap,
+		"unix-bind":            parseUnixBind,
+		"default-path":         parseDefaultPath,
+
+		"crt-base":                        parseCrtBase,
+		"ca-base":                         parseCrtBase,
+		"ssl-default-bind-ciphers":        parseSSLDefault,
+		"ssl-default-bind-ciphersuites":   parseSSLDefault,
+		"ssl-default-bind-curves":         parseSSLDefault,
+		"ssl-default-bind-options":        parseSSLDefault,
+		"ssl-default-server-ciphers":      parseSSLDefault,
+		"ssl-default-server-ciphersuites": parseSSLDefault,
+		"ssl-default-server-options":      parseSSLDefault,
+		"ssl-server-verify":               parseSSLServerVerify,
 	}
+	for _, k := range []string{"lifetime", "maxrecord", "default-dh-param", "cachesize", "capture-buffer-size",
+		"capture-cipherlist-size", "hard-maxrecord", "ssl-ctx-cache-size", "keylog", "force-private-cache"} {
+		globalKeywords["tune.ssl."+k] = parseTuneSSL
+	}
+	addLogKeywords()
+	registerOpsKeywords()
 }
+
+// negatableGlobal are the global keywords that take the "no" prefix.
+var negatableGlobal = wordSet("strict-limits insecure-fork-wanted")
 
 // timeoutNames lists the supported timeouts and where each is allowed,
 // in the order Explain prints them.
@@ -169,6 +211,9 @@ func Keywords() []string {
 	for k := range globalKeywords {
 		out = append(out, "global "+k)
 	}
+	for k := range resolversKeywords {
+		out = append(out, "resolvers "+k)
+	}
 	for k, kw := range proxyKeywords {
 		for _, n := range sectionNames {
 			if kw.sections&n.s != 0 {
@@ -181,42 +226,37 @@ func Keywords() []string {
 }
 
 // unsupportedSections are HAProxy sections Baton does not implement.
-var unsupportedSections = wordSet("resolvers peers userlist cache mailers program ring http-errors fcgi-app log-forward crt-store traces acme dynamic-update")
+var unsupportedSections = wordSet("peers userlist cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
 
 // unsupportedGlobal are global keywords of HAProxy that Baton rejects.
-var unsupportedGlobal = wordSet(`chroot user group uid gid master-worker nbproc cpu-map ca-base crt-base
-	ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-default-bind-options ssl-default-server-ciphers
-	ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-server-verify
+var unsupportedGlobal = wordSet(`nbproc
+	ssl-dh-param-file ssl-engine ssl-mode-async ssl-propquery ssl-provider ssl-provider-path
+	ssl-load-extra-files ssl-load-extra-del-ext ssl-skip-self-issued-ca issuers-chain-path
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
-	server-state-file server-state-base localpeer node description ulimit-n quiet
-	expose-experimental-directives zero-warning log-send-hostname log-tag
-	h1-case-adjust h1-case-adjust-file stats bind-process default-path set-dumpable strict-limits
-	.if .elif .else .endif .notice .warning .alert .diag busy-polling noepoll nopoll nosplice
-	tune.bufsize tune.maxrewrite tune.ssl.default-dh-param tune.http.maxhdr tune.ssl.cachesize
-	tune.ssl.lifetime tune.maxaccept tune.idletimer`)
+	server-state-file server-state-base localpeer node description quiet
+	expose-experimental-directives
+	h1-case-adjust h1-case-adjust-file stats bind-process set-dumpable
+	busy-polling noepoll nopoll nosplice
+	tune.bufsize tune.maxrewrite tune.http.maxhdr tune.maxaccept tune.idletimer`)
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`tcp-request\ content tcp-request\ inspect-delay tcp-request\ session stick-table stick tcp-request tcp-response compression errorfile
-	errorfiles errorloc errorloc302 errorloc303 capture cookie http-after-response redirect
-	stats unique-id-format unique-id-header log-format log-format-sd error-log-format log-tag
+var unsupportedProxy = wordSet(`stick-table stick tcp-request\ session tcp-response compression
+	capture cookie http-after-response redirect
+	stats unique-id-format unique-id-header
 	monitor-uri monitor description id disabled enabled hash-type hash-balance-factor
-	server-template filter dispatch email-alert force-persist
+	filter dispatch email-alert force-persist
 	ignore-persist persist rate-limit use-server load-server-state-from-file
-	server-state-file-name http-error declare grace backlog bind-process max-keep-alive-queue
+	server-state-file-name declare grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
-	.if .elif .else .endif .notice .warning .alert .diag
 	timeout\ tarpit timeout\ client-hs timeout\ server-hs
-	option\ log-health-checks
-	option\ allbackups option\ prefer-last-server
-	option\ log-separate-errors option\ persist
+	option\ allbackups option\ prefer-last-server option\ persist
 	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
 	option\ accept-invalid-http-response option\ contstats
-	option\ http-use-proxy-header option\ httplog\ clf
-	option\ spop-check
+	option\ http-use-proxy-header option\ spop-check
 	option\ http-use-htx option\ h1-case-adjust-bogus-client
-	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ logasap option\ transparent
-	option\ http-restrict-req-hdr-names option\ idle-close-on-response option\ dontlog-normal
+	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ transparent
+	option\ http-restrict-req-hdr-names option\ idle-close-on-response
 	http-request\ allow http-request\ auth http-request\ set-var http-request\ unset-var
 	http-request\ replace-header http-request\ replace-value http-request\ set-path http-request\ set-uri
 	http-request\ set-query http-request\ set-method http-request\ replace-path http-request\ replace-uri

@@ -13,34 +13,49 @@ type line struct {
 	Words []string
 }
 
-// lex cuts src into lines of words the way HAProxy does: blanks separate
-// words, '#' starts a comment, "..." quotes weakly (escapes and $VAR are
-// interpreted), '...' quotes strongly (nothing is interpreted) and a
-// backslash escapes outside single quotes. A backslash before a character
-// that has no escape meaning is kept, so regexes such as \.jpg survive.
-// Blank and comment-only lines are dropped.
-func lex(name string, src []byte) ([]line, []*Error) {
-	var lines []line
-	var errs []*Error
-	for n, raw := range strings.Split(string(src), "\n") {
-		pos := Pos{File: name, Line: n + 1}
-		raw = strings.TrimSuffix(raw, "\r")
-		words, msg := lexLine(raw)
-		if msg != "" {
-			errs = append(errs, &Error{Pos: pos, Msg: msg})
-			continue
-		}
-		if len(words) > 0 {
-			lines = append(lines, line{Pos: pos, Words: words})
-		}
-	}
-	return lines, errs
+// lexVars resolves the variables of double-quoted text: environment
+// variables and the pseudo-variables .FILE, .LINE and .SECTION (the file,
+// line and section being parsed).
+type lexVars struct {
+	lookup  func(string) (string, bool)
+	file    string
+	line    int
+	section string
 }
 
-// lexLine splits one line; msg is non-empty on a syntax error.
-func lexLine(s string) (words []string, msg string) {
-	var cur strings.Builder
-	inWord := false
+// lexLine cuts one line into words the way HAProxy does: blanks separate
+// words, '#' starts a comment, "..." quotes weakly (escapes and variables
+// are interpreted), '...' quotes strongly (nothing is interpreted) and a
+// backslash escapes outside single quotes. A backslash before a character
+// that has no escape meaning is kept, so regexes such as \.jpg survive.
+// Empty words at the end of the line are dropped: HAProxy cannot tell
+// them from absent ones. msg is non-empty on a syntax error.
+func lexLine(s string, vars *lexVars) (words []string, msg string) {
+	lx := lineLexer{vars: vars}
+	words, msg = lx.run(s, true)
+	for len(words) > 0 && words[len(words)-1] == "" {
+		words = words[:len(words)-1]
+	}
+	return words, msg
+}
+
+type lineLexer struct {
+	vars   *lexVars
+	words  []string
+	cur    strings.Builder
+	inWord bool
+}
+
+// endWord closes the current word; another one starts at once when more
+// is true (a "[*]" expansion splitting a word).
+func (lx *lineLexer) endWord(more bool) {
+	lx.words = append(lx.words, lx.cur.String())
+	lx.cur.Reset()
+	lx.inWord = more
+}
+
+// run cuts s; '#' starts a comment only when comments is set.
+func (lx *lineLexer) run(s string, comments bool) ([]string, string) {
 	const (
 		none = iota
 		weak
@@ -54,7 +69,7 @@ func lexLine(s string) (words []string, msg string) {
 			if c == '\'' {
 				quote = none
 			} else {
-				cur.WriteByte(c)
+				lx.cur.WriteByte(c)
 			}
 			continue
 		case weak:
@@ -62,53 +77,60 @@ func lexLine(s string) (words []string, msg string) {
 			case '"':
 				quote = none
 			case '\\':
-				n, m := escapeTo(s, i, &cur)
+				n, m := escapeTo(s, i, &lx.cur)
 				if m != "" {
 					return nil, m
 				}
 				i += n
 			case '$':
-				i += expandEnv(s, i, &cur)
+				n, m := lx.expand(s, i)
+				if m != "" {
+					return nil, m
+				}
+				i += n
 			default:
-				cur.WriteByte(c)
+				lx.cur.WriteByte(c)
 			}
 			continue
 		}
 		switch c {
 		case ' ', '\t':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
+			if lx.inWord {
+				lx.endWord(false)
 			}
 		case '#':
-			if inWord {
-				words = append(words, cur.String())
+			if !comments {
+				lx.inWord = true
+				lx.cur.WriteByte(c)
+				continue
 			}
-			return words, ""
+			if lx.inWord {
+				lx.endWord(false)
+			}
+			return lx.words, ""
 		case '"':
-			inWord, quote, quoteStart = true, weak, i
+			lx.inWord, quote, quoteStart = true, weak, i
 		case '\'':
-			inWord, quote, quoteStart = true, strong, i
+			lx.inWord, quote, quoteStart = true, strong, i
 		case '\\':
-			inWord = true
-			n, m := escapeTo(s, i, &cur)
+			lx.inWord = true
+			n, m := escapeTo(s, i, &lx.cur)
 			if m != "" {
 				return nil, m
 			}
 			i += n
 		default:
-			inWord = true
-			cur.WriteByte(c)
+			lx.inWord = true
+			lx.cur.WriteByte(c)
 		}
 	}
 	if quote != none {
 		return nil, "unmatched quote starting at column " + strconv.Itoa(quoteStart+1)
 	}
-	if inWord {
-		words = append(words, cur.String())
+	if lx.inWord {
+		lx.endWord(false)
 	}
-	return words, ""
+	return lx.words, ""
 }
 
 // escapeTo interprets the backslash sequence at s[i] into cur and returns
@@ -144,26 +166,100 @@ func escapeTo(s string, i int, cur *strings.Builder) (int, string) {
 	return 1, ""
 }
 
-// expandEnv expands $NAME or ${NAME} at s[i] (inside double quotes) into
-// cur and returns how many bytes after '$' it consumed. A '$' not followed
-// by a name is kept.
-func expandEnv(s string, i int, cur *strings.Builder) int {
+// expand resolves the variable at s[i] (a '$' inside double quotes) and
+// returns how many bytes after the '$' it took. HAProxy's forms:
+//
+//	$NAME, ${NAME}      the variable's value, empty when it is not set
+//	${NAME-DEFAULT}     DEFAULT (up to the first '}', taken as written)
+//	                    when NAME is not set; an empty NAME stays empty
+//	${NAME[*]}          the value split on spaces into several words
+//	$.FILE, $.LINE, $.SECTION (braces allowed) the position being parsed
+//
+// NAME is letters, digits and '_', not starting with a digit. Anything
+// else after '$' is an error, as in HAProxy: "\$" writes a dollar.
+func (lx *lineLexer) expand(s string, i int) (int, string) {
+	col := strconv.Itoa(i + 1)
 	j := i + 1
 	braced := j < len(s) && s[j] == '{'
 	if braced {
 		j++
 	}
-	k := j
-	for k < len(s) && (s[k] == '_' || s[k] >= 'a' && s[k] <= 'z' || s[k] >= 'A' && s[k] <= 'Z' || k > j && s[k] >= '0' && s[k] <= '9') {
-		k++
+	start := j
+	if j < len(s) && s[j] == '.' {
+		j++
 	}
-	if k == j || braced && (k >= len(s) || s[k] != '}') {
-		cur.WriteByte('$')
-		return 0
+	if j >= len(s) || !(s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z') {
+		return 0, "invalid variable name after '$' at column " + col + ` (write \$ for a dollar sign)`
 	}
-	cur.WriteString(os.Getenv(s[j:k]))
+	for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
+		j++
+	}
+	name := s[start:j]
+	value, set := "", false
+	if name[0] == '.' {
+		switch name {
+		case ".FILE":
+			value, set = lx.vars.file, true
+		case ".LINE":
+			value, set = strconv.Itoa(lx.vars.line), true
+		case ".SECTION":
+			value, set = lx.vars.section, true
+		default:
+			return 0, "unknown pseudo-variable " + strconv.Quote(name) + " at column " + col + " (.FILE, .LINE, .SECTION)"
+		}
+	} else {
+		lookup := lx.vars.lookup
+		if lookup == nil {
+			lookup = os.LookupEnv
+		}
+		value, set = lookup(name)
+	}
+	split := false
 	if braced {
-		k++
+		if strings.HasPrefix(s[j:], "[") {
+			if !strings.HasPrefix(s[j:], "[*]") {
+				return 0, "invalid word expansion at column " + strconv.Itoa(j+1) + " (only ${NAME[*]})"
+			}
+			split, j = true, j+3
+		}
+		// ${NAME-DEFAULT} (HAProxy): DEFAULT when NAME is not set.
+		// ${NAME:-DEFAULT} (a Baton extension, the shell's form that
+		// Docker users write; HAProxy 2.6 refuses it): also when NAME is
+		// set but empty.
+		orEmpty := strings.HasPrefix(s[j:], ":-")
+		if orEmpty {
+			j++
+		}
+		if j < len(s) && s[j] == '-' {
+			end := strings.IndexByte(s[j:], '}')
+			if end < 0 {
+				return 0, "unmatched brace in the variable starting at column " + col
+			}
+			if !set || orEmpty && value == "" {
+				value = s[j+1 : j+end]
+			}
+			j += end
+		}
+		if j >= len(s) || s[j] != '}' {
+			return 0, "unmatched brace in the variable starting at column " + col
+		}
+		j++
 	}
-	return k - i - 1
+	if !split {
+		lx.cur.WriteString(value)
+		return j - i - 1, ""
+	}
+	// Each run of spaces ends the word and starts the next one.
+	for k := 0; k < len(value); {
+		if value[k] != ' ' {
+			lx.cur.WriteByte(value[k])
+			k++
+			continue
+		}
+		lx.endWord(true)
+		for k < len(value) && value[k] == ' ' {
+			k++
+		}
+	}
+	return j - i - 1, ""
 }

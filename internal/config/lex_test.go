@@ -7,7 +7,6 @@ import (
 )
 
 func TestLexLine(t *testing.T) {
-	t.Setenv("BATON_TEST_HOST", "example.org")
 	tests := []struct {
 		in   string
 		want []string
@@ -37,9 +36,43 @@ func TestLexLine(t *testing.T) {
 		{`x "open`, nil, "unmatched quote starting at column 3"},
 		{`x 'open`, nil, "unmatched quote"},
 		{`x \`, nil, "backslash at end of line"},
+		{`x y ""`, []string{"x", "y"}, ""},
+		{`x "" ""`, []string{"x"}, ""},
+		// HAProxy 2.6's variable forms (checked with haproxy -c and .notice).
+		{`x "${B-dflt}" "${A-dflt}" "${EMPTY-def}" y`, []string{"x", "dflt", "aval", "", "y"}, ""},
+		{`x "${B-a b}" "${B-$A}" "${B-a}b}" "${B-\}}"`, []string{"x", "a b", "$A", "ab}", `\}`}, ""},
+		// The shell's form, a Baton extension: also replaces an empty value.
+		{`x "${B:-dflt}" "${EMPTY:-def}" "${A:-def}" "${B:-}" end`, []string{"x", "dflt", "def", "aval", "", "end"}, ""},
+		{`x "$A" $A '$A' x"$A"y "${A}${A}" "$A_x" "$A-x"`, []string{"x", "aval", "$A", "$A", "xavaly", "avalaval", "", "aval-x"}, ""},
+		{`x "${UNSET}" "${_X}" y`, []string{"x", "", "", "y"}, ""},
+		{`x "${M[*]}" end`, []string{"x", "m1", "m2", "end"}, ""},
+		{`x "a${M[*]}b"`, []string{"x", "am1", "m2b"}, ""},
+		{`x "${L[*]}"x`, []string{"x", "", "l1", "l2", "x"}, ""},
+		{`x y"${L[*]}" z`, []string{"x", "y", "l1", "l2", "", "z"}, ""},
+		{`x "${M[*]-d}" "${U[*]-d e}" "${U-d[*]}"`, []string{"x", "m1", "m2", "d", "e", "d[*]"}, ""},
+		{`x "x${EMPTY[*]}y" "$M[*]"`, []string{"x", "xy", "m1  m2[*]"}, ""},
+		{`x "${.FILE}" "${.LINE}" "$.LINE" "${.SECTION}" "${.LINE-x}"`, []string{"x", "f.cfg", "7", "7", "backend b", "7"}, ""},
+		{`x "${.FOO}"`, nil, `unknown pseudo-variable ".FOO"`},
+		{`x "$"`, nil, "invalid variable name after '$' at column 4"},
+		{`x "a$"`, nil, "invalid variable name"},
+		{`x "$1"`, nil, "invalid variable name"},
+		{`x "${}"`, nil, "invalid variable name"},
+		{`x "${A }"`, nil, "unmatched brace"},
+		{`x "${A"`, nil, "unmatched brace"},
+		{`x "${M[x]}"`, nil, "invalid word expansion"},
+		{`x "${M[*]x}"`, nil, "unmatched brace"},
+		{`x "${B-abc`, nil, "unmatched brace"},
 	}
+	env := map[string]string{"A": "aval", "EMPTY": "", "M": "m1  m2", "L": " l1 l2 "}
 	for _, tt := range tests {
-		got, msg := lexLine(tt.in)
+		vars := &lexVars{file: "f.cfg", line: 7, section: "backend b", lookup: func(n string) (string, bool) {
+			if n == "BATON_TEST_HOST" {
+				return "example.org", true
+			}
+			v, ok := env[n]
+			return v, ok
+		}}
+		got, msg := lexLine(tt.in, vars)
 		if tt.err != "" {
 			if !strings.Contains(msg, tt.err) {
 				t.Errorf("lexLine(%q) error %q, want %q", tt.in, msg, tt.err)
@@ -53,12 +86,13 @@ func TestLexLine(t *testing.T) {
 }
 
 func TestLexPositions(t *testing.T) {
-	lines, errs := lex("f.cfg", []byte("global\r\n\n  # c\n  maxconn 10\nx \"bad\n"))
-	if len(lines) != 2 || lines[0].Pos.Line != 1 || lines[1].Pos.Line != 4 || lines[0].Words[0] != "global" {
-		t.Fatalf("lines = %+v", lines)
+	_, err := Parse("f.cfg", []byte("global\r\n\n  # c\n  maxconn 10\nx \"bad\n  maxconn \"${.LINE}\"\n"))
+	if err == nil || err.Error() != "f.cfg:5: unmatched quote starting at column 3" {
+		t.Fatalf("err = %v", err)
 	}
-	if len(errs) != 1 || errs[0].Error() != "f.cfg:5: unmatched quote starting at column 3" {
-		t.Fatalf("errs = %v", errs)
+	c, err := Parse("f.cfg", []byte("global\r\n\n  # c\n  maxconn \"${.LINE}\"\n"))
+	if err != nil || c.Global.MaxConn != 4 {
+		t.Fatalf("maxconn \"${.LINE}\" on line 4: %v, %v", c, err)
 	}
 }
 

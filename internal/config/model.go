@@ -1,8 +1,12 @@
 package config
 
 import (
+	"net/netip"
 	"strconv"
 	"time"
+
+	"baton/internal/syslog"
+	"baton/internal/tlsconf"
 )
 
 // Pos is where a directive was read: the file and 1-based line.
@@ -22,6 +26,15 @@ type Config struct {
 	// Warnings are non-fatal findings (e.g. "daemon" ignored, no timeout
 	// client), each already prefixed with file:line.
 	Warnings []string
+	// Notices are the ".notice" messages and Diagnostics the ".diag" ones
+	// (shown in diagnostic mode, -dD), each prefixed with file:line.
+	Notices     []string
+	Diagnostics []string
+	// Files are the files the configuration named (error pages), as read
+	// while parsing it, in the order first read (see FilesReader).
+	Files []Source
+	// Resolvers are the "resolvers" sections, in file order.
+	Resolvers []*Resolvers
 }
 
 // Frontend returns the proxies that accept connections (frontend, listen).
@@ -53,8 +66,16 @@ type Global struct {
 	MaxConn int
 	// HardStopAfter bounds a soft stop; 0 means wait for every connection.
 	HardStopAfter time.Duration
-	// Logs are the "log" targets; only stdout and stderr are supported.
-	Logs         []LogTarget
+	// Logs are the "log" targets, in file order.
+	Logs []LogTarget
+	// LogTag is "log-tag": the tag of every syslog header; "" means the
+	// program name.
+	LogTag string
+	// LogSendHostname is the host name that "log-send-hostname" puts in
+	// syslog headers (the system's when the line names none); "" when
+	// the keyword is absent.
+	LogSendHostname string
+
 	StatsSockets []StatsSocket
 	// StatsTimeout is the idle timeout of stats socket sessions; 0 means 10s.
 	StatsTimeout time.Duration
@@ -63,30 +84,50 @@ type Global struct {
 	PidFile  string
 	// Daemon is accepted; Baton stays in the foreground and warns.
 	Daemon bool
-	Pos    Pos
+	// ServerStateFile is the global server state file and
+	// ServerStateBase the directory of relative ones; "" means none.
+	ServerStateFile, ServerStateBase string
+	// TLS is crt-base, ca-base, ssl-default-*, ssl-server-verify and the
+	// tune.ssl.* settings that map onto Go's TLS.
+	TLS tlsconf.Global
+	// Process is the workers' identity, root directory and limits.
+	Process Process
+	// ZeroWarning makes any warning an error ("zero-warning").
+	ZeroWarning bool
+	Pos         Pos
 	CheckGlobals
 }
 
-// LogTarget is one "log" line: the target (stdout or stderr), the format
-// ("raw" by default) and the facility as written.
+// LogTarget is one "log" line (see syslog.Target), as a global target or
+// as one of a proxy's targets.
 type LogTarget struct {
-	Target   string // "stdout" or "stderr"
-	Format   string // "" means raw
-	Facility string
-	// MaxLevel and MinLevel are the optional level bounds as written;
-	// "" means every level.
-	MaxLevel string
-	MinLevel string
-	Pos      Pos
+	syslog.Target
+	// Global marks a proxy's copy of a global target ("log global");
+	// Index is then its place in Global.Logs. Copies of one line share
+	// its sampling.
+	Global bool
+	Index  int
+	// Pos is the "log" line (for a proxy's copy of a global target, the
+	// global section's line).
+	Pos Pos
 }
 
 // StatsSocket is a "stats socket" line.
 type StatsSocket struct {
-	Path            string
+	// Path is the socket file's absolute path, or another address in its
+	// canonical form (package sockaddr: "unix@relative.sock",
+	// "127.0.0.1:9999", "abns@x", "fd@3").
+	Path string
+	// Owner holds the "user"/"uid" and "group"/"gid" owning the socket
+	// file (its Mode and Prefix are unused: see Mode).
+	Owner           UnixSocketOptions
 	Mode            uint32 // 0 means 0600
 	Level           string // "user", "operator", "admin"; "" means admin
 	ExposeListeners bool   // "expose-fd listeners"
-	Pos             Pos
+	// UID and GID own the UNIX socket ("user"/"uid", "group"/"gid");
+	// -1 means the master's.
+	UID, GID int
+	Pos      Pos
 }
 
 // Kind is the kind of section a proxy came from.
@@ -230,9 +271,47 @@ type Proxy struct {
 	TCPLog      bool
 	DontLogNull bool
 	// LogGlobal is set by "log global": log lines go to the global targets.
-	LogGlobal  bool
+	LogGlobal bool
+	// Logs are the proxy's log targets: inherited from its defaults
+	// section, the global ones "log global" copies, its own "log" lines;
+	// "no log" empties the list. None means the proxy logs nothing.
+	Logs []LogTarget
+	// LogTag is "log-tag" for this proxy's lines; "" means the global one.
+	LogTag string
+	// LogFormat is "log-format" (it replaces option httplog/tcplog, and
+	// they replace it, whichever comes last); "" means none. HTTPLogCLF
+	// is "option httplog clf". LogFormatSD is "log-format-sd" (rfc5424
+	// structured data) and ErrorLogFormat "error-log-format" (lines of
+	// connections that failed before a request). LogFormatPos,
+	// LogFormatSDPos and ErrorLogFormatPos are where each was set.
+	LogFormat, LogFormatSD, ErrorLogFormat          string
+	LogFormatPos, LogFormatSDPos, ErrorLogFormatPos Pos
+	HTTPLogCLF                                      bool
+	// LogASAP logs a request once the response head is sent (a TCP
+	// connection once the server connection is up) instead of at the end
+	// ("option logasap").
+	LogASAP bool
+	// DontLogNormal skips the lines of requests without error, timeout,
+	// retry, redispatch or 5xx status ("option dontlog-normal").
+	DontLogNormal bool
+	// LogSeparateErrors sends those lines at level err instead of info
+	// ("option log-separate-errors").
+	LogSeparateErrors bool
+	// LogHealthChecks logs every change of a server's check result
+	// ("option log-health-checks").
+	LogHealthChecks bool
+
 	Redispatch bool
-	HTTPChk    *HTTPCheck // nil without "option httpchk"
+	// RedispatchInterval says which retries go to another server when
+	// Redispatch is set ("option redispatch <interval>"): P > 0 every
+	// P-th retry, N < 0 the N-th retry before the last; 0 means HAProxy's
+	// default, the last retry (-1).
+	RedispatchInterval int
+	// RetryOn is the set of failures that are retried ("retry-on"); 0
+	// means RetryConnFailure, HAProxy's default, and RetryNever "retry-on
+	// none" (see RetryOn.Effective).
+	RetryOn RetryOn
+	HTTPChk *HTTPCheck // nil without "option httpchk"
 	// Retries is the number of connection retries; HAProxy's default is 3.
 	Retries int
 	Balance Balance
@@ -242,13 +321,53 @@ type Proxy struct {
 	Servers []*Server
 	ProxyChecks
 	ConnOptions
+
+	// ErrorPages replace the responses Baton generates, by the status it
+	// would send (errorfile, errorloc, http-error, errorfiles); nil means
+	// Baton's own for every status.
+	ErrorPages map[int]*ErrorPage
+
+	// Stats is the statistics page ("stats enable", "stats uri", ...);
+	// nil when the proxy has none (see ops.go).
+	Stats *StatsPage
+	// MonitorURI answers monitoring requests ("monitor-uri"); "" means
+	// none. MonitorFail are the "monitor fail" conditions: one that
+	// holds makes the answer 503.
+	MonitorURI  string
+	MonitorFail []*Condition
+	// LoadServerState says which server state file the servers start
+	// from ("load-server-state-from-file"; none by default), and
+	// ServerStateFileName names the local one ("" means the proxy's
+	// name).
+	LoadServerState     LoadState
+	ServerStateFileName string
+	// InspectDelay is "tcp-request inspect-delay": how long tcp-request
+	// content rules may wait for client data; 0 means they decide at once.
+	InspectDelay time.Duration
+	// ContentRules are the "tcp-request content" rules, in order.
+	ContentRules []TCPRule
 }
 
-// Bind is one listening address, normalised to "host:port" where an
-// empty host means every address ("*:80" and ":80" give ":80").
+// TCPRule is one "tcp-request content accept|reject [if|unless COND]".
+type TCPRule struct {
+	Action string // "accept" or "reject"
+	Cond   *Condition
+	Pos    Pos
+}
+
+// Bind is one listening socket. Addr is its canonical name (package
+// sockaddr): "host:port" where an empty host means every address ("*:80"
+// and ":80" give ":80"), or "ipv4@...", "ipv6@...", "unix@PATH",
+// "abns@NAME", "fd@N".
 type Bind struct {
 	Addr string
 	Pos  Pos
+	// TLS is the bind's TLS side ("ssl" and its options); nil means
+	// plain TCP.
+	TLS *tlsconf.BindSpec
+	// Unix is the socket file's owner and mode for a UNIX socket (bind
+	// options over the unix-bind defaults); nil for other sockets.
+	Unix *UnixSocketOptions
 	BindOptions
 }
 
@@ -295,7 +414,7 @@ type Term struct {
 // HTTPRule is one http-request or http-response rule.
 type HTTPRule struct {
 	// Action is "deny", "return", "set-header", "add-header",
-	// "del-header" or "redirect".
+	// "del-header", "redirect" or "disable-l7-retry".
 	Action string
 	// Name and Value are the header name and value for header actions;
 	// Value (and RedirectTo) is a log-format string checked by package
@@ -313,8 +432,10 @@ type HTTPRule struct {
 	// argument, for redirect.
 	RedirectKind string
 	RedirectTo   string
-	Cond         *Condition // nil means always
-	Pos          Pos
+	// Service is the service of "use-service" (prometheus-exporter).
+	Service string
+	Cond    *Condition // nil means always
+	Pos     Pos
 }
 
 // HTTPCheck is "option httpchk [METHOD] [URI]".
@@ -339,6 +460,42 @@ type Server struct {
 	Rise     int           // default 2
 	Fall     int           // default 3
 	Pos      Pos
+	// TLS holds the server's TLS options ("ssl", "check-ssl", "verify",
+	// ...); nil when the line has none. TLS.SSL says traffic is TLS.
+	TLS *tlsconf.ServerSpec
+
+	// Host is the host name the address was written with; "" for an IP
+	// address. A name starting with '_' is an SRV label (SRV is set):
+	// targets, ports and weights come from its records at run time.
+	Host string
+	SRV  bool
+	// Port is the port as written; 0 for an SRV label, whose records
+	// give the port.
+	Port int
+	// Template is the server-template line's prefix for a server it
+	// made; "" for a "server" line.
+	Template string
+	// InitAddr lists the "init-addr" methods in order (last, libc, none
+	// or an IP address); nil means HAProxy's default, last,libc.
+	InitAddr []string
+	// Resolvers names the resolvers section that resolves Host at run
+	// time; "" means Host was resolved once, when the file was read.
+	Resolvers string
+	// ResolvePrefer is "ipv4" or "ipv6"; "" means ipv6, HAProxy's
+	// default.
+	ResolvePrefer string
+	// AllowDupIP lets this server take an address another server of the
+	// backend resolving the same name already has ("resolve-opts
+	// allow-dup-ip"); false prevents it, HAProxy's default.
+	AllowDupIP bool
+	// IgnoreWeight keeps the configured weight when an SRV record
+	// carries one ("resolve-opts ignore-weight").
+	IgnoreWeight bool
+	// ResolveNets are preferred networks ("resolve-net"); nil means none.
+	ResolveNets []netip.Prefix
+	// SlowStart is how long the server's weight and maxconn take to grow
+	// back to full after it comes back ("slowstart"); 0 means at once.
+	SlowStart time.Duration
 	ServerChecks
 	ServerTraffic
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"baton/internal/check"
+	"baton/internal/sockaddr"
 )
 
 // ProxyChecks is a backend's health-check configuration (embedded in
@@ -75,9 +76,6 @@ type ServerChecks struct {
 	Observe    string
 	ErrorLimit int
 	OnError    string
-	// SlowStart is how long a server coming back up takes to reach its
-	// full weight and connection limit; 0 means at once.
-	SlowStart time.Duration
 }
 
 // ServerTraffic are a server's connection settings (embedded in Server).
@@ -101,14 +99,6 @@ type ServerTraffic struct {
 	TFO bool
 	// Source is the server's "source"; nil means the backend's.
 	Source *SourceAddr
-	// Unix is the socket path of a "unix@PATH" or "/PATH" server; Addr is
-	// then empty.
-	Unix string
-	// NoAddr is set when init-addr reached "none": the server starts in
-	// maintenance without an address.
-	NoAddr bool
-	// initAddr holds the init-addr methods until the address is resolved.
-	initAddr string
 }
 
 // PPv2Options is a set of proxy-v2-options.
@@ -206,4 +196,14 @@ type BindOptions struct {
 	// MaxConn caps this listener's concurrent connections; 0 means the
 	// frontend's limit only.
 	MaxConn int
+}
+
+// UnixPath returns the socket address of a server at a UNIX socket
+// ("unix@PATH", "/PATH" or "abns@NAME" as written; an abstract one
+// starts with '@'), "" for any other address.
+func (s *Server) UnixPath() string {
+	if network, addr := sockaddr.DialArgs(s.Addr); network == "unix" {
+		return addr
+	}
+	return ""
 }

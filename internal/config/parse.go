@@ -73,11 +73,18 @@ func Parse(name string, src []byte) (*Config, error) {
 	return ParseSources([]Source{{Name: name, Data: src}})
 }
 
-// ParseSources parses srcs, in order, as one configuration. On failure the
-// error is an ErrorList holding every error found, in file order.
+// ParseSources parses srcs, in order, as one configuration, with the
+// process environment and file system (see ParseSourcesWith).
 func ParseSources(srcs []Source) (*Config, error) {
+	return ParseSourcesWith(srcs, Options{})
+}
+
+// ParseSourcesWith parses srcs, in order, as one configuration. On failure
+// the error is an ErrorList holding every error found, in file order.
+func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	p := &parser{
 		cfg:      &Config{},
+		opt:      opt,
 		fileIdx:  map[string]int{},
 		defaults: map[string]*proxyState{},
 	}
@@ -85,17 +92,21 @@ func ParseSources(srcs []Source) (*Config, error) {
 		if _, ok := p.fileIdx[s.Name]; !ok {
 			p.fileIdx[s.Name] = i
 		}
-		lines, errs := lex(s.Name, s.Data)
-		p.errs = append(p.errs, errs...)
-		for _, l := range lines {
-			p.line(l)
-		}
+		p.readSource(s)
 		// A section does not continue across files.
 		p.endSection()
 	}
 	p.validate()
-	p.sortByPos(p.errs)
+	p.finishTLS()
+	p.resolveErrorPages()
+	if p.cfg.Global.ZeroWarning {
+		for _, w := range p.warns {
+			p.errs = append(p.errs, &Error{Pos: w.Pos, Msg: "warning made fatal by zero-warning: " + w.Msg})
+		}
+	}
+	p.warns = append(p.warns, p.advice...)
 	p.sortByPos(p.warns)
+	p.sortByPos(p.errs)
 	for _, w := range p.warns {
 		p.cfg.Warnings = append(p.cfg.Warnings, w.Error())
 	}
@@ -108,9 +119,20 @@ func ParseSources(srcs []Source) (*Config, error) {
 // parser holds the state of one parse.
 type parser struct {
 	cfg     *Config
+	opt     Options
 	errs    []*Error
 	warns   []*Error
+	advice  []*Error // Baton's own warnings (advisef)
 	fileIdx map[string]int
+	// section names the section being parsed, for $.SECTION: its name,
+	// or its kind when it has none ("global"); "" before the first.
+	section string
+	// defaultPath resolves relative file names ("default-path").
+	defaultPath DefaultPath
+	// httpErrors are the http-errors sections by name; curErrors is the
+	// one being read.
+	httpErrors map[string]*httpErrors
+	curErrors  *httpErrors
 
 	defaults     map[string]*proxyState // named defaults sections
 	lastDefaults *proxyState
@@ -119,6 +141,12 @@ type parser struct {
 	sec  section     // current section; 0 before any or in an unsupported one
 	cur  *proxyState // current defaults/proxy section
 	skip bool        // inside an unsupported section
+	// curResolvers is the resolvers section being read, when sec is
+	// secResolvers.
+	curResolvers *Resolvers
+	// nameserverLines counts its nameserver and parse-resolv-conf lines
+	// (a section whose lines all failed gets no second error).
+	nameserverLines int
 }
 
 // proxyState is a defaults or proxy section while it is being parsed.
@@ -140,6 +168,13 @@ type proxyState struct {
 	// settings (checks.go, server_opts.go).
 	chk       checkState
 	defServer *Server
+	// errOps are the error-page lines (errorpages.go), the first
+	// inheritedErrOps of them from the defaults section.
+	errOps          []errOp
+	inheritedErrOps int
+	// retryOnPos is the section's own retry-on line, for the warning a
+	// tcp proxy gets.
+	retryOnPos Pos
 }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) {
@@ -148,6 +183,14 @@ func (p *parser) errorf(pos Pos, format string, args ...any) {
 
 func (p *parser) warnf(pos Pos, format string, args ...any) {
 	p.warns = append(p.warns, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// advisef records a warning of Baton's own, one HAProxy does not give
+// (advice, or a keyword that is a no-op in Baton): it is reported like the
+// others, but zero-warning, which refuses HAProxy's warnings, lets it
+// pass, so a file HAProxy accepts under zero-warning still starts.
+func (p *parser) advisef(pos Pos, format string, args ...any) {
+	p.advice = append(p.advice, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (p *parser) sortByPos(l []*Error) {
@@ -171,13 +214,24 @@ func (st *proxyState) origin(pos Pos) string {
 	return "defaults at " + pos.String()
 }
 
-var sectionKinds = map[string]section{"global": secGlobal, "defaults": secDefaults, "frontend": secFrontend, "listen": secListen, "backend": secBackend}
+var sectionKinds = map[string]section{"global": secGlobal, "defaults": secDefaults, "frontend": secFrontend, "listen": secListen, "backend": secBackend, "resolvers": secResolvers}
 
 func (p *parser) line(l line) {
 	w := l.Words
+	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] || w[0] == "http-errors" {
+		p.section = w[0]
+		if len(w) > 1 && w[1] != "from" {
+			p.section = w[1]
+		}
+	}
 	if s, ok := sectionKinds[w[0]]; ok {
 		p.endSection()
 		p.startSection(s, l)
+		return
+	}
+	if w[0] == "http-errors" {
+		p.endSection()
+		p.startHTTPErrors(l)
 		return
 	}
 	if unsupportedSections[w[0]] {
@@ -189,11 +243,17 @@ func (p *parser) line(l line) {
 	if p.skip {
 		return
 	}
+	if p.curErrors != nil {
+		p.httpErrorsLine(l)
+		return
+	}
 	switch p.sec {
 	case 0:
 		p.errorf(l.Pos, "%q is outside of any section (global, defaults, frontend, backend, listen)", w[0])
 	case secGlobal:
 		p.globalLine(l)
+	case secResolvers:
+		p.resolversLine(l)
 	default:
 		p.proxyLine(l)
 	}
@@ -210,6 +270,9 @@ func (p *parser) startSection(s section, l line) {
 		if p.cfg.Global.Pos.File == "" {
 			p.cfg.Global.Pos = l.Pos
 		}
+		return
+	case secResolvers:
+		p.startResolvers(l)
 		return
 	case secDefaults:
 		st := &proxyState{isDefaults: true}
@@ -295,6 +358,8 @@ func (p *parser) initProxy(st *proxyState, name string, kind Kind, pos Pos, from
 	}
 	if def != nil {
 		inherit(st, def)
+		st.errOps = append([]errOp(nil), def.errOps...)
+		st.inheritedErrOps = len(st.errOps)
 	}
 	if st.isDefaults {
 		p.lastDefaults = st
@@ -310,6 +375,7 @@ func inherit(st, def *proxyState) {
 	p.Defaults = def.origin(d.Pos)
 	p.Mode, p.ModeFrom = d.Mode, d.ModeFrom
 	p.LogGlobal = d.LogGlobal
+	inheritLogs(p, d)
 	p.KeepAlive, p.KeepAliveFrom = d.KeepAlive, d.KeepAliveFrom
 	p.ForwardFor = d.ForwardFor
 	if ok("default_backend") {
@@ -317,6 +383,7 @@ func inherit(st, def *proxyState) {
 	}
 	if ok("retries") {
 		p.Retries, p.Balance, p.Redispatch = d.Retries, d.Balance, d.Redispatch
+		p.RedispatchInterval, p.RetryOn = d.RedispatchInterval, d.RetryOn
 		if d.HTTPChk != nil {
 			c := *d.HTTPChk
 			p.HTTPChk = &c
@@ -324,6 +391,9 @@ func inherit(st, def *proxyState) {
 	}
 	if ok("maxconn") {
 		p.MaxConn = d.MaxConn
+	}
+	if ok("tcp-request inspect-delay") {
+		p.InspectDelay = d.InspectDelay
 	}
 	if ok("option httplog") {
 		p.HTTPLog, p.TCPLog, p.DontLogNull = d.HTTPLog, d.TCPLog, d.DontLogNull
@@ -334,19 +404,28 @@ func inherit(st, def *proxyState) {
 		}
 	}
 	inheritExtra(st, def)
+	inheritOps(st, def)
 }
 
 func (p *parser) endSection() {
 	if st := p.cur; st != nil {
 		p.finishProxy(st)
 	}
-	p.cur = nil
+	if r := p.curResolvers; r != nil {
+		p.finishResolvers(r)
+	}
+	p.cur, p.curResolvers = nil, nil
+	p.curErrors = nil
 	p.sec = 0
 	p.skip = false
 }
 
 func (p *parser) globalLine(l line) {
 	w := l.Words
+	if len(w) >= 2 && w[0] == "no" && negatableGlobal[w[1]] {
+		globalKeywords[w[1]](p, l, w[2:])
+		return
+	}
 	if len(w) >= 2 && prefixWords[w[0]] {
 		if f, ok := globalKeywords[w[0]+" "+w[1]]; ok {
 			f(p, l, w[2:])
@@ -376,15 +455,7 @@ func (p *parser) proxyLine(l line) {
 	var key string
 	var args []string
 	if w[0] == "log" {
-		if len(w) == 2 && w[1] == "global" {
-			key, args = "log global", nil
-		} else if len(w) > 2 && w[1] == "global" {
-			p.errorf(l.Pos, "log global: unexpected argument %q", w[2])
-			return
-		} else {
-			p.errorf(l.Pos, "log: only \"log global\" is supported in a %s section; declare log targets in the global section", p.sec)
-			return
-		}
+		key, args = logKeywordArgs(w)
 		kw = proxyKeywords[key]
 	} else if len(w) >= 2 && prefixWords[w[0]] && proxyKeywords[w[0]+" "+callName(w[1])] != nil {
 		key, args = w[0]+" "+callName(w[1]), w[2:]
@@ -420,6 +491,10 @@ func callName(w string) string {
 // unknown reports a keyword that no table of the current section holds,
 // telling apart wrong sections, HAProxy keywords Baton lacks, and typos.
 func (p *parser) unknown(l line, w []string, sec section) {
+	if msg := scriptingMessage(w); msg != "" {
+		p.errorf(l.Pos, "%s", msg)
+		return
+	}
 	two := ""
 	if len(w) >= 2 {
 		two = w[0] + " " + w[1]

@@ -3,9 +3,13 @@ package config
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"baton/internal/sockaddr"
+	"baton/internal/syslog"
 )
 
 func init() {
@@ -19,6 +23,7 @@ func init() {
 		}
 		return nil, fmt.Errorf("no such host")
 	}
+	sockaddr.LookupHost = lookupHost
 }
 
 // base is a valid prologue; tests append sections to it. It has 6 lines.
@@ -55,8 +60,8 @@ func TestParseGlobal(t *testing.T) {
 	if g.MaxConn != 500 || g.HardStopAfter != time.Minute || g.StatsTimeout != 30*time.Second || g.NbThread != 2 || g.PidFile != "/run/baton.pid" || !g.Daemon {
 		t.Errorf("global = %+v", g)
 	}
-	if len(g.Logs) != 2 || g.Logs[0] != (LogTarget{Target: "stdout", Format: "raw", Facility: "local0", Pos: Pos{"t.cfg", 4}}) ||
-		g.Logs[1].MaxLevel != "info" || g.Logs[1].MinLevel != "notice" {
+	if len(g.Logs) != 2 || g.Logs[0].Addr.String() != "stdout" || g.Logs[0].Format != syslog.Raw || g.Logs[0].Facility.String() != "local0" ||
+		g.Logs[0].Pos != (Pos{"t.cfg", 4}) || g.Logs[1].Index != 1 || g.Logs[1].MaxLevel != syslog.Info || g.Logs[1].MinLevel != syslog.Notice {
 		t.Errorf("logs = %+v", g.Logs)
 	}
 	s := g.StatsSockets
@@ -111,13 +116,13 @@ frontend fe
 		t.Errorf("backend = %+v", be)
 	}
 	want := []Server{
-		{Name: "a", Addr: "127.0.0.1:81", Weight: 0, MaxConn: 10, Backup: true, Disabled: true, Check: true, Inter: 500 * time.Millisecond, Rise: 4, Fall: 5, Pos: Pos{"t.cfg", 11}, ServerTraffic: ServerTraffic{ID: 1}},
-		{Name: "b", Addr: "127.0.0.1:82", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 12}, ServerTraffic: ServerTraffic{ID: 2}},
-		{Name: "c", Addr: "10.0.0.7:83", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 13}, ServerTraffic: ServerTraffic{ID: 3}},
-		{Name: "d", Addr: "[::1]:84", Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 14}, ServerTraffic: ServerTraffic{ID: 4}},
+		{Name: "a", Addr: "127.0.0.1:81", Port: 81, Weight: 0, MaxConn: 10, Backup: true, Disabled: true, Check: true, Inter: 500 * time.Millisecond, Rise: 4, Fall: 5, Pos: Pos{"t.cfg", 11}, ServerTraffic: ServerTraffic{ID: 1}},
+		{Name: "b", Addr: "127.0.0.1:82", Host: "localhost", Port: 82, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 12}, ServerTraffic: ServerTraffic{ID: 2}},
+		{Name: "c", Addr: "10.0.0.7:83", Host: "app.internal", Port: 83, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 13}, ServerTraffic: ServerTraffic{ID: 3}},
+		{Name: "d", Addr: "[::1]:84", Port: 84, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 14}, ServerTraffic: ServerTraffic{ID: 4}},
 	}
 	for i, s := range be.Servers {
-		if *s != want[i] {
+		if !reflect.DeepEqual(*s, want[i]) {
 			t.Errorf("server %d = %+v, want %+v", i, *s, want[i])
 		}
 	}
@@ -174,7 +179,7 @@ func TestParseErrors(t *testing.T) {
 		{"unsupported", base + "  stick-table type ip size 1m\n", []string{`t.cfg:7: "stick-table" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported option", base + "  option prefer-last-server\n", []string{`t.cfg:7: "option prefer-last-server" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported action", base + "  http-request set-var(txn.x) str(y)\n", []string{`t.cfg:7: unknown http-request "set-var(txn.x)"`}},
-		{"unsupported section", "resolvers dns\n  nameserver a 1.1.1.1:53\n", []string{`t.cfg:1: "resolvers" is a HAProxy section that Baton does not support`}},
+		{"unsupported section", "peers p\n  peer a 1.1.1.1:1024\n", []string{`t.cfg:1: "peers" is a HAProxy section that Baton does not support`}},
 		{"outside section", "maxconn 10\n", []string{`t.cfg:1: "maxconn" is outside of any section`}},
 		{"bind in backend", base + "  bind :80\n", []string{`t.cfg:7: "bind" is not allowed in a backend section; it is allowed in frontend, listen`}},
 		{"server in frontend", "frontend f\n  bind :80\n  server s 127.0.0.1:80\n", []string{`t.cfg:3: "server" is not allowed in a frontend section; it is allowed in listen, backend`}},
@@ -186,20 +191,20 @@ func TestParseErrors(t *testing.T) {
 		{"bad weight", base + "  server s1 127.0.0.1:80 weight x\n", []string{`t.cfg:7: server "s1": invalid weight "x"`}},
 		{"weight range", base + "  server s1 127.0.0.1:80 weight 257\n", []string{`t.cfg:7: server "s1": invalid weight "257" (0..256)`}},
 		{"server option", base + "  server s1 127.0.0.1:80 chek\n", []string{`t.cfg:7: server "s1": option "chek" is not supported`, `did you mean "check"`}},
-		{"server ssl", base + "  server s1 127.0.0.1:80 ssl verify none\n", []string{`t.cfg:7: server "s1": option "ssl" is not supported`}},
+		{"server option", base + "  server s1 127.0.0.1:80 socks4 127.0.0.1:1080\n", []string{`t.cfg:7: server "s1": option "socks4" is not supported`}},
 		{"server port", base + "  server s1 127.0.0.1\n", []string{`t.cfg:7: server "s1": invalid address "127.0.0.1"`}},
 		{"server resolve", base + "  server s1 nowhere.invalid:80\n", []string{`t.cfg:7: server "s1": cannot resolve "nowhere.invalid"`}},
 		{"dup server", base + "  server s1 127.0.0.1:80\n  server s1 127.0.0.1:81\n", []string{`t.cfg:8: server "s1": duplicate server name, first declared at t.cfg:7`}},
 		{"bad time", base + "  timeout server 5x\n", []string{`t.cfg:7: timeout server: invalid time "5x"`}},
 		{"bad mode", base + "  mode udp\n", []string{`t.cfg:7: mode: invalid mode "udp"`}},
 		{"bad balance", base + "  balance roundrobbin\n", []string{`t.cfg:7: balance: unknown algorithm "roundrobbin"`}},
-		{"bind option", "frontend f\n  bind :80 ssl crt x.pem\n  default_backend be\n", []string{`t.cfg:2: bind :80: option "ssl" is not supported`}},
-		{"bind host", "frontend f\n  bind example.com:80\n", []string{`t.cfg:2: bind: address "example.com:80": "example.com" is not an IP address`}},
+		{"bind option", "frontend f\n  bind :80 accept-netscaler-cip 1234\n  default_backend be\n", []string{`t.cfg:2: bind :80: option "accept-netscaler-cip" is not supported`}},
+		{"bind host", "frontend f\n  bind example.com:80\n", []string{`t.cfg:2: bind: address "example.com:80": cannot resolve "example.com"`}},
 		{"default_backend nowhere", base + "frontend f\n  bind :80\n  default_backend nowhere\n", []string{`t.cfg:9: default_backend nowhere: no backend named "nowhere"`}},
 		{"use_backend unknown", base + "frontend f\n  bind :80\n  use_backend nope if { path / }\n  default_backend be\n", []string{`t.cfg:9: use_backend nope: no backend named "nope"`}},
 		{"use_backend to frontend", base + "frontend f\n  bind :80\n  default_backend f\n", []string{`t.cfg:9: default_backend f: no backend named "f" ("f" is a frontend)`}},
 		{"acl undeclared", base + "frontend f\n  bind :80\n  use_backend be if is_api\n  acl is_api path_beg /api\n", []string{`t.cfg:9: use_backend be: ACL "is_api" is not declared`}},
-		{"predefined acl", base + "frontend f\n  bind :80\n  use_backend be if METH_GET\n", []string{`t.cfg:9: use_backend be: ACL "METH_GET" is a HAProxy predefined ACL that Baton does not support`}},
+		{"predefined acl", base + "frontend f\n  bind :80\n  use_backend be if LOCALHOST\n", []string{`t.cfg:9: use_backend be: ACL "LOCALHOST" is a HAProxy predefined ACL that Baton does not support`}},
 		{"bad regex", base + "  acl r path_reg ([a-z\n", []string{`t.cfg:7: acl "r": invalid regex "([a-z"`}},
 		{"bad src", base + "  acl r src 10.0.0.300\n", []string{`t.cfg:7: acl "r": invalid address "10.0.0.300"`}},
 		{"bad fetch", base + "  acl r path_begin /x\n", []string{`t.cfg:7: acl "r": fetch "path_begin" is not supported by Baton`, `did you mean "path_beg"`}},
@@ -215,17 +220,25 @@ func TestParseErrors(t *testing.T) {
 		{"mode mismatch", base + "backend t\n  mode tcp\n  server s 127.0.0.1:1\nfrontend f\n  bind :80\n  default_backend t\n", []string{`t.cfg:12: default_backend t: frontend "f" is in mode http but backend "t" is in mode tcp`}},
 		{"http rule in tcp", "listen l\n  mode tcp\n  bind :80\n  http-request deny\n  timeout client 1s\n", []string{`t.cfg:4: http-request deny: needs mode http`}},
 		{"http fetch in tcp", "listen l\n  bind :80\n  acl p path /\n", []string{`t.cfg:3: fetch "path" needs mode http`}},
-		{"boolean fetch with value", base + "  acl r fc_rcvd_proxy 1\n", []string{`t.cfg:7: acl "r": fetch "fc_rcvd_proxy" is a boolean and takes no value`}},
+		{"boolean fetch with value", base + "  acl r fc_rcvd_proxy 1\n", []string{`t.cfg:7: acl "r": fetch "fc_rcvd_proxy" is a boolean: it takes no value`}},
 		{"dup backend", base + "backend be\n", []string{`t.cfg:7: backend "be": name already used by backend "be" at t.cfg:6`}},
 		{"listen vs frontend", "frontend x\n  bind :1\n  default_backend x\nlisten x\n  bind :2\n", []string{`t.cfg:4: listen "x": name already used by frontend "x" at t.cfg:1`}},
 		{"dup bind", base + "frontend a\n  bind :80\n  default_backend be\nfrontend b\n  bind *:80\n  default_backend be\n", []string{`t.cfg:11: bind :80: address already bound by frontend "a" at t.cfg:8`}},
 		{"from unknown", "frontend f from nope\n  bind :80\n", []string{`t.cfg:1: frontend "f": no defaults section named "nope" declared before`}},
 		{"no option forwardfor", base + "  no option forwardfor\n", []string{`t.cfg:7: "option forwardfor" cannot be negated`}},
-		{"log in proxy", base + "  log stdout local0\n", []string{`t.cfg:7: log: only "log global" is supported in a backend section`}},
-		{"global log target", "global\n  log 127.0.0.1:514 local0\n", []string{`t.cfg:2: log: target "127.0.0.1:514" is not supported`}},
+		{"log in proxy", base + "  log stdout local9\n", []string{`t.cfg:7: log: unknown log facility "local9"`}},
+		{"global log target", "global\n  log tcp@127.0.0.1:514 local0\n", []string{`t.cfg:2: log: "tcp@127.0.0.1:514": tcp@ is a HAProxy log transport that Baton does not support`}},
 		{"global log facility", "global\n  log stdout format raw\n", []string{`t.cfg:2: log: missing facility`}},
-		{"stats socket opt", "global\n  stats socket /x.sock user haproxy\n", []string{`t.cfg:2: stats socket: option "user" is not supported`}},
-		{"global unsupported", "global\n  chroot /var/lib/haproxy\n", []string{`t.cfg:1`, `t.cfg:2: "chroot" is a HAProxy keyword that Baton does not support`}[1:]},
+		{"stats socket opt", "global\n  stats socket /x.sock accept-proxy\n", []string{`t.cfg:2: stats socket: option "accept-proxy" is not supported`}},
+		{"stats socket opt2", "global\n  stats socket /x.sock process 1\n", []string{`t.cfg:2: stats socket: option "process" is not supported`}},
+		{"stats socket udp", "global\n  stats socket udp@:9\n", []string{`t.cfg:2: stats socket: address "udp@:9" is a UDP address`}},
+		{"global unsupported", "global\n  nbproc 2\n", []string{`t.cfg:2: "nbproc" is a HAProxy keyword that Baton does not support`}},
+		{"load state", "backend b\n  load-server-state-from-file all\n", []string{`t.cfg:2: load-server-state-from-file: expects global, local or none, got "all"`}},
+		{"stats admin in defaults", "defaults\n  stats admin if TRUE\n", []string{`t.cfg:2: "stats admin" is not allowed in a defaults section`}},
+		{"stats auth form", "backend b\n  stats auth admin\n", []string{`t.cfg:2: stats auth: expects user:password, got "admin"`}},
+		{"stats http-request action", "backend b\n  stats http-request tarpit\n", []string{`t.cfg:2: stats http-request: unknown action "tarpit"`}},
+		{"use-service name", "frontend f\n  http-request use-service cache-x\n", []string{`t.cfg:2: http-request use-service: service "cache-x" is not supported`}},
+		{"monitor fail cond", "frontend f\n  monitor fail when x\n", []string{`t.cfg:2: monitor fail: unexpected "when"`}},
 		{"maxconn range", "global\n  maxconn 0\n", []string{`t.cfg:2: maxconn: 0 is out of range`}},
 		{"lexer error", "global\n  pidfile \"/x\n", []string{`t.cfg:2: unmatched quote`}},
 		{"several errors in order", "global\n  bogus\nbackend b\n  server s 127.0.0.1:x\n  weight 3\n", []string{

@@ -37,25 +37,35 @@ func parseMode(p *parser, st *proxyState, l line, args []string, _ bool) {
 	st.p.ModeFrom = st.origin(l.Pos)
 }
 
-func parseLogGlobal(p *parser, st *proxyState, l line, _ []string, _ bool) {
-	st.p.LogGlobal = true
-}
-
 func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if len(args) == 0 {
 		p.errorf(l.Pos, "bind: missing address")
 		return
 	}
-	addr, err := normalizeBind(args[0])
-	if err != nil {
-		p.errorf(l.Pos, "bind: %v", err)
+	binds, rest, ok := p.bindAddresses(l, args[0], args[1:])
+	if !ok {
 		return
 	}
-	b := Bind{Addr: addr, Pos: l.Pos}
-	if !p.bindConnOptions(&b, l, args[0], args[1:]) {
+	// The connection options apply to every socket of the line; id
+	// names one socket.
+	var cb Bind
+	cb.Addr = binds[0].Addr
+	if rest, ok = p.bindConnOptions(&cb, l, args[0], rest); !ok {
 		return
 	}
-	st.p.Binds = append(st.p.Binds, b)
+	if cb.ID != 0 && len(binds) > 1 {
+		p.errorf(l.Pos, "bind %s: 'id' can only be used with a single socket", args[0])
+		return
+	}
+	// One TLS side per line: the sockets of a list share it (and its
+	// certificates, sessions and ticket keys).
+	var tb Bind
+	p.parseBindOptions(st, l, &tb, args[0], rest)
+	for i := range binds {
+		binds[i].TLS = tb.TLS
+		binds[i].BindOptions = cb.BindOptions
+	}
+	st.p.Binds = append(st.p.Binds, binds...)
 }
 
 func parseDefaultBackend(p *parser, st *proxyState, l line, args []string, _ bool) {
@@ -188,10 +198,6 @@ func parseFlagOption(p *parser, st *proxyState, l line, args []string, neg bool)
 	}
 	on := !neg
 	switch opt {
-	case "httplog":
-		st.p.HTTPLog, st.p.TCPLog = on, false
-	case "tcplog":
-		st.p.TCPLog, st.p.HTTPLog = on, false
 	case "dontlognull":
 		st.p.DontLogNull = on
 	case "redispatch":
@@ -229,10 +235,24 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		errf("%s", msg)
 		return
 	}
+	warn, err := serverAddress(s, args[1])
+	if err != nil {
+		errf("%v", err)
+		return
+	}
+	if warn != "" {
+		p.warnf(l.Pos, "server %q: %s", s.Name, warn)
+	}
+	if s.TLS != nil {
+		// From default-server: this server's own copy, named after it.
+		t := *s.TLS
+		t.Name, t.Pos = s.Name, l.Pos.String()
+		s.TLS = &t
+	}
 	if !p.applyServerOptions(s, l, args[2:], false) {
 		return
 	}
-	if err := resolveServerAddr(s, args[1]); err != nil {
+	if err := p.serverInitAddr(s, args[1], l.Pos); err != nil {
 		errf("%v", err)
 		return
 	}

@@ -162,12 +162,12 @@ func init() {
 			}
 			return nil
 		}),
-		"init-addr": {n: 1, set: setInitAddr},
-		"source":    {n: -1, set: setServerSource},
+		"source": {n: -1, set: setServerSource},
 	}
 	for k := range serverOpts {
 		serverOptions = append(serverOptions, k)
 	}
+	serverOptions = append(serverOptions, serverDNSOptions...)
 	sort.Strings(serverOptions)
 }
 
@@ -182,7 +182,7 @@ func indexOf(list []string, s string) int {
 
 func setTFO(p *parser, s *Server, _ []string, l line) (int, error) {
 	s.TFO = true
-	p.warnf(l.Pos, "%s: tfo: a connection failing after its first data is not retried (Baton retries only connection failures)", serverWho(s))
+	p.advisef(l.Pos, "%s: tfo: a connection failing after its first data is not retried (Baton retries only connection failures)", serverWho(s))
 	return 0, nil
 }
 
@@ -193,7 +193,7 @@ func setMaxQueue(p *parser, s *Server, v []string, l line) (int, error) {
 	}
 	s.MaxQueue = n
 	if n > 0 {
-		p.warnf(l.Pos, "%s: maxqueue %d: no effect; Baton never queues requests for one server (they wait in the backend's queue for any server), so a server queue never fills", serverWho(s), n)
+		p.advisef(l.Pos, "%s: maxqueue %d: no effect; Baton never queues requests for one server (they wait in the backend's queue for any server), so a server queue never fills", serverWho(s), n)
 	}
 	return 1, nil
 }
@@ -204,26 +204,6 @@ func setServerID(p *parser, s *Server, v []string, l line) (int, error) {
 		return 1, fmt.Errorf("id: invalid id %q (a positive number)", v[0])
 	}
 	s.ID = n
-	return 1, nil
-}
-
-// setInitAddr applies "init-addr METHOD[,METHOD...]" at parse time, when
-// Baton resolves a server's host name: last (no state file: skipped),
-// libc (the system resolver), none (start without an address, in
-// maintenance) or an IP address.
-func setInitAddr(p *parser, s *Server, v []string, l line) (int, error) {
-	var methods []string
-	for _, m := range strings.Split(v[0], ",") {
-		switch m {
-		case "last", "libc", "none":
-		default:
-			if _, err := netip.ParseAddr(m); err != nil {
-				return 1, fmt.Errorf("init-addr: unknown method %q (last, libc, none or an IP address)", m)
-			}
-		}
-		methods = append(methods, m)
-	}
-	s.initAddr = strings.Join(methods, ",")
 	return 1, nil
 }
 
@@ -360,7 +340,25 @@ func (p *parser) applyServerOptions(s *Server, l line, opts []string, isDefault 
 		o := opts[0]
 		opts = opts[1:]
 		so, ok := serverOpts[o]
+		if !ok && isServerDNSOption(o) {
+			if len(opts) == 0 || opts[0] == "" {
+				return errf("%s expects a value", o)
+			}
+			if err := serverDNSOption(s, o, opts[0]); err != nil {
+				return errf("%v", err)
+			}
+			opts = opts[1:]
+			continue
+		}
 		if !ok {
+			before := len(p.errs)
+			if n, tls := serverTLSOption(s, o, opts, func(f string, a ...any) { errf(f, a...) }, func(m string) { p.advisef(l.Pos, "%s: %s", who, m) }); tls {
+				if len(p.errs) > before {
+					return false
+				}
+				opts = opts[n:]
+				continue
+			}
 			msg := fmt.Sprintf("option %q is not supported", o)
 			if sg := suggest(o, serverOptions); sg != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", sg)
@@ -391,6 +389,10 @@ func newServerFrom(st *proxyState) *Server {
 			src := *s.Source
 			s.Source = &src
 		}
+		if s.TLS != nil {
+			t := *s.TLS
+			s.TLS = &t
+		}
 		return &s
 	}
 	return &Server{Weight: 1, Inter: defaultInter, Rise: 2, Fall: 3}
@@ -405,63 +407,4 @@ func parseDefaultServer(p *parser, st *proxyState, l line, args []string, _ bool
 	if p.applyServerOptions(&d, l, args, true) {
 		*st.defServer = d
 	}
-}
-
-// resolveServerAddr sets a server's address from the address word and
-// its init-addr methods (default "last,libc"): an IP address and port, a
-// host name resolved now, or a UNIX socket ("unix@PATH" or "/PATH").
-func resolveServerAddr(s *Server, raw string) error {
-	if path, ok := strings.CutPrefix(raw, "unix@"); ok || strings.HasPrefix(raw, "/") {
-		if !ok {
-			path = raw
-		}
-		if path == "" {
-			return fmt.Errorf("address %q: missing socket path", raw)
-		}
-		s.Unix = path
-		return nil
-	}
-	host, port, err := splitHostPort(raw)
-	if err != nil {
-		return err
-	}
-	if host == "" || host == "*" {
-		return fmt.Errorf("address %q: a server needs a host", raw)
-	}
-	if a, err := netip.ParseAddr(host); err == nil {
-		if a.Zone() != "" {
-			return fmt.Errorf("address %q: zones are not supported", raw)
-		}
-		s.Addr = net.JoinHostPort(a.String(), port)
-		return nil
-	}
-	methods := "last,libc"
-	if s.initAddr != "" {
-		methods = s.initAddr
-	}
-	var lastErr error
-	for _, m := range strings.Split(methods, ",") {
-		switch m {
-		case "last":
-			// No server-state-file: nothing remembered.
-		case "libc":
-			addr, err := resolveServer(raw)
-			if err == nil {
-				s.Addr = addr
-				return nil
-			}
-			lastErr = err
-		case "none":
-			s.NoAddr = true
-			return nil
-		default:
-			a, _ := netip.ParseAddr(m)
-			s.Addr = net.JoinHostPort(a.Unmap().String(), port)
-			return nil
-		}
-	}
-	if lastErr == nil {
-		lastErr = fmt.Errorf("could not resolve address %q with init-addr %s", host, methods)
-	}
-	return lastErr
 }

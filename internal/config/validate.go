@@ -18,7 +18,7 @@ func (p *parser) finishProxy(st *proxyState) {
 			acls = append(acls, &px.ACLs[i])
 		}
 		for _, a := range acls {
-			if !layer4Fetches[a.Fetch] {
+			if !tcpFetches[a.Fetch] {
 				p.errorf(a.Pos, "fetch %q needs mode http (%s is in mode tcp)", a.Fetch, st.what())
 			}
 		}
@@ -37,12 +37,20 @@ func (p *parser) finishProxy(st *proxyState) {
 			px.ForwardFor = false
 		}
 	}
+	if px.Mode == ModeHTTP {
+		for _, r := range px.ContentRules {
+			p.errorf(r.Pos, "tcp-request content %s: Baton evaluates tcp-request content rules in mode tcp only (%s is in mode http)", r.Action, st.what())
+		}
+	}
+	p.checkRetryOn(st)
+	p.finishLogs(st)
 	if (px.Kind == KindFrontend || px.Kind == KindListen) && len(px.Binds) == 0 {
 		p.warnf(px.Pos, "%s has no bind line and accepts no connections; declare it as a backend if this was intended", st.what())
 	}
 	resolveTimeouts(st)
 	p.timeoutWarnings(st)
 	p.finishExtra(st)
+	p.finishOps(st)
 }
 
 // resolveTimeouts computes Proxy.Timeouts from the set timeouts and
@@ -89,13 +97,14 @@ func (p *parser) timeoutWarnings(st *proxyState) {
 		}
 	}
 	if px.Mode == ModeHTTP && px.Kind != KindBackend && t.HTTPKeepAlive.Set && t.Client.Set && t.HTTPKeepAlive.Value > t.Client.Value {
-		p.warnf(px.Pos, "%s: timeout http-keep-alive (%s) is larger than timeout client (%s); idle connections close at timeout client", st.what(), t.HTTPKeepAlive.Value, t.Client.Value)
+		p.advisef(px.Pos, "%s: timeout http-keep-alive (%s) is larger than timeout client (%s); idle connections close at timeout client", st.what(), t.HTTPKeepAlive.Value, t.Client.Value)
 	}
 }
 
 // validate runs the checks that need the whole configuration: references
 // between proxies, modes, duplicate names and addresses.
 func (p *parser) validate() {
+	p.checkServerResolvers()
 	type named struct {
 		st  *proxyState
 		key string
@@ -161,7 +170,7 @@ func (p *parser) validate() {
 			check(st, "use_backend", u.Backend, u.Pos)
 		}
 		if px.Kind == KindFrontend && px.DefaultBackend == "" && len(px.UseBackends) == 0 {
-			p.warnf(px.Pos, "%s has no default_backend and no use_backend; its requests get 503", st.what())
+			p.advisef(px.Pos, "%s has no default_backend and no use_backend; its requests get 503", st.what())
 		}
 	}
 	p.validateExtra()

@@ -81,27 +81,6 @@ func splitHostPort(s string) (host, port string, err error) {
 	return host, port, nil
 }
 
-// normalizeBind turns a bind address into Bind.Addr form: "host:port"
-// with an empty host for every IPv4 address ("*:80", ":80", "0.0.0.0:80"
-// stay distinct only in that "0.0.0.0" is kept) and IPv6 in brackets.
-func normalizeBind(s string) (string, error) {
-	host, port, err := splitHostPort(s)
-	if err != nil {
-		return "", err
-	}
-	if host == "*" {
-		host = ""
-	}
-	if host != "" {
-		a, err := netip.ParseAddr(host)
-		if err != nil || a.Zone() != "" {
-			return "", fmt.Errorf("address %q: %q is not an IP address", s, host)
-		}
-		return net.JoinHostPort(a.String(), port), nil
-	}
-	return ":" + port, nil
-}
-
 // lookupHost resolves server names; a variable so tests and fuzzing never
 // touch the network.
 var lookupHost = net.LookupHost

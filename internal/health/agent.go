@@ -26,7 +26,13 @@ func (sv *server) runAgent(ctx context.Context, first time.Duration) {
 		case <-t.C:
 		}
 		// The agent is asked even in maintenance: it may say "ready".
-		res := check.Run(ctx, rs, sv.agentTarget())
+		at := sv.agentTarget()
+		if at.Addr == "" && !at.CheckAddr.IsValid() {
+			// No address (resolution maintenance): nothing to ask.
+			t.Reset(sv.c.noise(sv.agentInter()))
+			continue
+		}
+		res := check.Run(ctx, rs, at)
 		if ctx.Err() != nil {
 			return
 		}

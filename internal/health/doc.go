@@ -32,17 +32,25 @@
 // row call back into the server's state here, which applies on-error:
 // fastinter, fail-check, sudden-death or mark-down.
 //
-// Transitions set backend.Server's health (and NOLB), start slow start
-// (the server's ramp goes from 1% to 100% over slowstart, updated every
-// max(1s, slowstart/20)), run on-marked-down and on-marked-up through
-// Options.ShutdownSessions, and are reported through Options.OnEvent as
-// Events whose Line is HAProxy's wording. Every check whose result
-// HAProxy's "option log-health-checks" would log is an EventCheck too;
-// the caller decides what to log.
+// Transitions set backend.Server's health (and NOLB), which starts its
+// slow start (package backend ramps weight and maxconn), run
+// on-marked-down and on-marked-up through Options.ShutdownSessions, and
+// are reported through Options.OnEvent as Events whose Line is HAProxy's
+// wording (and through Options.OnChange, with a Result, for the runtime
+// API). Every check whose result HAProxy's "option log-health-checks"
+// would log is an EventCheck too; the caller decides what to log.
 //
 // Checks read the server's address at each run, so a server whose address
-// changes is checked where it is. A server in maintenance is not checked
-// (its agent still is: it may bring it back).
+// changes is checked where it is: a change (DNS, the runtime API) wakes
+// the loop, which starts over (one failure from down) and checks the new
+// address at once. A server in maintenance, or without an address, is not
+// checked (its agent still is: it may bring it back).
+//
+// The runtime API's hooks (Options.Runtime, runtime.go) see every check's
+// result with HAProxy's health level (the counter above), may disable a
+// server's checks (it then counts as up), and give the level a server
+// starts from when a previous generation carried it; Checker.Add checks a
+// server added at run time.
 //
 // # Concurrency
 //

@@ -57,6 +57,9 @@ type Event struct {
 	// Down is the server's operational state after an administrative
 	// change (for EventMaint: before it), which the wording follows.
 	Down bool
+	// Note replaces the check's reason of a state change no check made
+	// ("Health checks disabled"); "" means none.
+	Note string
 }
 
 // Health is a server's health counter, as HAProxy shows it.
@@ -159,7 +162,12 @@ func (e *Event) Line() string {
 	case EventDrainRemains:
 		return string(append(b, " remains in forced drain mode."...))
 	}
-	if e.Cause {
+	switch {
+	case e.Cause && e.Note != "":
+		b = append(b, ", reason: "...)
+		b = append(b, e.Note...)
+		b = append(b, ", check duration: 0ms"...)
+	case e.Cause:
 		b = append(b, ", "...)
 		b = e.Result.AppendReason(b)
 	}

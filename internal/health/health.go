@@ -2,6 +2,7 @@ package health
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"baton/internal/backend"
 	"baton/internal/check"
 	"baton/internal/config"
+	"baton/internal/sockaddr"
 	"baton/internal/sockopt"
 )
 
@@ -34,11 +36,20 @@ type Options struct {
 	// shutdown-backup-sessions with code 'U' on each backup server).
 	// nil does nothing.
 	ShutdownSessions func(s *backend.Server, code byte)
+	// OnChange is called, from the goroutine that decided it, each time
+	// a server goes up or down, with the check that decided it. nil means
+	// nobody is told.
+	OnChange func(s *backend.Server, up bool, r Result)
+	// The runtime API's hooks (see runtime.go): each check's result for
+	// the statistics, checks disabled, a carried health level.
+	Runtime
 	// Dialer opens check connections; nil means a net.Dialer (with the
 	// server's or backend's source address).
 	Dialer check.Dialer
-	// TLS upgrades check connections that use TLS; nil makes them fail.
-	TLS check.TLSFunc
+	// TLS returns the TLS configuration of a server's checks ("ssl" or
+	// "check-ssl"); nil, or a nil result, means plain TCP (a "connect
+	// ssl" rule then fails).
+	TLS func(s *backend.Server) *tls.Config
 	// Spread places the first checks of the process; nil starts each
 	// server's first check after a random part of its interval.
 	Spread *Spread
@@ -67,8 +78,9 @@ type Checker struct {
 	opt     Options
 	servers []*server
 
-	mu     sync.Mutex
+	mu     sync.Mutex // guards servers (Add), cancel and ctx
 	cancel context.CancelFunc
+	ctx    context.Context // the loops' context once started, for Add
 	wg     sync.WaitGroup
 }
 
@@ -107,7 +119,14 @@ func rulesOf(p *config.Proxy) *check.Ruleset {
 	rs := check.TCPConnect()
 	if hc := p.HTTPChk; hc != nil {
 		rs = &check.Ruleset{Kind: check.KindHTTP}
-		args := []string{hc.Method, hc.URI}
+		meth, uri := hc.Method, hc.URI
+		if meth == "" {
+			meth = "OPTIONS"
+		}
+		if uri == "" {
+			uri = "/"
+		}
+		args := []string{meth, uri}
 		if hc.Version != "" {
 			args = append(args, hc.Version)
 		}
@@ -131,24 +150,9 @@ func (c *Checker) Start(ctx context.Context) {
 	if c.cancel != nil {
 		return
 	}
-	ctx, c.cancel = context.WithCancel(ctx)
+	c.ctx, c.cancel = context.WithCancel(ctx)
 	for _, sv := range c.servers {
-		if sv.cs.Check {
-			first := c.firstDelay(sv.interval())
-			c.wg.Add(1)
-			go func() {
-				defer c.wg.Done()
-				sv.run(ctx, first)
-			}()
-		}
-		if sv.cs.Agent {
-			first := c.firstDelay(sv.agentInter())
-			c.wg.Add(1)
-			go func() {
-				defer c.wg.Done()
-				sv.runAgent(ctx, first)
-			}()
-		}
+		c.startLocked(c.ctx, sv)
 	}
 }
 
@@ -236,14 +240,44 @@ func (sp *Spread) next() time.Duration {
 	return d
 }
 
-// serverAddr is where the server is now: its address or socket path.
-// Checks read it at each run, so they follow a server whose address
-// changes.
+// serverAddr is where the server is now: its address or socket path;
+// addr is "" when it has none (resolution maintenance). Checks read it at
+// each run, so they follow a server whose address changes.
 func serverAddr(s *backend.Server) (network, addr string) {
-	if s.Config != nil && s.Config.Unix != "" {
-		return "unix", s.Config.Unix
+	a := s.Addr()
+	if a == "" {
+		return "tcp", ""
 	}
-	return "tcp", s.Addr
+	return sockaddr.DialArgs(a)
+}
+
+// tlsFunc turns the server's TLS configuration for checks into the
+// upgrade check.Run calls; nil when it has none.
+func (c *Checker) tlsFunc(s *backend.Server) check.TLSFunc {
+	if c.opt.TLS == nil {
+		return nil
+	}
+	tc := c.opt.TLS(s)
+	if tc == nil {
+		return nil
+	}
+	return func(ctx context.Context, conn net.Conn, sni string, alpn []string) (net.Conn, error) {
+		cfg := tc
+		if sni != "" || len(alpn) > 0 {
+			cfg = tc.Clone()
+			if sni != "" {
+				cfg.ServerName = sni
+			}
+			if len(alpn) > 0 {
+				cfg.NextProtos = alpn
+			}
+		}
+		tconn := tls.Client(conn, cfg)
+		if err := tconn.HandshakeContext(ctx); err != nil {
+			return nil, err
+		}
+		return tconn, nil
+	}
 }
 
 // dialer returns the Dialer of a check: the configured one, or a
@@ -264,16 +298,18 @@ func (c *Checker) dialer(s *backend.Server) check.Dialer {
 	return d
 }
 
-// target builds the check.Target of a health check run.
-func (sv *server) target() *check.Target {
+// target builds the check.Target of a health check run at the server's
+// current address.
+func (sv *server) target(network, addr string) *check.Target {
 	c, s, cs := sv.c, sv.s, sv.cs
-	network, addr := serverAddr(s)
 	t := &check.Target{
 		Network: network, Addr: addr,
 		CheckAddr: cs.CheckAddr, CheckPort: cs.CheckPort,
-		Dialer: c.dialer(s), TLS: c.opt.TLS,
+		Dialer: c.dialer(s), TLS: c.tlsFunc(s),
 		Inter: sv.interval0(),
 	}
+	// The server's TLS (ssl, check-ssl) makes the default connects TLS.
+	t.SSL = t.TLS != nil
 	if t.CheckPort == 0 && cs.CheckAddrPort > 0 {
 		t.CheckPort = cs.CheckAddrPort
 	}
@@ -320,15 +356,15 @@ func (sv *server) stateHeader() string {
 		st = "DOWN"
 	}
 	s := sv.s
-	host, port := s.Addr, ""
-	if h, p, err := net.SplitHostPort(s.Addr); err == nil {
+	host, port := s.Addr(), ""
+	if h, p, err := net.SplitHostPort(host); err == nil {
 		host, port = h, p
 	}
-	if s.Config.Unix != "" {
+	if network, _ := serverAddr(s); network == "unix" {
 		host, port = "unix", "unix"
 	}
 	tot, scur := 0, 0
-	for _, o := range sv.c.b.Servers {
+	for _, o := range sv.c.b.List() {
 		if o.Usable() {
 			tot += o.EffectiveWeight()
 		}
@@ -349,7 +385,7 @@ func (sv *server) external() *check.External {
 	x := &check.External{
 		Command: c.p.ExternalCommand, Path: c.p.ExternalPath,
 		ProxyAddr: c.opt.ProxyAddr, ProxyPort: c.opt.ProxyPort, ProxyID: c.opt.ProxyID, ProxyName: c.p.Name,
-		ServerID: cs.ID, ServerName: s.Name, ServerMaxConn: s.CurMaxConn(), ServerCurConn: s.Conns(),
+		ServerID: cs.ID, ServerName: s.Name, ServerMaxConn: s.CurrentMaxConn(), ServerCurConn: s.Conns(),
 		ServerProto: "tcp", Timeout: sv.interval0(), Stderr: c.opt.ExternalOutput,
 	}
 	if c.p.Mode == config.ModeHTTP {
@@ -378,7 +414,7 @@ func (sv *server) external() *check.External {
 func (sv *server) agentTarget() *check.Target {
 	c, s, cs := sv.c, sv.s, sv.cs
 	network, addr := serverAddr(s)
-	t := &check.Target{Network: network, Addr: addr, Dialer: c.dialer(s), TLS: c.opt.TLS, Inter: sv.agentInter(), CheckPort: cs.AgentPort}
+	t := &check.Target{Network: network, Addr: addr, Dialer: c.dialer(s), TLS: c.tlsFunc(s), Inter: sv.agentInter(), CheckPort: cs.AgentPort}
 	a := cs.AgentAddr
 	if !a.IsValid() {
 		a = cs.CheckAddr

@@ -281,7 +281,7 @@ func TestShutdownSessionsAndSlowStart(t *testing.T) {
 	cs := newCheckServer(t)
 	cs.status.Store(503)
 	p := proxyWith(t, "httpchk", &config.Server{Addr: cs.addr(), Check: true, Inter: 100 * time.Millisecond, Rise: 1, Fall: 1,
-		ServerChecks: config.ServerChecks{OnMarkedDown: "shutdown-sessions", SlowStart: 3 * time.Second}})
+		SlowStart: 3 * time.Second, ServerChecks: config.ServerChecks{OnMarkedDown: "shutdown-sessions"}})
 	var codes []byte
 	var mu sync.Mutex
 	_, b, rec := run(t, p, Options{ShutdownSessions: func(_ *backend.Server, c byte) { mu.Lock(); codes = append(codes, c); mu.Unlock() }})

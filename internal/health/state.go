@@ -31,10 +31,9 @@ type server struct {
 	fastinter   bool
 	last        check.Result // the last health check
 	lastAgent   check.Result
-	// rampStart is when the server last came up after being down, for
-	// slow start; zero when no ramp runs.
-	rampStart time.Time
-	rampWake  chan struct{}
+	// paused is set while the runtime API has the checks disabled
+	// (Runtime.Paused): they start over when enabled.
+	paused bool
 }
 
 func newServer(c *Checker, s *backend.Server) *server {
@@ -46,9 +45,21 @@ func newServer(c *Checker, s *backend.Server) *server {
 	if fall <= 0 {
 		fall = DefaultFall
 	}
-	return &server{c: c, s: s, cs: cs, wake: make(chan struct{}, 1), rampWake: make(chan struct{}, 1),
-		health: rise, rise: rise, fall: fall, up: true, agentHealth: 1,
+	sv := &server{c: c, s: s, cs: cs, wake: make(chan struct{}, 1),
+		health: rise, rise: rise, fall: fall, up: s.Healthy(), agentHealth: 1,
 		last: check.Result{Status: check.StatusInit}}
+	if !sv.up {
+		sv.health = 0
+	}
+	if l, ok := c.startLevel(s); ok {
+		// A level carried from the previous generation.
+		sv.health = min(max(l, 0), rise+fall-1)
+		if sv.health >= rise != sv.up {
+			sv.up = sv.health >= rise
+			s.SetHealthy(sv.up)
+		}
+	}
+	return sv
 }
 
 // interval0 is "inter".
@@ -93,29 +104,15 @@ func (sv *server) intervalLocked() time.Duration {
 }
 
 // run is the server's health check loop.
-func (sv *server) run(ctx context.Context, first time.Duration) {
+// changed is closed at the server's next change of address (DNS, the
+// runtime API).
+func (sv *server) run(ctx context.Context, first time.Duration, changed <-chan struct{}) {
 	t := time.NewTimer(first)
 	defer t.Stop()
-	var ramp *time.Timer
-	defer func() {
-		if ramp != nil {
-			ramp.Stop()
-		}
-	}()
 	for {
-		var rampC <-chan time.Time
-		if ramp != nil {
-			rampC = ramp.C
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-sv.rampWake:
-			ramp = sv.resetRamp(ramp)
-			continue
-		case <-rampC:
-			ramp = sv.stepRamp()
-			continue
 		case <-sv.wake:
 			// Observed errors asked for fastinter: wait that long from
 			// now, unless the check was due sooner.
@@ -127,16 +124,32 @@ func (sv *server) run(ctx context.Context, first time.Duration) {
 			}
 			t.Reset(sv.c.noise(sv.interval()))
 			continue
+		case <-changed:
+			// A new address (or none): the verdicts so far were about
+			// another host. Start over, one failure from down if up, and
+			// check the new address at once.
+			sv.restart()
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
+			}
 		case <-t.C:
 		}
+		// The next change's channel is taken before the address is read,
+		// so a change in between wakes the next wait at once.
+		changed = sv.s.AddrChanged()
 		st := sv.s.State()
 		network, addr := serverAddr(sv.s)
-		if st != backend.Maint && (addr != "" || network == "unix") {
+		if sv.c.paused(sv) {
+			// Checks disabled: none runs and the server counts as up.
+		} else if st != backend.Maint && addr != "" {
 			var res check.Result
 			if sv.c.p.CheckOption == "external-check" {
 				res = check.RunExternal(ctx, sv.external())
 			} else {
-				res = check.Run(ctx, sv.c.rules, sv.target())
+				res = check.Run(ctx, sv.c.rules, sv.target(network, addr))
 			}
 			if ctx.Err() != nil {
 				return
@@ -149,6 +162,22 @@ func (sv *server) run(ctx context.Context, first time.Duration) {
 		sv.mu.Unlock()
 		t.Reset(sv.c.noise(next))
 	}
+}
+
+// restart puts the health counter back where a server leaving
+// maintenance starts, after its address changed (package backend marks
+// a server with a new address up): one failure from down when up, no
+// success when down.
+func (sv *server) restart() {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	sv.up = sv.s.Healthy()
+	if sv.up {
+		sv.health = sv.rise
+	} else {
+		sv.health = 0
+	}
+	sv.last = check.Result{Status: check.StatusInit}
 }
 
 // pending is an event to send once the lock is released.
@@ -191,8 +220,12 @@ func (sv *server) apply(res check.Result) {
 		out = append(out, pending{ev: sv.event(EventCheck, res, false)})
 	}
 	out = append(out, sv.notify(res, false)...)
+	level := sv.health
 	sv.mu.Unlock()
 	sv.c.emit(out)
+	// After the change: a hook that reads the server sees the state its
+	// level says.
+	sv.c.probed(sv.s, res, level)
 }
 
 // notify changes the server's state after a check, as HAProxy's
@@ -261,7 +294,6 @@ func (sv *server) setDown(res check.Result) []pending {
 	sv.up, sv.nolb = false, false
 	sv.s.SetNOLB(false)
 	sv.s.SetHealthy(false)
-	sv.rampStart = time.Time{}
 	out := []pending{{ev: sv.event(EventDown, res, true)}}
 	out = append(out, sv.cutSessions()...)
 	return append(out, sv.noServer()...)
@@ -289,18 +321,11 @@ func (sv *server) cutSessions() []pending {
 func (sv *server) setUp(res check.Result) []pending {
 	sv.up, sv.nolb = true, false
 	sv.s.SetNOLB(false)
-	if sv.cs.SlowStart > 0 {
-		sv.rampStart = time.Now()
-		sv.s.SetRamp(0)
-		select {
-		case sv.rampWake <- struct{}{}:
-		default:
-		}
-	}
+	// SetHealthy starts the slow start, if any (package backend).
 	sv.s.SetHealthy(true)
 	out := []pending{{ev: sv.event(EventUp, res, true)}}
 	if sv.cs.OnMarkedUp == "shutdown-backup-sessions" && !sv.s.Backup && sv.s.EffectiveWeight() > 0 && sv.c.opt.ShutdownSessions != nil {
-		for _, o := range sv.c.b.Servers {
+		for _, o := range sv.c.b.List() {
 			if o.Backup {
 				o := o
 				out = append(out, pending{do: func() { sv.c.opt.ShutdownSessions(o, 'U') }})
@@ -308,38 +333,6 @@ func (sv *server) setUp(res check.Result) []pending {
 		}
 	}
 	return out
-}
-
-// resetRamp (re)starts the slow-start timer after the server came up.
-func (sv *server) resetRamp(t *time.Timer) *time.Timer {
-	if t != nil {
-		t.Stop()
-	}
-	return sv.stepRamp()
-}
-
-// stepRamp moves the slow start on: the effective weight and connection
-// limit grow linearly over slowstart, updated every max(1s, slowstart/20)
-// as in HAProxy. It returns the timer of the next step, or nil when the
-// ramp is over.
-func (sv *server) stepRamp() *time.Timer {
-	sv.mu.Lock()
-	start := sv.rampStart
-	sv.mu.Unlock()
-	ss := sv.cs.SlowStart
-	if start.IsZero() || ss <= 0 {
-		return nil
-	}
-	el := time.Since(start)
-	if el >= ss {
-		sv.s.SetRamp(100)
-		sv.mu.Lock()
-		sv.rampStart = time.Time{}
-		sv.mu.Unlock()
-		return nil
-	}
-	sv.s.SetRamp(max(1, int(el*100/ss)))
-	return time.NewTimer(max(time.Second, ss/20))
 }
 
 // event builds an event for the server, with the counts HAProxy shows.
@@ -362,7 +355,7 @@ func (sv *server) event(k EventKind, res check.Result, agent bool) Event {
 
 // counts returns the usable active and backup servers.
 func (c *Checker) counts() (active, backup int) {
-	for _, o := range c.b.Servers {
+	for _, o := range c.b.List() {
 		if o.Usable() {
 			if o.Backup {
 				backup++
@@ -382,6 +375,13 @@ func (c *Checker) emit(out []pending) {
 		}
 		if c.opt.OnEvent != nil {
 			c.opt.OnEvent(p.ev)
+		}
+		if c.opt.OnChange != nil && (p.ev.Kind == EventUp || p.ev.Kind == EventDown) {
+			r := resultOf(p.ev.Result)
+			if p.ev.Note != "" {
+				r = Result{OK: true, Status: p.ev.Note}
+			}
+			c.opt.OnChange(p.ev.Server, p.ev.Kind == EventUp, r)
 		}
 	}
 }

@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
+	"baton/internal/sockaddr"
 	"baton/internal/sockopt"
 )
 
@@ -24,8 +28,25 @@ type Listener struct {
 	opts sockopt.Listen
 }
 
-// Listen binds name, a configuration address: ":80" means every address
-// (IPv4 and IPv6), "[::]:80" the same, "127.0.0.1:80" one address.
+// UnixOptions are the owner and permissions of a UNIX socket file the
+// master creates ("bind ... mode/user/group", "unix-bind").
+type UnixOptions struct {
+	// Mode is the file's permission bits; 0 leaves what the umask gave.
+	Mode uint32
+	// UID and GID own the file when HasUID/HasGID; otherwise it stays the
+	// master's.
+	UID, GID       int
+	HasUID, HasGID bool
+}
+
+// Listen binds name, a configuration address in its canonical form
+// (package sockaddr): ":80" means every address (IPv4 and IPv6),
+// "127.0.0.1:80" one address, "ipv4@..."/"ipv6@..." one family,
+// "unix@PATH" a socket file, "abns@NAME" an abstract UNIX socket, and
+// "fd@N" the socket this process inherited on descriptor N.
+func Listen(name string) (*Listener, error) { return ListenWith(name, UnixOptions{}) }
+
+// ListenWith is Listen with the socket file settings of a "unix@" name.
 //
 // The master keeps a plain descriptor rather than a net.Listener: os/exec
 // calls Fd on every inherited file, and Fd on a file Go polls switches the
@@ -34,24 +55,45 @@ type Listener struct {
 // worker's accept block a thread that StopAccepting cannot interrupt. The
 // descriptor kept here is therefore never polled; workers set non-blocking
 // mode once (net.FileListener) and nothing resets it.
-func Listen(name string) (*Listener, error) { return ListenOptions(name, sockopt.Listen{}) }
+func ListenWith(name string, opt UnixOptions) (*Listener, error) {
+	return ListenOptions(name, opt, sockopt.Listen{})
+}
 
-// ListenOptions is Listen with the bind line's socket options (see
+// ListenOptions is ListenWith with the bind line's socket options (see
 // options.go).
-func ListenOptions(name string, o sockopt.Listen) (*Listener, error) {
-	ln, err := listenConfig(o).Listen(context.Background(), "tcp", name)
+func ListenOptions(name string, opt UnixOptions, o sockopt.Listen) (*Listener, error) {
+	a, err := sockaddr.Parse(name, sockaddr.Options{AnyPort: true})
+	if err != nil {
+		return nil, fmt.Errorf("bind %s: %w", name, err)
+	}
+	if a.Kind == sockaddr.FD {
+		return adoptInherited(name, a.FD)
+	}
+	var ln net.Listener
+	if a.Kind == sockaddr.Unix {
+		var ul *net.UnixListener
+		if ul, err = ListenUnixFile(a.Host, opt, false); err == nil {
+			ln = ul
+		}
+	} else {
+		ln, err = listenConfig(o).Listen(context.Background(), a.Network(), a.Address())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bind %s: %w", name, err)
 	}
 	defer ln.Close()
-	rc, err := ln.(*net.TCPListener).SyscallConn()
+	if ul, ok := ln.(*net.UnixListener); ok {
+		ul.SetUnlinkOnClose(false) // the socket lives on in this descriptor's copy
+	}
+	rc, err := ln.(syscall.Conn).SyscallConn()
 	if err != nil {
 		return nil, fmt.Errorf("bind %s: %w", name, err)
 	}
 	fd := -1
 	var dupErr error
+	_, unix := ln.(*net.UnixListener)
 	err = rc.Control(func(s uintptr) {
-		if dupErr = o.AfterListen(int(s)); dupErr != nil {
+		if dupErr = afterListen(o, int(s), unix); dupErr != nil {
 			return
 		}
 		fd, dupErr = dupCloexec(int(s))
@@ -70,7 +112,113 @@ func ListenOptions(name string, o sockopt.Listen) (*Listener, error) {
 		}
 		return nil, fmt.Errorf("bind %s: descriptor for inheritance: %w", name, err)
 	}
-	return &Listener{Name: name, addr: ln.Addr(), file: os.NewFile(uintptr(fd), "listener "+name), opts: o}, nil
+	addr := ln.Addr()
+	if a.Kind == sockaddr.Unix {
+		addr = &net.UnixAddr{Name: a.Host, Net: "unix"} // not the name it was bound under
+	}
+	return &Listener{Name: name, addr: addr, file: os.NewFile(uintptr(fd), "listener "+name), opts: o}, nil
+}
+
+// ListenUnixFile binds a UNIX socket at path, replacing a stale socket
+// file but not one a process still answers on, unless replace is set (a
+// takeover): the socket is bound beside the path, given its owner and
+// mode, then renamed over it, so the path never shows a half-made socket
+// and never stops answering. The file is not removed when the listener
+// closes.
+func ListenUnixFile(path string, opt UnixOptions, replace bool) (*net.UnixListener, error) {
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		if !replace {
+			return nil, fmt.Errorf("%s: another process is listening there", path)
+		}
+	}
+	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.%d.tmp", filepath.Base(path), os.Getpid()))
+	os.Remove(tmp)
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
+	if err != nil {
+		return nil, err
+	}
+	ln.SetUnlinkOnClose(false)
+	if opt.Mode != 0 {
+		err = os.Chmod(tmp, os.FileMode(opt.Mode))
+	}
+	if err == nil && (opt.HasUID || opt.HasGID) {
+		uid, gid := -1, -1
+		if opt.HasUID {
+			uid = opt.UID
+		}
+		if opt.HasGID {
+			gid = opt.GID
+		}
+		err = os.Lchown(tmp, uid, gid)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		ln.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	return ln, nil
+}
+
+// claimed are the descriptors adopted through "fd@N": once released, the
+// number may belong to another file, so it is never adopted again.
+var claimed sync.Map // int -> struct{}
+
+// adoptInherited makes a Listener of descriptor fd, inherited from the
+// process that started this one (a test harness, systemd-style socket
+// activation): it must be a bound stream socket; one that is not yet
+// listening is made to listen.
+func adoptInherited(name string, fd int) (*Listener, error) {
+	if err := claimInherited(fd); err != nil {
+		return nil, fmt.Errorf("bind %s: %w", name, err)
+	}
+	return Adopt(name, fd)
+}
+
+// claimInherited checks that fd is an inherited, bound stream socket that
+// this process did not use before, and makes it listen.
+func claimInherited(fd int) error {
+	if _, dup := claimed.LoadOrStore(fd, struct{}{}); dup {
+		return fmt.Errorf("descriptor %d was already used by this process", fd)
+	}
+	if acc, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN); err != nil {
+		return fmt.Errorf("descriptor %d is not an inherited socket: %w", fd, err)
+	} else if acc == 0 {
+		if err := syscall.Listen(fd, syscall.SOMAXCONN); err != nil {
+			return fmt.Errorf("listen on descriptor %d: %w", fd, err)
+		}
+	}
+	return nil
+}
+
+// ListenLocal opens a listener this process accepts on itself (the
+// master's CLI and stats sockets): name is any sockaddr form; a UNIX
+// socket file is bound as ListenWith does, "fd@N" takes an inherited
+// socket.
+func ListenLocal(name string, opt UnixOptions) (net.Listener, error) {
+	a, err := sockaddr.Parse(name, sockaddr.Options{AnyPort: true})
+	if err != nil {
+		return nil, err
+	}
+	switch a.Kind {
+	case sockaddr.FD:
+		if err := claimInherited(a.FD); err != nil {
+			return nil, err
+		}
+		f := os.NewFile(uintptr(a.FD), name)
+		defer f.Close() // FileListener works on a duplicate
+		return net.FileListener(f)
+	case sockaddr.Unix:
+		ln, err := ListenUnixFile(a.Host, opt, false)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return ln, nil
+	}
+	return net.Listen(a.Network(), a.Address())
 }
 
 func dupCloexec(fd int) (int, error) {
@@ -155,8 +303,8 @@ func Names(names []string) (string, error) {
 // ParseNames decodes what Names encoded.
 func ParseNames(s string) []string { return strings.Fields(s) }
 
-// Adopt makes a Listener of fd, a listening TCP socket received from
-// another process (a standalone takeover, SCM_RIGHTS) or inherited across
+// Adopt makes a Listener of fd, a listening TCP or UNIX socket received
+// from another process (a standalone takeover, SCM_RIGHTS) or inherited across
 // exec (a binary upgrade). Adopt owns fd from then on, whatever the
 // outcome.
 //
@@ -184,11 +332,16 @@ func Adopt(name string, fd int) (*Listener, error) {
 		file.Close()
 		return nil, fmt.Errorf("adopt listener %s: dup3: %w", name, err)
 	}
+	if a, err := sockaddr.Parse(name, sockaddr.Options{}); err == nil && a.Kind == sockaddr.Unix {
+		// The kernel reports the name the socket was bound under, which
+		// was renamed into place (listenUnixFile).
+		addr = &net.UnixAddr{Name: a.Host, Net: "unix"}
+	}
 	return &Listener{Name: name, addr: addr, file: file}, nil
 }
 
-// listeningAddr checks that fd is a listening TCP socket and returns its
-// address.
+// listeningAddr checks that fd is a listening stream socket (TCP or
+// UNIX) and returns its address.
 func listeningAddr(fd int) (net.Addr, error) {
 	typ, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TYPE)
 	if err != nil {
@@ -212,8 +365,10 @@ func listeningAddr(fd int) (net.Addr, error) {
 		ip := make(net.IP, net.IPv6len)
 		copy(ip, a.Addr[:])
 		return &net.TCPAddr{IP: ip, Port: a.Port}, nil
+	case *syscall.SockaddrUnix:
+		return &net.UnixAddr{Name: a.Name, Net: "unix"}, nil
 	}
-	return nil, fmt.Errorf("not a TCP socket")
+	return nil, fmt.Errorf("not a TCP or UNIX socket")
 }
 
 // KeepOnExec clears close-on-exec on the Listener's descriptor so that it

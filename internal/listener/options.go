@@ -39,9 +39,24 @@ func (l *Listener) Reapply(o sockopt.Listen) error {
 		return nil
 	}
 	fd := int(l.file.Fd()) // never polled: Fd leaves the mode alone
-	if err := o.AfterListen(fd); err != nil {
+	_, unix := l.addr.(*net.UnixAddr)
+	if err := afterListen(o, fd, unix); err != nil {
 		return fmt.Errorf("bind %s: %w", l.Name, err)
 	}
 	l.opts = o
+	return nil
+}
+
+// afterListen applies o to a listening socket: on a UNIX socket only the
+// backlog, the TCP options (defer-accept, tfo) having no meaning there.
+func afterListen(o sockopt.Listen, fd int, unix bool) error {
+	if !unix {
+		return o.AfterListen(fd)
+	}
+	if o.Backlog > 0 {
+		if err := syscall.Listen(fd, o.Backlog); err != nil {
+			return fmt.Errorf("backlog: %w", err)
+		}
+	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"baton/internal/listener"
 	"baton/internal/worker"
 )
 
@@ -27,8 +28,15 @@ upgrade           re-execute the binary on disk in place (same PID and sockets),
 
 func (m *Master) listenCLI() error {
 	// A stale socket file from a previous run is replaced; a live one is
-	// an error, unless this master takes over from that process.
-	ln, err := listenUnix(m.opt.Socket, 0o600, m.opt.Takeover != "")
+	// an error, unless this master takes over from that process. The
+	// other address forms (fd@N from VTest, ipv4@...) are opened as is.
+	var ln net.Listener
+	var err error
+	if strings.Contains(m.opt.Socket, "@") && !strings.HasPrefix(m.opt.Socket, "/") {
+		ln, err = listener.ListenLocal(m.opt.Socket, listener.UnixOptions{})
+	} else {
+		ln, err = listenUnix(m.opt.Socket, 0o600, m.opt.Takeover != "")
+	}
 	if err != nil {
 		return fmt.Errorf("master CLI: %w", err)
 	}

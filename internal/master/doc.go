@@ -48,6 +48,15 @@
 // and only the sender's close after "adopted" (no FIN: other copies live)
 // ends its stay in the old generation.
 //
+// TLS. The loader also loads every certificate, key, CA, CRL and crt-list
+// the configuration names (a broken one fails the reload with the bind
+// line's file:line and the path) and records the bytes, which go to the
+// worker in its start message (Snapshot.Assets). The master owns the TLS
+// session ticket keys (tickets.go): made once, rotated hourly, handed to
+// every generation at start and after each rotation, kept across a
+// binary upgrade, so that a client resumes its session across reloads. A
+// TLS relay (see package worker) is routed like a handed-over socket.
+//
 // Reloads never overlap: requests made during a reload are coalesced into
 // exactly one more reload, and every requester gets that result.
 //
@@ -72,4 +81,17 @@
 //
 // The master CLI is HAProxy's line protocol: help, show proc, reload, and
 // "@N cmd"/"@!PID cmd" forwarded to a worker's runtime API.
+//
+// Operations (counters.go, runtime.go). At start the master creates the
+// shared counters segment (internal/counters), allocates slots by proxy
+// and server name at each configuration load, hands the segment's
+// descriptor to every worker after its hand-over channel, folds an exited
+// generation's counts into the permanent region, and publishes reload
+// results and generations into the segment's header. It serves the stats
+// sockets' runtime API sessions itself (internal/runtime): a session
+// outlives reloads, and each command is forwarded with the session's
+// level to the serving worker; state-changing ones wait for a reload in
+// progress and are sent to every live generation, serving first. The
+// takeover commands (_getsocks, _handover, _softstop) are recognised on a
+// connection's first line only.
 package master

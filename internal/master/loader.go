@@ -2,10 +2,14 @@ package master
 
 import (
 	"slices"
+	"time"
 
 	"baton/internal/config"
+	"baton/internal/counters"
+	"baton/internal/listener"
 	"baton/internal/settle"
 	"baton/internal/sockopt"
+	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
 
@@ -39,12 +43,29 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 	if err := config.CheckListeners(cfg, names); err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings}
+	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices, Stats: counters.ConfigKeys(cfg)}
+	// Every certificate and key is loaded and checked before a worker
+	// starts; the worker gets the very bytes (see tlsconf.Assets).
+	tlsFiles := &tlsconf.OSFiles{Record: true}
+	_, tlsWarns, err := tlsconf.Load(cfg.TLSSpecs(), tlsFiles, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	snap.Warnings = append(snap.Warnings, tlsconf.WarningsSorted(tlsWarns)...)
+	assetNames, assetData := tlsFiles.Recorded().Flatten()
+	for i := range assetNames {
+		snap.Assets = append(snap.Assets, worker.File{Name: assetNames[i], Data: assetData[i]})
+	}
 	for _, st := range cfg.Global.StatsSockets {
-		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners})
+		o := st.Owner
+		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners,
+			Owner: listener.UnixOptions{UID: o.UID, GID: o.GID, HasUID: o.HasUID, HasGID: o.HasGID}, Timeout: cfg.Global.StatsTimeout})
 	}
 	for _, s := range srcs {
 		snap.Files = append(snap.Files, worker.File{Name: s.Name, Data: s.Data})
+	}
+	for _, f := range cfg.Files {
+		snap.Files = append(snap.Files, worker.File{Name: f.Name, Data: f.Data, Aux: true})
 	}
 	for _, p := range cfg.Frontends() {
 		for _, b := range p.Binds {
@@ -56,6 +77,12 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 					snap.SockOpts = map[string]sockopt.Listen{}
 				}
 				snap.SockOpts[b.Addr] = o
+			}
+			if u := b.Unix; u != nil {
+				if snap.UnixFiles == nil {
+					snap.UnixFiles = make(map[string]listener.UnixOptions)
+				}
+				snap.UnixFiles[b.Addr] = listener.UnixOptions{Mode: u.Mode, UID: u.UID, GID: u.GID, HasUID: u.HasUID, HasGID: u.HasGID}
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package master
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"baton/internal/counters"
 	"baton/internal/listener"
 	"baton/internal/settle"
 	"baton/internal/sockopt"
@@ -51,12 +53,26 @@ type Snapshot struct {
 	// SockOpts are the bind lines' socket options, by address; absent
 	// means none.
 	SockOpts map[string]sockopt.Listen
+	// UnixFiles are the owner and mode of the UNIX socket files among
+	// Binds, by address; the others have none.
+	UnixFiles map[string]listener.UnixOptions
 	// HardStopAfter bounds a draining generation; 0 means no bound.
 	HardStopAfter time.Duration
 	// Warnings are reported with the reload result.
 	Warnings []string
+	// Notices are the configuration's .notice messages, logged and
+	// reported with the reload result like warnings.
+	Notices []string
 	// StatsSockets are served by the master (standalone takeover).
 	StatsSockets []StatsSocket
+	// Assets are the files the configuration names (certificates, keys,
+	// CAs, CRLs, crt-lists), as the master read and checked them; the
+	// worker loads these bytes, not the disk.
+	Assets []worker.File
+	// Stats names the configuration's statistics objects (frontends,
+	// backends, servers): the master gives each a slot of the counters
+	// segment.
+	Stats []counters.Key
 }
 
 // Loader reads and validates the configuration at paths. Its error lists
@@ -157,6 +173,10 @@ type generation struct {
 	// the channel between the two masters; there is no process or
 	// control channel of ours.
 	remote bool
+	// ctrGroup and ctrSlots are g's part of the counters segment (see
+	// counters.go); ctrSlots is nil when g counts nothing.
+	ctrGroup int
+	ctrSlots map[string]int
 }
 
 // String names g in log lines.
@@ -201,11 +221,19 @@ type Master struct {
 	// handed over meanwhile are held until the new generation serves.
 	switching bool
 	held      []relay
+	// state is the latest run-time state of each kind the serving (or a
+	// newer) generation published; every new generation starts with it.
+	state map[string]json.RawMessage
 	// onSwitch, if set (tests), runs in serve once the previous
 	// generation stopped accepting, before the new one serves.
 	onSwitch func()
+	// ctrs allocates the statistics segment; nil without one.
+	ctrs     *counters.Table
 	done     chan struct{}
 	doneOnce sync.Once
+	// tickets are the TLS session ticket keys every generation shares
+	// (tickets.go).
+	tickets ticketKeys
 }
 
 // New returns a master; Start starts it.
@@ -274,12 +302,16 @@ func (m *Master) Start() error {
 	m.op.Lock()
 	defer m.op.Unlock()
 	m.started = time.Now()
+	m.openCounters()
 	snap, err := m.opt.Load(m.opt.ConfigPaths)
 	if err != nil {
 		return err
 	}
 	for _, w := range snap.Warnings {
 		m.logf("warning: %s", w)
+	}
+	for _, n := range snap.Notices {
+		m.logf("notice: %s", n)
 	}
 	// The CLI opens first: once a port is bound, connections queue and
 	// callers may already look at "show proc".
@@ -294,7 +326,7 @@ func (m *Master) Start() error {
 			return err
 		}
 	}
-	if _, err := m.bind(snap.Binds, snap.SockOpts); err != nil {
+	if _, err := m.bind(snap); err != nil {
 		m.closeAllListeners()
 		m.closeCLI()
 		return err
@@ -340,6 +372,7 @@ func (m *Master) Start() error {
 		}
 	}
 	m.reconcileStats(snap.StatsSockets)
+	m.startTicketRotation()
 	m.notify("READY=1")
 	return nil
 }
@@ -358,6 +391,7 @@ func (m *Master) startUpgraded(env string) error {
 	}
 	m.op.Unlock()
 	m.logf("upgrade: version %s resumed pid %d with %d listener(s) and %d worker(s)", m.opt.Version, m.pid, len(m.listeners), len(m.gens))
+	m.startTicketRotation()
 	m.finishUpgrade(reply)
 	if m.serving() == nil {
 		m.Stop(false)
@@ -411,6 +445,8 @@ func (m *Master) doReload() Result {
 		m.failed++
 	}
 	m.mu.Unlock()
+	m.publishReload(res.OK)
+	m.publishGenerations()
 	if res.OK {
 		m.logf("reload: success")
 	} else {
@@ -429,8 +465,8 @@ func (m *Master) replace() Result {
 	if err != nil {
 		return fail(err)
 	}
-	msgs := append([]string(nil), snap.Warnings...)
-	fresh, err := m.bind(snap.Binds, snap.SockOpts)
+	msgs := append(append([]string(nil), snap.Warnings...), snap.Notices...)
+	fresh, err := m.bind(snap)
 	if err != nil {
 		return fail(err, msgs...)
 	}
@@ -480,23 +516,23 @@ func (m *Master) serving() *generation {
 	return nil
 }
 
-// bind opens the listeners in names that are not open yet, with their
+// bind opens the listeners of snap that are not open yet, with their
 // socket options, and returns those; listeners open already get their
 // changeable options again. On error the new ones are closed again.
-func (m *Master) bind(names []string, opts map[string]sockopt.Listen) ([]string, error) {
+func (m *Master) bind(snap *Snapshot) ([]string, error) {
 	var fresh []string
-	for _, n := range names {
+	for _, n := range snap.Binds {
 		m.mu.Lock()
 		old, ok := m.listeners[n]
 		m.mu.Unlock()
 		if ok {
-			if err := old.Reapply(opts[n]); err != nil {
+			if err := old.Reapply(snap.SockOpts[n]); err != nil {
 				m.closeListeners(fresh)
 				return nil, err
 			}
 			continue
 		}
-		l, err := listener.ListenOptions(n, opts[n])
+		l, err := listener.ListenOptions(n, snap.UnixFiles[n], snap.SockOpts[n])
 		if err != nil {
 			m.closeListeners(fresh)
 			return nil, err
@@ -578,6 +614,13 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	m.nextGen++
 	gen := m.nextGen
 	m.mu.Unlock()
+	g := &generation{gen: gen}
+	// The statistics segment comes next, at the descriptor the start
+	// message names.
+	ctr := m.attachCounters(g, snap, worker.ControlFD+len(cmd.ExtraFiles))
+	if ctr != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, m.counterFile())
+	}
 	if cmd.Stdout == nil {
 		cmd.Stdout = os.Stdout
 	}
@@ -590,16 +633,20 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	if err != nil {
 		conn.Close()
 		hand.Close()
+		m.releaseCounters(g)
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	g := &generation{gen: gen, pid: cmd.Process.Pid, started: time.Now(), cmd: cmd, proc: cmd.Process,
-		version: m.opt.Version, ctlConn: conn, ctl: worker.NewClient(conn), handoff: hand, snap: snap, exited: make(chan struct{}), state: StateStarting}
+	g.pid, g.started, g.cmd, g.proc = cmd.Process.Pid, time.Now(), cmd, cmd.Process
+	g.version, g.ctlConn, g.handoff, g.snap = m.opt.Version, conn, hand, snap
+	g.exited, g.state = make(chan struct{}), StateStarting
+	g.ctl = worker.NewClientPublish(conn, m.keepState(g))
 	m.mu.Lock()
 	m.gens = append(m.gens, g)
 	m.mu.Unlock()
 	go m.wait(g)
 	go m.relay(g)
-	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true}, m.opt.StartTimeout)
+	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
+		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState(), Counters: ctr}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited
@@ -640,6 +687,7 @@ func (m *Master) serve(g *generation) error {
 	m.current = g
 	m.snap = g.snap
 	m.mu.Unlock()
+	m.publishGenerations()
 	return nil
 }
 
@@ -753,6 +801,7 @@ func (m *Master) wait(g *generation) {
 	}
 	g.ctl.Close()
 	g.handoff.Close() // ends its relay, which fails what was in flight to it
+	m.releaseCounters(g)
 	m.mu.Lock()
 	wasServing := g.state == StateServing
 	g.state = StateExited
@@ -762,6 +811,7 @@ func (m *Master) wait(g *generation) {
 	stopping := m.stopping
 	m.mu.Unlock()
 	close(g.exited)
+	m.publishGenerations()
 	status := "exited"
 	if err != nil {
 		status = err.Error()

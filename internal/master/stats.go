@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,10 +15,13 @@ import (
 	"time"
 
 	"baton/internal/listener"
+	"baton/internal/runtime"
 )
 
-// The master serves the configuration's "stats socket" lines itself. Two
-// commands exist, for a standalone takeover ("baton -x PATH"):
+// The master serves the configuration's "stats socket" lines itself. A
+// connection is a runtime API session (package runtime): its commands go
+// to the serving generation (runtime.go). Three commands are the
+// master's own, for a standalone takeover ("baton -x PATH"):
 //
 //	_getsocks   (level admin, "expose-fd listeners") one message whose
 //	            SCM_RIGHTS carry every listening socket; its text is
@@ -33,14 +35,21 @@ import (
 //	            keep-alive connections over to the new process and drain
 //	            (see takeover.go)
 //
-// Every other command answers "Unknown command", as HAProxy does for what
-// it does not know.
+// They are recognised on a connection's first line, alone.
 
 // StatsSocket is a "stats socket" line the master serves.
 type StatsSocket struct {
+	// Path is the socket file, or another address form of package
+	// sockaddr ("127.0.0.1:9999", "abns@x", "fd@3").
 	Path string
 	// Mode is the socket file's permission bits; 0 means 0600.
 	Mode uint32
+	// Owner sets the socket file's owner (HasUID/HasGID); Mode above
+	// wins over Owner.Mode.
+	Owner listener.UnixOptions
+	// Timeout bounds an idle session ("stats timeout"); 0 means 10 s
+	// (runtime.DefaultTimeout).
+	Timeout time.Duration
 	// Level is "user", "operator" or "admin"; "" means admin.
 	Level string
 	// ExposeListeners allows _getsocks ("expose-fd listeners").
@@ -53,14 +62,6 @@ const (
 	// (SCM_MAX_FD).
 	maxPassedFDs = 253
 )
-
-const statsHelp = `Unknown command. This socket answers:
-  help        this list
-  _getsocks   pass the listening sockets (level admin, expose-fd listeners)
-  _softstop   stop accepting, drain and exit (level admin)
-  _handover   stop accepting, hand connections over to the caller, drain and exit
-              (level admin, expose-fd listeners; used by baton -x)
-`
 
 // unixListener is a unix socket the master listens on (master CLI, stats
 // socket). It removes its file on close only while the file is still its
@@ -76,32 +77,13 @@ type unixListener struct {
 // bound beside it and renamed over it, so that the path never stops
 // answering.
 func listenUnix(path string, mode os.FileMode, replace bool) (*unixListener, error) {
-	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-		c.Close()
-		if !replace {
-			return nil, fmt.Errorf("%s: another process is listening there", path)
-		}
-	} else {
-		os.Remove(path) // stale: nothing answers
-	}
-	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.%d.tmp", filepath.Base(path), os.Getpid()))
-	os.Remove(tmp)
-	ln, err := net.Listen("unix", tmp)
+	ln, err := listener.ListenUnixFile(path, listener.UnixOptions{Mode: uint32(mode)}, replace)
 	if err != nil {
 		return nil, err
 	}
-	ln.(*net.UnixListener).SetUnlinkOnClose(false)
 	var st syscall.Stat_t
-	err = os.Chmod(tmp, mode)
-	if err == nil {
-		err = syscall.Stat(tmp, &st)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
+	if err := syscall.Stat(path, &st); err != nil {
 		ln.Close()
-		os.Remove(tmp)
 		return nil, err
 	}
 	return &unixListener{Listener: ln, path: path, ino: st.Ino}, nil
@@ -132,11 +114,7 @@ func (m *Master) reconcileStats(socks []StatsSocket) {
 			m.mu.Unlock()
 			continue
 		}
-		mode := os.FileMode(s.Mode)
-		if mode == 0 {
-			mode = 0o600
-		}
-		ln, err := listenUnix(s.Path, mode, m.opt.Takeover != "")
+		ln, err := m.listenStats(s)
 		if err != nil {
 			m.logf("stats socket: %v", err)
 			continue
@@ -161,8 +139,40 @@ func (m *Master) reconcileStats(socks []StatsSocket) {
 	}
 }
 
+// listenStats opens a stats socket: a socket file as listenUnix does
+// (replacing the one a takeover's predecessor serves), with its owner;
+// any other address through listener.ListenLocal.
+func (m *Master) listenStats(s StatsSocket) (net.Listener, error) {
+	path, isFile := strings.CutPrefix(s.Path, "unix@")
+	if !isFile && !strings.HasPrefix(path, "/") {
+		return listener.ListenLocal(s.Path, listener.UnixOptions{})
+	}
+	mode := os.FileMode(s.Mode)
+	if mode == 0 {
+		mode = 0o600
+	}
+	ln, err := listenUnix(path, mode, m.opt.Takeover != "")
+	if err != nil {
+		return nil, err
+	}
+	if o := s.Owner; o.HasUID || o.HasGID {
+		uid, gid := -1, -1
+		if o.HasUID {
+			uid = o.UID
+		}
+		if o.HasGID {
+			gid = o.GID
+		}
+		if err := os.Lchown(path, uid, gid); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	return ln, nil
+}
+
 type statsListener struct {
-	ln   *unixListener
+	ln   net.Listener
 	sock StatsSocket // guarded by Master.mu
 }
 
@@ -182,14 +192,30 @@ func (m *Master) acceptStats(st *statsListener) {
 		if err != nil {
 			return
 		}
-		go m.serveStats(c.(*net.UnixConn), st)
+		go m.serveStats(c, st)
 	}
 }
 
-func (m *Master) serveStats(c *net.UnixConn, st *statsListener) {
+func (m *Master) serveStats(c net.Conn, st *statsListener) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	line, rest, fds, err := readCommand(c)
+	m.mu.Lock()
+	sock := st.sock
+	m.mu.Unlock()
+	timeout := sock.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	c.SetDeadline(time.Now().Add(timeout))
+	var line string
+	var rest []byte
+	var fds []int
+	var err error
+	if uc, ok := c.(*net.UnixConn); ok {
+		line, rest, fds, err = readCommand(uc)
+	} else {
+		// A TCP stats socket: no descriptor can come this way.
+		line, rest, err = readLine(c)
+	}
 	defer func() {
 		for _, fd := range fds {
 			syscall.Close(fd)
@@ -198,22 +224,28 @@ func (m *Master) serveStats(c *net.UnixConn, st *statsListener) {
 	if err != nil && (err != io.EOF || line == "") {
 		return
 	}
-	m.mu.Lock()
-	sock := st.sock
-	m.mu.Unlock()
 	admin := sock.Level == "" || sock.Level == "admin"
+	if !isTakeoverCommand(line) {
+		c.SetDeadline(time.Time{})
+		s := &runtime.Session{Level: runtime.ParseLevel(sock.Level), Timeout: sock.Timeout, Exec: m.runtimeCommand}
+		s.Serve(c, line, io.MultiReader(bytes.NewReader(rest), c))
+		return
+	}
 	for _, cmd := range strings.Split(line, ";") {
 		switch strings.Join(strings.Fields(cmd), " ") {
 		case "":
 			continue
-		case "help":
-			io.WriteString(c, statsHelp)
 		case "_getsocks":
 			if !admin || !sock.ExposeListeners {
 				io.WriteString(c, "Permission denied: _getsocks needs \"level admin\" and \"expose-fd listeners\" on this stats socket\n")
 				return
 			}
-			if err := m.sendListeners(c); err != nil {
+			uc, ok := c.(*net.UnixConn)
+			if !ok {
+				io.WriteString(c, "_getsocks needs a UNIX stats socket: descriptors cannot travel over this one\n")
+				return
+			}
+			if err := m.sendListeners(uc); err != nil {
 				m.logf("stats socket %s: _getsocks: %v", sock.Path, err)
 				fmt.Fprintf(c, "_getsocks failed: %v\n", err)
 			}
@@ -223,13 +255,14 @@ func (m *Master) serveStats(c *net.UnixConn, st *statsListener) {
 				io.WriteString(c, "Permission denied: _handover needs \"level admin\" and \"expose-fd listeners\" on this stats socket\n")
 				return
 			}
-			if len(fds) != 1 {
+			uc, ok := c.(*net.UnixConn)
+			if len(fds) != 1 || !ok {
 				io.WriteString(c, "_handover needs one descriptor: the hand-over channel\n")
 				return
 			}
 			fd := fds[0]
 			fds = nil
-			m.serveHandOver(c, bufio.NewReader(io.MultiReader(bytes.NewReader(rest), c)), fd)
+			m.serveHandOver(uc, bufio.NewReader(io.MultiReader(bytes.NewReader(rest), c)), fd)
 			return
 		case "_softstop":
 			if !admin {
@@ -240,8 +273,6 @@ func (m *Master) serveStats(c *net.UnixConn, st *statsListener) {
 			m.logf("stats socket %s: _softstop: graceful stop", sock.Path)
 			go m.Stop(true)
 			return
-		default:
-			io.WriteString(c, statsHelp)
 		}
 	}
 }

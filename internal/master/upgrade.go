@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"baton/internal/listener"
+	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
 
@@ -53,23 +54,32 @@ type upgradeState struct {
 	Listeners map[string]int `json:"listeners"` // name -> fd
 	Gens      []upgradeGen   `json:"gens"`
 	ReplyFD   int            `json:"reply_fd"` // -1: nobody waits
+	// TicketKeys are the TLS session ticket keys (tickets.go).
+	TicketKeys [][]byte `json:"ticket_keys,omitempty"`
 	// Serving is the configuration that last started (Master.snap),
 	// files included: a later restart or roll-back of an adopted
 	// generation starts a worker from it.
 	Serving *Snapshot `json:"serving,omitempty"`
+	// Counters is the statistics segment and its allocation.
+	Counters *counterUpgrade `json:"counters,omitempty"`
+	// State is the run-time state the generations published (Master.state:
+	// resolution results, ...), handed to the next generation.
+	State map[string]json.RawMessage `json:"state,omitempty"`
 }
 
 type upgradeGen struct {
-	Gen           int           `json:"gen"`
-	PID           int           `json:"pid"`
-	Started       time.Time     `json:"started"`
-	State         State         `json:"state"`
-	Reloads       int           `json:"reloads"`
-	Version       string        `json:"version"`
-	Binds         []string      `json:"binds"`
-	HardStopAfter time.Duration `json:"hard_stop_after"`
-	ControlFD     int           `json:"control_fd"`
-	HandOffFD     int           `json:"handoff_fd"`
+	Gen           int            `json:"gen"`
+	PID           int            `json:"pid"`
+	Started       time.Time      `json:"started"`
+	State         State          `json:"state"`
+	Reloads       int            `json:"reloads"`
+	Version       string         `json:"version"`
+	Binds         []string       `json:"binds"`
+	HardStopAfter time.Duration  `json:"hard_stop_after"`
+	ControlFD     int            `json:"control_fd"`
+	HandOffFD     int            `json:"handoff_fd"`
+	CtrGroup      int            `json:"ctr_group,omitempty"`
+	CtrSlots      map[string]int `json:"ctr_slots,omitempty"`
 }
 
 // keepFD returns a duplicate of c's descriptor that survives exec.
@@ -124,7 +134,8 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 	m.mu.Lock()
 	st := upgradeState{Version: m.opt.Version, Started: m.started, NextGen: m.nextGen, Reloads: m.reloads,
 		Failed: m.failed, Restarts: m.restarts, Upgrades: m.upgrades + 1, Listeners: make(map[string]int), ReplyFD: -1,
-		Serving: m.snap}
+		TicketKeys: tlsconf.EncodeTicketKeys(m.tickets.get()),
+		Serving:    m.snap, State: m.state}
 	var err error
 	for name, l := range m.listeners {
 		var fd int
@@ -142,7 +153,8 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 			continue
 		}
 		ug := upgradeGen{Gen: g.gen, PID: g.pid, Started: g.started, State: g.state, Reloads: g.reloads,
-			Version: g.version, Binds: g.snap.Binds, HardStopAfter: g.snap.HardStopAfter}
+			Version: g.version, Binds: g.snap.Binds, HardStopAfter: g.snap.HardStopAfter,
+			CtrGroup: g.ctrGroup, CtrSlots: g.ctrSlots}
 		sc, ok := g.ctlConn.(syscall.Conn)
 		if !ok {
 			err = fmt.Errorf("worker gen=%d: control channel has no descriptor", g.gen)
@@ -159,6 +171,11 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 		st.Gens = append(st.Gens, ug)
 	}
 	m.mu.Unlock()
+	if err == nil {
+		if st.Counters, err = m.keepCounters(); st.Counters != nil {
+			kept = append(kept, st.Counters.FD)
+		}
+	}
 	if err == nil && reply != nil {
 		if rc, ok := reply.(syscall.Conn); ok {
 			if st.ReplyFD, err = keepFD(rc); err == nil {
@@ -203,7 +220,16 @@ func (m *Master) resume(env string) (net.Conn, error) {
 	m.started = st.Started
 	m.nextGen, m.reloads, m.failed, m.restarts, m.upgrades = st.NextGen, st.Reloads, st.Failed, st.Restarts, st.Upgrades
 	m.upgradedFrom = st.Version
+	if keys, err := tlsconf.DecodeTicketKeys(st.TicketKeys); err == nil && len(keys) > 0 {
+		m.tickets.set(keys)
+	}
+	m.state = st.State
 	var errs []error
+	ctrAdopted := st.Counters != nil
+	if err := m.resumeCounters(st.Counters); err != nil {
+		errs = append(errs, err)
+		ctrAdopted = false
+	}
 	for name, fd := range st.Listeners {
 		l, err := listener.Adopt(name, fd)
 		if err != nil {
@@ -213,7 +239,10 @@ func (m *Master) resume(env string) (net.Conn, error) {
 		m.listeners[name] = l
 	}
 	for _, ug := range st.Gens {
-		g, err := adoptGeneration(ug)
+		if !ctrAdopted {
+			ug.CtrSlots = nil // they count in a segment this image does not have
+		}
+		g, err := m.adoptGeneration(ug)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -242,7 +271,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 }
 
 // adoptGeneration rebuilds a generation started by the previous image.
-func adoptGeneration(ug upgradeGen) (*generation, error) {
+func (m *Master) adoptGeneration(ug upgradeGen) (*generation, error) {
 	conn := func(fd int, name string) (net.Conn, error) {
 		f := os.NewFile(uintptr(fd), name)
 		defer f.Close()
@@ -269,11 +298,13 @@ func adoptGeneration(ug upgradeGen) (*generation, error) {
 		return nil, fmt.Errorf("upgrade: worker gen=%d pid=%d: %w", ug.Gen, ug.PID, err)
 	}
 	// ctlConn too: a later upgrade passes it on again.
-	return &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
-		ctlConn: ctl, ctl: worker.NewClient(ctl), handoff: hand.(*net.UnixConn),
+	g := &generation{gen: ug.Gen, pid: ug.PID, started: ug.Started, proc: proc, version: ug.Version,
+		ctlConn: ctl, handoff: hand.(*net.UnixConn),
 		snap:   &Snapshot{Binds: ug.Binds, HardStopAfter: ug.HardStopAfter},
 		exited: make(chan struct{}), state: ug.State, reloads: ug.Reloads,
-		expected: ug.State != StateServing}, nil
+		expected: ug.State != StateServing, ctrGroup: ug.CtrGroup, ctrSlots: ug.CtrSlots}
+	g.ctl = worker.NewClientPublish(ctl, m.keepState(g))
+	return g, nil
 }
 
 // finishUpgrade runs in the new image once it has adopted everything: a

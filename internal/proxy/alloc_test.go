@@ -6,9 +6,12 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"baton/internal/config"
+	"baton/internal/syslog"
 )
 
 // rawBackend answers every request on a keep-alive connection with a
@@ -89,16 +92,76 @@ func newKAClient(tb testing.TB, addr string) *kaClient {
 // through the engine: client and server connections already open and
 // pooled. The count covers the whole process (client, engine, backend).
 func TestKeepAliveRequestAllocs(t *testing.T) {
+	p := listenProxy("bench", rawBackend(t))
+	keepAliveAllocs(t, p, Options{})
+}
+
+// TestKeepAliveRequestAllocsLogged is the same request with an httplog
+// line per request, to a stdout target and to a UDP syslog target in
+// rfc5424 with structured data: formatting and queueing the lines must
+// not allocate either.
+func TestKeepAliveRequestAllocsLogged(t *testing.T) {
+	udp, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	var lines atomic.Int64
+	go func() { // drain, so the syslog socket never backs up
+		b := make([]byte, 4096)
+		for {
+			n, _, err := udp.ReadFromUDPAddrPort(b)
+			if err != nil {
+				return
+			}
+			if bytes.Contains(b[:n], []byte(`[req@1 path="/bench" st="200"] 127.0.0.1:`)) {
+				lines.Add(1)
+			}
+		}
+	}()
+	p := listenProxy("bench", rawBackend(t))
+	p.HTTPLog, p.LogGlobal = true, true
+	p.LogFormatSD = `[req@1 path="%HP" st="%ST"]`
+	cfg := cfgOf(p)
+	tg, err := syslog.ParseTarget([]string{udp.LocalAddr().String(), "format", "rfc5424", "local0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Logs = append(p.Logs, config.LogTarget{Target: tg, Pos: config.Pos{File: "t", Line: 1}})
+	keepAliveAllocs(t, p, Options{Log: io.Discard}, cfg)
+	if lines.Load() == 0 {
+		t.Errorf("the syslog target received no line")
+	}
+}
+
+// keepAliveAllocs runs p's engine and measures a keep-alive request;
+// cfg defaults to cfgOf(p).
+func keepAliveAllocs(t *testing.T, p *config.Proxy, opt Options, cfg ...*config.Config) {
 	if testing.Short() || raceEnabled {
 		t.Skip("allocation measurement (not under -short or -race)")
 	}
-	p := listenProxy("bench", rawBackend(t))
-	h := start(t, cfgOf(p))
-	k := newKAClient(t, h.addr)
-	for i := 0; i < 200; i++ { // warm up pools and the server connection
+	c := cfgOf(p)
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	e, err := New(c, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go e.Serve(p.Binds[0].Addr, ln)
+	defer e.Close()
+	k := newKAClient(t, ln.Addr().String())
+	for i := 0; i < 2000; i++ { // warm up pools, log buffers and the server connection
 		if err := k.do(); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if !bytes.HasPrefix(k.buf, []byte("HTTP/1.1 200 ")) {
+		t.Fatalf("warm-up response %q, want 200", k.buf[:32])
 	}
 	allocs := testing.AllocsPerRun(500, func() {
 		if err := k.do(); err != nil {
@@ -118,37 +181,46 @@ func TestKeepAliveRequestAllocs(t *testing.T) {
 // observe layer7, X-Forwarded-For with except and a header name,
 // X-Original-To, and http-reuse safe.
 func TestKeepAliveRequestAllocsWithOptions(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("allocation measurement (not under -short or -race)")
-	}
 	p := listenProxy("bench", rawBackend(t))
 	p.ForwardFor, p.ForwardForHeader = true, "X-Client"
 	p.ForwardForExcept = netip.MustParsePrefix("10.0.0.0/8")
 	p.OriginalTo, p.HTTPReuse = true, "safe"
 	p.Servers[0].Observe, p.Servers[0].Check, p.Servers[0].Inter = "layer7", true, time.Hour
-	h := start(t, cfgOf(p))
-	k := newKAClient(t, h.addr)
-	for i := 0; i < 200; i++ {
-		if err := k.do(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	allocs := testing.AllocsPerRun(500, func() {
-		if err := k.do(); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if allocs > 1 {
-		t.Fatalf("%.2f allocations per keep-alive request, want <= 1", allocs)
-	}
+	keepAliveAllocs(t, p, Options{Log: io.Discard})
 }
 
 func BenchmarkKeepAliveRequests(b *testing.B) {
+	benchKeepAlive(b, listenProxy("bench", rawBackend(b)), Options{Log: &syncBuffer{}})
+}
+
+// BenchmarkKeepAliveRequestsLogged adds an httplog line per request to
+// a UDP syslog target (a socket the benchmark drains).
+func BenchmarkKeepAliveRequestsLogged(b *testing.B) {
+	udp, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer udp.Close()
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			if _, _, err := udp.ReadFromUDPAddrPort(buf); err != nil {
+				return
+			}
+		}
+	}()
 	p := listenProxy("bench", rawBackend(b))
-	t := &testing.T{}
-	_ = t
-	lb := &syncBuffer{}
-	e, err := New(cfgOf(p), Options{Log: lb})
+	p.HTTPLog = true
+	tg, err := syslog.ParseTarget([]string{udp.LocalAddr().String(), "local0"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.Logs = []config.LogTarget{{Target: tg, Pos: config.Pos{File: "b", Line: 1}}}
+	benchKeepAlive(b, p, Options{})
+}
+
+func benchKeepAlive(b *testing.B, p *config.Proxy, opt Options) {
+	e, err := New(cfgOf(p), opt)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -172,7 +244,7 @@ func BenchmarkKeepAliveRequests(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	_ = strconv.Itoa
-	_ = io.EOF
-	_ = time.Now
+	if d := e.DroppedLogs(); d > 0 {
+		b.Logf("%d log lines dropped", d)
+	}
 }

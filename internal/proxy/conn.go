@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"net"
 	"net/netip"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"baton/internal/h1"
 	"baton/internal/proxyproto"
 	"baton/internal/rules"
+	"baton/internal/tlsconf"
 )
 
 // bufSize is HAProxy's tune.bufsize: the size of every pooled buffer and
@@ -100,6 +102,37 @@ type clientConn struct {
 	// slotG and slotF say which maxconn slots the connection holds (an
 	// adopted connection may hold none).
 	slotG, slotF bool
+	// shard is the connection's statistics shard (stats.go).
+	shard uint8
+	// cur is the server the current exchange uses ("show sess",
+	// "shutdown sessions server"); atomic because the runtime API reads
+	// it from another goroutine.
+	cur atomic.Pointer[serverRT]
+	// aborted is set by "shutdown sessions server" before it closes the
+	// server connection: the failure is not a stale pooled connection to
+	// retry.
+	aborted atomic.Bool
+
+	// tlsBind is the TLS of the bind it was accepted on (nil: plain);
+	// tlsConn is set, and cc.c replaced by it, once the handshake is done
+	// (see tls.go); facts are what rules and logs read about it. A
+	// connection relayed from the previous generation (tlsrelay.go) has
+	// facts but no tlsConn: the previous generation deciphers for it.
+	tlsBind *tlsconf.Bind
+	tlsConn *tls.Conn
+	facts   *tlsconf.Facts
+	// hsEnd is when the handshake completed (zero: none in this
+	// generation); the first request head is timed from it.
+	hsEnd time.Time
+	// relayed: a TLS connection served through the previous
+	// generation's relay; every answer closes it (tlsrelay.go).
+	relayed bool
+	// relay is set once this generation relays the connection to the
+	// next one (tlsrelay.go): serve then copies bytes until it ends.
+	relay *net.UnixConn
+	// idleFor is how long an adopted relay's client had been idle in the
+	// previous generation: its keep-alive wait is shorter by that much.
+	idleFor time.Duration
 
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).
@@ -210,6 +243,7 @@ func putSession(s *session) {
 		return
 	}
 	s.in.Req, s.inBE.Req = nil, nil
+	s.in.TLS, s.inBE.TLS, s.in.Hello = nil, nil, nil
 	s.ex.be, s.ex.srv, s.ex.sc = nil, nil, nil
 	sessionPool.Put(s)
 }
@@ -220,7 +254,11 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 	cc.state.Store(stateActive)
 	if t, ok := c.(*net.TCPConn); ok {
 		cc.tcp = t
-		if rc, err := t.SyscallConn(); err == nil {
+	}
+	// The raw socket, for waits without a buffer: a TCP connection's, or
+	// a relay's unix socket (tlsrelay.go).
+	if sc, ok := c.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
 			cc.raw = rc
 		}
 	}
@@ -228,6 +266,7 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 		cc.src = ap
 		cc.srcIP = []byte(ap.Addr().Unmap().String())
 	}
+	cc.tlsBind = e.tlsBinds[bind]
 	cc.takeSession()
 	cc.waitFn = cc.waitReadable
 	cc.armFn = cc.armControl
@@ -384,7 +423,7 @@ func (cc *clientConn) markMigrate(ho *handOff) bool {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	st := cc.state.Load()
-	if (st != stateIdle && st != stateFresh) || cc.closed || cc.migrate || cc.tcp == nil || !ho.join() {
+	if (st != stateIdle && st != stateFresh) || cc.closed || cc.migrate || (cc.tcp == nil && !cc.relayed) || !ho.join() {
 		return false
 	}
 	cc.migrate = true
@@ -413,7 +452,16 @@ func (cc *clientConn) releaseBufs() {
 func (cc *clientConn) closeAll() {
 	cc.mu.Lock()
 	cc.closed = true
-	cc.c.Close()
+	if cc.tlsConn != nil && cc.tcp != nil {
+		// Not tls.Conn.Close: its close_notify could wait on a writer
+		// (closeNotify sends it, bounded, when a connection ends well).
+		cc.tcp.Close()
+	} else {
+		cc.c.Close()
+	}
+	if cc.relay != nil {
+		cc.relay.Close()
+	}
 	if cc.srv != nil {
 		cc.srv.Close()
 	}
@@ -547,8 +595,15 @@ func (cc *clientConn) armGrace(end time.Time) {
 // only its own descriptor.
 func (cc *clientConn) handOver() bool {
 	ho := cc.e.handoff.Load()
-	if ho == nil || cc.tcp == nil {
+	switch {
+	case ho == nil:
 		return false
+	case cc.relayed:
+		return cc.passRelay()
+	case cc.tcp == nil:
+		return false
+	case cc.tlsConn != nil:
+		return cc.relayOver()
 	}
 	var buffered []byte
 	if cc.buf != nil && cc.w > cc.r {

@@ -9,6 +9,7 @@ import (
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/proxyproto"
+	"baton/internal/sockaddr"
 	"baton/internal/sockopt"
 )
 
@@ -16,7 +17,6 @@ import (
 // generation: where from (source, usesrc, interface), with which socket
 // options, and whether a PROXY header goes first.
 type srvDial struct {
-	unix  string       // the socket path of a UNIX socket server
 	local *net.TCPAddr // the source address; nil: the system's choice
 	// useSrc is the source's usesrc ("client", "clientip", "addr"), which
 	// makes each connection leave from the client's address.
@@ -31,7 +31,7 @@ type srvDial struct {
 }
 
 func newSrvDial(p *config.Proxy, cs *config.Server) *srvDial {
-	d := &srvDial{unix: cs.Unix, noLinger: p.NoLinger, sendProxy: cs.SendProxy, ppOpts: cs.ProxyV2Options}
+	d := &srvDial{noLinger: p.NoLinger, sendProxy: cs.SendProxy, ppOpts: cs.ProxyV2Options}
 	src := cs.Source
 	if src == nil {
 		src = p.Source
@@ -55,16 +55,29 @@ func newSrvDial(p *config.Proxy, cs *config.Server) *srvDial {
 	return d
 }
 
+// dialOf returns how to reach srv; a server added at run time (beyond
+// the generation's list) gets its own, made now.
+func (be *backendRT) dialOf(srv *backend.Server) *srvDial {
+	if srv.Index < len(be.dial) {
+		return be.dial[srv.Index]
+	}
+	return newSrvDial(be.p, srv.Config)
+}
+
 // private reports whether connections to the server belong to one client
 // connection: a PROXY header names the client.
 func (d *srvDial) private() bool { return d.sendProxy > 0 }
 
-// dialServer opens a connection to srv for the client cc under timeout
+// dialRaw opens a connection to srv for the client cc under timeout
 // connect, from the configured source (or the client's address with
 // usesrc), and sends the PROXY header when the server wants one. The
 // outcome counts for "observe".
-func (cc *clientConn) dialServer(be *backendRT, srv *backend.Server, timeout time.Duration) (net.Conn, error) {
-	d := be.dial[srv.Index]
+func (cc *clientConn) dialRaw(be *backendRT, srv *backend.Server, timeout time.Duration) (net.Conn, error) {
+	addr := srv.Addr()
+	if addr == "" {
+		return nil, errNoAddress
+	}
+	d := be.dialOf(srv)
 	nd := net.Dialer{Timeout: timeout, LocalAddr: d.local, Control: d.control}
 	switch d.useSrc {
 	case "client":
@@ -74,11 +87,11 @@ func (cc *clientConn) dialServer(be *backendRT, srv *backend.Server, timeout tim
 	case "addr":
 		nd.LocalAddr = d.useSrcAddr
 	}
-	network, addr := "tcp", srv.Addr
-	if d.unix != "" {
-		network, addr, nd.LocalAddr, nd.Control = "unix", d.unix, nil, nil
+	network, address := sockaddr.DialArgs(addr)
+	if network == "unix" {
+		nd.LocalAddr, nd.Control = nil, nil
 	}
-	c, err := nd.Dial(network, addr)
+	c, err := nd.Dial(network, address)
 	if err != nil {
 		srv.Observe(backend.ObsConnError)
 		return nil, err

@@ -36,10 +36,13 @@
 // stripped and the framing and connection fields re-added, a server is
 // acquired (timeout queue), a pooled idle connection reused or a new one
 // dialled (timeout connect), and head plus buffered body go out in one
-// writev. Connection failures are retried (retries, option redispatch);
-// a request whose bytes reached a server is retried only when a reused
-// pooled connection failed before any response byte and the request is
-// idempotent and wholly buffered. The response head is read under timeout
+// writev. Failures are retried (retry.go) with HAProxy's rules: retries,
+// retry-on, option redispatch and its interval, the turn-around pause
+// before a retry on the same server. A request whose bytes reached a
+// server is retried when retry-on asks for it (empty, junk or late
+// response, a listed status) and its whole body was in the buffer, or
+// when a reused pooled connection failed before any response byte and
+// the request is idempotent and wholly buffered. The response head is read under timeout
 // server (checking every second whether the client went away), 1xx are
 // relayed, the backend's then the frontend's http-response rules
 // applied, and the body streamed. A server
@@ -72,7 +75,47 @@
 // freshly accepted (never blocking on maxconn); its first wait is a
 // keep-alive wait.
 //
+// TLS (tls.go, tlsrelay.go, inspect.go): a connection accepted on an
+// "ssl" bind waits for its first bytes like any other (so a hand-over can
+// still move it as a plain socket), then its goroutine runs the handshake
+// under timeout client counted from the accept, and cc.c becomes the
+// *tls.Conn; the socket stays in cc.tcp/cc.raw for peeking and parking.
+// The TLS facts (tlsconf.Facts) are computed once and given to the rules
+// of every request (ssl_fc, ...); log lines show the frontend as "name~".
+// Go's TLS may hold whole records the socket no longer shows, so an idle
+// TLS connection reads once with a past deadline before it parks. Heads
+// and first body bytes go out as one record. Servers with "ssl" are
+// dialled with TLS (handshake under timeout connect), their sessions
+// resumed from a cache per server and name; a pooled TLS connection is
+// reused only for the same SNI. At a hand-over, an idle TLS connection
+// cannot move: it is relayed to the next generation (see tlsrelay.go).
+// In mode tcp, tcp-request content rules read the client's first bytes
+// (inspect), parsing a ClientHello for the req.ssl_* fetches, and send
+// them to the chosen server before piping.
+//
 // Health checks (internal/health) of backends with checked servers start
 // with the first Serve and stop on Close or Done; each up/down transition
-// is an event line in the access log.
+// is an event line in the access log. Resolvers (internal/resolve) run
+// alongside them: they change servers' addresses through the backends'
+// atomics, never through the data path, and start from the state the
+// previous generation published (Options.ResolverState). Command answers
+// the runtime API lines the master CLI forwards ("@1 show resolvers").
+//
+// # Operations
+//
+// Counting (stats.go): with Options.Counters, each frontend, backend and
+// server has a slot of the shared counters segment (internal/counters),
+// found by name when the engine is built; a connection picks its shard
+// once and adds into it with atomics, so a request allocates nothing more.
+// The engine is the runtime API's Target (runtime.go): it answers the
+// commands a worker receives from the master's sessions, with the views
+// of internal/stats and the server state of servers.go, which publishes
+// each server's runtime state to the segment and, at start, carries the
+// previous generation's by name (the file-wins rules are documented in
+// doc/management.md). dynamic.go adds and removes servers at run time,
+// capture.go keeps the last invalid request and response per proxy for
+// show errors, limit.go is the resizable maxconn limiter (set maxconn),
+// service.go answers monitor-uri, the stats page (statspage.go, through
+// internal/statspage) and use-service prometheus-exporter (through
+// internal/promexport) before the proxy's rules.
 package proxy

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,14 +15,24 @@ import (
 	"baton/internal/accesslog"
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/counters"
 	"baton/internal/health"
+	"baton/internal/resolve"
 	"baton/internal/rules"
+	"baton/internal/tlsconf"
 )
 
 // Options are the per-generation settings of an Engine.
 type Options struct {
-	// Log receives access and event log lines; nil means os.Stdout.
+	// Log receives the lines of "log stdout" targets; nil means
+	// os.Stdout.
 	Log io.Writer
+	// Stderr receives the lines of "log stderr" targets and the engine's
+	// own diagnostics (one line each, prefixed with the PID and
+	// generation); nil means os.Stderr.
+	Stderr io.Writer
+	// Program is the default syslog tag ("log-tag"); "" means "baton".
+	Program string
 	// Generation is the worker generation written in log lines.
 	Generation int
 	// PID is the process id written in log lines.
@@ -34,6 +45,22 @@ type Options struct {
 	// answered just before it (see waitIdle); zero means
 	// DefaultDrainGrace.
 	DrainGrace time.Duration
+	// TLS is the configuration's loaded TLS material (tlsconf.Load); nil
+	// when it has no TLS bind or server.
+	TLS *tlsconf.Bundle
+	// ResolverState is the resolution state the previous generation
+	// published; servers with resolvers start from it (nil: none).
+	ResolverState resolve.State
+	// PublishResolvers receives the resolution state after each change,
+	// for the next generation; nil means nobody keeps it.
+	PublishResolvers func(resolve.State)
+
+	// Counters is where the generation counts its statistics; nil
+	// counts nothing.
+	Counters *counters.View
+	// Version is Baton's version, for the runtime API and the stats
+	// page.
+	Version string
 
 	// onGrace, for tests, runs when a kicked connection enters its
 	// drain grace, and again each time a later kick leaves it there.
@@ -44,11 +71,23 @@ type Options struct {
 type Engine struct {
 	cfg    *config.Config
 	log    *accesslog.Logger
-	global chan struct{} // global maxconn slots; nil means unlimited
+	global *limiter // global maxconn (0: no limit)
+	// diag receives the engine's own diagnostics, diagPrefix first.
+	diag       io.Writer
+	diagPrefix string
+	// reqID numbers logged requests and TCP connections (%rt); atomic.
+	reqID atomic.Uint64
+	// stopLogged makes SoftStop log "Proxy X stopped" once.
+	stopLogged sync.Once
 
 	frontends map[string]*frontend // by bind address
 	binds     map[string]*bindRT   // by bind address
 	backends  map[string]*backendRT
+	// tls is the TLS material; tlsBinds the TLS binds by address.
+	tls      *tlsconf.Bundle
+	tlsBinds map[string]*tlsconf.Bind
+	// relay passes TLS connections to the next generation (tlsrelay.go).
+	relay relaySender
 
 	actconn    atomic.Int64
 	hotWait    time.Duration // Options.HotWait resolved; set once in New
@@ -75,17 +114,46 @@ type Engine struct {
 	checkers   []*health.Checker
 	checksOnce sync.Once
 	stopChecks func()
+
+	// ctr is the generation's part of the statistics segment and proc
+	// the process-wide blocks (stats.go); adoptSeq spreads adopted
+	// connections over the shards.
+	ctr      *counters.View
+	proc     objCounters
+	adoptSeq atomic.Uint32
+
+	// The runtime API's view (runtime.go): proxies in configuration
+	// order, publishing (set while this engine serves: it writes server
+	// state for the next generation), the version, the captured errors.
+	feList      []*frontend
+	backendList []*backendRT
+	publishing  atomic.Bool
+	version     string
+	started     time.Time
+	errs        captures
+	// resolvers resolves servers' host names while serving, like the
+	// checks; nil without resolvers sections.
+	resolvers *resolve.Runtime
 }
 
 // frontend is a frontend or listen proxy at run time.
 type frontend struct {
 	p       *config.Proxy
 	rules   *rules.Set
-	slots   chan struct{} // frontend maxconn; nil means unlimited
-	self    *backendRT    // a listen proxy serving itself; nil otherwise
+	slots   *limiter   // frontend maxconn (0: no limit)
+	self    *backendRT // a listen proxy serving itself; nil otherwise
 	logging bool
 	feconn  atomic.Int64
 	conn    frontendConn // accept-time settings (pproto.go)
+	ctr     objCounters
+	iid     int
+	// svc are the frontend's own conditions (monitor fail, stats page).
+	svc *rules.Set
+
+	// log is the proxy's logging; logging caches log.Traffic().
+	log *accesslog.Proxy
+	// feCum counts the connections accepted, for "Proxy X stopped".
+	feCum atomic.Int64
 }
 
 // backendRT is a backend (or listen) proxy at run time.
@@ -103,18 +171,35 @@ type backendRT struct {
 	// answered (atomic: any request's goroutine may set it).
 	dial   []*srvDial
 	proven []atomic.Bool
+	// tls is the TLS client of each server by Server.Index; nil when no
+	// server of the backend has TLS options.
+	tls []*tlsconf.Client
+	// ctr counts what happened without a server; srvCtr[i] counts for
+	// the server of Index i.
+	ctr objCounters
+	// srvs are the server records by Index (servers.go); replaced whole
+	// when a server is added or removed at run time.
+	srvs     atomic.Pointer[[]*serverRT]
+	e        *Engine
+	slot     int // counters slot, -1 for none
+	iid      int
+	fullconn int
+	state    backendState
+	checker  *health.Checker // nil until a server has checks
+	svc      *rules.Set      // the backend's stats page conditions
+
+	// beCum counts the requests (TCP: connections) sent to the backend,
+	// for "Proxy X stopped".
+	beCum atomic.Int64
+	log   *accesslog.Proxy
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
 // their server pools, and the access logger.
 func New(cfg *config.Config, opt Options) (*Engine, error) {
-	w := opt.Log
-	if w == nil {
-		w = os.Stdout
-	}
 	e := &Engine{
 		cfg:       cfg,
-		log:       accesslog.New(w, opt.Generation, opt.PID),
+		diag:      opt.Stderr,
 		frontends: make(map[string]*frontend),
 		binds:     make(map[string]*bindRT),
 		backends:  make(map[string]*backendRT),
@@ -123,22 +208,33 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		listeners: make(map[net.Listener]struct{}),
 		hotWait:   opt.HotWait,
 		done:      make(chan struct{}),
+		tls:       opt.TLS,
+		tlsBinds:  make(map[string]*tlsconf.Bind),
 	}
 	if e.hotWait == 0 {
 		e.hotWait = DefaultHotWait
 	}
+	if e.diag == nil {
+		e.diag = os.Stderr
+	}
+	e.diagPrefix = fmt.Sprintf("baton[%d] gen=%d worker: ", opt.PID, opt.Generation)
 	e.drainGrace, e.onGrace = opt.DrainGrace, opt.onGrace
 	if e.drainGrace <= 0 {
 		e.drainGrace = DefaultDrainGrace
 	}
-	if cfg.Global.MaxConn > 0 {
-		e.global = make(chan struct{}, cfg.Global.MaxConn)
-	}
+	e.global = newLimiter(cfg.Global.MaxConn)
 	for _, p := range cfg.Proxies {
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
-			be := &backendRT{p: p, b: backend.New(p)}
-			for _, cs := range p.Servers {
-				be.dial = append(be.dial, newSrvDial(p, cs))
+			be := &backendRT{p: p, b: backend.New(p), e: e, slot: -1}
+			e.backendList = append(e.backendList, be)
+			for i, srv := range p.Servers {
+				be.dial = append(be.dial, newSrvDial(p, srv))
+				if c := opt.TLS.Client(srv.TLS); srv.TLS != nil && c != nil {
+					if be.tls == nil {
+						be.tls = make([]*tlsconf.Client, len(p.Servers))
+					}
+					be.tls[i] = c
+				}
 			}
 			be.proven = make([]atomic.Bool, len(p.Servers))
 			if len(p.RequestRules) > 0 || len(p.ResponseRules) > 0 {
@@ -154,8 +250,12 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				}
 			}
 			e.backends[p.Name] = be
-			if c := health.New(p, be.b, e.healthOptions(p)); c.Active() {
-				e.checkers = append(e.checkers, c)
+			for _, srv := range p.Servers {
+				if srv.Check || srv.Agent {
+					be.checker = health.New(p, be.b, e.checkOptions(be))
+					e.checkers = append(e.checkers, be.checker)
+					break
+				}
 			}
 		}
 	}
@@ -168,14 +268,12 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
-		fe := &frontend{p: p, rules: rs}
+		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn)}
 		if fe.conn, err = newFrontendConn(p); err != nil {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
-		if p.MaxConn > 0 {
-			fe.slots = make(chan struct{}, p.MaxConn)
-		}
-		if p.Kind == config.KindListen && p.DefaultBackend == "" && len(p.Servers) > 0 {
+		e.feList = append(e.feList, fe)
+		if p.Kind == config.KindListen && p.DefaultBackend == "" {
 			fe.self = e.backends[p.Name]
 		}
 		if p.DefaultBackend != "" && e.backends[p.DefaultBackend] == nil {
@@ -186,21 +284,48 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				return nil, fmt.Errorf("%s: proxy %s: use_backend %q not found", ub.Pos, p.Name, ub.Backend)
 			}
 		}
-		fe.logging = p.LogGlobal && (p.HTTPLog || p.TCPLog)
 		for i := range p.Binds {
 			b := &p.Binds[i]
 			if other := e.frontends[b.Addr]; other != nil {
 				return nil, fmt.Errorf("%s: bind %s used by both %s and %s", b.Pos, b.Addr, other.p.Name, p.Name)
 			}
 			e.frontends[b.Addr] = fe
-			brt := &bindRT{b: b, name: bindName(b, i+1)}
-			if b.MaxConn > 0 {
-				brt.slot = make(chan struct{}, b.MaxConn)
-			}
+			brt := &bindRT{b: b, name: bindName(b, i+1), slot: newLimiter(b.MaxConn)}
 			e.binds[b.Addr] = brt
+			if b.TLS != nil {
+				tb := opt.TLS.Bind(b.TLS)
+				if tb == nil {
+					return nil, fmt.Errorf("%s: bind %s: TLS material not loaded", b.Pos, b.Addr)
+				}
+				e.tlsBinds[b.Addr] = tb
+			}
 		}
 	}
+	if err := e.openLogs(cfg, opt); err != nil {
+		return nil, err
+	}
+	// After the logs: the resolvers report from New on.
+	if err := e.newResolvers(opt); err != nil {
+		return nil, err
+	}
+	e.initCounters(opt.Counters)
+	if err := e.initRuntime(opt); err != nil {
+		return nil, err
+	}
 	return e, nil
+}
+
+// SetTicketKeys installs the master's session ticket keys (see
+// tlsconf.Bundle.SetTicketKeys). Safe while serving.
+func (e *Engine) SetTicketKeys(keys [][32]byte) { e.tls.SetTicketKeys(keys) }
+
+// checkTLS is the TLS configuration of a server's health checks, nil for
+// plain ones.
+func (be *backendRT) checkTLS(srv *backend.Server) *tls.Config {
+	if be.tls == nil || srv.Index >= len(be.tls) || be.tls[srv.Index] == nil || !be.tls[srv.Index].CheckSSL {
+		return nil
+	}
+	return be.tls[srv.Index].CheckConfig()
 }
 
 // backendFor resolves a backend name chosen by the rules ("" means the
@@ -230,10 +355,12 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 	e.mu.Unlock()
 	defer e.serving.Done()
 	e.startChecks()
+	e.startPublishing()
 	startProfile()
 
 	brt := e.binds[addr]
 	var backoff time.Duration
+	var shard uint8 // the next connection's counters shard
 	for {
 		if !e.takeSlots(fe) {
 			return nil
@@ -261,7 +388,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 			} else if backoff < time.Second {
 				backoff *= 2
 			}
-			e.log.Event("proxy %s: accept on %s: %v; retrying in %v", fe.p.Name, addr, err, backoff)
+			e.diagf("proxy %s: accept on %s: %v; retrying in %v", fe.p.Name, addr, err, backoff)
 			t := time.NewTimer(backoff)
 			select {
 			case <-t.C:
@@ -273,41 +400,29 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 		}
 		backoff = 0
 		cc := newClientConn(e, fe, addr, c)
-		cc.slotG, cc.slotF = e.global != nil, fe.slots != nil
-		cc.slotB = brt != nil && brt.slot != nil
+		cc.slotG, cc.slotF, cc.slotB = true, true, brt != nil
+		cc.shard, shard = shard, shard+1
 		e.register(cc) // even when stopping: an accepted client is served
+		fe.feCum.Add(1)
+		cc.countOpen(false)
 		go cc.serve()
 	}
 }
 
 func (e *Engine) takeSlots(fe *frontend) bool {
-	if e.global != nil {
-		select {
-		case e.global <- struct{}{}:
-		case <-e.stop:
-			return false
-		}
+	if !e.global.acquire(e.stop) {
+		return false
 	}
-	if fe.slots != nil {
-		select {
-		case fe.slots <- struct{}{}:
-		case <-e.stop:
-			if e.global != nil {
-				<-e.global
-			}
-			return false
-		}
+	if !fe.slots.acquire(e.stop) {
+		e.global.release()
+		return false
 	}
 	return true
 }
 
 func (e *Engine) releaseSlots(fe *frontend) {
-	if fe.slots != nil {
-		<-fe.slots
-	}
-	if e.global != nil {
-		<-e.global
-	}
+	fe.slots.release()
+	e.global.release()
 }
 
 func (e *Engine) register(cc *clientConn) {
@@ -325,11 +440,12 @@ func (e *Engine) unregister(cc *clientConn) {
 	cc.fe.feconn.Add(-1)
 	e.checkDoneLocked()
 	e.mu.Unlock()
+	cc.countClose()
 	if cc.slotF {
-		<-cc.fe.slots
+		cc.fe.slots.release()
 	}
 	if cc.slotG {
-		<-e.global
+		e.global.release()
 	}
 	if cc.slotB {
 		e.releaseBindSlot(cc.brt)
@@ -339,20 +455,12 @@ func (e *Engine) unregister(cc *clientConn) {
 // takeBindSlot takes a slot of the listener's own maxconn, waiting like
 // takeSlots; it reports false when the engine stops accepting.
 func (e *Engine) takeBindSlot(b *bindRT) bool {
-	if b == nil || b.slot == nil {
-		return true
-	}
-	select {
-	case b.slot <- struct{}{}:
-		return true
-	case <-e.stop:
-		return false
-	}
+	return b == nil || b.slot.acquire(e.stop)
 }
 
 func (e *Engine) releaseBindSlot(b *bindRT) {
-	if b != nil && b.slot != nil {
-		<-b.slot
+	if b != nil {
+		b.slot.release()
 	}
 }
 
@@ -367,6 +475,7 @@ func (e *Engine) checkDoneLocked() {
 // StopAccepting makes every Serve return and closes the engine's own
 // listener descriptors. It returns once no accept loop can accept again.
 func (e *Engine) StopAccepting() {
+	e.publishing.Store(false) // the next generation publishes from now on
 	e.stopOnce.Do(func() { close(e.stop) })
 	e.mu.Lock()
 	e.stopped = true
@@ -390,6 +499,7 @@ func (e *Engine) StopAccepting() {
 func (e *Engine) SoftStop(idleWindow time.Duration) {
 	e.StopAccepting()
 	e.draining.Store(true)
+	e.stopLogged.Do(e.logStopped)
 	e.mu.Lock()
 	var idle []*clientConn
 	for cc := range e.conns {
@@ -451,13 +561,16 @@ func (e *Engine) startChecks() {
 		e.mu.Lock()
 		closing := e.stopped && e.acceptDone
 		e.mu.Unlock()
-		if len(e.checkers) == 0 || closing {
-			e.stopChecks = func() {}
+		if len(e.checkers) == 0 && e.resolvers == nil || closing {
+			e.stopChecks = e.stopResolvers
 			return
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		for _, c := range e.checkers {
 			c.Start(ctx)
+		}
+		if e.resolvers != nil {
+			e.resolvers.Start(ctx)
 		}
 		var once sync.Once
 		e.stopChecks = func() {
@@ -466,6 +579,7 @@ func (e *Engine) startChecks() {
 				for _, c := range e.checkers {
 					c.Stop()
 				}
+				e.stopResolvers()
 			})
 		}
 		go func() {

@@ -108,6 +108,7 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 	}
 	cc := newClientConn(e, fe, bind, c)
 	cc.adopted = true
+	cc.shard = uint8(e.adoptSeq.Add(1))
 	buffered = cc.adoptProxy(buffered)
 	if len(buffered) > bufSize {
 		return fmt.Errorf("adopt %s: %d buffered bytes exceed the %d-byte buffer", bind, len(buffered), bufSize)
@@ -116,30 +117,25 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 		cc.buf = getBuf()
 		cc.w = copy(*cc.buf, buffered)
 	}
+	return e.adopt(cc, fe, bind)
+}
+
+// adopt registers an adopted connection and starts serving it.
+func (e *Engine) adopt(cc *clientConn, fe *frontend, bind string) error {
 	e.mu.Lock()
 	if e.stopped {
 		e.mu.Unlock()
 		cc.releaseBufs()
 		return fmt.Errorf("adopt %s: %w", bind, errNotServing)
 	}
-	if e.global != nil {
-		select {
-		case e.global <- struct{}{}:
-			cc.slotG = true
-		default:
-		}
-	}
-	if fe.slots != nil {
-		select {
-		case fe.slots <- struct{}{}:
-			cc.slotF = true
-		default:
-		}
-	}
+	cc.slotG = e.global.tryAcquire()
+	cc.slotF = fe.slots.tryAcquire()
+	cc.slotB = cc.brt != nil && cc.brt.slot.tryAcquire()
 	e.conns[cc] = struct{}{}
 	e.actconn.Add(1)
 	fe.feconn.Add(1)
 	e.mu.Unlock()
+	cc.countOpen(true)
 	go cc.serve()
 	return nil
 }

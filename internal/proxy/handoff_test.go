@@ -24,21 +24,7 @@ var _ worker.Migrator = (*Engine)(nil)
 // connection parked, and the duplicate is adopted by next.
 func dupTo(next *Engine, sent *atomic.Int64) func(string, *net.TCPConn, []byte) error {
 	return func(bind string, c *net.TCPConn, buffered []byte) error {
-		rc, err := c.SyscallConn()
-		if err != nil {
-			return err
-		}
-		nfd := -1
-		var derr error
-		if err := rc.Control(func(fd uintptr) { nfd, derr = syscall.Dup(int(fd)) }); err != nil {
-			return err
-		}
-		if derr != nil {
-			return derr
-		}
-		f := os.NewFile(uintptr(nfd), "handed-over")
-		nc, err := net.FileConn(f)
-		f.Close()
+		nc, err := dupConn(c)
 		if err != nil {
 			return err
 		}
@@ -49,6 +35,26 @@ func dupTo(next *Engine, sent *atomic.Int64) func(string, *net.TCPConn, []byte) 
 		sent.Add(1)
 		return nil
 	}
+}
+
+// dupConn duplicates c's descriptor into a new net.Conn, as a descriptor
+// passed to another process would be.
+func dupConn(c syscall.Conn) (net.Conn, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	nfd := -1
+	var derr error
+	if err := rc.Control(func(fd uintptr) { nfd, derr = syscall.Dup(int(fd)) }); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, derr
+	}
+	f := os.NewFile(uintptr(nfd), "handed-over")
+	defer f.Close()
+	return net.FileConn(f)
 }
 
 // HandOff moves idle and fresh connections to the next engine: the

@@ -8,12 +8,11 @@ import (
 	"baton/internal/health"
 )
 
-// healthOptions wires a backend's checks to the engine: their events go
-// to the log, on-marked-down/up cut connections, external checks see the
-// proxy's first listener.
+// healthOptions wires a backend's checks to the engine: on-marked-down/up
+// cut connections, external checks see the proxy's first listener (the
+// events are logged by checkEvents).
 func (e *Engine) healthOptions(p *config.Proxy) health.Options {
 	opt := health.Options{
-		OnEvent:          e.logHealth,
 		ShutdownSessions: e.shutdownSessions,
 		Global:           e.cfg.Global.CheckGlobals,
 		ProxyID:          proxyID(e.cfg, p),
@@ -38,16 +37,6 @@ func proxyID(c *config.Config, p *config.Proxy) int {
 		}
 	}
 	return 0
-}
-
-// logHealth writes a health event as HAProxy does without option
-// log-health-checks: server state changes and a backend left without
-// servers, not each check.
-func (e *Engine) logHealth(ev health.Event) {
-	if ev.Kind == health.EventCheck {
-		return
-	}
-	e.log.Event("%s", ev.Line())
 }
 
 // shutdownSessions closes every client connection whose request or

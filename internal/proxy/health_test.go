@@ -35,6 +35,7 @@ func TestHealthChecksRunWhileServing(t *testing.T) {
 		s.Check, s.Inter, s.Rise, s.Fall = true, 20*time.Millisecond, 1, 1
 	}
 	p.Servers[2].Backup = true
+	p.LogGlobal = true
 	h := start(t, cfgOf(p))
 	waitFor(t, "s1 marked down", func() bool { return strings.Contains(h.log.String(), "Server web/s1 is DOWN, reason: ") })
 	if l := h.log.String(); !strings.Contains(l, "1 active and 1 backup servers left.") {

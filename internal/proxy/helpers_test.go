@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"baton/internal/config"
+	"baton/internal/syslog"
 )
 
 // to is a set timeout.
@@ -50,7 +51,8 @@ type harness struct {
 	t    *testing.T
 	e    *Engine
 	addr string
-	log  *syncBuffer
+	log  *syncBuffer // stdout log targets
+	diag *syncBuffer // the engine's stderr: diagnostics and events
 	done chan error
 }
 
@@ -80,8 +82,8 @@ func start(t *testing.T, cfg *config.Config) *harness {
 // are the harness's own.
 func startOpts(t *testing.T, cfg *config.Config, opt Options) *harness {
 	t.Helper()
-	lb := &syncBuffer{}
-	opt.Log, opt.Generation, opt.PID = lb, 1, 42
+	lb, diag := &syncBuffer{}, &syncBuffer{}
+	opt.Log, opt.Stderr, opt.Generation, opt.PID = lb, diag, 1, 42
 	e, err := New(cfg, opt)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -91,7 +93,7 @@ func startOpts(t *testing.T, cfg *config.Config, opt Options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, e: e, addr: ln.Addr().String(), log: lb, done: make(chan error, 1)}
+	h := &harness{t: t, e: e, addr: ln.Addr().String(), log: lb, diag: diag, done: make(chan error, 1)}
 	go func() { h.done <- e.Serve(fes[0].Binds[0].Addr, ln) }()
 	t.Cleanup(func() {
 		e.Close()
@@ -107,7 +109,22 @@ func startOpts(t *testing.T, cfg *config.Config, opt Options) *harness {
 	return h
 }
 
-func cfgOf(ps ...*config.Proxy) *config.Config { return &config.Config{Proxies: ps} }
+// cfgOf is a configuration of ps. It has HAProxy's usual container
+// target, "log stdout format raw local0", which proxies with LogGlobal
+// use: their lines land in the harness's log.
+func cfgOf(ps ...*config.Proxy) *config.Config {
+	raw := config.LogTarget{Target: syslog.Target{Addr: syslog.Address{Network: syslog.FD, FD: 1},
+		Format: syslog.Raw, Facility: 16, MaxLevel: syslog.Debug, Len: syslog.DefaultLen}}
+	c := &config.Config{Proxies: ps, Global: config.Global{Logs: []config.LogTarget{raw}}}
+	for _, p := range ps {
+		if p.LogGlobal && len(p.Logs) == 0 {
+			g := raw
+			g.Global = true
+			p.Logs = append(p.Logs, g)
+		}
+	}
+	return c
+}
 
 // client is a raw keep-alive client connection.
 type client struct {

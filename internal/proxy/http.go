@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"time"
@@ -34,6 +35,8 @@ type exchange struct {
 	sc      net.Conn
 	reused  bool
 	retries int
+	// redispatched: a retry went to another server ('+' in the log).
+	redispatched bool
 
 	status   int
 	bytesIn  int64 // request bytes read from the client
@@ -42,23 +45,40 @@ type exchange struct {
 
 	closeClient bool
 	logged      bool
-	// released: the server's slot was freed (releaseServer) before the
-	// log line; srvConns is its connection count just before, for
-	// srv_conn.
+	// released: the server's slot was freed; beHeld: the exchange
+	// counts in its backend's beconn. The log line counts the other
+	// exchanges only, as HAProxy's does.
 	released bool
-	srvConns int
+	beHeld   bool
 
 	// Timers, filled only when logging (they cost time.Now calls).
+	tAccept              time.Time // accept, or the previous request's end (HAProxy's accept date)
 	tStart               time.Time // first byte of the request (or accept)
 	tHead                time.Time // request head complete
 	tQueued, tConn, tRsp time.Time
+	// tHandshake is the TLS handshake's duration (%Th), for the
+	// connection's first request only.
+	tHandshake time.Duration
 
 	// method and uri are copied for the log line, since the read buffer
 	// may be reused for the body before the line is written.
 	reqLine []byte
+
+	// answered says the proxy answered itself (stats.go's answered*);
+	// entered is the server whose session gauge counts this exchange;
+	// counted is set once the exchange was counted (it may be logged
+	// earlier, with option logasap).
+	answered uint8
+	entered  *serverRT
+	counted  bool
+	// id numbers the request in the engine (%rt), and srvSrc and srvDst
+	// are the server connection's addresses; set only when logging.
+	id             uint64
+	srvSrc, srvDst netip.AddrPort
 }
 
 func (x *exchange) reset() {
+	x.leaveServer() // an exchange that ended without its count
 	line := x.reqLine[:0]
 	*x = exchange{reqLine: line, term: [2]byte{'-', '-'}}
 }
@@ -81,6 +101,10 @@ func (cc *clientConn) serve() {
 			return // the connection is no longer this goroutine's
 		}
 		cc.setActive(stateClosing)
+		if cc.session != nil {
+			cc.ex.leaveServer()
+		}
+		cc.cur.Store(nil)
 		cc.unpoll()
 		cc.closeAll()
 		cc.dropPrivate()
@@ -88,6 +112,10 @@ func (cc *clientConn) serve() {
 		cc.dropSession()
 		cc.e.unregister(cc)
 	}()
+	if cc.relay != nil {
+		cc.runRelay() // resumed after a relay began: nothing else to do
+		return
+	}
 	if !cc.proxied {
 		cc.proxied = true
 		cc.acceptSetup()
@@ -96,6 +124,9 @@ func (cc *clientConn) serve() {
 		}
 	}
 	if cc.fe.p.Mode == config.ModeTCP {
+		if cc.tlsBind != nil && !cc.tlsHandshake() {
+			return
+		}
 		cc.serveTCP()
 		return
 	}
@@ -103,6 +134,11 @@ func (cc *clientConn) serve() {
 	if parked = cc.serveHTTP(); parked {
 		return
 	}
+	if cc.relay != nil {
+		cc.runRelay()
+		return
+	}
+	cc.closeNotify()
 	cc.lingerClose()
 }
 
@@ -153,7 +189,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		first := !cc.answered
 		x := &cc.ex
 		x.reset()
-		logging := cc.fe.logging && cc.fe.p.HTTPLog
+		logging := cc.fe.logging
+		prevEnd := cc.now // when the previous answer went out
+		if logging {
+			x.id = cc.e.reqID.Add(1) - 1
+		}
 		if cc.r == cc.w {
 			got, parked := cc.awaitRequest(x, first)
 			if parked {
@@ -162,6 +202,15 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			if !got {
 				return false
 			}
+		}
+		if cc.tlsBind != nil && cc.tlsConn == nil {
+			if !cc.tlsHandshake() {
+				return false
+			}
+		}
+		if first && !cc.adopted && cc.fe.log.Connects() {
+			// HAProxy's default line, once the first request begins.
+			cc.logConnect()
 		}
 		if cc.buf == nil {
 			cc.buf = getBuf()
@@ -175,10 +224,17 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			cc.hot = now.Sub(cc.now) < cc.e.hotWait
 		}
 		cc.now = now
+		x.tAccept, x.tStart = prevEnd, now
 		if first {
+			x.tAccept = cc.start
 			now = cc.start
+			if !cc.hsEnd.IsZero() {
+				// The request head gets timeout http-request from the
+				// end of the handshake.
+				now = cc.hsEnd
+				x.tHandshake = cc.hsEnd.Sub(cc.start)
+			}
 		}
-		x.tStart = now
 		hadBytes := cc.w > cc.r
 		err := cc.readHead(deadline(now, t.HTTPRequest))
 		if err != nil {
@@ -210,6 +266,10 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 	t := &cc.fe.p.Timeouts
 	if !cc.resuming {
 		switch {
+		case first && !cc.adopted && cc.tlsBind != nil:
+			// A TLS client's first bytes are its handshake, bounded by
+			// timeout client from the accept (see tlsHandshake).
+			cc.setIdle(deadline(cc.start, t.Client), true)
 		case first && !cc.adopted:
 			// Wait for the first byte without a buffer too, under
 			// timeout http-request. A soft stop never closes this wait
@@ -222,12 +282,16 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 			// (silent at its end), but as fresh as any first one for a
 			// soft stop: this generation never answered it, so it is
 			// served or handed over, never closed.
-			cc.setIdle(deadline(cc.start, t.HTTPKeepAlive), true)
+			cc.setIdle(deadline(cc.start.Add(-cc.idleFor), t.HTTPKeepAlive), true)
 		default:
 			// cc.now is when the previous response was sent.
 			var hotUntil time.Time
 			if cc.hot {
 				hotUntil = cc.now.Add(cc.e.hotWait)
+			} else if cc.tlsConn != nil {
+				// Go's TLS may hold a whole record the socket no longer
+				// shows: read once without waiting before parking.
+				hotUntil = cc.now
 			}
 			if cc.setIdleHot(deadline(cc.now, t.HTTPKeepAlive), false, hotUntil) {
 				switch cc.hotRead() {
@@ -249,8 +313,15 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 		return false, true
 	}
 	cc.setActive(stateActive)
+	if !ok && first && !cc.adopted && cc.tlsBind != nil && cc.tlsConn == nil {
+		// No handshake happened: nothing may be answered in HTTP.
+		if timedOut && !cc.fe.p.DontLogNull {
+			cc.logHandshake(os.ErrDeadlineExceeded)
+		}
+		return false, false
+	}
 	if !ok && first && !cc.adopted {
-		x.tStart = cc.start
+		x.tAccept, x.tStart = cc.start, cc.start
 		if timedOut {
 			cc.headError(x, os.ErrDeadlineExceeded, true, false)
 		} else if !cc.handedOver && !cc.isClosed() {
@@ -299,6 +370,7 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 	case errors.As(err, &perr):
 		x.status = perr.Status
 		x.setTerm('P', 'R')
+		cc.captureRequest()
 	case isTimeout(err):
 		if !gotBytes && !first {
 			return // timeout http-keep-alive: close silently
@@ -314,30 +386,37 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 			return
 		}
 		if !gotBytes {
-			// HAProxy logs a connection closed before sending a byte as
-			// a 400 <BADREQ> (nothing is sent), unless dontlognull.
-			if first && !cc.adopted && !cc.fe.p.DontLogNull && cc.fe.logging && cc.fe.p.HTTPLog {
+			// HAProxy counts a connection closed before sending a byte
+			// as an invalid request answered 400 (nothing is sent), and
+			// logs it as <BADREQ> unless dontlognull.
+			if first && !cc.adopted {
 				x.status = 400
 				x.setTerm('C', 'R')
-				cc.logHTTP(x)
+				if cc.fe.p.DontLogNull {
+					cc.countHTTP(x)
+				} else {
+					cc.logHeadError(x)
+				}
 			}
 			return
 		}
 		x.status = 400
 		x.setTerm('C', 'R')
-		cc.logHTTP(x)
+		cc.logHeadError(x)
 		return
 	}
 	out := getBuf()
-	resp := h1.AppendStatusResponse((*out)[:0], x.status, true)
+	x.closeClient = true
+	resp := cc.appendGenerated((*out)[:0], x, x.status)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, _ := cc.c.Write(resp)
 	x.bytesOut = int64(n)
 	putBuf(out)
 	if !gotBytes && cc.fe.p.DontLogNull {
+		cc.countHTTP(x) // counted, not logged
 		return
 	}
-	cc.logHTTP(x)
+	cc.logHeadError(x)
 }
 
 var idempotent = [...]string{"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}
@@ -363,15 +442,22 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 
 	draining := cc.e.draining.Load()
-	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close
+	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close || cc.relayed
+	if fe.p.MonitorURI != "" && cc.isMonitor() {
+		return cc.answerMonitor(x)
+	}
 
 	cc.in.Req = req
 	cc.in.Src = cc.src.Addr()
 	cc.in.PP = cc.pp
+	cc.in.TLS = cc.facts
 	cc.verdict = cc.verdict.Reset()
 	fe.rules.Request(&cc.in, &cc.verdict)
 	if cc.verdict.Respond {
 		return cc.answerVerdict(x, logging)
+	}
+	if fe.p.Stats != nil && cc.wantsStats(fe.p) {
+		return cc.answerStats(x, fe.p, fe.rules, logging)
 	}
 
 	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
@@ -388,13 +474,20 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	if be.reqRules != nil && be.p != fe.p {
 		cc.inBE.Req = req
 		cc.inBE.Src, cc.inBE.PP = cc.in.Src, cc.pp
+		cc.inBE.TLS = cc.facts
 		be.reqRules.Request(&cc.inBE, &cc.verdict)
 		if cc.verdict.Respond {
 			x.be = be
+			be.beCum.Add(1)
 			return cc.answerVerdict(x, logging)
 		}
 	}
+	if be.p.Stats != nil && be.p != fe.p && cc.wantsStats(be.p) {
+		x.be = be
+		return cc.answerStats(x, be.p, be.svc, logging)
+	}
 	x.be = be
+	be.beCum.Add(1)
 	mode := keepAliveMode(fe.p, be.p)
 	if mode == config.Close {
 		x.closeClient = true
@@ -464,16 +557,21 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 
 	bt := &be.p.Timeouts
 	retryable := idem && complete
-	var srv *backend.Server
+	// Retries after the request reached a server (retry-on beyond
+	// conn-failure) need the whole request in the buffer, as in HAProxy.
+	l7 := complete && !isUpgrade && be.p.RetryOn.Effective()&config.RetryL7 != 0 && !cc.verdict.NoL7Retry
 	var err error
 	queueDL := deadline(cc.now, bt.Queue)
-	srv, err = be.b.Acquire(key, nil, queueDL)
+	x.srv, err = be.b.Acquire(key, nil, queueDL)
 	if err != nil {
 		return cc.noServer(x, err, logging)
 	}
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
-	x.srv = srv
+	x.beHeld = true
+	cc.enterBackend(be)
+	defer leaveBackend(be)
+	cc.enterServer(x, x.srv)
 	if logging {
 		x.tQueued = time.Now()
 	}
@@ -481,22 +579,19 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	var streamed int64
 	var resErr error
 	for {
+		srv := x.srv
 		sc, reused, err := cc.connect(be, srv, bt, fresh)
+		fresh = false
 		if err != nil {
-			if x.retries >= be.p.Retries {
-				be.b.Release(srv)
+			ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
+			if aerr != nil {
+				return cc.noServer(x, aerr, logging)
+			}
+			if !ok {
+				x.release()
 				x.status = 503
 				x.setTerm('S', 'C')
 				return cc.answerStatus(x, logging)
-			}
-			x.retries++
-			if be.p.Redispatch {
-				be.b.Release(srv)
-				srv, err = be.b.Acquire(key, srv, queueDL)
-				if err != nil {
-					return cc.noServer(x, err, logging)
-				}
-				x.srv = srv
 			}
 			continue
 		}
@@ -505,13 +600,11 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		cc.curSrv.Store(srv)
 		if logging {
 			x.tConn = time.Now()
+			x.noteServer(sc)
 		}
 		// Send the head with the buffered body bytes in one writev.
 		sc.SetWriteDeadline(deadline(cc.now, bt.Server))
-		cc.iov[0], cc.iov[1] = head, b[headEnd:bodyEnd]
-		cc.bufs = cc.iov[:]
-		_, err = cc.bufs.WriteTo(sc)
-		cc.iov[0], cc.iov[1] = nil, nil
+		_, err = cc.writeTo(sc, head, b[headEnd:bodyEnd])
 		if err != nil {
 			// Nothing was answered yet: as retryable as a silent close.
 			err = &noResponseError{err: err}
@@ -520,7 +613,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			streamed, resErr = cc.streamRequestBody(x, sc, bt)
 			if resErr != nil {
 				cc.dropServer(x)
-				be.b.Release(srv)
+				x.release()
 				return cc.bodyError(x, resErr, logging)
 			}
 			complete = true
@@ -528,18 +621,35 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		if err == nil {
 			err = cc.readResponseHead(x, sc, bt, isHead, &complete, &streamed)
 		}
+		var kind config.RetryOn // a failure retry-on may retry
 		if err == nil {
-			break
+			if !l7 || x.bytesOut > 0 || !be.p.RetryOn.Effective().Status(cc.resp.Status) || x.retries >= be.p.Retries {
+				break
+			}
+			kind = config.RetryL7 // the status is in the set
 		}
 		cc.dropServer(x)
 		var noResp *noResponseError
-		if reused && retryable && errors.As(err, &noResp) {
+		aborted := cc.aborted.Swap(false) // shutdown sessions: no retry
+		if err != nil && reused && retryable && errors.As(err, &noResp) && !aborted {
 			// A pooled connection the server had closed: the request
 			// never reached it, try again on a new connection.
 			fresh = true
 			continue
 		}
-		be.b.Release(srv)
+		if err != nil && err != errClientGone && l7 && x.bytesOut == 0 && !aborted {
+			kind = l7Failure(err)
+		}
+		if kind != 0 {
+			ok, aerr := cc.retry(x, kind, key, queueDL)
+			if aerr != nil {
+				return cc.noServer(x, aerr, logging)
+			}
+			if ok {
+				continue
+			}
+		}
+		x.release()
 		return cc.serverError(x, err, logging)
 	}
 
@@ -548,14 +658,18 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 }
 
 // connect returns a connection to srv: an idle one this request may use
-// (see reuse.go) unless fresh, else a new one under timeout connect.
+// (see reuse.go) unless fresh, else a new one under timeout connect
+// (with TLS for an ssl server).
 func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
 	if !fresh {
 		if c := cc.takeConn(be, srv); c != nil {
-			return c, true, nil
+			if be.tls == nil || cc.idleMatches(be, srv, c) {
+				return c, true, nil
+			}
+			c.Close() // opened for another server name
 		}
 	}
-	c, err := cc.dialServer(be, srv, bt.Connect.Value)
+	c, err := cc.dialServer(be, srv, bt)
 	if err != nil {
 		return nil, false, err
 	}
@@ -605,6 +719,7 @@ func (cc *clientConn) serverError(x *exchange, err error, logging bool) bool {
 		x.status = 502
 		x.setTerm('P', 'H')
 		x.srv.Observe(backend.ObsHTTPHeaders)
+		cc.captureResponse(x, string(cc.req.Method) == "HEAD")
 	case isTimeout(err):
 		x.status = 504
 		x.setTerm('s', 'H')
@@ -653,7 +768,7 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 		cc.unreadBody = true
 	}
 	out := getBuf()
-	resp := h1.AppendStatusResponse((*out)[:0], x.status, x.closeClient)
+	resp := cc.appendGenerated((*out)[:0], x, x.status)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
@@ -668,6 +783,9 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 // answerVerdict answers a request a deny, return or redirect rule
 // decided.
 func (cc *clientConn) answerVerdict(x *exchange, logging bool) bool {
+	if cc.verdict.Service != "" {
+		return cc.answerService(x, logging)
+	}
 	req := &cc.req
 	// The body of an answered request is not read: close unless there
 	// is none.
@@ -676,6 +794,10 @@ func (cc *clientConn) answerVerdict(x *exchange, logging bool) bool {
 	}
 	cc.unreadBody = req.Body != h1.BodyNone
 	x.setTerm('P', 'R')
+	x.answered = answeredIntercepted
+	if cc.verdict.Close {
+		x.answered = answeredDenied
+	}
 	return cc.respond(x, logging)
 }
 
@@ -686,7 +808,12 @@ func (cc *clientConn) respond(x *exchange, logging bool) bool {
 	out := getBuf()
 	var resp []byte
 	if len(v.Body) == 0 && len(v.Location) == 0 && v.Status >= 400 {
-		resp = h1.AppendStatusResponse((*out)[:0], v.Status, x.closeClient)
+		if v.Close {
+			// A deny without a payload of its own: the error page.
+			resp = cc.appendGenerated((*out)[:0], x, v.Status)
+		} else {
+			resp = h1.AppendStatusResponse((*out)[:0], v.Status, x.closeClient)
+		}
 	} else {
 		resp = append((*out)[:0], "HTTP/1.1 "...)
 		resp = strconv.AppendInt(resp, int64(v.Status), 10)

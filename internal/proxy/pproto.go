@@ -20,8 +20,8 @@ import (
 // its maxconn slots.
 type bindRT struct {
 	b    *config.Bind
-	name string        // the bind's name, else its position (1, 2, ...)
-	slot chan struct{} // bind maxconn; nil means none
+	name string   // the bind's name, else its position (1, 2, ...)
+	slot *limiter // bind maxconn (0: no limit)
 }
 
 // frontendConn are a frontend's accept-time settings: PROXY protocol
@@ -189,7 +189,7 @@ func (cc *clientConn) applyProxy(h *proxyproto.Header, raw []byte) {
 // frontend does not log, or it sent nothing and dontlognull is set.
 func (cc *clientConn) logConnError(pe *proxyproto.Error) {
 	p := cc.fe.p
-	if !p.LogGlobal {
+	if !cc.fe.log.Traffic() && !cc.fe.log.Connects() {
 		return
 	}
 	if p.DontLogNull && (pe.Code == proxyproto.CodeClosed || pe.Code == proxyproto.CodeTimeout) {
@@ -199,7 +199,8 @@ func (cc *clientConn) logConnError(pe *proxyproto.Error) {
 	if cc.brt != nil {
 		name = cc.brt.name
 	}
-	cc.e.log.ConnError(cc.src, cc.start, p.Name, name, pe.Error())
+	date := cc.start.Format("02/Jan/2006:15:04:05.000")
+	cc.fe.log.Eventf(cc.fe.log.ErrorLevel(), "%s [%s] %s/%s: %s", cc.src, date, p.Name, name, pe.Error())
 }
 
 // handedProxy is the marker that carries a connection's PROXY header to

@@ -206,7 +206,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	if resp.Status == 101 {
 		if !isUpgrade {
 			cc.dropServer(x)
-			be.b.Release(x.srv)
+			x.release()
 			return cc.serverError(x, errUnexpected101, logging)
 		}
 		return cc.tunnel(x)
@@ -221,7 +221,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		srvKeep = false
 		cc.unreadBody = true
 	}
-	if cc.e.draining.Load() {
+	if cc.e.draining.Load() || cc.relayed {
 		x.closeClient = true
 	}
 	// The backend's http-response rules run first, then the frontend's.
@@ -265,7 +265,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		n, done, err = cc.chunks.Scan(sb[start:cc.sw])
 		if err != nil {
 			cc.dropServer(x)
-			be.b.Release(x.srv)
+			x.release()
 			return cc.serverError(x, err, logging)
 		}
 	case h1.BodyUntilClose:
@@ -285,15 +285,16 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	ct := cc.fe.p.Timeouts.Client
 	cc.now = time.Now()
 	cc.c.SetWriteDeadline(deadline(cc.now, ct))
-	cc.iov[0], cc.iov[1] = head, sb[start:start+n]
-	cc.bufs = cc.iov[:]
-	w, err := cc.bufs.WriteTo(cc.c)
-	cc.iov[0], cc.iov[1] = nil, nil
+	w, err := cc.writeTo(cc.c, head, sb[start:start+n])
+	headLen := len(head)
 	putBuf(out)
 	x.bytesOut += w
 	ok := err == nil
 	if !ok {
 		x.setTerm('C', 'D')
+	}
+	if logging && ok && cc.fe.log.ASAP {
+		cc.logHTTPEarly(x, headLen)
 	}
 	if ok && !done {
 		ok = cc.streamResponseBody(x, sc, int64(n), srvKeep)
@@ -315,8 +316,7 @@ var errUnexpected101 = &h1.Error{Status: 502, Reason: "101 response to a request
 // sent its whole response (or failed): the connection goes back to the
 // pool when keep says it may, else it is closed, and the server's slot is
 // freed. It runs before the last bytes reach the client, so the client's
-// next request already sees the slot free (leastconn, maxconn). The log
-// line's srv_conn still counts this request, as HAProxy's does.
+// next request already sees the slot free (leastconn, maxconn).
 func (cc *clientConn) releaseServer(x *exchange, keep bool) {
 	if sc := x.sc; keep && sc != nil {
 		sc.SetDeadline(time.Time{})
@@ -328,7 +328,11 @@ func (cc *clientConn) releaseServer(x *exchange, keep bool) {
 	} else {
 		cc.dropServer(x)
 	}
-	x.srvConns = x.srv.Conns()
+	x.release()
+}
+
+// release frees the exchange's server slot.
+func (x *exchange) release() {
 	x.released = true
 	x.be.b.Release(x.srv)
 }
@@ -426,7 +430,7 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 		pipe(cc.c, sc, pt)
 	}
 	cc.dropServer(x)
-	x.be.b.Release(x.srv)
+	x.release()
 	return false
 }
 

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net"
+	"sync/atomic"
 
 	"baton/internal/backend"
 )
@@ -26,7 +27,7 @@ type privConn struct {
 
 // isPrivate reports whether connections to srv stay with their client.
 func (be *backendRT) isPrivate(srv *backend.Server) bool {
-	return be.p.HTTPReuse == "never" || be.dial[srv.Index].private()
+	return be.p.HTTPReuse == "never" || be.dialOf(srv).private()
 }
 
 // takeConn returns an idle connection to srv that this request may use:
@@ -48,7 +49,7 @@ func (cc *clientConn) takeConn(be *backendRT, srv *backend.Server) net.Conn {
 		case "safe":
 			return nil
 		case "aggressive":
-			if !be.proven[srv.Index].Load() {
+			if p := be.provenOf(srv); p == nil || !p.Load() {
 				return nil
 			}
 		}
@@ -61,7 +62,7 @@ func (cc *clientConn) takeConn(be *backendRT, srv *backend.Server) net.Conn {
 // the connection was not kept (the caller closes it).
 func (cc *clientConn) keepConn(be *backendRT, srv *backend.Server, c net.Conn, reused bool) bool {
 	if reused && be.p.HTTPReuse == "aggressive" {
-		if p := &be.proven[srv.Index]; !p.Load() {
+		if p := be.provenOf(srv); p != nil && !p.Load() {
 			p.Store(true)
 		}
 	}
@@ -81,4 +82,14 @@ func (cc *clientConn) dropPrivate() {
 		cc.priv.c.Close()
 		cc.priv = privConn{}
 	}
+}
+
+// provenOf is the "a reused connection answered" flag of srv for
+// http-reuse aggressive; nil for a server added at run time (never
+// proven: it reuses connections like safe).
+func (be *backendRT) provenOf(srv *backend.Server) *atomic.Bool {
+	if srv.Index < len(be.proven) {
+		return &be.proven[srv.Index]
+	}
+	return nil
 }

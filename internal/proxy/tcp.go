@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	"baton/internal/config"
 )
 
 // pipeResult says how a two-way copy ended.
@@ -19,7 +21,7 @@ type pipeResult struct {
 // ends when it has been idle for the smallest limit in force.
 type pipeState struct {
 	client, server net.Conn
-	lastActive     atomic.Int64 // unix nanoseconds
+	lastActive     atomic.Int64 // monoSince at the last byte moved
 	clientLimit    atomic.Int64 // ns; 0 means none
 	serverLimit    atomic.Int64
 	term           atomic.Value // [2]byte, first one wins
@@ -37,7 +39,7 @@ type pipeState struct {
 // timeout fires between limit and limit+limit/2 after the last byte.
 func pipe(client, server net.Conn, pt pipeTimeouts) pipeResult {
 	ps := &pipeState{client: client, server: server, pt: pt}
-	now := time.Now().UnixNano()
+	now := monoSince()
 	ps.lastActive.Store(now)
 	ps.fromClient.Store(now)
 	ps.fromServer.Store(now)
@@ -57,17 +59,25 @@ func pipe(client, server net.Conn, pt pipeTimeouts) pipeResult {
 
 type closeWriter interface{ CloseWrite() error }
 
+// monoBase anchors monoSince: idle times are measured on the monotonic
+// clock, which a wall-clock adjustment cannot move (one made a 100 ms
+// timeout fire after 98.9 ms of real time).
+var monoBase = time.Now()
+
+// monoSince returns the monotonic nanoseconds since monoBase.
+func monoSince() int64 { return int64(time.Since(monoBase)) }
+
 // expired reports whether a side has been idle past its limit, and
 // which. A side's idle time runs from the last bytes either way, or with
 // option independent-streams on its proxy, from the last bytes received
-// from it.
-func (ps *pipeState) expired(now time.Time) (byte, bool) {
+// from it. now is monoSince's.
+func (ps *pipeState) expired(now int64) (byte, bool) {
 	last := ps.lastActive.Load()
 	idle := func(indep bool, from *atomic.Int64) time.Duration {
 		if indep {
-			return now.Sub(time.Unix(0, from.Load()))
+			return time.Duration(now - from.Load())
 		}
-		return now.Sub(time.Unix(0, last))
+		return time.Duration(now - last)
 	}
 	if c := time.Duration(ps.clientLimit.Load()); c > 0 && idle(ps.pt.indepClient, &ps.fromClient) >= c {
 		return 'c', true
@@ -117,13 +127,13 @@ func (ps *pipeState) copyDir(dst, src net.Conn, fromClient bool) int64 {
 		}
 		n, err := io.Copy(dst, src)
 		total += n
-		now := time.Now()
+		now := monoSince()
 		if n > 0 {
-			ps.lastActive.Store(now.UnixNano())
+			ps.lastActive.Store(now)
 			if fromClient {
-				ps.fromClient.Store(now.UnixNano())
+				ps.fromClient.Store(now)
 			} else {
-				ps.fromServer.Store(now.UnixNano())
+				ps.fromServer.Store(now)
 			}
 		}
 		if err == nil {
@@ -174,10 +184,21 @@ func (cc *clientConn) serveTCP() {
 	cc.setActive(stateTunnel)
 	x := &cc.ex
 	x.reset()
-	x.tStart = cc.start
+	x.tAccept, x.tStart = cc.start, cc.start
+	if cc.fe.logging {
+		x.id = cc.e.reqID.Add(1) - 1
+	}
+	if !cc.adopted && fe.log.Connects() {
+		cc.logConnect()
+	}
 	cc.in.Req = &cc.req
 	cc.in.Src = cc.src.Addr()
 	cc.in.PP = cc.pp
+	cc.in.TLS = cc.facts
+	if !cc.inspect(x) {
+		cc.logTCP(x)
+		return
+	}
 	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
 	if be == nil || be.b == nil {
 		x.setTerm('S', 'C')
@@ -185,8 +206,12 @@ func (cc *clientConn) serveTCP() {
 		return
 	}
 	x.be = be
+	be.beCum.Add(1)
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
+	x.beHeld = true
+	cc.enterBackend(be)
+	defer leaveBackend(be)
 	bt := &be.p.Timeouts
 	key := keyFor(cc)
 	queueDL := deadline(time.Now(), bt.Queue)
@@ -197,42 +222,56 @@ func (cc *clientConn) serveTCP() {
 		return
 	}
 	x.srv = srv
+	cc.enterServer(x, srv)
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
-		sc, err = cc.dialServer(be, srv, bt.Connect.Value)
+		sc, _, err = cc.connect(be, x.srv, bt, true)
 		if err == nil {
 			break
 		}
-		if x.retries >= be.p.Retries {
-			be.b.Release(srv)
+		ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
+		if aerr != nil || !ok {
+			if aerr == nil {
+				x.release() // (a failed redispatch released it already)
+			}
 			x.setTerm('S', 'C')
 			cc.logTCP(x)
 			return
 		}
-		x.retries++
-		if be.p.Redispatch {
-			be.b.Release(srv)
-			srv, err = be.b.Acquire(key, srv, queueDL)
-			if err != nil {
-				x.setTerm('S', 'C')
-				cc.logTCP(x)
-				return
-			}
-			x.srv = srv
-		}
 	}
 	x.sc = sc
 	cc.setServer(sc)
-	cc.curSrv.Store(srv)
+	cc.curSrv.Store(x.srv)
 	x.tConn = time.Now()
+	x.noteServer(sc)
+	if fe.log.ASAP {
+		cc.logTCPEarly(x)
+	}
 	ft := &fe.p.Timeouts
+	var inspected int64
+	if cc.w > cc.r {
+		// What inspection read goes first, unchanged.
+		sc.SetWriteDeadline(deadline(time.Now(), bt.Server))
+		n, err := sc.Write((*cc.buf)[cc.r:cc.w])
+		inspected = int64(n)
+		if err != nil {
+			x.bytesIn = inspected
+			x.setTerm('S', 'D')
+			cc.dropServer(x)
+			x.release()
+			cc.logTCP(x)
+			return
+		}
+		sc.SetWriteDeadline(time.Time{})
+	}
+	cc.releaseBufs()
 	pt := tunnelTimeouts(ft, bt)
 	pt.indepClient, pt.indepServer = fe.p.IndependentStreams, be.p.IndependentStreams
 	res := pipe(cc.c, sc, pt)
-	x.bytesIn, x.bytesOut = res.c2s, res.s2c
+	x.bytesIn, x.bytesOut = res.c2s+inspected, res.s2c
 	x.setTerm(res.term[0], res.term[1])
 	cc.dropServer(x)
-	be.b.Release(srv)
+	x.release()
 	cc.logTCP(x)
 }

@@ -39,8 +39,8 @@ func TestTCPIdleTimeout(t *testing.T) {
 	p.Mode = config.ModeTCP
 	p.Timeouts.Client = to(100 * time.Millisecond)
 	h := start(t, cfgOf(p))
+	start := time.Now() // before the dial: the proxy's clock cannot start earlier
 	c := h.dial()
-	start := time.Now()
 	c.expectClosed()
 	if el := time.Since(start); el < 100*time.Millisecond {
 		t.Fatalf("closed after %v, before the idle timeout", el)
@@ -49,9 +49,11 @@ func TestTCPIdleTimeout(t *testing.T) {
 
 func TestTCPStreamingKeepsAliveUnderTimeout(t *testing.T) {
 	// A long one-way download must not be cut by the idle timeout while
-	// bytes flow.
+	// bytes flow: 1.5 s of data against a 500 ms timeout, a line every
+	// 10 ms (a loaded machine may stretch a gap, not to 500 ms).
+	const n = 150
 	addr, _ := scripted(t, func(c net.Conn) {
-		for i := 0; i < 30; i++ {
+		for i := 0; i < n; i++ {
 			if _, err := io.WriteString(c, strings.Repeat("x", 100)+"\n"); err != nil {
 				return
 			}
@@ -60,8 +62,8 @@ func TestTCPStreamingKeepsAliveUnderTimeout(t *testing.T) {
 	})
 	p := listenProxy("tcp", addr)
 	p.Mode = config.ModeTCP
-	p.Timeouts.Client = to(100 * time.Millisecond)
-	p.Timeouts.Server = to(100 * time.Millisecond)
+	p.Timeouts.Client = to(500 * time.Millisecond)
+	p.Timeouts.Server = to(500 * time.Millisecond)
 	h := start(t, cfgOf(p))
 	c := h.dial()
 	br := bufio.NewReader(c.br)
@@ -72,7 +74,7 @@ func TestTCPStreamingKeepsAliveUnderTimeout(t *testing.T) {
 		}
 		lines++
 	}
-	if lines != 30 {
-		t.Fatalf("got %d lines of 30", lines)
+	if lines != n {
+		t.Fatalf("got %d lines of %d", lines, n)
 	}
 }

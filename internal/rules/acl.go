@@ -47,6 +47,9 @@ type matcher struct {
 	regs     []*regexp.Regexp
 	prefixes []netip.Prefix
 	constant bool
+	// tls is set for the TLS fetches (tls.go), ints for integer ones.
+	tls  tlsFetch
+	ints []intRange
 }
 
 // acl is a named ACL (or an anonymous one): its lines OR together.
@@ -85,9 +88,12 @@ func compileMatcher(a *config.ACL) (*matcher, error) {
 	if a.Name != "" {
 		desc = "acl " + a.Name + " " + a.Fetch
 	}
+	if m, ok, err := compileTLSMatcher(a, where, desc); ok {
+		return m, err
+	}
 	fm, ok := fetchTable[a.Fetch]
 	if !ok {
-		return nil, fmt.Errorf("%s: %s: unsupported ACL fetch %q (supported: path, path_beg, path_end, path_sub, path_reg, hdr, hdr_beg, hdr_end, hdr_sub, hdr_reg, method, src, fc_pp_authority, fc_pp_unique_id, fc_rcvd_proxy)", where, desc, a.Fetch)
+		return nil, fmt.Errorf("%s: %s: unsupported ACL fetch %q (supported: path, path_beg, path_end, path_sub, path_reg, hdr, hdr_beg, hdr_end, hdr_sub, hdr_reg, method, src, fc_pp_authority, fc_pp_unique_id, fc_rcvd_proxy, and the ssl_* and req.ssl_* fetches)", where, desc, a.Fetch)
 	}
 	m := &matcher{fetch: fm.f, method: fm.m, fold: a.IgnoreCase && fm.f != fetchSrc}
 	if fm.f == fetchHdr {
@@ -206,6 +212,9 @@ var predefined = map[string]*config.ACL{
 
 // match reports whether the line matches the request.
 func (m *matcher) match(in *Input) bool {
+	if m.tls != 0 {
+		return m.matchTLS(in, true) == triPass
+	}
 	switch m.fetch {
 	case fetchConst:
 		return m.constant

@@ -28,6 +28,27 @@
 //   - src: the client address against IPs and CIDRs (v4 and v6; an
 //     IPv4-mapped IPv6 client address matches IPv4 prefixes). -i is
 //     meaningless for src and ignored.
+//   - ssl_fc, ssl_c_used, ssl_fc_has_crt, ssl_fc_has_sni,
+//     ssl_fc_is_resumed (booleans, no value), ssl_fc_sni (also _end,
+//     _reg), ssl_fc_protocol, ssl_fc_cipher (OpenSSL's name), ssl_fc_alpn,
+//     ssl_c_s_dn, ssl_c_i_dn (OpenSSL's one-line DN) and ssl_c_verify
+//     (integer, ranges LO:HI): the client connection's TLS facts
+//     (Input.TLS, computed once after the handshake). On a plain
+//     connection they do not match, but ssl_c_verify is 0 as in HAProxy.
+//   - req.ssl_hello_type (integer) and req.ssl_sni (also req_ssl_*): the
+//     ClientHello a passthrough connection sent (Input.Hello).
+//
+// # TCP content rules
+//
+// Content runs the tcp-request content rules while a passthrough
+// connection's first bytes arrive. Conditions are evaluated in three
+// states, as HAProxy's: a req.ssl_* fetch on a ClientHello that is still
+// incomplete (Input.HelloPending) is "missing"; an AND with a failing
+// term fails, else misses with a missing one; an OR passes with a passing
+// alternative, else misses; negation keeps a miss. A missing condition
+// makes Content answer ContentWait until the caller says the data is
+// final (inspect delay over, buffer full, client closed), when missing
+// counts as no match. No matching rule accepts.
 //
 // -i makes the value comparison case-insensitive (ASCII); header names are
 // always case-insensitive. The predefined ACLs TRUE, FALSE and METH_GET,
@@ -51,7 +72,8 @@
 // Supported: literal text, "%%" for a literal '%', and the sample
 // expressions %[src], %[path], %[method], %[url], %[req.hdr(NAME)] and
 // %[hdr(NAME)] (the last comma-separated element of the last occurrence
-// of NAME, as HAProxy's req.hdr does outside ACLs). Anything else after a
+// of NAME, as HAProxy's req.hdr does outside ACLs), and the TLS fetches
+// of logformat.TLSFetches (booleans as "1"/"0"). Anything else after a
 // '%' is a Compile error naming the rule's file:line. A value is compiled
 // into segments once; evaluation appends into a scratch buffer owned by
 // the Input, reset at the start of each Request or Response call, so the

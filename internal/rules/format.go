@@ -20,6 +20,7 @@ type segment struct {
 	kind logformat.Kind
 	lit  []byte
 	hdr  string
+	tls  tlsFetch // for logformat.TLS
 }
 
 // compileFormat parses s; the error has no position, callers add it.
@@ -30,7 +31,7 @@ func compileFormat(s string) (*format, error) {
 	}
 	f := &format{}
 	for _, p := range parsed {
-		f.segs = append(f.segs, segment{kind: p.Kind, lit: []byte(p.Lit), hdr: p.Header})
+		f.segs = append(f.segs, segment{kind: p.Kind, lit: []byte(p.Lit), hdr: p.Header, tls: tlsFetches[p.Fetch].f})
 	}
 	switch len(f.segs) {
 	case 0:
@@ -70,6 +71,8 @@ func (f *format) appendTo(dst []byte, in *Input) []byte {
 			dst = append(dst, lastHeaderElement(in, s.hdr)...)
 		case logformat.PPAuthority, logformat.PPUniqueID, logformat.RcvdProxy:
 			dst = append(dst, ppFetch(in, s.kind)...)
+		case logformat.TLS:
+			dst = appendTLS(dst, s.tls, in)
 		}
 	}
 	return dst

@@ -259,7 +259,7 @@ func TestCompileErrors(t *testing.T) {
 		{"unknown acl", &config.Proxy{UseBackends: []config.UseBackend{{Backend: "b", Cond: &config.Condition{Or: [][]config.Term{{{Name: "nope"}}}, Pos: pos}}}}, `t.cfg:7: unknown ACL "nope"`},
 		{"unsupported %-item", &config.Proxy{RequestRules: []config.HTTPRule{{Action: "set-header", Name: "X", Value: "a %ci b", Pos: pos}}}, `t.cfg:7: http-request set-header X: unsupported log-format item "%ci"`},
 		{"unsupported sample", &config.Proxy{RequestRules: []config.HTTPRule{{Action: "add-header", Name: "X", Value: "%[req.hdr(a),lower]", Pos: pos}}}, `t.cfg:7: http-request add-header X: unsupported sample expression %[req.hdr(a),lower]`},
-		{"unknown sample", &config.Proxy{RequestRules: []config.HTTPRule{{Action: "add-header", Name: "X", Value: "%[ssl_fc]", Pos: pos}}}, `unsupported sample expression %[ssl_fc]`},
+		{"unknown sample", &config.Proxy{RequestRules: []config.HTTPRule{{Action: "add-header", Name: "X", Value: "%[ssl_f_sha1]", Pos: pos}}}, `unsupported sample expression %[ssl_f_sha1]`},
 		{"unterminated", &config.Proxy{RequestRules: []config.HTTPRule{{Action: "set-header", Name: "X", Value: "%[src", Pos: pos}}}, `unterminated %[`},
 		{"trailing %", &config.Proxy{RequestRules: []config.HTTPRule{{Action: "set-header", Name: "X", Value: "50%", Pos: pos}}}, `unsupported log-format item "%"`},
 		{"response format", &config.Proxy{ResponseRules: []config.HTTPRule{{Action: "set-header", Name: "X", Value: "%[res.hdr(a)]", Pos: pos}}}, `t.cfg:7: http-response set-header X: unsupported sample expression`},
@@ -323,6 +323,19 @@ func TestRequestRules(t *testing.T) {
 			rules:   []config.HTTPRule{{Action: "set-header", Name: "X-Api", Value: "yes", Cond: onPath("/api")}, {Action: "set-header", Name: "X-Web", Value: "yes", Cond: onPath("/web")}},
 			req:     req("GET", "/api/1"),
 			headers: "X-Api: yes\n",
+		},
+		{
+			name:    "disable-l7-retry continues",
+			rules:   []config.HTTPRule{{Action: "disable-l7-retry", Cond: onPath("/pay")}, {Action: "set-header", Name: "X-After", Value: "1"}},
+			req:     req("POST", "/pay"),
+			headers: "X-After: 1\n",
+			want:    Verdict{NoL7Retry: true},
+		},
+		{
+			name:    "disable-l7-retry not matching",
+			rules:   []config.HTTPRule{{Action: "disable-l7-retry", Cond: onPath("/pay")}},
+			req:     req("POST", "/other"),
+			headers: "",
 		},
 		{
 			name:    "deny default",

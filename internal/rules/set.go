@@ -8,6 +8,7 @@ import (
 	"baton/internal/config"
 	"baton/internal/h1"
 	"baton/internal/proxyproto"
+	"baton/internal/tlsconf"
 )
 
 // Input is what ACL fetches and log-format values read. Reuse one per
@@ -19,6 +20,14 @@ type Input struct {
 	// expect-proxy), nil without one: the fc_pp_* and fc_rcvd_proxy
 	// fetches read it.
 	PP *proxyproto.Header
+	// TLS is the client connection's TLS facts (ssl_fc*, ssl_c_*); nil
+	// on a plain connection.
+	TLS *tlsconf.Facts
+	// Hello is the ClientHello read from a passthrough connection
+	// (req.ssl_*), nil when none was parsed; HelloPending says the bytes
+	// so far are its valid beginning and more may come.
+	Hello        *tlsconf.Hello
+	HelloPending bool
 
 	reqScratch  []byte
 	respScratch []byte
@@ -37,6 +46,12 @@ type Verdict struct {
 	ContentType, Body []byte
 	// Close is set by deny: the connection is closed after the answer.
 	Close bool
+	// Service is set by use-service: the proxy answers with that service
+	// (prometheus-exporter).
+	Service string
+	// NoL7Retry is set by disable-l7-retry: the request may be retried
+	// only on connection failures.
+	NoL7Retry bool
 }
 
 // Reset returns a zero Verdict that keeps Location's buffer, so redirects
@@ -98,6 +113,8 @@ const (
 	actDeny
 	actReturn
 	actRedirect
+	actService
+	actDisableL7Retry
 )
 
 type redirectKind uint8
@@ -127,6 +144,9 @@ type Set struct {
 	defaultBackend string
 	request        []rule
 	response       []rule
+	content        []contentRule // tcp-request content
+	// ops are the monitor and stats page conditions (ops.go).
+	ops opsConds
 }
 
 // compiler caches compiled named ACLs so every reference shares one.
@@ -143,6 +163,9 @@ func Compile(p *config.Proxy) (*Set, error) {
 		return nil, err
 	}
 	s := &Set{defaultBackend: p.DefaultBackend}
+	if err := c.compileContent(s); err != nil {
+		return nil, err
+	}
 	for _, ub := range p.UseBackends {
 		cd, err := c.cond(ub.Cond)
 		if err != nil {
@@ -163,6 +186,9 @@ func Compile(p *config.Proxy) (*Set, error) {
 			return nil, err
 		}
 		s.response = append(s.response, r)
+	}
+	if err := c.compileOps(p, &s.ops); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -269,6 +295,8 @@ func (c *compiler) rule(hr *config.HTTPRule, response bool) (rule, error) {
 	case "return":
 		r.action, r.status = actReturn, statusOr(hr.Status, 200)
 		r.ctype, r.body = bytesOrNil(hr.ContentType), bytesOrNil(hr.Body)
+	case "use-service":
+		r.action, r.name = actService, hr.Service
 	case "redirect":
 		r.action, r.status = actRedirect, statusOr(hr.Status, 302)
 		switch r.status {
@@ -294,8 +322,10 @@ func (c *compiler) rule(hr *config.HTTPRule, response bool) (rule, error) {
 			return rule{}, fmt.Errorf("%s: http-request redirect %s: %v", where, hr.RedirectKind, err)
 		}
 		r.value = f
+	case "disable-l7-retry":
+		r.action = actDisableL7Retry
 	default:
-		return rule{}, fmt.Errorf("%s: http-request %s is not supported (supported: set-header, add-header, del-header, deny, return, redirect)", where, hr.Action)
+		return rule{}, fmt.Errorf("%s: http-request %s is not supported (supported: set-header, add-header, del-header, deny, return, redirect, disable-l7-retry)", where, hr.Action)
 	}
 	return r, nil
 }
@@ -352,6 +382,11 @@ func (s *Set) Request(in *Input, v *Verdict) {
 			v.Respond, v.Status = true, r.status
 			v.Location = r.location(v.Location[:0], in)
 			return
+		case actService:
+			v.Respond, v.Service = true, r.name
+			return
+		case actDisableL7Retry:
+			v.NoL7Retry = true
 		}
 	}
 }

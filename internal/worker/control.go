@@ -35,6 +35,13 @@ const (
 	OpCommand Op = "command"
 	// OpReply (worker to master) answers the request with the same Seq.
 	OpReply Op = "reply"
+	// OpTicketKeys (master to worker) carries new TLS session ticket keys
+	// (TicketKeys) for the engine (TicketKeySetter).
+	OpTicketKeys Op = "ticket-keys"
+	// OpPublish (worker to master, unsolicited, no reply) carries State
+	// that should outlive the generation (resolution results); the master
+	// keeps the latest of each kind for the next generation's OpStart.
+	OpPublish Op = "publish"
 )
 
 // File is one configuration source: the bytes the master read and
@@ -42,6 +49,10 @@ const (
 type File struct {
 	Name string `json:"name"`
 	Data []byte `json:"data"`
+	// Aux marks a file the configuration names (an error page), read by
+	// the master so that the worker reads nothing from disk; the others
+	// are the configuration files themselves, in order.
+	Aux bool `json:"aux,omitempty"`
 }
 
 // Message is one control message. Fields unused by an Op are zero.
@@ -53,17 +64,32 @@ type Message struct {
 	Files      []File        `json:"files,omitempty"`
 	Window     time.Duration `json:"window,omitempty"`
 	Command    string        `json:"command,omitempty"`
+	// Level (command) is the runtime API level of the session the
+	// command comes from: "user", "operator" or "admin" ("" means admin).
+	Level string `json:"level,omitempty"`
 	// HandOff (start) says a hand-over channel follows the listeners.
 	HandOff bool `json:"handoff,omitempty"`
 	// Migrate (soft-stop) says a successor is serving: hand the idle
 	// keep-alive connections over to it before draining the rest.
 	Migrate bool `json:"migrate,omitempty"`
+	// Counters (start) says where the generation counts: see
+	// CountersRef. nil means nowhere.
+	Counters *CountersRef `json:"counters,omitempty"`
+	// State (start, publish) is run-time state that outlives a
+	// generation, by kind ("resolvers"), in the kind's own encoding.
+	State map[string]json.RawMessage `json:"state,omitempty"`
 	// Reply fields.
 	Err    string `json:"err,omitempty"`
 	Conns  int    `json:"conns,omitempty"`
 	Output string `json:"output,omitempty"`
 	// Moved (soft-stop reply) is how many connections were handed over.
 	Moved int `json:"moved,omitempty"`
+	// Assets (start) are the files the configuration names, as the
+	// master read them (certificates, keys, ...; see tlsconf.Assets).
+	Assets []File `json:"assets,omitempty"`
+	// TicketKeys (start, ticket-keys) are the TLS session ticket keys,
+	// 32 bytes each, the first encrypting.
+	TicketKeys [][]byte `json:"ticket_keys,omitempty"`
 }
 
 // MaxMessage bounds one control message; configurations are the largest.
@@ -117,7 +143,10 @@ var ErrClosed = errors.New("control channel closed")
 // out with increasing sequence numbers and replies are matched to them, so
 // callers on several goroutines can wait at once.
 type Client struct {
-	conn    net.Conn
+	conn net.Conn
+	// onPublish receives the worker's OpPublish messages; nil drops them.
+	onPublish func(*Message)
+
 	wmu     sync.Mutex
 	mu      sync.Mutex
 	seq     uint64
@@ -127,8 +156,12 @@ type Client struct {
 }
 
 // NewClient starts reading replies from conn.
-func NewClient(conn net.Conn) *Client {
-	c := &Client{conn: conn, pending: make(map[uint64]chan *Message), closed: make(chan struct{})}
+func NewClient(conn net.Conn) *Client { return NewClientPublish(conn, nil) }
+
+// NewClientPublish is NewClient with a receiver for the worker's
+// OpPublish messages, called on the reading goroutine.
+func NewClientPublish(conn net.Conn, onPublish func(*Message)) *Client {
+	c := &Client{conn: conn, onPublish: onPublish, pending: make(map[uint64]chan *Message), closed: make(chan struct{})}
 	go c.read()
 	return c
 }
@@ -140,6 +173,12 @@ func (c *Client) read() {
 		m, err = ReadMessage(c.conn)
 		if err != nil {
 			break
+		}
+		if m.Op == OpPublish {
+			if c.onPublish != nil {
+				c.onPublish(m)
+			}
+			continue
 		}
 		c.mu.Lock()
 		ch := c.pending[m.Seq]
@@ -187,7 +226,7 @@ func (c *Client) Call(m *Message, timeout time.Duration) (*Message, error) {
 	select {
 	case r := <-ch:
 		if r.Err != "" {
-			return r, fmt.Errorf("%s: %s", m.Op, r.Err)
+			return r, fmt.Errorf("%s: %w", m.Op, errors.New(r.Err))
 		}
 		return r, nil
 	case <-c.closed:
@@ -195,7 +234,7 @@ func (c *Client) Call(m *Message, timeout time.Duration) (*Message, error) {
 		select {
 		case r := <-ch:
 			if r.Err != "" {
-				return r, fmt.Errorf("%s: %s", m.Op, r.Err)
+				return r, fmt.Errorf("%s: %w", m.Op, errors.New(r.Err))
 			}
 			return r, nil
 		default:
@@ -217,3 +256,13 @@ func (c *Client) forget(seq uint64) {
 
 // Close closes the master's end; the worker sees end of stream.
 func (c *Client) Close() error { return c.conn.Close() }
+
+// CountersRef tells a starting worker where its statistics live: the
+// descriptor of the counters segment (package counters) it inherited,
+// the region group the master gave it, and the slot of each of its
+// configuration's objects, by counters.Key string.
+type CountersRef struct {
+	FD    int            `json:"fd"`
+	Group int            `json:"group"`
+	Slots map[string]int `json:"slots"`
+}

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -139,5 +140,31 @@ func TestClientTimeout(t *testing.T) {
 	go io.Copy(io.Discard, b)
 	if _, err := c.Call(&Message{Op: OpStatus}, 20*time.Millisecond); err == nil {
 		t.Fatal("a call without reply succeeded")
+	}
+}
+
+// Published state arrives beside replies: it goes to the receiver and
+// never satisfies a pending call.
+func TestClientPublish(t *testing.T) {
+	a, b := net.Pipe()
+	got := make(chan *Message, 1)
+	c := NewClientPublish(a, func(m *Message) { got <- m })
+	defer c.Close()
+	go func() {
+		req, _ := ReadMessage(b)
+		WriteMessage(b, &Message{Op: OpPublish, State: map[string]json.RawMessage{"resolvers": json.RawMessage(`[]`)}})
+		WriteMessage(b, &Message{Seq: req.Seq, Op: OpReply, Output: "ok"})
+	}()
+	m, err := c.Call(&Message{Op: OpStatus}, 5*time.Second)
+	if err != nil || m.Output != "ok" {
+		t.Fatalf("call: %+v %v", m, err)
+	}
+	select {
+	case p := <-got:
+		if string(p.State["resolvers"]) != "[]" {
+			t.Errorf("published %+v", p)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("publish not received")
 	}
 }

@@ -19,7 +19,21 @@
 //	                Engine.Done fires
 //	close           hard stop: Engine.Close, then exit
 //	status          live connections, for "show proc"
-//	command         a runtime API line forwarded by the master CLI
+//	command         a runtime API line (with the session's level) from a
+//	                stats socket session or the master CLI, answered by
+//	                the engine's runtime.Target
+//	ticket-keys     new TLS session ticket keys (TicketKeySetter)
+//
+// The start message also carries the Assets the configuration names
+// (certificates, keys, CAs, crt-lists, as the master read and checked
+// them: the worker loads those bytes, not the disk) and the master's TLS
+// session ticket keys (Info.TicketKeys).
+//
+// and one message the worker sends on its own, without reply:
+//
+//	publish         state that should outlive the generation (resolution
+//	                results), by kind; the master keeps the latest of each
+//	                kind and passes them all in the next start message
 //
 // The ordering guarantee of a reload (the old generation stops accepting
 // before the new one starts) lives in the master; the worker's part is to
@@ -64,6 +78,13 @@
 // (or when the first pass kept one) does Engine.SoftStop run, whose kicks
 // of idle connections would otherwise cut that grace short.
 //
+// A TLS connection cannot move (its cipher state is in this process): an
+// engine implementing RelayAdopter relays it instead, and what travels is
+// the far end of a unix socket pair, marked by Transfer.Relay (the
+// client's address and TLS facts), which the receiver gives to
+// AdoptRelay. Everything else about it (acks, Retry, the master's
+// routing) is as for a client socket.
+//
 // The serving worker adopts what arrives (Engine.Adopt) until it stops
 // accepting, soft-stops or closes; after that it refuses with Retry, and
 // the master passes the connection on to the generation serving then.
@@ -71,4 +92,10 @@
 // The master relays between generations (package master); the protocol is
 // symmetric, so two workers' channels can also be joined directly, as the
 // tests do.
+//
+// # Counters
+//
+// When the start message carries a CountersRef, the worker maps the
+// shared counters segment from the descriptor that follows the hand-over
+// channel and gives the engine its generation's region (counters.go).
 package worker

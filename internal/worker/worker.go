@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"baton/internal/counters"
 	"baton/internal/listener"
 )
 
@@ -31,6 +33,13 @@ type Engine interface {
 	Conns() int
 }
 
+// LogCloser is implemented by engines whose log lines are written
+// asynchronously: CloseLogs writes what is queued (bounded in time) before
+// the worker exits.
+type LogCloser interface {
+	CloseLogs()
+}
+
 // Info describes the generation an Engine is built for.
 type Info struct {
 	Generation int
@@ -38,6 +47,21 @@ type Info struct {
 	// Log receives the engine's access and event lines (the process's
 	// stdout).
 	Log io.Writer
+	// Assets are the files the configuration names, as the master read
+	// them (certificates, keys, ...).
+	Assets []File
+	// TicketKeys are the master's TLS session ticket keys.
+	TicketKeys [][32]byte
+	// Counters is where the generation counts (package counters); nil
+	// when the master passed no segment.
+	Counters *counters.View
+	// State is the run-time state the master kept from earlier
+	// generations, by kind (see Message.State).
+	State map[string]json.RawMessage
+	// Publish sends the engine's state of one kind to the master, for
+	// the next generation; it may block briefly and must not be called
+	// from the data path.
+	Publish func(kind string, data []byte)
 }
 
 // Factory builds an engine from the configuration files the master
@@ -119,6 +143,11 @@ func Run(opt Options) error {
 		w.stopSweeps()
 		if w.handoff != nil {
 			w.handoff.close()
+		}
+		// The last log lines (a drain's final requests, "Proxy X
+		// stopped") are written before the process exits.
+		if l, ok := w.engine.(LogCloser); ok {
+			l.CloseLogs()
 		}
 	}()
 	return w.run()
@@ -315,12 +344,10 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 			r.Conns = w.engine.Conns()
 		}
 		w.reply(m, r)
+	case OpTicketKeys:
+		w.reply(m, Message{Err: w.setTicketKeys(m.TicketKeys)})
 	case OpCommand:
-		if c, ok := w.engine.(Commander); ok && w.engine != nil {
-			w.reply(m, Message{Output: c.Command(m.Command)})
-		} else {
-			w.reply(m, Message{Output: "Unknown command: this worker has no runtime API yet.\n"})
-		}
+		w.reply(m, Message{Output: w.command(m)})
 	default:
 		w.reply(m, Message{Err: fmt.Sprintf("unknown op %q", m.Op)})
 	}
@@ -340,7 +367,15 @@ func (w *worker) start(m *Message) error {
 	if err != nil {
 		return err
 	}
-	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog})
+	keys, err := decodeTicketKeys(m.TicketKeys)
+	if err != nil {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return err
+	}
+	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog,
+		Assets: m.Assets, TicketKeys: keys, State: m.State, Publish: w.publish, Counters: w.openCounters(m.Counters)})
 	if err != nil {
 		for _, ln := range lns {
 			ln.Close()
@@ -356,10 +391,22 @@ func (w *worker) start(m *Message) error {
 			w.logf("%v: connections will not migrate", err)
 		} else {
 			w.handoff = h
+			h.offerRelays()
 			go h.read()
 		}
 	}
 	return nil
+}
+
+// publish sends state of one kind to the master (OpPublish, no reply).
+func (w *worker) publish(kind string, data []byte) {
+	m := &Message{Op: OpPublish, State: map[string]json.RawMessage{kind: data}}
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	if err := WriteMessage(w.ctl, m); err != nil && !errors.Is(err, net.ErrClosed) {
+		// (Closed: the generation is ending; nobody needs it anymore.)
+		w.logf("publish %s state: %v", kind, err)
+	}
 }
 
 func (w *worker) serve() {

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"net"
 	"os"
 	"strings"
@@ -204,4 +205,43 @@ type testLog struct{ t *testing.T }
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// The start message's state reaches the engine factory, and what the
+// engine publishes reaches the master as an OpPublish message.
+func TestWorkerStateAndPublish(t *testing.T) {
+	mEnd, wEnd := socketpair(t)
+	pubs := make(chan *worker.Message, 1)
+	ctl := worker.NewClientPublish(mEnd, func(m *worker.Message) { pubs <- m })
+	defer ctl.Close()
+	seen := make(chan map[string]json.RawMessage, 1)
+	factory := func(files []worker.File, info worker.Info) (worker.Engine, error) {
+		seen <- info.State
+		info.Publish("resolvers", []byte(`["new"]`))
+		return workertest.Factory(files, info)
+	}
+	done := make(chan error, 1)
+	go func() { done <- worker.Run(worker.Options{Control: wEnd, NewEngine: factory, Log: testLog{t}}) }()
+	_, err := ctl.Call(&worker.Message{Op: worker.OpStart, Generation: 1, Files: []worker.File{{Name: "w.cfg", Data: []byte("label a\n")}},
+		State: map[string]json.RawMessage{"resolvers": json.RawMessage(`["old"]`)}}, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := <-seen; string(st["resolvers"]) != `["old"]` {
+		t.Errorf("factory saw state %v", st)
+	}
+	select {
+	case m := <-pubs:
+		if string(m.State["resolvers"]) != `["new"]` {
+			t.Errorf("published %v", m.State)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing published")
+	}
+	if _, err := ctl.Call(&worker.Message{Op: worker.OpClose}, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

@@ -221,10 +221,17 @@ func mariaAddr(t *testing.T) string {
 	})
 }
 
-// pgBin is the newest installed PostgreSQL's binary directory.
+// pgBin is the newest PostgreSQL's binary directory among Debian's
+// (/usr/lib/postgresql/VERSION/bin), else the directory of the postgres
+// on PATH (a link is followed: initdb lies beside the real binary).
 var pgBin = func() string {
 	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
 	if len(bins) == 0 {
+		if p, err := exec.LookPath("postgres"); err == nil {
+			if real, err := filepath.EvalSymlinks(p); err == nil {
+				return filepath.Dir(real) + "/"
+			}
+		}
 		return "/usr/lib/postgresql/missing/bin/"
 	}
 	version := func(bin string) int {
