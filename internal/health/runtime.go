@@ -44,6 +44,7 @@ func (c *Checker) Add(s *backend.Server) {
 
 // startLocked starts sv's loops; c.mu is held.
 func (c *Checker) startLocked(ctx context.Context, sv *server) {
+	sv.carryLevel()
 	if sv.cs.Check {
 		first := c.firstDelay(sv.interval())
 		changed := sv.s.AddrChanged() // taken now: a change after Start wakes the loop

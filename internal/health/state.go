@@ -51,15 +51,24 @@ func newServer(c *Checker, s *backend.Server) *server {
 	if !sv.up {
 		sv.health = 0
 	}
-	if l, ok := c.startLevel(s); ok {
-		// A level carried from the previous generation.
-		sv.health = min(max(l, 0), rise+fall-1)
-		if sv.health >= rise != sv.up {
-			sv.up = sv.health >= rise
-			s.SetHealthy(sv.up)
-		}
-	}
 	return sv
+}
+
+// carryLevel starts the health counter from a level the previous
+// generation carried (Runtime.Level), if any. It runs when the loops
+// start: the runtime API's records exist by then.
+func (sv *server) carryLevel() {
+	l, ok := sv.c.startLevel(sv.s)
+	if !ok {
+		return
+	}
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	sv.health = min(max(l, 0), sv.rise+sv.fall-1)
+	if up := sv.health >= sv.rise; up != sv.up {
+		sv.up = up
+		sv.s.SetHealthy(up)
+	}
 }
 
 // interval0 is "inter".
