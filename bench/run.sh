@@ -14,7 +14,9 @@
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
 # keep-alive connection, 9000 held: the fd hard limit here is 20000 and
-# HAProxy needs 2 fds per maxconn), tcp (mode tcp bulk throughput).
+# HAProxy needs 2 fds per maxconn), tcp (mode tcp bulk throughput), rules
+# (keep-alive through bench/rules/rules.cfg.in: 20 ACLs, a map lookup and
+# 5 header rewrites; Baton, HAProxy and the baseline).
 # TLS cases, on the same ECDSA P-256 (ec) and RSA-2048 (rsa) certificates
 # for all three: tls-hs-ec, tls-hs-rsa (full handshakes/s: tlsload, 16
 # workers each doing handshake, GET, close, with no session cache; wrk
@@ -33,7 +35,7 @@ DURATION=${DURATION:-5s}
 CONNS=${CONNS:-64}
 IDLE=${IDLE:-9000}
 IDLE_TLS=${IDLE_TLS:-5000}
-CASES=${CASES:-"ka close 64k upload idle tcp tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle"}
+CASES=${CASES:-"ka close 64k upload idle tcp rules tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
 # BASELINE: another Baton, run as proxy "baseline": a binary, or a git
 # revision of this tree to build.
@@ -91,6 +93,7 @@ declare -A HTTP=([baton]=$((P + 1)) [haproxy]=$((P + 2)) [nginx]=$((P + 3)) [bas
 declare -A TCP=([baton]=$((P + 21)) [haproxy]=$((P + 22)) [nginx]=$((P + 23)) [baseline]=$((P + 24)))
 declare -A TLSEC=([baton]=$((P + 31)) [haproxy]=$((P + 32)) [nginx]=$((P + 33)))
 declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43)))
+declare -A RULES=([baton]=$((P + 51)) [haproxy]=$((P + 52)) [baseline]=$((P + 54)))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -114,7 +117,21 @@ pids+=($!)
 "$work/tcpbulk" -serve 127.0.0.1:$TS &
 pids+=($!)
 
-proxy_cfg() { # port tcpport [ecport rsaport]: the configuration Baton and HAProxy share
+cp bench/rules/tenants.map "$work/tenants.map"
+rules_frontend() { # port: the rules case's frontend
+	echo "frontend rules"
+	echo "    bind 127.0.0.1:$1"
+	sed -e "s|@MAP@|$work/tenants.map|" -e "s|@API@|rapi|" -e "s|@STATIC@|rstatic|" bench/rules/rules.cfg.in
+	echo "    default_backend origin"
+	echo
+	echo "backend rapi"
+	echo "    server o1 127.0.0.1:$O"
+	echo
+	echo "backend rstatic"
+	echo "    server o1 127.0.0.1:$O"
+}
+
+proxy_cfg() { # port tcpport rulesport [ecport rsaport]: the configuration Baton and HAProxy share (an empty rulesport: no rules frontend)
 	cat <<CFG
 global
     maxconn 9900
@@ -138,22 +155,26 @@ listen bulk
     mode tcp
     bind 127.0.0.1:$2
     server src 127.0.0.1:$TS
+
 CFG
-	[ $# -lt 4 ] && return # the baseline may predate TLS
+	[ -z "${3:-}" ] || rules_frontend "$3"
+	[ $# -lt 5 ] && return # the baseline may predate TLS
 	cat <<CFG
 
 frontend tls_ec
-    bind 127.0.0.1:$3 ssl crt $work/ec.pem
+    bind 127.0.0.1:$4 ssl crt $work/ec.pem
     default_backend origin
 
 frontend tls_rsa
-    bind 127.0.0.1:$4 ssl crt $work/rsa.pem
+    bind 127.0.0.1:$5 ssl crt $work/rsa.pem
     default_backend origin
 CFG
 }
-proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" >"$work/baton.cfg"
-proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" >"$work/haproxy.cfg"
-proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" >"$work/baseline.cfg"
+proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" >"$work/baton.cfg"
+proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" >"$work/haproxy.cfg"
+# A baseline that predates the rules language gets no rules frontend
+# unless RULES_BASELINE=1.
+proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" "$([ -n "${RULES_BASELINE:-}" ] && echo "${RULES[baseline]}")" >"$work/baseline.cfg"
 nginx_server() { # listen-lines cert: one nginx server block proxying to the origin
 	cat <<NGX
   server {
@@ -216,9 +237,11 @@ wait_port() {
 	return 1
 }
 wait_port $O
+rules_on() { [ "$1" != nginx ] && { [ "$1" != baseline ] || [ -n "${RULES_BASELINE:-}" ]; }; }
 for p in $PROXIES; do
 	wait_port "${HTTP[$p]}"
 	wait_port "${TCP[$p]}"
+	if rules_on "$p"; then wait_port "${RULES[$p]}"; fi
 	[ "$p" = baseline ] || { wait_port "${TLSEC[$p]}" && wait_port "${TLSRSA[$p]}"; }
 done
 
@@ -256,6 +279,12 @@ run_wrk() { # case proxy
 	close) args=(-H "Connection: close") ;;
 	64k) path=/64k ;;
 	upload) args=(-s "$work/upload.lua") ;;
+	rules)
+		rules_on "$p" || return 0 # no such configuration
+		port=${RULES[$p]} path="/products/42?ref=home"
+		args=(-H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0" -H "Accept: text/html,application/xhtml+xml"
+			-H "Cookie: theme=dark" -H "X-Debug: 1")
+		;;
 	tls-ka) scheme=https port=${TLSEC[$p]} ;;
 	tls-64k) scheme=https port=${TLSEC[$p]} path=/64k ;;
 	esac

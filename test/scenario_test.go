@@ -47,6 +47,9 @@ type scenario struct {
 	requests []req
 	// check runs after requests, for what a request table cannot say.
 	check func(e *env)
+	// files are written to a directory the configuration names as
+	// ${FILES} (map files, pattern files, response bodies).
+	files map[string]string
 	// haproxyDiffers, when set, says why HAProxy legitimately behaves
 	// differently from Baton's documented choice; its subtest is skipped
 	// with that reason instead of weakening the assertion
@@ -216,6 +219,14 @@ func setup(t *testing.T, proxy string, sc scenario) *env {
 			continue
 		}
 		switch {
+		case name == "FILES":
+			dir := t.TempDir()
+			for f, data := range sc.files {
+				if err := os.WriteFile(dir+"/"+f, []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.addrs[name] = dir
 		case strings.HasPrefix(name, "FE"):
 			e.addrs[name] = harness.FreeAddr(t)
 			listen = append(listen, e.addrs[name])

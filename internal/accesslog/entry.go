@@ -3,6 +3,9 @@ package accesslog
 import (
 	"net/netip"
 	"time"
+
+	"baton/internal/expr"
+	"baton/internal/syslog"
 )
 
 // Entry is one request (mode http) or one connection (mode tcp) as a log
@@ -66,6 +69,20 @@ type Entry struct {
 	// LogCount is how many lines the frontend sent before this one
 	// (%lc); the Proxy sets it.
 	LogCount uint64
+	// CapturedReq and CapturedRes are the frontend's capture slots
+	// ("capture request header", "declare capture", "http-request
+	// capture"), in order, for %hr %hrl %hs %hsl; a nil value is a slot
+	// nothing filled. Without slots those variables log nothing.
+	CapturedReq, CapturedRes [][]byte
+	// Sample is what the format's sample expressions ("%[...]") read:
+	// the connection's sample context, as the request left it; nil logs
+	// them as absent.
+	Sample *expr.Ctx
+	// UniqueID is the request's unique id (%ID); nil without one.
+	UniqueID []byte
+	// Level replaces the line's level when LevelSet (set-log-level).
+	Level    syslog.Level
+	LevelSet bool
 	// ASAP marks a line logged early ("option logasap"): %Ta, %Tt, %Tu
 	// and %B get a '+'.
 	ASAP bool

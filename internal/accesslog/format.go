@@ -4,7 +4,9 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+	"unsafe"
 
+	"baton/internal/expr"
 	lf "baton/internal/logformat"
 )
 
@@ -18,18 +20,30 @@ const (
 // Format is a compiled log format.
 type Format struct {
 	nodes []lf.Node
+	// exprs are the compiled sample expressions, by node index (nil for
+	// the other nodes; nil slice when the format has none).
+	exprs []*expr.Expr
 	// connect is HAProxy's default line for a proxy with log targets but
 	// no format: "Connect from CLIENT to LOCAL (FRONTEND/MODE)".
 	connect bool
 }
 
-// Compile parses a custom log format (see logformat.ParseLog).
-func Compile(s string) (*Format, error) {
+// Compile parses a custom log format (see logformat.ParseLog); its
+// sample expressions may not name maps or variables (CompileEnv).
+func Compile(s string) (*Format, error) { return CompileEnv(s, nil) }
+
+// CompileEnv parses a custom log format whose sample expressions are
+// compiled in env, the configuration's (its variables and maps).
+func CompileEnv(s string, env *expr.Env) (*Format, error) {
 	nodes, err := lf.ParseLog(s)
 	if err != nil {
 		return nil, err
 	}
-	return &Format{nodes: nodes}, nil
+	f := &Format{nodes: nodes}
+	if err := f.compileSamples(env); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 func mustCompile(s string) *Format {
@@ -85,12 +99,18 @@ func (f *Format) Append(b []byte, e *Entry, env *Env, limit int) []byte {
 			}
 			b = append(b, ' ')
 			lastSpace = true
+		case lf.Sample:
+			b, partial = appendSample(b, f.exprs[i], n.Flags, e.Sample), false
+			lastSpace = false
 		case lf.Variable:
-			switch n.Var {
-			case lf.Varhr, lf.Varhs, lf.Varhrl, lf.Varhsl:
-				continue // no header captures: nothing, not even a separator
+			if caps, list, ok := e.captures(n.Var); ok {
+				if len(caps) == 0 {
+					continue // no capture slot: nothing, not even a separator
+				}
+				b, partial = appendCaptures(b, caps, list, n.Flags&lf.Quote != 0), false
+			} else {
+				b, partial = appendVar(b, n, e, env)
 			}
-			b, partial = appendVar(b, n, e, env)
 			lastSpace = false
 		}
 		if end >= 0 && len(b) > end {
@@ -199,8 +219,10 @@ func appendVar(b []byte, n *lf.Node, e *Entry, env *Env) ([]byte, bool) {
 		return appendText(b, e.Server, fl), plain
 	case lf.VarH:
 		return appendText(b, env.Hostname, fl), plain
-	case lf.VarCC, lf.VarCS, lf.VarID:
-		// No cookie capture or unique-id yet: an empty value.
+	case lf.VarID:
+		return appendText(b, unsafe.String(unsafe.SliceData(e.UniqueID), len(e.UniqueID)), fl), plain
+	case lf.VarCC, lf.VarCS:
+		// No cookie capture yet: an empty value.
 		return appendText(b, "", fl), plain
 	case lf.Varsslc:
 		return appendText(b, e.TLSCipher, fl), plain

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"baton/internal/config"
+	"baton/internal/expr"
 	"baton/internal/syslog"
 )
 
@@ -111,11 +112,11 @@ func New(cfg *config.Config, opt Options) (*Logger, error) {
 		}
 		var err error
 		if p.Kind != config.KindBackend {
-			if px.format, err = trafficFormat(p); err == nil {
-				px.errFormat, err = optionalFormat(p.ErrorLogFormat)
+			if px.format, err = trafficFormat(p, cfg.Expr); err == nil {
+				px.errFormat, err = optionalFormat(p.ErrorLogFormat, cfg.Expr)
 			}
 			if err == nil {
-				px.sdFormat, err = optionalFormat(p.LogFormatSD)
+				px.sdFormat, err = optionalFormat(p.LogFormatSD, cfg.Expr)
 			}
 		}
 		if err != nil {
@@ -128,10 +129,10 @@ func New(cfg *config.Config, opt Options) (*Logger, error) {
 }
 
 // trafficFormat is the format of a frontend's traffic lines.
-func trafficFormat(p *config.Proxy) (*Format, error) {
+func trafficFormat(p *config.Proxy, env *expr.Env) (*Format, error) {
 	switch {
 	case p.LogFormat != "":
-		return Compile(p.LogFormat)
+		return CompileEnv(p.LogFormat, env)
 	case p.HTTPLogCLF:
 		return CLF, nil
 	case p.HTTPLog:
@@ -142,11 +143,11 @@ func trafficFormat(p *config.Proxy) (*Format, error) {
 	return Connect, nil
 }
 
-func optionalFormat(s string) (*Format, error) {
+func optionalFormat(s string, env *expr.Env) (*Format, error) {
 	if s == "" {
 		return nil, nil
 	}
-	return Compile(s)
+	return CompileEnv(s, env)
 }
 
 // Proxy returns p's settings; nil (which logs nothing) for a proxy of
@@ -232,6 +233,9 @@ func (p *Proxy) Log(e *Entry) {
 	lvl := syslog.Info
 	if failed && p.separateErrors {
 		lvl = syslog.Err
+	}
+	if e.LevelSet {
+		lvl = e.Level
 	}
 	p.send(p.format, e, lvl)
 }

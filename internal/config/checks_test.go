@@ -198,7 +198,7 @@ backend be
 	if !fe.CliTCPKA || fe.CliTCPKAIntvl != 5*time.Second || fe.CliTCPKACnt != 4 || !fe.ForwardFor || fe.ForwardForHeader != "X-Client" || !fe.ForwardForIfNone || fe.ForwardForExcept != netip.MustParsePrefix("127.0.0.0/8") {
 		t.Errorf("frontend %+v", fe.ConnOptions)
 	}
-	if !fe.OriginalTo || fe.OriginalToExcept != netip.MustParsePrefix("10.0.0.0/8") || !fe.HTTPIgnoreProbes || !fe.NoLinger || len(fe.ExpectProxy) != 1 {
+	if !fe.OriginalTo || fe.OriginalToExcept != netip.MustParsePrefix("10.0.0.0/8") || !fe.HTTPIgnoreProbes || !fe.NoLinger || len(fe.TCPConnectionRules) != 1 || fe.TCPConnectionRules[0].Action != "expect-proxy" {
 		t.Errorf("frontend %+v", fe.ConnOptions)
 	}
 	b := fe.Binds[0]
@@ -246,8 +246,8 @@ func TestChecksErrors(t *testing.T) {
 			t.Errorf("%q:\n got %s\nwant %s", tt.src, err, tt.want)
 		}
 	}
-	_, err := Parse("t.cfg", []byte("frontend f\n  bind 127.0.0.1:1 name a id 2\n  bind 127.0.0.1:2 id 2\n  tcp-request connection reject\n"))
-	for _, want := range []string{`t.cfg:3: bind 127.0.0.1:2: id 2 already used at t.cfg:2`, `t.cfg:4: tcp-request connection reject: a HAProxy action that Baton does not support`} {
+	_, err := Parse("t.cfg", []byte("frontend f\n  bind 127.0.0.1:1 name a id 2\n  bind 127.0.0.1:2 id 2\n  tcp-request connection expect-proxy layer7\n"))
+	for _, want := range []string{`t.cfg:3: bind 127.0.0.1:2: id 2 already used at t.cfg:2`, `t.cfg:4: tcp-request connection expect-proxy: expects 'layer4'`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("want %q in %v", want, err)
 		}

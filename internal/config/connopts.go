@@ -232,37 +232,12 @@ func parseProxySource(p *parser, st *proxyState, l line, args []string, _ bool) 
 	st.p.Source = src
 }
 
-// parseTCPRequestConnection reads "tcp-request connection expect-proxy
-// layer4 [if|unless COND]", the only tcp-request connection action Baton
-// has.
-func parseTCPRequestConnection(p *parser, st *proxyState, l line, args []string, _ bool) {
-	if len(args) == 0 {
-		p.errorf(l.Pos, "tcp-request connection: missing action (expect-proxy layer4)")
-		return
+// actExpectProxy reads "expect-proxy layer4", a tcp-request connection
+// action: the connection must then start with a PROXY header (as on an
+// accept-proxy bind), read once the connection rules are done.
+func actExpectProxy(rc *ruleCtx, r *Rule, args []string) string {
+	if len(args) != 1 || args[0] != "layer4" {
+		return "expects 'layer4'"
 	}
-	if args[0] != "expect-proxy" {
-		switch callName(args[0]) {
-		case "accept", "reject", "expect-netscaler-cip", "sc-inc-gpc", "sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0",
-			"set-dst", "set-dst-port", "set-mark", "set-src", "set-src-port", "set-tos", "set-var", "set-var-fmt",
-			"silent-drop", "track-sc0", "track-sc1", "track-sc2", "unset-var":
-			p.errorf(l.Pos, "tcp-request connection %s: a HAProxy action that Baton does not support (expect-proxy layer4)", args[0])
-		default:
-			p.errorf(l.Pos, "tcp-request connection: unknown action %q (expect-proxy layer4)", args[0])
-		}
-		return
-	}
-	if len(args) < 2 || args[1] != "layer4" {
-		p.errorf(l.Pos, "tcp-request connection expect-proxy: expects 'layer4'")
-		return
-	}
-	r := ExpectProxy{Pos: l.Pos}
-	if len(args) > 2 {
-		c, msg := p.parseCond(st, l, args[2:])
-		if msg != "" {
-			p.errorf(l.Pos, "tcp-request connection expect-proxy: %s", msg)
-			return
-		}
-		r.Cond = c
-	}
-	st.p.ExpectProxy = append(st.p.ExpectProxy, r)
+	return ""
 }

@@ -392,3 +392,27 @@ func (p *parser) resolveErrorPages() {
 		}
 	}
 }
+
+// resolveReplyPages gives the deny, tarpit and return rules that name an
+// http-errors section ("errorfiles NAME") that section's page for their
+// status; a section without it leaves the default page, as in HAProxy.
+func (p *parser) resolveReplyPages() {
+	for _, st := range p.proxies {
+		for _, rules := range [][]Rule{st.p.RequestRules, st.p.ResponseRules} {
+			for _, r := range rules {
+				rep := r.Reply
+				if rep == nil || rep.ErrorFiles == "" {
+					continue
+				}
+				sec := p.httpErrors[rep.ErrorFiles]
+				if sec == nil {
+					p.errorf(r.Pos, "%s: errorfiles %s: no http-errors section named %q", r.Action, rep.ErrorFiles, rep.ErrorFiles)
+					continue
+				}
+				if rep.Page = sec.pages[rep.Status]; rep.Page == nil {
+					rep.Errorfile = true
+				}
+			}
+		}
+	}
+}

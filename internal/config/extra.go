@@ -15,7 +15,6 @@ func inheritExtra(st, def *proxyState) {
 		}
 	}
 	p.ConnOptions = d.ConnOptions
-	p.ExpectProxy = nil
 }
 
 // finishExtra runs when a proxy section ends (see finishProxy): the
@@ -25,22 +24,6 @@ func (p *parser) finishExtra(st *proxyState) {
 	p.finishChecks(st)
 	p.checkBindIDs(st)
 	px := st.p
-	// tcp-request connection rules run before any request: only the
-	// client's address is known.
-	for _, r := range px.ExpectProxy {
-		if r.Cond == nil {
-			continue
-		}
-		for _, and := range r.Cond.Or {
-			for _, t := range and {
-				for _, a := range t.ACLs {
-					if a.Fetch != "src" {
-						p.errorf(r.Pos, "tcp-request connection expect-proxy: fetch %q is not available when a connection is accepted (only src)", a.Fetch)
-					}
-				}
-			}
-		}
-	}
 	ids := map[int]*Server{}
 	for _, s := range px.Servers {
 		if s.ID == 0 {

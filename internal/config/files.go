@@ -132,3 +132,10 @@ func FilesReader(files []Source) func(string) ([]byte, error) {
 		return data, nil
 	}
 }
+
+// readExprFile reads a map file named in a sample expression: resolved
+// against the line being parsed, recorded like every named file.
+func (p *parser) readExprFile(path string) ([]byte, error) {
+	_, data, err := p.readFile(p.linePos, path)
+	return data, err
+}

@@ -62,7 +62,8 @@ type proxyKeyword struct {
 
 // prefixWords are keywords whose second word selects the real keyword.
 var prefixWords = map[string]bool{"option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true,
-	"http-check": true, "tcp-check": true, "external-check": true, "tcp-request": true}
+	"http-after-response": true, "tcp-request": true, "tcp-response": true, "capture": true, "declare": true,
+	"http-check": true, "tcp-check": true, "external-check": true}
 
 var proxyKeywords map[string]*proxyKeyword
 
@@ -98,13 +99,9 @@ func init() {
 		"http-reuse":               {sections: secD | secL | secB, parse: parseHTTPReuse},
 		"fullconn":                 {sections: secD | secL | secB, parse: parseFullConn},
 		"source":                   {sections: secD | secL | secB, parse: parseProxySource},
-		"tcp-request connection":   {sections: secF | secL, parse: parseTCPRequestConnection},
 		"option dontlognull":       {sections: secD | secF | secL, negatable: true, parse: parseFlagOption},
 		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseRedispatch},
 		"default-server":           {sections: secD | secL | secB, parse: parseDefaultServer},
-
-		"tcp-request inspect-delay": {sections: secAll, parse: parseInspectDelay},
-		"tcp-request content":       {sections: secAll, parse: parseTCPContent},
 	}
 	for _, o := range checkOptions {
 		proxyKeywords["option "+o] = &proxyKeyword{sections: secD | secL | secB, parse: parseCheckOption}
@@ -127,12 +124,27 @@ func init() {
 	for _, a := range []string{"command", "path"} {
 		proxyKeywords["external-check "+a] = &proxyKeyword{sections: secD | secL | secB, parse: parseExternalCheck}
 	}
-	for _, a := range []string{"deny", "return", "set-header", "add-header", "del-header", "redirect", "disable-l7-retry"} {
-		proxyKeywords["http-request "+a] = &proxyKeyword{sections: secF | secL | secB, parse: parseHTTPRule}
+	for _, k := range ruleActionKeywords() {
+		if strings.HasPrefix(k, "http-") {
+			proxyKeywords[k] = &proxyKeyword{sections: secF | secL | secB, parse: parseRule}
+		}
 	}
-	for _, a := range []string{"set-header", "add-header", "del-header"} {
-		proxyKeywords["http-response "+a] = &proxyKeyword{sections: secF | secL | secB, parse: parseHTTPRule}
+	for k, secs := range map[string]section{
+		"tcp-request connection": secF | secL, "tcp-request session": secF | secL,
+		"tcp-request content": secF | secL | secB, "tcp-response content": secL | secB,
+	} {
+		proxyKeywords[k] = &proxyKeyword{sections: secs, parse: parseRule}
 	}
+	proxyKeywords["tcp-request inspect-delay"] = &proxyKeyword{sections: secAll, parse: parseInspectDelay}
+	proxyKeywords["tcp-response inspect-delay"] = &proxyKeyword{sections: secD | secL | secB, parse: parseInspectDelay}
+	proxyKeywords["capture request"] = &proxyKeyword{sections: secF | secL, parse: parseCaptureHeader}
+	proxyKeywords["capture response"] = &proxyKeyword{sections: secF | secL, parse: parseCaptureHeader}
+	proxyKeywords["declare capture"] = &proxyKeyword{sections: secF | secL, parse: parseDeclareCapture}
+	proxyKeywords["unique-id-format"] = &proxyKeyword{sections: secD | secF | secL, parse: parseUniqueIDFormat}
+	proxyKeywords["unique-id-header"] = &proxyKeyword{sections: secD | secF | secL, parse: parseUniqueIDHeader}
+	proxyKeywords["use-server"] = &proxyKeyword{sections: secL | secB, parse: parseUseServer}
+	proxyKeywords["force-persist"] = &proxyKeyword{sections: secL | secB, parse: parsePersistRule}
+	proxyKeywords["ignore-persist"] = &proxyKeyword{sections: secL | secB, parse: parsePersistRule}
 	for _, t := range timeoutNames {
 		proxyKeywords["timeout "+t.name] = &proxyKeyword{sections: t.sections, parse: parseTimeout}
 	}
@@ -145,22 +157,23 @@ func init() {
 		"pidfile":         parsePidFile,
 		"daemon":          parseDaemon,
 
-		"user":                 parseIdentity,
-		"uid":                  parseIdentity,
-		"group":                parseIdentity,
-		"gid":                  parseIdentity,
-		"chroot":               parseChroot,
-		"ulimit-n":             parseUlimitN,
-		"strict-limits":        parseGlobalFlag,
-		"zero-warning":         parseGlobalFlag,
-		"insecure-fork-wanted": parseGlobalFlag,
-		"spread-checks":        parseSpreadChecks,
-		"max-spread-checks":    parseMaxSpreadChecks,
-		"external-check":       parseGlobalCheckFlag,
-		"master-worker":        parseMasterWorker,
-		"cpu-map":              parseCPUMap,
-		"unix-bind":            parseUnixBind,
-		"default-path":         parseDefaultPath,
+		"expose-experimental-directives": parseExperimental,
+		"user":                           parseIdentity,
+		"uid":                            parseIdentity,
+		"group":                          parseIdentity,
+		"gid":                            parseIdentity,
+		"chroot":                         parseChroot,
+		"ulimit-n":                       parseUlimitN,
+		"strict-limits":                  parseGlobalFlag,
+		"zero-warning":                   parseGlobalFlag,
+		"insecure-fork-wanted":           parseGlobalFlag,
+		"spread-checks":                  parseSpreadChecks,
+		"max-spread-checks":              parseMaxSpreadChecks,
+		"external-check":                 parseGlobalCheckFlag,
+		"master-worker":                  parseMasterWorker,
+		"cpu-map":                        parseCPUMap,
+		"unix-bind":                      parseUnixBind,
+		"default-path":                   parseDefaultPath,
 
 		"crt-base":                        parseCrtBase,
 		"ca-base":                         parseCrtBase,
@@ -200,6 +213,7 @@ var timeoutNames = []struct {
 	{"server-fin", secD | secL | secB},
 	{"tunnel", secD | secL | secB},
 	{"check", secD | secL | secB},
+	{"tarpit", secAll},
 }
 
 // Keywords lists every supported keyword as "SECTION KEYWORD", e.g.
@@ -234,22 +248,21 @@ var unsupportedGlobal = wordSet(`nbproc
 	ssl-load-extra-files ssl-load-extra-del-ext ssl-skip-self-issued-ca issuers-chain-path
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
 	server-state-file server-state-base localpeer node description quiet
-	expose-experimental-directives
 	h1-case-adjust h1-case-adjust-file stats bind-process set-dumpable
 	busy-polling noepoll nopoll nosplice
 	tune.bufsize tune.maxrewrite tune.http.maxhdr tune.maxaccept tune.idletimer`)
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`stick-table stick tcp-request\ session tcp-response compression
-	capture cookie http-after-response redirect
-	stats unique-id-format unique-id-header
+var unsupportedProxy = wordSet(`stick-table stick compression
+	cookie redirect
+	stats
 	monitor-uri monitor description id disabled enabled hash-type hash-balance-factor
-	filter dispatch email-alert force-persist
-	ignore-persist persist rate-limit use-server load-server-state-from-file
-	server-state-file-name declare grace backlog bind-process max-keep-alive-queue
+	filter dispatch email-alert
+	persist rate-limit load-server-state-from-file
+	server-state-file-name grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
-	timeout\ tarpit timeout\ client-hs timeout\ server-hs
+	timeout\ client-hs timeout\ server-hs
 	option\ allbackups option\ prefer-last-server option\ persist
 	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
 	option\ accept-invalid-http-response option\ contstats
@@ -257,20 +270,17 @@ var unsupportedProxy = wordSet(`stick-table stick tcp-request\ session tcp-respo
 	option\ http-use-htx option\ h1-case-adjust-bogus-client
 	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ transparent
 	option\ http-restrict-req-hdr-names option\ idle-close-on-response
-	http-request\ allow http-request\ auth http-request\ set-var http-request\ unset-var
-	http-request\ replace-header http-request\ replace-value http-request\ set-path http-request\ set-uri
-	http-request\ set-query http-request\ set-method http-request\ replace-path http-request\ replace-uri
-	http-request\ capture http-request\ track-sc0 http-request\ track-sc1 http-request\ track-sc2
-	http-request\ tarpit http-request\ add-acl http-request\ del-acl http-request\ lua
-	http-request\ cache-use http-request\ use-service http-request\ set-log-level http-request\ early-hint
-	http-request\ wait-for-body http-request\ normalize-uri http-request\ set-src http-request\ set-dst
-	http-request\ silent-drop http-request\ reject http-request\ do-resolve http-request\ set-timeout
-	http-request\ set-map http-request\ del-map http-request\ set-var-fmt http-request\ sc-inc-gpc0
-	http-request\ set-nice http-request\ set-mark http-request\ set-tos http-request\ set-priority-class
-	http-response\ allow http-response\ deny http-response\ redirect http-response\ set-status
-	http-response\ replace-header http-response\ replace-value http-response\ set-var http-response\ capture
-	http-response\ cache-store http-response\ set-log-level http-response\ return http-response\ lua
-	http-response\ silent-drop http-response\ track-sc0 http-response\ wait-for-body`)
+	http-request\ track-sc0 http-request\ track-sc1 http-request\ track-sc2 http-request\ add-acl
+	http-request\ del-acl http-request\ lua http-request\ cache-use http-request\ use-service
+	http-request\ do-resolve http-request\ set-map http-request\ del-map http-request\ sc-inc-gpc0
+	http-request\ sc-inc-gpc1 http-request\ sc-inc-gpc http-request\ sc-set-gpt0 http-request\ sc-set-gpt
+	http-request\ set-priority-class http-request\ set-priority-offset http-request\ send-spoe-group
+	http-request\ wait-for-handshake
+	http-response\ cache-store http-response\ lua http-response\ track-sc0 http-response\ track-sc1
+	http-response\ track-sc2 http-response\ add-acl http-response\ del-acl http-response\ set-map
+	http-response\ del-map http-response\ sc-inc-gpc0 http-response\ sc-set-gpt0 http-response\ send-spoe-group
+	http-after-response\ set-map http-after-response\ del-map http-after-response\ add-acl
+	http-after-response\ del-acl`)
 
 // wordSet splits s on blanks; "\ " joins two words into one entry.
 func wordSet(s string) map[string]bool {

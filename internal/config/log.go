@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"os"
 
+	"baton/internal/expr"
 	"baton/internal/logformat"
 	"baton/internal/syslog"
 )
@@ -145,8 +147,13 @@ func parseLogFormat(p *parser, st *proxyState, l line, args []string, _ bool) {
 		p.errorf(l.Pos, "%s: expects only one argument, don't forget to escape spaces!", kw)
 		return
 	}
-	if _, err := logformat.ParseLog(args[0]); err != nil {
+	nodes, err := logformat.ParseLog(args[0])
+	if err != nil {
 		p.errorf(l.Pos, "%s: %v", kw, err)
+		return
+	}
+	if msg := p.checkLogSamples(nodes); msg != "" {
+		p.errorf(l.Pos, "%s: %s", kw, msg)
 		return
 	}
 	if st.p.Kind == KindBackend {
@@ -252,4 +259,23 @@ func logKeywordArgs(w []string) (string, []string) {
 		return "log global", w[2:]
 	}
 	return "log", w[1:]
+}
+
+// checkLogSamples compiles the sample expressions of a log format, so
+// that a bad one fails with its line (package accesslog compiles them
+// again for the lines).
+func (p *parser) checkLogSamples(nodes []logformat.Node) string {
+	for _, n := range nodes {
+		if n.Kind != logformat.Sample {
+			continue
+		}
+		e, err := expr.Compile(n.Text, p.cfg.Expr)
+		if err == nil {
+			err = e.CheckWhere(expr.LogFormat)
+		}
+		if err != nil {
+			return fmt.Sprintf("failed to parse sample expression <%s>: %v", n.Text, err)
+		}
+	}
+	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"baton/internal/expr"
 	"baton/internal/syslog"
 	"baton/internal/tlsconf"
 )
@@ -30,9 +31,13 @@ type Config struct {
 	// (shown in diagnostic mode, -dD), each prefixed with file:line.
 	Notices     []string
 	Diagnostics []string
-	// Files are the files the configuration named (error pages), as read
-	// while parsing it, in the order first read (see FilesReader).
+	// Files are the files the configuration named (maps, ACL pattern
+	// files, response bodies, error pages), as read while parsing it, in
+	// the order first read (see FilesReader).
 	Files []Source
+	// Expr holds what the configuration's sample expressions share: the
+	// variable names and the loaded maps and pattern files.
+	Expr *expr.Env
 	// Resolvers are the "resolvers" sections, in file order.
 	Resolvers []*Resolvers
 }
@@ -84,6 +89,9 @@ type Global struct {
 	PidFile  string
 	// Daemon is accepted; Baton stays in the foreground and warns.
 	Daemon bool
+	// ExperimentalDirectives is "expose-experimental-directives": it
+	// allows http-request normalize-uri, as in HAProxy.
+	ExperimentalDirectives bool
 	// ServerStateFile is the global server state file and
 	// ServerStateBase the directory of relative ones; "" means none.
 	ServerStateFile, ServerStateBase string
@@ -234,6 +242,7 @@ type Timeouts struct {
 	Tunnel        Timeout // unset means the client and server timeouts apply
 	ClientFin     Timeout // falls back to Client
 	ServerFin     Timeout // falls back to Server
+	Tarpit        Timeout // unset means Connect (http-request tarpit)
 	// Check bounds a health check once connected; unset means "inter"
 	// bounds the whole check (see package check).
 	Check Timeout
@@ -257,8 +266,11 @@ type Proxy struct {
 	DefaultPos     Pos
 	UseBackends    []UseBackend
 	ACLs           []ACL
-	RequestRules   []HTTPRule // http-request
-	ResponseRules  []HTTPRule // http-response
+	RequestRules   []Rule // http-request
+	ResponseRules  []Rule // http-response
+	// SampleRules are the other rule sets and what goes with them
+	// (rules_model.go).
+	SampleRules
 
 	Timeouts  Timeouts
 	KeepAlive KeepAliveMode
@@ -341,18 +353,6 @@ type Proxy struct {
 	// name).
 	LoadServerState     LoadState
 	ServerStateFileName string
-	// InspectDelay is "tcp-request inspect-delay": how long tcp-request
-	// content rules may wait for client data; 0 means they decide at once.
-	InspectDelay time.Duration
-	// ContentRules are the "tcp-request content" rules, in order.
-	ContentRules []TCPRule
-}
-
-// TCPRule is one "tcp-request content accept|reject [if|unless COND]".
-type TCPRule struct {
-	Action string // "accept" or "reject"
-	Cond   *Condition
-	Pos    Pos
 }
 
 // Bind is one listening socket. Addr is its canonical name (package
@@ -374,23 +374,11 @@ type Bind struct {
 // UseBackend is "use_backend NAME if|unless COND".
 type UseBackend struct {
 	Backend string
+	// Dynamic is set for a name built per request ("%[...]"): Backend is
+	// then the format as written.
+	Dynamic *expr.Format
 	Cond    *Condition
 	Pos     Pos
-}
-
-// ACL is a named or anonymous ACL: a fetch, its flags and the values it
-// is matched against.
-type ACL struct {
-	Name string // "" for an anonymous { ... } ACL
-	// Fetch is the sample fetch and match as written, e.g. "path_beg",
-	// "hdr", "hdr_beg", "src", "method", "path_reg".
-	Fetch string
-	// FetchArg is the argument in parentheses, e.g. "host" for hdr(host).
-	FetchArg string
-	// IgnoreCase is "-i".
-	IgnoreCase bool
-	Values     []string
-	Pos        Pos
 }
 
 // Condition is an "if"/"unless" condition: an OR of AND-ed terms.
@@ -409,33 +397,6 @@ type Term struct {
 	// ACLs are the ACL definitions this term refers to: a named ACL may
 	// be declared on several lines, which OR together.
 	ACLs []*ACL
-}
-
-// HTTPRule is one http-request or http-response rule.
-type HTTPRule struct {
-	// Action is "deny", "return", "set-header", "add-header",
-	// "del-header", "redirect" or "disable-l7-retry".
-	Action string
-	// Name and Value are the header name and value for header actions;
-	// Value (and RedirectTo) is a log-format string checked by package
-	// logformat and evaluated by package rules.
-	Name  string
-	Value string
-	// Status is the status for deny (default 403), return (default 200)
-	// and redirect (default 302).
-	Status int
-	// ContentType and Body are the return payload ("content-type",
-	// "string" arguments); empty means none.
-	ContentType string
-	Body        string
-	// RedirectKind is "location", "prefix" or "scheme" and RedirectTo its
-	// argument, for redirect.
-	RedirectKind string
-	RedirectTo   string
-	// Service is the service of "use-service" (prometheus-exporter).
-	Service string
-	Cond    *Condition // nil means always
-	Pos     Pos
 }
 
 // HTTPCheck is "option httpchk [METHOD] [URI]".
@@ -459,7 +420,11 @@ type Server struct {
 	Inter    time.Duration // default 2s
 	Rise     int           // default 2
 	Fall     int           // default 3
-	Pos      Pos
+	// DstFromRules is set for an address of 0.0.0.0 or port 0: the
+	// connection goes to the request's destination (its address, its port
+	// or both), which set-dst and set-dst-port may change.
+	DstFromRules bool
+	Pos          Pos
 	// TLS holds the server's TLS options ("ssl", "check-ssl", "verify",
 	// ...); nil when the line has none. TLS.SSL says traffic is TLS.
 	TLS *tlsconf.ServerSpec

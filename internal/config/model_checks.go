@@ -166,15 +166,6 @@ type ConnOptions struct {
 	FullConn int
 	// Source is the backend's "source"; nil means the system's choice.
 	Source *SourceAddr
-	// ExpectProxy are "tcp-request connection expect-proxy layer4" rules:
-	// a client whose address matches must send a PROXY header.
-	ExpectProxy []ExpectProxy
-}
-
-// ExpectProxy is one "tcp-request connection expect-proxy layer4" rule.
-type ExpectProxy struct {
-	Cond *Condition // nil means every connection
-	Pos  Pos
 }
 
 // BindOptions are a bind line's options (embedded in Bind).

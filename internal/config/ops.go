@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"baton/internal/expr"
 )
 
 // Operations keywords: the statistics page ("stats ..."), monitoring
@@ -210,7 +212,7 @@ func parseStatsKeyword(p *parser, st *proxyState, l line, args []string, _ bool)
 			errf("expects if or unless and a condition")
 			return
 		}
-		c, msg := p.parseCond(st, l, args)
+		c, msg := p.parseCond(st, l, args, st.site(expr.HTTPRequest))
 		if msg != "" {
 			errf("%s", msg)
 			return
@@ -266,7 +268,7 @@ func parseMonitorFail(p *parser, st *proxyState, l line, args []string, _ bool) 
 		p.errorf(l.Pos, "monitor fail: expects if or unless and a condition")
 		return
 	}
-	c, msg := p.parseCond(st, l, args)
+	c, msg := p.parseCond(st, l, args, st.site(expr.HTTPRequest))
 	if msg != "" {
 		p.errorf(l.Pos, "monitor fail: %s", msg)
 		return
@@ -291,7 +293,7 @@ func parseUseService(p *parser, st *proxyState, l line, args []string, _ bool) {
 		p.errorf(l.Pos, "http-request use-service: service %q is not supported (Baton has prometheus-exporter)", act[0])
 		return
 	}
-	r := HTTPRule{Action: "use-service", Service: act[0], Pos: l.Pos}
+	r := Rule{Action: "use-service", Name: act[0], Pos: l.Pos}
 	var ok bool
 	if r.Cond, ok = p.optCond(st, l, condWords, "http-request use-service"); ok {
 		st.p.RequestRules = append(st.p.RequestRules, r)
@@ -349,7 +351,7 @@ func (p *parser) optCond(st *proxyState, l line, words []string, kw string) (*Co
 	if len(words) == 0 {
 		return nil, true
 	}
-	c, msg := p.parseCond(st, l, words)
+	c, msg := p.parseCond(st, l, words, st.site(expr.HTTPRequest))
 	if msg != "" {
 		p.errorf(l.Pos, "%s: %s", kw, msg)
 		return nil, false

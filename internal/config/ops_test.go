@@ -53,7 +53,7 @@ frontend g
 	if f.MonitorURI != "/mon" || len(f.MonitorFail) != 1 {
 		t.Errorf("monitor %q %v", f.MonitorURI, f.MonitorFail)
 	}
-	if len(f.RequestRules) != 1 || f.RequestRules[0].Action != "use-service" || f.RequestRules[0].Service != "prometheus-exporter" {
+	if len(f.RequestRules) != 1 || f.RequestRules[0].Action != "use-service" || f.RequestRules[0].Name != "prometheus-exporter" {
 		t.Errorf("use-service %+v", f.RequestRules)
 	}
 	bs := b.Stats

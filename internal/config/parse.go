@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"baton/internal/expr"
 )
 
 // Source is one configuration file's name and contents. The master reads
@@ -88,6 +90,9 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 		fileIdx:  map[string]int{},
 		defaults: map[string]*proxyState{},
 	}
+	p.cfg.Expr = expr.NewEnv(p.readExprFile)
+	p.cfg.Expr.Resolve = func(name string) string { return p.resolvePath(p.linePos, name) }
+	p.cfg.Expr.Origin = func() (string, int) { return p.linePos.File, p.linePos.Line }
 	for i, s := range srcs {
 		if _, ok := p.fileIdx[s.Name]; !ok {
 			p.fileIdx[s.Name] = i
@@ -99,6 +104,7 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	p.validate()
 	p.finishTLS()
 	p.resolveErrorPages()
+	p.resolveReplyPages()
 	if p.cfg.Global.ZeroWarning {
 		for _, w := range p.warns {
 			p.errs = append(p.errs, &Error{Pos: w.Pos, Msg: "warning made fatal by zero-warning: " + w.Msg})
@@ -129,6 +135,9 @@ type parser struct {
 	section string
 	// defaultPath resolves relative file names ("default-path").
 	defaultPath DefaultPath
+	// linePos is the line being parsed: map files named inside sample
+	// expressions resolve against it (default-path "config").
+	linePos Pos
 	// httpErrors are the http-errors sections by name; curErrors is the
 	// one being read.
 	httpErrors map[string]*httpErrors
@@ -137,6 +146,9 @@ type parser struct {
 	defaults     map[string]*proxyState // named defaults sections
 	lastDefaults *proxyState
 	proxies      []*proxyState
+
+	// predef are the predefined ACLs compiled so far.
+	predef map[string]*ACL
 
 	sec  section     // current section; 0 before any or in an unsupported one
 	cur  *proxyState // current defaults/proxy section
@@ -217,6 +229,7 @@ func (st *proxyState) origin(pos Pos) string {
 var sectionKinds = map[string]section{"global": secGlobal, "defaults": secDefaults, "frontend": secFrontend, "listen": secListen, "backend": secBackend, "resolvers": secResolvers}
 
 func (p *parser) line(l line) {
+	p.linePos = l.Pos
 	w := l.Words
 	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] || w[0] == "http-errors" {
 		p.section = w[0]
@@ -395,8 +408,14 @@ func inherit(st, def *proxyState) {
 	if ok("tcp-request inspect-delay") {
 		p.InspectDelay = d.InspectDelay
 	}
+	if ok("tcp-response inspect-delay") {
+		p.ResponseInspectDelay = d.ResponseInspectDelay
+	}
 	if ok("option httplog") {
 		p.HTTPLog, p.TCPLog, p.DontLogNull = d.HTTPLog, d.TCPLog, d.DontLogNull
+	}
+	if ok("unique-id-format") {
+		p.UniqueIDFormat, p.UniqueIDHeader = d.UniqueIDFormat, d.UniqueIDHeader
 	}
 	for _, t := range timeoutNames {
 		if v, found := def.timeouts[t.name]; found && t.sections&sec != 0 {
@@ -442,6 +461,12 @@ func (p *parser) globalLine(l line) {
 func (p *parser) proxyLine(l line) {
 	st := p.cur
 	w := l.Words
+	if len(w) >= 2 && strings.HasPrefix(w[0], "http-") && strings.Contains(w[1], "(") {
+		// "http-request set-var(txn.x)": the action is looked up without
+		// its argument; the rule parser reads l.Words.
+		action, _, _ := strings.Cut(w[1], "(")
+		w = append([]string{w[0], action}, w[2:]...)
+	}
 	neg := false
 	if w[0] == "no" {
 		neg = true

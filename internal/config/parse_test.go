@@ -1,6 +1,7 @@
 package config
 
 import (
+	"baton/internal/pattern"
 	"errors"
 	"fmt"
 	"reflect"
@@ -140,7 +141,7 @@ frontend fe
 	if fe.Retries != 3 || fe.Balance != RoundRobin {
 		t.Errorf("frontend zero-value defaults: retries %d balance %v", fe.Retries, fe.Balance)
 	}
-	if len(fe.ACLs) != 6 || fe.ACLs[2].Fetch != "hdr" || fe.ACLs[2].FetchArg != "host" || !fe.ACLs[2].IgnoreCase {
+	if len(fe.ACLs) != 6 || fe.ACLs[2].Fetch != "hdr(host)" || fe.ACLs[2].Method != pattern.Str || !fe.ACLs[2].IgnoreCase {
 		t.Errorf("acls = %+v", fe.ACLs)
 	}
 	r := fe.RequestRules
@@ -148,13 +149,13 @@ frontend fe
 		t.Fatalf("request rules = %+v", r)
 	}
 	deny := r[0]
-	if deny.Action != "deny" || deny.Status != 429 || len(deny.Cond.Or) != 2 || len(deny.Cond.Or[0]) != 2 ||
+	if deny.Action != "deny" || deny.Reply.Status != 429 || len(deny.Cond.Or) != 2 || len(deny.Cond.Or[0]) != 2 ||
 		!deny.Cond.Or[0][0].Negate || deny.Cond.Or[0][0].Name != "lan" || len(deny.Cond.Or[0][1].ACLs) != 2 ||
-		deny.Cond.Or[1][0].Name != "" || deny.Cond.Or[1][0].ACLs[0].Fetch != "hdr_beg" {
+		deny.Cond.Or[1][0].Name != "" || deny.Cond.Or[1][0].ACLs[0].Fetch != "hdr_beg(user-agent)" {
 		t.Errorf("deny = %+v", deny)
 	}
-	if r[1].Status != 204 || r[1].ContentType != "text/plain" || r[1].Body != "ok" || r[2].Value != "a b" || r[3].Value != "100%%" ||
-		r[4].Action != "del-header" || !r[4].Cond.Unless || r[5].RedirectKind != "scheme" || r[5].RedirectTo != "https" || r[5].Status != 301 {
+	if r[1].Reply.Status != 204 || r[1].Reply.ContentType != "text/plain" || string(r[1].Reply.Body) != "ok" || r[2].Value.Text != "a b" || r[3].Value.Text != "100%%" ||
+		r[4].Action != "del-header" || !r[4].Cond.Unless || r[5].Redirect.Kind != "scheme" || r[5].Redirect.Target.Text != "https" || r[5].Redirect.Code != 301 {
 		t.Errorf("rules = %+v", r)
 	}
 	if len(fe.ResponseRules) != 1 || fe.ResponseRules[0].Name != "X-C" {
@@ -178,7 +179,8 @@ func TestParseErrors(t *testing.T) {
 		{"option typo", base + "  option redispach\n", []string{`t.cfg:7: unknown option "redispach"`, `did you mean "option redispatch"`}},
 		{"unsupported", base + "  stick-table type ip size 1m\n", []string{`t.cfg:7: "stick-table" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported option", base + "  option prefer-last-server\n", []string{`t.cfg:7: "option prefer-last-server" is a HAProxy keyword that Baton does not support`}},
-		{"unsupported action", base + "  http-request set-var(txn.x) str(y)\n", []string{`t.cfg:7: unknown http-request "set-var(txn.x)"`}},
+		{"unsupported action", base + "  http-request track-sc0 src\n", []string{`t.cfg:7: "http-request track-sc0" is a HAProxy keyword that Baton does not support`}},
+		{"unknown action", base + "  http-request set-hedaer X y\n", []string{`t.cfg:7: unknown http-request "set-hedaer"`, `did you mean "http-request set-header"`}},
 		{"unsupported section", "peers p\n  peer a 1.1.1.1:1024\n", []string{`t.cfg:1: "peers" is a HAProxy section that Baton does not support`}},
 		{"outside section", "maxconn 10\n", []string{`t.cfg:1: "maxconn" is outside of any section`}},
 		{"bind in backend", base + "  bind :80\n", []string{`t.cfg:7: "bind" is not allowed in a backend section; it is allowed in frontend, listen`}},
@@ -192,7 +194,7 @@ func TestParseErrors(t *testing.T) {
 		{"weight range", base + "  server s1 127.0.0.1:80 weight 257\n", []string{`t.cfg:7: server "s1": invalid weight "257" (0..256)`}},
 		{"server option", base + "  server s1 127.0.0.1:80 chek\n", []string{`t.cfg:7: server "s1": option "chek" is not supported`, `did you mean "check"`}},
 		{"server option", base + "  server s1 127.0.0.1:80 socks4 127.0.0.1:1080\n", []string{`t.cfg:7: server "s1": option "socks4" is not supported`}},
-		{"server port", base + "  server s1 127.0.0.1\n", []string{`t.cfg:7: server "s1": invalid address "127.0.0.1"`}},
+		{"server port", base + "  server s1 127.0.0.1 check\n", []string{`t.cfg:7: server "s1": has neither service port nor check port`}},
 		{"server resolve", base + "  server s1 nowhere.invalid:80\n", []string{`t.cfg:7: server "s1": cannot resolve "nowhere.invalid"`}},
 		{"dup server", base + "  server s1 127.0.0.1:80\n  server s1 127.0.0.1:81\n", []string{`t.cfg:8: server "s1": duplicate server name, first declared at t.cfg:7`}},
 		{"bad time", base + "  timeout server 5x\n", []string{`t.cfg:7: timeout server: invalid time "5x"`}},
@@ -204,23 +206,33 @@ func TestParseErrors(t *testing.T) {
 		{"use_backend unknown", base + "frontend f\n  bind :80\n  use_backend nope if { path / }\n  default_backend be\n", []string{`t.cfg:9: use_backend nope: no backend named "nope"`}},
 		{"use_backend to frontend", base + "frontend f\n  bind :80\n  default_backend f\n", []string{`t.cfg:9: default_backend f: no backend named "f" ("f" is a frontend)`}},
 		{"acl undeclared", base + "frontend f\n  bind :80\n  use_backend be if is_api\n  acl is_api path_beg /api\n", []string{`t.cfg:9: use_backend be: ACL "is_api" is not declared`}},
-		{"predefined acl", base + "frontend f\n  bind :80\n  use_backend be if LOCALHOST\n", []string{`t.cfg:9: use_backend be: ACL "LOCALHOST" is a HAProxy predefined ACL that Baton does not support`}},
-		{"bad regex", base + "  acl r path_reg ([a-z\n", []string{`t.cfg:7: acl "r": invalid regex "([a-z"`}},
-		{"bad src", base + "  acl r src 10.0.0.300\n", []string{`t.cfg:7: acl "r": invalid address "10.0.0.300"`}},
-		{"bad fetch", base + "  acl r path_begin /x\n", []string{`t.cfg:7: acl "r": fetch "path_begin" is not supported by Baton`, `did you mean "path_beg"`}},
-		{"fetch arg", base + "  acl r hdr /x\n", []string{`t.cfg:7: acl "r": fetch "hdr" needs a header name`}},
-		{"no values", base + "  acl r path_beg -i\n", []string{`t.cfg:7: acl "r": fetch "path_beg" needs at least one value`}},
+		{"unknown acl", base + "frontend f\n  bind :80\n  use_backend be if METH_GOT\n", []string{`t.cfg:9: use_backend be: ACL "METH_GOT" is not declared`}},
+		{"bad regex", base + "  acl r path_reg ([a-z\n", []string{`t.cfg:7: acl "r": invalid regular expression "([a-z"`}},
+		{"re2 backref", base + "  acl r path_reg (a)\\1\n", []string{`t.cfg:7: acl "r": regular expression "(a)\\1" uses a backreference, which Go's RE2 engine does not support`}},
+		{"re2 lookahead", base + "  acl r path_reg a(?=b)\n", []string{`t.cfg:7: acl "r": regular expression "a(?=b)" uses lookaround`}},
+		{"bad src", base + "  acl r src 10.0.0.300\n", []string{`t.cfg:7: acl "r": '10.0.0.300' is not a valid IPv4 or IPv6 address`}},
+		{"bad fetch", base + "  acl r path_begin /x\n", []string{`t.cfg:7: acl "r": unknown fetch method "path_begin"`, `did you mean "path_beg"`}},
+		{"binary needs -m", base + "  acl r req.body foo\n", []string{`t.cfg:7: acl "r": matching method must be specified first (using '-m') when using a sample fetch of this type ('req.body')`}},
+		{"acl file", base + "  acl r path -f /nonexistent/file.lst\n", []string{`t.cfg:7: acl "r": failed to open pattern file </nonexistent/file.lst>`}},
+		{"map file", base + "  http-request set-header X %[path,map(/nonexistent/m.map)]\n", []string{`t.cfg:7: http-request set-header: failed to parse sample expression <path,map(/nonexistent/m.map)>`, "failed to load map file"}},
 		{"anon unclosed", base + "  http-request deny if { path /x\n", []string{`t.cfg:7: http-request deny: anonymous ACL: missing '}'`}},
 		{"dangling or", base + "  acl a path /\n  http-request deny if a ||\n", []string{`t.cfg:8: http-request deny: condition ends without a term`}},
 		{"deny status", base + "  http-request deny deny_status 99\n", []string{`t.cfg:7: http-request deny: invalid status "99"`}},
 		{"return string", base + "  http-request return string hi\n", []string{`t.cfg:7: http-request return: string needs a content-type`}},
-		{"log-format", base + "  http-request set-header X-Src %[src,lower]\n", []string{`t.cfg:7: http-request set-header: value "%[src,lower]": unsupported sample expression`}},
-		{"log-format item", base + "  http-request set-header X-Src %ci\n", []string{`t.cfg:7: http-request set-header: value "%ci": unsupported log-format item`}},
+		{"log-format", base + "  http-request set-header X-Src %[nosuch]\n", []string{`t.cfg:7: http-request set-header: failed to parse sample expression <nosuch>: unknown fetch method "nosuch"`}},
+		{"log-format item", base + "  http-request set-header X-Src %Tq\n", []string{`t.cfg:7: http-request set-header: log-format variable %Tq is not available`}},
+		{"response fetch in request", base + "  http-request set-header X %[status]\n", []string{`t.cfg:7: http-request set-header: sample fetch <status> may not be reliably used here because it needs 'HTTP response'`}},
+		{"request fetch in response", base + "  http-response set-header X %[path]\n", []string{`t.cfg:7: http-response set-header: sample fetch <path> may not be reliably used here because it needs 'HTTP request headers'`}},
+		{"normalize-uri", base + "  http-request normalize-uri path-merge-slashes\n", []string{`t.cfg:7: http-request normalize-uri: 'normalize-uri' action is experimental`}},
+		{"set-timeout frontend", "frontend f\n  bind :80\n  http-request set-timeout server 5s\n", []string{`t.cfg:3: http-request set-timeout: proxy 'f' has no backend capability`}},
+		{"capture id", "frontend f\n  mode http\n  bind :80\n  http-request capture path id 2\n", []string{`t.cfg:4: http-request capture: no request capture slot 2`}},
+		{"set-var name", base + "  http-request set-var(foo) str(x)\n", []string{`t.cfg:7: http-request set-var: variable "foo": the name must start with a scope`}},
+		{"dynamic backend", base + "frontend f\n  bind :80\n  use_backend %[nosuch]\n", []string{`t.cfg:9: use_backend %[nosuch]: failed to parse sample expression <nosuch>`}},
+		{"nbsrv backend", base + "frontend f\n  bind :80\n  use_backend be if { nbsrv(nope) gt 0 }\n", []string{`t.cfg:9: no backend named "nope"`}},
+		{"use-server", base + "  use-server nope if TRUE\n", []string{`t.cfg:7: use-server nope: no server named "nope"`}},
 		{"redirect code", base + "  http-request redirect location /x code 404\n", []string{`t.cfg:7: http-request redirect: invalid code "404"`}},
 		{"mode mismatch", base + "backend t\n  mode tcp\n  server s 127.0.0.1:1\nfrontend f\n  bind :80\n  default_backend t\n", []string{`t.cfg:12: default_backend t: frontend "f" is in mode http but backend "t" is in mode tcp`}},
 		{"http rule in tcp", "listen l\n  mode tcp\n  bind :80\n  http-request deny\n  timeout client 1s\n", []string{`t.cfg:4: http-request deny: needs mode http`}},
-		{"http fetch in tcp", "listen l\n  bind :80\n  acl p path /\n", []string{`t.cfg:3: fetch "path" needs mode http`}},
-		{"boolean fetch with value", base + "  acl r fc_rcvd_proxy 1\n", []string{`t.cfg:7: acl "r": fetch "fc_rcvd_proxy" is a boolean: it takes no value`}},
 		{"dup backend", base + "backend be\n", []string{`t.cfg:7: backend "be": name already used by backend "be" at t.cfg:6`}},
 		{"listen vs frontend", "frontend x\n  bind :1\n  default_backend x\nlisten x\n  bind :2\n", []string{`t.cfg:4: listen "x": name already used by frontend "x" at t.cfg:1`}},
 		{"dup bind", base + "frontend a\n  bind :80\n  default_backend be\nfrontend b\n  bind *:80\n  default_backend be\n", []string{`t.cfg:11: bind :80: address already bound by frontend "a" at t.cfg:8`}},

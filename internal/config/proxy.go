@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"baton/internal/expr"
 )
 
 // what names the section a line is in, for messages about whole sections.
@@ -85,13 +87,16 @@ func parseUseBackend(p *parser, st *proxyState, l line, args []string, _ bool) {
 		p.errorf(l.Pos, "use_backend: missing backend name")
 		return
 	}
-	if strings.Contains(args[0], "%") {
-		p.errorf(l.Pos, "use_backend: dynamic backend names are not supported")
-		return
-	}
 	u := UseBackend{Backend: args[0], Pos: l.Pos}
+	if strings.Contains(args[0], "%") {
+		f, ok := p.parseDynamicBackend(l, args[0])
+		if !ok {
+			return
+		}
+		u.Dynamic = f
+	}
 	if len(args) > 1 {
-		c, msg := p.parseCond(st, l, args[1:])
+		c, msg := p.parseCond(st, l, args[1:], expr.BackendSwitch)
 		if msg != "" {
 			p.errorf(l.Pos, "use_backend %s: %s", args[0], msg)
 			return
@@ -235,7 +240,17 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		errf("%s", msg)
 		return
 	}
-	warn, err := serverAddress(s, args[1])
+	// No port, or port 0: the destination's port (HAProxy's reading),
+	// which rules may set (set-dst-port). The address is read with a
+	// placeholder port, then given port 0.
+	spec := args[1]
+	portZero := false
+	if !strings.ContainsAny(spec, ":@") && !strings.HasPrefix(spec, "/") && !strings.HasPrefix(spec, "_") {
+		spec, portZero = spec+":1", true
+	} else if base, ok := strings.CutSuffix(spec, ":0"); ok && !strings.Contains(spec, "@") {
+		spec, portZero = base+":1", true
+	}
+	warn, err := serverAddress(s, spec)
 	if err != nil {
 		errf("%v", err)
 		return
@@ -252,8 +267,19 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if !p.applyServerOptions(s, l, args[2:], false) {
 		return
 	}
-	if err := p.serverInitAddr(s, args[1], l.Pos); err != nil {
+	if err := p.serverInitAddr(s, spec, l.Pos); err != nil {
 		errf("%v", err)
+		return
+	}
+	if portZero {
+		s.Port = 0
+		if a, ok := strings.CutSuffix(s.Addr, ":1"); ok {
+			s.Addr = a + ":0"
+		}
+	}
+	s.DstFromRules = portZero || strings.HasPrefix(s.Addr, "0.0.0.0:")
+	if s.Check && portZero {
+		errf("has neither service port nor check port (checks need the server's port)")
 		return
 	}
 	if prev, ok := st.servers[s.Name]; ok {

@@ -82,13 +82,9 @@ func TestParseTLSErrors(t *testing.T) {
 		{"global options", "global\n  ssl-default-bind-options no-sslv3 strict-sni\n", `t.cfg:2: ssl-default-bind-options: "strict-sni" is not an option`},
 		{"server verify global", "global\n  ssl-server-verify maybe\n", `t.cfg:2: ssl-server-verify: expects none or required`},
 		{"tune value", "global\n  tune.ssl.default-dh-param 512\n", `t.cfg:2: tune.ssl.default-dh-param: 512 is out of range`},
-		{"tcp-request in http", "listen l\n  mode http\n  bind :80\n  tcp-request content accept if { req_ssl_hello_type 1 }\n", `t.cfg:4: tcp-request content accept: Baton evaluates tcp-request content rules in mode tcp only`},
-		{"tcp-request action", "listen l\n  mode tcp\n  bind :80\n  tcp-request content track-sc0 src\n", `t.cfg:4: tcp-request content track-sc0: a HAProxy action that Baton does not support`},
-		{"tcp-request connection", "listen l\n  mode tcp\n  bind :80\n  tcp-request connection reject\n", `t.cfg:4: tcp-request connection reject: a HAProxy action that Baton does not support (expect-proxy layer4)`},
-		{"tcp-request in backend", "backend b\n  mode tcp\n  tcp-request content track-sc0 src\n  tcp-request content reject\n", `t.cfg:4: tcp-request content reject: Baton evaluates tcp-request content rules in frontend and listen sections only`},
-		{"bool fetch value", "listen l\n  mode http\n  bind :80\n  acl t ssl_fc 1\n", `t.cfg:4: acl "t": fetch "ssl_fc" is a boolean: it takes no value`},
-		{"int fetch value", "listen l\n  mode tcp\n  bind :80\n  acl t req_ssl_hello_type one\n", `t.cfg:4: acl "t": fetch "req_ssl_hello_type": invalid integer "one"`},
-		{"sni reg", "listen l\n  mode http\n  bind :80\n  acl t ssl_fc_sni_reg ([\n", `t.cfg:4: acl "t": invalid regex`},
+		{"tcp-request action", "listen l\n  mode tcp\n  bind :80\n  tcp-request content track-sc0 src\n", `t.cfg:4: "tcp-request content track-sc0" is a HAProxy keyword that Baton does not support`},
+		{"int fetch value", "listen l\n  mode tcp\n  bind :80\n  acl t req_ssl_hello_type one\n", `t.cfg:4: acl "t": "one" is not an integer or a range LO:HI`},
+		{"sni reg", "listen l\n  mode http\n  bind :80\n  acl t ssl_fc_sni_reg ([\n", `t.cfg:4: acl "t": invalid regular expression`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,10 +154,10 @@ backend ssh
   server s 127.0.0.1:22
 `)
 	fe := c.Proxies[0]
-	if fe.InspectDelay != 5*time.Second || len(fe.ContentRules) != 2 || fe.ContentRules[1].Action != "reject" || fe.ContentRules[0].Cond == nil {
-		t.Errorf("%+v %+v", fe.InspectDelay, fe.ContentRules)
+	if fe.InspectDelay != 5*time.Second || len(fe.TCPContentRules) != 2 || fe.TCPContentRules[1].Action != "reject" || fe.TCPContentRules[0].Cond == nil {
+		t.Errorf("%+v %+v", fe.InspectDelay, fe.TCPContentRules)
 	}
-	if a := fe.ContentRules[1].Cond.Or[0][0].ACLs[0]; a.Fetch != "req.ssl_sni" || !a.IgnoreCase || a.Values[0] != "bad.example" {
+	if a := fe.TCPContentRules[1].Cond.Or[0][0].ACLs[0]; a.Fetch != "req.ssl_sni" || !a.IgnoreCase || a.Values[0] != "bad.example" {
 		t.Errorf("acl %+v", a)
 	}
 }

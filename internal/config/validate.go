@@ -1,6 +1,10 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+
+	"baton/internal/expr"
+)
 
 // finishProxy runs when a section ends: it resolves ACL references and
 // effective timeouts and checks what needs the whole section (mode).
@@ -12,21 +16,16 @@ func (p *parser) finishProxy(st *proxyState) {
 		return
 	}
 	px := st.p
+	p.checkCaptureIDs(st)
 	if px.Mode == ModeTCP {
-		acls := st.anonACL
-		for i := range px.ACLs {
-			acls = append(acls, &px.ACLs[i])
-		}
-		for _, a := range acls {
-			if !tcpFetches[a.Fetch] {
-				p.errorf(a.Pos, "fetch %q needs mode http (%s is in mode tcp)", a.Fetch, st.what())
-			}
-		}
 		for _, r := range px.RequestRules {
 			p.errorf(r.Pos, "http-request %s: needs mode http (%s is in mode tcp)", r.Action, st.what())
 		}
 		for _, r := range px.ResponseRules {
 			p.errorf(r.Pos, "http-response %s: needs mode http (%s is in mode tcp)", r.Action, st.what())
+		}
+		for _, r := range px.AfterResponseRules {
+			p.errorf(r.Pos, "http-after-response %s: needs mode http (%s is in mode tcp)", r.Action, st.what())
 		}
 		if px.HTTPLog {
 			p.warnf(px.Pos, "%s: option httplog needs mode http; using option tcplog", st.what())
@@ -35,11 +34,6 @@ func (p *parser) finishProxy(st *proxyState) {
 		if px.ForwardFor {
 			p.warnf(px.Pos, "%s: option forwardfor needs mode http; ignored", st.what())
 			px.ForwardFor = false
-		}
-	}
-	if px.Mode == ModeHTTP {
-		for _, r := range px.ContentRules {
-			p.errorf(r.Pos, "tcp-request content %s: Baton evaluates tcp-request content rules in mode tcp only (%s is in mode http)", r.Action, st.what())
 		}
 	}
 	p.checkRetryOn(st)
@@ -81,6 +75,7 @@ func resolveTimeouts(st *proxyState) {
 	t.ClientFin = first("client-fin", "client")
 	t.ServerFin = first("server-fin", "server")
 	t.Check = first("check")
+	t.Tarpit = first("tarpit", "connect")
 }
 
 func (p *parser) timeoutWarnings(st *proxyState) {
@@ -167,11 +162,116 @@ func (p *parser) validate() {
 			check(st, "default_backend", px.DefaultBackend, px.DefaultPos)
 		}
 		for _, u := range px.UseBackends {
-			check(st, "use_backend", u.Backend, u.Pos)
+			if u.Dynamic == nil {
+				check(st, "use_backend", u.Backend, u.Pos)
+			}
 		}
 		if px.Kind == KindFrontend && px.DefaultBackend == "" && len(px.UseBackends) == 0 {
 			p.advisef(px.Pos, "%s has no default_backend and no use_backend; its requests get 503", st.what())
 		}
 	}
+	for _, st := range p.proxies {
+		p.checkSampleNames(st, fronts, backs)
+		p.warnL6InHTTP(st)
+		for _, u := range st.p.UseServers {
+			if u.Dynamic != nil {
+				continue
+			}
+			found := false
+			for _, s := range st.p.Servers {
+				found = found || s.Name == u.Server
+			}
+			if !found {
+				p.errorf(u.Pos, "use-server %s: no server named %q in %s", u.Server, u.Server, st.what())
+			}
+		}
+	}
 	p.validateExtra()
+}
+
+// checkSampleNames reports proxies named by sample expressions (nbsrv,
+// be_conn, fe_conn, ...) that the configuration does not declare.
+func (p *parser) checkSampleNames(st *proxyState, fronts, backs map[string]*proxyState) {
+	type named interface{ Names() []expr.NameRef }
+	check := func(pos Pos, n named) {
+		if n == nil {
+			return
+		}
+		for _, ref := range n.Names() {
+			m := backs
+			if ref.Kind == "frontend" {
+				m = fronts
+			}
+			if ref.Name == "" {
+				// The proxy the expression is written in, as in HAProxy.
+				if m[st.p.Name] != st {
+					p.errorf(pos, "%s: the %s argument is left out, so it means %s, which has no %s capability", ref.Keyword, ref.Kind, st.what(), ref.Kind)
+				}
+				continue
+			}
+			if m[ref.Name] == nil {
+				p.errorf(pos, "no %s named %q", ref.Kind, ref.Name)
+			}
+		}
+	}
+	px := st.p
+	for _, a := range append(st.anonACL, aclPointers(px.ACLs)...) {
+		check(a.Pos, a.Expr)
+	}
+	for _, rules := range [][]Rule{px.RequestRules, px.ResponseRules, px.AfterResponseRules, px.TCPConnectionRules, px.TCPSessionRules, px.TCPContentRules, px.TCPResponseRules} {
+		for _, r := range rules {
+			if r.Expr != nil {
+				check(r.Pos, r.Expr)
+			}
+			if r.Value != nil {
+				check(r.Pos, r.Value)
+			}
+		}
+	}
+	for _, u := range px.UseBackends {
+		if u.Dynamic != nil {
+			check(u.Pos, u.Dynamic)
+		}
+	}
+}
+
+// warnL6InHTTP warns, as HAProxy does, about HTTP rule conditions of an
+// HTTP proxy that read the raw payload (req.len, req.payload, ...): in
+// HTTP mode the payload is the parsed message, not the bytes received.
+func (p *parser) warnL6InHTTP(st *proxyState) {
+	px := st.p
+	if px.Mode != ModeHTTP {
+		return
+	}
+	warn := func(c *Condition) {
+		if c == nil {
+			return
+		}
+		for _, and := range c.Or {
+			for _, t := range and {
+				for _, a := range t.ACLs {
+					if a.Expr != nil && a.Expr.Use&(expr.UseReqPayload|expr.UseResPayload) != 0 {
+						p.warnf(c.Pos, "%s: L6 sample fetches ignored on HTTP proxies (%s reads the raw payload)", st.what(), a.Expr.FetchName())
+						return
+					}
+				}
+			}
+		}
+	}
+	for _, rules := range [][]Rule{px.RequestRules, px.ResponseRules, px.AfterResponseRules} {
+		for i := range rules {
+			warn(rules[i].Cond)
+		}
+	}
+	for i := range px.UseBackends {
+		warn(px.UseBackends[i].Cond)
+	}
+}
+
+func aclPointers(acls []ACL) []*ACL {
+	out := make([]*ACL, len(acls))
+	for i := range acls {
+		out[i] = &acls[i]
+	}
+	return out
 }

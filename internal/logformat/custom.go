@@ -17,6 +17,10 @@ const (
 	Separator
 	// Variable is a %-variable (Node.Var, with Node.Flags).
 	Variable
+	// Sample is a sample expression, "%[EXPR]" or "%{flags}[EXPR]":
+	// Node.Text is EXPR, which the caller compiles (package expr), and
+	// Node.Flags its flags.
+	Sample
 )
 
 // Flag is a variable's option, set with %{+F}var and cleared with
@@ -63,8 +67,9 @@ const (
 // "error-log-format") as HAProxy 2.6 does: "%var" and "%{flags}var"
 // variables, "%%" for a percent sign, blanks merged into separators. A
 // '%' followed by a character that starts nothing is dropped, as in
-// HAProxy. "%[...]" sample expressions are not supported yet and are an
-// error. Mode restrictions (Var.HTTPOnly) are for the caller to check.
+// HAProxy. "%[EXPR]" is a Sample node: the expression ends at the first
+// ']', as in HAProxy. Mode restrictions (Var.HTTPOnly) are for the caller
+// to check.
 func ParseLog(s string) ([]Node, error) {
 	var nodes []Node
 	defFlags := Mandatory
@@ -88,7 +93,13 @@ func ParseLog(s string) ([]Node, error) {
 			case c == '{':
 				state, argStart, hasArg = stStartArg, i+1, true
 			case c == '[':
-				return nil, fmt.Errorf("sample expressions such as %%[%s are not supported in log formats yet", strings.SplitN(s[i+1:], "]", 2)[0]+"]")
+				end, err := sampleEnd(s, i)
+				if err != nil {
+					return nil, err
+				}
+				nodes = append(nodes, Node{Kind: Sample, Text: s[i+1 : end], Flags: defFlags})
+				i, state, sp = end, stInit, end+1
+				continue
 			case isAlpha(c):
 				state, varStart = stVar, i
 			case c == '%':
@@ -105,7 +116,13 @@ func ParseLog(s string) ([]Node, error) {
 		case stEndArg:
 			switch {
 			case c == '[':
-				return nil, fmt.Errorf("sample expressions such as %%{%s}[%s are not supported in log formats yet", s[argStart:argEnd], strings.SplitN(s[i+1:], "]", 2)[0]+"]")
+				end, err := sampleEnd(s, i)
+				if err != nil {
+					return nil, err
+				}
+				nodes = append(nodes, Node{Kind: Sample, Text: s[i+1 : end], Flags: applyFlags(defFlags, s[argStart:argEnd])})
+				i, state, sp = end, stInit, end+1
+				continue
 			case isAlnumByte(c):
 				state, varStart = stVar, i
 			default:
@@ -163,6 +180,19 @@ func ParseLog(s string) ([]Node, error) {
 		return nil, fmt.Errorf("truncated format after '%%{%s' in %q", s[argStart:], s)
 	}
 	return nodes, nil
+}
+
+// sampleEnd returns the index of the ']' closing the sample expression
+// whose '[' is at open.
+func sampleEnd(s string, open int) (int, error) {
+	j := strings.IndexByte(s[open+1:], ']')
+	if j < 0 {
+		return 0, fmt.Errorf("missing ']' after '%%[' in %q", s)
+	}
+	if j == 0 {
+		return 0, fmt.Errorf("empty sample expression '%%[]' in %q", s)
+	}
+	return open + 1 + j, nil
 }
 
 // appendText adds literal text, merging it with a preceding text node.

@@ -43,8 +43,11 @@ func TestParseLog(t *testing.T) {
 		{in: "%cix", wantErr: "no such format variable 'cix'"},
 		{in: "%{+Q}", wantErr: "flags %{+Q} without a variable name"},
 		{in: "%{+Q} x", wantErr: "without a variable name"},
-		{in: "%[src]", wantErr: "sample expressions such as %[src] are not supported"},
-		{in: "%{+Q}[src]", wantErr: "sample expressions such as %{+Q}[src] are not supported"},
+		{in: "%[src]", want: []Node{{Kind: Sample, Text: "src", Flags: M}}},
+		{in: "%{+Q}[src] %[req.hdr(x),lower]x", want: []Node{{Kind: Sample, Text: "src", Flags: M | Q}, sep, {Kind: Sample, Text: "req.hdr(x),lower", Flags: M}, txt("x")}},
+		{in: "%{+Q}o%[var(txn.a)]", want: []Node{{Kind: Sample, Text: "var(txn.a)", Flags: M | Q}}},
+		{in: "%[src", wantErr: "missing ']'"},
+		{in: "%[]", wantErr: "empty sample expression"},
 		{in: "%1", wantErr: "unexpected variable name near '1'"},
 		{in: "% x", wantErr: "unexpected variable name near ' '"},
 	}
@@ -96,7 +99,7 @@ func render(nodes []Node) (string, bool) {
 			b.WriteString(strings.ReplaceAll(n.Text, "%", "%%"))
 		case Separator:
 			b.WriteByte(' ')
-		case Variable:
+		case Sample, Variable:
 			b.WriteString("%{")
 			for f, name := range map[Flag]string{Mandatory: "M", Quote: "Q", Hex: "X", Escape: "E"} {
 				sign := "-"
@@ -104,6 +107,10 @@ func render(nodes []Node) (string, bool) {
 					sign = "+"
 				}
 				b.WriteString(sign + name + ",")
+			}
+			if n.Kind == Sample {
+				b.WriteString("}[" + n.Text + "]")
+				continue
 			}
 			b.WriteString("}" + n.Var.Name())
 			if i+1 < len(nodes) && nodes[i+1].Kind == Text && isAlnumByte(nodes[i+1].Text[0]) {
@@ -136,6 +143,10 @@ func FuzzParseLog(f *testing.F) {
 			case Variable:
 				if n.Var == 0 || n.Var >= varCount {
 					t.Fatalf("%q: bad variable %d", s, n.Var)
+				}
+			case Sample:
+				if n.Text == "" || strings.Contains(n.Text, "]") {
+					t.Fatalf("%q: bad sample %q", s, n.Text)
 				}
 			default:
 				t.Fatalf("%q: bad kind %d", s, n.Kind)

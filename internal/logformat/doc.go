@@ -18,6 +18,7 @@
 //     merges when it writes the line. It follows HAProxy's state machine,
 //     including its leniencies (a '%' before a character that starts
 //     nothing is dropped; unknown flags are ignored). Sample expressions
-//     "%[...]" are an error until Baton evaluates samples in log lines.
-//     Package accesslog evaluates the nodes.
+//     "%[...]" become Sample nodes whose text package config checks and
+//     package accesslog compiles with package expr, the one place
+//     fetches live. Package accesslog evaluates the nodes.
 package logformat

@@ -9,15 +9,12 @@ import (
 type Kind uint8
 
 const (
-	Literal     Kind = iota + 1 // Segment.Lit
-	Src                         // the client address
-	Path                        // the request path, without query
-	Method                      // the request method
-	URL                         // the request target as received
-	ReqHdr                      // the request header Segment.Header (lowercase)
-	PPAuthority                 // fc_pp_authority: the PROXY header's authority TLV
-	PPUniqueID                  // fc_pp_unique_id: the PROXY header's unique ID TLV
-	RcvdProxy                   // fc_rcvd_proxy: 1 when a PROXY header was received, else 0
+	Literal Kind = iota + 1 // Segment.Lit
+	Src                     // the client address
+	Path                    // the request path, without query
+	Method                  // the request method
+	URL                     // the request target as received
+	ReqHdr                  // the request header Segment.Header (lowercase)
 	// TLS is a TLS fetch of the client connection, named by
 	// Segment.Fetch (ssl_fc_sni, ssl_c_s_dn, ...; see TLSFetches).
 	TLS
@@ -66,7 +63,7 @@ func Parse(s string) ([]Segment, error) {
 			for end < len(s) && (isAlnum(s[end]) || s[end] == '{') {
 				end++
 			}
-			return nil, fmt.Errorf("unsupported log-format item %q (supported: %%[src], %%[path], %%[method], %%[url], %%[req.hdr(NAME)], %%[fc_pp_authority], %%[fc_pp_unique_id], %%[fc_rcvd_proxy], %%%% for a literal %%)", s[i:end])
+			return nil, fmt.Errorf("unsupported log-format item %q (supported: %%[src], %%[path], %%[method], %%[url], %%[req.hdr(NAME)], %%%% for a literal %%)", s[i:end])
 		}
 		j := strings.IndexByte(s[i:], ']')
 		if j < 0 {
@@ -94,12 +91,6 @@ func parseExpr(expr string) (Segment, error) {
 		return Segment{Kind: Method}, nil
 	case "url":
 		return Segment{Kind: URL}, nil
-	case "fc_pp_authority":
-		return Segment{Kind: PPAuthority}, nil
-	case "fc_pp_unique_id":
-		return Segment{Kind: PPUniqueID}, nil
-	case "fc_rcvd_proxy":
-		return Segment{Kind: RcvdProxy}, nil
 	}
 	if TLSFetches[expr] {
 		return Segment{Kind: TLS, Fetch: expr}, nil
@@ -113,7 +104,7 @@ func parseExpr(expr string) (Segment, error) {
 			return Segment{Kind: ReqHdr, Header: strings.ToLower(name)}, nil
 		}
 	}
-	return Segment{}, fmt.Errorf("unsupported sample expression %%[%s] (supported: src, path, method, url, req.hdr(NAME), hdr(NAME), fc_pp_authority, fc_pp_unique_id, fc_rcvd_proxy, ssl_fc, ssl_fc_sni, ssl_fc_protocol, ssl_fc_cipher, ssl_fc_alpn, ssl_fc_is_resumed, ssl_fc_has_sni, ssl_c_used, ssl_c_verify, ssl_c_s_dn, ssl_c_i_dn; no converters)", expr)
+	return Segment{}, fmt.Errorf("unsupported sample expression %%[%s] (supported: src, path, method, url, req.hdr(NAME), hdr(NAME), ssl_fc, ssl_fc_sni, ssl_fc_protocol, ssl_fc_cipher, ssl_fc_alpn, ssl_fc_is_resumed, ssl_fc_has_sni, ssl_c_used, ssl_c_verify, ssl_c_s_dn, ssl_c_i_dn; no converters)", expr)
 }
 
 func isAlnum(c byte) bool {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -187,6 +189,75 @@ func TestKeepAliveRequestAllocsWithOptions(t *testing.T) {
 	p.OriginalTo, p.HTTPReuse = true, "safe"
 	p.Servers[0].Observe, p.Servers[0].Check, p.Servers[0].Inter = "layer7", true, time.Hour
 	keepAliveAllocs(t, p, Options{Log: io.Discard})
+}
+
+// ruleSetHarness starts the engine on the bench rule set with a keep-alive
+// client that sends what bench/run.sh's rules case sends.
+func ruleSetHarness(t testing.TB) *kaClient {
+	tmpl, err := os.ReadFile("../../bench/rules/rules.cfg.in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := strings.NewReplacer("@MAP@", "../../bench/rules/tenants.map", "@API@", "api", "@STATIC@", "static").Replace(string(tmpl))
+	srv := rawBackend(t)
+	cfg := parseConfig(t, "frontend fe\n bind 127.0.0.1:1\n"+rules+" default_backend web\n"+
+		"backend api\n server a ${S}\nbackend static\n server s ${S}\nbackend web\n server w ${S}\n", map[string]string{"S": srv})
+	e, err := New(cfg, Options{Log: &syncBuffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go e.Serve(cfg.Frontends()[0].Binds[0].Addr, ln)
+	t.Cleanup(func() { e.Close() })
+	k := newKAClient(t, ln.Addr().String())
+	k.req = []byte("GET /products/42?ref=home HTTP/1.1\r\nHost: bench\r\n" +
+		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0\r\nAccept: text/html,application/xhtml+xml\r\n" +
+		"Cookie: theme=dark\r\nX-Debug: 1\r\n\r\n")
+	for i := 0; i < 200; i++ {
+		if err := k.do(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.HasPrefix(k.buf, []byte("HTTP/1.1 200 ")) {
+		t.Fatalf("the rule set answered %q, want the server's 200", k.buf[:32])
+	}
+	return k
+}
+
+// TestKeepAliveRuleSetAllocs is TestKeepAliveRequestAllocs through the
+// rule set of bench/run.sh's "rules" case (20 ACLs, a map lookup through a
+// variable, 5 header rewrites, use_backend): a request that meets only
+// the rules it uses allocates nothing either.
+func TestKeepAliveRuleSetAllocs(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation measurement (not under -short or -race)")
+	}
+	k := ruleSetHarness(t)
+	allocs := testing.AllocsPerRun(500, func() {
+		if err := k.do(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("allocations per keep-alive request through the rule set (whole process): %.2f", allocs)
+	if allocs > 1 {
+		t.Fatalf("%.2f allocations per keep-alive request through the rule set, want <= 1", allocs)
+	}
+}
+
+// BenchmarkKeepAliveRuleSet is BenchmarkKeepAliveRequests through the
+// bench rule set (client and server in the process too).
+func BenchmarkKeepAliveRuleSet(b *testing.B) {
+	k := ruleSetHarness(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := k.do(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 func BenchmarkKeepAliveRequests(b *testing.B) {

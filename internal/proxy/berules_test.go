@@ -4,8 +4,6 @@ import (
 	"io"
 	"net/http"
 	"testing"
-
-	"baton/internal/config"
 )
 
 // The backend's http-request rules run after the frontend's, once the
@@ -16,23 +14,22 @@ func TestBackendRules(t *testing.T) {
 		w.Header().Set("X-Internal", "1")
 		io.WriteString(w, "ok")
 	})
-	fe := &config.Proxy{Name: "fe", Kind: config.KindFrontend, Mode: config.ModeHTTP,
-		Binds: []config.Bind{{Addr: "test:fe"}}, Timeouts: defaultTimeouts(), DefaultBackend: "app"}
-	fe.RequestRules = []config.HTTPRule{{Action: "set-header", Name: "X-Fe", Value: "fe-%[path]"}}
-	fe.ResponseRules = []config.HTTPRule{{Action: "set-header", Name: "X-Order", Value: "fe"}}
-	admin := &config.ACL{Name: "admin", Fetch: "path_beg", Values: []string{"/admin"}}
-	be := backendProxy("app", s.addr())
-	be.ACLs = []config.ACL{*admin}
-	be.RequestRules = []config.HTTPRule{
-		{Action: "deny", Status: 403, Cond: aclCond(admin)},
-		{Action: "set-header", Name: "X-Be", Value: "be-%[method]"},
-	}
-	be.ResponseRules = []config.HTTPRule{
-		{Action: "set-header", Name: "X-Order", Value: "be"},
-		{Action: "set-header", Name: "X-Be-Resp", Value: "%[path]"},
-		{Action: "del-header", Name: "X-Internal"},
-	}
-	h := start(t, cfgOf(fe, be))
+	cfg := parseConfig(t, `
+frontend fe
+    bind 127.0.0.1:1
+    http-request set-header X-Fe fe-%[path]
+    http-response set-header X-Order fe
+    default_backend app
+backend app
+    server s1 ${S}
+    acl admin path_beg /admin
+    http-request deny if admin
+    http-request set-header X-Be be-%[method]
+    http-response set-header X-Order be
+    http-response set-header X-Be-Resp %[capture.req.uri]
+    http-response del-header X-Internal
+`, map[string]string{"S": s.addr()})
+	h := start(t, cfg)
 	c := h.dial()
 	for i := 0; i < 2; i++ { // the second request reuses both inputs' scratch
 		resp, body := c.get("/p")

@@ -12,6 +12,7 @@ import (
 	"baton/internal/accesslog"
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/expr"
 	"baton/internal/h1"
 	"baton/internal/proxyproto"
 	"baton/internal/rules"
@@ -62,7 +63,17 @@ type clientConn struct {
 	raw   syscall.RawConn // for waiting on readability without a buffer
 	src   netip.AddrPort
 	srcIP []byte // textual client address, for X-Forwarded-For
-	start time.Time
+	dst   netip.AddrPort
+	// vars are the connection's variables (sess scope lives as long as
+	// the connection, across parking); nil when the configuration uses
+	// none.
+	vars *expr.Vars
+	// rulesDone: the connection's tcp-request connection and session
+	// rules ran (serve runs again after parking).
+	rulesDone bool
+	// silent: a silent-drop closes the socket without lingering.
+	silent bool
+	start  time.Time
 	// now is the last clock reading, reused for deadlines: one at the
 	// start of a request, one when its response goes out.
 	now time.Time
@@ -181,12 +192,9 @@ type clientConn struct {
 	// dst is the address the client connected to (the PROXY header's, or
 	// the socket's once asked); pp is the PROXY header the client sent,
 	// kept for its TLVs and the fc_pp_* fetches; nil without one.
-	dst   netip.AddrPort
 	pp    *proxyproto.Header
 	ppRaw []byte // the PROXY header as received, for a hand-over
 	dstIP []byte // textual dst, for X-Original-To
-	// proxied: the PROXY stage is over (header read, or none wanted).
-	proxied bool
 	// priv is the client's private server connection (see reuse.go).
 	priv privConn
 	// bind is the listener's runtime state (options, maxconn slots).
@@ -201,15 +209,18 @@ type clientConn struct {
 // grew to) and released while the connection is parked, so an idle
 // connection holds only clientConn's own fields.
 type session struct {
+	fe   *frontend // whose pool the session comes from
 	req  h1.Request
 	resp h1.Response
-	in   rules.Input
-	// inBE is the backend rules' input: its own scratch buffers, so the
-	// header values the frontend's rules set stay intact.
-	inBE    rules.Input
+	// in is the rules' input for the frontend's and the backend's rules
+	// alike: its scratch buffer only grows during a request, so values
+	// either set stay intact.
+	in      rules.Input
 	verdict rules.Verdict
-	limits  h1.Limits
-	chunks  h1.ChunkedScanner
+	// tmo are the backend's timeouts changed by set-timeout rules.
+	tmo    config.Timeouts
+	limits h1.Limits
+	chunks h1.ChunkedScanner
 
 	iov   [2][]byte
 	bufs  net.Buffers
@@ -217,13 +228,30 @@ type session struct {
 	entry accesslog.Entry
 }
 
-var sessionPool = sync.Pool{New: func() any { return new(session) }}
-
-// takeSession gives the connection a session if it has none.
+// takeSession gives the connection a session if it has none, from its
+// frontend's pool: the sessions of a frontend carry its capture slots.
 func (cc *clientConn) takeSession() {
-	if cc.session == nil {
-		cc.session = sessionPool.Get().(*session)
+	if cc.session != nil {
+		return
 	}
+	s, _ := cc.fe.sessions.Get().(*session)
+	if s == nil {
+		s = &session{fe: cc.fe}
+		rs := cc.fe.rules
+		if len(rs.ReqCaptures)+len(rs.ResCaptures) > 0 {
+			s.in.Captures = expr.NewCaptures(rs.ReqCaptures, rs.ResCaptures)
+		}
+		s.in.Hooks = cc
+	}
+	cc.session = s
+	// The session may have served another connection: point its input
+	// at this one (its variables outlive the session while parked).
+	s.in.Hooks = cc
+	s.in.Vars = cc.vars
+	s.in.Proxies = cc.e
+	s.in.Src, s.in.Dst = cc.src, cc.dst
+	s.in.PP = cc.pp
+	s.in.Frontend = cc.fe.p.Name
 }
 
 // dropSession returns the session to the pool. The parsed heads alias
@@ -242,10 +270,10 @@ func putSession(s *session) {
 	if s == nil {
 		return
 	}
-	s.in.Req, s.inBE.Req = nil, nil
-	s.in.TLS, s.inBE.TLS, s.in.Hello = nil, nil, nil
+	s.in.Req, s.in.Resp, s.in.Hooks, s.in.Vars = nil, nil, nil, nil
+	s.in.TLS, s.in.PP = nil, nil
 	s.ex.be, s.ex.srv, s.ex.sc = nil, nil, nil
-	sessionPool.Put(s)
+	s.fe.sessions.Put(s)
 }
 
 func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn {
@@ -265,6 +293,12 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
 		cc.src = ap
 		cc.srcIP = []byte(ap.Addr().Unmap().String())
+	}
+	if ap, err := netip.ParseAddrPort(c.LocalAddr().String()); err == nil {
+		cc.dst = ap
+	}
+	if e.cfg.Expr != nil && e.cfg.Expr.Vars.Len() > 0 {
+		cc.vars = e.cfg.Expr.Vars.NewVars()
 	}
 	cc.tlsBind = e.tlsBinds[bind]
 	cc.takeSession()

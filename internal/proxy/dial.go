@@ -87,7 +87,7 @@ func (cc *clientConn) dialRaw(be *backendRT, srv *backend.Server, timeout time.D
 	case "addr":
 		nd.LocalAddr = d.useSrcAddr
 	}
-	network, address := sockaddr.DialArgs(addr)
+	network, address := sockaddr.DialArgs(cc.serverAddr(srv, addr))
 	if network == "unix" {
 		nd.LocalAddr, nd.Control = nil, nil
 	}

@@ -82,6 +82,7 @@ type Engine struct {
 
 	frontends map[string]*frontend // by bind address
 	binds     map[string]*bindRT   // by bind address
+	feByName  map[string]*frontend
 	backends  map[string]*backendRT
 	// tls is the TLS material; tlsBinds the TLS binds by address.
 	tls      *tlsconf.Bundle
@@ -138,15 +139,18 @@ type Engine struct {
 
 // frontend is a frontend or listen proxy at run time.
 type frontend struct {
-	p       *config.Proxy
-	rules   *rules.Set
-	slots   *limiter   // frontend maxconn (0: no limit)
-	self    *backendRT // a listen proxy serving itself; nil otherwise
-	logging bool
-	feconn  atomic.Int64
-	conn    frontendConn // accept-time settings (pproto.go)
-	ctr     objCounters
-	iid     int
+	p     *config.Proxy
+	rules *rules.Set
+	// sessions are the frontend's pooled sessions (sized for its
+	// capture slots).
+	sessions sync.Pool
+	slots    *limiter   // frontend maxconn (0: no limit)
+	self     *backendRT // a listen proxy serving itself; nil otherwise
+	logging  bool
+	feconn   atomic.Int64
+	conn     frontendConn // accept-time settings (pproto.go)
+	ctr      objCounters
+	iid      int
 	// svc are the frontend's own conditions (monitor fail, stats page).
 	svc *rules.Set
 
@@ -160,12 +164,11 @@ type frontend struct {
 type backendRT struct {
 	p *config.Proxy
 	b *backend.Backend
-	// reqRules and respRules are the backend's own http-request and
-	// http-response rules, run after (request) and before (response)
-	// the frontend's; nil when it has none, and never used when the
-	// backend is the frontend itself (a listen proxy's rules run once).
-	reqRules, respRules *rules.Set
-	beconn              atomic.Int64
+	// rules are the backend's own rules: http-request run after the
+	// frontend's, http-response before them, use-server; never run twice
+	// when the backend is the frontend itself (a listen proxy).
+	rules  *rules.Set
+	beconn atomic.Int64
 	// dial is how to reach each server (by Server.Index); proven says,
 	// for http-reuse aggressive, that a reused connection of the server
 	// answered (atomic: any request's goroutine may set it).
@@ -202,6 +205,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		diag:      opt.Stderr,
 		frontends: make(map[string]*frontend),
 		binds:     make(map[string]*bindRT),
+		feByName:  make(map[string]*frontend),
 		backends:  make(map[string]*backendRT),
 		stop:      make(chan struct{}),
 		conns:     make(map[*clientConn]struct{}),
@@ -237,18 +241,11 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				}
 			}
 			be.proven = make([]atomic.Bool, len(p.Servers))
-			if len(p.RequestRules) > 0 || len(p.ResponseRules) > 0 {
-				rs, err := rules.Compile(p)
-				if err != nil {
-					return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
-				}
-				if len(p.RequestRules) > 0 {
-					be.reqRules = rs
-				}
-				if len(p.ResponseRules) > 0 {
-					be.respRules = rs
-				}
+			rs, err := rules.Compile(p)
+			if err != nil {
+				return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 			}
+			be.rules = rs
 			e.backends[p.Name] = be
 			for _, srv := range p.Servers {
 				if srv.Check || srv.Agent {
@@ -269,9 +266,8 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
 		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn)}
-		if fe.conn, err = newFrontendConn(p); err != nil {
-			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
-		}
+		fe.conn = newFrontendConn(p)
+		e.feByName[p.Name] = fe
 		e.feList = append(e.feList, fe)
 		if p.Kind == config.KindListen && p.DefaultBackend == "" {
 			fe.self = e.backends[p.Name]
@@ -280,7 +276,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			return nil, fmt.Errorf("proxy %s: default_backend %q not found", p.Name, p.DefaultBackend)
 		}
 		for _, ub := range p.UseBackends {
-			if e.backends[ub.Backend] == nil {
+			if ub.Dynamic == nil && e.backends[ub.Backend] == nil {
 				return nil, fmt.Errorf("%s: proxy %s: use_backend %q not found", ub.Pos, p.Name, ub.Backend)
 			}
 		}
@@ -328,9 +324,17 @@ func (be *backendRT) checkTLS(srv *backend.Server) *tls.Config {
 	return be.tls[srv.Index].CheckConfig()
 }
 
-// backendFor resolves a backend name chosen by the rules ("" means the
-// default: a listen proxy's own servers).
-func (fe *frontend) backendFor(e *Engine, name string) *backendRT {
+// backendFor resolves the backend the rules chose: a name, or a name
+// built per request (dyn, an unknown one falls back to the default
+// backend as in HAProxy); "" means the default, a listen proxy's own
+// servers.
+func (fe *frontend) backendFor(e *Engine, name string, dyn []byte) *backendRT {
+	if dyn != nil {
+		if be := e.backends[string(dyn)]; be != nil {
+			return be
+		}
+		name = fe.rules.DefaultBackend()
+	}
 	if name == "" {
 		return fe.self
 	}

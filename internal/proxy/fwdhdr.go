@@ -26,9 +26,7 @@ func (cc *clientConn) forwardedHeaders(req *h1.Request, fe, be *config.Proxy) {
 	if fe.OriginalTo || be.OriginalTo {
 		dst := cc.dstAddr().Addr().Unmap()
 		if dst.IsValid() && !inExcept(fe.OriginalToExcept, dst) && !inExcept(be.OriginalToExcept, dst) {
-			if cc.dstIP == nil {
-				cc.dstIP = []byte(dst.String())
-			}
+			cc.dstIP = dst.AppendTo(cc.dstIP[:0]) // set-dst may change it
 			req.AddHeader(headerName(fe.OriginalToHeader, be.OriginalToHeader, "X-Original-To"), cc.dstIP)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -124,6 +125,20 @@ func cfgOf(ps ...*config.Proxy) *config.Config {
 		}
 	}
 	return c
+}
+
+// parseConfig parses a configuration written in HAProxy's language, with
+// ${NAME} replaced by vars (server addresses), after a defaults section
+// with the tests' timeouts.
+func parseConfig(t testing.TB, text string, vars map[string]string) *config.Config {
+	t.Helper()
+	text = "defaults\n mode http\n timeout connect 2s\n timeout client 10s\n timeout server 10s\n timeout http-request 5s\n timeout http-keep-alive 5s\n" +
+		os.Expand(text, func(k string) string { return vars[k] })
+	cfg, err := config.Parse("t.cfg", []byte(text))
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, text)
+	}
+	return cfg
 }
 
 // client is a raw keep-alive client connection.

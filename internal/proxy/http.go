@@ -6,12 +6,12 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"strconv"
 	"time"
 
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
+	"baton/internal/rules"
 )
 
 // Header values the proxy adds; package-level so adding them allocates
@@ -30,7 +30,10 @@ const abortCheckEvery = time.Second
 // exchange is one request/response on a client connection: what the log
 // line needs and what the connection decides afterwards.
 type exchange struct {
-	be      *backendRT
+	be *backendRT
+	// bt are the timeouts of the exchange: the backend's, or a copy
+	// changed by set-timeout rules.
+	bt      *config.Timeouts
 	srv     *backend.Server
 	sc      net.Conn
 	reused  bool
@@ -45,6 +48,9 @@ type exchange struct {
 
 	closeClient bool
 	logged      bool
+	// forwarded: the request went to a server (a response rule then
+	// answers in place of its response).
+	forwarded bool
 	// released: the server's slot was freed; beHeld: the exchange
 	// counts in its backend's beconn. The log line counts the other
 	// exchanges only, as HAProxy's does.
@@ -116,10 +122,10 @@ func (cc *clientConn) serve() {
 		cc.runRelay() // resumed after a relay began: nothing else to do
 		return
 	}
-	if !cc.proxied {
-		cc.proxied = true
+	if !cc.rulesDone {
+		cc.rulesDone = true
 		cc.acceptSetup()
-		if !cc.adopted && cc.wantsProxy() && !cc.readProxy() {
+		if !cc.adopted && !cc.connectionRules() {
 			return
 		}
 	}
@@ -159,7 +165,7 @@ func (cc *clientConn) lingerClose() {
 	cc.mu.Lock()
 	closed := cc.closed || cc.handedOver
 	cc.mu.Unlock()
-	if closed || cc.tcp == nil {
+	if closed || cc.tcp == nil || cc.silent {
 		return // a handed-over socket must not be shut down or read
 	}
 	if _, data := cc.clientState(); !data && !cc.unreadBody {
@@ -447,20 +453,33 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		return cc.answerMonitor(x)
 	}
 
-	cc.in.Req = req
-	cc.in.Src = cc.src.Addr()
-	cc.in.PP = cc.pp
-	cc.in.TLS = cc.facts
+	in := &cc.in
+	in.BeginRequest()
+	in.Req = req
+	in.Now = cc.now
+	in.TLS = cc.facts // ssl_fc*, ssl_c_*
+	in.FirstRequest = !cc.answered
+	in.RequestIDs = &cc.e.reqID
+	if logging {
+		in.SetRequestID(x.id) // the log line's %rt
+	}
+	in.UniqueIDFormat = fe.rules.UniqueIDFormat
+	cc.setBody()
+	fe.rules.CaptureRequest(in)
 	cc.verdict = cc.verdict.Reset()
-	fe.rules.Request(&cc.in, &cc.verdict)
-	if cc.verdict.Respond {
-		return cc.answerVerdict(x, logging)
+	if fe.rules.HasTCPContent() && !cc.contentRules(fe.rules) {
+		return false
+	}
+	fe.rules.Request(in, &cc.verdict)
+	if cc.verdict.Kind != rules.Continue {
+		return cc.answerVerdict(x, nil, logging)
 	}
 	if fe.p.Stats != nil && cc.wantsStats(fe.p) {
 		return cc.answerStats(x, fe.p, fe.rules, logging)
 	}
 
-	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
+	beName, beDyn := fe.rules.Backend(in)
+	be := fe.backendFor(cc.e, beName, beDyn)
 	if be == nil || be.b == nil {
 		x.status = 503
 		x.setTerm('S', 'C')
@@ -469,23 +488,37 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		}
 		return cc.answerStatus(x, logging)
 	}
-	// The backend's http-request rules run once it is chosen, as in
-	// HAProxy (a listen proxy serving itself ran them as the frontend).
-	if be.reqRules != nil && be.p != fe.p {
-		cc.inBE.Req = req
-		cc.inBE.Src, cc.inBE.PP = cc.in.Src, cc.pp
-		cc.inBE.TLS = cc.facts
-		be.reqRules.Request(&cc.inBE, &cc.verdict)
-		if cc.verdict.Respond {
+	in.Backend = be.p.Name
+	// The backend's rules run once it is chosen, as in HAProxy (a listen
+	// proxy serving itself ran them as the frontend).
+	if be.p != fe.p && be.rules != nil {
+		if be.rules.HasTCPContent() && !cc.contentRules(be.rules) {
+			return false
+		}
+		be.rules.Request(in, &cc.verdict)
+		if cc.verdict.Kind != rules.Continue {
 			x.be = be
 			be.beCum.Add(1)
-			return cc.answerVerdict(x, logging)
+			return cc.answerVerdict(x, be, logging)
 		}
 	}
 	if be.p.Stats != nil && be.p != fe.p && cc.wantsStats(be.p) {
 		x.be = be
 		return cc.answerStats(x, be.p, be.svc, logging)
 	}
+	if in.Src != cc.src {
+		// set-src: later requests, the log and X-Forwarded-For see it.
+		cc.src = in.Src
+		cc.srcIP = in.Src.Addr().Unmap().AppendTo(cc.srcIP[:0])
+	}
+	cc.dst = in.Dst
+	cc.applyEffects()
+	if h := fe.rules.UniqueIDHeader; h != "" {
+		if id, ok := in.UniqueID(); ok {
+			req.AddHeader(h, id)
+		}
+	}
+	cc.sendEarlyHints(x)
 	x.be = be
 	be.beCum.Add(1)
 	mode := keepAliveMode(fe.p, be.p)
@@ -498,7 +531,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	isUpgrade := req.Upgrade && len(upgradeVal) > 0
 	isHead := string(req.Method) == "HEAD"
 	idem := isIdempotent(req.Method)
-	key := backend.Key{Src: cc.in.Src, URI: req.Target}
+	key := backend.Key{Src: cc.src.Addr(), URI: req.Target}
 	req.Headers = h1.StripHopByHop(req.Headers)
 	cc.forwardedHeaders(req, fe.p, be.p)
 	if req.Body == h1.BodyChunked {
@@ -555,16 +588,19 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	defer putBuf(out)
 	head := h1.AppendRequestHead((*out)[:0], req)
 
-	bt := &be.p.Timeouts
+	bt := cc.timeouts(be)
 	retryable := idem && complete
 	// Retries after the request reached a server (retry-on beyond
 	// conn-failure) need the whole request in the buffer, as in HAProxy.
 	l7 := complete && !isUpgrade && be.p.RetryOn.Effective()&config.RetryL7 != 0 && !cc.verdict.NoL7Retry
 	var err error
 	queueDL := deadline(cc.now, bt.Queue)
-	x.srv, err = be.b.Acquire(key, nil, queueDL)
-	if err != nil {
-		return cc.noServer(x, err, logging)
+	x.srv = cc.pickServer(be) // use-server
+	if x.srv == nil {
+		x.srv, err = be.b.Acquire(key, nil, queueDL)
+		if err != nil {
+			return cc.noServer(x, err, logging)
+		}
 	}
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
@@ -580,6 +616,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	var resErr error
 	for {
 		srv := x.srv
+		in.Server = srv.Name // a retry may have redispatched
 		sc, reused, err := cc.connect(be, srv, bt, fresh)
 		fresh = false
 		if err != nil {
@@ -661,7 +698,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 // (see reuse.go) unless fresh, else a new one under timeout connect
 // (with TLS for an ssl server).
 func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
-	if !fresh {
+	if !fresh && !srv.Config.DstFromRules {
 		if c := cc.takeConn(be, srv); c != nil {
 			if be.tls == nil || cc.idleMatches(be, srv, c) {
 				return c, true, nil
@@ -768,7 +805,7 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 		cc.unreadBody = true
 	}
 	out := getBuf()
-	resp := cc.appendGenerated((*out)[:0], x, x.status)
+	resp := cc.afterResponse(cc.appendGenerated((*out)[:0], x, x.status), x.be)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
@@ -780,70 +817,77 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 	return err == nil
 }
 
-// answerVerdict answers a request a deny, return or redirect rule
-// decided.
-func (cc *clientConn) answerVerdict(x *exchange, logging bool) bool {
+// answerVerdict acts on what request rules decided: an answer (deny,
+// tarpit, return, auth, redirect, use-service), or a close without one
+// (reject, silent-drop).
+func (cc *clientConn) answerVerdict(x *exchange, be *backendRT, logging bool) bool {
 	if cc.verdict.Service != "" {
 		return cc.answerService(x, logging)
 	}
 	req := &cc.req
+	v := &cc.verdict
+	switch v.Kind {
+	case rules.Reject, rules.SilentDrop:
+		if v.Kind == rules.SilentDrop {
+			cc.silentDrop()
+		}
+		x.closeClient = true
+		x.setTerm('P', 'R')
+		x.answered = answeredDenied
+		cc.logHTTP(x)
+		return false
+	}
 	// The body of an answered request is not read: close unless there
-	// is none.
-	if cc.verdict.Close || req.Body != h1.BodyNone {
+	// is none (or it was forwarded, for a response rule's answer).
+	if v.Close || req.Body != h1.BodyNone && !x.forwarded {
 		x.closeClient = true
 	}
-	cc.unreadBody = req.Body != h1.BodyNone
+	cc.unreadBody = req.Body != h1.BodyNone && !x.forwarded
+	cc.sendEarlyHints(x) // HAProxy sends them as the rules run
 	x.setTerm('P', 'R')
 	x.answered = answeredIntercepted
-	if cc.verdict.Close {
+	if v.Close {
 		x.answered = answeredDenied
 	}
-	return cc.respond(x, logging)
+	if v.Tarpit {
+		x.setTerm('P', 'T')
+		cc.tarpit(be)
+	}
+	return cc.respond(x, be, logging)
 }
 
-// respond sends the answer of a deny, return or redirect rule.
-func (cc *clientConn) respond(x *exchange, logging bool) bool {
+// tarpit holds a tarpitted request for timeout tarpit (else timeout
+// connect) before it is answered.
+func (cc *clientConn) tarpit(be *backendRT) {
+	t := cc.fe.p.Timeouts
+	if be != nil {
+		t = be.p.Timeouts
+	}
+	if d := t.Tarpit.Value; d > 0 {
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case <-cc.e.stop:
+			timer.Stop()
+		}
+	}
+}
+
+// respond sends the answer a rule built.
+func (cc *clientConn) respond(x *exchange, be *backendRT, logging bool) bool {
 	v := &cc.verdict
 	x.status = v.Status
 	out := getBuf()
-	var resp []byte
-	if len(v.Body) == 0 && len(v.Location) == 0 && v.Status >= 400 {
-		if v.Close {
-			// A deny without a payload of its own: the error page.
-			resp = cc.appendGenerated((*out)[:0], x, v.Status)
-		} else {
-			resp = h1.AppendStatusResponse((*out)[:0], v.Status, x.closeClient)
-		}
-	} else {
-		resp = append((*out)[:0], "HTTP/1.1 "...)
-		resp = strconv.AppendInt(resp, int64(v.Status), 10)
-		resp = append(resp, ' ')
-		resp = append(resp, h1.StatusText(v.Status)...)
-		resp = append(resp, "\r\n"...)
-		if len(v.Location) > 0 {
-			resp = append(resp, "Location: "...)
-			resp = append(resp, v.Location...)
-			resp = append(resp, "\r\n"...)
-		}
-		if len(v.ContentType) > 0 {
-			resp = append(resp, "Content-Type: "...)
-			resp = append(resp, v.ContentType...)
-			resp = append(resp, "\r\n"...)
-		}
-		resp = append(resp, "Content-Length: "...)
-		resp = strconv.AppendInt(resp, int64(len(v.Body)), 10)
-		resp = append(resp, "\r\n"...)
-		if x.closeClient {
-			resp = append(resp, "Connection: close\r\n"...)
-		}
-		resp = append(resp, "\r\n"...)
-		resp = append(resp, v.Body...)
-	}
+	resp := cc.afterResponse(cc.appendVerdict((*out)[:0], x, v), be)
 	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
-	x.bytesOut = int64(n)
-	cc.r += cc.req.HeadLen
+	x.bytesOut += int64(n)
+	if x.forwarded {
+		cc.r = cc.bodyEnd
+	} else {
+		cc.r += cc.req.HeadLen
+	}
 	cc.logHTTP(x)
 	return err == nil
 }

@@ -43,20 +43,21 @@ func TestRoundRobinAndKeepAliveReuse(t *testing.T) {
 	}
 }
 
-func aclCond(acl *config.ACL) *config.Condition {
-	return &config.Condition{Or: [][]config.Term{{{Name: acl.Name, ACLs: []*config.ACL{acl}}}}}
-}
-
 func TestRoutingByACL(t *testing.T) {
 	api := newLabelled(t, "api", nil)
 	web := newLabelled(t, "web", nil)
-	acl := &config.ACL{Name: "is_api", Fetch: "path_beg", Values: []string{"/api"}}
-	fe := &config.Proxy{Name: "fe", Kind: config.KindFrontend, Mode: config.ModeHTTP,
-		Binds: []config.Bind{{Addr: ":80"}}, Timeouts: defaultTimeouts(),
-		ACLs:           []config.ACL{*acl},
-		UseBackends:    []config.UseBackend{{Backend: "api", Cond: aclCond(acl)}},
-		DefaultBackend: "web", ForwardFor: true}
-	h := start(t, cfgOf(fe, backendProxy("api", api.addr()), backendProxy("web", web.addr())))
+	h := start(t, parseConfig(t, `
+frontend fe
+    bind 127.0.0.1:1
+    option forwardfor
+    acl is_api path_beg /api
+    use_backend api if is_api
+    default_backend web
+backend api
+    server s1 ${API}
+backend web
+    server s1 ${WEB}
+`, map[string]string{"API": api.addr(), "WEB": web.addr()}))
 	c := h.dial()
 	if _, body := c.get("/api/v1"); body != "backend api\n" {
 		t.Fatalf("/api/v1 went to %q", body)
@@ -74,20 +75,20 @@ func TestHeaderRulesAndAnswers(t *testing.T) {
 		w.Header().Set("Server", "secret")
 		io.WriteString(w, "ok")
 	})
-	deny := &config.ACL{Name: "deny", Fetch: "path_beg", Values: []string{"/admin"}}
-	ret := &config.ACL{Name: "ret", Fetch: "path_beg", Values: []string{"/health"}}
-	redir := &config.ACL{Name: "redir", Fetch: "path_beg", Values: []string{"/old"}}
-	p := listenProxy("web", s.addr())
-	p.ACLs = []config.ACL{*deny, *ret, *redir}
-	p.RequestRules = []config.HTTPRule{
-		{Action: "set-header", Name: "X-Set", Value: "yes"},
-		{Action: "del-header", Name: "X-Drop"},
-		{Action: "deny", Status: 403, Cond: aclCond(deny)},
-		{Action: "return", Status: 200, ContentType: "text/plain", Body: "alive", Cond: aclCond(ret)},
-		{Action: "redirect", Status: 301, RedirectKind: "location", RedirectTo: "/new", Cond: aclCond(redir)},
-	}
-	p.ResponseRules = []config.HTTPRule{{Action: "del-header", Name: "Server"}}
-	h := start(t, cfgOf(p))
+	h := start(t, parseConfig(t, `
+listen web
+    bind 127.0.0.1:1
+    server s1 ${S}
+    acl deny path_beg /admin
+    acl ret path_beg /health
+    acl redir path_beg /old
+    http-request set-header X-Set yes
+    http-request del-header X-Drop
+    http-request deny if deny
+    http-request return status 200 content-type text/plain string alive if ret
+    http-request redirect location /new code 301 if redir
+    http-response del-header Server
+`, map[string]string{"S": s.addr()}))
 	c := h.dial()
 	c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Drop: 1\r\n\r\n")
 	resp, body := c.read("GET")
@@ -612,9 +613,7 @@ func TestDeniedUploadGetsAnswer(t *testing.T) {
 	// into a reset that destroys the answer before the client reads it:
 	// the client here sends its whole body first, then reads.
 	s := newLabelled(t, "s", nil)
-	p := listenProxy("web", s.addr())
-	p.RequestRules = []config.HTTPRule{{Action: "deny", Status: 403}}
-	h := start(t, cfgOf(p))
+	h := start(t, parseConfig(t, "listen web\n bind 127.0.0.1:1\n server s1 ${S}\n http-request deny\n", map[string]string{"S": s.addr()}))
 	for i := 0; i < 3; i++ {
 		c := h.dial()
 		const size = 512 << 10

@@ -36,9 +36,10 @@ func addrPort(a net.Addr) netip.AddrPort {
 // connection's own, reused for every line.
 func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 	e := &cc.entry
-	req := e.Request[:0]
-	*e = accesslog.Entry{Request: req}
+	req, capReq, capRes := e.Request[:0], e.CapturedReq[:0], e.CapturedRes[:0]
+	*e = accesslog.Entry{Request: req, CapturedReq: capReq, CapturedRes: capRes}
 	e.HTTP = cc.fe.p.Mode == config.ModeHTTP
+	cc.noteRules(e)
 	e.Client = cc.src
 	e.Local = addrPort(cc.c.LocalAddr())
 	e.ServerSrc, e.ServerDst = x.srvSrc, x.srvDst
@@ -112,8 +113,15 @@ func (cc *clientConn) logHTTP(x *exchange) {
 	if x.logged || !cc.fe.logging {
 		return
 	}
+	if cc.session != nil && cc.in.Effects.LogLevel == "silent" {
+		x.logged = true
+		return
+	}
 	x.logged = true
-	cc.fe.log.Log(cc.httpEntry(x, time.Now()))
+	e := cc.httpEntry(x, time.Now())
+	req := cc.forLog(x)
+	cc.fe.log.Log(e)
+	cc.afterLog(req)
 }
 
 // logHTTPEarly writes the line of an exchange whose response head (of
@@ -123,10 +131,15 @@ func (cc *clientConn) logHTTPEarly(x *exchange, headBytes int) {
 		return
 	}
 	x.logged = true
+	if cc.session != nil && cc.in.Effects.LogLevel == "silent" {
+		return
+	}
 	e := cc.httpEntry(x, time.Now())
 	e.ASAP, e.BytesOut = true, int64(headBytes)
 	x.countSelf(e)
+	req := cc.forLog(x)
 	cc.fe.log.Log(e)
+	cc.afterLog(req)
 }
 
 // logHeadError writes the line of a request that failed before its head
@@ -139,6 +152,7 @@ func (cc *clientConn) logHeadError(x *exchange) {
 	}
 	x.logged = true
 	e := cc.fillEntry(x)
+	e.Sample = nil // no request was read: samples would see the previous one
 	now := time.Now()
 	e.Accept = x.tStart
 	e.TRequest, e.TQueue, e.TConnect, e.TData = -1, -1, -1, -1
@@ -170,11 +184,18 @@ func (cc *clientConn) logTCP(x *exchange) {
 	if x.logged || !cc.fe.logging {
 		return
 	}
+	if cc.session != nil && cc.in.Effects.LogLevel == "silent" {
+		x.logged = true
+		return
+	}
 	x.logged = true
 	if cc.fe.p.DontLogNull && x.bytesIn == 0 {
 		return
 	}
-	cc.fe.log.Log(cc.tcpEntry(x, time.Now()))
+	e := cc.tcpEntry(x, time.Now())
+	req := cc.forLog(x)
+	cc.fe.log.Log(e)
+	cc.afterLog(req)
 }
 
 // logTCPEarly writes the line of a TCP connection that just reached its
@@ -187,7 +208,9 @@ func (cc *clientConn) logTCPEarly(x *exchange) {
 	e := cc.tcpEntry(x, time.Now())
 	e.ASAP = true
 	x.countSelf(e)
+	req := cc.forLog(x)
 	cc.fe.log.Log(e)
+	cc.afterLog(req)
 }
 
 // logConnect writes HAProxy's "Connect from" line of a new connection

@@ -124,7 +124,7 @@ func TestParkRacingWakeKeepsSession(t *testing.T) {
 		cc.wake()
 		// Take whatever the pool holds, so a session taken anew would
 		// differ from the connection's.
-		sessionPool.Get()
+		cc.fe.sessions.Get()
 	}
 	t.Cleanup(func() { parkRaceHook = nil })
 	s := newLabelled(t, "s", nil)

@@ -12,7 +12,6 @@ import (
 
 	"baton/internal/config"
 	"baton/internal/proxyproto"
-	"baton/internal/rules"
 	"baton/internal/sockopt"
 )
 
@@ -24,29 +23,19 @@ type bindRT struct {
 	slot *limiter // bind maxconn (0: no limit)
 }
 
-// frontendConn are a frontend's accept-time settings: PROXY protocol
-// expectations and client socket options.
+// frontendConn are a frontend's accept-time socket options.
 type frontendConn struct {
-	// expectProxy are the tcp-request connection expect-proxy rules.
-	expectProxy []*rules.Layer4
-	keepAlive   *sockopt.KeepAlive // clitcpka; nil: off
-	noLinger    bool
+	keepAlive *sockopt.KeepAlive // clitcpka; nil: off
+	noLinger  bool
 }
 
-func newFrontendConn(p *config.Proxy) (frontendConn, error) {
+func newFrontendConn(p *config.Proxy) frontendConn {
 	var fc frontendConn
-	for _, r := range p.ExpectProxy {
-		l, err := rules.CompileLayer4(p, r.Cond)
-		if err != nil {
-			return fc, err
-		}
-		fc.expectProxy = append(fc.expectProxy, l)
-	}
 	if p.CliTCPKA {
 		fc.keepAlive = &sockopt.KeepAlive{Idle: p.CliTCPKAIdle, Interval: p.CliTCPKAIntvl, Count: p.CliTCPKACnt}
 	}
 	fc.noLinger = p.NoLinger
-	return fc, nil
+	return fc
 }
 
 // acceptSetup applies the client socket options of the frontend to a new
@@ -59,21 +48,6 @@ func (cc *clientConn) acceptSetup() {
 	if fc.noLinger {
 		sockopt.NoLinger(cc.c)
 	}
-}
-
-// wantsProxy reports whether the connection must start with a PROXY
-// header: its bind has accept-proxy, or a tcp-request connection
-// expect-proxy rule matches its real address.
-func (cc *clientConn) wantsProxy() bool {
-	if cc.brt != nil && cc.brt.b.AcceptProxy {
-		return true
-	}
-	for _, l := range cc.fe.conn.expectProxy {
-		if l.Holds(cc.src.Addr()) {
-			return true
-		}
-	}
-	return false
 }
 
 // readProxy reads the PROXY header a connection must start with, under
@@ -178,6 +152,9 @@ func peerClosed(fd int) bool {
 func (cc *clientConn) applyProxy(h *proxyproto.Header, raw []byte) {
 	cc.ppRaw = raw
 	cc.pp = h
+	if cc.session != nil {
+		cc.in.PP = h // fc_rcvd_proxy, fc_pp_*
+	}
 	if h.Local {
 		return
 	}

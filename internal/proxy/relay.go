@@ -9,6 +9,7 @@ import (
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
+	"baton/internal/rules"
 )
 
 var errRespTooLarge = &h1.Error{Status: 502, Reason: "response head larger than the buffer"}
@@ -224,13 +225,38 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	if cc.e.draining.Load() || cc.relayed {
 		x.closeClient = true
 	}
-	// The backend's http-response rules run first, then the frontend's.
-	if be.respRules != nil && be.p != cc.fe.p {
-		cc.inBE.Req = &cc.req
-		cc.inBE.Src, cc.inBE.PP = cc.in.Src, cc.pp
-		be.respRules.Response(&cc.inBE, resp)
+	// The backend's http-response rules run first, then the frontend's;
+	// then http-after-response, backend first too.
+	in := &cc.in
+	in.Resp, in.Status = resp, resp.Status
+	cc.fe.rules.CaptureResponse(in, resp)
+	v := &cc.verdict
+	if be.rules != nil && be.p != cc.fe.p && be.rules.HasResponseRules() {
+		be.rules.Response(in, resp, v)
 	}
-	cc.fe.rules.Response(&cc.in, resp)
+	if v.Kind == rules.Continue && cc.fe.rules.HasResponseRules() {
+		cc.fe.rules.Response(in, resp, v)
+	}
+	if v.Kind != rules.Continue {
+		// The server's response is replaced (deny, return, redirect) or
+		// the connection dropped: the server connection cannot be reused.
+		cc.dropServer(x)
+		be.b.Release(x.srv)
+		x.released = true
+		if !complete {
+			x.closeClient = true
+		}
+		x.forwarded = true
+		return cc.answerVerdict(x, be, logging)
+	}
+	if be.rules != nil && be.p != cc.fe.p && be.rules.HasAfterResponse() {
+		be.rules.AfterResponse(in, resp)
+	}
+	if cc.fe.rules.HasAfterResponse() {
+		cc.fe.rules.AfterResponse(in, resp)
+	}
+	x.status = resp.Status
+	cc.applyEffects()
 	resp.Headers = h1.StripHopByHop(resp.Headers)
 	switch resp.Body {
 	case h1.BodyChunked:
@@ -318,6 +344,8 @@ var errUnexpected101 = &h1.Error{Status: 502, Reason: "101 response to a request
 // freed. It runs before the last bytes reach the client, so the client's
 // next request already sees the slot free (leastconn, maxconn).
 func (cc *clientConn) releaseServer(x *exchange, keep bool) {
+	// A connection to a destination the rules chose is not pooled.
+	keep = keep && !x.srv.Config.DstFromRules
 	if sc := x.sc; keep && sc != nil {
 		sc.SetDeadline(time.Time{})
 		if !cc.keepConn(x.be, x.srv, sc, x.reused) {
@@ -345,7 +373,7 @@ func (x *exchange) release() {
 func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64, keep bool) (ok bool) {
 	resp := &cc.resp
 	sb := *cc.sbuf
-	st := x.be.p.Timeouts.Server
+	st := x.bt.Server
 	ct := cc.fe.p.Timeouts.Client
 	remaining := resp.ContentLength - sent
 	for {
@@ -414,7 +442,7 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 	n, err := cc.c.Write(sb[:cc.sw])
 	x.bytesOut += int64(n)
 	if err == nil && cc.w > bodyEnd {
-		sc.SetWriteDeadline(deadline(time.Now(), x.be.p.Timeouts.Server))
+		sc.SetWriteDeadline(deadline(time.Now(), x.bt.Server))
 		_, err = sc.Write((*cc.buf)[bodyEnd:cc.w])
 	}
 	cc.r = cc.w
@@ -424,8 +452,7 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 		putBuf(cc.buf)
 		cc.buf = nil
 		cc.r, cc.w = 0, 0
-		ft, bt := &cc.fe.p.Timeouts, &x.be.p.Timeouts
-		pt := tunnelTimeouts(ft, bt)
+		pt := tunnelTimeouts(&cc.fe.p.Timeouts, x.bt)
 		pt.indepClient, pt.indepServer = cc.fe.p.IndependentStreams, x.be.p.IndependentStreams
 		pipe(cc.c, sc, pt)
 	}

@@ -110,9 +110,7 @@ func TestRetryOnStatus(t *testing.T) {
 			p := listenProxy("web", bad, good)
 			p.RetryOn, p.Redispatch, p.Retries = tc.retryOn, true, 2
 			if tc.noL7 {
-				p.ACLs = []config.ACL{{Name: "post", Fetch: "method", Values: []string{"POST"}}}
-				p.RequestRules = []config.HTTPRule{{Action: "disable-l7-retry", Cond: &config.Condition{
-					Or: [][]config.Term{{{Name: "post", ACLs: []*config.ACL{&p.ACLs[0]}}}}}}}
+				p.RequestRules = parseConfig(t, "frontend f\n bind 127.0.0.1:1\n http-request disable-l7-retry if METH_POST\n", nil).Proxies[0].RequestRules
 			}
 			h := start(t, cfgOf(p))
 			c := h.dial()

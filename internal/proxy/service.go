@@ -35,8 +35,8 @@ func (cc *clientConn) isMonitor() bool {
 func (cc *clientConn) answerMonitor(x *exchange) bool {
 	status := 200
 	if cc.fe.svc != nil {
+		cc.in.BeginRequest()
 		cc.in.Req = &cc.req
-		cc.in.Src = cc.src.Addr()
 		if cc.fe.svc.MonitorFails(&cc.in) {
 			status = 503
 		}

@@ -32,8 +32,7 @@ func (cc *clientConn) answerStats(x *exchange, p *config.Proxy, rs *rules.Set, l
 	if v, ok := cc.req.Header("Authorization"); ok {
 		req.Authorization = string(v)
 	}
-	cc.in.Req = &cc.req
-	cc.in.Src = cc.src.Addr()
+	cc.in.Req = &cc.req // (the request rules already ran on it)
 	if rs != nil {
 		req.Access, req.AccessRealm = rs.StatsAccess(&cc.in)
 		req.Admin = rs.StatsAdmin(&cc.in)

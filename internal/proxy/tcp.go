@@ -191,41 +191,55 @@ func (cc *clientConn) serveTCP() {
 	if !cc.adopted && fe.log.Connects() {
 		cc.logConnect()
 	}
-	cc.in.Req = &cc.req
-	cc.in.Src = cc.src.Addr()
-	cc.in.PP = cc.pp
-	cc.in.TLS = cc.facts
-	if !cc.inspect(x) {
+	in := &cc.in
+	in.Req = nil
+	in.TLS = cc.facts // ssl_fc*, ssl_c_*
+	// tcp-request content rules look at the first bytes, within the
+	// inspect delay; use_backend then sees them too.
+	if fe.rules.HasTCPContent() && !cc.inspectTCP(fe.rules, fe.rules.InspectDelay) {
+		x.setTerm('P', 'R')
 		cc.logTCP(x)
 		return
 	}
-	be := fe.backendFor(cc.e, fe.rules.Backend(&cc.in))
+	beName, beDyn := fe.rules.Backend(in)
+	be := fe.backendFor(cc.e, beName, beDyn)
 	if be == nil || be.b == nil {
 		x.setTerm('S', 'C')
 		cc.logTCP(x)
 		return
 	}
 	x.be = be
+	in.Backend = be.p.Name
+	if be.p != fe.p && be.rules != nil && be.rules.HasTCPContent() && !cc.inspectTCP(be.rules, be.rules.InspectDelay) {
+		x.setTerm('P', 'R')
+		cc.logTCP(x)
+		return
+	}
 	be.beCum.Add(1)
 	be.beconn.Add(1)
 	defer be.beconn.Add(-1)
 	x.beHeld = true
 	cc.enterBackend(be)
 	defer leaveBackend(be)
-	bt := &be.p.Timeouts
+	bt := cc.timeouts(be)
 	key := keyFor(cc)
 	queueDL := deadline(time.Now(), bt.Queue)
-	srv, err := be.b.Acquire(key, nil, queueDL)
-	if err != nil {
-		x.setTerm('S', 'C')
-		cc.logTCP(x)
-		return
+	var err error
+	srv := cc.pickServer(be) // use-server
+	if srv == nil {
+		srv, err = be.b.Acquire(key, nil, queueDL)
+		if err != nil {
+			x.setTerm('S', 'C')
+			cc.logTCP(x)
+			return
+		}
 	}
 	x.srv = srv
 	cc.enterServer(x, srv)
 	x.tQueued = time.Now()
 	var sc net.Conn
 	for {
+		in.Server = x.srv.Name // a retry may have redispatched
 		sc, _, err = cc.connect(be, x.srv, bt, true)
 		if err == nil {
 			break
@@ -265,11 +279,18 @@ func (cc *clientConn) serveTCP() {
 		}
 		sc.SetWriteDeadline(time.Time{})
 	}
+	x.bytesIn = inspected
+	if be.rules != nil && be.rules.HasTCPResponse() && !cc.inspectServer(x, be, sc) {
+		cc.dropServer(x)
+		x.release()
+		cc.logTCP(x)
+		return
+	}
 	cc.releaseBufs()
 	pt := tunnelTimeouts(ft, bt)
 	pt.indepClient, pt.indepServer = fe.p.IndependentStreams, be.p.IndependentStreams
 	res := pipe(cc.c, sc, pt)
-	x.bytesIn, x.bytesOut = res.c2s+inspected, res.s2c
+	x.bytesIn, x.bytesOut = x.bytesIn+res.c2s, x.bytesOut+res.s2c
 	x.setTerm(res.term[0], res.term[1])
 	cc.dropServer(x)
 	x.release()

@@ -1,6 +1,9 @@
 package rules
 
-import "baton/internal/config"
+import (
+	"baton/internal/config"
+	"baton/internal/expr"
+)
 
 // opsConds are a proxy's conditions of the monitor and the statistics
 // page: "monitor fail", "stats admin" and "stats http-request".
@@ -16,32 +19,19 @@ type statsRule struct {
 	cond          *cond
 }
 
-func (c *compiler) compileOps(p *config.Proxy, o *opsConds) error {
+func (c *compiler) compileOps(p *config.Proxy, o *opsConds) {
 	for _, mf := range p.MonitorFail {
-		cd, err := c.cond(mf)
-		if err != nil {
-			return err
-		}
-		o.monitorFail = append(o.monitorFail, cd)
+		o.monitorFail = append(o.monitorFail, c.cond(mf, expr.HTTPRequest))
 	}
 	if p.Stats == nil {
-		return nil
+		return
 	}
 	if p.Stats.Admin != nil {
-		cd, err := c.cond(p.Stats.Admin)
-		if err != nil {
-			return err
-		}
-		o.statsAdmin, o.hasAdmin = cd, true
+		o.statsAdmin, o.hasAdmin = c.cond(p.Stats.Admin, expr.HTTPRequest), true
 	}
 	for _, r := range p.Stats.Rules {
-		cd, err := c.cond(r.Cond)
-		if err != nil {
-			return err
-		}
-		o.statsRules = append(o.statsRules, statsRule{action: r.Action, realm: r.Realm, cond: cd})
+		o.statsRules = append(o.statsRules, statsRule{action: r.Action, realm: r.Realm, cond: c.cond(r.Cond, expr.HTTPRequest)})
 	}
-	return nil
 }
 
 // MonitorFails reports whether a "monitor fail" condition holds for in.

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"baton/internal/config"
+	"baton/internal/h1"
 )
 
 func TestOpsConditions(t *testing.T) {
@@ -30,17 +31,19 @@ listen l
 	if err != nil {
 		t.Fatal(err)
 	}
+	in := func(r *h1.Request, src string) *Input { return newInput(cfg, f, r, src) }
+	req := func(method, path string) *h1.Request { return parseReq(t, method+" "+path) }
 	if !f.MonitorFails(in(req("GET", "/mon"), "10.1.1.1")) || f.MonitorFails(in(req("GET", "/mon"), "1.1.1.1")) {
 		t.Error("monitor fail condition")
 	}
 	var v Verdict
 	f.Request(in(req("GET", "/metrics"), "1.1.1.1"), &v)
-	if !v.Respond || v.Service != "prometheus-exporter" {
+	if v.Kind != Respond || v.Service != "prometheus-exporter" {
 		t.Errorf("use-service verdict %+v", v)
 	}
 	v = v.Reset()
 	f.Request(in(req("GET", "/other"), "1.1.1.1"), &v)
-	if v.Respond {
+	if v.Kind != Continue {
 		t.Errorf("use-service applied without its condition: %+v", v)
 	}
 	l, err := Compile(cfg.Proxies[1])

@@ -3,58 +3,59 @@ package rules
 import (
 	"testing"
 
-	"baton/internal/config"
 	"baton/internal/proxyproto"
 )
 
-// The PROXY protocol fetches: fc_rcvd_proxy (a boolean), fc_pp_authority
-// and fc_pp_unique_id (the TLVs' values), in ACLs and in header values.
-func TestProxyProtocolFetches(t *testing.T) {
+// TestProxyProtocolRules: the PROXY header's fetches in ACLs and header
+// values (fc_rcvd_proxy, fc_pp_authority, fc_pp_unique_id), and the
+// tcp-request connection expect-proxy action, which asks for a header
+// only when its condition holds and lets the later rules run.
+func TestProxyProtocolRules(t *testing.T) {
 	withTLVs := &proxyproto.Header{Version: 2, TLVs: []proxyproto.TLV{
 		{Type: proxyproto.TypeAuthority, Value: []byte("api.example.com")},
 		{Type: proxyproto.TypeUniqueID, Value: []byte("id-42")},
 	}}
 	v1 := &proxyproto.Header{Version: 1}
-	acls := []struct {
-		name string
-		acl  config.ACL
-		pp   *proxyproto.Header
-		want bool
+	s, cfg := frontend(t, ` acl pp fc_rcvd_proxy
+ acl api fc_pp_authority -i API.example.com other
+ acl uid fc_pp_unique_id id-42
+ tcp-request connection expect-proxy layer4 if { src 10.0.0.0/8 }
+ tcp-request connection set-var(sess.seen) str(yes)
+ http-request set-header X-PP r=%[fc_rcvd_proxy]/a=%[fc_pp_authority]/u=%[fc_pp_unique_id]
+ use_backend api if pp api uid
+ use_backend hit if pp
+ default_backend miss`)
+	for _, tt := range []struct {
+		pp          *proxyproto.Header
+		backend, hv string
 	}{
-		{"rcvd", config.ACL{Fetch: "fc_rcvd_proxy"}, v1, true},
-		{"rcvd none", config.ACL{Fetch: "fc_rcvd_proxy"}, nil, false},
-		{"authority", config.ACL{Fetch: "fc_pp_authority", Values: []string{"other", "api.example.com"}}, withTLVs, true},
-		{"authority -i", config.ACL{Fetch: "fc_pp_authority", IgnoreCase: true, Values: []string{"API.example.com"}}, withTLVs, true},
-		{"authority miss", config.ACL{Fetch: "fc_pp_authority", Values: []string{"api"}}, withTLVs, false},
-		{"authority absent", config.ACL{Fetch: "fc_pp_authority", Values: []string{""}}, v1, false},
-		{"authority no header", config.ACL{Fetch: "fc_pp_authority", Values: []string{""}}, nil, false},
-		{"unique id", config.ACL{Fetch: "fc_pp_unique_id", Values: []string{"id-42"}}, withTLVs, true},
-	}
-	for _, c := range acls {
-		testACL(t, c.name, c.acl, &Input{Req: req("GET", "/"), PP: c.pp}, c.want)
-	}
-	if _, err := Compile(aclProxy(config.ACL{Fetch: "fc_rcvd_proxy", Values: []string{"1"}}, false)); err == nil {
-		t.Error("fc_rcvd_proxy with a value compiled")
-	}
-
-	rs := []config.HTTPRule{{Action: "set-header", Name: "X-PP", Value: "r=%[fc_rcvd_proxy] a=%[fc_pp_authority] u=%[fc_pp_unique_id]", Pos: pos}}
-	s, err := Compile(&config.Proxy{RequestRules: rs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		pp   *proxyproto.Header
-		want string
-	}{
-		{withTLVs, "X-PP: r=1 a=api.example.com u=id-42\n"},
-		{v1, "X-PP: r=1 a= u=\n"},
-		{nil, "X-PP: r=0 a= u=\n"},
+		{withTLVs, "api", "r=1/a=api.example.com/u=id-42"},
+		{v1, "hit", "r=1/a=/u="},
+		{nil, "miss", "r=0/a=/u="},
 	} {
-		r := req("GET", "/")
+		r := parseReq(t, "GET /")
+		in := newInput(cfg, s, r, "192.0.2.1")
+		in.PP = tt.pp
+		if name, _ := s.Backend(in); name != tt.backend {
+			t.Errorf("PROXY header %+v: backend %q, want %q", tt.pp, name, tt.backend)
+		}
 		var v Verdict
-		s.Request(&Input{Req: r, PP: c.pp}, &v)
-		if got := headerDump(r.Headers); got != c.want {
-			t.Errorf("pp %+v: headers %q, want %q", c.pp, got, c.want)
+		s.Request(in, &v)
+		if got, _ := r.Header("X-PP"); string(got) != tt.hv {
+			t.Errorf("PROXY header %+v: X-PP %q, want %q", tt.pp, got, tt.hv)
+		}
+	}
+	for _, tt := range []struct {
+		src  string
+		want bool
+	}{{"10.1.2.3", true}, {"192.0.2.1", false}} {
+		in := newInput(cfg, s, nil, tt.src)
+		in.Req = nil
+		if k := s.Connection(in); k != Continue {
+			t.Errorf("connection from %s: %v, want Continue (expect-proxy is not final)", tt.src, k)
+		}
+		if in.Effects.ExpectProxy != tt.want {
+			t.Errorf("connection from %s: ExpectProxy %v, want %v", tt.src, in.Effects.ExpectProxy, tt.want)
 		}
 	}
 }

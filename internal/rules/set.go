@@ -2,50 +2,118 @@ package rules
 
 import (
 	"fmt"
-	"net/netip"
+	"regexp"
 	"strings"
+	"time"
 
 	"baton/internal/config"
+	"baton/internal/expr"
 	"baton/internal/h1"
-	"baton/internal/proxyproto"
-	"baton/internal/tlsconf"
+	"baton/internal/pattern"
 )
 
-// Input is what ACL fetches and log-format values read. Reuse one per
-// connection: it owns the scratch buffers rule-built header values live in.
+// Input is what rules read and change for one client connection: the
+// sample context, the effects rules leave for the proxy to apply, and
+// the hooks through which rules wait for data. Reuse one per connection.
 type Input struct {
-	Req *h1.Request
-	Src netip.Addr
-	// PP is the PROXY protocol header the client sent (accept-proxy or
-	// expect-proxy), nil without one: the fc_pp_* and fc_rcvd_proxy
-	// fetches read it.
-	PP *proxyproto.Header
-	// TLS is the client connection's TLS facts (ssl_fc*, ssl_c_*); nil
-	// on a plain connection.
-	TLS *tlsconf.Facts
-	// Hello is the ClientHello read from a passthrough connection
-	// (req.ssl_*), nil when none was parsed; HelloPending says the bytes
-	// so far are its valid beginning and more may come.
-	Hello        *tlsconf.Hello
-	HelloPending bool
+	expr.Ctx
+	// Hooks lets wait-for-body read more of the request; nil means it
+	// acts on what is buffered.
+	Hooks Hooks
+	// Effects accumulate while rules run; the proxy reads them.
+	Effects Effects
 
-	reqScratch  []byte
-	respScratch []byte
+	fold       []byte
+	contentPos int // the tcp-request content rule to resume at
+	respPos    int // the tcp-response content rule to resume at
 }
 
-// Verdict is what http-request rules decided.
+// Hooks are what the proxy does for rules that wait.
+type Hooks interface {
+	// WaitForBody reads more of the request body, for at most wait or
+	// until atLeast bytes (0: all of it) are buffered, and updates
+	// ReqBody and ReqBodyFinal.
+	WaitForBody(in *Input, wait time.Duration, atLeast int64)
+}
+
+// Effects are what rules ask of the proxy besides an answer. They are
+// cleared with the request (BeginRequest), except Mark and TOS, which
+// the proxy applies to the socket at once and then clears.
+type Effects struct {
+	// LogLevel is set-log-level's level ("" when unset); "silent" means
+	// the request is not logged.
+	LogLevel string
+	// Mark and TOS are set-mark and set-tos values for the client
+	// socket; MarkSet and TOSSet say they were given.
+	Mark, TOS       uint32
+	MarkSet, TOSSet bool
+	// ServerTimeout and TunnelTimeout replace the backend's timeouts for
+	// this stream (set-timeout); 0 means unchanged.
+	ServerTimeout, TunnelTimeout time.Duration
+	// EarlyHints are the early-hint fields: the proxy sends them in 103
+	// responses before answering or forwarding the request, one response
+	// per group of fields; a field with an empty name ends a group.
+	EarlyHints []h1.Header
+	// ExpectProxy is set by tcp-request connection expect-proxy: the
+	// connection must start with a PROXY header.
+	ExpectProxy bool
+}
+
+// BeginRequest prepares in for a request: the sample context's and the
+// rules' per-request state is cleared.
+func (in *Input) BeginRequest() {
+	in.Ctx.BeginRequest()
+	in.Effects = Effects{EarlyHints: in.Effects.EarlyHints[:0]}
+	in.contentPos, in.respPos = 0, 0
+}
+
+// BeginConnection prepares in for a new client connection.
+func (in *Input) BeginConnection() {
+	in.Ctx.BeginConnection()
+	in.Effects = Effects{EarlyHints: in.Effects.EarlyHints[:0]}
+	in.contentPos, in.respPos = 0, 0
+}
+
+// Kind is what a rule set decided.
+type Kind uint8
+
+const (
+	// Continue: nothing final; processing goes on.
+	Continue Kind = iota
+	// Accept: tcp content rules accepted (or http allow).
+	Accept
+	// Respond: send the Verdict's answer.
+	Respond
+	// Reject: close the connection without answering.
+	Reject
+	// SilentDrop: drop the connection without the client noticing.
+	SilentDrop
+	// Wait: tcp content rules need more data.
+	Wait
+)
+
+// Verdict is what a rule set decided, and the answer to send.
 type Verdict struct {
-	// Respond is set by deny, return and redirect: the proxy sends Status
-	// with Location/ContentType/Body, then (deny) closes.
-	Respond bool
-	Status  int
-	// Location is the redirect target; it lives in a buffer Reset keeps.
-	Location []byte
-	// ContentType and Body are the return/deny payload; they alias the
-	// compiled rule and must not be written to.
+	Kind   Kind
+	Status int
+	// Reason replaces the status's reason phrase (set-status ... reason).
+	Reason []byte
+	// ContentType and Body are the answer's payload.
 	ContentType, Body []byte
-	// Close is set by deny: the connection is closed after the answer.
+	// Headers are extra response fields (hdr arguments, Location,
+	// Set-Cookie, WWW-Authenticate); values live in the Input's scratch
+	// buffer or the compiled rule.
+	Headers []h1.Header
+	// Page is a whole response: an errorfile (errorfile, errorfiles).
+	Page *config.ErrorPage
+	// Errorfile asks for the proxy's page for Status, with Headers.
+	Errorfile bool
+	// Close closes the connection after the answer (deny, tarpit).
 	Close bool
+	// Tarpit delays the answer by timeout tarpit.
+	Tarpit bool
+	// Redirect marks a redirect (for the log and cache-control).
+	Redirect bool
 	// Service is set by use-service: the proxy answers with that service
 	// (prometheus-exporter).
 	Service string
@@ -54,88 +122,8 @@ type Verdict struct {
 	NoL7Retry bool
 }
 
-// Reset returns a zero Verdict that keeps Location's buffer, so redirects
-// do not allocate once it has grown.
-func (v Verdict) Reset() Verdict { return Verdict{Location: v.Location[:0]} }
-
-// cond is a compiled condition: an OR of AND-ed terms.
-type cond struct {
-	unless bool
-	or     [][]term
-}
-
-type term struct {
-	negate bool
-	acl    *acl
-}
-
-func (c *cond) holds(in *Input) bool {
-	if c == nil {
-		return true
-	}
-	ok := false
-	for _, and := range c.or {
-		all := true
-		for _, t := range and {
-			if t.acl.match(in) == t.negate {
-				all = false
-				break
-			}
-		}
-		if all {
-			ok = true
-			break
-		}
-	}
-	return ok != c.unless
-}
-
-func (a *acl) match(in *Input) bool {
-	for _, m := range a.lines {
-		if m.match(in) {
-			return true
-		}
-	}
-	return false
-}
-
-type useBackend struct {
-	backend string
-	cond    *cond
-}
-
-type action uint8
-
-const (
-	actSetHeader action = iota + 1
-	actAddHeader
-	actDelHeader
-	actDeny
-	actReturn
-	actRedirect
-	actService
-	actDisableL7Retry
-)
-
-type redirectKind uint8
-
-const (
-	redirLocation redirectKind = iota + 1
-	redirPrefix
-	redirScheme
-)
-
-type rule struct {
-	action action
-	cond   *cond
-	name   string  // header actions
-	isHost bool    // name is "host": keep h1.Request.Host in sync
-	value  *format // set-header/add-header value; redirect target
-	status int
-	ctype  []byte
-	body   []byte
-	redir  redirectKind
-}
+// Reset returns a zero Verdict that keeps Headers' array.
+func (v Verdict) Reset() Verdict { return Verdict{Headers: v.Headers[:0]} }
 
 // Set is a proxy's compiled rules. It is read-only after Compile and safe
 // for concurrent use.
@@ -144,354 +132,255 @@ type Set struct {
 	defaultBackend string
 	request        []rule
 	response       []rule
-	content        []contentRule // tcp-request content
+	after          []rule
+	tcpConnection  []rule
+	tcpSession     []rule
+	tcpContent     []rule
+	tcpResponse    []rule
+	useServers     []useServer
+	forcePersist   []*cond
+	reqCaps        []headerCapture
+	resCaps        []headerCapture
+
+	// UniqueIDFormat and UniqueIDHeader are the proxy's unique-id-format
+	// and unique-id-header.
+	UniqueIDFormat *expr.Format
+	UniqueIDHeader string
+	// InspectDelay and ResponseInspectDelay bound tcp content inspection.
+	InspectDelay, ResponseInspectDelay time.Duration
+	// ReqCaptures and ResCaptures are the capture slot lengths a
+	// frontend's connections need (expr.NewCaptures).
+	ReqCaptures, ResCaptures []int
 	// ops are the monitor and stats page conditions (ops.go).
 	ops opsConds
 }
 
-// compiler caches compiled named ACLs so every reference shares one.
-type compiler struct {
-	p     *config.Proxy
-	named map[string]*acl
+type useBackend struct {
+	backend string
+	dynamic *expr.Format
+	cond    *cond
 }
 
-// Compile compiles p's ACLs, use_backend, http-request and http-response
-// rules. Errors name the offending line as "file:line: ...".
+type useServer struct {
+	server  string
+	dynamic *expr.Format
+	cond    *cond
+}
+
+type headerCapture struct {
+	name string
+	slot int
+}
+
+// HasTCPContent reports whether tcp-request content rules exist: the
+// proxy then inspects the client's first bytes before going on.
+func (s *Set) HasTCPContent() bool { return len(s.tcpContent) > 0 }
+
+// HasTCPResponse reports whether tcp-response content rules exist.
+func (s *Set) HasTCPResponse() bool { return len(s.tcpResponse) > 0 }
+
+// HasTCPConnection reports whether tcp-request connection or session
+// rules exist.
+func (s *Set) HasTCPConnection() bool { return len(s.tcpConnection)+len(s.tcpSession) > 0 }
+
+// HasRequestRules, HasResponseRules and HasAfterResponse report whether
+// the proxy has rules of that set.
+func (s *Set) HasRequestRules() bool  { return len(s.request) > 0 }
+func (s *Set) HasResponseRules() bool { return len(s.response) > 0 }
+func (s *Set) HasAfterResponse() bool { return len(s.after) > 0 }
+
+// HasUseServer reports whether use-server rules exist.
+func (s *Set) HasUseServer() bool { return len(s.useServers) > 0 }
+
+// Compile compiles p's rules. Errors name the offending line as
+// "file:line: ...".
 func Compile(p *config.Proxy) (*Set, error) {
-	c, err := newCompiler(p)
-	if err != nil {
-		return nil, err
+	cp := &compiler{lines: map[*config.ACL]*line{}}
+	s := &Set{
+		defaultBackend: p.DefaultBackend,
+		UniqueIDFormat: p.UniqueIDFormat, UniqueIDHeader: p.UniqueIDHeader,
+		InspectDelay: p.InspectDelay, ResponseInspectDelay: p.ResponseInspectDelay,
 	}
-	s := &Set{defaultBackend: p.DefaultBackend}
-	if err := c.compileContent(s); err != nil {
-		return nil, err
+	s.ReqCaptures, s.ResCaptures = p.CaptureSlots()
+	nreq, nres := 0, 0
+	for _, c := range p.Captures {
+		if c.Response {
+			if c.Header != "" {
+				s.resCaps = append(s.resCaps, headerCapture{c.Header, nres})
+			}
+			nres++
+		} else {
+			if c.Header != "" {
+				s.reqCaps = append(s.reqCaps, headerCapture{c.Header, nreq})
+			}
+			nreq++
+		}
 	}
 	for _, ub := range p.UseBackends {
-		cd, err := c.cond(ub.Cond)
-		if err != nil {
-			return nil, err
+		s.useBackends = append(s.useBackends, useBackend{backend: ub.Backend, dynamic: ub.Dynamic, cond: cp.cond(ub.Cond, expr.BackendSwitch)})
+	}
+	for _, us := range p.UseServers {
+		s.useServers = append(s.useServers, useServer{server: us.Server, dynamic: us.Dynamic, cond: cp.cond(us.Cond, expr.ServerSwitch)})
+	}
+	for _, c := range p.ForcePersist {
+		s.forcePersist = append(s.forcePersist, cp.cond(c, expr.ServerSwitch))
+	}
+	sets := []struct {
+		in    []config.Rule
+		out   *[]rule
+		where expr.Where
+	}{
+		{p.RequestRules, &s.request, expr.HTTPRequest},
+		{p.ResponseRules, &s.response, expr.HTTPResponse},
+		{p.AfterResponseRules, &s.after, expr.HTTPAfter},
+		{p.TCPConnectionRules, &s.tcpConnection, expr.TCPConnection},
+		{p.TCPSessionRules, &s.tcpSession, expr.TCPSession},
+		{p.TCPContentRules, &s.tcpContent, expr.TCPContent},
+		{p.TCPResponseRules, &s.tcpResponse, expr.TCPResponse},
+	}
+	for _, set := range sets {
+		for i := range set.in {
+			r, err := cp.rule(&set.in[i], set.where)
+			if err != nil {
+				return nil, err
+			}
+			*set.out = append(*set.out, r)
 		}
-		s.useBackends = append(s.useBackends, useBackend{backend: ub.Backend, cond: cd})
 	}
-	for i := range p.RequestRules {
-		r, err := c.rule(&p.RequestRules[i], false)
-		if err != nil {
-			return nil, err
-		}
-		s.request = append(s.request, r)
-	}
-	for i := range p.ResponseRules {
-		r, err := c.rule(&p.ResponseRules[i], true)
-		if err != nil {
-			return nil, err
-		}
-		s.response = append(s.response, r)
-	}
-	if err := c.compileOps(p, &s.ops); err != nil {
-		return nil, err
-	}
+	cp.compileOps(p, &s.ops)
 	return s, nil
 }
 
-func (c *compiler) cond(cd *config.Condition) (*cond, error) {
-	if cd == nil {
-		return nil, nil
-	}
-	out := &cond{unless: cd.Unless}
-	for _, and := range cd.Or {
-		var ts []term
-		for _, t := range and {
-			a, err := c.term(t, cd.Pos)
-			if err != nil {
-				return nil, err
-			}
-			ts = append(ts, term{negate: t.Negate, acl: a})
-		}
-		out.or = append(out.or, ts)
-	}
-	return out, nil
+// act is a compiled action.
+type act uint8
+
+const (
+	actAllow act = iota + 1
+	actAccept
+	actReject
+	actSilentDrop
+	actClose
+	actReply // deny, tarpit, return, auth
+	actRedirect
+	actSetHeader
+	actAddHeader
+	actDelHeader
+	actReplaceHeader
+	actReplaceValue
+	actEarlyHint
+	actSetPath
+	actSetPathQ
+	actSetQuery
+	actSetURI
+	actSetMethod
+	actReplacePath
+	actReplacePathQ
+	actReplaceURI
+	actNormalizeURI
+	actSetVar
+	actSetVarFmt
+	actUnsetVar
+	actLogLevel
+	actCapture
+	actSetSrc
+	actSetSrcPort
+	actSetDst
+	actSetDstPort
+	actSetTimeout
+	actSetMark
+	actSetTOS
+	actNoop // set-nice, strict-mode: nothing to do in Baton (see doc.go)
+	actWaitForBody
+	actSetStatus
+	actService
+	actDisableL7Retry
+	actExpectProxy
+)
+
+var actions = map[string]act{
+	"allow": actAllow, "accept": actAccept, "reject": actReject, "silent-drop": actSilentDrop, "close": actClose,
+	"deny": actReply, "tarpit": actReply, "return": actReply, "auth": actReply, "redirect": actRedirect,
+	"set-header": actSetHeader, "add-header": actAddHeader, "del-header": actDelHeader,
+	"replace-header": actReplaceHeader, "replace-value": actReplaceValue, "early-hint": actEarlyHint,
+	"set-path": actSetPath, "set-pathq": actSetPathQ, "set-query": actSetQuery, "set-uri": actSetURI,
+	"set-method": actSetMethod, "replace-path": actReplacePath, "replace-pathq": actReplacePathQ,
+	"replace-uri": actReplaceURI, "normalize-uri": actNormalizeURI,
+	"set-var": actSetVar, "set-var-fmt": actSetVarFmt, "unset-var": actUnsetVar,
+	"set-log-level": actLogLevel, "capture": actCapture,
+	"set-src": actSetSrc, "set-src-port": actSetSrcPort, "set-dst": actSetDst, "set-dst-port": actSetDstPort,
+	"set-timeout": actSetTimeout, "set-mark": actSetMark, "set-tos": actSetTOS,
+	"set-nice": actNoop, "strict-mode": actNoop, "wait-for-body": actWaitForBody, "set-status": actSetStatus,
+	"use-service": actService, "disable-l7-retry": actDisableL7Retry,
+	"expect-proxy": actExpectProxy,
 }
 
-func (c *compiler) term(t config.Term, pos config.Pos) (*acl, error) {
-	if t.Name != "" {
-		if a := c.named[t.Name]; a != nil {
-			return a, nil
-		}
-		switch t.Name {
-		case "TRUE", "FALSE":
-			return &acl{name: t.Name, lines: []*matcher{{fetch: fetchConst, constant: t.Name == "TRUE"}}}, nil
-		}
-		if def := predefined[t.Name]; def != nil {
-			m, err := compileMatcher(def)
-			if err != nil {
-				return nil, err
-			}
-			a := &acl{name: t.Name, lines: []*matcher{m}}
-			c.named[t.Name] = a
-			return a, nil
-		}
-		// The parser may hand over definitions the proxy's ACL list
-		// does not hold (e.g. from a defaults section).
-		if len(t.ACLs) == 0 {
-			return nil, fmt.Errorf("%s: unknown ACL %q", pos, t.Name)
-		}
-	}
-	if len(t.ACLs) == 0 {
-		return nil, fmt.Errorf("%s: empty anonymous ACL", pos)
-	}
-	a := &acl{name: t.Name}
-	for _, def := range t.ACLs {
-		m, err := compileMatcher(def)
-		if err != nil {
-			return nil, err
-		}
-		a.lines = append(a.lines, m)
-	}
-	if t.Name != "" {
-		c.named[t.Name] = a
-	}
-	return a, nil
+// rule is a compiled rule; the fields used depend on act.
+type rule struct {
+	act    act
+	cfg    *config.Rule
+	cond   *cond
+	name   string // header name
+	isHost bool   // name is "host": keep h1.Request.Host in sync
+	nameM  pattern.Method
+	nameR  *regexp.Regexp
+	value  *expr.Format
+	re     *regexp.Regexp
+	e      *expr.Expr
+	// reply is the compiled answer of deny, tarpit, return and auth.
+	reply *reply
+	// cookie is the redirect's Set-Cookie value.
+	cookie []byte
+	status int
+	reason []byte
 }
 
-func (c *compiler) rule(hr *config.HTTPRule, response bool) (rule, error) {
-	side := "http-request"
-	if response {
-		side = "http-response"
+// reply is a prepared answer.
+type reply struct {
+	kind        string // deny, tarpit, return, auth
+	status      int
+	contentType []byte
+	body        []byte
+	bodyFmt     *expr.Format
+	headers     []config.ReplyHeader
+	page        *config.ErrorPage
+	errorfile   bool
+	authValue   []byte // WWW-Authenticate
+}
+
+func (cp *compiler) rule(cr *config.Rule, where expr.Where) (rule, error) {
+	a, ok := actions[cr.Action]
+	if !ok {
+		return rule{}, fmt.Errorf("%s: action %q is not implemented", cr.Pos, cr.Action)
 	}
-	where := hr.Pos.String()
-	cd, err := c.cond(hr.Cond)
-	if err != nil {
-		return rule{}, err
-	}
-	r := rule{cond: cd, name: hr.Name, isHost: strings.EqualFold(hr.Name, "host")}
-	switch hr.Action {
-	case "set-header", "add-header", "del-header":
-		if hr.Name == "" {
-			return rule{}, fmt.Errorf("%s: %s %s: missing header name", where, side, hr.Action)
+	r := rule{act: a, cfg: cr, cond: cp.cond(cr.Cond, where), name: cr.Name, nameM: cr.NameMethod, nameR: cr.NameRegex,
+		value: cr.Value, re: cr.Regex, e: cr.Expr, isHost: strings.EqualFold(cr.Name, "host")}
+	switch a {
+	case actReply:
+		rp := cr.Reply
+		r.reply = &reply{kind: cr.Action, status: rp.Status, contentType: []byte(rp.ContentType), body: rp.Body,
+			bodyFmt: rp.BodyFormat, headers: rp.Headers, page: rp.Page, errorfile: rp.Errorfile}
+		if cr.Action == "auth" {
+			realm := rp.Realm
+			if realm == "" {
+				realm = "default"
+			}
+			r.reply.errorfile = true
+			r.reply.authValue = []byte(`Basic realm="` + realm + `"`)
 		}
-		switch hr.Action {
-		case "set-header":
-			r.action = actSetHeader
-		case "add-header":
-			r.action = actAddHeader
-		default:
-			r.action = actDelHeader
-			return r, nil
+	case actRedirect:
+		rd := cr.Redirect
+		switch {
+		case rd.SetCookie != "":
+			r.cookie = []byte(rd.SetCookie + "; path=/;")
+		case rd.ClearCookie != "":
+			r.cookie = []byte(rd.ClearCookie + "; path=/; Max-Age=0;")
 		}
-		f, err := compileFormat(hr.Value)
-		if err != nil {
-			return rule{}, fmt.Errorf("%s: %s %s %s: %v", where, side, hr.Action, hr.Name, err)
+	case actSetStatus:
+		r.status = int(cr.Int)
+		r.reason = []byte(cr.Name)
+		if cr.Name == "" {
+			r.reason = []byte(h1.StatusText(r.status))
 		}
-		r.value = f
-		return r, nil
-	}
-	if response {
-		return rule{}, fmt.Errorf("%s: http-response %s is not supported (supported: set-header, add-header, del-header)", where, hr.Action)
-	}
-	switch hr.Action {
-	case "deny":
-		r.action, r.status = actDeny, statusOr(hr.Status, 403)
-		r.ctype, r.body = bytesOrNil(hr.ContentType), bytesOrNil(hr.Body)
-	case "return":
-		r.action, r.status = actReturn, statusOr(hr.Status, 200)
-		r.ctype, r.body = bytesOrNil(hr.ContentType), bytesOrNil(hr.Body)
-	case "use-service":
-		r.action, r.name = actService, hr.Service
-	case "redirect":
-		r.action, r.status = actRedirect, statusOr(hr.Status, 302)
-		switch r.status {
-		case 301, 302, 303, 307, 308:
-		default:
-			return rule{}, fmt.Errorf("%s: http-request redirect: code %d is not one of 301, 302, 303, 307, 308", where, r.status)
-		}
-		switch hr.RedirectKind {
-		case "location":
-			r.redir = redirLocation
-		case "prefix":
-			r.redir = redirPrefix
-		case "scheme":
-			r.redir = redirScheme
-		default:
-			return rule{}, fmt.Errorf("%s: http-request redirect: want location, prefix or scheme, got %q", where, hr.RedirectKind)
-		}
-		if hr.RedirectTo == "" {
-			return rule{}, fmt.Errorf("%s: http-request redirect %s: missing target", where, hr.RedirectKind)
-		}
-		f, err := compileFormat(hr.RedirectTo)
-		if err != nil {
-			return rule{}, fmt.Errorf("%s: http-request redirect %s: %v", where, hr.RedirectKind, err)
-		}
-		r.value = f
-	case "disable-l7-retry":
-		r.action = actDisableL7Retry
-	default:
-		return rule{}, fmt.Errorf("%s: http-request %s is not supported (supported: set-header, add-header, del-header, deny, return, redirect, disable-l7-retry)", where, hr.Action)
 	}
 	return r, nil
-}
-
-func statusOr(s, def int) int {
-	if s == 0 {
-		return def
-	}
-	return s
-}
-
-func bytesOrNil(s string) []byte {
-	if s == "" {
-		return nil
-	}
-	return []byte(s)
-}
-
-// Backend returns the first use_backend whose condition matches, else
-// the default_backend, else "" (a listen proxy then serves itself).
-func (s *Set) Backend(in *Input) string {
-	for i := range s.useBackends {
-		if s.useBackends[i].cond.holds(in) {
-			return s.useBackends[i].backend
-		}
-	}
-	return s.defaultBackend
-}
-
-// Request applies http-request rules in order to in.Req (header actions
-// edit it in place) and stops at the first deny, return or redirect,
-// which it records in v. v should come from Verdict.Reset.
-func (s *Set) Request(in *Input, v *Verdict) {
-	in.reqScratch = in.reqScratch[:0]
-	for i := range s.request {
-		r := &s.request[i]
-		if !r.cond.holds(in) {
-			continue
-		}
-		switch r.action {
-		case actSetHeader, actAddHeader, actDelHeader:
-			if in.Req != nil {
-				in.reqScratch = editHeaders(r, in, in.reqScratch, in.Req)
-			}
-		case actDeny:
-			v.Respond, v.Status, v.Close = true, r.status, true
-			v.ContentType, v.Body = r.ctype, r.body
-			return
-		case actReturn:
-			v.Respond, v.Status = true, r.status
-			v.ContentType, v.Body = r.ctype, r.body
-			return
-		case actRedirect:
-			v.Respond, v.Status = true, r.status
-			v.Location = r.location(v.Location[:0], in)
-			return
-		case actService:
-			v.Respond, v.Service = true, r.name
-			return
-		case actDisableL7Retry:
-			v.NoL7Retry = true
-		}
-	}
-}
-
-// Response applies http-response header rules to resp. Conditions and
-// values read the request from in, which must still hold it.
-func (s *Set) Response(in *Input, resp *h1.Response) {
-	in.respScratch = in.respScratch[:0]
-	for i := range s.response {
-		r := &s.response[i]
-		if !r.cond.holds(in) {
-			continue
-		}
-		in.respScratch = editHeaders(r, in, in.respScratch, resp)
-	}
-}
-
-// headerEditor is the part of h1.Request and h1.Response rules edit.
-type headerEditor interface {
-	SetHeader(name string, value []byte)
-	AddHeader(name string, value []byte)
-	DelHeader(name string)
-}
-
-// editHeaders applies a header rule; rule-built values are appended to
-// scratch and the grown scratch returned. Earlier values keep pointing at
-// bytes that are never overwritten during this call sequence: scratch is
-// only appended to until the next Request/Response resets it.
-func editHeaders(r *rule, in *Input, scratch []byte, h headerEditor) []byte {
-	if r.action == actDelHeader {
-		h.DelHeader(r.name)
-		if req, ok := h.(*h1.Request); ok && r.isHost {
-			req.Host = nil
-		}
-		return scratch
-	}
-	var val []byte
-	if r.value.isLit {
-		val = r.value.literal
-	} else {
-		start := len(scratch)
-		scratch = r.value.appendTo(scratch, in)
-		val = scratch[start:len(scratch):len(scratch)]
-	}
-	if r.action == actSetHeader {
-		h.SetHeader(r.name, val)
-		if req, ok := h.(*h1.Request); ok && r.isHost {
-			req.Host = val
-		}
-	} else {
-		h.AddHeader(r.name, val)
-	}
-	return scratch
-}
-
-// location builds a redirect target into dst.
-func (r *rule) location(dst []byte, in *Input) []byte {
-	switch r.redir {
-	case redirLocation:
-		return r.value.appendTo(dst, in)
-	case redirPrefix:
-		start := len(dst)
-		dst = r.value.appendTo(dst, in)
-		// HAProxy: a prefix of exactly "/" inserts nothing.
-		if len(dst)-start == 1 && dst[start] == '/' {
-			dst = dst[:start]
-		}
-		return appendOriginForm(dst, in)
-	default: // redirScheme
-		dst = r.value.appendTo(dst, in)
-		dst = append(dst, "://"...)
-		if in.Req != nil {
-			host := in.Req.Host
-			if host == nil {
-				host, _ = in.Req.Header("host")
-			}
-			dst = append(dst, host...)
-		}
-		return appendOriginForm(dst, in)
-	}
-}
-
-// appendOriginForm appends the request target as path and query:
-// absolute-form targets lose their scheme and authority.
-func appendOriginForm(dst []byte, in *Input) []byte {
-	if in.Req == nil {
-		return dst
-	}
-	t := in.Req.Target
-	if len(t) == 0 || t[0] == '/' {
-		return append(dst, t...)
-	}
-	i := 0
-	if len(t) >= 7 && equalFoldLower(t[:7], "http://") {
-		i = 7
-	} else if len(t) >= 8 && equalFoldLower(t[:8], "https://") {
-		i = 8
-	} else {
-		return append(dst, t...) // asterisk or authority form: as is
-	}
-	for i < len(t) && t[i] != '/' && t[i] != '?' {
-		i++
-	}
-	if i == len(t) || t[i] == '?' {
-		dst = append(dst, '/') // "http://a?q": the path is "/"
-	}
-	return append(dst, t[i:]...)
 }

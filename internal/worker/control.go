@@ -49,9 +49,10 @@ const (
 type File struct {
 	Name string `json:"name"`
 	Data []byte `json:"data"`
-	// Aux marks a file the configuration names (an error page), read by
-	// the master so that the worker reads nothing from disk; the others
-	// are the configuration files themselves, in order.
+	// Aux marks a file the configuration names (a map, a pattern file, a
+	// response body, an error page), read by the master so that the
+	// worker reads nothing from disk; the others are the configuration
+	// files themselves, in order.
 	Aux bool `json:"aux,omitempty"`
 }
 

@@ -104,7 +104,8 @@ backend be
 // LOCAL and UNKNOWN forms, malformed ones) to an accept-proxy bind: the
 // header's source becomes the client (X-Forwarded-For), the fc_pp_*
 // fetches read it, and a bad header closes the connection with HAProxy's
-// log line, nothing reaching the server.
+// log line, nothing reaching the server. The fetches work in the log
+// format too.
 func TestAcceptProxy(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl not installed")
@@ -112,7 +113,8 @@ func TestAcceptProxy(t *testing.T) {
 	origin, hits := echoOrigin(t)
 	both(t, func(t *testing.T, start starter) []string {
 		fe := harness.FreeAddr(t)
-		p := start(ppConfig(fe, " accept-proxy name pp", "", "%[fc_rcvd_proxy]/%[fc_pp_authority]/%[fc_pp_unique_id]", origin), fe)
+		p := start(ppConfig(fe, " accept-proxy name pp", `log-format "ppl %[fc_rcvd_proxy]/%[fc_pp_authority]/%[fc_pp_unique_id] %ci"`,
+			"%[fc_rcvd_proxy]/%[fc_pp_authority]/%[fc_pp_unique_id]", origin), fe)
 		var got []string
 		out, err := exec.Command("curl", "-sS", "--max-time", "10", "--haproxy-protocol", "http://"+fe+"/").CombinedOutput()
 		if err != nil {
@@ -144,6 +146,18 @@ func TestAcceptProxy(t *testing.T) {
 		}
 		// The harness's probe (connect, close) logs one line too.
 		errs := p.waitConnErrors(5)
+		var logged []string
+		harness.Eventually(t, 10*time.Second, p.impl+": 6 request log lines", func() bool {
+			logged = logged[:0]
+			for _, l := range p.out.Lines() {
+				if strings.HasPrefix(l, "ppl ") {
+					logged = append(logged, l)
+				}
+			}
+			return len(logged) >= 6
+		})
+		sort.Strings(logged)
+		got = append(got, logged...)
 		if p.impl == "baton" {
 			// HAProxy 2.6 reads "192.0.2.300" as 192.0.3.44 (its address
 			// parser carries octet overflows); Baton refuses the header.
