@@ -287,3 +287,25 @@ backend be
 		t.Errorf("ACLs %+v", fe.ACLs)
 	}
 }
+
+// TestPPv2OptionsWarn: cert-sig and cert-key are accepted with a warning
+// (Baton does not keep the certificate they describe); the other TLS
+// options are not.
+func TestPPv2OptionsWarn(t *testing.T) {
+	c := mustParse(t, base+"  server a 127.0.0.1:81 send-proxy-v2-ssl-cn proxy-v2-options ssl-cipher,cert-sig\n")
+	var n int
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "proxy-v2-options") {
+			n++
+			if !strings.Contains(w, "cert-sig") {
+				t.Errorf("warning %q", w)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d proxy-v2-options warnings in %q, want 1 (cert-sig)", n, c.Warnings)
+	}
+	if s := c.Backend("be").Servers[0]; s.ProxyV2Options != PPv2SSL|PPv2CertCN|PPv2SSLCipher|PPv2CertSig {
+		t.Errorf("options %b", s.ProxyV2Options)
+	}
+}

@@ -152,17 +152,8 @@ func init() {
 			}
 			return fmt.Errorf("on-error expects 'fastinter', 'fail-check', 'sudden-death' or 'mark-down' but got %q", v)
 		}),
-		"proxy-v2-options": valOpt(func(s *Server, v string) error {
-			for _, o := range strings.Split(v, ",") {
-				i := indexOf(PPv2OptionNames, o)
-				if i < 0 {
-					return fmt.Errorf("proxy-v2-options: %q: proxy v2 option not implemented (%s)", o, strings.Join(PPv2OptionNames, ", "))
-				}
-				s.ProxyV2Options |= 1 << i
-			}
-			return nil
-		}),
-		"source": {n: -1, set: setServerSource},
+		"proxy-v2-options": {n: 1, set: setPPv2Options},
+		"source":           {n: -1, set: setServerSource},
 	}
 	for k := range serverOpts {
 		serverOptions = append(serverOptions, k)
@@ -407,4 +398,18 @@ func parseDefaultServer(p *parser, st *proxyState, l line, args []string, _ bool
 	if p.applyServerOptions(&d, l, args, true) {
 		*st.defServer = d
 	}
+}
+
+func setPPv2Options(p *parser, s *Server, v []string, l line) (int, error) {
+	for _, o := range strings.Split(v[0], ",") {
+		i := indexOf(PPv2OptionNames, o)
+		if i < 0 {
+			return 1, fmt.Errorf("proxy-v2-options: %q: proxy v2 option not implemented (%s)", o, strings.Join(PPv2OptionNames, ", "))
+		}
+		s.ProxyV2Options |= 1 << i
+		if o == "cert-sig" || o == "cert-key" {
+			p.warnf(l.Pos, "%s: proxy-v2-options %s: sends only the SSL TLV (Baton's connection facts do not keep the certificate it presented)", serverWho(s), o)
+		}
+	}
+	return 1, nil
 }

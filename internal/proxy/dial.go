@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"net"
 	"net/netip"
 	"syscall"
@@ -11,6 +12,7 @@ import (
 	"baton/internal/proxyproto"
 	"baton/internal/sockaddr"
 	"baton/internal/sockopt"
+	"baton/internal/tlsconf"
 )
 
 // srvDial is how connections to one server are made, prepared once per
@@ -123,15 +125,29 @@ func (cc *clientConn) proxyHeader(d *srvDial) []byte {
 		return proxyproto.AppendV1(nil, src, dst)
 	}
 	var tlvs []proxyproto.TLV
-	if d.ppOpts&config.PPv2SSL != 0 {
-		// Baton's clients speak plain TCP here: the SSL TLV says so (no
-		// client flags), and carries none of the certificate fields.
-		tlvs = append(tlvs, proxyproto.TLV{Type: proxyproto.TypeSSL, Value: proxyproto.SSLValue(0, 0, nil)})
-	}
-	if d.ppOpts&config.PPv2Authority != 0 && cc.pp != nil {
-		if a := cc.pp.TLV(proxyproto.TypeAuthority); a != nil {
+	if d.ppOpts&config.PPv2Authority != 0 {
+		// The authority the client's own PROXY header gave, else the SNI
+		// of its TLS connection, as HAProxy sends it.
+		var a []byte
+		if cc.pp != nil {
+			a = cc.pp.TLV(proxyproto.TypeAuthority)
+		}
+		if a == nil && cc.facts != nil && len(cc.facts.SNI) > 0 {
+			a = cc.facts.SNI
+		}
+		if a != nil {
 			tlvs = append(tlvs, proxyproto.TLV{Type: proxyproto.TypeAuthority, Value: a})
 		}
+	}
+	if d.ppOpts&config.PPv2UniqueID != 0 && cc.session != nil {
+		if id, ok := cc.in.UniqueID(); ok && len(id) > 0 {
+			tlvs = append(tlvs, proxyproto.TLV{Type: proxyproto.TypeUniqueID, Value: id})
+		}
+	}
+	// Every TLS option implies the SSL TLV, as in HAProxy;
+	// HAProxy sends it after the authority and the unique id.
+	if d.ppOpts&(config.PPv2SSL|config.PPv2CertCN|config.PPv2SSLCipher|config.PPv2CertSig|config.PPv2CertKey) != 0 {
+		tlvs = append(tlvs, proxyproto.TLV{Type: proxyproto.TypeSSL, Value: sslTLV(cc.facts, d.ppOpts)})
 	}
 	return proxyproto.AppendV2(nil, src, dst, tlvs, d.ppOpts&config.PPv2CRC32C != 0)
 }
@@ -146,4 +162,46 @@ func (cc *clientConn) dstAddr() netip.AddrPort {
 		cc.dst = a.AddrPort()
 	}
 	return cc.dst
+}
+
+// sslTLV is the value of the SSL TLV describing the client's connection,
+// as HAProxy 2.6 builds it: on a plain connection only the (empty) client
+// flags; over TLS the SSL flag and the version, the certificate flags and
+// verify result when the client presented one, its common name (cert-cn)
+// and the cipher (ssl-cipher) when asked. cert-sig and cert-key, which
+// describe the certificate Baton presented, are not sent: the connection
+// facts do not keep it.
+func sslTLV(f *tlsconf.Facts, opts config.PPv2Options) []byte {
+	if f == nil {
+		return proxyproto.SSLValue(0, 0, nil)
+	}
+	client := byte(proxyproto.ClientSSL)
+	sub := []proxyproto.TLV{{Type: proxyproto.SubtypeSSLVersion, Value: f.Protocol}}
+	if f.ClientCert {
+		client |= proxyproto.ClientCertSess
+		if !f.Resumed {
+			client |= proxyproto.ClientCertConn
+		}
+		if cn := dnCommonName(f.SubjectDN); opts&config.PPv2CertCN != 0 && len(cn) > 0 {
+			sub = append(sub, proxyproto.TLV{Type: proxyproto.SubtypeSSLCN, Value: cn})
+		}
+	}
+	if opts&config.PPv2SSLCipher != 0 && len(f.Cipher) > 0 {
+		sub = append(sub, proxyproto.TLV{Type: proxyproto.SubtypeSSLCipher, Value: f.Cipher})
+	}
+	return proxyproto.SSLValue(client, uint32(f.Verify), sub)
+}
+
+// dnCommonName is the last CN of a distinguished name in OpenSSL's
+// one-line form ("/C=FR/O=Example/CN=alice"), nil without one.
+func dnCommonName(dn []byte) []byte {
+	i := bytes.LastIndex(dn, []byte("/CN="))
+	if i < 0 {
+		return nil
+	}
+	cn := dn[i+4:]
+	if j := bytes.IndexByte(cn, '/'); j >= 0 {
+		cn = cn[:j]
+	}
+	return cn
 }

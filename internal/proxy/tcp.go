@@ -193,7 +193,8 @@ func (cc *clientConn) serveTCP() {
 	}
 	in := &cc.in
 	in.Req = nil
-	in.TLS = cc.facts // ssl_fc*, ssl_c_*
+	in.TLS = cc.facts                           // ssl_fc*, ssl_c_*
+	in.UniqueIDFormat = fe.rules.UniqueIDFormat // unique-id, proxy-v2-options unique-id
 	// tcp-request content rules look at the first bytes, within the
 	// inspect delay; use_backend then sees them too.
 	if fe.rules.HasTCPContent() && !cc.inspectTCP(fe.rules, fe.rules.InspectDelay) {
