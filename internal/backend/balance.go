@@ -110,7 +110,7 @@ func (m *members) pickRoundRobin(skip *Server) (*Server, pickResult) {
 			if !s.hasRoom() {
 				continue
 			}
-			w := s.Weight()
+			w := s.lbWeight()
 			s.rrCur += w
 			total += w
 			if best == nil || s.rrCur > best.rrCur {
@@ -203,7 +203,7 @@ func (m *members) pickLeastConn(skip *Server) (*Server, pickResult) {
 			if !s.hasRoom() {
 				continue
 			}
-			c, w := s.Conns(), s.Weight()
+			c, w := s.Conns(), s.lbWeight()
 			if best == nil || (c+1)*bw < (bc+1)*w {
 				best, bc, bw = s, c, w
 			}
@@ -235,7 +235,7 @@ func (m *members) pickHash(h uint64, skip *Server) (*Server, pickResult) {
 	total := 0
 	for _, s := range m.active {
 		if s != skip && s.Usable() {
-			total += s.Weight()
+			total += s.lbWeight()
 		}
 	}
 	if total == 0 {
@@ -248,7 +248,7 @@ func (m *members) pickHash(h uint64, skip *Server) (*Server, pickResult) {
 		if s == skip || !s.Usable() {
 			continue
 		}
-		r -= s.Weight()
+		r -= s.lbWeight()
 		if r < 0 {
 			target = i
 			break
@@ -283,7 +283,7 @@ func (m *members) pickRandom(skip *Server) (*Server, pickResult) {
 			}
 			eligible = true
 			if s.hasRoom() {
-				total += s.Weight()
+				total += s.lbWeight()
 			}
 		}
 		if total == 0 {
@@ -298,7 +298,7 @@ func (m *members) pickRandom(skip *Server) (*Server, pickResult) {
 			if s == skip || !s.Usable() || !s.hasRoom() {
 				continue
 			}
-			w := s.Weight()
+			w := s.lbWeight()
 			if s1 == nil {
 				if r1 -= w; r1 < 0 {
 					s1 = s
@@ -316,7 +316,7 @@ func (m *members) pickRandom(skip *Server) (*Server, pickResult) {
 		if s1 == nil {
 			s1 = s2
 		}
-		if s2 != nil && s1 != nil && s2.Conns()*s1.Weight() < s1.Conns()*s2.Weight() {
+		if s2 != nil && s1 != nil && s2.Conns()*s1.lbWeight() < s1.Conns()*s2.lbWeight() {
 			s1 = s2
 		}
 		if s1 != nil && s1.tryTake() {

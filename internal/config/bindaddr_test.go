@@ -23,7 +23,7 @@ func TestBindAddresses(t *testing.T) {
 		{"", ":80 mode 600", "warning: bind :80: [mode] apply to UNIX sockets only; ignored for :80"},
 		{"", "udp@:514", `error: bind: address "udp@:514" is a UDP address`},
 		{"", ":80 ssl", `error: bind :80: ssl needs a certificate`},
-		{"", ":80 accept-proxy", `error: bind :80: option "accept-proxy" is not supported`},
+		{"", ":80 accept-netscaler-cip 1234", `error: bind :80: option "accept-netscaler-cip" is not supported`},
 		{"", "/s mode", "error: bind /s: mode expects a value"},
 		{"", "/s mode 999", `error: bind /s: mode: invalid mode "999"`},
 		{"", ":9-8", "error: ends before it starts"},

@@ -19,6 +19,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(base + "  server s 127.0.0.1:1 weight 3\nfrontend f\n  bind :1\n  acl a path_reg -i ^/x\n  use_backend be if !a || { src 10.0.0.0/8 }\n"))
 	f.Add([]byte("global\n  log stdout format raw local0\n  stats socket /s mode 600 level admin\n"))
 	f.Add([]byte("x \"a\\x41\" 'b' \\ c # d\n"))
+	f.Add([]byte(base + "  option tcp-check\n  tcp-check connect port 81\n  tcp-check send PING\\r\\n\n  tcp-check expect string +PONG\n  default-server check inter 1s\n  server s 127.0.0.1:1 agent-check agent-port 2 send-proxy-v2\n"))
+	f.Add([]byte(base + "  option httpchk GET /\n  http-check send hdr host x\n  http-check expect status 200-399\n  option mysql-check user u\nfrontend f\n  bind :1 accept-proxy name a\n  tcp-request connection expect-proxy layer4 if { src 10.0.0.0/8 }\n"))
 	f.Add([]byte("global\n  ssl-default-bind-ciphers ECDHE+AESGCM:!aNULL:DHE-RSA-AES128-SHA\n  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets\n" +
 		"frontend f\n  bind :443 ssl crt a.pem crt-list l alpn h2,http/1.1 verify optional ca-file c curves X25519:P-256\n" +
 		"  mode tcp\n  tcp-request inspect-delay 5s\n  tcp-request content accept if { req_ssl_hello_type 1 }\n  use_backend b if { req.ssl_sni -i x }\n" +

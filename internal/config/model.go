@@ -107,6 +107,7 @@ type Global struct {
 	// ZeroWarning makes any warning an error ("zero-warning").
 	ZeroWarning bool
 	Pos         Pos
+	CheckGlobals
 }
 
 // LogTarget is one "log" line (see syslog.Target), as a global target or
@@ -246,6 +247,9 @@ type Timeouts struct {
 	ClientFin     Timeout // falls back to Client
 	ServerFin     Timeout // falls back to Server
 	Tarpit        Timeout // unset means Connect (http-request tarpit)
+	// Check bounds a health check once connected; unset means "inter"
+	// bounds the whole check (see package check).
+	Check Timeout
 }
 
 // Proxy is a frontend, backend or listen section with its defaults applied.
@@ -331,6 +335,9 @@ type Proxy struct {
 	// global maxconn.
 	MaxConn int
 	Servers []*Server
+	ProxyChecks
+	ConnOptions
+
 	// ErrorPages replace the responses Baton generates, by the status it
 	// would send (errorfile, errorloc, http-error, errorfiles); nil means
 	// Baton's own for every status.
@@ -368,6 +375,7 @@ type Bind struct {
 	// Unix is the socket file's owner and mode for a UNIX socket (bind
 	// options over the unix-bind defaults); nil for other sockets.
 	Unix *UnixSocketOptions
+	BindOptions
 }
 
 // UseBackend is "use_backend NAME if|unless COND".
@@ -460,4 +468,6 @@ type Server struct {
 	// SlowStart is how long the server's weight and maxconn take to grow
 	// back to full after it comes back ("slowstart"); 0 means at once.
 	SlowStart time.Duration
+	ServerChecks
+	ServerTraffic
 }

@@ -176,6 +176,10 @@ type proxyState struct {
 	terms   []*Term
 	anonACL []*ACL
 	servers map[string]*Server
+	// chk and defServer are the health-check lists and the default-server
+	// settings (checks.go, server_opts.go).
+	chk       checkState
+	defServer *Server
 	// errOps are the error-page lines (errorpages.go), the first
 	// inheritedErrOps of them from the defaults section.
 	errOps          []errOp
@@ -418,6 +422,7 @@ func inherit(st, def *proxyState) {
 			st.timeouts[t.name] = v
 		}
 	}
+	inheritExtra(st, def)
 	inheritOps(st, def)
 }
 
@@ -477,8 +482,8 @@ func (p *parser) proxyLine(l line) {
 	if w[0] == "log" {
 		key, args = logKeywordArgs(w)
 		kw = proxyKeywords[key]
-	} else if len(w) >= 2 && prefixWords[w[0]] && proxyKeywords[w[0]+" "+w[1]] != nil {
-		key, args = w[0]+" "+w[1], w[2:]
+	} else if len(w) >= 2 && prefixWords[w[0]] && proxyKeywords[w[0]+" "+callName(w[1])] != nil {
+		key, args = w[0]+" "+callName(w[1]), w[2:]
 		kw = proxyKeywords[key]
 	} else if !prefixWords[w[0]] && proxyKeywords[w[0]] != nil {
 		key, args = w[0], w[1:]
@@ -497,6 +502,15 @@ func (p *parser) proxyLine(l line) {
 		return
 	}
 	kw.parse(p, st, l, args, neg)
+}
+
+// callName is a keyword's name without its "(ARGS)" part, for actions
+// written as calls: "set-var(check.port)" is the set-var keyword.
+func callName(w string) string {
+	if i := strings.IndexByte(w, '('); i > 0 {
+		return w[:i]
+	}
+	return w
 }
 
 // unknown reports a keyword that no table of the current section holds,

@@ -117,10 +117,10 @@ frontend fe
 		t.Errorf("backend = %+v", be)
 	}
 	want := []Server{
-		{Name: "a", Addr: "127.0.0.1:81", Port: 81, Weight: 0, MaxConn: 10, Backup: true, Disabled: true, Check: true, Inter: 500 * time.Millisecond, Rise: 4, Fall: 5, Pos: Pos{"t.cfg", 11}},
-		{Name: "b", Addr: "127.0.0.1:82", Host: "localhost", Port: 82, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 12}},
-		{Name: "c", Addr: "10.0.0.7:83", Host: "app.internal", Port: 83, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 13}},
-		{Name: "d", Addr: "[::1]:84", Port: 84, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 14}},
+		{Name: "a", Addr: "127.0.0.1:81", Port: 81, Weight: 0, MaxConn: 10, Backup: true, Disabled: true, Check: true, Inter: 500 * time.Millisecond, Rise: 4, Fall: 5, Pos: Pos{"t.cfg", 11}, ServerTraffic: ServerTraffic{ID: 1}},
+		{Name: "b", Addr: "127.0.0.1:82", Host: "localhost", Port: 82, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 12}, ServerTraffic: ServerTraffic{ID: 2}},
+		{Name: "c", Addr: "10.0.0.7:83", Host: "app.internal", Port: 83, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 13}, ServerTraffic: ServerTraffic{ID: 3}},
+		{Name: "d", Addr: "[::1]:84", Port: 84, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 14}, ServerTraffic: ServerTraffic{ID: 4}},
 	}
 	for i, s := range be.Servers {
 		if !reflect.DeepEqual(*s, want[i]) {
@@ -178,7 +178,7 @@ func TestParseErrors(t *testing.T) {
 		{"typo", base + "  timout server 1s\n", []string{`t.cfg:7: unknown keyword "timout"`, `did you mean "timeout"`}},
 		{"option typo", base + "  option redispach\n", []string{`t.cfg:7: unknown option "redispach"`, `did you mean "option redispatch"`}},
 		{"unsupported", base + "  stick-table type ip size 1m\n", []string{`t.cfg:7: "stick-table" is a HAProxy keyword that Baton does not support`}},
-		{"unsupported option", base + "  option tcpka\n", []string{`t.cfg:7: "option tcpka" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported option", base + "  option prefer-last-server\n", []string{`t.cfg:7: "option prefer-last-server" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported action", base + "  http-request track-sc0 src\n", []string{`t.cfg:7: "http-request track-sc0" is a HAProxy keyword that Baton does not support`}},
 		{"unknown action", base + "  http-request set-hedaer X y\n", []string{`t.cfg:7: unknown http-request "set-hedaer"`, `did you mean "http-request set-header"`}},
 		{"unsupported section", "peers p\n  peer a 1.1.1.1:1024\n", []string{`t.cfg:1: "peers" is a HAProxy section that Baton does not support`}},
@@ -200,7 +200,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad time", base + "  timeout server 5x\n", []string{`t.cfg:7: timeout server: invalid time "5x"`}},
 		{"bad mode", base + "  mode udp\n", []string{`t.cfg:7: mode: invalid mode "udp"`}},
 		{"bad balance", base + "  balance roundrobbin\n", []string{`t.cfg:7: balance: unknown algorithm "roundrobbin"`}},
-		{"bind option", "frontend f\n  bind :80 accept-proxy\n  default_backend be\n", []string{`t.cfg:2: bind :80: option "accept-proxy" is not supported`}},
+		{"bind option", "frontend f\n  bind :80 accept-netscaler-cip 1234\n  default_backend be\n", []string{`t.cfg:2: bind :80: option "accept-netscaler-cip" is not supported`}},
 		{"bind host", "frontend f\n  bind example.com:80\n", []string{`t.cfg:2: bind: address "example.com:80": cannot resolve "example.com"`}},
 		{"default_backend nowhere", base + "frontend f\n  bind :80\n  default_backend nowhere\n", []string{`t.cfg:9: default_backend nowhere: no backend named "nowhere"`}},
 		{"use_backend unknown", base + "frontend f\n  bind :80\n  use_backend nope if { path / }\n  default_backend be\n", []string{`t.cfg:9: use_backend nope: no backend named "nope"`}},

@@ -85,7 +85,7 @@ func (p *parser) parseBindOptions(st *proxyState, l line, b *Bind, raw string, a
 			tlsOpt = w
 			continue
 		}
-		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts mode, user, uid, group, gid, proto, ssl and the TLS options, see doc/configuration.md)", raw, w)
+		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts mode, user, uid, group, gid, accept-proxy, name, id, defer-accept, tfo, transparent, v4v6, v6only, interface, backlog, maxconn, process, proto, ssl and the TLS options, see doc/configuration.md)", raw, w)
 		return
 	}
 	switch {

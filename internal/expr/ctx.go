@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"baton/internal/h1"
+	"baton/internal/proxyproto"
 	"baton/internal/tlsconf"
 )
 
@@ -59,6 +60,10 @@ type Ctx struct {
 	// TLS is the client connection's TLS facts (ssl_fc*, ssl_c_*), set
 	// by the proxy after the handshake; nil on a plain connection.
 	TLS *tlsconf.Facts
+	// PP is the PROXY protocol header the client sent (fc_rcvd_proxy,
+	// fc_pp_*: fetch_pp.go), set by the proxy once it is read; nil
+	// without one.
+	PP *proxyproto.Header
 	// hello is the ClientHello parsed from the first helloLen bytes of
 	// Payload (req.ssl_*, fetch_tls.go), helloErr why there is none.
 	hello    *tlsconf.Hello
@@ -165,7 +170,7 @@ func (c *Ctx) BeginConnection() {
 	c.BeginRequest()
 	c.Payload, c.PayloadFinal = nil, false
 	c.payReqLen, c.payReqOK = 0, false
-	c.TLS, c.hello, c.helloErr, c.helloLen = nil, nil, nil, -1
+	c.TLS, c.PP, c.hello, c.helloErr, c.helloLen = nil, nil, nil, nil, -1
 	c.ResPayload, c.ResPayloadFinal = nil, false
 	c.Frontend, c.Backend, c.Server = "", "", ""
 	if c.Vars != nil {

@@ -8,6 +8,7 @@ import (
 	"baton/internal/counters"
 	"baton/internal/listener"
 	"baton/internal/settle"
+	"baton/internal/sockopt"
 	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
@@ -71,6 +72,12 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 			if !slices.Contains(snap.Binds, b.Addr) {
 				snap.Binds = append(snap.Binds, b.Addr)
 			}
+			if o := listenOptions(&b); o != (sockopt.Listen{}) {
+				if snap.SockOpts == nil {
+					snap.SockOpts = map[string]sockopt.Listen{}
+				}
+				snap.SockOpts[b.Addr] = o
+			}
 			if u := b.Unix; u != nil {
 				if snap.UnixFiles == nil {
 					snap.UnixFiles = make(map[string]listener.UnixOptions)
@@ -80,4 +87,16 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 		}
 	}
 	return snap, nil
+}
+
+// listenOptions are the socket options of a bind line.
+func listenOptions(b *config.Bind) sockopt.Listen {
+	o := sockopt.Listen{Device: b.Interface, Transparent: b.Transparent, DeferAccept: b.DeferAccept, FastOpen: b.TFO, Backlog: b.Backlog}
+	switch {
+	case b.V6Only:
+		o.V6Only = 1
+	case b.V4V6:
+		o.V6Only = -1
+	}
+	return o
 }

@@ -18,6 +18,7 @@ import (
 	"baton/internal/counters"
 	"baton/internal/listener"
 	"baton/internal/settle"
+	"baton/internal/sockopt"
 	"baton/internal/worker"
 )
 
@@ -49,6 +50,9 @@ type Snapshot struct {
 	// Binds are the listening addresses (config Bind.Addr), without
 	// duplicates.
 	Binds []string
+	// SockOpts are the bind lines' socket options, by address; absent
+	// means none.
+	SockOpts map[string]sockopt.Listen
 	// UnixFiles are the owner and mode of the UNIX socket files among
 	// Binds, by address; the others have none.
 	UnixFiles map[string]listener.UnixOptions
@@ -512,18 +516,23 @@ func (m *Master) serving() *generation {
 	return nil
 }
 
-// bind opens the listeners of snap that are not open yet and returns
-// those. On error the new ones are closed again.
+// bind opens the listeners of snap that are not open yet, with their
+// socket options, and returns those; listeners open already get their
+// changeable options again. On error the new ones are closed again.
 func (m *Master) bind(snap *Snapshot) ([]string, error) {
 	var fresh []string
 	for _, n := range snap.Binds {
 		m.mu.Lock()
-		_, ok := m.listeners[n]
+		old, ok := m.listeners[n]
 		m.mu.Unlock()
 		if ok {
+			if err := old.Reapply(snap.SockOpts[n]); err != nil {
+				m.closeListeners(fresh)
+				return nil, err
+			}
 			continue
 		}
-		l, err := listener.ListenWith(n, snap.UnixFiles[n])
+		l, err := listener.ListenOptions(n, snap.UnixFiles[n], snap.SockOpts[n])
 		if err != nil {
 			m.closeListeners(fresh)
 			return nil, err

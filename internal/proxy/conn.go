@@ -15,6 +15,7 @@ import (
 	"baton/internal/expr"
 	"baton/internal/h1"
 	"baton/internal/h2"
+	"baton/internal/proxyproto"
 	"baton/internal/rules"
 	"baton/internal/tlsconf"
 )
@@ -185,6 +186,27 @@ type clientConn struct {
 	peekArmFn func(fd uintptr)
 	serveFn   func()
 	pollReg
+
+	// curSrv is the server the connection's exchange or tunnel uses now,
+	// for on-marked-down shutdown-sessions: atomic, because the health
+	// goroutine reads it while the connection's goroutine sets it.
+	curSrv atomic.Pointer[backend.Server]
+	// killed is the termination code ('D', 'U') of a connection a health
+	// event cut; 0 otherwise. Atomic for the same reason.
+	killed atomic.Int32
+
+	// dst is the address the client connected to (the PROXY header's, or
+	// the socket's once asked); pp is the PROXY header the client sent,
+	// kept for its TLVs and the fc_pp_* fetches; nil without one.
+	pp    *proxyproto.Header
+	ppRaw []byte // the PROXY header as received, for a hand-over
+	dstIP []byte // textual dst, for X-Original-To
+	// priv is the client's private server connection (see reuse.go).
+	priv privConn
+	// bind is the listener's runtime state (options, maxconn slots).
+	brt *bindRT
+	// slotB says the connection holds a bind maxconn slot.
+	slotB bool
 }
 
 // session is what a connection needs only while it has an exchange in
@@ -236,6 +258,7 @@ func (cc *clientConn) takeSession() {
 	s.in.Vars = cc.vars
 	s.in.Proxies = cc.e
 	s.in.Src, s.in.Dst = cc.src, cc.dst
+	s.in.PP = cc.pp
 	s.in.Frontend = cc.fe.p.Name
 }
 
@@ -256,7 +279,7 @@ func putSession(s *session) {
 		return
 	}
 	s.in.Req, s.in.Resp, s.in.Hooks, s.in.Vars = nil, nil, nil, nil
-	s.in.TLS = nil
+	s.in.TLS, s.in.PP = nil, nil
 	s.cio.rc = nil
 	s.ex.be, s.ex.srv, s.ex.sc = nil, nil, nil
 	s.fe.sessions.Put(s)
@@ -264,7 +287,7 @@ func putSession(s *session) {
 
 func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn {
 	now := time.Now()
-	cc := &clientConn{e: e, fe: fe, bind: bind, c: c, start: now, now: now}
+	cc := &clientConn{e: e, fe: fe, bind: bind, c: c, start: now, now: now, brt: e.binds[bind]}
 	cc.state.Store(stateActive)
 	if t, ok := c.(*net.TCPConn); ok {
 		cc.tcp = t
@@ -503,6 +526,9 @@ func (cc *clientConn) setServer(s net.Conn) {
 		s.Close()
 	}
 	cc.mu.Unlock()
+	if s == nil {
+		cc.curSrv.Store(nil)
+	}
 }
 
 // waitIdle waits, holding no buffer, until the client sends a byte,
@@ -627,7 +653,7 @@ func (cc *clientConn) handOver() bool {
 		buffered = (*cc.buf)[cc.r:cc.w]
 	}
 	cc.unpoll() // the next process shares the open socket
-	if err := ho.send(cc.bind, cc.tcp, buffered); err != nil {
+	if err := ho.send(cc.bind, cc.tcp, cc.handoverBytes(buffered)); err != nil {
 		return false
 	}
 	cc.mu.Lock()

@@ -81,6 +81,7 @@ type Engine struct {
 	stopLogged sync.Once
 
 	frontends map[string]*frontend // by bind address
+	binds     map[string]*bindRT   // by bind address
 	feByName  map[string]*frontend
 	backends  map[string]*backendRT
 	// tls is the TLS material; tlsBinds the TLS binds by address.
@@ -149,6 +150,7 @@ type frontend struct {
 	self     *backendRT // a listen proxy serving itself; nil otherwise
 	logging  bool
 	feconn   atomic.Int64
+	conn     frontendConn // accept-time settings (pproto.go)
 	ctr      objCounters
 	iid      int
 	// svc are the frontend's own conditions (monitor fail, stats page).
@@ -169,6 +171,11 @@ type backendRT struct {
 	// when the backend is the frontend itself (a listen proxy).
 	rules  *rules.Set
 	beconn atomic.Int64
+	// dial is how to reach each server (by Server.Index); proven says,
+	// for http-reuse aggressive, that a reused connection of the server
+	// answered (atomic: any request's goroutine may set it).
+	dial   []*srvDial
+	proven []atomic.Bool
 	// tls is the TLS client of each server by Server.Index; nil when no
 	// server of the backend has TLS options.
 	tls []*tlsconf.Client
@@ -199,6 +206,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		cfg:       cfg,
 		diag:      opt.Stderr,
 		frontends: make(map[string]*frontend),
+		binds:     make(map[string]*bindRT),
 		feByName:  make(map[string]*frontend),
 		backends:  make(map[string]*backendRT),
 		stop:      make(chan struct{}),
@@ -227,6 +235,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			be := &backendRT{p: p, b: backend.New(p), e: e, slot: -1}
 			e.backendList = append(e.backendList, be)
 			for i, srv := range p.Servers {
+				be.dial = append(be.dial, newSrvDial(p, srv))
 				if c := opt.TLS.Client(srv.TLS); srv.TLS != nil && c != nil {
 					if be.tls == nil {
 						be.tls = make([]*tlsconf.Client, len(p.Servers))
@@ -234,6 +243,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 					be.tls[i] = c
 				}
 			}
+			be.proven = make([]atomic.Bool, len(p.Servers))
 			rs, err := rules.Compile(p)
 			if err != nil {
 				return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
@@ -241,15 +251,17 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			be.rules = rs
 			e.backends[p.Name] = be
 			for _, srv := range p.Servers {
-				if srv.Check {
-					co := e.checkOptions(be)
-					co.TLS = be.checkTLS
-					be.checker = health.New(p, be.b, co)
+				if srv.Check || srv.Agent {
+					be.checker = health.New(p, be.b, e.checkOptions(be))
 					e.checkers = append(e.checkers, be.checker)
 					break
 				}
 			}
 		}
+	}
+	spread := health.NewSpread(e.checkers, cfg.Global.CheckGlobals)
+	for _, c := range e.checkers {
+		c.SetSpread(spread)
 	}
 	for _, p := range cfg.Frontends() {
 		rs, err := rules.Compile(p)
@@ -257,6 +269,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
 		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn)}
+		fe.conn = newFrontendConn(p)
 		e.feByName[p.Name] = fe
 		e.feList = append(e.feList, fe)
 		if p.Kind == config.KindListen && p.DefaultBackend == "" {
@@ -270,7 +283,8 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				return nil, fmt.Errorf("%s: proxy %s: use_backend %q not found", ub.Pos, p.Name, ub.Backend)
 			}
 		}
-		for _, b := range p.Binds {
+		for i := range p.Binds {
+			b := &p.Binds[i]
 			if other := e.frontends[b.Addr]; other != nil {
 				return nil, fmt.Errorf("%s: bind %s used by both %s and %s", b.Pos, b.Addr, other.p.Name, p.Name)
 			}
@@ -278,6 +292,8 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			if b.Proto == "h2" && p.Mode == config.ModeHTTP {
 				e.h2Binds[b.Addr] = true
 			}
+			brt := &bindRT{b: b, name: bindName(b, i+1), slot: newLimiter(b.MaxConn)}
+			e.binds[b.Addr] = brt
 			if b.TLS != nil {
 				tb := opt.TLS.Bind(b.TLS)
 				if tb == nil {
@@ -352,15 +368,21 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 	e.startPublishing()
 	startProfile()
 
+	brt := e.binds[addr]
 	var backoff time.Duration
 	var shard uint8 // the next connection's counters shard
 	for {
 		if !e.takeSlots(fe) {
 			return nil
 		}
+		if !e.takeBindSlot(brt) {
+			e.releaseSlots(fe)
+			return nil
+		}
 		c, err := ln.Accept()
 		if err != nil {
 			e.releaseSlots(fe)
+			e.releaseBindSlot(brt)
 			select {
 			case <-e.stop:
 				return nil
@@ -388,7 +410,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 		}
 		backoff = 0
 		cc := newClientConn(e, fe, addr, c)
-		cc.slotG, cc.slotF = true, true
+		cc.slotG, cc.slotF, cc.slotB = true, true, brt != nil
 		cc.shard, shard = shard, shard+1
 		e.register(cc) // even when stopping: an accepted client is served
 		fe.feCum.Add(1)
@@ -434,6 +456,21 @@ func (e *Engine) unregister(cc *clientConn) {
 	}
 	if cc.slotG {
 		e.global.release()
+	}
+	if cc.slotB {
+		e.releaseBindSlot(cc.brt)
+	}
+}
+
+// takeBindSlot takes a slot of the listener's own maxconn, waiting like
+// takeSlots; it reports false when the engine stops accepting.
+func (e *Engine) takeBindSlot(b *bindRT) bool {
+	return b == nil || b.slot.acquire(e.stop)
+}
+
+func (e *Engine) releaseBindSlot(b *bindRT) {
+	if b != nil {
+		b.slot.release()
 	}
 }
 

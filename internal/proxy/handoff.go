@@ -107,12 +107,13 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 	if fe == nil {
 		return fmt.Errorf("adopt %s: no frontend binds this address", bind)
 	}
-	if len(buffered) > bufSize {
-		return fmt.Errorf("adopt %s: %d buffered bytes exceed the %d-byte buffer", bind, len(buffered), bufSize)
-	}
 	cc := newClientConn(e, fe, bind, c)
 	cc.adopted = true
 	cc.shard = uint8(e.adoptSeq.Add(1))
+	buffered = cc.adoptProxy(buffered)
+	if len(buffered) > bufSize {
+		return fmt.Errorf("adopt %s: %d buffered bytes exceed the %d-byte buffer", bind, len(buffered), bufSize)
+	}
 	if len(buffered) > 0 {
 		cc.buf = getBuf()
 		cc.w = copy(*cc.buf, buffered)
@@ -130,6 +131,7 @@ func (e *Engine) adopt(cc *clientConn, fe *frontend, bind string) error {
 	}
 	cc.slotG = e.global.tryAcquire()
 	cc.slotF = fe.slots.tryAcquire()
+	cc.slotB = cc.brt != nil && cc.brt.slot.tryAcquire()
 	e.conns[cc] = struct{}{}
 	e.actconn.Add(1)
 	fe.feconn.Add(1)

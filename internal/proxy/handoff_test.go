@@ -89,17 +89,7 @@ func TestHandOffMovesWaitingConnections(t *testing.T) {
 	waitFor(t, "slow request at the server", func() bool { return a.reqs.Load() == 2 })
 	fresh := oldH.dial()
 	waitFor(t, "three connections", func() bool { return oldH.e.Conns() == 3 })
-	waitFor(t, "fresh connection waiting", func() bool {
-		oldH.e.mu.Lock()
-		defer oldH.e.mu.Unlock()
-		n := 0
-		for cc := range oldH.e.conns {
-			if st := cc.state.Load(); st == stateFresh || st == stateIdle {
-				n++
-			}
-		}
-		return n == 2
-	})
+	waitFor(t, "fresh connection waiting", func() bool { return waiting(oldH.e) == 2 })
 
 	var sent atomic.Int64
 	oldH.e.HandOff(dupTo(newH.e, &sent))
@@ -157,17 +147,7 @@ func TestHandOffSendFailureKeepsConnection(t *testing.T) {
 	idle := h.dial()
 	idle.get("/")
 	fresh := h.dial()
-	waitFor(t, "two waiting connections", func() bool {
-		h.e.mu.Lock()
-		defer h.e.mu.Unlock()
-		n := 0
-		for cc := range h.e.conns {
-			if st := cc.state.Load(); st == stateFresh || st == stateIdle {
-				n++
-			}
-		}
-		return n == 2
-	})
+	waitFor(t, "two waiting connections", func() bool { return waiting(h.e) == 2 })
 	var tries atomic.Int64
 	h.e.HandOff(func(string, *net.TCPConn, []byte) error {
 		tries.Add(1)

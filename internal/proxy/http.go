@@ -113,6 +113,7 @@ func (cc *clientConn) serve() {
 		cc.cur.Store(nil)
 		cc.unpoll()
 		cc.closeAll()
+		cc.dropPrivate()
 		cc.releaseBufs()
 		cc.dropSession()
 		if cc.h2stream {
@@ -127,6 +128,7 @@ func (cc *clientConn) serve() {
 	}
 	if !cc.rulesDone {
 		cc.rulesDone = true
+		cc.acceptSetup()
 		if !cc.adopted && !cc.connectionRules() {
 			return
 		}
@@ -387,10 +389,16 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 		if !gotBytes && !first {
 			return // timeout http-keep-alive: close silently
 		}
+		if !gotBytes && cc.fe.p.HTTPIgnoreProbes {
+			return // a browser's speculative connection: no 408, no log
+		}
 		x.status = 408
 		x.setTerm('c', 'R')
 	default:
 		// Client closed or reset before a whole head.
+		if !gotBytes && cc.fe.p.HTTPIgnoreProbes {
+			return
+		}
 		if !gotBytes {
 			// HAProxy counts a connection closed before sending a byte
 			// as an invalid request answered 400 (nothing is sent), and
@@ -533,9 +541,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	idem := isIdempotent(req.Method)
 	key := backend.Key{Src: cc.src.Addr(), URI: req.Target}
 	req.Headers = h1.StripHopByHop(req.Headers)
-	if fe.p.ForwardFor || be.p.ForwardFor {
-		req.AddHeader("X-Forwarded-For", cc.srcIP)
-	}
+	cc.forwardedHeaders(req, fe.p, be.p)
 	if req.Body == h1.BodyChunked {
 		req.AddHeader("Transfer-Encoding", valChunked)
 	}
@@ -544,12 +550,21 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	case isUpgrade:
 		req.AddHeader("Connection", valUpgrade)
 		req.AddHeader("Upgrade", upgradeVal)
-	case mode != config.KeepAlive || req.Minor == 0:
+	case req.Minor == 0:
 		req.AddHeader("Connection", valClose)
+	case mode != config.KeepAlive:
+		// http-pretend-keepalive: the server is not told, but the
+		// connection still closes after the response.
+		if !fe.p.HTTPPretendKeepAlive && !be.p.HTTPPretendKeepAlive {
+			req.AddHeader("Connection", valClose)
+		}
 	default:
 		srvKeep = true
 	}
 
+	if req.Body != h1.BodyNone && (fe.p.HTTPBufferRequest || be.p.HTTPBufferRequest) {
+		cc.bufferBody(req, headEnd)
+	}
 	// Body bytes already buffered after the head.
 	var inBuf int
 	complete := true
@@ -630,6 +645,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		}
 		x.sc, x.reused = sc, reused
 		cc.setServer(sc)
+		cc.curSrv.Store(srv)
 		if logging {
 			x.tConn = time.Now()
 			x.noteServer(sc)
@@ -689,11 +705,12 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	return cc.relayResponse(x, logging, srvKeep, isUpgrade, complete, streamed)
 }
 
-// connect returns a connection to srv: a pooled idle one unless fresh,
-// else a new one under timeout connect (with TLS for an ssl server).
+// connect returns a connection to srv: an idle one this request may use
+// (see reuse.go) unless fresh, else a new one under timeout connect
+// (with TLS for an ssl server).
 func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
 	if !fresh && !srv.Config.DstFromRules {
-		if c := srv.GetIdle(); c != nil {
+		if c := cc.takeConn(be, srv); c != nil {
 			if be.tls == nil || cc.idleMatches(be, srv, c) {
 				return c, true, nil
 			}
@@ -740,6 +757,7 @@ var errNoResponse = &noResponseError{err: io.EOF}
 func (cc *clientConn) serverError(x *exchange, err error, logging bool) bool {
 	x.closeClient = true
 	var perr *h1.Error
+	var noResp *noResponseError
 	switch {
 	case err == errClientGone:
 		x.setTerm('C', 'H')
@@ -748,13 +766,20 @@ func (cc *clientConn) serverError(x *exchange, err error, logging bool) bool {
 	case errors.As(err, &perr):
 		x.status = 502
 		x.setTerm('P', 'H')
+		x.srv.Observe(backend.ObsHTTPHeaders)
 		cc.captureResponse(x, string(cc.req.Method) == "HEAD")
 	case isTimeout(err):
 		x.status = 504
 		x.setTerm('s', 'H')
+		x.srv.Observe(backend.ObsHTTPReadTimeout)
+	case errors.As(err, &noResp):
+		x.status = 502
+		x.setTerm('S', 'H')
+		x.srv.Observe(backend.ObsHTTPClosed)
 	default:
 		x.status = 502
 		x.setTerm('S', 'H')
+		x.srv.Observe(backend.ObsHTTPReadError)
 	}
 	return cc.answerStatus(x, logging)
 }
@@ -887,4 +912,32 @@ func appendRequestLine(dst []byte, r *h1.Request) []byte {
 		return append(dst, " HTTP/1.0"...)
 	}
 	return append(dst, " HTTP/1.1"...)
+}
+
+// bufferBody reads the request body into the read buffer, up to its end
+// or the buffer's, under timeout http-request (option
+// http-buffer-request), so the server is chosen and connected to once
+// the body is there. A read failure ends the wait: forwarding meets it.
+func (cc *clientConn) bufferBody(req *h1.Request, headEnd int) {
+	b := *cc.buf
+	cc.c.SetReadDeadline(deadline(cc.now, cc.fe.p.Timeouts.HTTPRequest))
+	defer cc.c.SetReadDeadline(time.Time{})
+	for cc.w < len(b) {
+		switch req.Body {
+		case h1.BodyLength:
+			if int64(cc.w-headEnd) >= req.ContentLength {
+				return
+			}
+		case h1.BodyChunked:
+			var sc h1.ChunkedScanner
+			if _, done, err := sc.Scan(b[headEnd:cc.w]); done || err != nil {
+				return
+			}
+		}
+		n, err := cc.c.Read(b[cc.w:])
+		cc.w += n
+		if err != nil {
+			return
+		}
+	}
 }

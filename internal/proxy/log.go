@@ -65,6 +65,9 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 		e.SrvConn = max(0, x.srv.Conns()-b2i(!x.released))
 	}
 	e.State = [4]byte{x.term[0], x.term[1], '-', '-'}
+	if k := cc.killed.Load(); k != 0 {
+		e.State[0] = byte(k) // cut by on-marked-down/up
+	}
 	return e
 }
 

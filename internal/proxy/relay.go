@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
 	"baton/internal/rules"
@@ -205,6 +206,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		x.tRsp = time.Now()
 	}
 	x.status = resp.Status
+	x.srv.Observe(backend.ObserveStatus(resp.Status))
 	if resp.Status == 101 {
 		if !isUpgrade {
 			cc.dropServer(x)
@@ -349,7 +351,7 @@ func (cc *clientConn) releaseServer(x *exchange, keep bool) {
 	keep = keep && !x.srv.Config.DstFromRules
 	if sc := x.sc; keep && sc != nil {
 		sc.SetDeadline(time.Time{})
-		if !x.srv.PutIdle(sc) {
+		if !cc.keepConn(x.be, x.srv, sc, x.reused) {
 			sc.Close()
 		}
 		x.sc = nil
@@ -453,7 +455,9 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 		putBuf(cc.buf)
 		cc.buf = nil
 		cc.r, cc.w = 0, 0
-		pipe(cc.c, plainConn(sc), tunnelTimeouts(&cc.fe.p.Timeouts, x.bt))
+		pt := tunnelTimeouts(&cc.fe.p.Timeouts, x.bt)
+		pt.indepClient, pt.indepServer = cc.fe.p.IndependentStreams, x.be.p.IndependentStreams
+		pipe(cc.c, plainConn(sc), pt)
 	}
 	cc.dropServer(x)
 	x.release()
@@ -464,6 +468,9 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 type pipeTimeouts struct {
 	client, server       time.Duration
 	clientFin, serverFin time.Duration
+	// indepClient and indepServer are option independent-streams of the
+	// frontend and the backend.
+	indepClient, indepServer bool
 }
 
 func tunnelTimeouts(ft, bt *config.Timeouts) pipeTimeouts {

@@ -62,19 +62,40 @@ func (e *Engine) FrontendConns(name string) (int64, bool) {
 	return fe.feconn.Load(), true
 }
 
-// connectionRules runs the frontend's tcp-request connection and session
-// rules once, when the connection is accepted. It reports whether the
-// connection may go on.
+// connectionRules runs the frontend's tcp-request connection rules, reads
+// the PROXY header when the bind (accept-proxy) or a rule (expect-proxy)
+// wants one, then runs the tcp-request session rules, once, when the
+// connection is accepted: as in HAProxy, connection rules see the real
+// peer and no header yet, session rules the header's addresses and TLVs.
+// It reports whether the connection may go on.
 func (cc *clientConn) connectionRules() bool {
 	rs := cc.fe.rules
 	in := &cc.in
 	in.BeginConnection()
 	in.Src, in.Dst, in.Frontend = cc.src, cc.dst, cc.fe.p.Name
-	if !rs.HasTCPConnection() {
-		return true
+	k := rules.Continue
+	if rs.HasTCPConnection() {
+		k = rs.Connection(in)
 	}
-	k := rs.Connection(in)
-	if k == rules.Continue || k == rules.Accept {
+	switch k {
+	case rules.Reject:
+		cc.applyEffects()
+		return false
+	case rules.SilentDrop:
+		cc.applyEffects()
+		cc.silentDrop()
+		return false
+	}
+	if cc.brt != nil && cc.brt.b.AcceptProxy || in.Effects.ExpectProxy {
+		if !cc.readProxy() {
+			return false
+		}
+		if !cc.pp.Local {
+			in.Src, in.Dst = cc.src, cc.dst
+		}
+		in.PP = cc.pp
+	}
+	if rs.HasTCPConnection() {
 		k = rs.Session(in)
 	}
 	cc.applyEffects()
@@ -85,7 +106,11 @@ func (cc *clientConn) connectionRules() bool {
 		cc.silentDrop()
 		return false
 	}
-	cc.src, cc.dst = in.Src, in.Dst
+	if in.Src != cc.src {
+		cc.src = in.Src
+		cc.srcIP = in.Src.Addr().Unmap().AppendTo(cc.srcIP[:0])
+	}
+	cc.dst = in.Dst
 	return true
 }
 

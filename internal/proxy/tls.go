@@ -9,7 +9,6 @@ import (
 
 	"baton/internal/backend"
 	"baton/internal/config"
-	"baton/internal/sockaddr"
 	"baton/internal/tlsconf"
 )
 
@@ -147,13 +146,9 @@ func (cc *clientConn) serverName(tc *tlsconf.Client) string {
 // dialServer opens a connection to srv under timeout connect, with TLS
 // when the server has "ssl" (the handshake under the same timeout).
 func (cc *clientConn) dialServer(be *backendRT, srv *backend.Server, bt *config.Timeouts) (net.Conn, error) {
-	addr := srv.Addr()
-	if addr == "" {
-		return nil, errNoAddress
-	}
-	d := net.Dialer{Timeout: bt.Connect.Value}
-	network, address := sockaddr.DialArgs(cc.serverAddr(srv, addr))
-	c, err := d.Dial(network, address)
+	// The TCP connection with its source, socket options and PROXY
+	// header (dial.go): the header precedes the TLS handshake.
+	c, err := cc.dialRaw(be, srv, bt.Connect.Value)
 	if err != nil {
 		return nil, err
 	}
