@@ -113,6 +113,9 @@ func (cc *clientConn) serve() {
 		cc.cur.Store(nil)
 		cc.unpoll()
 		cc.closeAll()
+		if cc.h2stream {
+			cc.c.Close() // the stream's view, which closeAll leaves to its goroutine: this one
+		}
 		cc.releaseBufs()
 		cc.dropSession()
 		if cc.h2stream {
