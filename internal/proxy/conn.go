@@ -495,11 +495,16 @@ func (cc *clientConn) releaseBufs() {
 func (cc *clientConn) closeAll() {
 	cc.mu.Lock()
 	cc.closed = true
-	if cc.tlsConn != nil && cc.tcp != nil {
+	switch {
+	case cc.h2stream:
+		// A stream's HTTP/1.1 view belongs to its goroutine; the
+		// connection's own closeAll closes the socket under every
+		// stream, which ends them.
+	case cc.tlsConn != nil && cc.tcp != nil:
 		// Not tls.Conn.Close: its close_notify could wait on a writer
 		// (closeNotify sends it, bounded, when a connection ends well).
 		cc.tcp.Close()
-	} else {
+	default:
 		cc.c.Close()
 	}
 	if cc.relay != nil {

@@ -114,6 +114,9 @@ func (cc *clientConn) serve() {
 		cc.unpoll()
 		cc.closeAll()
 		cc.dropPrivate()
+		if cc.h2stream {
+			cc.c.Close() // the stream's view, which closeAll leaves to its goroutine: this one
+		}
 		cc.releaseBufs()
 		cc.dropSession()
 		if cc.h2stream {
