@@ -210,7 +210,7 @@ var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`http-check stick-table stick compression
+var unsupportedProxy = wordSet(`http-check stick compression
 	cookie http-reuse redirect
 	stats
 	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
@@ -230,15 +230,13 @@ var unsupportedProxy = wordSet(`http-check stick-table stick compression
 	option\ http-no-delay option\ http-ignore-probes option\ http-use-htx option\ h1-case-adjust-bogus-client
 	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ transparent
 	option\ http-restrict-req-hdr-names option\ idle-close-on-response
-	http-request\ track-sc0 http-request\ track-sc1 http-request\ track-sc2 http-request\ add-acl
+	http-request\ add-acl
 	http-request\ del-acl http-request\ lua http-request\ cache-use http-request\ use-service
-	http-request\ do-resolve http-request\ set-map http-request\ del-map http-request\ sc-inc-gpc0
-	http-request\ sc-inc-gpc1 http-request\ sc-inc-gpc http-request\ sc-set-gpt0 http-request\ sc-set-gpt
+	http-request\ do-resolve http-request\ set-map http-request\ del-map
 	http-request\ set-priority-class http-request\ set-priority-offset http-request\ send-spoe-group
 	http-request\ wait-for-handshake
-	http-response\ cache-store http-response\ lua http-response\ track-sc0 http-response\ track-sc1
-	http-response\ track-sc2 http-response\ add-acl http-response\ del-acl http-response\ set-map
-	http-response\ del-map http-response\ sc-inc-gpc0 http-response\ sc-set-gpt0 http-response\ send-spoe-group
+	http-response\ cache-store http-response\ lua http-response\ add-acl http-response\ del-acl http-response\ set-map
+	http-response\ del-map http-response\ send-spoe-group
 	http-after-response\ set-map http-after-response\ del-map http-after-response\ add-acl
 	http-after-response\ del-acl`)
 

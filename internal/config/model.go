@@ -263,6 +263,9 @@ type Proxy struct {
 	// SampleRules are the other rule sets and what goes with them
 	// (rules_model.go).
 	SampleRules
+	// StickTable is the proxy's "stick-table" (sticktable.go); nil when
+	// it declares none.
+	StickTable *StickTable
 
 	Timeouts  Timeouts
 	KeepAlive KeepAliveMode

@@ -92,6 +92,7 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	}
 	p.cfg.Expr = expr.NewEnv(p.readExprFile)
 	p.cfg.Expr.Resolve = func(name string) string { return p.resolvePath(p.linePos, name) }
+	p.stickEnv(p.cfg.Expr)
 	for i, s := range srcs {
 		if _, ok := p.fileIdx[s.Name]; !ok {
 			p.fileIdx[s.Name] = i
@@ -144,6 +145,9 @@ type parser struct {
 	defaults     map[string]*proxyState // named defaults sections
 	lastDefaults *proxyState
 	proxies      []*proxyState
+
+	// tableRefs are the stick tables rules and expressions name.
+	tableRefs []tableRef
 
 	// predef are the predefined ACLs compiled so far.
 	predef map[string]*ACL

@@ -140,6 +140,9 @@ type Rule struct {
 	Int2 int64
 	// CaptureLen is "capture ... len N": a new slot of that length.
 	CaptureLen int
+	// Stick is the counter, index and table of track-sc, sc-inc-gpc and
+	// sc-set-gpt (sticktable.go).
+	Stick *StickAction
 }
 
 // Reply is an answer built by a rule.

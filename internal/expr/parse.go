@@ -21,6 +21,11 @@ type Env struct {
 	// Resolve turns a name as written into the file's path (HAProxy's
 	// default-path), under which the map is known; nil keeps the name.
 	Resolve func(name string) string
+	// TableRef is told of every stick table an expression names ("" for
+	// the table of the proxy the expression is written in) and returns
+	// the table's name, so that the configuration can check, once every
+	// section is read, that it exists. nil keeps the name as written.
+	TableRef func(name string) string
 }
 
 // NewEnv returns an Env with empty variable and map tables.

@@ -14,6 +14,7 @@ import (
 	"baton/internal/expr"
 	"baton/internal/h1"
 	"baton/internal/rules"
+	"baton/internal/sticktable"
 )
 
 // bufSize is HAProxy's tune.bufsize: the size of every pooled buffer and
@@ -61,6 +62,9 @@ type clientConn struct {
 	src   netip.AddrPort
 	srcIP []byte // textual client address, for X-Forwarded-For
 	dst   netip.AddrPort
+	// stk are the connection's sticky counters (stick.go); nil when the
+	// generation has no stick tables.
+	stk *sticktable.Tracker
 	// vars are the connection's variables (sess scope lives as long as
 	// the connection, across parking); nil when the configuration uses
 	// none.
@@ -203,6 +207,10 @@ func (cc *clientConn) takeSession() {
 	// at this one (its variables outlive the session while parked).
 	s.in.Hooks = cc
 	s.in.Vars = cc.vars
+	s.in.Stick = nil
+	if cc.stk != nil {
+		s.in.Stick = cc.stk
+	}
 	s.in.Proxies = cc.e
 	s.in.Src, s.in.Dst = cc.src, cc.dst
 	s.in.Frontend = cc.fe.p.Name
@@ -224,7 +232,7 @@ func putSession(s *session) {
 	if s == nil {
 		return
 	}
-	s.in.Req, s.in.Resp, s.in.Hooks, s.in.Vars = nil, nil, nil, nil
+	s.in.Req, s.in.Resp, s.in.Hooks, s.in.Vars, s.in.Stick = nil, nil, nil, nil, nil
 	s.ex.be, s.ex.srv, s.ex.sc = nil, nil, nil
 	s.fe.sessions.Put(s)
 }
@@ -249,6 +257,7 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 	if e.cfg.Expr != nil && e.cfg.Expr.Vars.Len() > 0 {
 		cc.vars = e.cfg.Expr.Vars.NewVars()
 	}
+	cc.stickStart()
 	cc.takeSession()
 	cc.waitFn = cc.waitReadable
 	cc.armFn = cc.armControl

@@ -18,6 +18,7 @@ import (
 	"baton/internal/health"
 	"baton/internal/resolve"
 	"baton/internal/rules"
+	"baton/internal/sticktable"
 )
 
 // Options are the per-generation settings of an Engine.
@@ -53,6 +54,10 @@ type Options struct {
 	// Counters is where the generation counts its statistics; nil
 	// counts nothing.
 	Counters *counters.View
+	// Tables are the stick tables in memory the master shares with
+	// every generation; nil gives the engine tables of its own, which
+	// a reload loses.
+	Tables *sticktable.Tables
 	// Version is Baton's version, for the runtime API and the stats
 	// page.
 	Version string
@@ -121,6 +126,9 @@ type Engine struct {
 	version     string
 	started     time.Time
 	errs        captures
+	// tables are the generation's stick tables (stick.go); nil without
+	// any.
+	tables *sticktable.Tables
 	// resolvers resolves servers' host names while serving, like the
 	// checks; nil without resolvers sections.
 	resolvers *resolve.Runtime
@@ -257,6 +265,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	e.initCounters(opt.Counters)
+	e.initTables(cfg, opt.Tables)
 	if err := e.initRuntime(opt); err != nil {
 		return nil, err
 	}

@@ -105,6 +105,7 @@ func (cc *clientConn) serve() {
 			return // the connection is no longer this goroutine's
 		}
 		cc.setActive(stateClosing)
+		cc.stickClose()
 		if cc.session != nil {
 			cc.ex.leaveServer()
 		}
@@ -223,7 +224,9 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		if logging {
 			x.tHead = time.Now()
 		}
-		if !cc.handle(x, logging) {
+		ok := cc.handle(x, logging)
+		cc.stickEnd(x)
+		if !ok {
 			return false
 		}
 		if x.closeClient {
@@ -410,6 +413,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	in.Req = req
 	in.Now = cc.now
 	in.FirstRequest = !cc.answered
+	cc.stickRequest()
 	in.RequestIDs = &cc.e.reqID
 	if logging {
 		in.SetRequestID(x.id) // the log line's %rt

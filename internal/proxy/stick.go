@@ -1,0 +1,86 @@
+package proxy
+
+import (
+	"time"
+
+	"baton/internal/config"
+	"baton/internal/sticktable"
+)
+
+// Stick tables in the data path: each connection of a generation with
+// tables has a sticktable.Tracker (its sticky counters), which the rules
+// and fetches reach through the rules input; the proxy counts each
+// request on what the connection tracks, accounts each answer and
+// releases the entries when the request or the connection ends.
+
+// initTables takes the generation's tables: those the worker mapped from
+// the master's shared segment, else tables of this process alone.
+func (e *Engine) initTables(cfg *config.Config, ts *sticktable.Tables) {
+	specs := cfg.Tables()
+	if len(specs) == 0 {
+		return
+	}
+	if ts != nil {
+		e.tables = ts
+		return
+	}
+	var list []*sticktable.Table
+	for _, sp := range specs {
+		list = append(list, sticktable.NewLocal(sp))
+	}
+	e.tables = sticktable.NewTables(list...)
+}
+
+// Tables returns the generation's stick tables (nil without any).
+func (e *Engine) Tables() *sticktable.Tables { return e.tables }
+
+// stickStart gives a new connection its sticky counters.
+func (cc *clientConn) stickStart() {
+	if cc.e.tables == nil {
+		return
+	}
+	cc.stk = &sticktable.Tracker{}
+	cc.stk.BeginConnection(cc.e.tables, cc.fe.p.Mode == config.ModeHTTP)
+}
+
+// stickRequest counts a new request on the entries the connection
+// tracks.
+func (cc *clientConn) stickRequest() {
+	if cc.stk != nil && cc.stk.Any() {
+		cc.stk.BeginRequest(cc.now.UnixMilli())
+	}
+}
+
+// stickEnd accounts a finished request and releases what the request
+// tracked. As in HAProxy, a client error is a request the rules denied
+// (or refused authentication) or a 4xx from the server; a failure is a
+// 5xx but 501 and 505 that no rule built.
+func (cc *clientConn) stickEnd(x *exchange) {
+	if cc.stk == nil || !cc.stk.Any() {
+		return
+	}
+	st := x.status
+	o := sticktable.Outcome{BytesIn: x.bytesIn, BytesOut: x.bytesOut}
+	switch x.answered {
+	case answeredDenied:
+		o.Err = true
+	case answeredIntercepted:
+		o.Err = st == 401 || st == 407
+	default:
+		o.Err = st >= 400 && st < 500 && x.forwarded
+		o.Fail = st >= 500 && st < 600 && st != 501 && st != 505
+	}
+	cc.stk.EndRequest(o, time.Now().UnixMilli())
+}
+
+// stickClose releases what the connection tracked.
+func (cc *clientConn) stickClose() {
+	if cc.stk == nil || !cc.stk.Any() {
+		return
+	}
+	var o sticktable.Outcome
+	if cc.fe.p.Mode != config.ModeHTTP {
+		o.BytesIn, o.BytesOut = cc.ex.bytesIn, cc.ex.bytesOut
+	}
+	cc.stk.EndConnection(o, time.Now().UnixMilli())
+}
