@@ -68,7 +68,7 @@ func newEngine(files []worker.File, info worker.Info) (worker.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt := proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID, Counters: info.Counters, Version: version}
+	opt := proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID, Counters: info.Counters, Tables: info.Tables, Version: version}
 	// Resolution results outlive the generation: start from what the
 	// master kept, and give it ours as they change.
 	if st, err := resolve.DecodeState(info.State[resolverStateKind]); err == nil {

@@ -40,7 +40,7 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 	if err := config.CheckListeners(cfg, names); err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices, Stats: counters.ConfigKeys(cfg)}
+	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices, Stats: counters.ConfigKeys(cfg), Tables: cfg.Tables()}
 	for _, st := range cfg.Global.StatsSockets {
 		o := st.Owner
 		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners,

@@ -80,15 +80,22 @@ func shapeHash(spec *Spec) uint64 { return hashBytes([]byte(spec.Shape())) | 1 }
 // A region whose header is of another shape or unset is initialised:
 // its entries are dropped.
 func NewTable(spec *Spec, w []uint64) *Table {
+	t, _ := newTable(spec, w)
+	return t
+}
+
+// newTable is NewTable, and reports whether the region was initialised.
+func newTable(spec *Spec, w []uint64) (*Table, bool) {
 	t := layout(spec)
 	t.w = w[:RegionWords(spec)]
 	sh := shapeHash(spec)
-	if atomic.LoadUint64(&w[hMagic]) != regionMagic || atomic.LoadUint64(&w[hShape]) != sh {
-		clear(t.w)
-		t.w[hBuckets], t.w[hSlot], t.w[hShape] = uint64(t.nb), uint64(t.sw), sh
-		atomic.StoreUint64(&t.w[hMagic], regionMagic)
+	if atomic.LoadUint64(&w[hMagic]) == regionMagic && atomic.LoadUint64(&w[hShape]) == sh {
+		return &t, false
 	}
-	return &t
+	clear(t.w)
+	t.w[hBuckets], t.w[hSlot], t.w[hShape] = uint64(t.nb), uint64(t.sw), sh
+	atomic.StoreUint64(&t.w[hMagic], regionMagic)
+	return &t, true
 }
 
 // NewLocal returns a table in this process's memory (tests, and a
