@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"baton/internal/sample"
 	"baton/test/harness"
 )
 
@@ -17,13 +18,7 @@ import (
 func TestStickTableSurvivesReload(t *testing.T) {
 	fe := harness.FreeAddr(t)
 	cfg := func(store string) string {
-		return fmt.Sprintf(`global
-    maxconn 100
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
+		return fmt.Sprintf(base+`
 frontend fe
     bind %s
     http-request track-sc0 src table per_ip
@@ -75,5 +70,53 @@ backend per_ip
 	r = getFrom(t, "127.0.0.3", fe, "/")
 	if r.Status != 200 || string(r.Body) != "n=3" {
 		t.Fatalf("another client after the upgrade: %d %q, want 200 n=3", r.Status, r.Body)
+	}
+}
+
+// TestStickPersistenceSurvivesReload: a client stuck to a server by
+// stick on src stays on it after a reload, although round robin starts
+// again from the first server in the new generation.
+func TestStickPersistenceSurvivesReload(t *testing.T) {
+	var s []string
+	for _, label := range []string{"s1", "s2"} {
+		srv, err := sample.Start("127.0.0.1:0", label)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		s = append(s, srv.Addr)
+	}
+	fe := harness.FreeAddr(t)
+	cfg := fmt.Sprintf(base+`
+frontend fe
+    bind %s
+    default_backend app
+backend app
+    balance roundrobin
+    stick-table type ip size 1k expire 30m
+    stick on src
+    server s1 %s
+    server s2 %s
+`, fe, s[0], s[1])
+	b := harness.Start(t, cfg, []string{fe})
+	stuck := map[string]string{}
+	for _, src := range []string{"127.0.0.2", "127.0.0.3"} {
+		stuck[src] = getFrom(t, src, fe, "/").Get("X-Backend")
+	}
+	if stuck["127.0.0.2"] == stuck["127.0.0.3"] {
+		t.Fatalf("round robin sent both clients to %s", stuck["127.0.0.2"])
+	}
+	for i := 0; i < 2; i++ {
+		if out, code := b.Reload(); code != 0 {
+			t.Fatalf("reload: %d %s", code, out)
+		}
+		// The other order than the first requests: a new round robin
+		// would send the first client of the reload to s1.
+		for _, src := range []string{"127.0.0.3", "127.0.0.2"} {
+			want := stuck[src]
+			if got := getFrom(t, src, fe, "/").Get("X-Backend"); got != want {
+				t.Errorf("after reload %d, client %s went to %s, was stuck to %s", i+1, src, got, want)
+			}
+		}
 	}
 }

@@ -61,7 +61,7 @@ type proxyKeyword struct {
 }
 
 // prefixWords are keywords whose second word selects the real keyword.
-var prefixWords = map[string]bool{"option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true,
+var prefixWords = map[string]bool{"stick": true, "option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true,
 	"http-after-response": true, "tcp-request": true, "tcp-response": true, "capture": true, "declare": true}
 
 var proxyKeywords map[string]*proxyKeyword
@@ -210,7 +210,7 @@ var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`http-check stick compression
+var unsupportedProxy = wordSet(`http-check compression
 	cookie http-reuse redirect
 	stats
 	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor

@@ -266,6 +266,9 @@ type Proxy struct {
 	// StickTable is the proxy's "stick-table" (sticktable.go); nil when
 	// it declares none.
 	StickTable *StickTable
+	// StickRules are the stick match, on, store-request and
+	// store-response rules, in order.
+	StickRules []StickRule
 
 	Timeouts  Timeouts
 	KeepAlive KeepAliveMode

@@ -146,8 +146,10 @@ type parser struct {
 	lastDefaults *proxyState
 	proxies      []*proxyState
 
-	// tableRefs are the stick tables rules and expressions name.
-	tableRefs []tableRef
+	// tableRefs are the stick tables rules and expressions name;
+	// serverIDTables those stick rules name (they store server_id).
+	tableRefs      []tableRef
+	serverIDTables []string
 
 	// predef are the predefined ACLs compiled so far.
 	predef map[string]*ACL

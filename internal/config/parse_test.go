@@ -177,7 +177,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"typo", base + "  timout server 1s\n", []string{`t.cfg:7: unknown keyword "timout"`, `did you mean "timeout"`}},
 		{"option typo", base + "  option redispach\n", []string{`t.cfg:7: unknown option "redispach"`, `did you mean "option redispatch"`}},
-		{"unsupported", base + "  stick on src\n", []string{`t.cfg:7: "stick" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported", base + "  http-reuse always\n", []string{`t.cfg:7: "http-reuse" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported option", base + "  option tcpka\n", []string{`t.cfg:7: "option tcpka" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported action", base + "  http-request cache-use c\n", []string{`t.cfg:7: "http-request cache-use" is a HAProxy keyword that Baton does not support`}},
 		{"unknown action", base + "  http-request set-hedaer X y\n", []string{`t.cfg:7: unknown http-request "set-hedaer"`, `did you mean "http-request set-header"`}},

@@ -37,6 +37,9 @@ type tableRef struct {
 
 func init() {
 	proxyKeywords["stick-table"] = &proxyKeyword{sections: secF | secL | secB, parse: parseStickTable}
+	for _, k := range []string{"match", "on", "store-request", "store-response"} {
+		proxyKeywords["stick "+k] = &proxyKeyword{sections: secL | secB, parse: parseStickRule}
+	}
 }
 
 // stickActions are the rule actions of stick tables, by rule set.
@@ -96,6 +99,7 @@ func (p *parser) tableRef(name string) string {
 
 // checkTableRefs reports the tables named but not declared.
 func (p *parser) checkTableRefs() {
+	p.storeServerIDs()
 	tables := map[string]bool{}
 	for _, st := range p.proxies {
 		if st.p.StickTable != nil {
@@ -206,3 +210,80 @@ func actSCSetGPT(rc *ruleCtx, r *Rule, args []string) string {
 // stickEnv makes the expressions' table references go through the
 // parser.
 func (p *parser) stickEnv(env *expr.Env) { env.TableRef = p.tableRef }
+
+// StickRule is a "stick match|on|store-request|store-response" line.
+type StickRule struct {
+	// Kind is "match", "on", "store-request" or "store-response".
+	Kind string
+	// Expr is the pattern: the key looked up or stored.
+	Expr *expr.Expr
+	// Table is the table (the proxy's own when not given).
+	Table string
+	Cond  *Condition
+	Pos   Pos
+}
+
+// Match reports whether the rule looks the request up (match, on);
+// StoreRequest whether it stores it (on, store-request).
+func (r *StickRule) Match() bool        { return r.Kind == "match" || r.Kind == "on" }
+func (r *StickRule) StoreRequest() bool { return r.Kind == "on" || r.Kind == "store-request" }
+
+func parseStickRule(p *parser, st *proxyState, l line, args []string, _ bool) {
+	kind := l.Words[1]
+	what := "stick " + kind
+	act, condWords := splitCond(args)
+	if len(act) == 0 {
+		p.errorf(l.Pos, "%s: missing pattern", what)
+		return
+	}
+	where := expr.ServerSwitch
+	if kind == "store-response" {
+		where = expr.HTTPResponse
+		if st.p.Mode != ModeHTTP {
+			where = expr.TCPResponse
+		}
+	}
+	r := StickRule{Kind: kind, Pos: l.Pos}
+	e, err := expr.Compile(act[0], p.cfg.Expr)
+	if err == nil {
+		err = e.CheckWhere(st.site(where))
+	}
+	if err != nil {
+		p.errorf(l.Pos, "%s: failed to parse sample expression <%s>: %v", what, act[0], err)
+		return
+	}
+	r.Expr = e
+	rest := act[1:]
+	if len(rest) >= 2 && rest[0] == "table" {
+		r.Table, rest = rest[1], rest[2:]
+	}
+	if len(rest) > 0 {
+		p.errorf(l.Pos, "%s: unexpected argument %q", what, rest[0])
+		return
+	}
+	r.Table = p.tableRef(r.Table)
+	p.serverIDTables = append(p.serverIDTables, r.Table)
+	if len(condWords) > 0 {
+		c, msg := p.parseCond(st, l, condWords, st.site(where))
+		if msg != "" {
+			p.errorf(l.Pos, "%s: %s", what, msg)
+			return
+		}
+		r.Cond = c
+	}
+	st.p.StickRules = append(st.p.StickRules, r)
+}
+
+// storeServerIDs makes the tables stick rules name store server_id, as
+// HAProxy enables it when a rule refers to a table.
+func (p *parser) storeServerIDs() {
+	for _, name := range p.serverIDTables {
+		for _, st := range p.proxies {
+			if t := st.p.StickTable; t != nil && st.p.Name == name {
+				if _, ok := t.Has(sticktable.DServerID); !ok {
+					t.Store = append(t.Store, sticktable.Store{Type: sticktable.DServerID, N: 1})
+				}
+			}
+		}
+	}
+}

@@ -582,6 +582,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		}
 		x.sc, x.reused = sc, reused
 		cc.setServer(sc)
+		cc.stickStore(be, srv, false)
 		if logging {
 			x.tConn = time.Now()
 			x.noteServer(sc)

@@ -213,7 +213,7 @@ func (cc *clientConn) setBody() {
 // algorithm choose.
 func (cc *clientConn) pickServer(be *backendRT) *backend.Server {
 	if be.rules == nil || !be.rules.HasUseServer() {
-		return nil
+		return cc.stickMatch(be)
 	}
 	var got *backend.Server
 	be.rules.UseServer(&cc.in, func(name []byte, force bool) bool {
@@ -224,6 +224,9 @@ func (cc *clientConn) pickServer(be *backendRT) *backend.Server {
 		}
 		return false
 	})
+	if got == nil {
+		got = cc.stickMatch(be)
+	}
 	return got
 }
 

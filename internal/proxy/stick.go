@@ -3,6 +3,7 @@ package proxy
 import (
 	"time"
 
+	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/sticktable"
 )
@@ -83,4 +84,42 @@ func (cc *clientConn) stickClose() {
 		o.BytesIn, o.BytesOut = cc.ex.bytesIn, cc.ex.bytesOut
 	}
 	cc.stk.EndConnection(o, time.Now().UnixMilli())
+}
+
+// stickMatch runs the backend's stick match rules: the server an entry
+// names takes the request when it is in service, healthy and below its
+// maxconn. nil lets the balance algorithm choose.
+func (cc *clientConn) stickMatch(be *backendRT) *backend.Server {
+	if be.rules == nil || !be.rules.HasStick() {
+		return nil
+	}
+	var got *backend.Server
+	be.rules.StickMatch(&cc.in, func(id int64) bool {
+		s := serverByID(be.b, id)
+		if s != nil && be.b.TakeServer(s, false) {
+			got = s
+			return true
+		}
+		return false
+	})
+	return got
+}
+
+// stickStore records srv (its id: its position, from 1) under the keys
+// of the backend's store-request (or store-response) rules.
+func (cc *clientConn) stickStore(be *backendRT, srv *backend.Server, response bool) {
+	if be.rules == nil || srv == nil || !be.rules.HasStick() {
+		return
+	}
+	be.rules.StickStore(&cc.in, response, int64(srv.Index)+1)
+}
+
+// serverByID returns the server whose id (position from 1) is id.
+func serverByID(b *backend.Backend, id int64) *backend.Server {
+	for _, s := range b.Servers {
+		if int64(s.Index)+1 == id {
+			return s
+		}
+	}
+	return nil
 }

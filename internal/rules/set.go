@@ -151,6 +151,8 @@ type Set struct {
 	ReqCaptures, ResCaptures []int
 	// ops are the monitor and stats page conditions (ops.go).
 	ops opsConds
+	// stick are the stick match and store rules (stickpersist.go).
+	stick stickRules
 }
 
 type useBackend struct {
@@ -246,6 +248,7 @@ func Compile(p *config.Proxy) (*Set, error) {
 		}
 	}
 	cp.compileOps(p, &s.ops)
+	cp.compileStick(p, s)
 	return s, nil
 }
 
