@@ -3,7 +3,9 @@ package e2e_test
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -176,4 +178,132 @@ func getFrom(t *testing.T, src, addr, path string) *harness.Response {
 	}
 	c.Close()
 	return r
+}
+
+// TestStickTableCommands: show table, set table and clear table on the
+// stats socket answer as HAProxy's do (entry addresses and expiry times
+// aside).
+func TestStickTableCommands(t *testing.T) {
+	run(t, []scenario{{
+		name: "show-set-clear",
+		cfg: `global
+    maxconn 100
+    stats socket ${FILES}/admin.sock level admin
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind ${FE}
+    http-request track-sc1 src table st
+    http-request sc-inc-gpc0(1) if { path /mark }
+    http-request return status 200
+backend st
+    stick-table type ip size 100 expire 30s store http_req_cnt,http_req_rate(10s),gpc(2),gpc_rate(2,10s),gpt(2),conn_cur,server_id
+`,
+		files: map[string]string{},
+		check: func(e *env) {
+			getFrom(e.t, "127.0.0.2", e.fe(), "/mark")
+			getFrom(e.t, "127.0.0.2", e.fe(), "/")
+			sock := e.addrs["FILES"] + "/admin.sock"
+			// The socket may come up after the listener, and the last
+			// request's entry is released just after its answer.
+			harness.Eventually(e.t, 10*time.Second, "the entry released on the stats socket", func() bool {
+				c, err := net.Dial("unix", sock)
+				if err != nil {
+					return false
+				}
+				c.Close()
+				return strings.Contains(socketCommand(e.t, sock, "show table st"), " use=0 ")
+			})
+			var got []string
+			for _, c := range []string{
+				"show table",
+				"show table st",
+				"set table st key 10.0.0.1 data.http_req_cnt 5 data.conn_cur 2 data.gpc1 3",
+				"show table st data.http_req_cnt gt 3",
+				"show table st key 10.0.0.9",
+				"clear table st key 10.0.0.1",
+				"show table st",
+				"clear table st",
+				"show table st",
+				"show table nope",
+			} {
+				got = append(got, "> "+c+"\n"+normalizeTable(socketCommand(e.t, sock, c)))
+			}
+			want := `> show table
+# table: st, type: ip, size:100, used:1
+
+> show table st
+# table: st, type: ip, size:100, used:1
+ADDR: key=127.0.0.2 use=0 exp=EXP server_id=0 conn_cur=0 http_req_cnt=2 http_req_rate(10000)=2 gpt0=0 gpt1=0 gpc0=1 gpc1=0 gpc0_rate(10000)=1 gpc1_rate(10000)=0
+
+> set table st key 10.0.0.1 data.http_req_cnt 5 data.conn_cur 2 data.gpc1 3
+Data type not stored in this table
+
+> show table st data.http_req_cnt gt 3
+# table: st, type: ip, size:100, used:2
+ADDR: key=10.0.0.1 use=0 exp=EXP server_id=0 conn_cur=2 http_req_cnt=5 http_req_rate(10000)=0 gpt0=0 gpt1=0 gpc0=0 gpc1=0 gpc0_rate(10000)=0 gpc1_rate(10000)=0
+
+> show table st key 10.0.0.9
+
+> clear table st key 10.0.0.1
+
+> show table st
+# table: st, type: ip, size:100, used:1
+ADDR: key=127.0.0.2 use=0 exp=EXP server_id=0 conn_cur=0 http_req_cnt=2 http_req_rate(10000)=2 gpt0=0 gpt1=0 gpc0=1 gpc1=0 gpc0_rate(10000)=1 gpc1_rate(10000)=0
+
+> clear table st
+
+> show table st
+# table: st, type: ip, size:100, used:0
+
+> show table nope
+No such table
+
+`
+			if g := strings.Join(got, ""); g != want {
+				e.t.Errorf("table commands:\n%q\nwant\n%q", g, want)
+			}
+		},
+	}})
+}
+
+var tableVolatile = regexp.MustCompile(`0x[0-9a-f]+:|exp=[0-9]+`)
+
+// normalizeTable hides entry addresses and expiry times, and ends an
+// answer with one empty line (an empty answer is that line alone).
+func normalizeTable(s string) string {
+	s = tableVolatile.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.HasPrefix(m, "0x") {
+			return "ADDR:"
+		}
+		return "exp=EXP"
+	})
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return "\n"
+	}
+	return s + "\n\n"
+}
+
+// socketCommand sends one command to a stats socket and returns the
+// answer.
+func socketCommand(t *testing.T, path, cmd string) string {
+	t.Helper()
+	c, err := net.DialTimeout("unix", path, harness.IOTimeout)
+	if err != nil {
+		t.Fatalf("stats socket: %v", err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(harness.IOTimeout))
+	if _, err := c.Write([]byte(cmd + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	return string(b)
 }

@@ -32,9 +32,6 @@ func (e *Engine) initTables(cfg *config.Config, ts *sticktable.Tables) {
 	e.tables = sticktable.NewTables(list...)
 }
 
-// Tables returns the generation's stick tables (nil without any).
-func (e *Engine) Tables() *sticktable.Tables { return e.tables }
-
 // stickStart gives a new connection its sticky counters.
 func (cc *clientConn) stickStart() {
 	if cc.e.tables == nil {
@@ -123,3 +120,6 @@ func serverByID(b *backend.Backend, id int64) *backend.Server {
 	}
 	return nil
 }
+
+// StickTables are the tables for the runtime API's table commands.
+func (e *Engine) StickTables() *sticktable.Tables { return e.tables }
