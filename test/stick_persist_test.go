@@ -11,15 +11,20 @@ import (
 // under round robin; stick store-response records the server under a
 // key the response carries and stick match sends requests naming that
 // key to it.
-func TestStickPersistence(t *testing.T) {
-	run(t, []scenario{{
-		name: "stick-on-src",
-		cfg: base + `
+// roundRobinApp is the head of the persistence scenarios: a frontend
+// whose backend app balances round robin (the scenario adds its lines
+// and servers).
+const roundRobinApp = base + `
 frontend fe
     bind ${FE}
     default_backend app
 backend app
-    balance roundrobin
+    balance roundrobin`
+
+func TestStickPersistence(t *testing.T) {
+	run(t, []scenario{{
+		name: "stick-on-src",
+		cfg: roundRobinApp + `
     stick-table type ip size 1k expire 30m
     stick on src
     server s1 ${S1}
@@ -37,12 +42,7 @@ backend app
 		},
 	}, {
 		name: "store-response-match",
-		cfg: base + `
-frontend fe
-    bind ${FE}
-    default_backend app
-backend app
-    balance roundrobin
+		cfg: roundRobinApp + `
     stick-table type string len 16 size 1k expire 30m
     stick match req.hdr(x-want)
     stick store-response res.hdr(x-backend)

@@ -211,7 +211,7 @@ var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
 var unsupportedProxy = wordSet(`http-check compression
-	cookie http-reuse redirect
+	http-reuse redirect
 	stats
 	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
 	default-server filter dispatch email-alert external-check

@@ -269,6 +269,10 @@ type Proxy struct {
 	// StickRules are the stick match, on, store-request and
 	// store-response rules, in order.
 	StickRules []StickRule
+	// Cookie is the cookie persistence (cookie.go); nil for none.
+	// DynamicCookieKey is the secret of dynamic cookies.
+	Cookie           *Cookie
+	DynamicCookieKey string
 
 	Timeouts  Timeouts
 	KeepAlive KeepAliveMode
@@ -444,6 +448,9 @@ type Server struct {
 	// IgnoreWeight keeps the configured weight when an SRV record
 	// carries one ("resolve-opts ignore-weight").
 	IgnoreWeight bool
+	// Cookie is the value of the backend's persistence cookie that
+	// names this server ("cookie VALUE"); "" for none.
+	Cookie string
 	// ResolveNets are preferred networks ("resolve-net"); nil means none.
 	ResolveNets []netip.Prefix
 	// SlowStart is how long the server's weight and maxconn take to grow

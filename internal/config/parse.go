@@ -408,6 +408,9 @@ func inherit(st, def *proxyState) {
 	if ok("option httplog") {
 		p.HTTPLog, p.TCPLog, p.DontLogNull = d.HTTPLog, d.TCPLog, d.DontLogNull
 	}
+	if ok("cookie") {
+		p.Cookie, p.DynamicCookieKey = d.Cookie, d.DynamicCookieKey
+	}
 	if ok("unique-id-format") {
 		p.UniqueIDFormat, p.UniqueIDHeader = d.UniqueIDFormat, d.UniqueIDHeader
 	}

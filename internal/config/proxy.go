@@ -288,6 +288,7 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 			s.Check = true
 			continue
 		case "weight", "maxconn", "inter", "rise", "fall", "slowstart":
+		case "cookie":
 		default:
 			if isServerDNSOption(o) {
 				break
@@ -337,6 +338,11 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 				errf("invalid slowstart %q (a time)", v)
 				return
 			}
+		case "cookie":
+			if err := serverCookie(s, v); err != nil {
+				errf("%v", err)
+				return
+			}
 		default:
 			if err := serverDNSOption(s, o, v); err != nil {
 				errf("%v", err)
@@ -370,4 +376,4 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 // defaultInter is HAProxy's default health-check interval.
 const defaultInter = 2 * time.Second
 
-var serverOptions = append([]string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall", "slowstart"}, serverDNSOptions...)
+var serverOptions = append([]string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall", "slowstart", "cookie"}, serverDNSOptions...)

@@ -100,6 +100,9 @@ func (p *parser) tableRef(name string) string {
 // checkTableRefs reports the tables named but not declared.
 func (p *parser) checkTableRefs() {
 	p.storeServerIDs()
+	for _, st := range p.proxies {
+		p.checkCookies(st)
+	}
 	tables := map[string]bool{}
 	for _, st := range p.proxies {
 		if st.p.StickTable != nil {

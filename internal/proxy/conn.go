@@ -181,8 +181,10 @@ type session struct {
 	limits h1.Limits
 	chunks h1.ChunkedScanner
 
-	iov   [2][]byte
-	bufs  net.Buffers
+	iov  [2][]byte
+	bufs net.Buffers
+	// ck is what the request's persistence cookie said (cookie.go).
+	ck    cookieState
 	ex    exchange
 	entry accesslog.Entry
 }

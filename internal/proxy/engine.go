@@ -16,6 +16,7 @@ import (
 	"baton/internal/config"
 	"baton/internal/counters"
 	"baton/internal/health"
+	"baton/internal/persist"
 	"baton/internal/resolve"
 	"baton/internal/rules"
 	"baton/internal/sticktable"
@@ -183,6 +184,8 @@ type backendRT struct {
 	// for "Proxy X stopped".
 	beCum atomic.Int64
 	log   *accesslog.Proxy
+	// cookie is the backend's cookie persistence; nil for none.
+	cookie *persist.Cookie
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
@@ -214,7 +217,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	e.global = newLimiter(cfg.Global.MaxConn)
 	for _, p := range cfg.Proxies {
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
-			be := &backendRT{p: p, b: backend.New(p), e: e, slot: -1}
+			be := &backendRT{p: p, b: backend.New(p), e: e, slot: -1, cookie: persist.New(p)}
 			e.backendList = append(e.backendList, be)
 			rs, err := rules.Compile(p)
 			if err != nil {

@@ -532,6 +532,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	cc.bodyEnd = bodyEnd
 	x.bytesIn = int64(bodyEnd - cc.r)
 
+	cc.cookieRequest(be)
 	out := getBuf()
 	defer putBuf(out)
 	head := h1.AppendRequestHead((*out)[:0], req)

@@ -212,6 +212,9 @@ func (cc *clientConn) setBody() {
 // a force-persist rule allows). It returns nil to let the balance
 // algorithm choose.
 func (cc *clientConn) pickServer(be *backendRT) *backend.Server {
+	if s := cc.cookieServer(be); s != nil {
+		return s
+	}
 	if be.rules == nil || !be.rules.HasUseServer() {
 		return cc.stickMatch(be)
 	}
