@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -306,4 +307,39 @@ func socketCommand(t *testing.T, path, cmd string) string {
 		t.Fatalf("%s: %v", cmd, err)
 	}
 	return string(b)
+}
+
+// TestStickPeersLocal: a peers section naming the local node alone, a
+// table declared in it (named SECTION/NAME) and a table replicated
+// through it, as HAProxy users write them for reloads.
+func TestStickPeersLocal(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reqs []req
+	for i := 1; i <= 5; i++ {
+		st := 200
+		if i > 3 {
+			st = 429
+		}
+		reqs = append(reqs, req{path: "/", status: st, describe: fmt.Sprintf("request %d", i)})
+	}
+	run(t, []scenario{{
+		name: "local-peer",
+		cfg: base + `
+peers local
+    peer ` + host + ` ${DEAD}
+    table rl type ip size 1k expire 30s store http_req_rate(10s)
+frontend fe
+    bind ${FE}
+    http-request track-sc0 src table local/rl
+    http-request track-sc1 src table counts
+    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 3 }
+    http-request return status 200 hdr X-Count %[sc1_http_req_cnt]
+backend counts
+    stick-table type ip size 1k expire 30s store http_req_cnt peers local
+`,
+		requests: reqs,
+	}})
 }

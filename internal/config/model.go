@@ -39,6 +39,8 @@ type Config struct {
 	Expr *expr.Env
 	// Resolvers are the "resolvers" sections, in file order.
 	Resolvers []*Resolvers
+	// Peers are the "peers" sections (peers.go).
+	Peers []*Peers
 }
 
 // Frontend returns the proxies that accept connections (frontend, listen).

@@ -150,6 +150,9 @@ type parser struct {
 	// serverIDTables those stick rules name (they store server_id).
 	tableRefs      []tableRef
 	serverIDTables []string
+	peersRefs      []tableRef
+	// curPeers is the peers section being read (peers.go).
+	curPeers *Peers
 
 	// predef are the predefined ACLs compiled so far.
 	predef map[string]*ACL
@@ -231,7 +234,7 @@ var sectionKinds = map[string]section{"global": secGlobal, "defaults": secDefaul
 func (p *parser) line(l line) {
 	p.linePos = l.Pos
 	w := l.Words
-	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] || w[0] == "http-errors" {
+	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] || w[0] == "http-errors" || w[0] == "peers" {
 		p.section = w[0]
 		if len(w) > 1 && w[1] != "from" {
 			p.section = w[1]
@@ -247,6 +250,11 @@ func (p *parser) line(l line) {
 		p.startHTTPErrors(l)
 		return
 	}
+	if w[0] == "peers" {
+		p.endSection()
+		p.startPeers(l)
+		return
+	}
 	if unsupportedSections[w[0]] {
 		p.endSection()
 		p.errorf(l.Pos, "%q is a HAProxy section that Baton does not support", w[0])
@@ -258,6 +266,10 @@ func (p *parser) line(l line) {
 	}
 	if p.curErrors != nil {
 		p.httpErrorsLine(l)
+		return
+	}
+	if p.curPeers != nil {
+		p.peersLine(l)
 		return
 	}
 	switch p.sec {
@@ -429,7 +441,10 @@ func (p *parser) endSection() {
 	if r := p.curResolvers; r != nil {
 		p.finishResolvers(r)
 	}
-	p.cur, p.curResolvers = nil, nil
+	if ps := p.curPeers; ps != nil {
+		p.finishPeers(ps)
+	}
+	p.cur, p.curResolvers, p.curPeers = nil, nil, nil
 	p.curErrors = nil
 	p.sec = 0
 	p.skip = false

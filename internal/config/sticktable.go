@@ -75,8 +75,7 @@ func parseStickTable(p *parser, st *proxyState, l line, args []string, _ bool) {
 		return
 	}
 	if spec.Peers != "" {
-		p.errorf(l.Pos, "stick-table: peers %q: replicating tables to peers is not supported yet (Baton carries tables across reloads by itself: remove 'peers')", spec.Peers)
-		return
+		p.peersRefs = append(p.peersRefs, tableRef{name: spec.Peers, pos: l.Pos})
 	}
 	st.p.StickTable = &StickTable{Spec: spec, Pos: l.Pos}
 }
@@ -109,6 +108,18 @@ func (p *parser) checkTableRefs() {
 			tables[st.p.Name] = true
 		}
 	}
+	for _, sp := range p.cfg.peersTables() {
+		tables[sp.Name] = true
+	}
+	for _, r := range p.peersRefs {
+		found := false
+		for _, ps := range p.cfg.Peers {
+			found = found || ps.Name == r.name
+		}
+		if !found {
+			p.errorf(r.pos, "stick-table: unable to find peers section '%s'", r.name)
+		}
+	}
 	for _, r := range p.tableRefs {
 		if !tables[r.name] {
 			p.errorf(r.pos, "stick-table: unable to find table '%s' (no proxy of that name declares a stick-table)", r.name)
@@ -116,7 +127,8 @@ func (p *parser) checkTableRefs() {
 	}
 }
 
-// Tables returns the configuration's stick tables, in file order.
+// Tables returns the configuration's stick tables: the proxies' in file
+// order, then the peers sections'.
 func (c *Config) Tables() []*sticktable.Spec {
 	var out []*sticktable.Spec
 	for _, px := range c.Proxies {
@@ -124,7 +136,7 @@ func (c *Config) Tables() []*sticktable.Spec {
 			out = append(out, &px.StickTable.Spec)
 		}
 	}
-	return out
+	return append(out, c.peersTables()...)
 }
 
 // actTrack parses "track-scN KEY [table NAME]".
