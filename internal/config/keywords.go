@@ -213,7 +213,7 @@ var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
 var unsupportedProxy = wordSet(`http-check compression
 	http-reuse redirect
 	stats
-	monitor-uri monitor description id disabled enabled fullconn hash-type hash-balance-factor
+	monitor-uri monitor description id disabled enabled fullconn hash-balance-factor
 	default-server filter dispatch email-alert external-check
 	persist rate-limit source tcp-check load-server-state-from-file
 	server-state-file-name grace backlog bind-process max-keep-alive-queue

@@ -210,7 +210,7 @@ const (
 	Random
 )
 
-var balanceNames = [...]string{"roundrobin", "static-rr", "leastconn", "first", "source", "uri", "random"}
+var balanceNames = [...]string{"roundrobin", "static-rr", "leastconn", "first", "source", "uri", "random", "url_param", "hdr", "rdp-cookie"}
 
 func (b Balance) String() string { return balanceNames[b] }
 
@@ -271,6 +271,10 @@ type Proxy struct {
 	// StickRules are the stick match, on, store-request and
 	// store-response rules, in order.
 	StickRules []StickRule
+	// BalanceOpts are the options of Balance's hashing forms and of
+	// random; HashType is how a hash picks a server (balance.go).
+	BalanceOpts BalanceOpts
+	HashType    HashType
 	// Cookie is the cookie persistence (cookie.go); nil for none.
 	// DynamicCookieKey is the secret of dynamic cookies.
 	Cookie           *Cookie

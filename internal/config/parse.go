@@ -408,6 +408,7 @@ func inherit(st, def *proxyState) {
 	}
 	if ok("retries") {
 		p.Retries, p.Balance, p.Redispatch = d.Retries, d.Balance, d.Redispatch
+		p.BalanceOpts, p.HashType = d.BalanceOpts, d.HashType
 		p.RedispatchInterval, p.RetryOn = d.RedispatchInterval, d.RetryOn
 		if d.HTTPChk != nil {
 			c := *d.HTTPChk

@@ -304,3 +304,48 @@ func TestErrorsFromAllFilesInFileOrder(t *testing.T) {
 		t.Errorf("order = %v", got)
 	}
 }
+
+func TestBalanceForms(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		bal  Balance
+		opts BalanceOpts
+		err  string
+	}{
+		{line: "balance uri whole depth 3 len 10", bal: URI, opts: BalanceOpts{URIWhole: true, URIDepth: 3, URILen: 10, Draws: 2}},
+		{line: "balance url_param user", bal: URLParam, opts: BalanceOpts{Param: "user", Draws: 2}},
+		{line: "balance hdr(Host) use_domain_only", bal: Hdr, opts: BalanceOpts{Header: "Host", UseDomainOnly: true, Draws: 2}},
+		{line: "balance rdp-cookie", bal: RDPCookie, opts: BalanceOpts{RDPCookie: "mstshash", Draws: 2}},
+		{line: "balance rdp-cookie(user)", bal: RDPCookie, opts: BalanceOpts{RDPCookie: "user", Draws: 2}},
+		{line: "balance random(5)", bal: Random, opts: BalanceOpts{Draws: 5}},
+		{line: "balance source", bal: SourceHash, opts: BalanceOpts{Draws: 2}},
+		{line: "balance url_param user check_post", err: "check_post"},
+		{line: "balance hdr", err: "hdr requires"},
+		{line: "balance random(0)", err: "positive integer"},
+		{line: "balance uri depth x", err: "expects a positive number"},
+		{line: "hash-type consistent wt6 avalanche"},
+		{line: "hash-type ring", err: "unknown method"},
+	} {
+		cfg, err := Parse("t.cfg", []byte("defaults\n mode http\nbackend be\n "+tt.line+"\n server s 127.0.0.1:1\n"))
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: error %v, want %q", tt.line, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tt.line, err)
+			continue
+		}
+		p := cfg.Proxies[0]
+		if strings.HasPrefix(tt.line, "hash-type") {
+			if p.HashType != (HashType{Consistent: true, Func: "wt6", Avalanche: true}) {
+				t.Errorf("%q: %+v", tt.line, p.HashType)
+			}
+			continue
+		}
+		if p.Balance != tt.bal || p.BalanceOpts != tt.opts {
+			t.Errorf("%q: %v %+v, want %v %+v", tt.line, p.Balance, p.BalanceOpts, tt.bal, tt.opts)
+		}
+	}
+}

@@ -426,7 +426,9 @@ func (cc *clientConn) markMigrate(ho *handOff) bool {
 	return true
 }
 
-func keyFor(cc *clientConn) backend.Key { return backend.Key{Src: cc.src.Addr()} }
+func keyFor(cc *clientConn) backend.Key {
+	return backend.Key{Src: cc.src.Addr(), Payload: cc.in.Payload}
+}
 
 // releaseBufs returns the buffers to the pool; the connection holds none
 // while idle.

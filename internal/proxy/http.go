@@ -486,7 +486,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	isUpgrade := req.Upgrade && len(upgradeVal) > 0
 	isHead := string(req.Method) == "HEAD"
 	idem := isIdempotent(req.Method)
-	key := backend.Key{Src: cc.src.Addr(), URI: req.Target}
+	key := backend.Key{Src: cc.src.Addr(), URI: req.Target, Req: req}
 	req.Headers = h1.StripHopByHop(req.Headers)
 	if fe.p.ForwardFor || be.p.ForwardFor {
 		req.AddHeader("X-Forwarded-For", cc.srcIP)
