@@ -195,7 +195,7 @@ func Keywords() []string {
 }
 
 // unsupportedSections are HAProxy sections Baton does not implement.
-var unsupportedSections = wordSet("userlist cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
+var unsupportedSections = wordSet("cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
 
 // unsupportedGlobal are global keywords of HAProxy that Baton rejects.
 var unsupportedGlobal = wordSet(`nbproc ca-base crt-base

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"baton/internal/auth"
 	"baton/internal/expr"
 )
 
@@ -93,6 +94,7 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	p.cfg.Expr = expr.NewEnv(p.readExprFile)
 	p.cfg.Expr.Resolve = func(name string) string { return p.resolvePath(p.linePos, name) }
 	p.stickEnv(p.cfg.Expr)
+	p.cfg.Expr.Userlist = func(name string) any { return p.userlist(name) }
 	for i, s := range srcs {
 		if _, ok := p.fileIdx[s.Name]; !ok {
 			p.fileIdx[s.Name] = i
@@ -153,6 +155,11 @@ type parser struct {
 	peersRefs      []tableRef
 	// curPeers is the peers section being read (peers.go).
 	curPeers *Peers
+	// userlists are the userlist sections by name, declared or only
+	// named so far; curUserlist the one being read (userlist.go).
+	userlists    map[string]*auth.Userlist
+	userlistRefs []tableRef
+	curUserlist  *userlistState
 
 	// predef are the predefined ACLs compiled so far.
 	predef map[string]*ACL
@@ -234,7 +241,7 @@ var sectionKinds = map[string]section{"global": secGlobal, "defaults": secDefaul
 func (p *parser) line(l line) {
 	p.linePos = l.Pos
 	w := l.Words
-	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] || w[0] == "http-errors" || w[0] == "peers" {
+	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] || w[0] == "http-errors" || w[0] == "peers" || w[0] == "userlist" {
 		p.section = w[0]
 		if len(w) > 1 && w[1] != "from" {
 			p.section = w[1]
@@ -255,6 +262,11 @@ func (p *parser) line(l line) {
 		p.startPeers(l)
 		return
 	}
+	if w[0] == "userlist" {
+		p.endSection()
+		p.startUserlist(l)
+		return
+	}
 	if unsupportedSections[w[0]] {
 		p.endSection()
 		p.errorf(l.Pos, "%q is a HAProxy section that Baton does not support", w[0])
@@ -270,6 +282,10 @@ func (p *parser) line(l line) {
 	}
 	if p.curPeers != nil {
 		p.peersLine(l)
+		return
+	}
+	if p.curUserlist != nil {
+		p.userlistLine(l)
 		return
 	}
 	switch p.sec {
@@ -445,7 +461,10 @@ func (p *parser) endSection() {
 	if ps := p.curPeers; ps != nil {
 		p.finishPeers(ps)
 	}
-	p.cur, p.curResolvers, p.curPeers = nil, nil, nil
+	if us := p.curUserlist; us != nil {
+		p.finishUserlist(us)
+	}
+	p.cur, p.curResolvers, p.curPeers, p.curUserlist = nil, nil, nil, nil
 	p.curErrors = nil
 	p.sec = 0
 	p.skip = false

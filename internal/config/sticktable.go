@@ -99,6 +99,7 @@ func (p *parser) tableRef(name string) string {
 // checkTableRefs reports the tables named but not declared.
 func (p *parser) checkTableRefs() {
 	p.storeServerIDs()
+	p.checkUserlists()
 	for _, st := range p.proxies {
 		p.checkCookies(st)
 	}

@@ -26,6 +26,10 @@ type Env struct {
 	// the table's name, so that the configuration can check, once every
 	// section is read, that it exists. nil keeps the name as written.
 	TableRef func(name string) string
+	// Userlist returns the userlist section name (a *auth.Userlist,
+	// checked to be declared once every section is read); nil means
+	// none can be named.
+	Userlist func(name string) any
 }
 
 // NewEnv returns an Env with empty variable and map tables.
