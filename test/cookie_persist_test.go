@@ -53,6 +53,28 @@ func TestCookiePersistence(t *testing.T) {
 			}
 		},
 	}, {
+		name: "ignore-persist",
+		cfg: roundRobinApp + `
+    cookie SRV insert indirect
+    ignore-persist if { path_beg /static }
+    server s1 ${S1} cookie c1
+    server s2 ${S2} cookie c2
+`,
+		check: func(e *env) {
+			e.do(req{path: "/", headers: []string{"Cookie: SRV=c2"}, status: 200, backend: "s2", hdrs: []string{"!Set-Cookie"}})
+			seen := map[string]bool{}
+			for i := 0; i < 4; i++ {
+				r := e.do(req{path: "/static/x", headers: []string{"Cookie: SRV=c2"}, status: 200})
+				seen[r.Get("X-Backend")] = true
+				if r.Has("Set-Cookie") {
+					e.t.Errorf("ignored persistence: Set-Cookie %q, want none (as HAProxy)", r.Get("Set-Cookie"))
+				}
+			}
+			if !seen["s1"] || !seen["s2"] {
+				e.t.Errorf("ignore-persist requests reached only %v", seen)
+			}
+		},
+	}, {
 		name: "prefix",
 		cfg: roundRobinApp + `
     cookie JSESSIONID prefix

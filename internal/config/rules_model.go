@@ -50,8 +50,8 @@ type SampleRules struct {
 	// UseServers are "use-server" rules, in order.
 	UseServers []UseServer
 	// ForcePersist conditions let a use-server rule pick a server that is
-	// down; IgnorePersist conditions are accepted with a warning (Baton
-	// has no cookie persistence for them to turn off).
+	// down; IgnorePersist conditions make a request ignore its
+	// persistence cookie.
 	ForcePersist  []*Condition
 	IgnorePersist []*Condition
 	// Captures are the request and response capture slots: "capture

@@ -14,6 +14,8 @@ type cookieState struct {
 	// want is the server the cookie names, nil for none (or an unknown
 	// value).
 	want *backend.Server
+	// ignored: an ignore-persist condition held.
+	ignored bool
 }
 
 // cookieRequest reads the persistence cookie of the request to be for
@@ -34,7 +36,16 @@ func (cc *clientConn) cookieRequest(be *backendRT) {
 // cookieServer is the server the cookie named, when it can take the
 // request (in service, healthy, below its maxconn); nil otherwise.
 func (cc *clientConn) cookieServer(be *backendRT) *backend.Server {
-	if s := cc.ck.want; s != nil && be.cookie != nil && be.b.TakeServer(s, false) {
+	s := cc.ck.want
+	if s == nil || be.cookie == nil {
+		return nil
+	}
+	if be.rules != nil && be.rules.IgnorePersist(&cc.in) {
+		// Load balanced; as in HAProxy, the answer sets no cookie.
+		cc.ck.want, cc.ck.ignored = nil, true
+		return nil
+	}
+	if be.b.TakeServer(s, false) {
 		return s
 	}
 	return nil
@@ -47,5 +58,9 @@ func (cc *clientConn) cookieResponse(be *backendRT, srv *backend.Server) {
 	}
 	c := &cc.in.Ctx
 	m := string(cc.req.Method)
-	c.SetScratch(be.cookie.Response(cc.in.Resp, srv, cc.ck.want, m == "POST", m == "GET" || m == "HEAD", c.Scratch()))
+	had := cc.ck.want
+	if cc.ck.ignored {
+		had = srv // inserts nothing
+	}
+	c.SetScratch(be.cookie.Response(cc.in.Resp, srv, had, m == "POST", m == "GET" || m == "HEAD", c.Scratch()))
 }

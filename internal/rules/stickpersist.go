@@ -18,9 +18,14 @@ type stickRule struct {
 // stickRules are a backend's stick rules by what they do.
 type stickRules struct {
 	match, storeReq, storeRes []stickRule
+	// ignore are the ignore-persist conditions.
+	ignore []*cond
 }
 
 func (cp *compiler) compileStick(p *config.Proxy, s *Set) {
+	for _, c := range p.IgnorePersist {
+		s.stick.ignore = append(s.stick.ignore, cp.cond(c, expr.ServerSwitch))
+	}
 	for i := range p.StickRules {
 		r := &p.StickRules[i]
 		where := expr.ServerSwitch
@@ -38,6 +43,17 @@ func (cp *compiler) compileStick(p *config.Proxy, s *Set) {
 			s.stick.storeRes = append(s.stick.storeRes, sr)
 		}
 	}
+}
+
+// IgnorePersist reports whether an ignore-persist condition holds: the
+// request's persistence cookie is then ignored.
+func (s *Set) IgnorePersist(in *Input) bool {
+	for _, c := range s.stick.ignore {
+		if c.holds(in) {
+			return true
+		}
+	}
+	return false
 }
 
 // HasStick reports whether the backend has stick rules.
