@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"baton/test/harness"
 )
@@ -73,6 +74,38 @@ func TestCookiePersistence(t *testing.T) {
 			if !seen["s1"] || !seen["s2"] {
 				e.t.Errorf("ignore-persist requests reached only %v", seen)
 			}
+		},
+	}, {
+		// s2 is down (nothing listens; its checks fail): its cookie
+		// sends a request to s1, unless option persist, which still
+		// sends it to s2 (503: no redispatch).
+		name: "option-persist",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    use_backend persist if { path_beg /p }
+    default_backend plain
+backend plain
+    cookie SRV insert indirect
+    server s1 ${S1} cookie c1
+    server s2 ${DEAD} cookie c2 check inter 100ms fall 1 rise 1
+backend persist
+    option persist
+    cookie SRV insert indirect
+    server s1 ${S1} cookie c1
+    server s2 ${DEAD} cookie c2 check inter 100ms fall 1 rise 1
+`,
+		check: func(e *env) {
+			harness.Eventually(e.t, 10*time.Second, "s2 down in both backends", func() bool {
+				for _, path := range []string{"/", "/p", "/", "/p"} {
+					if r := harness.Get(e.t, e.fe(), path); r.Status != 200 {
+						return false
+					}
+				}
+				return true
+			})
+			e.do(req{path: "/", headers: []string{"Cookie: SRV=c2"}, status: 200, backend: "s1", hdrs: []string{"Set-Cookie: SRV=c1; path=/"}})
+			e.do(req{path: "/p", headers: []string{"Cookie: SRV=c2"}, status: 503})
 		},
 	}, {
 		name: "prefix",

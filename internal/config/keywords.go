@@ -222,7 +222,7 @@ var unsupportedProxy = wordSet(`http-check compression
 	option\ ssl-hello-chk option\ tcp-check option\ abortonclose
 	option\ allbackups option\ http-buffer-request option\ prefer-last-server option\ tcpka
 	option\ clitcpka option\ srvtcpka option\ splice-auto option\ splice-request option\ splice-response
-	option\ originalto option\ http-pretend-keepalive option\ persist
+	option\ originalto option\ http-pretend-keepalive
 	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
 	option\ accept-invalid-http-response option\ nolinger option\ contstats option\ independent-streams
 	option\ http-use-proxy-header option\ mysql-check option\ pgsql-check

@@ -279,6 +279,9 @@ type Proxy struct {
 	// DynamicCookieKey is the secret of dynamic cookies.
 	Cookie           *Cookie
 	DynamicCookieKey string
+	// Persist ("option persist") sends a request to the server its
+	// cookie names even when that server is down (not in maintenance).
+	Persist bool
 
 	Timeouts  Timeouts
 	KeepAlive KeepAliveMode

@@ -438,7 +438,7 @@ func inherit(st, def *proxyState) {
 		p.HTTPLog, p.TCPLog, p.DontLogNull = d.HTTPLog, d.TCPLog, d.DontLogNull
 	}
 	if ok("cookie") {
-		p.Cookie, p.DynamicCookieKey = d.Cookie, d.DynamicCookieKey
+		p.Cookie, p.DynamicCookieKey, p.Persist = d.Cookie, d.DynamicCookieKey, d.Persist
 	}
 	if ok("unique-id-format") {
 		p.UniqueIDFormat, p.UniqueIDHeader = d.UniqueIDFormat, d.UniqueIDHeader

@@ -38,6 +38,7 @@ type Cookie struct {
 func init() {
 	proxyKeywords["cookie"] = &proxyKeyword{sections: secD | secL | secB, parse: parseCookie}
 	proxyKeywords["dynamic-cookie-key"] = &proxyKeyword{sections: secD | secL | secB, parse: parseDynamicCookieKey}
+	proxyKeywords["option persist"] = &proxyKeyword{sections: secD | secL | secB, negatable: true, parse: parseOptionPersist}
 }
 
 func parseCookie(p *parser, st *proxyState, l line, args []string, _ bool) {
@@ -115,6 +116,16 @@ func parseCookie(p *parser, st *proxyState, l line, args []string, _ bool) {
 		return
 	}
 	st.p.Cookie = c
+}
+
+// parseOptionPersist reads "[no] option persist": a request whose
+// cookie names a server that is down still goes to it.
+func parseOptionPersist(p *parser, st *proxyState, l line, args []string, neg bool) {
+	if len(args) > 0 {
+		p.errorf(l.Pos, "option persist: unexpected argument %q", args[0])
+		return
+	}
+	st.p.Persist = !neg
 }
 
 func parseDynamicCookieKey(p *parser, st *proxyState, l line, args []string, _ bool) {

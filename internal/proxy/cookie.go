@@ -45,7 +45,7 @@ func (cc *clientConn) cookieServer(be *backendRT) *backend.Server {
 		cc.ck.want, cc.ck.ignored = nil, true
 		return nil
 	}
-	if be.b.TakeServer(s, false) {
+	if be.b.TakeServer(s, be.p.Persist) {
 		return s
 	}
 	return nil
