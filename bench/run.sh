@@ -4,6 +4,8 @@
 #
 #   bench/run.sh                 # every case, 3 alternating rounds of 5 s
 #   ROUNDS=5 DURATION=10s CASES="ka close" bench/run.sh
+#   BASELINE=main CASES="ka close 64k" bench/run.sh   # A/B: also Baton built from
+#                                # git revision main ("baseline", plain cases only)
 #   BASELINE=/tmp/baton-main PROXIES="baton baseline" CASES=ka bench/run.sh
 #                                # A/B: this tree's Baton against another build
 #   PORT=29080 bench/run.sh      # ports from 29080 (default 19080)
@@ -15,6 +17,16 @@
 # HAProxy needs 2 fds per maxconn), tcp (mode tcp bulk throughput), rules
 # (keep-alive through bench/rules/rules.cfg.in: 20 ACLs, a map lookup and
 # 5 header rewrites; Baton, HAProxy and the baseline).
+# TLS cases, on the same ECDSA P-256 (ec) and RSA-2048 (rsa) certificates
+# for all three: tls-hs-ec, tls-hs-rsa (full handshakes/s: tlsload, 16
+# workers each doing handshake, GET, close, with no session cache; wrk
+# would resume: its SSL_clear keeps the session), tls-resume (resumed
+# handshakes/s: tlsload -resume, a session cache per worker), tls-ka
+# (keep-alive requests/s over TLS), tls-64k (64 KiB responses over TLS),
+# tls-idle (RSS per idle TLS connection, IDLE_TLS held).
+# HTTP/2 cases (h2load, H2_CONNS connections with H2_STREAMS streams
+# each): h2 (clear text with prior knowledge, small responses), h2-tls
+# (over TLS, ALPN h2), h2-64k (64 KiB responses, clear text).
 # Runs alternate proxies within each round (A B C A B C ...) and the table
 # gives medians over rounds, with Baton/HAProxy ratios from the same run.
 set -euo pipefail
@@ -25,14 +37,21 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 CONNS=${CONNS:-64}
 IDLE=${IDLE:-9000}
-CASES=${CASES:-"ka close 64k upload idle tcp rules"}
+IDLE_TLS=${IDLE_TLS:-5000}
+H2_CONNS=${H2_CONNS:-10}
+H2_STREAMS=${H2_STREAMS:-10}
+CASES=${CASES:-"ka close 64k upload idle tcp rules tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle h2 h2-tls h2-64k"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
-BASELINE=${BASELINE:-} # another Baton binary, run as proxy "baseline"
+# BASELINE: another Baton, run as proxy "baseline": a binary, or a git
+# revision of this tree to build.
+BASELINE=${BASELINE:-}
+[ -n "$BASELINE" ] && [[ " $PROXIES " != *" baseline "* ]] && PROXIES="$PROXIES baseline"
 
 need=()
 command -v haproxy >/dev/null || need+=(haproxy)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
+command -v h2load >/dev/null || need+=(nghttp2-client)
 [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || need+=(libnginx-mod-stream)
 if [ ${#need[@]} -gt 0 ]; then
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -51,17 +70,38 @@ trap cleanup EXIT
 
 has() { [[ " $PROXIES " == *" $1 "* ]]; }
 has baton && go build -o "$work/baton" ./cmd/baton
+if [ -n "$BASELINE" ] && [ -f "$BASELINE" ]; then
+	[ -x "$BASELINE" ] || { echo "bench: BASELINE=$BASELINE is not an executable" >&2; exit 2; }
+	cp "$BASELINE" "$work/baseline"
+	BASELINE_DESC="binary $BASELINE"
+elif [ -n "$BASELINE" ]; then
+	mkdir -p "$work/baseline-src"
+	git -C "$root" archive "$BASELINE" | tar -x -C "$work/baseline-src"
+	(cd "$work/baseline-src" && go build -o "$work/baseline" ./cmd/baton)
+	BASELINE_DESC="at $BASELINE ($(git -C "$root" rev-parse --short "$BASELINE"))"
+fi
 go build -o "$work/idleconns" ./bench/cmd/idleconns
 go build -o "$work/tcpbulk" ./bench/cmd/tcpbulk
+go build -o "$work/tlsload" ./bench/cmd/tlsload
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.example \
+	-keyout "$work/ec.key" -out "$work/ec.crt" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench.example \
+	-keyout "$work/rsa.key" -out "$work/rsa.crt" 2>/dev/null
+cat "$work/ec.crt" "$work/ec.key" >"$work/ec.pem"
+cat "$work/rsa.crt" "$work/rsa.key" >"$work/rsa.pem"
 
 # Ports from PORT (19080): origin PORT, tcp source PORT+20; proxies:
-# http PORT+1.., tcp PORT+21.. (another run on the machine needs another
-# PORT).
+# http PORT+1.., tcp PORT+21.., TLS ECDSA PORT+31.., TLS RSA PORT+41..,
+# rules PORT+51.., HTTP/2 clear text PORT+61..
+# (another run on the machine needs another PORT).
 P=${PORT:-19080}
 O=$P TS=$((P + 20))
 declare -A HTTP=([baton]=$((P + 1)) [haproxy]=$((P + 2)) [nginx]=$((P + 3)) [baseline]=$((P + 4)))
 declare -A TCP=([baton]=$((P + 21)) [haproxy]=$((P + 22)) [nginx]=$((P + 23)) [baseline]=$((P + 24)))
-declare -A RULES=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [baseline]=$((P + 44)))
+declare -A TLSEC=([baton]=$((P + 31)) [haproxy]=$((P + 32)) [nginx]=$((P + 33)))
+declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43)))
+declare -A RULES=([baton]=$((P + 51)) [haproxy]=$((P + 52)) [baseline]=$((P + 54)))
+declare -A H2C=([baton]=$((P + 61)) [haproxy]=$((P + 62)) [nginx]=$((P + 63)))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -99,7 +139,7 @@ rules_frontend() { # port: the rules case's frontend
 	echo "    server o1 127.0.0.1:$O"
 }
 
-proxy_cfg() { # port tcpport [rulesport]: the configuration Baton and HAProxy share
+proxy_cfg() { # port tcpport rulesport [ecport rsaport h2port]: the configuration Baton and HAProxy share (an empty rulesport: no rules frontend)
 	cat <<CFG
 global
     maxconn 9900
@@ -126,12 +166,40 @@ listen bulk
 
 CFG
 	[ -z "${3:-}" ] || rules_frontend "$3"
+	[ $# -lt 5 ] && return # the baseline may predate TLS
+	cat <<CFG
+
+frontend tls_ec
+    bind 127.0.0.1:$4 ssl crt $work/ec.pem alpn h2,http/1.1
+    default_backend origin
+
+frontend tls_rsa
+    bind 127.0.0.1:$5 ssl crt $work/rsa.pem
+    default_backend origin
+
+frontend h2c
+    bind 127.0.0.1:$6 proto h2
+    default_backend origin
+CFG
 }
-proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" >"$work/baton.cfg"
-proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" "${H2C[baton]}" >"$work/baton.cfg"
+proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" "${H2C[haproxy]}" >"$work/haproxy.cfg"
 # A baseline that predates the rules language gets no rules frontend
 # unless RULES_BASELINE=1.
 proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" "$([ -n "${RULES_BASELINE:-}" ] && echo "${RULES[baseline]}")" >"$work/baseline.cfg"
+nginx_server() { # listen-lines cert: one nginx server block proxying to the origin
+	cat <<NGX
+  server {
+    $1
+    ${2:+ssl_certificate $2; ssl_certificate_key $2;}
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+NGX
+}
 cat >"$work/nginx.conf" <<NGX
 worker_processes auto;
 error_log $work/nginx.err;
@@ -143,14 +211,10 @@ http {
   keepalive_requests 10000000;
   client_max_body_size 2m;
   upstream origin { server 127.0.0.1:$O; keepalive 128; }
-  server {
-    listen 127.0.0.1:${HTTP[nginx]} backlog=4096;
-    location / {
-      proxy_pass http://origin;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
+  ssl_session_cache shared:SSL:10m;
+$(nginx_server "listen 127.0.0.1:${HTTP[nginx]} backlog=4096; listen 127.0.0.1:${TLSEC[nginx]} ssl http2 backlog=4096;" "$work/ec.pem")
+$(nginx_server "listen 127.0.0.1:${H2C[nginx]} http2 backlog=4096;")
+$(nginx_server "listen 127.0.0.1:${TLSRSA[nginx]} ssl backlog=4096;" "$work/rsa.pem")
 }
 stream {
   server { listen 127.0.0.1:${TCP[nginx]}; proxy_pass 127.0.0.1:$TS; }
@@ -166,8 +230,7 @@ if has baton; then
 	PID[baton]=$!
 fi
 if has baseline; then
-	[ -x "$BASELINE" ] || { echo "bench: BASELINE=$BASELINE is not an executable" >&2; exit 2; }
-	"$BASELINE" -f "$work/baseline.cfg" >/dev/null 2>"$work/baseline.err" &
+	"$work/baseline" -f "$work/baseline.cfg" >/dev/null 2>"$work/baseline.err" &
 	pids+=($!)
 	PID[baseline]=$!
 fi
@@ -192,6 +255,7 @@ for p in $PROXIES; do
 	wait_port "${HTTP[$p]}"
 	wait_port "${TCP[$p]}"
 	if rules_on "$p"; then wait_port "${RULES[$p]}"; fi
+	[ "$p" = baseline ] || { wait_port "${TLSEC[$p]}" && wait_port "${TLSRSA[$p]}" && wait_port "${H2C[$p]}"; }
 done
 
 # Process tree of a proxy: the master and its workers.
@@ -223,7 +287,7 @@ results="$work/results"
 record() { echo "$*" >>"$results"; } # case proxy metric value
 
 run_wrk() { # case proxy
-	local c=$1 p=$2 port=${HTTP[$2]} args=() path=/
+	local c=$1 p=$2 port=${HTTP[$2]} args=() path=/ scheme=http
 	case $c in
 	close) args=(-H "Connection: close") ;;
 	64k) path=/64k ;;
@@ -234,10 +298,12 @@ run_wrk() { # case proxy
 		args=(-H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0" -H "Accept: text/html,application/xhtml+xml"
 			-H "Cookie: theme=dark" -H "X-Debug: 1")
 		;;
+	tls-ka) scheme=https port=${TLSEC[$p]} ;;
+	tls-64k) scheme=https port=${TLSEC[$p]} path=/64k ;;
 	esac
 	local t0 t1 out
 	t0=$(cpu_ticks "${PID[$p]}")
-	out=$(wrk -t1 -c"$CONNS" -d"$DURATION" --latency "${args[@]}" "http://127.0.0.1:$port$path")
+	out=$(wrk -t1 -c"$CONNS" -d"$DURATION" --latency "${args[@]}" "$scheme://127.0.0.1:$port$path")
 	t1=$(cpu_ticks "${PID[$p]}")
 	local rps reqs p50 p99 errs
 	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
@@ -255,18 +321,62 @@ to_ms() { # wrk latency (us, ms, s) to milliseconds
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 
-run_idle() { # proxy
-	local p=$1 before after
+run_h2load() { # case proxy: h2load, H2_CONNS connections of H2_STREAMS streams
+	local c=$1 p=$2 url="http://127.0.0.1:${H2C[$2]}/" t0 t1 out
+	case $c in
+	h2-tls) url="https://127.0.0.1:${TLSEC[$p]}/" ;;
+	h2-64k) url="http://127.0.0.1:${H2C[$p]}/64k" ;;
+	esac
+	t0=$(cpu_ticks "${PID[$p]}")
+	out=$(h2load -c"$H2_CONNS" -m"$H2_STREAMS" -D"${DURATION%s}" "$url")
+	t1=$(cpu_ticks "${PID[$p]}")
+	local rps done fails mean max
+	rps=$(awk '/^finished in/ {print $4}' <<<"$out")
+	done=$(awk '/^requests:/ {print $8}' <<<"$out")
+	fails=$(awk '/^requests:/ {print $10 + $12}' <<<"$out")
+	# "time for request:  min  max  mean  sd  +/- sd"
+	max=$(awk '/^time for request:/ {print $5}' <<<"$out")
+	mean=$(awk '/^time for request:/ {print $6}' <<<"$out")
+	[ "${fails:-0}" != 0 ] && echo "bench: $c $p: $fails requests failed or errored" >&2
+	record "$c $p rps $rps"
+	record "$c $p mean $(to_ms "$mean")"
+	record "$c $p max $(to_ms "$max")"
+	record "$c $p cpu $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$done" 'BEGIN {printf "%.2f", n ? d / hz / n * 100000 : 0}')"
+}
+
+run_idle() { # proxy [tls]
+	local p=$1 before after c=idle target=127.0.0.1:${HTTP[$1]} n=$IDLE flags=()
+	if [ "${2:-}" = tls ]; then
+		c=tls-idle target=127.0.0.1:${TLSEC[$p]} n=$IDLE_TLS flags=(-tls)
+	fi
 	before=$(rss_kb "${PID[$p]}")
-	coproc IDLE_CONNS { "$work/idleconns" -target "127.0.0.1:${HTTP[$p]}" -n "$IDLE"; }
+	coproc IDLE_CONNS { "$work/idleconns" -target "$target" -n "$n" "${flags[@]}"; }
 	local line
 	read -r line <&"${IDLE_CONNS[0]}"
 	after=$(rss_kb "${PID[$p]}")
 	local held=${line#ready }
 	exec {IDLE_CONNS[1]}>&-
 	wait "$IDLE_CONNS_PID" 2>/dev/null || true
-	record "idle $p held $held"
-	record "idle $p rss_per_conn_kb $(awk -v a="$after" -v b="$before" -v n="$held" 'BEGIN {printf "%.2f", (a - b) / n}')"
+	record "$c $p held $held"
+	record "$c $p rss_per_conn_kb $(awk -v a="$after" -v b="$before" -v n="$held" 'BEGIN {printf "%.2f", (a - b) / n}')"
+}
+
+run_tlsload() { # case proxy: handshakes/s, full or resumed
+	local c=$1 p=$2 t0 t1 out port=${TLSEC[$2]} flags=()
+	case $c in
+	tls-hs-rsa) port=${TLSRSA[$p]} ;;
+	tls-resume) flags=(-resume) ;;
+	esac
+	t0=$(cpu_ticks "${PID[$p]}")
+	out=$("$work/tlsload" -target "127.0.0.1:$port" -c 16 -d "$DURATION" "${flags[@]}")
+	t1=$(cpu_ticks "${PID[$p]}")
+	local rps hs res
+	rps=$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$out")
+	hs=$(sed -n 's/.*handshakes=\([0-9]*\).*/\1/p' <<<"$out")
+	res=$(sed -n 's/.*resumed=\([0-9]*\).*/\1/p' <<<"$out")
+	record "$c $p rps $rps"
+	record "$c $p resumed_pct $(awk -v r="$res" -v h="$hs" 'BEGIN {printf "%.1f", h ? 100 * r / h : 0}')"
+	record "$c $p cpu $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$hs" 'BEGIN {printf "%.2f", n ? d / hz / n * 100000 : 0}')"
 }
 
 run_tcp() { # proxy
@@ -280,12 +390,16 @@ run_tcp() { # proxy
 for round in $(seq "$ROUNDS"); do
 	for c in $CASES; do
 		for p in $PROXIES; do
+			[ "$p" = baseline ] && [[ $c == tls-* ]] && continue
 			case $c in
 			# Idle memory is measured once, in round 1, while the
 			# proxies' allocators are still fresh: later rounds mostly
 			# measure memory reused from the first.
 			idle) [ "$round" = 1 ] && run_idle "$p" ;;
+			tls-idle) [ "$round" = 1 ] && run_idle "$p" tls ;;
 			tcp) run_tcp "$p" ;;
+			h2 | h2-tls | h2-64k) [ "$p" = baseline ] || run_h2load "$c" "$p" ;;
+			tls-hs-ec | tls-hs-rsa | tls-resume) run_tlsload "$c" "$p" ;;
 			*) run_wrk "$c" "$p" ;;
 			esac
 		done
@@ -303,23 +417,27 @@ echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 104857
 echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1); baton $( (has baton && "$work/baton" -v 2>&1 | head -1) || echo "not run")"
 echo
 if has baseline; then
-	echo "| case | metric | baton | baseline | baton/baseline |"
-	echo "|---|---|---|---|---|"
+	echo "baseline: Baton $BASELINE_DESC"
+	echo
+	echo "| case | metric | baton | haproxy | nginx | baseline | baton/haproxy | baton/baseline |"
+	echo "|---|---|---|---|---|---|---|---|"
 else
 	echo "| case | metric | baton | haproxy | nginx | baton/haproxy |"
 	echo "|---|---|---|---|---|---|"
 fi
 for c in $CASES; do
 	case $c in
-	idle) metrics="rss_per_conn_kb" ;;
+	idle | tls-idle) metrics="rss_per_conn_kb" ;;
 	tcp) metrics="MBps" ;;
+	tls-hs-ec | tls-hs-rsa | tls-resume) metrics="rps resumed_pct cpu" ;;
+	h2 | h2-tls | h2-64k) metrics="rps mean max cpu" ;;
 	*) metrics="rps p50 p99 cpu" ;;
 	esac
 	for m in $metrics; do
 		b=$(val "$c" baton "$m") h=$(val "$c" haproxy "$m") n=$(val "$c" nginx "$m")
 		if has baseline; then
 			a=$(val "$c" baseline "$m")
-			echo "| $c | $m | $b | $a | $(ratio "$b" "$a") |"
+			echo "| $c | $m | $b | $h | $n | $a | $(ratio "$b" "$h") | $(ratio "$b" "$a") |"
 		else
 			echo "| $c | $m | $b | $h | $n | $(ratio "$b" "$h") |"
 		fi
@@ -327,4 +445,6 @@ for c in $CASES; do
 done
 echo
 echo "rps: requests/s; p50/p99: latency in ms; cpu: proxy CPU seconds per 100k requests;"
-echo "rss_per_conn_kb: resident memory per idle keep-alive connection ($IDLE held); MBps: TCP bulk through the proxy."
+echo "rss_per_conn_kb: resident memory per idle keep-alive connection ($IDLE held; tls-idle: $IDLE_TLS TLS ones); MBps: TCP bulk through the proxy."
+echo "h2*: h2load -c$H2_CONNS -m$H2_STREAMS (mean/max: request latency in ms; h2load gives no percentiles)."
+echo "tls-hs-*: full TLS handshakes/s (one per request; resumed_pct must be 0); tls-resume: handshakes/s with a session cache (resumed_pct of them resumed)."

@@ -189,23 +189,10 @@ func TestErrorPages(t *testing.T) {
 	}
 }
 
-// othersLine says which lines of Debian's configuration belong to other
-// issues (TLS defaults: issue 10) while Baton rejects them: the Debian
-// test takes them out and says so. (Its "log /dev/log" lines are read:
-// inside the chroot they reach /var/lib/haproxy/dev/log, the socket
-// Debian's rsyslog opens for HAProxy.)
-func othersLine(err string) bool {
-	for _, s := range []string{`log: target "/dev/log"`, `"ca-base"`, `"crt-base"`, `"ssl-default-bind-`} {
-		if strings.Contains(err, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // TestDebianDefaultConfig: Debian's own /etc/haproxy/haproxy.cfg, with a
 // frontend added (and its stats socket moved to a temporary directory),
-// runs with its chroot, user, group and errorfile lines: the worker is
+// runs with every line of it (syslog to /dev/log, chroot, user, group,
+// TLS defaults, errorfile lines): the worker is
 // haproxy:haproxy in /var/lib/haproxy and answers 503 and 403 with
 // Debian's files, as HAProxy does with the same file.
 func TestDebianDefaultConfig(t *testing.T) {
@@ -235,22 +222,10 @@ backend app
 `, front)
 			var pid int
 			if impl == "baton" {
-				out, code := harness.Check(t, cfg)
-				if code != 0 {
-					var kept []string
-					lines := strings.Split(cfg, "\n")
-					for _, e := range strings.Split(strings.TrimSpace(out), "\n") {
-						if !othersLine(e) {
-							t.Fatalf("baton -c rejects Debian's configuration for a reason of this issue:\n%s", out)
-						}
-						var n int
-						if _, err := fmt.Sscanf(e[strings.Index(e, ".cfg:")+5:], "%d", &n); err == nil {
-							kept = append(kept, strings.TrimSpace(lines[n-1]))
-							lines[n-1] = "#" + lines[n-1]
-						}
-					}
-					t.Logf("left out, as other issues' keywords Baton does not accept yet: %q", kept)
-					cfg = strings.Join(lines, "\n")
+				// Every line of it, TLS defaults, syslog, chroot, user,
+				// group and error files included.
+				if out, code := harness.Check(t, cfg); code != 0 {
+					t.Fatalf("baton -c rejects Debian's configuration:\n%s", out)
 				}
 				bt := harness.Start(t, cfg, []string{front})
 				pid = servingWorker(t, bt)

@@ -1,9 +1,10 @@
 package e2e_test
 
 import (
-	"flag"
 	"os"
 	"testing"
+
+	"baton/test/harness"
 )
 
 // TestMain raises the default -parallel: the scenarios mostly wait on
@@ -11,11 +12,5 @@ import (
 // make the suite several times slower without making it more reliable.
 // An explicit -parallel wins.
 func TestMain(m *testing.M) {
-	flag.Parse()
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
-	if !set {
-		flag.Set("test.parallel", "6")
-	}
-	os.Exit(m.Run())
+	os.Exit(harness.Main(m, 6, nil))
 }

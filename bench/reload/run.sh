@@ -2,7 +2,9 @@
 # run.sh [PROXY...]: runs `baton reload-test` against Baton, HAProxy and
 # nginx (or the proxies named), each reloaded RELOADS times (default 20)
 # every INTERVAL (default 500ms) under mixed traffic, and prints one table.
-# SOAK=1 makes it 1000 reloads (not for CI). See README.md.
+# SOAK=1 makes it 1000 reloads (not for CI). TLS=1 speaks TLS to the
+# proxies (the same ECDSA P-256 certificate for all) and counts handshakes.
+# See README.md.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,6 +38,17 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/baton-reload-bench.XXXXXX")
 echo "work directory: $work" >&2
 (cd "$root" && go build -o "$work/bin/baton" ./cmd/baton && go build -o "$work/bin/freeport" ./bench/reload/freeport)
+
+tlsflags=
+export TLS=${TLS:-0}
+if [ "$TLS" = 1 ]; then
+	mkdir -p "$work/tls"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=reload-test -addext subjectAltName=DNS:reload-test \
+		-keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" 2>/dev/null
+	cat "$work/tls/cert.pem" "$work/tls/key.pem" >"$work/tls/site.pem"
+	tlsflags="--tls --tls-servername reload-test --tls-ca $work/tls/cert.pem"
+fi
 
 pids=
 cleanup() {
@@ -91,7 +104,7 @@ for p in $proxies; do
 	status=0
 	"$work/bin/baton" reload-test --target "$frontend" \
 		--reload "'$here/flip.sh' $p '$dir' $frontend" \
-		--reloads "$reloads" --interval "$interval" --clients "$clients" \
+		--reloads "$reloads" --interval "$interval" --clients "$clients" $tlsflags \
 		--format kv --verbose >"$dir/summary.kv" 2>"$dir/report.txt" || status=$?
 	if [ ! -s "$dir/summary.kv" ]; then
 		echo "run.sh: reload-test against $p failed (exit $status):" >&2
@@ -108,17 +121,26 @@ for p in $proxies; do
 done
 
 echo
-printf '%-8s %9s %7s %6s %6s %8s %11s %11s %11s %8s %s\n' \
-	proxy requests failed stale races pinned "switch med" "switch max" "old seen" reloads result
+if [ "$TLS" = 1 ]; then
+	printf '%-8s %9s %7s %6s %6s %8s %11s %11s %11s %8s %10s %8s %6s %s\n' \
+		proxy requests failed stale races pinned "switch med" "switch max" "old seen" reloads handshakes resumed "full*" result
+else
+	printf '%-8s %9s %7s %6s %6s %8s %11s %11s %11s %8s %s\n' \
+		proxy requests failed stale races pinned "switch med" "switch max" "old seen" reloads result
+fi
 for f in $results; do
 	p=$(basename "$(dirname "$f")")
-	awk -v p="$p" -v n="$reloads" '{
+	awk -v p="$p" -v n="$reloads" -v tls="$TLS" '{
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		if ("error" in v) { printf "%-8s %s\n", p, "tester " v["error"]; next }
-		printf "%-8s %9s %7s %6s %6s %8s %9sms %9sms %9sms %8s %s\n", p, v["requests"], v["failed"], v["stale"],
-			v["races"], v["pinned"], v["switch_median_ms"], v["switch_max_ms"], v["oldseen_max_ms"], n,
-			(v["pass"] == "true" ? "PASS" : "FAIL")
+		printf "%-8s %9s %7s %6s %6s %8s %9sms %9sms %9sms %8s ", p, v["requests"], v["failed"], v["stale"],
+			v["races"], v["pinned"], v["switch_median_ms"], v["switch_max_ms"], v["oldseen_max_ms"], n
+		if (tls == 1) printf "%10s %8s %6s ", v["tls_handshakes"], v["tls_resumed"], v["tls_full_refused"]
+		printf "%s\n", (v["pass"] == "true" ? "PASS" : "FAIL")
 	}' "$f"
 done
+if [ "$TLS" = 1 ]; then
+	echo "full*: full handshakes although the client offered a session (a reload cost the resumption)"
+fi
 echo
 echo "per-reload details: $work/*/report.txt" >&2

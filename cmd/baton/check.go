@@ -5,9 +5,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"baton/internal/cfgcond"
 	"baton/internal/config"
+	"baton/internal/tlsconf"
 )
 
 // checkConfig is "baton -c": it reports the configuration's errors, or
@@ -21,6 +23,15 @@ func checkConfig(files []string, explain, diag bool) int {
 		return 1
 	}
 	reportMessages(os.Stderr, cfg, diag)
+	// Certificates, keys, CAs: loaded and checked as a reload would.
+	_, tlsWarns, err := tlsconf.Load(cfg.TLSSpecs(), &tlsconf.OSFiles{}, time.Now())
+	for _, w := range tlsconf.WarningsSorted(tlsWarns) {
+		fmt.Fprintf(os.Stderr, "warning: %s\n", w)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	if explain {
 		config.Explain(os.Stdout, cfg)
 	}

@@ -4,12 +4,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"baton/internal/master"
 	"baton/internal/sample"
+	"baton/internal/tlsconf"
 )
 
-// demoConfig is examples/demo.cfg, embedded so that the demo needs no file.
+// demoConfig is examples/demo.cfg plus an HTTPS bind, embedded so that
+// the demo needs no file; demo.pem is a certificate the demo generates
+// (crt-base points at its directory).
 const demoConfig = `# baton demo: one listen section spreading requests over three backends.
 global
     log stdout format raw local0
@@ -26,6 +31,8 @@ defaults
 
 listen demo
     bind 127.0.0.1:8080
+    bind 127.0.0.1:8443 ssl crt demo.pem alpn http/1.1
+    http-request set-header X-Forwarded-Proto https if { ssl_fc }
     balance roundrobin
     server s1 127.0.0.1:9001
     server s2 127.0.0.1:9002
@@ -52,17 +59,34 @@ func demo(args []string) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	cfg := filepath.Join(dir, "demo.cfg")
-	sock := filepath.Join(dir, "master.sock")
-	if err := os.WriteFile(cfg, []byte(demoConfig), 0o644); err != nil {
+	cfg, err := writeDemo(dir)
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "baton demo: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, `baton demo: backends a, b, c on 127.0.0.1:9001-9003, proxy on 127.0.0.1:8080
+	sock := filepath.Join(dir, "master.sock")
+	fmt.Fprintf(os.Stderr, `baton demo: backends a, b, c on 127.0.0.1:9001-9003, proxy on 127.0.0.1:8080 and, with TLS, 127.0.0.1:8443
   curl -si http://127.0.0.1:8080/ | grep X-Backend     (round robin: a, b, c, ...)
+  curl -s --cacert %s https://localhost:8443/headers   (TLS with a generated certificate)
   baton reload -S %s               (edit %s first)
   echo 'show proc' | nc -U %s
   Ctrl-C stops (graceful)
-`, sock, cfg, sock)
+`, filepath.Join(dir, "demo.pem"), sock, cfg, sock)
 	return runMaster(master.Options{ConfigPaths: []string{cfg}, Socket: sock})
+}
+
+// writeDemo writes the demo's configuration and a self-signed certificate
+// for localhost and 127.0.0.1 into dir, and returns the configuration's
+// path.
+func writeDemo(dir string) (string, error) {
+	pem, err := tlsconf.SelfSigned(7*24*time.Hour, "localhost", "127.0.0.1")
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "demo.pem"), pem, 0o600); err != nil {
+		return "", err
+	}
+	cfg := filepath.Join(dir, "demo.cfg")
+	text := strings.Replace(demoConfig, "global\n", "global\n    crt-base "+dir+"\n", 1)
+	return cfg, os.WriteFile(cfg, []byte(text), 0o644)
 }

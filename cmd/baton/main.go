@@ -19,6 +19,7 @@ import (
 	"baton/internal/proxy"
 	"baton/internal/reloadtest"
 	"baton/internal/resolve"
+	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
 
@@ -68,7 +69,22 @@ func newEngine(files []worker.File, info worker.Info) (worker.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt := proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID, Counters: info.Counters, Tables: info.Tables, Version: version}
+	// The certificates and keys the master checked, not the disk.
+	names := make([]string, len(info.Assets))
+	data := make([][]byte, len(info.Assets))
+	for i, a := range info.Assets {
+		names[i], data[i] = a.Name, a.Data
+	}
+	assets, err := tlsconf.Unflatten(names, data)
+	if err != nil {
+		return nil, err
+	}
+	bundle, _, err := tlsconf.Load(cfg.TLSSpecs(), assets, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	bundle.SetTicketKeys(info.TicketKeys)
+	opt := proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID, Counters: info.Counters, Tables: info.Tables, Version: version, TLS: bundle}
 	// Resolution results outlive the generation: start from what the
 	// master kept, and give it ours as they change.
 	if st, err := resolve.DecodeState(info.State[resolverStateKind]); err == nil {

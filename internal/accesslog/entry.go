@@ -36,8 +36,11 @@ type Entry struct {
 	// Frontend, Backend and Server are the names. An empty Backend logs
 	// the frontend (no switching happened); an empty Server logs <NOSRV>.
 	Frontend, Backend, Server string
-	// TLS marks a connection that arrived over TLS (%ft adds '~').
-	TLS bool
+	// TLS marks a connection that arrived over TLS (%ft adds '~');
+	// TLSCipher and TLSVersion are its suite and version in OpenSSL's
+	// names (%sslc, %sslv).
+	TLS                   bool
+	TLSCipher, TLSVersion []byte
 
 	// Status is the HTTP status sent, -1 when none was; 0 for TCP.
 	Status int

@@ -17,13 +17,13 @@ const (
 // appendText writes a string variable as HAProxy's lf_text does: quoted
 // with Q, '"', '\' and ']' escaped with E, '-' when empty (unless quoted
 // or M is off).
-func appendText(b []byte, s string, fl lf.Flag) []byte {
+func appendText[S string | []byte](b []byte, s S, fl lf.Flag) []byte {
 	q := fl&lf.Quote != 0
 	if q {
 		b = append(b, '"')
 	}
 	switch {
-	case s != "" && fl&lf.Escape != 0:
+	case len(s) > 0 && fl&lf.Escape != 0:
 		for i := 0; i < len(s); i++ {
 			if c := s[i]; c == '"' || c == '\\' || c == ']' {
 				b = append(b, '\\', c)
@@ -31,7 +31,7 @@ func appendText(b []byte, s string, fl lf.Flag) []byte {
 				b = append(b, c)
 			}
 		}
-	case s != "":
+	case len(s) > 0:
 		b = append(b, s...)
 	case !q && fl&lf.Mandatory != 0:
 		b = append(b, '-')

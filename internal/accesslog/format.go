@@ -221,9 +221,13 @@ func appendVar(b []byte, n *lf.Node, e *Entry, env *Env) ([]byte, bool) {
 		return appendText(b, env.Hostname, fl), plain
 	case lf.VarID:
 		return appendText(b, unsafe.String(unsafe.SliceData(e.UniqueID), len(e.UniqueID)), fl), plain
-	case lf.VarCC, lf.VarCS, lf.Varsslc, lf.Varsslv:
-		// No cookie capture or TLS yet: an empty value.
+	case lf.VarCC, lf.VarCS:
+		// No cookie capture yet: an empty value.
 		return appendText(b, "", fl), plain
+	case lf.Varsslc:
+		return appendText(b, e.TLSCipher, fl), plain
+	case lf.Varsslv:
+		return appendText(b, e.TLSVersion, fl), plain
 
 	case lf.VarTh:
 		return strconv.AppendInt(b, ms(e.Handshake), 10), false

@@ -258,6 +258,15 @@ func (p *Proxy) LogError(e *Entry) {
 	p.send(f, e, lvl)
 }
 
+// ErrorLevel is the level of a connection's error line (a failed TLS handshake):
+// err with "option log-separate-errors", info otherwise, as HAProxy.
+func (p *Proxy) ErrorLevel() syslog.Level {
+	if p != nil && p.separateErrors {
+		return syslog.Err
+	}
+	return syslog.Info
+}
+
 // LogConnect writes the "Connect from" line of an accepted connection.
 func (p *Proxy) LogConnect(e *Entry) {
 	if p.Connects() {

@@ -74,6 +74,7 @@ type Backend struct {
 	queued atomic.Int32
 
 	wpool sync.Pool // *waiter
+	loadState
 }
 
 // waiter is an Acquire parked in the queue. The dispatcher that removes
@@ -92,6 +93,7 @@ func New(p *config.Proxy) *Backend {
 		b.Servers = append(b.Servers, newServer(b, i, cs))
 	}
 	b.mem.Store(newMembers(b, b.Servers))
+	b.initLoad(p)
 	return b
 }
 
@@ -347,6 +349,7 @@ func (b *Backend) Release(s *Server) {
 		return
 	}
 	s.conns.Add(-1)
+	b.loadAdd(-1)
 	// Sequentially consistent atomics: either a queued waiter's pick
 	// (made after queued was raised) saw this slot free, or this load
 	// sees queued > 0 and dispatches.

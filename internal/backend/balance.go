@@ -99,7 +99,7 @@ func (m *members) pickRoundRobin(skip *Server) (*Server, pickResult) {
 			if !s.hasRoom() {
 				continue
 			}
-			w := s.Weight()
+			w := s.lbWeight()
 			s.rrCur += w
 			total += w
 			if best == nil || s.rrCur > best.rrCur {
@@ -192,7 +192,7 @@ func (m *members) pickLeastConn(skip *Server) (*Server, pickResult) {
 			if !s.hasRoom() {
 				continue
 			}
-			c, w := s.Conns(), s.Weight()
+			c, w := s.Conns(), s.lbWeight()
 			if best == nil || (c+1)*bw < (bc+1)*w {
 				best, bc, bw = s, c, w
 			}
@@ -224,7 +224,7 @@ func (m *members) pickHash(h uint64, skip *Server) (*Server, pickResult) {
 	total := 0
 	for _, s := range m.active {
 		if s != skip && s.Usable() {
-			total += s.Weight()
+			total += s.lbWeight()
 		}
 	}
 	if total == 0 {
@@ -237,7 +237,7 @@ func (m *members) pickHash(h uint64, skip *Server) (*Server, pickResult) {
 		if s == skip || !s.Usable() {
 			continue
 		}
-		r -= s.Weight()
+		r -= s.lbWeight()
 		if r < 0 {
 			target = i
 			break
@@ -272,7 +272,7 @@ func (m *members) pickRandom(skip *Server) (*Server, pickResult) {
 			}
 			eligible = true
 			if s.hasRoom() {
-				total += s.Weight()
+				total += s.lbWeight()
 			}
 		}
 		if total == 0 {
@@ -282,8 +282,8 @@ func (m *members) pickRandom(skip *Server) (*Server, pickResult) {
 			return nil, pickNone
 		}
 		// Draw random(N)'s servers (two by default), each in proportion
-		// to its weight, and keep the least loaded relative to weight;
-		// on equal loads the earlier draw stays.
+		// to its effective weight, and keep the least loaded relative to
+		// weight; on equal loads the earlier draw stays.
 		draws := m.b.Opts.Draws
 		if draws <= 0 {
 			draws = 2
@@ -296,12 +296,12 @@ func (m *members) pickRandom(skip *Server) (*Server, pickResult) {
 				if s == skip || !s.Usable() || !s.hasRoom() {
 					continue
 				}
-				if r -= s.Weight(); r < 0 {
+				if r -= s.lbWeight(); r < 0 {
 					d = s
 					break
 				}
 			}
-			if d != nil && (s1 == nil || d.Conns()*s1.Weight() < s1.Conns()*d.Weight()) {
+			if d != nil && (s1 == nil || d.Conns()*s1.lbWeight() < s1.Conns()*d.lbWeight()) {
 				s1 = d
 			}
 		}

@@ -195,7 +195,7 @@ func (m *members) pickByHash(h uint32, skip *Server) (*Server, pickResult) {
 	full := false
 	for k := 0; k < len(pts); k++ {
 		s := pts[(i+k)%len(pts)].s
-		if s == skip || !s.Usable() || s.Weight() == 0 {
+		if s == skip || !s.Usable() || s.lbWeight() == 0 {
 			continue
 		}
 		if s.tryTake() {

@@ -103,13 +103,19 @@ func (s *Server) IdleCount() int {
 	return len(s.idle.stack)
 }
 
-// alive reports whether e.c looks usable: for a socket, a peek must find
-// nothing to read yet (EAGAIN). EOF, data or an error mean the server
-// closed or misbehaved. Connections without a socket are assumed alive.
+// alive reports whether e.c looks usable: for a socket (a TLS
+// connection's underneath), a peek must find nothing to read yet
+// (EAGAIN). EOF, data or an error mean the server closed or misbehaved.
+// Connections without a socket are assumed alive.
 func (e *idleEntry) alive() bool {
 	if e.rcOf != e.c {
 		e.rc, e.rcOf = nil, nil
 		sc, ok := e.c.(syscall.Conn)
+		if nc, isTLS := e.c.(interface{ NetConn() net.Conn }); !ok && isTLS {
+			// A TLS connection: its socket tells whether the server
+			// closed it (a close_notify or any record counts as data).
+			sc, ok = nc.NetConn().(syscall.Conn)
+		}
 		if !ok {
 			return true
 		}

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -222,5 +223,21 @@ func BenchmarkIdleGetPut(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.PutIdle(s.GetIdle())
+	}
+}
+
+// A pooled TLS connection is probed through its socket: once the server
+// has closed it, it is not handed out.
+func TestIdleTLSProbe(t *testing.T) {
+	_, s := oneServer(t)
+	clients, servers := tcpPairs(t, 1)
+	tc := tls.Client(clients[0], &tls.Config{InsecureSkipVerify: true}) // the probe needs no handshake
+	if !s.PutIdle(tc) {
+		t.Fatal("not pooled")
+	}
+	servers[0].Close()
+	waitPeekDead(t, tc)
+	if c := s.GetIdle(); c != nil {
+		t.Fatal("a TLS connection the server closed was handed out")
 	}
 }

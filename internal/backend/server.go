@@ -65,6 +65,9 @@ type Server struct {
 	// healthy is atomic because the health checker's goroutine writes
 	// it (SetHealthy) while Acquire reads it.
 	healthy atomic.Bool
+	// Traffic shaping by checks and agents (dynamic.go): see there for
+	// each atomic.
+	dynamics
 	// conns is atomic because every connection goroutine changes it:
 	// Acquire takes a slot with compare-and-swap (so MaxConn holds
 	// without a lock) and Release gives it back.
@@ -98,6 +101,7 @@ func newServer(b *Backend, i int, cs *config.Server) *Server {
 	}
 	s.healthy.Store(true)
 	s.initAddr(cs)
+	s.initDynamics(cs)
 	return s
 }
 
@@ -154,23 +158,25 @@ func (s *Server) SetHealthy(up bool) {
 func (s *Server) Conns() int { return int(s.conns.Load()) }
 
 // Usable reports whether load balancing may pick the server: Ready,
-// healthy, weight > 0 and with an address (see Endpoint).
+// healthy, not NOLB, weight > 0 and with an address (see Endpoint).
 func (s *Server) Usable() bool {
-	return s.state.Load() == int32(Ready) && s.healthy.Load() && s.weight.Load() > 0 && s.ep.Load() != nil
+	return s.state.Load() == int32(Ready) && s.healthy.Load() && s.weight.Load() > 0 && !s.nolb.Load() && s.ep.Load() != nil
 }
 
-// hasRoom reports whether the server is below its maxconn.
+// hasRoom reports whether the server is below its (possibly dynamic)
+// maxconn.
 func (s *Server) hasRoom() bool {
 	m := s.maxConn()
 	return m <= 0 || int(s.conns.Load()) < m
 }
 
 // tryTake takes a connection slot unless the server is at its maxconn.
-// The compare-and-swap keeps MaxConn exact without a lock.
+// The compare-and-swap keeps the limit exact without a lock.
 func (s *Server) tryTake() bool {
 	m := s.maxConn()
 	if m <= 0 {
 		s.conns.Add(1)
+		s.b.loadAdd(1)
 		return true
 	}
 	for {
@@ -179,6 +185,7 @@ func (s *Server) tryTake() bool {
 			return false
 		}
 		if s.conns.CompareAndSwap(c, c+1) {
+			s.b.loadAdd(1)
 			return true
 		}
 	}

@@ -17,9 +17,10 @@ type warmup struct {
 	// timer run on different goroutines. The ramp stores its steps in
 	// Server.weight, which load balancing reads.
 	uweight atomic.Int32
-	// emax is the maxconn during the ramp (0: MaxConn); atomic because
-	// every Acquire reads it while the ramp writes it.
-	emax atomic.Int32
+	// ratio is the ramp's progress in thousandths (0: no ramp under
+	// way), which scales the maxconn in force; atomic because every
+	// Acquire reads it while the ramp writes it.
+	ratio atomic.Int32
 
 	mu    sync.Mutex // guards since and timer
 	since time.Time  // the ramp's start; zero when not ramping
@@ -63,14 +64,12 @@ func (s *Server) warmStep() {
 	if elapsed >= s.warm.dur {
 		s.warm.since = time.Time{}
 		s.weight.Store(int32(w))
-		s.warm.emax.Store(0)
+		s.warm.ratio.Store(0)
 		s.b.stateChanged()
 		return
 	}
 	s.weight.Store(int32(rampOf(w, elapsed, s.warm.dur)))
-	if m := s.CurrentMaxConn(); m > 0 {
-		s.warm.emax.Store(int32(rampOf(m, elapsed, s.warm.dur)))
-	}
+	s.warm.ratio.Store(int32(rampOf(1000, elapsed, s.warm.dur)))
 	step := max(s.warm.dur/20, 50*time.Millisecond)
 	s.warm.timer = time.AfterFunc(step, func() {
 		s.warm.mu.Lock()
@@ -92,13 +91,31 @@ func rampOf(full int, elapsed, d time.Duration) int {
 	return min(max(n, 1), full)
 }
 
-// maxConn is the maxconn in force: CurrentMaxConn, or less during a slow
-// start.
+// maxConn is the maxconn in force (0: none): CurrentMaxConn, between
+// minconn and it as the backend's load approaches fullconn (dynamic.go),
+// and less during a slow start (at least 1), as HAProxy's
+// srv_dynamic_maxconn computes it.
 func (s *Server) maxConn() int {
-	if s.warm.dur > 0 {
-		if e := s.warm.emax.Load(); e > 0 {
-			return int(e)
+	m := s.CurrentMaxConn()
+	if m <= 0 {
+		return 0
+	}
+	if s.dynMax && s.b.fullConn > 0 {
+		if be := int(s.b.load.Load()); be < s.b.fullConn {
+			m = max(int(s.minconn), be*m/s.b.fullConn)
 		}
 	}
-	return s.CurrentMaxConn()
+	if r := int(s.warm.ratio.Load()); r > 0 {
+		m = max(1, (m*r+999)/1000)
+	}
+	return m
+}
+
+// Ramp returns the slow start's progress in percent (100: none under
+// way), for HAProxy's "throttle" in a check's server state header.
+func (s *Server) Ramp() int {
+	if r := int(s.warm.ratio.Load()); r > 0 {
+		return max(1, r/10)
+	}
+	return 100
 }

@@ -18,8 +18,12 @@ var Features = []string{
 	"ACCEPT4",      // Go's listeners accept with accept4(2)
 	"EPOLL",        // Go's network poller is epoll on Linux
 	"LINUX_SPLICE", // mode tcp copies between sockets with splice(2)
-	"SYSTEMD",      // sd_notify READY/RELOADING/STOPPING
-	"THREAD",       // the data path runs on several OS threads (nbthread)
+	// HAProxy's name for its TLS support: Baton's (crypto/tls) takes the
+	// same ssl keywords, so a file that keeps its ssl lines under
+	// ".if feature(OPENSSL)" keeps them here too.
+	"OPENSSL",
+	"SYSTEMD", // sd_notify READY/RELOADING/STOPPING
+	"THREAD",  // the data path runs on several OS threads (nbthread)
 }
 
 // Context is what the predicates consult. The zero value uses the process

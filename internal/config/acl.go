@@ -42,6 +42,7 @@ func (p *parser) parseACL(w []string, pos Pos, what string) (*ACL, string) {
 	}
 	env := p.cfg.Expr
 	a := &ACL{Pos: pos, Fetch: w[0]}
+	w0 := w[0] // the criterion's keyword names inline values in listings
 	e, method, err := expr.CompileACL(w[0], env)
 	if err != nil {
 		msg := err.Error()
@@ -142,7 +143,11 @@ flags:
 		if err != nil {
 			return nil, fmt.Sprintf("failed to open pattern file <%s>: %v", f.name, err)
 		}
-		ref, err := env.Maps.File(name, data, isMap, -1)
+		kind := "acl"
+		if isMap {
+			kind = "map"
+		}
+		ref, err := env.Maps.FileAt(name, fmt.Sprintf("%s at file '%s' line %d", kind, pos.File, pos.Line), data, isMap, -1)
 		if err != nil {
 			return nil, err.Error()
 		}
@@ -154,8 +159,8 @@ flags:
 		}
 		a.Matchers = append(a.Matchers, m)
 	}
-	if len(files) == 0 || len(values) > 0 {
-		ref, err := env.Maps.Inline(fmt.Sprintf("%s %s at %s", what, a.Fetch, pos), values, uid)
+	{ // as in HAProxy, the ACL's own values are a Ref even when empty: "add acl" can fill it
+		ref, err := env.Maps.Inline(fmt.Sprintf("acl '%s' file '%s' line %d", w0[:strings.IndexAny(w0+"(,", "(,")], pos.File, pos.Line), values, uid)
 		if err != nil {
 			return nil, err.Error()
 		}

@@ -65,6 +65,7 @@ func Explain(w io.Writer, c *Config) {
 			row("queue", t.Queue, "", "waiting for a free server slot")
 			row("server-fin", t.ServerFin, "", "half-closed server")
 			row("tunnel", t.Tunnel, "not set: timeout client and server apply", "idle tunnel (WebSocket, CONNECT)")
+			row("check", t.Check, "not set: inter bounds each check", "health check once connected")
 		}
 		tw.Flush()
 	}

@@ -19,6 +19,12 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(base + "  server s 127.0.0.1:1 weight 3\nfrontend f\n  bind :1\n  acl a path_reg -i ^/x\n  use_backend be if !a || { src 10.0.0.0/8 }\n"))
 	f.Add([]byte("global\n  log stdout format raw local0\n  stats socket /s mode 600 level admin\n"))
 	f.Add([]byte("x \"a\\x41\" 'b' \\ c # d\n"))
+	f.Add([]byte(base + "  option tcp-check\n  tcp-check connect port 81\n  tcp-check send PING\\r\\n\n  tcp-check expect string +PONG\n  default-server check inter 1s\n  server s 127.0.0.1:1 agent-check agent-port 2 send-proxy-v2\n"))
+	f.Add([]byte(base + "  option httpchk GET /\n  http-check send hdr host x\n  http-check expect status 200-399\n  option mysql-check user u\nfrontend f\n  bind :1 accept-proxy name a\n  tcp-request connection expect-proxy layer4 if { src 10.0.0.0/8 }\n"))
+	f.Add([]byte("global\n  ssl-default-bind-ciphers ECDHE+AESGCM:!aNULL:DHE-RSA-AES128-SHA\n  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets\n" +
+		"frontend f\n  bind :443 ssl crt a.pem crt-list l alpn h2,http/1.1 verify optional ca-file c curves X25519:P-256\n" +
+		"  mode tcp\n  tcp-request inspect-delay 5s\n  tcp-request content accept if { req_ssl_hello_type 1 }\n  use_backend b if { req.ssl_sni -i x }\n" +
+		"backend b\n  server s 127.0.0.1:1 ssl verify none sni str(x) check-ssl alpn http/1.1\n"))
 	f.Add([]byte(".if defined(HOME) && streq(\"${HOME-x}\",x)\nglobal\n  .notice \"$.LINE ${.SECTION}\"\n.elif 0\n.else\n  user \"${U[*]}\"\n.endif\n"))
 	f.Add([]byte("http-errors e\n  errorfile 503 /dev/null\nfrontend f\n  bind :1,unix@/x mode 600\n  errorfiles e\n  errorloc303 503 /m\n  http-error status 403 content-type t string s\n"))
 	f.Add([]byte(base + "  retry-on 503 empty-response\n  option redispatch -1\n  server-template w 1-3 app.internal:80 resolvers dns resolve-opts allow-dup-ip resolve-net 10.0.0.0/8 init-addr libc,none\n  server s _h._tcp.x resolvers dns resolve-prefer ipv4\nresolvers dns\n  nameserver a 127.0.0.1:53\n  parse-resolv-conf\n  hold valid 1s\n  timeout retry 200ms\n  accepted_payload_size 4096\n"))

@@ -62,7 +62,8 @@ type proxyKeyword struct {
 
 // prefixWords are keywords whose second word selects the real keyword.
 var prefixWords = map[string]bool{"stick": true, "option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true,
-	"http-after-response": true, "tcp-request": true, "tcp-response": true, "capture": true, "declare": true}
+	"http-after-response": true, "tcp-request": true, "tcp-response": true, "capture": true, "declare": true,
+	"http-check": true, "tcp-check": true, "external-check": true}
 
 var proxyKeywords map[string]*proxyKeyword
 
@@ -93,10 +94,35 @@ func init() {
 		"option http-keep-alive":   {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option http-server-close": {sections: secAll, negatable: true, parse: parseKeepAliveOption},
 		"option httpclose":         {sections: secAll, negatable: true, parse: parseKeepAliveOption},
-		"option forwardfor":        {sections: secAll, parse: parseFlagOption},
+		"option forwardfor":        {sections: secAll, parse: parseHeaderOption},
+		"option originalto":        {sections: secAll, parse: parseHeaderOption},
+		"http-reuse":               {sections: secD | secL | secB, parse: parseHTTPReuse},
+		"fullconn":                 {sections: secD | secL | secB, parse: parseFullConn},
+		"source":                   {sections: secD | secL | secB, parse: parseProxySource},
 		"option dontlognull":       {sections: secD | secF | secL, negatable: true, parse: parseFlagOption},
 		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseRedispatch},
-		"option httpchk":           {sections: secD | secL | secB, parse: parseHTTPChk},
+		"default-server":           {sections: secD | secL | secB, parse: parseDefaultServer},
+	}
+	for _, o := range checkOptions {
+		proxyKeywords["option "+o] = &proxyKeyword{sections: secD | secL | secB, parse: parseCheckOption}
+	}
+	for _, a := range []string{"connect", "send", "expect", "comment", "send-state", "disable-on-404", "set-var", "set-var-fmt", "unset-var"} {
+		proxyKeywords["http-check "+a] = &proxyKeyword{sections: secD | secL | secB, parse: parseHTTPCheck}
+	}
+	for _, a := range []string{"connect", "send", "send-lf", "send-binary", "send-binary-lf", "expect", "comment", "set-var", "set-var-fmt", "unset-var"} {
+		proxyKeywords["tcp-check "+a] = &proxyKeyword{sections: secD | secL | secB, parse: parseTCPCheck}
+	}
+	for _, o := range connFlagOptions {
+		proxyKeywords["option "+o.name] = &proxyKeyword{sections: o.sections, negatable: true, parse: parseConnFlagOption}
+	}
+	for _, k := range []string{"clitcpka-idle", "clitcpka-cnt", "clitcpka-intvl"} {
+		proxyKeywords[k] = &proxyKeyword{sections: secD | secF | secL, parse: parseTCPKAParam}
+	}
+	for _, k := range []string{"srvtcpka-idle", "srvtcpka-cnt", "srvtcpka-intvl"} {
+		proxyKeywords[k] = &proxyKeyword{sections: secD | secL | secB, parse: parseTCPKAParam}
+	}
+	for _, a := range []string{"command", "path"} {
+		proxyKeywords["external-check "+a] = &proxyKeyword{sections: secD | secL | secB, parse: parseExternalCheck}
 	}
 	for _, k := range ruleActionKeywords() {
 		if strings.HasPrefix(k, "http-") {
@@ -109,8 +135,8 @@ func init() {
 	} {
 		proxyKeywords[k] = &proxyKeyword{sections: secs, parse: parseRule}
 	}
-	proxyKeywords["tcp-request inspect-delay"] = &proxyKeyword{sections: secF | secL | secB, parse: parseInspectDelay}
-	proxyKeywords["tcp-response inspect-delay"] = &proxyKeyword{sections: secL | secB, parse: parseInspectDelay}
+	proxyKeywords["tcp-request inspect-delay"] = &proxyKeyword{sections: secAll, parse: parseInspectDelay}
+	proxyKeywords["tcp-response inspect-delay"] = &proxyKeyword{sections: secD | secL | secB, parse: parseInspectDelay}
 	proxyKeywords["capture request"] = &proxyKeyword{sections: secF | secL, parse: parseCaptureHeader}
 	proxyKeywords["capture response"] = &proxyKeyword{sections: secF | secL, parse: parseCaptureHeader}
 	proxyKeywords["declare capture"] = &proxyKeyword{sections: secF | secL, parse: parseDeclareCapture}
@@ -141,10 +167,31 @@ func init() {
 		"strict-limits":                  parseGlobalFlag,
 		"zero-warning":                   parseGlobalFlag,
 		"insecure-fork-wanted":           parseGlobalFlag,
+		"spread-checks":                  parseSpreadChecks,
+		"max-spread-checks":              parseMaxSpreadChecks,
+		"external-check":                 parseGlobalCheckFlag,
 		"master-worker":                  parseMasterWorker,
 		"cpu-map":                        parseCPUMap,
 		"unix-bind":                      parseUnixBind,
 		"default-path":                   parseDefaultPath,
+
+		"crt-base":                        parseCrtBase,
+		"ca-base":                         parseCrtBase,
+		"ssl-default-bind-ciphers":        parseSSLDefault,
+		"ssl-default-bind-ciphersuites":   parseSSLDefault,
+		"ssl-default-bind-curves":         parseSSLDefault,
+		"ssl-default-bind-options":        parseSSLDefault,
+		"ssl-default-server-ciphers":      parseSSLDefault,
+		"ssl-default-server-ciphersuites": parseSSLDefault,
+		"ssl-default-server-options":      parseSSLDefault,
+		"ssl-server-verify":               parseSSLServerVerify,
+	}
+	for _, k := range []string{"lifetime", "maxrecord", "default-dh-param", "cachesize", "capture-buffer-size",
+		"capture-cipherlist-size", "hard-maxrecord", "ssl-ctx-cache-size", "keylog", "force-private-cache"} {
+		globalKeywords["tune.ssl."+k] = parseTuneSSL
+	}
+	for _, k := range []string{"header-table-size", "initial-window-size", "max-concurrent-streams", "max-frame-size"} {
+		globalKeywords["tune.h2."+k] = parseTuneH2
 	}
 	addLogKeywords()
 	registerOpsKeywords()
@@ -168,6 +215,7 @@ var timeoutNames = []struct {
 	{"queue", secD | secL | secB},
 	{"server-fin", secD | secL | secB},
 	{"tunnel", secD | secL | secB},
+	{"check", secD | secL | secB},
 	{"tarpit", secAll},
 }
 
@@ -198,36 +246,31 @@ func Keywords() []string {
 var unsupportedSections = wordSet("cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
 
 // unsupportedGlobal are global keywords of HAProxy that Baton rejects.
-var unsupportedGlobal = wordSet(`nbproc ca-base crt-base
-	ssl-default-bind-ciphers ssl-default-bind-ciphersuites ssl-default-bind-options ssl-default-server-ciphers
-	ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-server-verify
+var unsupportedGlobal = wordSet(`nbproc
+	ssl-dh-param-file ssl-engine ssl-mode-async ssl-propquery ssl-provider ssl-provider-path
+	ssl-load-extra-files ssl-load-extra-del-ext ssl-skip-self-issued-ca issuers-chain-path
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
-	spread-checks server-state-file server-state-base localpeer node description quiet
+	server-state-file server-state-base localpeer node description quiet
 	h1-case-adjust h1-case-adjust-file stats bind-process set-dumpable
 	busy-polling noepoll nopoll nosplice
-	tune.bufsize tune.maxrewrite tune.ssl.default-dh-param tune.http.maxhdr tune.ssl.cachesize
-	tune.ssl.lifetime tune.maxaccept tune.idletimer`)
+	tune.bufsize tune.maxrewrite tune.http.maxhdr tune.maxaccept tune.idletimer`)
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`http-check compression
-	http-reuse redirect
+var unsupportedProxy = wordSet(`compression
+	redirect
 	stats
-	monitor-uri monitor description id disabled enabled fullconn hash-balance-factor
-	default-server filter dispatch email-alert external-check
-	persist rate-limit source tcp-check load-server-state-from-file
+	monitor-uri monitor description id disabled enabled hash-balance-factor
+	filter dispatch email-alert
+	persist rate-limit load-server-state-from-file
 	server-state-file-name grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
-	timeout\ check timeout\ client-hs timeout\ server-hs
-	option\ ssl-hello-chk option\ tcp-check option\ abortonclose
-	option\ allbackups option\ http-buffer-request option\ prefer-last-server option\ tcpka
-	option\ clitcpka option\ srvtcpka option\ splice-auto option\ splice-request option\ splice-response
-	option\ originalto option\ http-pretend-keepalive
+	timeout\ client-hs timeout\ server-hs
+	option\ allbackups option\ prefer-last-server
 	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
-	option\ accept-invalid-http-response option\ nolinger option\ contstats option\ independent-streams
-	option\ http-use-proxy-header option\ mysql-check option\ pgsql-check
-	option\ redis-check option\ smtpchk option\ ldap-check option\ spop-check option\ external-check
-	option\ http-no-delay option\ http-ignore-probes option\ http-use-htx option\ h1-case-adjust-bogus-client
+	option\ accept-invalid-http-response option\ contstats
+	option\ http-use-proxy-header option\ spop-check
+	option\ http-use-htx option\ h1-case-adjust-bogus-client
 	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ transparent
 	option\ http-restrict-req-hdr-names option\ idle-close-on-response
 	http-request\ add-acl

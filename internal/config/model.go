@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"baton/internal/expr"
+	"baton/internal/h2"
 	"baton/internal/syslog"
+	"baton/internal/tlsconf"
 )
 
 // Pos is where a directive was read: the file and 1-based line.
@@ -96,11 +98,18 @@ type Global struct {
 	// ServerStateFile is the global server state file and
 	// ServerStateBase the directory of relative ones; "" means none.
 	ServerStateFile, ServerStateBase string
+	// TLS is crt-base, ca-base, ssl-default-*, ssl-server-verify and the
+	// tune.ssl.* settings that map onto Go's TLS.
+	TLS tlsconf.Global
+	// H2 is the tune.h2.* settings of HTTP/2 connections (the zero
+	// value of each field is HAProxy's default).
+	H2 h2.Limits
 	// Process is the workers' identity, root directory and limits.
 	Process Process
 	// ZeroWarning makes any warning an error ("zero-warning").
 	ZeroWarning bool
 	Pos         Pos
+	CheckGlobals
 }
 
 // LogTarget is one "log" line (see syslog.Target), as a global target or
@@ -240,6 +249,9 @@ type Timeouts struct {
 	ClientFin     Timeout // falls back to Client
 	ServerFin     Timeout // falls back to Server
 	Tarpit        Timeout // unset means Connect (http-request tarpit)
+	// Check bounds a health check once connected; unset means "inter"
+	// bounds the whole check (see package check).
+	Check Timeout
 }
 
 // Proxy is a frontend, backend or listen section with its defaults applied.
@@ -342,6 +354,9 @@ type Proxy struct {
 	// global maxconn.
 	MaxConn int
 	Servers []*Server
+	ProxyChecks
+	ConnOptions
+
 	// ErrorPages replace the responses Baton generates, by the status it
 	// would send (errorfile, errorloc, http-error, errorfiles); nil means
 	// Baton's own for every status.
@@ -370,9 +385,16 @@ type Proxy struct {
 type Bind struct {
 	Addr string
 	Pos  Pos
+	// TLS is the bind's TLS side ("ssl" and its options); nil means
+	// plain TCP.
+	TLS *tlsconf.BindSpec
+	// Proto is "h2" for "proto h2" (HTTP/2 with prior knowledge, or
+	// whatever ALPN chose on an ssl bind) or "h1"; "" lets ALPN decide.
+	Proto string
 	// Unix is the socket file's owner and mode for a UNIX socket (bind
 	// options over the unix-bind defaults); nil for other sockets.
 	Unix *UnixSocketOptions
+	BindOptions
 }
 
 // UseBackend is "use_backend NAME if|unless COND".
@@ -429,6 +451,9 @@ type Server struct {
 	// or both), which set-dst and set-dst-port may change.
 	DstFromRules bool
 	Pos          Pos
+	// TLS holds the server's TLS options ("ssl", "check-ssl", "verify",
+	// ...); nil when the line has none. TLS.SSL says traffic is TLS.
+	TLS *tlsconf.ServerSpec
 
 	// Host is the host name the address was written with; "" for an IP
 	// address. A name starting with '_' is an SRV label (SRV is set):
@@ -465,4 +490,6 @@ type Server struct {
 	// SlowStart is how long the server's weight and maxconn take to grow
 	// back to full after it comes back ("slowstart"); 0 means at once.
 	SlowStart time.Duration
+	ServerChecks
+	ServerTraffic
 }

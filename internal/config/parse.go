@@ -95,6 +95,7 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	p.cfg.Expr.Resolve = func(name string) string { return p.resolvePath(p.linePos, name) }
 	p.stickEnv(p.cfg.Expr)
 	p.cfg.Expr.Userlist = func(name string) any { return p.userlist(name) }
+	p.cfg.Expr.Origin = func() (string, int) { return p.linePos.File, p.linePos.Line }
 	for i, s := range srcs {
 		if _, ok := p.fileIdx[s.Name]; !ok {
 			p.fileIdx[s.Name] = i
@@ -104,6 +105,7 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 		p.endSection()
 	}
 	p.validate()
+	p.finishTLS()
 	p.resolveErrorPages()
 	p.resolveReplyPages()
 	if p.cfg.Global.ZeroWarning {
@@ -190,6 +192,10 @@ type proxyState struct {
 	terms   []*Term
 	anonACL []*ACL
 	servers map[string]*Server
+	// chk and defServer are the health-check lists and the default-server
+	// settings (checks.go, server_opts.go).
+	chk       checkState
+	defServer *Server
 	// errOps are the error-page lines (errorpages.go), the first
 	// inheritedErrOps of them from the defaults section.
 	errOps          []errOp
@@ -434,6 +440,12 @@ func inherit(st, def *proxyState) {
 	if ok("maxconn") {
 		p.MaxConn = d.MaxConn
 	}
+	if ok("tcp-request inspect-delay") {
+		p.InspectDelay = d.InspectDelay
+	}
+	if ok("tcp-response inspect-delay") {
+		p.ResponseInspectDelay = d.ResponseInspectDelay
+	}
 	if ok("option httplog") {
 		p.HTTPLog, p.TCPLog, p.DontLogNull = d.HTTPLog, d.TCPLog, d.DontLogNull
 	}
@@ -448,6 +460,7 @@ func inherit(st, def *proxyState) {
 			st.timeouts[t.name] = v
 		}
 	}
+	inheritExtra(st, def)
 	inheritOps(st, def)
 }
 
@@ -513,8 +526,8 @@ func (p *parser) proxyLine(l line) {
 	if w[0] == "log" {
 		key, args = logKeywordArgs(w)
 		kw = proxyKeywords[key]
-	} else if len(w) >= 2 && prefixWords[w[0]] && proxyKeywords[w[0]+" "+w[1]] != nil {
-		key, args = w[0]+" "+w[1], w[2:]
+	} else if len(w) >= 2 && prefixWords[w[0]] && proxyKeywords[w[0]+" "+callName(w[1])] != nil {
+		key, args = w[0]+" "+callName(w[1]), w[2:]
 		kw = proxyKeywords[key]
 	} else if !prefixWords[w[0]] && proxyKeywords[w[0]] != nil {
 		key, args = w[0], w[1:]
@@ -533,6 +546,15 @@ func (p *parser) proxyLine(l line) {
 		return
 	}
 	kw.parse(p, st, l, args, neg)
+}
+
+// callName is a keyword's name without its "(ARGS)" part, for actions
+// written as calls: "set-var(check.port)" is the set-var keyword.
+func callName(w string) string {
+	if i := strings.IndexByte(w, '('); i > 0 {
+		return w[:i]
+	}
+	return w
 }
 
 // unknown reports a keyword that no table of the current section holds,

@@ -117,10 +117,10 @@ frontend fe
 		t.Errorf("backend = %+v", be)
 	}
 	want := []Server{
-		{Name: "a", Addr: "127.0.0.1:81", Port: 81, Weight: 0, MaxConn: 10, Backup: true, Disabled: true, Check: true, Inter: 500 * time.Millisecond, Rise: 4, Fall: 5, Pos: Pos{"t.cfg", 11}},
-		{Name: "b", Addr: "127.0.0.1:82", Host: "localhost", Port: 82, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 12}},
-		{Name: "c", Addr: "10.0.0.7:83", Host: "app.internal", Port: 83, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 13}},
-		{Name: "d", Addr: "[::1]:84", Port: 84, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 14}},
+		{Name: "a", Addr: "127.0.0.1:81", Port: 81, Weight: 0, MaxConn: 10, Backup: true, Disabled: true, Check: true, Inter: 500 * time.Millisecond, Rise: 4, Fall: 5, Pos: Pos{"t.cfg", 11}, ServerTraffic: ServerTraffic{ID: 1}},
+		{Name: "b", Addr: "127.0.0.1:82", Host: "localhost", Port: 82, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 12}, ServerTraffic: ServerTraffic{ID: 2}},
+		{Name: "c", Addr: "10.0.0.7:83", Host: "app.internal", Port: 83, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 13}, ServerTraffic: ServerTraffic{ID: 3}},
+		{Name: "d", Addr: "[::1]:84", Port: 84, Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3, Pos: Pos{"t.cfg", 14}, ServerTraffic: ServerTraffic{ID: 4}},
 	}
 	for i, s := range be.Servers {
 		if !reflect.DeepEqual(*s, want[i]) {
@@ -177,8 +177,8 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"typo", base + "  timout server 1s\n", []string{`t.cfg:7: unknown keyword "timout"`, `did you mean "timeout"`}},
 		{"option typo", base + "  option redispach\n", []string{`t.cfg:7: unknown option "redispach"`, `did you mean "option redispatch"`}},
-		{"unsupported", base + "  http-reuse always\n", []string{`t.cfg:7: "http-reuse" is a HAProxy keyword that Baton does not support`}},
-		{"unsupported option", base + "  option tcpka\n", []string{`t.cfg:7: "option tcpka" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported", base + "  compression algo gzip\n", []string{`t.cfg:7: "compression" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported option", base + "  option prefer-last-server\n", []string{`t.cfg:7: "option prefer-last-server" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported action", base + "  http-request cache-use c\n", []string{`t.cfg:7: "http-request cache-use" is a HAProxy keyword that Baton does not support`}},
 		{"unknown action", base + "  http-request set-hedaer X y\n", []string{`t.cfg:7: unknown http-request "set-hedaer"`, `did you mean "http-request set-header"`}},
 		{"unsupported section", "mailers m\n  mailer a 1.1.1.1:25\n", []string{`t.cfg:1: "mailers" is a HAProxy section that Baton does not support`}},
@@ -197,14 +197,14 @@ func TestParseErrors(t *testing.T) {
 		{"bad weight", base + "  server s1 127.0.0.1:80 weight x\n", []string{`t.cfg:7: server "s1": invalid weight "x"`}},
 		{"weight range", base + "  server s1 127.0.0.1:80 weight 257\n", []string{`t.cfg:7: server "s1": invalid weight "257" (0..256)`}},
 		{"server option", base + "  server s1 127.0.0.1:80 chek\n", []string{`t.cfg:7: server "s1": option "chek" is not supported`, `did you mean "check"`}},
-		{"server ssl", base + "  server s1 127.0.0.1:80 ssl verify none\n", []string{`t.cfg:7: server "s1": option "ssl" is not supported`}},
+		{"server option", base + "  server s1 127.0.0.1:80 socks4 127.0.0.1:1080\n", []string{`t.cfg:7: server "s1": option "socks4" is not supported`}},
 		{"server port", base + "  server s1 127.0.0.1 check\n", []string{`t.cfg:7: server "s1": has neither service port nor check port`}},
 		{"server resolve", base + "  server s1 nowhere.invalid:80\n", []string{`t.cfg:7: server "s1": cannot resolve "nowhere.invalid"`}},
 		{"dup server", base + "  server s1 127.0.0.1:80\n  server s1 127.0.0.1:81\n", []string{`t.cfg:8: server "s1": duplicate server name, first declared at t.cfg:7`}},
 		{"bad time", base + "  timeout server 5x\n", []string{`t.cfg:7: timeout server: invalid time "5x"`}},
 		{"bad mode", base + "  mode udp\n", []string{`t.cfg:7: mode: invalid mode "udp"`}},
 		{"bad balance", base + "  balance roundrobbin\n", []string{`t.cfg:7: balance: unknown algorithm "roundrobbin"`}},
-		{"bind option", "frontend f\n  bind :80 ssl crt x.pem\n  default_backend be\n", []string{`t.cfg:2: bind :80: option "ssl" is not supported`}},
+		{"bind option", "frontend f\n  bind :80 accept-netscaler-cip 1234\n  default_backend be\n", []string{`t.cfg:2: bind :80: option "accept-netscaler-cip" is not supported`}},
 		{"bind host", "frontend f\n  bind example.com:80\n", []string{`t.cfg:2: bind: address "example.com:80": cannot resolve "example.com"`}},
 		{"default_backend nowhere", base + "frontend f\n  bind :80\n  default_backend nowhere\n", []string{`t.cfg:9: default_backend nowhere: no backend named "nowhere"`}},
 		{"use_backend unknown", base + "frontend f\n  bind :80\n  use_backend nope if { path / }\n  default_backend be\n", []string{`t.cfg:9: use_backend nope: no backend named "nope"`}},
@@ -214,7 +214,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad regex", base + "  acl r path_reg ([a-z\n", []string{`t.cfg:7: acl "r": invalid regular expression "([a-z"`}},
 		{"re2 backref", base + "  acl r path_reg (a)\\1\n", []string{`t.cfg:7: acl "r": regular expression "(a)\\1" uses a backreference, which Go's RE2 engine does not support`}},
 		{"re2 lookahead", base + "  acl r path_reg a(?=b)\n", []string{`t.cfg:7: acl "r": regular expression "a(?=b)" uses lookaround`}},
-		{"bad src", base + "  acl r src 10.0.0.300\n", []string{`t.cfg:7: acl "r": "10.0.0.300" is not an IP address`}},
+		{"bad src", base + "  acl r src 10.0.0.300\n", []string{`t.cfg:7: acl "r": '10.0.0.300' is not a valid IPv4 or IPv6 address`}},
 		{"bad fetch", base + "  acl r path_begin /x\n", []string{`t.cfg:7: acl "r": unknown fetch method "path_begin"`, `did you mean "path_beg"`}},
 		{"binary needs -m", base + "  acl r req.body foo\n", []string{`t.cfg:7: acl "r": matching method must be specified first (using '-m') when using a sample fetch of this type ('req.body')`}},
 		{"acl file", base + "  acl r path -f /nonexistent/file.lst\n", []string{`t.cfg:7: acl "r": failed to open pattern file </nonexistent/file.lst>`}},

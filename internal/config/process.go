@@ -152,9 +152,8 @@ func parseGlobalFlag(p *parser, l line, args []string) {
 	case "zero-warning":
 		p.cfg.Global.ZeroWarning = true
 	case "insecure-fork-wanted":
-		if !neg {
-			p.advisef(l.Pos, "insecure-fork-wanted: ignored; Baton's workers never block process creation, and never create processes")
-		}
+		// Allows external checks (option external-check) to run programs.
+		p.cfg.Global.InsecureForkWanted = !neg
 	}
 }
 

@@ -48,9 +48,25 @@ func parseBind(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if !ok {
 		return
 	}
-	if len(rest) > 0 {
-		p.errorf(l.Pos, "bind %s: option %q is not supported (Baton accepts mode, user, uid, group, gid)", args[0], rest[0])
+	// The connection options apply to every socket of the line; id
+	// names one socket.
+	var cb Bind
+	cb.Addr = binds[0].Addr
+	if rest, ok = p.bindConnOptions(&cb, l, args[0], rest); !ok {
 		return
+	}
+	if cb.ID != 0 && len(binds) > 1 {
+		p.errorf(l.Pos, "bind %s: 'id' can only be used with a single socket", args[0])
+		return
+	}
+	// One TLS side per line: the sockets of a list share it (and its
+	// certificates, sessions and ticket keys).
+	var tb Bind
+	p.parseBindOptions(st, l, &tb, args[0], rest)
+	for i := range binds {
+		binds[i].TLS = tb.TLS
+		binds[i].Proto = tb.Proto
+		binds[i].BindOptions = cb.BindOptions
 	}
 	st.p.Binds = append(st.p.Binds, binds...)
 }
@@ -191,42 +207,11 @@ func parseFlagOption(p *parser, st *proxyState, l line, args []string, neg bool)
 	}
 	on := !neg
 	switch opt {
-	case "forwardfor":
-		st.p.ForwardFor = on
 	case "dontlognull":
 		st.p.DontLogNull = on
 	case "redispatch":
 		st.p.Redispatch = on
 	}
-}
-
-func parseHTTPChk(p *parser, st *proxyState, l line, args []string, _ bool) {
-	c := &HTTPCheck{Method: "OPTIONS", URI: "/", Pos: l.Pos}
-	switch len(args) {
-	case 0:
-	case 1:
-		c.URI = args[0]
-	case 2:
-		c.Method, c.URI = args[0], args[1]
-	case 3:
-		c.Method, c.URI, c.Version = args[0], args[1], args[2]
-	default:
-		p.errorf(l.Pos, "option httpchk: too many arguments (expected [METHOD] [URI] [VERSION])")
-		return
-	}
-	if !isToken(c.Method) {
-		p.errorf(l.Pos, "option httpchk: invalid method %q", c.Method)
-		return
-	}
-	if !strings.HasPrefix(c.URI, "/") {
-		p.errorf(l.Pos, "option httpchk: URI %q must start with '/'", c.URI)
-		return
-	}
-	if c.Version != "" && c.Version != "HTTP/1.0" && c.Version != "HTTP/1.1" {
-		p.errorf(l.Pos, "option httpchk: invalid version %q (HTTP/1.0 or HTTP/1.1)", c.Version)
-		return
-	}
-	st.p.HTTPChk = c
 }
 
 // isToken reports whether s is a non-empty HTTP token (method, header
@@ -250,7 +235,8 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 		p.errorf(l.Pos, "server: expects a name and an address (server NAME ADDR:PORT [options])")
 		return
 	}
-	s := &Server{Name: args[0], Weight: 1, Inter: defaultInter, Rise: 2, Fall: 3, Pos: l.Pos}
+	s := newServerFrom(st)
+	s.Name, s.Pos = args[0], l.Pos
 	errf := func(format string, a ...any) {
 		p.errorf(l.Pos, "server %q: %s", s.Name, fmt.Sprintf(format, a...))
 	}
@@ -276,82 +262,14 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if warn != "" {
 		p.warnf(l.Pos, "server %q: %s", s.Name, warn)
 	}
-	opts := args[2:]
-	for len(opts) > 0 {
-		o := opts[0]
-		opts = opts[1:]
-		switch o {
-		case "backup":
-			s.Backup = true
-			continue
-		case "disabled":
-			s.Disabled = true
-			continue
-		case "check":
-			s.Check = true
-			continue
-		case "weight", "maxconn", "inter", "rise", "fall", "slowstart":
-		case "cookie":
-		default:
-			if isServerDNSOption(o) {
-				break
-			}
-			msg := fmt.Sprintf("option %q is not supported", o)
-			if sg := suggest(o, serverOptions); sg != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", sg)
-			}
-			errf("%s", msg)
-			return
-		}
-		if len(opts) == 0 {
-			errf("%s expects a value", o)
-			return
-		}
-		v := opts[0]
-		opts = opts[1:]
-		var err error
-		switch o {
-		case "weight":
-			if s.Weight, err = parseInt(v, 0, 256); err != nil {
-				errf("invalid weight %q (0..256)", v)
-				return
-			}
-		case "maxconn":
-			if s.MaxConn, err = parseInt(v, 0, 1<<30); err != nil {
-				errf("invalid maxconn %q", v)
-				return
-			}
-		case "inter":
-			if s.Inter, err = parseTime(v); err != nil || s.Inter == 0 {
-				errf("invalid inter %q (a time above 0)", v)
-				return
-			}
-		case "rise":
-			if s.Rise, err = parseInt(v, 1, 1000); err != nil {
-				errf("invalid rise %q (1..1000)", v)
-				return
-			}
-		case "fall":
-			if s.Fall, err = parseInt(v, 1, 1000); err != nil {
-				errf("invalid fall %q (1..1000)", v)
-				return
-			}
-		case "slowstart":
-			if s.SlowStart, err = parseTime(v); err != nil {
-				errf("invalid slowstart %q (a time)", v)
-				return
-			}
-		case "cookie":
-			if err := serverCookie(s, v); err != nil {
-				errf("%v", err)
-				return
-			}
-		default:
-			if err := serverDNSOption(s, o, v); err != nil {
-				errf("%v", err)
-				return
-			}
-		}
+	if s.TLS != nil {
+		// From default-server: this server's own copy, named after it.
+		t := *s.TLS
+		t.Name, t.Pos = s.Name, l.Pos.String()
+		s.TLS = &t
+	}
+	if !p.applyServerOptions(s, l, args[2:], false) {
+		return
 	}
 	if err := p.serverInitAddr(s, spec, l.Pos); err != nil {
 		errf("%v", err)
@@ -379,4 +297,5 @@ func parseServer(p *parser, st *proxyState, l line, args []string, _ bool) {
 // defaultInter is HAProxy's default health-check interval.
 const defaultInter = 2 * time.Second
 
-var serverOptions = append([]string{"backup", "disabled", "check", "weight", "maxconn", "inter", "rise", "fall", "slowstart", "cookie"}, serverDNSOptions...)
+// serverOptions lists the server option names, for suggestions.
+var serverOptions []string

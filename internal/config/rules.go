@@ -85,7 +85,7 @@ func buildRuleSets() map[string]*ruleSet {
 				"allow": actNoArg, "set-status": actSetStatus, "capture": actCapture, "strict-mode": actStrictMode,
 			})},
 		"tcp-request connection": {kw: "tcp-request connection", where: expr.TCPConnection, list: func(px *Proxy) *[]Rule { return &px.TCPConnectionRules },
-			actions: merge(stickActions("tcp-request connection"), varActions, connActions)},
+			actions: merge(stickActions("tcp-request connection"), varActions, connActions, map[string]actionFunc{"expect-proxy": actExpectProxy})},
 		"tcp-request session": {kw: "tcp-request session", where: expr.TCPSession, list: func(px *Proxy) *[]Rule { return &px.TCPSessionRules },
 			actions: merge(stickActions("tcp-request session"), varActions, connActions)},
 		"tcp-request content": {kw: "tcp-request content", where: expr.TCPContent, list: func(px *Proxy) *[]Rule { return &px.TCPContentRules },

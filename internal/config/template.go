@@ -43,6 +43,12 @@ func parseServerTemplate(p *parser, st *proxyState, l line, args []string, _ boo
 		s.Name = prefix + strconv.Itoa(i)
 		s.InitAddr = append([]string(nil), first.InitAddr...)
 		s.ResolveNets = append(s.ResolveNets[:0:0], first.ResolveNets...)
+		if first.TLS != nil {
+			// Each server its own TLS side (and session cache).
+			t := *first.TLS
+			t.Name = s.Name
+			s.TLS = &t
+		}
 		if prev, ok := st.servers[s.Name]; ok {
 			p.errorf(l.Pos, "server-template %s: server name %q already declared at %s", prefix, s.Name, prev.Pos)
 			return

@@ -35,10 +35,6 @@ func (p *parser) finishProxy(st *proxyState) {
 			p.warnf(px.Pos, "%s: option forwardfor needs mode http; ignored", st.what())
 			px.ForwardFor = false
 		}
-		if px.HTTPChk != nil {
-			p.warnf(px.Pos, "%s: option httpchk needs mode http; checks stay TCP connects", st.what())
-			px.HTTPChk = nil
-		}
 	}
 	p.checkRetryOn(st)
 	p.finishLogs(st)
@@ -47,6 +43,7 @@ func (p *parser) finishProxy(st *proxyState) {
 	}
 	resolveTimeouts(st)
 	p.timeoutWarnings(st)
+	p.finishExtra(st)
 	p.finishOps(st)
 }
 
@@ -77,6 +74,7 @@ func resolveTimeouts(st *proxyState) {
 	t.Queue = first("queue", "connect")
 	t.ClientFin = first("client-fin", "client")
 	t.ServerFin = first("server-fin", "server")
+	t.Check = first("check")
 	t.Tarpit = first("tarpit", "connect")
 }
 
@@ -189,6 +187,7 @@ func (p *parser) validate() {
 			}
 		}
 	}
+	p.validateExtra()
 }
 
 // checkSampleNames reports proxies named by sample expressions (nbsrv,

@@ -114,7 +114,12 @@ func LoadMap(env *Env, name string, opt pattern.Options) (*pattern.Matcher, erro
 	if env.Resolve != nil {
 		name = env.Resolve(name)
 	}
-	ref, err := env.Maps.File(name, data, true, -1)
+	usedBy := ""
+	if env.Origin != nil {
+		file, line := env.Origin()
+		usedBy = fmt.Sprintf("map at file '%s' line %d", file, line)
+	}
+	ref, err := env.Maps.FileAt(name, usedBy, data, true, -1)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"baton/internal/h1"
+	"baton/internal/proxyproto"
+	"baton/internal/tlsconf"
 )
 
 // Ctx is what fetches read and converters write into: one per client
@@ -59,7 +61,18 @@ type Ctx struct {
 	// *sticktable.Tracker: tracked entries, the generation's tables),
 	// set by the proxy once per connection; nil means no tables.
 	Stick any
-
+	// TLS is the client connection's TLS facts (ssl_fc*, ssl_c_*), set
+	// by the proxy after the handshake; nil on a plain connection.
+	TLS *tlsconf.Facts
+	// PP is the PROXY protocol header the client sent (fc_rcvd_proxy,
+	// fc_pp_*: fetch_pp.go), set by the proxy once it is read; nil
+	// without one.
+	PP *proxyproto.Header
+	// hello is the ClientHello parsed from the first helloLen bytes of
+	// Payload (req.ssl_*, fetch_tls.go), helloErr why there is none.
+	hello    *tlsconf.Hello
+	helloErr error
+	helloLen int
 	// Vars are the variables (see Vars); nil means none can be set.
 	Vars *Vars
 	// Captures are the request and response capture slots of the
@@ -160,6 +173,7 @@ func (c *Ctx) BeginConnection() {
 	c.BeginRequest()
 	c.Payload, c.PayloadFinal = nil, false
 	c.payReqLen, c.payReqOK = 0, false
+	c.TLS, c.PP, c.hello, c.helloErr, c.helloLen = nil, nil, nil, nil, -1
 	c.ResPayload, c.ResPayloadFinal = nil, false
 	c.Frontend, c.Backend, c.Server = "", "", ""
 	if c.Vars != nil {

@@ -349,7 +349,7 @@ func TestVariables(t *testing.T) {
 func TestCompileErrors(t *testing.T) {
 	tests := []struct{ expr, want string }{
 		{"nosuch", `unknown fetch method "nosuch"`},
-		{"ssl_fc", `fetch "ssl_fc" is not supported by Baton`},
+		{"req.ssl_ver", "is not supported by Baton"},
 		{"path,nosuch", "unknown converter 'nosuch'"},
 		{"str(a),len", "unknown converter 'len'"},
 		{"int(x)", "failed to parse 'x' as type 'integer'"},

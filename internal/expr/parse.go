@@ -30,6 +30,9 @@ type Env struct {
 	// checked to be declared once every section is read); nil means
 	// none can be named.
 	Userlist func(name string) any
+	// Origin says where the expression being compiled is written, for
+	// the runtime API's listing of map files; nil leaves it out.
+	Origin func() (file string, line int)
 }
 
 // NewEnv returns an Env with empty variable and map tables.

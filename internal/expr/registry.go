@@ -221,8 +221,7 @@ var unsupportedFetches = wordSet(`sc_http_req_rate sc0_http_req_rate sc1_http_re
 	sc_get_gpc0 sc0_get_gpc0 sc1_get_gpc0 sc2_get_gpc0 sc0_inc_gpc0 sc1_inc_gpc0 sc2_inc_gpc0
 	src_http_req_rate src_conn_cur src_conn_rate src_get_gpc0 src_inc_gpc0 table_cnt table_avl
 	http_auth_bearer
-	ssl_fc ssl_fc_sni ssl_c_used ssl_c_verify ssl_fc_has_crt ssl_fc_has_sni req_ssl_sni req.ssl_sni
-	req_ssl_hello_type req.ssl_hello_type req.ssl_ver req_ssl_ver fc_pp_authority fc_pp_unique_id
+	req.ssl_ver req_ssl_ver fc_pp_authority fc_pp_unique_id
 	res.cache_hit res.cache_name res.comp res.comp_algo`)
 
 func wordSet(s string) map[string]bool {

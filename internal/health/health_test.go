@@ -5,7 +5,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,31 +14,21 @@ import (
 	"time"
 
 	"baton/internal/backend"
+	"baton/internal/check"
 	"baton/internal/config"
 )
-
-type change struct {
-	up     bool
-	reason string
-	served int64 // requests the test server had answered at the change
-}
 
 // checkServer is a loopback HTTP server whose status the test sets.
 type checkServer struct {
 	*httptest.Server
 	status atomic.Int32
 	served atomic.Int64
-	mu     sync.Mutex
-	lines  []string // "METHOD URI PROTO"
 }
 
 func newCheckServer(t *testing.T) *checkServer {
 	cs := &checkServer{}
 	cs.status.Store(200)
 	cs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cs.mu.Lock()
-		cs.lines = append(cs.lines, r.Method+" "+r.RequestURI+" "+r.Proto)
-		cs.mu.Unlock()
 		cs.served.Add(1)
 		w.WriteHeader(int(cs.status.Load()))
 	}))
@@ -45,291 +36,342 @@ func newCheckServer(t *testing.T) *checkServer {
 	return cs
 }
 
-func proxyFor(addr string, chk *config.HTTPCheck, rise, fall int) *config.Proxy {
-	return &config.Proxy{
-		Name:    "be",
-		HTTPChk: chk,
-		Servers: []*config.Server{{
-			Name: "s1", Addr: addr, Weight: 1, Check: true,
-			// Each check has one interval to complete: long enough that
-			// a loaded machine does not turn a check into a timeout.
-			Inter: 100 * time.Millisecond, Rise: rise, Fall: fall,
-		}},
+func (cs *checkServer) addr() string { return strings.TrimPrefix(cs.URL, "http://") }
+
+// proxyWith builds a backend proxy with an httpchk ruleset (or the
+// given option) and one checked server.
+func proxyWith(t *testing.T, opt string, srv *config.Server) *config.Proxy {
+	t.Helper()
+	p := &config.Proxy{Name: "be", Servers: []*config.Server{srv}}
+	// Checks get 2s once connected, whatever their interval: a loaded
+	// machine must not fail them.
+	p.Timeouts.Check = config.Timeout{Value: 2 * time.Second, Set: true}
+	if srv.Name == "" {
+		srv.Name = "s1"
+	}
+	if srv.Weight == 0 {
+		srv.Weight = 1
+	}
+	switch opt {
+	case "httpchk":
+		rs := &check.Ruleset{Kind: check.KindHTTP}
+		r, _, _ := check.ParseHTTPChkOption([]string{"GET", "/health"})
+		if err := rs.Add(r); err != nil {
+			t.Fatal(err)
+		}
+		p.CheckRules, p.CheckOption = rs, "httpchk"
+	default:
+		p.CheckRules = check.TCPConnect()
+	}
+	if err := p.CheckRules.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// recorder collects events.
+type recorder struct {
+	mu  sync.Mutex
+	evs []Event
+	ch  chan Event
+}
+
+func newRecorder() *recorder { return &recorder{ch: make(chan Event, 64)} }
+
+func (r *recorder) on(e Event) {
+	r.mu.Lock()
+	r.evs = append(r.evs, e)
+	r.mu.Unlock()
+	r.ch <- e
+}
+
+// wait returns the next event of one of kinds, failing after 10s.
+func (r *recorder) wait(t *testing.T, kinds ...EventKind) Event {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-r.ch:
+			for _, k := range kinds {
+				if e.Kind == k {
+					return e
+				}
+			}
+		case <-deadline:
+			t.Fatalf("no event %v within 10s", kinds)
+		}
 	}
 }
 
-// start runs a checker reporting changes on the returned channel.
-func start(t *testing.T, p *config.Proxy, b *backend.Backend, served func() int64) <-chan change {
-	ch := make(chan change, 16)
-	c := New(p, b, Options{OnChange: func(s *backend.Server, up bool, r Result) {
-		ch <- change{up, r.Reason(), served()}
-	}})
+func run(t *testing.T, p *config.Proxy, opt Options) (*Checker, *backend.Backend, *recorder) {
+	b := backend.New(p)
+	rec := newRecorder()
+	opt.OnEvent = rec.on
+	c := New(p, b, opt)
 	c.Start(context.Background())
 	t.Cleanup(c.Stop)
-	return ch
+	return c, b, rec
 }
 
-func next(t *testing.T, ch <-chan change) change {
-	t.Helper()
-	select {
-	case c := <-ch:
-		return c
-	case <-time.After(10 * time.Second):
-		t.Fatal("no health change within 10s")
-	}
-	return change{}
-}
-
-func TestHTTPCheckRiseFall(t *testing.T) {
+// A server starts up one step from down: its first failed check takes
+// it down; it comes back after rise successes, and then needs fall
+// failures in a row to go down again.
+func TestRiseFall(t *testing.T) {
 	cs := newCheckServer(t)
-	addr := strings.TrimPrefix(cs.URL, "http://")
-	p := proxyFor(addr, &config.HTTPCheck{Method: "HEAD", URI: "/healthz"}, 2, 3)
-	b := backend.New(p)
-	s := b.Servers[0]
-
 	cs.status.Store(503)
-	ch := start(t, p, b, cs.served.Load)
-	c := next(t, ch)
-	if c.up || s.Healthy() {
-		t.Fatalf("after 503s: up=%v healthy=%v", c.up, s.Healthy())
+	p := proxyWith(t, "httpchk", &config.Server{Addr: cs.addr(), Check: true, Inter: 100 * time.Millisecond, Rise: 2, Fall: 3})
+	_, b, rec := run(t, p, Options{})
+	s := b.Servers[0]
+	e := rec.wait(t, EventDown, EventUp)
+	if e.Kind != EventDown || s.Healthy() {
+		t.Fatalf("first event %v", e.Kind)
 	}
-	// A server starts one failure away from down (HAProxy's starting
-	// health): down at the first check; the handler counts before
-	// answering.
-	if c.served != 1 || !strings.Contains(c.reason, "503") {
-		t.Errorf("went down after %d checks (%q), want 1 and the status", c.served, c.reason)
+	if cs.served.Load() != 1 {
+		t.Errorf("went down after %d checks, want 1 (a server starts one failure from down)", cs.served.Load())
 	}
-
+	want := `Server be/s1 is DOWN, reason: Layer7 wrong status, code: 503, info: "Service Unavailable", check duration: `
+	if l := e.Line(); !strings.HasPrefix(l, want) || !strings.HasSuffix(l, "ms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.") {
+		t.Errorf("line %q", l)
+	}
+	if e := rec.wait(t, EventNoServer); e.Line() != "backend be has no server available!" {
+		t.Errorf("line %q", e.Line())
+	}
 	base := cs.served.Load()
-	cs.status.Store(302) // 3xx passes
-	c = next(t, ch)
-	if !c.up || !s.Healthy() {
-		t.Fatalf("after 302s: up=%v healthy=%v", c.up, s.Healthy())
+	cs.status.Store(200)
+	e = rec.wait(t, EventUp)
+	if n := cs.served.Load() - base; n < 2 || n > 3 {
+		t.Errorf("came up after %d checks, want rise 2 (+1 in flight)", n)
 	}
-	// The check in flight when the status changed may still have got a
-	// 503; rise counts 2 consecutive successes after it.
-	if n := c.served - base; n < 2 || n > 3 {
-		t.Errorf("came up after %d checks, want rise=2 (+1 in flight)", n)
+	if l := e.Line(); !strings.Contains(l, "is UP, reason: Layer7 check passed, code: 200, check duration: ") || !strings.HasSuffix(l, "1 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.") {
+		t.Errorf("line %q", l)
 	}
-
-	// Once fully up, it takes fall failures to go down.
+	// Fully up now (health rise+fall-1): fall failures in a row.
 	base = cs.served.Load()
 	cs.status.Store(500)
-	c = next(t, ch)
-	if c.up || s.Healthy() {
-		t.Fatalf("after 500s: up=%v healthy=%v", c.up, s.Healthy())
-	}
-	if n := c.served - base; n < 3 || n > 4 {
-		t.Errorf("went down after %d checks, want fall=3 (+1 in flight)", n)
-	}
-
-	cs.mu.Lock()
-	first := cs.lines[0]
-	cs.mu.Unlock()
-	if first != "HEAD /healthz HTTP/1.0" {
-		t.Errorf("check request %q, want \"HEAD /healthz HTTP/1.0\"", first)
+	rec.wait(t, EventDown)
+	if n := cs.served.Load() - base; n < 3 || n > 4 {
+		t.Errorf("went down after %d failures, want fall 3 (+1 in flight)", n)
 	}
 }
 
-func TestTCPCheck(t *testing.T) {
+// fastinter is used while the health changes, downinter while fully
+// down, inter while fully up.
+func TestIntervals(t *testing.T) {
+	cs := newCheckServer(t)
+	p := proxyWith(t, "httpchk", &config.Server{Addr: cs.addr(), Check: true, Inter: time.Hour, Rise: 2, Fall: 2,
+		ServerChecks: config.ServerChecks{FastInter: 100 * time.Millisecond, DownInter: 20 * time.Millisecond}})
+	c, _, _ := run(t, p, Options{Spread: &Spread{}})
+	sv := c.servers[0]
+	deadline := time.Now().Add(5 * time.Second)
+	for cs.served.Load() < 1 || sv.interval() != time.Hour {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %d checks, interval %v, want inter once fully up", cs.served.Load(), sv.interval())
+		}
+		time.Sleep(5 * time.Millisecond) // polling the server's state
+	}
+	if got := cs.served.Load(); got != 1 {
+		t.Errorf("%d checks to get fully up from rise (fall 2 needs one success), want 1", got)
+	}
+	sv.mu.Lock()
+	sv.health, sv.up = 0, false
+	sv.mu.Unlock()
+	if d := sv.interval(); d != 20*time.Millisecond {
+		t.Errorf("fully down: %v, want downinter", d)
+	}
+	sv.mu.Lock()
+	sv.health = 1
+	sv.mu.Unlock()
+	if d := sv.interval(); d != 100*time.Millisecond {
+		t.Errorf("going up: %v, want fastinter", d)
+	}
+}
+
+// An agent's line sets the weight, the state and the health; failing to
+// reach the agent changes nothing.
+func TestAgent(t *testing.T) {
+	var reply atomic.Value
+	reply.Store("up 50%\n")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var accepted atomic.Int64
+	t.Cleanup(func() { ln.Close() })
+	var asked atomic.Value
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			accepted.Add(1)
+			b := make([]byte, 64)
+			c.SetReadDeadline(time.Now().Add(time.Second))
+			n, _ := c.Read(b)
+			asked.Store(string(b[:n]))
+			c.Write([]byte(reply.Load().(string)))
 			c.Close()
 		}
 	}()
-	p := proxyFor(ln.Addr().String(), nil, 1, 2)
-	b := backend.New(p)
+	port := ln.Addr().(*net.TCPAddr).Port
+	p := proxyWith(t, "", &config.Server{Addr: "127.0.0.1:1", Weight: 10, Inter: 100 * time.Millisecond,
+		ServerChecks: config.ServerChecks{Agent: true, AgentPort: port, AgentSend: "be/s1\n"}})
+	c, b, rec := run(t, p, Options{})
 	s := b.Servers[0]
-	s.SetHealthy(false)
-	ch := start(t, p, b, accepted.Load)
-	if c := next(t, ch); !c.up || !s.Healthy() || !strings.HasPrefix(c.reason, "reason: Layer4 check passed, check duration: ") {
-		t.Fatalf("listening server: %+v healthy=%v", c, s.Healthy())
+	waitFor(t, "weight 50%", func() bool { return s.Weight() == 5 })
+	if asked.Load() != "be/s1\n" {
+		t.Errorf("agent-send: %q", asked.Load())
 	}
-	ln.Close() // connections are now refused
-	c := next(t, ch)
-	if c.up || s.Healthy() || !strings.Contains(c.reason, "Layer4 connection problem") {
-		t.Fatalf("closed listener: %+v healthy=%v", c, s.Healthy())
+	reply.Store("down #disk full\n")
+	e := rec.wait(t, EventDown)
+	if !strings.Contains(e.Line(), `reason: Layer7 wrong status, code: 0, info: "via agent : down (disk full)"`) {
+		t.Errorf("line %q", e.Line())
 	}
-}
-
-func TestInvalidResponse(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("SSH-2.0-OpenSSH\r\n"))
-			c.Close()
-		}
-	}()
-	p := proxyFor(ln.Addr().String(), &config.HTTPCheck{}, 1, 1)
-	b := backend.New(p)
-	ch := start(t, p, b, func() int64 { return 0 })
-	if c := next(t, ch); c.up || !strings.Contains(c.reason, "invalid response") {
-		t.Fatalf("non-HTTP server: %+v", c)
-	}
-}
-
-func TestUncheckedServersUntouched(t *testing.T) {
-	p := &config.Proxy{Name: "be", Servers: []*config.Server{
-		{Name: "s1", Addr: "127.0.0.1:1", Weight: 1}, // no check
-	}}
-	b := backend.New(p)
-	c := New(p, b, Options{})
-	c.Start(context.Background())
-	c.Stop() // returns: no loop was started for an unchecked server
-	if !b.Servers[0].Healthy() {
-		t.Error("unchecked server marked down")
-	}
-}
-
-func TestStopEndsLoops(t *testing.T) {
-	cs := newCheckServer(t)
-	addr := strings.TrimPrefix(cs.URL, "http://")
-	p := proxyFor(addr, &config.HTTPCheck{}, 1, 1)
-	b := backend.New(p)
-	ctx, cancel := context.WithCancel(context.Background())
-	c := New(p, b, Options{})
-	c.Start(ctx)
-	// Wait for probes to be running, then cancel the parent context.
-	end := time.Now().Add(10 * time.Second)
-	for cs.served.Load() < 2 {
-		if time.Now().After(end) {
-			t.Fatal("no checks ran")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	// Stop waits for the loops; a loop that ignored ctx would hang here
-	// and the test would fail on its timeout.
-	c.Stop()
-	if !b.Servers[0].Healthy() {
-		t.Error("healthy server marked down while stopping")
-	}
-}
-
-// Checks follow a server's address: a new address is probed at once and
-// the verdicts are about it. A new address starts as a server leaving
-// maintenance does: up, one failure away from down.
-func TestCheckFollowsAddress(t *testing.T) {
-	bad := newCheckServer(t)
-	bad.status.Store(503)
-	good := newCheckServer(t)
-	p := proxyFor(bad.Listener.Addr().String(), &config.HTTPCheck{Method: "GET", URI: "/"}, 2, 2)
-	p.Servers[0].Inter = time.Hour // only an address change triggers a probe after the first
-	p.Servers[0].Resolvers, p.Servers[0].Host = "dns", "app"
-	b := backend.New(p)
-	s := b.Servers[0]
-	ch := start(t, p, b, good.served.Load)
-	// No address change yet: the first probe comes within one interval
-	// (spread), far beyond the test. Each change probes at once.
-	b.Apply([]backend.AddrUpdate{{Server: s, Addr: netip.MustParseAddrPort(good.Listener.Addr().String()), Weight: -1}})
-	deadline := time.Now().Add(10 * time.Second)
-	for good.served.Load() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("new address not probed")
-		}
-		time.Sleep(time.Millisecond) // polling the server's counter
-	}
-	if bad.served.Load() != 0 {
-		t.Fatalf("old address probed %d times", bad.served.Load())
-	}
-	// To the failing address: its first failure takes the server down.
-	b.Apply([]backend.AddrUpdate{{Server: s, Addr: netip.MustParseAddrPort(bad.Listener.Addr().String()), Weight: -1}})
-	if c := next(t, ch); c.up || bad.served.Load() != 1 {
-		t.Fatalf("change %+v after %d probes of the new address, want down after one", c, bad.served.Load())
-	}
-	// Back to the good one: up at once (a new address starts healthy),
-	// and the probe agrees: no change.
-	n := good.served.Load()
-	b.Apply([]backend.AddrUpdate{{Server: s, Addr: netip.MustParseAddrPort(good.Listener.Addr().String()), Weight: -1}})
-	if !s.Healthy() {
-		t.Fatal("a new address does not start healthy")
-	}
-	for good.served.Load() == n {
-		if time.Now().After(deadline) {
-			t.Fatal("good address not probed again")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	select {
-	case c := <-ch:
-		t.Fatalf("unexpected change %+v", c)
-	case <-time.After(50 * time.Millisecond): // a change would follow the probe at once
-	}
-	if !s.Healthy() {
-		t.Error("server down on its good address")
-	}
-}
-
-// The checks "option log-health-checks" reports, with HAProxy's health
-// counts (its sequence for rise 2, fall 2 on a server that answers 200,
-// then 503, then 200 again).
-func TestOnCheckSequence(t *testing.T) {
-	cs := newCheckServer(t)
-	p := proxyFor(cs.Listener.Addr().String(), &config.HTTPCheck{Method: "GET", URI: "/"}, 2, 2)
-	b := backend.New(p)
-	type event struct{ what, health string }
-	ch := make(chan event, 64)
-	c := New(p, b, Options{
-		OnCheck: func(s *backend.Server, r Result, h Health) {
-			ch <- event{r.Reason()[:strings.Index(r.Reason(), ", check duration")], h.String()}
-		},
-		OnChange: func(s *backend.Server, up bool, r Result) {
-			ch <- event{"change", map[bool]string{true: "up", false: "down"}[up]}
-		},
+	reply.Store("drain up\n")
+	rec.wait(t, EventUp)
+	waitFor(t, "drain", func() bool { return s.State() == backend.Drain })
+	ln.Close()
+	sv := c.servers[0]
+	waitFor(t, "an agent check failing to connect", func() bool {
+		sv.mu.Lock()
+		defer sv.mu.Unlock()
+		return sv.lastAgent.Status == check.StatusL4Con
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() { cancel(); c.Stop() }()
-	c.Start(ctx)
-	expect := func(want ...event) {
-		t.Helper()
-		for _, w := range want {
-			select {
-			case got := <-ch:
-				if got != w {
-					t.Fatalf("got %+v, want %+v", got, w)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatalf("no event, want %+v", w)
-			}
-		}
+	if !s.Healthy() {
+		t.Error("an unreachable agent took the server down")
 	}
-	ok := "reason: Layer7 check passed, code: 200"
-	bad := `reason: Layer7 wrong status, code: 503, info: "Service Unavailable"`
-	expect(event{ok, "2/2 UP"})
-	cs.status.Store(503)
-	expect(event{bad, "1/2 UP"}, event{bad, "0/2 DOWN"}, event{"change", "down"})
-	// Further failures change nothing and are not reported.
-	n := cs.served.Load()
-	for deadline := time.Now().Add(10 * time.Second); cs.served.Load() < n+3; time.Sleep(time.Millisecond) {
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("no more checks within 10s")
+			t.Fatalf("timed out waiting for %s", what)
 		}
+		time.Sleep(2 * time.Millisecond) // polling state the checker sets
 	}
-	select {
-	case e := <-ch:
-		t.Fatalf("unexpected %+v", e)
-	default:
+}
+
+// observe layer4 with on-error mark-down: error-limit connection errors
+// take the server down at once, reported as HAProxy's health analysis.
+func TestObserveMarkDown(t *testing.T) {
+	cs := newCheckServer(t)
+	p := proxyWith(t, "", &config.Server{Addr: cs.addr(), Check: true, Inter: time.Hour,
+		ServerChecks: config.ServerChecks{Observe: "layer4", ErrorLimit: 3, OnError: "mark-down"}})
+	var cut atomic.Int32
+	_, b, rec := run(t, p, Options{Spread: &Spread{}, ShutdownSessions: func(*backend.Server, byte) { cut.Add(1) }})
+	s := b.Servers[0]
+	s.Observe(backend.ObsConnError)
+	s.Observe(backend.ObsConnOK) // a success clears the count
+	s.Observe(backend.ObsConnError)
+	s.Observe(backend.ObsConnError)
+	if !s.Healthy() {
+		t.Fatal("down before error-limit errors in a row")
+	}
+	s.Observe(backend.ObsConnError)
+	e := rec.wait(t, EventDown)
+	if want := `Server be/s1 is DOWN, reason: Health analyze, info: "Detected 3 consecutive errors, last one was: L4 unsuccessful connection". 0 active`; !strings.HasPrefix(e.Line(), want) {
+		t.Errorf("line %q\nwant %q", e.Line(), want)
+	}
+	if cut.Load() != 0 {
+		t.Error("sessions cut without on-marked-down")
+	}
+}
+
+func TestShutdownSessionsAndSlowStart(t *testing.T) {
+	cs := newCheckServer(t)
+	cs.status.Store(503)
+	p := proxyWith(t, "httpchk", &config.Server{Addr: cs.addr(), Check: true, Inter: 100 * time.Millisecond, Rise: 1, Fall: 1,
+		SlowStart: 3 * time.Second, ServerChecks: config.ServerChecks{OnMarkedDown: "shutdown-sessions"}})
+	var codes []byte
+	var mu sync.Mutex
+	_, b, rec := run(t, p, Options{ShutdownSessions: func(_ *backend.Server, c byte) { mu.Lock(); codes = append(codes, c); mu.Unlock() }})
+	s := b.Servers[0]
+	rec.wait(t, EventDown)
+	// The sessions are cut after the event is reported.
+	waitFor(t, "sessions cut with code D", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return string(codes) == "D"
+	})
+	cs.status.Store(200)
+	rec.wait(t, EventUp)
+	if r := s.Ramp(); r >= 100 {
+		t.Errorf("slow start not ramping: %d%%", r)
+	}
+	if w := s.EffectiveWeight(); w != 1 {
+		t.Errorf("effective weight %d during the ramp, want 1", w)
+	}
+	waitFor(t, "the ramp to end", func() bool { return s.Ramp() == 100 })
+}
+
+func TestDisableOn404(t *testing.T) {
+	cs := newCheckServer(t)
+	p := proxyWith(t, "httpchk", &config.Server{Addr: cs.addr(), Check: true, Inter: 100 * time.Millisecond, Rise: 1, Fall: 1})
+	p.CheckDisable404 = true
+	_, b, rec := run(t, p, Options{})
+	s := b.Servers[0]
+	cs.status.Store(404)
+	e := rec.wait(t, EventNOLB)
+	if !s.NOLB() || s.Usable() || !strings.Contains(e.Line(), "is stopping, reason: Layer7 check conditionally passed, code: 404") {
+		t.Errorf("NOLB %v usable %v line %q", s.NOLB(), s.Usable(), e.Line())
 	}
 	cs.status.Store(200)
-	expect(event{ok, "1/2 DOWN"}, event{ok, "2/2 UP"}, event{"change", "up"})
-	cs.Close()
-	expect(event{`reason: Layer4 connection problem, info: "Connection refused"`, "1/2 UP"})
+	rec.wait(t, EventUp)
+	if s.NOLB() || !s.Usable() {
+		t.Error("not back from NOLB")
+	}
+}
+
+func TestExternalCheck(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "chk.sh")
+	flag := script + ".ok"
+	os.WriteFile(script, []byte("#!/bin/sh\n[ -e "+flag+" ]\n"), 0o755)
+	p := proxyWith(t, "", &config.Server{Addr: "127.0.0.1:3306", Check: true, Inter: 20 * time.Millisecond, Rise: 1, Fall: 1})
+	p.CheckOption, p.ExternalCommand = "external-check", script
+	_, _, rec := run(t, p, Options{})
+	e := rec.wait(t, EventDown)
+	if !strings.Contains(e.Line(), "reason: External check error, code: 1") {
+		t.Errorf("line %q", e.Line())
+	}
+	os.WriteFile(flag, nil, 0o644)
+	e = rec.wait(t, EventUp)
+	if !strings.Contains(e.Line(), "reason: External check passed, code: 0") {
+		t.Errorf("line %q", e.Line())
+	}
+}
+
+func TestEventLines(t *testing.T) {
+	s := backend.New(&config.Proxy{Name: "be", Servers: []*config.Server{{Name: "b1", Addr: "1.2.3.4:5", Backup: true}}}).Servers[0]
+	res := check.Result{Status: check.StatusL4Con, Info: "Connection refused"}
+	e := Event{Kind: EventDown, Backend: "be", Server: s, Result: res, Cause: true, Backup: 1}
+	if got := e.Line(); got != `Backup Server be/b1 is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms. 0 active and 1 backup servers left. Running on backup. 0 sessions active, 0 requeued, 0 remaining in queue.` {
+		t.Errorf("got %q", got)
+	}
+	e = Event{Kind: EventCheck, Backend: "be", Server: s, Result: check.Result{Status: check.StatusL7OK, Code: 200, Duration: time.Millisecond}, Health: Health{Up: true, Count: 2, Rise: 2, Fall: 2}}
+	if got := e.Line(); got != `Health check for backup server be/b1 succeeded, reason: Layer7 check passed, code: 200, check duration: 1ms, status: 2/2 UP.` {
+		t.Errorf("got %q", got)
+	}
+	e = Event{Kind: EventDown, Backend: "be", Server: s}
+	if got := e.Line(); got != `Backup Server be/b1 is DOWN. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.` {
+		t.Errorf("got %q", got)
+	}
+	// The administrative changes an agent asks for.
+	for _, c := range []struct {
+		e    Event
+		want string
+	}{
+		{Event{Kind: EventMaint, Active: 2, Sessions: 3}, `Backup Server be/b1 is going DOWN for maintenance. 2 active and 0 backup servers left. 3 sessions active, 0 requeued, 0 remaining in queue.`},
+		{Event{Kind: EventMaint, Down: true}, `Backup Server be/b1 was DOWN and now enters maintenance.`},
+		{Event{Kind: EventReady}, `Backup Server be/b1 is UP/READY (leaving forced maintenance).`},
+		{Event{Kind: EventReady, Down: true}, `Backup Server be/b1 is DOWN/READY (leaving forced maintenance).`},
+		{Event{Kind: EventDrain, Active: 1}, `Backup Server be/b1 enters drain state. 1 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.`},
+		{Event{Kind: EventDrain, Down: true, Backup: 1}, `Backup Server be/b1 enters drain state. 0 active and 1 backup servers left. Running on backup. 0 sessions active, 0 requeued, 0 remaining in queue.`},
+		{Event{Kind: EventUndrain}, `Backup Server be/b1 is UP (leaving forced drain).`},
+		{Event{Kind: EventDrainRemains}, `Backup Server be/b1 remains in forced drain mode.`},
+	} {
+		c.e.Backend, c.e.Server = "be", s
+		if got := c.e.Line(); got != c.want {
+			t.Errorf("got  %q\nwant %q", got, c.want)
+		}
+	}
 }

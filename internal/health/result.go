@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"baton/internal/check"
 )
 
 // Check statuses, in HAProxy's words.
@@ -11,13 +13,17 @@ const (
 	L4OK      = "Layer4 check passed"
 	L4Con     = "Layer4 connection problem"
 	L4Timeout = "Layer4 timeout"
+	L6OK      = "Layer6 check passed"
+	L6Invalid = "Layer6 invalid response"
+	L6Timeout = "Layer6 timeout"
 	L7OK      = "Layer7 check passed"
 	L7Status  = "Layer7 wrong status"
 	L7Invalid = "Layer7 invalid response"
 	L7Timeout = "Layer7 timeout"
 )
 
-// Result is one check's outcome.
+// Result is one check's outcome, as the runtime API and the statistics
+// see it (check.Result is the checks' own).
 type Result struct {
 	OK bool
 	// Status is the check's status (L4OK, L7Status, ...).
@@ -45,23 +51,12 @@ func (r Result) Reason() string {
 	return s + ", check duration: " + strconv.FormatInt(r.Duration.Milliseconds(), 10) + "ms"
 }
 
-// Health is a server's health after a check, as HAProxy counts it.
-type Health struct {
-	Up bool
-	// Count is the checks that must still fail before an up server goes
-	// down (of Fall), or the successes a down server has (of Rise).
-	Count, Rise, Fall int
-	// Weight 0 shows an up server as DRAIN.
-	Weight int
-}
-
-// String is HAProxy's "status: N/M UP" part: "2/2 UP", "0/2 DOWN".
-func (h Health) String() string {
-	switch {
-	case !h.Up:
-		return fmt.Sprintf("%d/%d DOWN", h.Count, h.Rise)
-	case h.Weight == 0:
-		return fmt.Sprintf("%d/%d DRAIN", h.Count, h.Fall)
+// resultOf is the Result of a check's result.
+func resultOf(r check.Result) Result {
+	v := r.Verdict()
+	out := Result{OK: v == check.Passed || v == check.CondPass, Status: r.Status.Desc(), Info: r.Info, Duration: max(r.Duration, 0)}
+	if r.Status.HasCode() {
+		out.Code = r.Code
 	}
-	return fmt.Sprintf("%d/%d UP", h.Count, h.Fall)
+	return out
 }

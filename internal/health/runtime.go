@@ -1,15 +1,18 @@
 package health
 
 import (
+	"context"
+
 	"baton/internal/backend"
+	"baton/internal/check"
 )
 
 // Runtime are the Options the runtime API and the statistics need. Each
 // nil hook means none.
 type Runtime struct {
 	// OnProbe is called, from the server's check goroutine, after every
-	// check with its result and the server's health level afterwards,
-	// HAProxy's: 0..rise-1 down, rise..rise+fall-1 up.
+	// health check with its result and the server's health level
+	// afterwards, HAProxy's: 0..rise-1 down, rise..rise+fall-1 up.
 	OnProbe func(s *backend.Server, r Result, level int)
 	// Paused says a server's checks are disabled ("disable health"): no
 	// check runs and the server counts as up, as in HAProxy.
@@ -20,61 +23,101 @@ type Runtime struct {
 	Level func(s *backend.Server) (level int, ok bool)
 }
 
-// Add starts checking a server added at run time, if it has "check" and
-// the checker runs.
+// Add starts checking a server added at run time, if it has "check" or
+// "agent-check" and the checker runs.
 func (c *Checker) Add(s *backend.Server) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ctx != nil && c.ctx.Err() == nil {
-		c.startLocked(s)
-	}
-}
-
-// startLevel returns the consecutive successes and failures a server's
-// loop starts from: a carried level, or HAProxy's start.
-func (c *Checker) startLevel(s *backend.Server, rise, fall int) (ok, bad int) {
-	if c.opt.Level != nil {
-		if l, found := c.opt.Level(s); found {
-			if l >= rise {
-				return 0, min(max(rise+fall-1-l, 0), fall-1)
-			}
-			return max(l, 0), 0
-		}
-	}
-	return 0, fall - 1
-}
-
-// paused reports whether s's checks are disabled, marking it up (with an
-// OnChange) if it was down.
-func (c *Checker) paused(s *backend.Server) bool {
-	p := c.opt.Paused != nil && c.opt.Paused(s)
-	if p && !s.Healthy() {
-		s.SetHealthy(true)
-		if c.opt.OnChange != nil {
-			c.opt.OnChange(s, true, Result{OK: true, Status: "Health checks disabled"})
-		}
-	}
-	return p
-}
-
-// probed reports a check to OnProbe with the health level that ok and
-// bad (after the check) and up give.
-func (c *Checker) probed(s *backend.Server, r Result, ok, bad int, up bool, rise, fall int) {
-	if c.opt.OnProbe == nil {
+	cs := s.Config
+	if cs == nil || !cs.Check && !cs.Agent {
 		return
 	}
-	level := ok
-	if up {
-		level = rise + fall - 1 - min(bad, fall-1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sv := newServer(c, s)
+	c.servers = append(c.servers, sv)
+	if cs.Check && cs.Observe != "" {
+		s.SetObserver(sv.observed)
 	}
-	c.opt.OnProbe(s, r, level)
+	if c.ctx != nil && c.ctx.Err() == nil {
+		c.startLocked(c.ctx, sv)
+	}
+}
+
+// startLocked starts sv's loops; c.mu is held.
+func (c *Checker) startLocked(ctx context.Context, sv *server) {
+	sv.carryLevel()
+	if sv.cs.Check {
+		first := c.firstDelay(sv.interval())
+		changed := sv.s.AddrChanged() // taken now: a change after Start wakes the loop
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			sv.run(ctx, first, changed)
+		}()
+	}
+	if sv.cs.Agent {
+		first := c.firstDelay(sv.agentInter())
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			sv.runAgent(ctx, first)
+		}()
+	}
+}
+
+// startLevel returns the carried level a server starts from, if any.
+func (c *Checker) startLevel(s *backend.Server) (int, bool) {
+	if c.opt.Level == nil || !s.Config.Check {
+		return 0, false
+	}
+	return c.opt.Level(s)
+}
+
+// paused reports whether sv's checks are disabled, marking it up if it
+// was down; once enabled again its checks start over, one failure from
+// down.
+func (c *Checker) paused(sv *server) bool {
+	p := c.opt.Paused != nil && c.opt.Paused(sv.s)
+	sv.mu.Lock()
+	if !p {
+		if sv.paused {
+			sv.paused = false
+			sv.health = sv.rise
+			if !sv.up {
+				sv.health = 0
+			}
+		}
+		sv.mu.Unlock()
+		return false
+	}
+	sv.paused = true
+	var out []pending
+	if !sv.up || !sv.s.Healthy() {
+		sv.up, sv.health = true, sv.rise
+		sv.s.SetHealthy(true)
+		ev := sv.event(EventUp, check.Result{}, false)
+		ev.Cause, ev.Note = true, "Health checks disabled"
+		out = append(out, pending{ev: ev})
+	}
+	sv.mu.Unlock()
+	c.emit(out)
+	return true
+}
+
+// probed reports a check to OnProbe with the health level after it.
+func (c *Checker) probed(s *backend.Server, res check.Result, level int) {
+	if c.opt.OnProbe != nil {
+		c.opt.OnProbe(s, resultOf(res), level)
+	}
 }
 
 // Codes are HAProxy's short check status names (show stat's
 // check_status, the server state file) by Result.Status.
-var Codes = map[string]string{
-	L4OK: "L4OK", L4Con: "L4CON", L4Timeout: "L4TOUT",
-	L7OK: "L7OK", L7Status: "L7STS", L7Invalid: "L7RSP", L7Timeout: "L7TOUT",
+var Codes = map[string]string{}
+
+func init() {
+	for st := check.StatusUnknown; st <= check.StatusProcOK; st++ {
+		Codes[st.Desc()] = st.String()
+	}
 }
 
 // Describe returns the description of a short status name ("L4OK":

@@ -1,6 +1,7 @@
 package listener
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"baton/internal/sockaddr"
+	"baton/internal/sockopt"
 )
 
 // Listener is one listening socket owned by the master, named by the
@@ -22,6 +24,8 @@ type Listener struct {
 	Name string
 	addr net.Addr
 	file *os.File
+	// opts are the socket options it was bound with (options.go).
+	opts sockopt.Listen
 }
 
 // UnixOptions are the owner and permissions of a UNIX socket file the
@@ -52,6 +56,12 @@ func Listen(name string) (*Listener, error) { return ListenWith(name, UnixOption
 // descriptor kept here is therefore never polled; workers set non-blocking
 // mode once (net.FileListener) and nothing resets it.
 func ListenWith(name string, opt UnixOptions) (*Listener, error) {
+	return ListenOptions(name, opt, sockopt.Listen{})
+}
+
+// ListenOptions is ListenWith with the bind line's socket options (see
+// options.go).
+func ListenOptions(name string, opt UnixOptions, o sockopt.Listen) (*Listener, error) {
 	a, err := sockaddr.Parse(name, sockaddr.Options{AnyPort: true})
 	if err != nil {
 		return nil, fmt.Errorf("bind %s: %w", name, err)
@@ -66,7 +76,7 @@ func ListenWith(name string, opt UnixOptions) (*Listener, error) {
 			ln = ul
 		}
 	} else {
-		ln, err = net.Listen(a.Network(), a.Address())
+		ln, err = listenConfig(o).Listen(context.Background(), a.Network(), a.Address())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("bind %s: %w", name, err)
@@ -81,7 +91,11 @@ func ListenWith(name string, opt UnixOptions) (*Listener, error) {
 	}
 	fd := -1
 	var dupErr error
+	_, unix := ln.(*net.UnixListener)
 	err = rc.Control(func(s uintptr) {
+		if dupErr = afterListen(o, int(s), unix); dupErr != nil {
+			return
+		}
 		fd, dupErr = dupCloexec(int(s))
 		if dupErr == nil {
 			// Nobody accepts yet: this is the one moment the shared
@@ -102,7 +116,7 @@ func ListenWith(name string, opt UnixOptions) (*Listener, error) {
 	if a.Kind == sockaddr.Unix {
 		addr = &net.UnixAddr{Name: a.Host, Net: "unix"} // not the name it was bound under
 	}
-	return &Listener{Name: name, addr: addr, file: os.NewFile(uintptr(fd), "listener "+name)}, nil
+	return &Listener{Name: name, addr: addr, file: os.NewFile(uintptr(fd), "listener "+name), opts: o}, nil
 }
 
 // ListenUnixFile binds a UNIX socket at path, replacing a stale socket

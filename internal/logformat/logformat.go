@@ -15,13 +15,25 @@ const (
 	Method                  // the request method
 	URL                     // the request target as received
 	ReqHdr                  // the request header Segment.Header (lowercase)
+	// TLS is a TLS fetch of the client connection, named by
+	// Segment.Fetch (ssl_fc_sni, ssl_c_s_dn, ...; see TLSFetches).
+	TLS
 )
+
+// TLSFetches are the TLS sample fetches a value may use: the client
+// connection's facts, empty (booleans "0") on a plain connection.
+var TLSFetches = map[string]bool{
+	"ssl_fc": true, "ssl_fc_sni": true, "ssl_fc_protocol": true, "ssl_fc_cipher": true, "ssl_fc_alpn": true,
+	"ssl_fc_is_resumed": true, "ssl_fc_has_sni": true, "ssl_c_used": true, "ssl_c_verify": true,
+	"ssl_c_s_dn": true, "ssl_c_i_dn": true,
+}
 
 // Segment is one piece of a parsed format.
 type Segment struct {
 	Kind   Kind
 	Lit    string // for Literal
 	Header string // for ReqHdr: the lowercased header name
+	Fetch  string // for TLS: the fetch's name
 }
 
 // Parse splits s into segments; adjacent literal text is merged. The error
@@ -80,6 +92,9 @@ func parseExpr(expr string) (Segment, error) {
 	case "url":
 		return Segment{Kind: URL}, nil
 	}
+	if TLSFetches[expr] {
+		return Segment{Kind: TLS, Fetch: expr}, nil
+	}
 	for _, fn := range []string{"req.hdr(", "hdr("} {
 		if strings.HasPrefix(expr, fn) && strings.HasSuffix(expr, ")") {
 			name := expr[len(fn) : len(expr)-1]
@@ -89,7 +104,7 @@ func parseExpr(expr string) (Segment, error) {
 			return Segment{Kind: ReqHdr, Header: strings.ToLower(name)}, nil
 		}
 	}
-	return Segment{}, fmt.Errorf("unsupported sample expression %%[%s] (supported: src, path, method, url, req.hdr(NAME), hdr(NAME); no converters)", expr)
+	return Segment{}, fmt.Errorf("unsupported sample expression %%[%s] (supported: src, path, method, url, req.hdr(NAME), hdr(NAME), ssl_fc, ssl_fc_sni, ssl_fc_protocol, ssl_fc_cipher, ssl_fc_alpn, ssl_fc_is_resumed, ssl_fc_has_sni, ssl_c_used, ssl_c_verify, ssl_c_s_dn, ssl_c_i_dn; no converters)", expr)
 }
 
 func isAlnum(c byte) bool {

@@ -48,6 +48,15 @@
 // and only the sender's close after "adopted" (no FIN: other copies live)
 // ends its stay in the old generation.
 //
+// TLS. The loader also loads every certificate, key, CA, CRL and crt-list
+// the configuration names (a broken one fails the reload with the bind
+// line's file:line and the path) and records the bytes, which go to the
+// worker in its start message (Snapshot.Assets). The master owns the TLS
+// session ticket keys (tickets.go): made once, rotated hourly, handed to
+// every generation at start and after each rotation, kept across a
+// binary upgrade, so that a client resumes its session across reloads. A
+// TLS relay (see package worker) is routed like a handed-over socket.
+//
 // Reloads never overlap: requests made during a reload are coalesced into
 // exactly one more reload, and every requester gets that result.
 //

@@ -2,11 +2,14 @@ package master
 
 import (
 	"slices"
+	"time"
 
 	"baton/internal/config"
 	"baton/internal/counters"
 	"baton/internal/listener"
 	"baton/internal/settle"
+	"baton/internal/sockopt"
+	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
 
@@ -41,6 +44,18 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 		return nil, err
 	}
 	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices, Stats: counters.ConfigKeys(cfg), Tables: cfg.Tables()}
+	// Every certificate and key is loaded and checked before a worker
+	// starts; the worker gets the very bytes (see tlsconf.Assets).
+	tlsFiles := &tlsconf.OSFiles{Record: true}
+	_, tlsWarns, err := tlsconf.Load(cfg.TLSSpecs(), tlsFiles, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	snap.Warnings = append(snap.Warnings, tlsconf.WarningsSorted(tlsWarns)...)
+	assetNames, assetData := tlsFiles.Recorded().Flatten()
+	for i := range assetNames {
+		snap.Assets = append(snap.Assets, worker.File{Name: assetNames[i], Data: assetData[i]})
+	}
 	for _, st := range cfg.Global.StatsSockets {
 		o := st.Owner
 		snap.StatsSockets = append(snap.StatsSockets, StatsSocket{Path: st.Path, Mode: st.Mode, Level: st.Level, ExposeListeners: st.ExposeListeners,
@@ -57,6 +72,12 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 			if !slices.Contains(snap.Binds, b.Addr) {
 				snap.Binds = append(snap.Binds, b.Addr)
 			}
+			if o := listenOptions(&b); o != (sockopt.Listen{}) {
+				if snap.SockOpts == nil {
+					snap.SockOpts = map[string]sockopt.Listen{}
+				}
+				snap.SockOpts[b.Addr] = o
+			}
 			if u := b.Unix; u != nil {
 				if snap.UnixFiles == nil {
 					snap.UnixFiles = make(map[string]listener.UnixOptions)
@@ -66,4 +87,16 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 		}
 	}
 	return snap, nil
+}
+
+// listenOptions are the socket options of a bind line.
+func listenOptions(b *config.Bind) sockopt.Listen {
+	o := sockopt.Listen{Device: b.Interface, Transparent: b.Transparent, DeferAccept: b.DeferAccept, FastOpen: b.TFO, Backlog: b.Backlog}
+	switch {
+	case b.V6Only:
+		o.V6Only = 1
+	case b.V4V6:
+		o.V6Only = -1
+	}
+	return o
 }

@@ -18,6 +18,7 @@ import (
 	"baton/internal/counters"
 	"baton/internal/listener"
 	"baton/internal/settle"
+	"baton/internal/sockopt"
 	"baton/internal/sticktable"
 	"baton/internal/worker"
 )
@@ -50,6 +51,9 @@ type Snapshot struct {
 	// Binds are the listening addresses (config Bind.Addr), without
 	// duplicates.
 	Binds []string
+	// SockOpts are the bind lines' socket options, by address; absent
+	// means none.
+	SockOpts map[string]sockopt.Listen
 	// UnixFiles are the owner and mode of the UNIX socket files among
 	// Binds, by address; the others have none.
 	UnixFiles map[string]listener.UnixOptions
@@ -62,6 +66,10 @@ type Snapshot struct {
 	Notices []string
 	// StatsSockets are served by the master (standalone takeover).
 	StatsSockets []StatsSocket
+	// Assets are the files the configuration names (certificates, keys,
+	// CAs, CRLs, crt-lists), as the master read and checked them; the
+	// worker loads these bytes, not the disk.
+	Assets []worker.File
 	// Stats names the configuration's statistics objects (frontends,
 	// backends, servers): the master gives each a slot of the counters
 	// segment.
@@ -231,6 +239,9 @@ type Master struct {
 	tables   *sticktable.Allocator
 	done     chan struct{}
 	doneOnce sync.Once
+	// tickets are the TLS session ticket keys every generation shares
+	// (tickets.go).
+	tickets ticketKeys
 }
 
 // New returns a master; Start starts it.
@@ -370,6 +381,7 @@ func (m *Master) Start() error {
 		}
 	}
 	m.reconcileStats(snap.StatsSockets)
+	m.startTicketRotation()
 	m.notify("READY=1")
 	return nil
 }
@@ -388,6 +400,7 @@ func (m *Master) startUpgraded(env string) error {
 	}
 	m.op.Unlock()
 	m.logf("upgrade: version %s resumed pid %d with %d listener(s) and %d worker(s)", m.opt.Version, m.pid, len(m.listeners), len(m.gens))
+	m.startTicketRotation()
 	m.finishUpgrade(reply)
 	if m.serving() == nil {
 		m.Stop(false)
@@ -512,18 +525,23 @@ func (m *Master) serving() *generation {
 	return nil
 }
 
-// bind opens the listeners of snap that are not open yet and returns
-// those. On error the new ones are closed again.
+// bind opens the listeners of snap that are not open yet, with their
+// socket options, and returns those; listeners open already get their
+// changeable options again. On error the new ones are closed again.
 func (m *Master) bind(snap *Snapshot) ([]string, error) {
 	var fresh []string
 	for _, n := range snap.Binds {
 		m.mu.Lock()
-		_, ok := m.listeners[n]
+		old, ok := m.listeners[n]
 		m.mu.Unlock()
 		if ok {
+			if err := old.Reapply(snap.SockOpts[n]); err != nil {
+				m.closeListeners(fresh)
+				return nil, err
+			}
 			continue
 		}
-		l, err := listener.ListenWith(n, snap.UnixFiles[n])
+		l, err := listener.ListenOptions(n, snap.UnixFiles[n], snap.SockOpts[n])
 		if err != nil {
 			m.closeListeners(fresh)
 			return nil, err
@@ -642,7 +660,7 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	go m.wait(g)
 	go m.relay(g)
 	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
-		State: m.keptState(), Counters: ctr, Tables: tables}, m.opt.StartTimeout)
+		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState(), Counters: ctr, Tables: tables}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited

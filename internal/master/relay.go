@@ -22,6 +22,8 @@ type relay struct {
 	bind     string
 	buffered []byte
 	fd       int
+	// tlsRelay describes the far end of a TLS relay (Transfer.Relay).
+	tlsRelay []byte
 }
 
 // finishRelay closes the master's copy and gives the sender the final answer
@@ -71,7 +73,7 @@ func (m *Master) relay(g *generation) {
 		}
 		switch t.Kind {
 		case worker.TransferConn:
-			m.route(relay{from: g, id: t.ID, bind: t.Bind, buffered: t.Buffered, fd: fd})
+			m.route(relay{from: g, id: t.ID, bind: t.Bind, buffered: t.Buffered, fd: fd, tlsRelay: t.Relay})
 		case worker.TransferAck:
 			m.mu.Lock()
 			r, ok := m.relays[t.ID]
@@ -135,7 +137,7 @@ func (m *Master) route(r relay) {
 		m.finishRelay(r, "no serving generation to adopt the connection")
 		return
 	}
-	err := worker.WriteTransfer(to.handoff, &worker.Transfer{ID: id, Kind: worker.TransferConn, Bind: r.bind, Buffered: r.buffered}, r.fd)
+	err := worker.WriteTransfer(to.handoff, &worker.Transfer{ID: id, Kind: worker.TransferConn, Bind: r.bind, Buffered: r.buffered, Relay: r.tlsRelay}, r.fd)
 	if err != nil {
 		m.mu.Lock()
 		_, waiting := m.relays[id]

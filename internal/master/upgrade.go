@@ -14,6 +14,7 @@ import (
 
 	"baton/internal/listener"
 	"baton/internal/sticktable"
+	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
 
@@ -54,6 +55,8 @@ type upgradeState struct {
 	Listeners map[string]int `json:"listeners"` // name -> fd
 	Gens      []upgradeGen   `json:"gens"`
 	ReplyFD   int            `json:"reply_fd"` // -1: nobody waits
+	// TicketKeys are the TLS session ticket keys (tickets.go).
+	TicketKeys [][]byte `json:"ticket_keys,omitempty"`
 	// Serving is the configuration that last started (Master.snap),
 	// files included: a later restart or roll-back of an adopted
 	// generation starts a worker from it.
@@ -136,7 +139,8 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 	m.mu.Lock()
 	st := upgradeState{Version: m.opt.Version, Started: m.started, NextGen: m.nextGen, Reloads: m.reloads,
 		Failed: m.failed, Restarts: m.restarts, Upgrades: m.upgrades + 1, Listeners: make(map[string]int), ReplyFD: -1,
-		Serving: m.snap, State: m.state}
+		TicketKeys: tlsconf.EncodeTicketKeys(m.tickets.get()),
+		Serving:    m.snap, State: m.state}
 	var err error
 	for name, l := range m.listeners {
 		var fd int
@@ -226,6 +230,9 @@ func (m *Master) resume(env string) (net.Conn, error) {
 	m.started = st.Started
 	m.nextGen, m.reloads, m.failed, m.restarts, m.upgrades = st.NextGen, st.Reloads, st.Failed, st.Restarts, st.Upgrades
 	m.upgradedFrom = st.Version
+	if keys, err := tlsconf.DecodeTicketKeys(st.TicketKeys); err == nil && len(keys) > 0 {
+		m.tickets.set(keys)
+	}
 	m.state = st.State
 	var errs []error
 	ctrAdopted := st.Counters != nil

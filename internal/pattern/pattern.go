@@ -190,13 +190,13 @@ func parseValue(s string, t ValueType) (Value, error) {
 	case ValueInt:
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return Value{}, fmt.Errorf("map value %q is not an integer", s)
+			return Value{}, fmt.Errorf("unable to parse '%s'", s)
 		}
 		return Value{Int: n}, nil
 	case ValueIP:
 		a, err := netip.ParseAddr(s)
 		if err != nil {
-			return Value{}, fmt.Errorf("map value %q is not an IP address", s)
+			return Value{}, fmt.Errorf("unable to parse '%s'", s)
 		}
 		return Value{IP: a.Unmap()}, nil
 	}
@@ -326,7 +326,7 @@ func ParsePrefix(s string, noDNS bool, resolve func(string) (netip.Addr, error))
 	}
 	if !ok {
 		if strings.Contains(addr, ":") || noDNS || resolve == nil {
-			return netip.Prefix{}, fmt.Errorf("%q is not an IP address or network", s)
+			return netip.Prefix{}, fmt.Errorf("'%s' is not a valid IPv4 or IPv6 address", s)
 		}
 		r, err := resolve(addr)
 		if err != nil {

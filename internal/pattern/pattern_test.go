@@ -163,11 +163,11 @@ func TestCompileErrors(t *testing.T) {
 		{Options{Method: Reg}, `foo(?=bar)`, "lookaround"},
 		{Options{Method: Reg}, `a(`, "invalid regular expression"},
 		{Options{Method: Int}, "abc", "not an integer"},
-		{Options{Method: IP}, "nohost", "not an IP address"},
+		{Options{Method: IP}, "nohost", "'nohost' is not a valid IPv4 or IPv6 address"},
 		{Options{Method: IP, NoDNS: true}, "10.0.0.0/33", "bad prefix length"},
 		{Options{Method: IP}, "10.0.0.0/255.0.255.0", "not contiguous"},
 		{Options{Method: Bin}, "abc", "hex digits"},
-		{Options{Method: Str, Value: ValueInt}, "k", "not an integer"},
+		{Options{Method: Str, Value: ValueInt}, "k", "unable to parse ''"},
 	}
 	for _, tt := range tests {
 		s := NewStore()
@@ -210,7 +210,12 @@ func TestFiles(t *testing.T) {
 	if s.Find("#1", true) != mp || s.Find("m.map", true) != mp || s.Find("#9", true) != nil || s.Find("m.map", false) != nil {
 		t.Error("Find by id and name")
 	}
-	if _, err := s.File("u.lst", nil, false, 1); err == nil {
+	// A given id is HAProxy's: the Refs without one move past it.
+	u, err := s.File("u.lst", nil, false, 1)
+	if err != nil || u.ID != 1 || acl.ID != 0 || mp.ID != 2 {
+		t.Errorf("-u 1 after two files: %v, ids %d %d %d, want 1, then 0 and 2", err, u.ID, acl.ID, mp.ID)
+	}
+	if _, err := s.Inline("v", nil, 1); err == nil {
 		t.Error("a used unique id must be refused")
 	}
 }

@@ -35,6 +35,12 @@ type Ref struct {
 	// IsMap is set when the Ref was loaded as a map (two columns).
 	IsMap bool
 
+	// auto is set when ID was not given ("-u"): as HAProxy does once the
+	// configuration is read, the Store numbers such Refs in the order
+	// they were loaded, skipping the given ids. Written under the Store's
+	// mu while the configuration is read, before any reader.
+	auto bool
+
 	mu       sync.Mutex
 	entries  []Entry
 	nextID   uint64
@@ -201,6 +207,13 @@ func NewStore() *Store { return &Store{byName: map[refKey]*Ref{}, used: map[int]
 // File returns the Ref of the file name, parsing data (as a map when
 // isMap) the first time the file is named. uid is the "-u" id, or -1.
 func (s *Store) File(name string, data []byte, isMap bool, uid int) (*Ref, error) {
+	return s.FileAt(name, "", data, isMap, uid)
+}
+
+// FileAt is File for a named user of the file: usedBy ("acl at file
+// 'x.cfg' line 12") describes it in listings, in HAProxy's words ("pattern
+// loaded from file ... used by ..., by ..."); "" leaves the name alone.
+func (s *Store) FileAt(name, usedBy string, data []byte, isMap bool, uid int) (*Ref, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := refKey{name, isMap}
@@ -208,7 +221,14 @@ func (s *Store) File(name string, data []byte, isMap bool, uid int) (*Ref, error
 		if uid >= 0 && r.ID != uid {
 			return nil, fmt.Errorf("%s: already loaded with unique id %d, not %d", name, r.ID, uid)
 		}
+		if usedBy != "" {
+			r.Display += ", by " + usedBy // read only once the configuration is loaded
+		}
 		return r, nil
+	}
+	display := name
+	if usedBy != "" {
+		display = "pattern loaded from file '" + name + "' used by " + usedBy
 	}
 	var entries []Entry
 	if isMap {
@@ -216,7 +236,7 @@ func (s *Store) File(name string, data []byte, isMap bool, uid int) (*Ref, error
 	} else {
 		entries = parseACLFile(data)
 	}
-	r, err := s.add(name, name, uid, entries)
+	r, err := s.add(name, display, uid, entries)
 	if err != nil {
 		return nil, err
 	}
@@ -240,17 +260,34 @@ func (s *Store) add(name, display string, uid int, entries []Entry) (*Ref, error
 	if uid >= 0 && s.used[uid] {
 		return nil, fmt.Errorf("unique id %d is already used", uid)
 	}
-	if uid < 0 {
-		for uid = 0; s.used[uid]; uid++ {
-		}
+	if uid >= 0 {
+		s.used[uid] = true
 	}
-	s.used[uid] = true
 	for i := range entries {
 		entries[i].ID = uint64(i + 1)
 	}
-	r := &Ref{Name: name, Display: display, ID: uid, entries: entries, nextID: uint64(len(entries)), resolve: s.Resolve}
+	r := &Ref{Name: name, Display: display, ID: uid, entries: entries, nextID: uint64(len(entries)), resolve: s.Resolve,
+		auto: uid < 0}
 	s.refs = append(s.refs, r)
+	s.number()
 	return r, nil
+}
+
+// number gives the Refs without a given id theirs, in order, each the
+// lowest id no "-u" took (a later "-u 0" renumbers the others). Called
+// under mu whenever a Ref is added, so ids are final once the
+// configuration is read.
+func (s *Store) number() {
+	next := 0
+	for _, r := range s.refs {
+		if r.auto {
+			for s.used[next] {
+				next++
+			}
+			r.ID = next
+			next++
+		}
+	}
 }
 
 // Refs returns the Refs by unique id.

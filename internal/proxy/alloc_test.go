@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"baton/internal/config"
 	"baton/internal/syslog"
@@ -174,6 +176,19 @@ func keepAliveAllocs(t *testing.T, p *config.Proxy, opt Options, cfg ...*config.
 	if allocs > 1 {
 		t.Fatalf("%.2f allocations per keep-alive request, want <= 1", allocs)
 	}
+}
+
+// TestKeepAliveRequestAllocsWithOptions is the same measure with the
+// per-request options of health checks and connection options at work:
+// observe layer7, X-Forwarded-For with except and a header name,
+// X-Original-To, and http-reuse safe.
+func TestKeepAliveRequestAllocsWithOptions(t *testing.T) {
+	p := listenProxy("bench", rawBackend(t))
+	p.ForwardFor, p.ForwardForHeader = true, "X-Client"
+	p.ForwardForExcept = netip.MustParsePrefix("10.0.0.0/8")
+	p.OriginalTo, p.HTTPReuse = true, "safe"
+	p.Servers[0].Observe, p.Servers[0].Check, p.Servers[0].Inter = "layer7", true, time.Hour
+	keepAliveAllocs(t, p, Options{Log: io.Discard})
 }
 
 // ruleSetHarness starts the engine on the bench rule set with a keep-alive

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"net"
 	"net/netip"
 	"sync"
@@ -13,8 +14,11 @@ import (
 	"baton/internal/config"
 	"baton/internal/expr"
 	"baton/internal/h1"
+	"baton/internal/h2"
+	"baton/internal/proxyproto"
 	"baton/internal/rules"
 	"baton/internal/sticktable"
+	"baton/internal/tlsconf"
 )
 
 // bufSize is HAProxy's tune.bufsize: the size of every pooled buffer and
@@ -125,6 +129,32 @@ type clientConn struct {
 	// retry.
 	aborted atomic.Bool
 
+	// tlsBind is the TLS of the bind it was accepted on (nil: plain);
+	// tlsConn is set, and cc.c replaced by it, once the handshake is done
+	// (see tls.go); facts are what rules and logs read about it. A
+	// connection relayed from the previous generation (tlsrelay.go) has
+	// facts but no tlsConn: the previous generation deciphers for it.
+	tlsBind *tlsconf.Bind
+	tlsConn *tls.Conn
+	facts   *tlsconf.Facts
+	// hsEnd is when the handshake completed (zero: none in this
+	// generation); the first request head is timed from it.
+	hsEnd time.Time
+	// relayed: a TLS connection served through the previous
+	// generation's relay; every answer closes it (tlsrelay.go).
+	relayed bool
+	// relay is set once this generation relays the connection to the
+	// next one (tlsrelay.go): serve then copies bytes until it ends.
+	relay *net.UnixConn
+	// idleFor is how long an adopted relay's client had been idle in the
+	// previous generation: its keep-alive wait is shorter by that much.
+	idleFor time.Duration
+
+	// h2 is the HTTP/2 connection cc became (h2.go), under mu; h2stream
+	// marks the clientConn of one of its streams.
+	h2       *h2.Conn
+	h2stream bool
+
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).
 	unreadBody bool
@@ -160,6 +190,27 @@ type clientConn struct {
 	peekArmFn func(fd uintptr)
 	serveFn   func()
 	pollReg
+
+	// curSrv is the server the connection's exchange or tunnel uses now,
+	// for on-marked-down shutdown-sessions: atomic, because the health
+	// goroutine reads it while the connection's goroutine sets it.
+	curSrv atomic.Pointer[backend.Server]
+	// killed is the termination code ('D', 'U') of a connection a health
+	// event cut; 0 otherwise. Atomic for the same reason.
+	killed atomic.Int32
+
+	// dst is the address the client connected to (the PROXY header's, or
+	// the socket's once asked); pp is the PROXY header the client sent,
+	// kept for its TLVs and the fc_pp_* fetches; nil without one.
+	pp    *proxyproto.Header
+	ppRaw []byte // the PROXY header as received, for a hand-over
+	dstIP []byte // textual dst, for X-Original-To
+	// priv is the client's private server connection (see reuse.go).
+	priv privConn
+	// bind is the listener's runtime state (options, maxconn slots).
+	brt *bindRT
+	// slotB says the connection holds a bind maxconn slot.
+	slotB bool
 }
 
 // session is what a connection needs only while it has an exchange in
@@ -184,7 +235,9 @@ type session struct {
 	iov  [2][]byte
 	bufs net.Buffers
 	// ck is what the request's persistence cookie said (cookie.go).
-	ck    cookieState
+	ck cookieState
+	// cio does the plain client socket's reads and writes (rawio.go).
+	cio   rawIO
 	ex    exchange
 	entry accesslog.Entry
 }
@@ -215,6 +268,7 @@ func (cc *clientConn) takeSession() {
 	}
 	s.in.Proxies = cc.e
 	s.in.Src, s.in.Dst = cc.src, cc.dst
+	s.in.PP = cc.pp
 	s.in.Frontend = cc.fe.p.Name
 }
 
@@ -235,17 +289,23 @@ func putSession(s *session) {
 		return
 	}
 	s.in.Req, s.in.Resp, s.in.Hooks, s.in.Vars, s.in.Stick = nil, nil, nil, nil, nil
+	s.in.TLS, s.in.PP = nil, nil
+	s.cio.rc = nil
 	s.ex.be, s.ex.srv, s.ex.sc = nil, nil, nil
 	s.fe.sessions.Put(s)
 }
 
 func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn {
 	now := time.Now()
-	cc := &clientConn{e: e, fe: fe, bind: bind, c: c, start: now, now: now}
+	cc := &clientConn{e: e, fe: fe, bind: bind, c: c, start: now, now: now, brt: e.binds[bind]}
 	cc.state.Store(stateActive)
 	if t, ok := c.(*net.TCPConn); ok {
 		cc.tcp = t
-		if rc, err := t.SyscallConn(); err == nil {
+	}
+	// The raw socket, for waits without a buffer: a TCP connection's, or
+	// a relay's unix socket (tlsrelay.go).
+	if sc, ok := c.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
 			cc.raw = rc
 		}
 	}
@@ -259,6 +319,7 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 	if e.cfg.Expr != nil && e.cfg.Expr.Vars.Len() > 0 {
 		cc.vars = e.cfg.Expr.Vars.NewVars()
 	}
+	cc.tlsBind = e.tlsBinds[bind]
 	cc.stickStart()
 	cc.takeSession()
 	cc.waitFn = cc.waitReadable
@@ -367,7 +428,7 @@ func (cc *clientConn) hotRead() int {
 	}
 	b := *cc.buf
 	cc.r, cc.w = 0, 0
-	n, err := cc.c.Read(b)
+	n, err := cc.readClient(b, true)
 	cc.w = n
 	switch {
 	case n > 0:
@@ -416,7 +477,7 @@ func (cc *clientConn) markMigrate(ho *handOff) bool {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	st := cc.state.Load()
-	if (st != stateIdle && st != stateFresh) || cc.closed || cc.migrate || cc.tcp == nil || !ho.join() {
+	if (st != stateIdle && st != stateFresh) || cc.closed || cc.migrate || (cc.tcp == nil && !cc.relayed) || !ho.join() {
 		return false
 	}
 	cc.migrate = true
@@ -447,7 +508,21 @@ func (cc *clientConn) releaseBufs() {
 func (cc *clientConn) closeAll() {
 	cc.mu.Lock()
 	cc.closed = true
-	cc.c.Close()
+	switch {
+	case cc.h2stream:
+		// A stream's HTTP/1.1 view belongs to its goroutine; the
+		// connection's own closeAll closes the socket under every
+		// stream, which ends them.
+	case cc.tlsConn != nil && cc.tcp != nil:
+		// Not tls.Conn.Close: its close_notify could wait on a writer
+		// (closeNotify sends it, bounded, when a connection ends well).
+		cc.tcp.Close()
+	default:
+		cc.c.Close()
+	}
+	if cc.relay != nil {
+		cc.relay.Close()
+	}
 	if cc.srv != nil {
 		cc.srv.Close()
 	}
@@ -469,6 +544,9 @@ func (cc *clientConn) setServer(s net.Conn) {
 		s.Close()
 	}
 	cc.mu.Unlock()
+	if s == nil {
+		cc.curSrv.Store(nil)
+	}
 }
 
 // waitIdle waits, holding no buffer, until the client sends a byte,
@@ -578,15 +656,22 @@ func (cc *clientConn) armGrace(end time.Time) {
 // only its own descriptor.
 func (cc *clientConn) handOver() bool {
 	ho := cc.e.handoff.Load()
-	if ho == nil || cc.tcp == nil {
+	switch {
+	case ho == nil:
 		return false
+	case cc.relayed:
+		return cc.passRelay()
+	case cc.tcp == nil:
+		return false
+	case cc.tlsConn != nil:
+		return cc.relayOver()
 	}
 	var buffered []byte
 	if cc.buf != nil && cc.w > cc.r {
 		buffered = (*cc.buf)[cc.r:cc.w]
 	}
 	cc.unpoll() // the next process shares the open socket
-	if err := ho.send(cc.bind, cc.tcp, buffered); err != nil {
+	if err := ho.send(cc.bind, cc.tcp, cc.handoverBytes(buffered)); err != nil {
 		return false
 	}
 	cc.mu.Lock()

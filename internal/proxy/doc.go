@@ -48,6 +48,9 @@
 // applied, and the body streamed. A server
 // failing mid-body leaves the client with a visibly truncated response.
 // The server connection goes back to its pool when both sides allow it.
+// On plain TCP sockets the exchange's reads and writes are raw system
+// calls inside the sockets' RawConn (rawio.go): the goroutine keeps its P
+// through them, and the hot read waits for readiness before reading.
 //
 // A 101 answer to an Upgrade request, and every TCP-mode connection,
 // becomes a pipe: two io.Copy directions (splice(2) between TCP sockets on
@@ -74,6 +77,31 @@
 // stays and is served or drained. Adopt serves a received connection as
 // freshly accepted (never blocking on maxconn); its first wait is a
 // keep-alive wait.
+//
+// TLS (tls.go, tlsrelay.go, inspect.go): a connection accepted on an
+// "ssl" bind waits for its first bytes like any other (so a hand-over can
+// still move it as a plain socket), then its goroutine runs the handshake
+// under timeout client counted from the accept, and cc.c becomes the
+// *tls.Conn; the socket stays in cc.tcp/cc.raw for peeking and parking.
+// The TLS facts (tlsconf.Facts) are computed once and given to the rules
+// of every request (ssl_fc, ...); log lines show the frontend as "name~".
+// Go's TLS may hold whole records the socket no longer shows, so an idle
+// TLS connection reads once with a past deadline before it parks. Heads
+// and first body bytes go out as one record. Servers with "ssl" are
+// dialled with TLS (handshake under timeout connect), their sessions
+// resumed from a cache per server and name; a pooled TLS connection is
+// reused only for the same SNI. At a hand-over, an idle TLS connection
+// cannot move: it is relayed to the next generation (see tlsrelay.go).
+// In mode tcp, tcp-request content rules read the client's first bytes
+// (inspect), parsing a ClientHello for the req.ssl_* fetches, and send
+// them to the chosen server before piping.
+//
+// HTTP/2 (h2.go, internal/h2): a connection whose TLS handshake chose
+// "h2", or any on a "proto h2" bind, runs the h2 frame loop instead of
+// the HTTP/1.1 one, in the tunnel state (never closed as idle, never
+// handed over). Each stream is served by a clientConn of its own over
+// the stream's HTTP/1.1 view, so it takes the exchange path above
+// unchanged. Soft stop and hand-over start the two-phase GOAWAY.
 //
 // Health checks (internal/health) of backends with checked servers start
 // with the first Serve and stop on Close or Done; each up/down transition

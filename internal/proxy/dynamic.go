@@ -56,7 +56,7 @@ func (e *Engine) AddServer(beName, name string, args []string) error {
 	copy(list, old)
 	list[s.Index] = rt
 	be.srvs.Store(&list)
-	if cs.Check {
+	if cs.Check || cs.Agent {
 		e.checkerFor(be).Add(s)
 	}
 	be.stateChanged(now)

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"baton/internal/resolve"
 	"baton/internal/rules"
 	"baton/internal/sticktable"
+	"baton/internal/tlsconf"
 )
 
 // Options are the per-generation settings of an Engine.
@@ -45,6 +47,9 @@ type Options struct {
 	// answered just before it (see waitIdle); zero means
 	// DefaultDrainGrace.
 	DrainGrace time.Duration
+	// TLS is the configuration's loaded TLS material (tlsconf.Load); nil
+	// when it has no TLS bind or server.
+	TLS *tlsconf.Bundle
 	// ResolverState is the resolution state the previous generation
 	// published; servers with resolvers start from it (nil: none).
 	ResolverState resolve.State
@@ -82,8 +87,16 @@ type Engine struct {
 	stopLogged sync.Once
 
 	frontends map[string]*frontend // by bind address
+	binds     map[string]*bindRT   // by bind address
 	feByName  map[string]*frontend
 	backends  map[string]*backendRT
+	// tls is the TLS material; tlsBinds the TLS binds by address.
+	tls      *tlsconf.Bundle
+	tlsBinds map[string]*tlsconf.Bind
+	// h2Binds are the binds of HTTP frontends with "proto h2".
+	h2Binds map[string]bool
+	// relay passes TLS connections to the next generation (tlsrelay.go).
+	relay relaySender
 
 	actconn    atomic.Int64
 	hotWait    time.Duration // Options.HotWait resolved; set once in New
@@ -146,6 +159,7 @@ type frontend struct {
 	self     *backendRT // a listen proxy serving itself; nil otherwise
 	logging  bool
 	feconn   atomic.Int64
+	conn     frontendConn // accept-time settings (pproto.go)
 	ctr      objCounters
 	iid      int
 	// svc are the frontend's own conditions (monitor fail, stats page).
@@ -166,6 +180,14 @@ type backendRT struct {
 	// when the backend is the frontend itself (a listen proxy).
 	rules  *rules.Set
 	beconn atomic.Int64
+	// dial is how to reach each server (by Server.Index); proven says,
+	// for http-reuse aggressive, that a reused connection of the server
+	// answered (atomic: any request's goroutine may set it).
+	dial   []*srvDial
+	proven []atomic.Bool
+	// tls is the TLS client of each server by Server.Index; nil when no
+	// server of the backend has TLS options.
+	tls []*tlsconf.Client
 	// ctr counts what happened without a server; srvCtr[i] counts for
 	// the server of Index i.
 	ctr objCounters
@@ -195,6 +217,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		cfg:       cfg,
 		diag:      opt.Stderr,
 		frontends: make(map[string]*frontend),
+		binds:     make(map[string]*bindRT),
 		feByName:  make(map[string]*frontend),
 		backends:  make(map[string]*backendRT),
 		stop:      make(chan struct{}),
@@ -202,6 +225,9 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		listeners: make(map[net.Listener]struct{}),
 		hotWait:   opt.HotWait,
 		done:      make(chan struct{}),
+		tls:       opt.TLS,
+		tlsBinds:  make(map[string]*tlsconf.Bind),
+		h2Binds:   make(map[string]bool),
 	}
 	if e.hotWait == 0 {
 		e.hotWait = DefaultHotWait
@@ -219,6 +245,16 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
 			be := &backendRT{p: p, b: backend.New(p), e: e, slot: -1, cookie: persist.New(p)}
 			e.backendList = append(e.backendList, be)
+			for i, srv := range p.Servers {
+				be.dial = append(be.dial, newSrvDial(p, srv))
+				if c := opt.TLS.Client(srv.TLS); srv.TLS != nil && c != nil {
+					if be.tls == nil {
+						be.tls = make([]*tlsconf.Client, len(p.Servers))
+					}
+					be.tls[i] = c
+				}
+			}
+			be.proven = make([]atomic.Bool, len(p.Servers))
 			rs, err := rules.Compile(p)
 			if err != nil {
 				return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
@@ -226,7 +262,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			be.rules = rs
 			e.backends[p.Name] = be
 			for _, srv := range p.Servers {
-				if srv.Check {
+				if srv.Check || srv.Agent {
 					be.checker = health.New(p, be.b, e.checkOptions(be))
 					e.checkers = append(e.checkers, be.checker)
 					break
@@ -234,12 +270,17 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			}
 		}
 	}
+	spread := health.NewSpread(e.checkers, cfg.Global.CheckGlobals)
+	for _, c := range e.checkers {
+		c.SetSpread(spread)
+	}
 	for _, p := range cfg.Frontends() {
 		rs, err := rules.Compile(p)
 		if err != nil {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
 		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn)}
+		fe.conn = newFrontendConn(p)
 		e.feByName[p.Name] = fe
 		e.feList = append(e.feList, fe)
 		if p.Kind == config.KindListen && p.DefaultBackend == "" {
@@ -253,11 +294,24 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				return nil, fmt.Errorf("%s: proxy %s: use_backend %q not found", ub.Pos, p.Name, ub.Backend)
 			}
 		}
-		for _, b := range p.Binds {
+		for i := range p.Binds {
+			b := &p.Binds[i]
 			if other := e.frontends[b.Addr]; other != nil {
 				return nil, fmt.Errorf("%s: bind %s used by both %s and %s", b.Pos, b.Addr, other.p.Name, p.Name)
 			}
 			e.frontends[b.Addr] = fe
+			if b.Proto == "h2" && p.Mode == config.ModeHTTP {
+				e.h2Binds[b.Addr] = true
+			}
+			brt := &bindRT{b: b, name: bindName(b, i+1), slot: newLimiter(b.MaxConn)}
+			e.binds[b.Addr] = brt
+			if b.TLS != nil {
+				tb := opt.TLS.Bind(b.TLS)
+				if tb == nil {
+					return nil, fmt.Errorf("%s: bind %s: TLS material not loaded", b.Pos, b.Addr)
+				}
+				e.tlsBinds[b.Addr] = tb
+			}
 		}
 	}
 	if err := e.openLogs(cfg, opt); err != nil {
@@ -273,6 +327,19 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// SetTicketKeys installs the master's session ticket keys (see
+// tlsconf.Bundle.SetTicketKeys). Safe while serving.
+func (e *Engine) SetTicketKeys(keys [][32]byte) { e.tls.SetTicketKeys(keys) }
+
+// checkTLS is the TLS configuration of a server's health checks, nil for
+// plain ones.
+func (be *backendRT) checkTLS(srv *backend.Server) *tls.Config {
+	if be.tls == nil || srv.Index >= len(be.tls) || be.tls[srv.Index] == nil || !be.tls[srv.Index].CheckSSL {
+		return nil
+	}
+	return be.tls[srv.Index].CheckConfig()
 }
 
 // backendFor resolves the backend the rules chose: a name, or a name
@@ -313,15 +380,21 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 	e.startPublishing()
 	startProfile()
 
+	brt := e.binds[addr]
 	var backoff time.Duration
 	var shard uint8 // the next connection's counters shard
 	for {
 		if !e.takeSlots(fe) {
 			return nil
 		}
+		if !e.takeBindSlot(brt) {
+			e.releaseSlots(fe)
+			return nil
+		}
 		c, err := ln.Accept()
 		if err != nil {
 			e.releaseSlots(fe)
+			e.releaseBindSlot(brt)
 			select {
 			case <-e.stop:
 				return nil
@@ -349,7 +422,7 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 		}
 		backoff = 0
 		cc := newClientConn(e, fe, addr, c)
-		cc.slotG, cc.slotF = true, true
+		cc.slotG, cc.slotF, cc.slotB = true, true, brt != nil
 		cc.shard, shard = shard, shard+1
 		e.register(cc) // even when stopping: an accepted client is served
 		fe.feCum.Add(1)
@@ -396,6 +469,21 @@ func (e *Engine) unregister(cc *clientConn) {
 	if cc.slotG {
 		e.global.release()
 	}
+	if cc.slotB {
+		e.releaseBindSlot(cc.brt)
+	}
+}
+
+// takeBindSlot takes a slot of the listener's own maxconn, waiting like
+// takeSlots; it reports false when the engine stops accepting.
+func (e *Engine) takeBindSlot(b *bindRT) bool {
+	return b == nil || b.slot.acquire(e.stop)
+}
+
+func (e *Engine) releaseBindSlot(b *bindRT) {
+	if b != nil {
+		b.slot.release()
+	}
 }
 
 // checkDoneLocked closes done once no accept loop runs and no
@@ -433,6 +521,7 @@ func (e *Engine) StopAccepting() {
 func (e *Engine) SoftStop(idleWindow time.Duration) {
 	e.StopAccepting()
 	e.draining.Store(true)
+	e.drainH2()
 	e.stopLogged.Do(e.logStopped)
 	e.mu.Lock()
 	var idle []*clientConn

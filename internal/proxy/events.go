@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 
 	"baton/internal/accesslog"
-	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/health"
 	"baton/internal/syslog"
@@ -81,61 +80,34 @@ func (e *Engine) logStopped() {
 	}
 }
 
-// checkEvents are the health checker's callbacks for backend be: server
-// state changes, and with "option log-health-checks" every reported
-// check, in HAProxy's words and at its levels.
+// checkEvents are the health checker's callbacks for backend be: the
+// engine's hooks (healthOptions), and its events logged in HAProxy's
+// words and at its levels, every reported check too with "option
+// log-health-checks".
 func (e *Engine) checkEvents(be *backendRT) health.Options {
-	name := be.p.Name
+	opt := e.healthOptions(be.p)
 	verbose := be.p.LogHealthChecks
-	counts := func() (act, bck int) {
-		for _, o := range be.b.Servers {
-			if o.Healthy() && o.State() != backend.Maint {
-				if o.Backup {
-					bck++
-				} else {
-					act++
-				}
-			}
+	opt.LogHealthChecks = verbose
+	opt.OnEvent = func(ev health.Event) {
+		if ev.Kind == health.EventCheck && !verbose {
+			return
 		}
-		return act, bck
-	}
-	opt := health.Options{
-		OnChange: func(s *backend.Server, up bool, r health.Result) {
-			kind, reason := "", ""
-			if s.Backup {
-				kind = "Backup "
-			}
-			if !verbose {
-				reason = ", " + r.Reason()
-			}
-			act, bck := counts()
-			if up {
-				e.event(be.log, syslog.Notice, "%sServer %s/%s is UP%s. %d active and %d backup servers online. 0 sessions requeued, %d total in queue.",
-					kind, name, s.Name, reason, act, bck, be.b.Queued())
-				return
-			}
-			onBackup := ""
-			if act == 0 && bck > 0 {
-				onBackup = " Running on backup."
-			}
-			e.event(be.log, syslog.Alert, "%sServer %s/%s is DOWN%s. %d active and %d backup servers left.%s %d sessions active, 0 requeued, 0 remaining in queue.",
-				kind, name, s.Name, reason, act, bck, onBackup, s.Conns())
-			if act+bck == 0 {
-				e.event(be.log, syslog.Emerg, "backend %s has no server available!", name)
-			}
-		},
-	}
-	if verbose {
-		opt.OnCheck = func(s *backend.Server, r health.Result, h health.Health) {
-			kind, verdict := "", "failed"
-			if s.Backup {
-				kind = "backup "
-			}
-			if r.OK {
-				verdict = "succeeded"
-			}
-			e.event(be.log, syslog.Notice, "Health check for %sserver %s/%s %s, %s, status: %s.", kind, name, s.Name, verdict, r.Reason(), h)
-		}
+		e.event(be.log, healthLevel(ev), "%s", ev.Line())
 	}
 	return opt
+}
+
+// healthLevel is the syslog level HAProxy logs a health event at.
+func healthLevel(ev health.Event) syslog.Level {
+	switch ev.Kind {
+	case health.EventDown:
+		return syslog.Alert
+	case health.EventMaint:
+		if !ev.Down {
+			return syslog.Alert // a running server going down
+		}
+	case health.EventNoServer:
+		return syslog.Emerg
+	}
+	return syslog.Notice
 }

@@ -83,6 +83,7 @@ func (e *Engine) HandOff(send func(bind string, c *net.TCPConn, buffered []byte)
 		return // a hand-over is already running
 	}
 	e.draining.Store(true)
+	e.drainH2()
 	e.mu.Lock()
 	for cc := range e.conns {
 		cc.markMigrate(ho)
@@ -106,16 +107,22 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 	if fe == nil {
 		return fmt.Errorf("adopt %s: no frontend binds this address", bind)
 	}
-	if len(buffered) > bufSize {
-		return fmt.Errorf("adopt %s: %d buffered bytes exceed the %d-byte buffer", bind, len(buffered), bufSize)
-	}
 	cc := newClientConn(e, fe, bind, c)
 	cc.adopted = true
 	cc.shard = uint8(e.adoptSeq.Add(1))
+	buffered = cc.adoptProxy(buffered)
+	if len(buffered) > bufSize {
+		return fmt.Errorf("adopt %s: %d buffered bytes exceed the %d-byte buffer", bind, len(buffered), bufSize)
+	}
 	if len(buffered) > 0 {
 		cc.buf = getBuf()
 		cc.w = copy(*cc.buf, buffered)
 	}
+	return e.adopt(cc, fe, bind)
+}
+
+// adopt registers an adopted connection and starts serving it.
+func (e *Engine) adopt(cc *clientConn, fe *frontend, bind string) error {
 	e.mu.Lock()
 	if e.stopped {
 		e.mu.Unlock()
@@ -124,6 +131,7 @@ func (e *Engine) Adopt(bind string, c net.Conn, buffered []byte) error {
 	}
 	cc.slotG = e.global.tryAcquire()
 	cc.slotF = fe.slots.tryAcquire()
+	cc.slotB = cc.brt != nil && cc.brt.slot.tryAcquire()
 	e.conns[cc] = struct{}{}
 	e.actconn.Add(1)
 	fe.feconn.Add(1)

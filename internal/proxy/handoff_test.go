@@ -24,21 +24,7 @@ var _ worker.Migrator = (*Engine)(nil)
 // connection parked, and the duplicate is adopted by next.
 func dupTo(next *Engine, sent *atomic.Int64) func(string, *net.TCPConn, []byte) error {
 	return func(bind string, c *net.TCPConn, buffered []byte) error {
-		rc, err := c.SyscallConn()
-		if err != nil {
-			return err
-		}
-		nfd := -1
-		var derr error
-		if err := rc.Control(func(fd uintptr) { nfd, derr = syscall.Dup(int(fd)) }); err != nil {
-			return err
-		}
-		if derr != nil {
-			return derr
-		}
-		f := os.NewFile(uintptr(nfd), "handed-over")
-		nc, err := net.FileConn(f)
-		f.Close()
+		nc, err := dupConn(c)
 		if err != nil {
 			return err
 		}
@@ -49,6 +35,26 @@ func dupTo(next *Engine, sent *atomic.Int64) func(string, *net.TCPConn, []byte) 
 		sent.Add(1)
 		return nil
 	}
+}
+
+// dupConn duplicates c's descriptor into a new net.Conn, as a descriptor
+// passed to another process would be.
+func dupConn(c syscall.Conn) (net.Conn, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	nfd := -1
+	var derr error
+	if err := rc.Control(func(fd uintptr) { nfd, derr = syscall.Dup(int(fd)) }); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, derr
+	}
+	f := os.NewFile(uintptr(nfd), "handed-over")
+	defer f.Close()
+	return net.FileConn(f)
 }
 
 // HandOff moves idle and fresh connections to the next engine: the
@@ -83,17 +89,7 @@ func TestHandOffMovesWaitingConnections(t *testing.T) {
 	waitFor(t, "slow request at the server", func() bool { return a.reqs.Load() == 2 })
 	fresh := oldH.dial()
 	waitFor(t, "three connections", func() bool { return oldH.e.Conns() == 3 })
-	waitFor(t, "fresh connection waiting", func() bool {
-		oldH.e.mu.Lock()
-		defer oldH.e.mu.Unlock()
-		n := 0
-		for cc := range oldH.e.conns {
-			if st := cc.state.Load(); st == stateFresh || st == stateIdle {
-				n++
-			}
-		}
-		return n == 2
-	})
+	waitFor(t, "fresh connection waiting", func() bool { return waiting(oldH.e) == 2 })
 
 	var sent atomic.Int64
 	oldH.e.HandOff(dupTo(newH.e, &sent))
@@ -151,17 +147,7 @@ func TestHandOffSendFailureKeepsConnection(t *testing.T) {
 	idle := h.dial()
 	idle.get("/")
 	fresh := h.dial()
-	waitFor(t, "two waiting connections", func() bool {
-		h.e.mu.Lock()
-		defer h.e.mu.Unlock()
-		n := 0
-		for cc := range h.e.conns {
-			if st := cc.state.Load(); st == stateFresh || st == stateIdle {
-				n++
-			}
-		}
-		return n == 2
-	})
+	waitFor(t, "two waiting connections", func() bool { return waiting(h.e) == 2 })
 	var tries atomic.Int64
 	h.e.HandOff(func(string, *net.TCPConn, []byte) error {
 		tries.Add(1)

@@ -330,3 +330,16 @@ func tcpPair(t *testing.T) (client, server net.Conn) {
 }
 
 func newReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }
+
+// countConns counts the engine's connections for which is holds.
+func countConns(e *Engine, is func(*clientConn) bool) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for cc := range e.conns {
+		if is(cc) {
+			n++
+		}
+	}
+	return n
+}

@@ -12,7 +12,6 @@ import (
 	"baton/internal/config"
 	"baton/internal/h1"
 	"baton/internal/rules"
-	"baton/internal/sockaddr"
 )
 
 // Header values the proxy adds; package-level so adding them allocates
@@ -63,6 +62,9 @@ type exchange struct {
 	tStart               time.Time // first byte of the request (or accept)
 	tHead                time.Time // request head complete
 	tQueued, tConn, tRsp time.Time
+	// tHandshake is the TLS handshake's duration (%Th), for the
+	// connection's first request only.
+	tHandshake time.Duration
 
 	// method and uri are copied for the log line, since the read buffer
 	// may be reused for the body before the line is written.
@@ -112,17 +114,33 @@ func (cc *clientConn) serve() {
 		cc.cur.Store(nil)
 		cc.unpoll()
 		cc.closeAll()
+		cc.dropPrivate()
+		if cc.h2stream {
+			cc.c.Close() // the stream's view, which closeAll leaves to its goroutine: this one
+		}
 		cc.releaseBufs()
 		cc.dropSession()
-		cc.e.unregister(cc)
+		if cc.h2stream {
+			cc.e.unregisterStream(cc)
+		} else {
+			cc.e.unregister(cc)
+		}
 	}()
+	if cc.relay != nil {
+		cc.runRelay() // resumed after a relay began: nothing else to do
+		return
+	}
 	if !cc.rulesDone {
 		cc.rulesDone = true
+		cc.acceptSetup()
 		if !cc.adopted && !cc.connectionRules() {
 			return
 		}
 	}
 	if cc.fe.p.Mode == config.ModeTCP {
+		if cc.tlsBind != nil && !cc.tlsHandshake() {
+			return
+		}
 		cc.serveTCP()
 		return
 	}
@@ -130,6 +148,11 @@ func (cc *clientConn) serve() {
 	if parked = cc.serveHTTP(); parked {
 		return
 	}
+	if cc.relay != nil {
+		cc.runRelay()
+		return
+	}
+	cc.closeNotify()
 	cc.lingerClose()
 }
 
@@ -194,6 +217,15 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 				return false
 			}
 		}
+		if cc.tlsBind != nil && cc.tlsConn == nil {
+			if !cc.tlsHandshake() {
+				return false
+			}
+		}
+		if first && cc.wantsH2() {
+			cc.serveH2()
+			return false
+		}
 		if first && !cc.adopted && cc.fe.log.Connects() {
 			// HAProxy's default line, once the first request begins.
 			cc.logConnect()
@@ -214,6 +246,12 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		if first {
 			x.tAccept = cc.start
 			now = cc.start
+			if !cc.hsEnd.IsZero() {
+				// The request head gets timeout http-request from the
+				// end of the handshake.
+				now = cc.hsEnd
+				x.tHandshake = cc.hsEnd.Sub(cc.start)
+			}
 		}
 		hadBytes := cc.w > cc.r
 		err := cc.readHead(deadline(now, t.HTTPRequest))
@@ -248,6 +286,10 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 	t := &cc.fe.p.Timeouts
 	if !cc.resuming {
 		switch {
+		case first && !cc.adopted && cc.tlsBind != nil:
+			// A TLS client's first bytes are its handshake, bounded by
+			// timeout client from the accept (see tlsHandshake).
+			cc.setIdle(deadline(cc.start, t.Client), true)
 		case first && !cc.adopted:
 			// Wait for the first byte without a buffer too, under
 			// timeout http-request. A soft stop never closes this wait
@@ -260,12 +302,16 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 			// (silent at its end), but as fresh as any first one for a
 			// soft stop: this generation never answered it, so it is
 			// served or handed over, never closed.
-			cc.setIdle(deadline(cc.start, t.HTTPKeepAlive), true)
+			cc.setIdle(deadline(cc.start.Add(-cc.idleFor), t.HTTPKeepAlive), true)
 		default:
 			// cc.now is when the previous response was sent.
 			var hotUntil time.Time
 			if cc.hot {
 				hotUntil = cc.now.Add(cc.e.hotWait)
+			} else if cc.tlsConn != nil {
+				// Go's TLS may hold a whole record the socket no longer
+				// shows: read once without waiting before parking.
+				hotUntil = cc.now
 			}
 			if cc.setIdleHot(deadline(cc.now, t.HTTPKeepAlive), false, hotUntil) {
 				switch cc.hotRead() {
@@ -287,6 +333,13 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 		return false, true
 	}
 	cc.setActive(stateActive)
+	if !ok && first && !cc.adopted && cc.tlsBind != nil && cc.tlsConn == nil {
+		// No handshake happened: nothing may be answered in HTTP.
+		if timedOut && !cc.fe.p.DontLogNull {
+			cc.logHandshake(os.ErrDeadlineExceeded)
+		}
+		return false, false
+	}
 	if !ok && first && !cc.adopted {
 		x.tAccept, x.tStart = cc.start, cc.start
 		if timedOut {
@@ -320,7 +373,7 @@ func (cc *clientConn) readHead(dl time.Time) error {
 			cc.w = copy(b, b[cc.r:cc.w])
 			cc.r = 0
 		}
-		n, err := cc.c.Read(b[cc.w:])
+		n, err := cc.readClient(b[cc.w:], false)
 		cc.w += n
 		if err != nil && n == 0 {
 			return err
@@ -342,10 +395,16 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 		if !gotBytes && !first {
 			return // timeout http-keep-alive: close silently
 		}
+		if !gotBytes && cc.fe.p.HTTPIgnoreProbes {
+			return // a browser's speculative connection: no 408, no log
+		}
 		x.status = 408
 		x.setTerm('c', 'R')
 	default:
 		// Client closed or reset before a whole head.
+		if !gotBytes && cc.fe.p.HTTPIgnoreProbes {
+			return
+		}
 		if !gotBytes {
 			// HAProxy counts a connection closed before sending a byte
 			// as an invalid request answered 400 (nothing is sent), and
@@ -403,7 +462,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 
 	draining := cc.e.draining.Load()
-	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close
+	x.closeClient = req.Close || req.HadCLAndTE || draining || fe.p.KeepAlive == config.Close || cc.relayed
 	if fe.p.MonitorURI != "" && cc.isMonitor() {
 		return cc.answerMonitor(x)
 	}
@@ -412,6 +471,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	in.BeginRequest()
 	in.Req = req
 	in.Now = cc.now
+	in.TLS = cc.facts // ssl_fc*, ssl_c_*
 	in.FirstRequest = !cc.answered
 	cc.stickRequest()
 	in.RequestIDs = &cc.e.reqID
@@ -488,9 +548,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	idem := isIdempotent(req.Method)
 	key := backend.Key{Src: cc.src.Addr(), URI: req.Target, Req: req}
 	req.Headers = h1.StripHopByHop(req.Headers)
-	if fe.p.ForwardFor || be.p.ForwardFor {
-		req.AddHeader("X-Forwarded-For", cc.srcIP)
-	}
+	cc.forwardedHeaders(req, fe.p, be.p)
 	if req.Body == h1.BodyChunked {
 		req.AddHeader("Transfer-Encoding", valChunked)
 	}
@@ -499,12 +557,21 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	case isUpgrade:
 		req.AddHeader("Connection", valUpgrade)
 		req.AddHeader("Upgrade", upgradeVal)
-	case mode != config.KeepAlive || req.Minor == 0:
+	case req.Minor == 0:
 		req.AddHeader("Connection", valClose)
+	case mode != config.KeepAlive:
+		// http-pretend-keepalive: the server is not told, but the
+		// connection still closes after the response.
+		if !fe.p.HTTPPretendKeepAlive && !be.p.HTTPPretendKeepAlive {
+			req.AddHeader("Connection", valClose)
+		}
 	default:
 		srvKeep = true
 	}
 
+	if req.Body != h1.BodyNone && (fe.p.HTTPBufferRequest || be.p.HTTPBufferRequest) {
+		cc.bufferBody(req, headEnd)
+	}
 	// Body bytes already buffered after the head.
 	var inBuf int
 	complete := true
@@ -566,7 +633,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	for {
 		srv := x.srv
 		in.Server = srv.Name // a retry may have redispatched
-		sc, reused, err := cc.connect(srv, bt, fresh)
+		sc, reused, err := cc.connect(be, srv, bt, fresh)
 		fresh = false
 		if err != nil {
 			ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)
@@ -581,8 +648,12 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			}
 			continue
 		}
+		if !reused {
+			sc = newServerConn(sc) // pooled with it
+		}
 		x.sc, x.reused = sc, reused
 		cc.setServer(sc)
+		cc.curSrv.Store(srv)
 		cc.stickStore(be, srv, false)
 		if logging {
 			x.tConn = time.Now()
@@ -590,10 +661,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		}
 		// Send the head with the buffered body bytes in one writev.
 		sc.SetWriteDeadline(deadline(cc.now, bt.Server))
-		cc.iov[0], cc.iov[1] = head, b[headEnd:bodyEnd]
-		cc.bufs = cc.iov[:]
-		_, err = cc.bufs.WriteTo(sc)
-		cc.iov[0], cc.iov[1] = nil, nil
+		_, err = cc.writeTo(sc, head, b[headEnd:bodyEnd])
 		if err != nil {
 			// Nothing was answered yet: as retryable as a silent close.
 			err = &noResponseError{err: err}
@@ -646,21 +714,19 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	return cc.relayResponse(x, logging, srvKeep, isUpgrade, complete, streamed)
 }
 
-// connect returns a connection to srv: a pooled idle one unless fresh,
-// else a new one under timeout connect.
-func (cc *clientConn) connect(srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
+// connect returns a connection to srv: an idle one this request may use
+// (see reuse.go) unless fresh, else a new one under timeout connect
+// (with TLS for an ssl server).
+func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
 	if !fresh && !srv.Config.DstFromRules {
-		if c := srv.GetIdle(); c != nil {
-			return c, true, nil
+		if c := cc.takeConn(be, srv); c != nil {
+			if be.tls == nil || cc.idleMatches(be, srv, c) {
+				return c, true, nil
+			}
+			c.Close() // opened for another server name
 		}
 	}
-	addr := srv.Addr()
-	if addr == "" {
-		return nil, false, errNoAddress
-	}
-	d := net.Dialer{Timeout: bt.Connect.Value}
-	network, address := sockaddr.DialArgs(cc.serverAddr(srv, addr))
-	c, err := d.Dial(network, address)
+	c, err := cc.dialServer(be, srv, bt)
 	if err != nil {
 		return nil, false, err
 	}
@@ -700,6 +766,7 @@ var errNoResponse = &noResponseError{err: io.EOF}
 func (cc *clientConn) serverError(x *exchange, err error, logging bool) bool {
 	x.closeClient = true
 	var perr *h1.Error
+	var noResp *noResponseError
 	switch {
 	case err == errClientGone:
 		x.setTerm('C', 'H')
@@ -708,13 +775,20 @@ func (cc *clientConn) serverError(x *exchange, err error, logging bool) bool {
 	case errors.As(err, &perr):
 		x.status = 502
 		x.setTerm('P', 'H')
+		x.srv.Observe(backend.ObsHTTPHeaders)
 		cc.captureResponse(x, string(cc.req.Method) == "HEAD")
 	case isTimeout(err):
 		x.status = 504
 		x.setTerm('s', 'H')
+		x.srv.Observe(backend.ObsHTTPReadTimeout)
+	case errors.As(err, &noResp):
+		x.status = 502
+		x.setTerm('S', 'H')
+		x.srv.Observe(backend.ObsHTTPClosed)
 	default:
 		x.status = 502
 		x.setTerm('S', 'H')
+		x.srv.Observe(backend.ObsHTTPReadError)
 	}
 	return cc.answerStatus(x, logging)
 }
@@ -847,4 +921,32 @@ func appendRequestLine(dst []byte, r *h1.Request) []byte {
 		return append(dst, " HTTP/1.0"...)
 	}
 	return append(dst, " HTTP/1.1"...)
+}
+
+// bufferBody reads the request body into the read buffer, up to its end
+// or the buffer's, under timeout http-request (option
+// http-buffer-request), so the server is chosen and connected to once
+// the body is there. A read failure ends the wait: forwarding meets it.
+func (cc *clientConn) bufferBody(req *h1.Request, headEnd int) {
+	b := *cc.buf
+	cc.c.SetReadDeadline(deadline(cc.now, cc.fe.p.Timeouts.HTTPRequest))
+	defer cc.c.SetReadDeadline(time.Time{})
+	for cc.w < len(b) {
+		switch req.Body {
+		case h1.BodyLength:
+			if int64(cc.w-headEnd) >= req.ContentLength {
+				return
+			}
+		case h1.BodyChunked:
+			var sc h1.ChunkedScanner
+			if _, done, err := sc.Scan(b[headEnd:cc.w]); done || err != nil {
+				return
+			}
+		}
+		n, err := cc.c.Read(b[cc.w:])
+		cc.w += n
+		if err != nil {
+			return
+		}
+	}
 }

@@ -44,6 +44,10 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 	e.Local = addrPort(cc.c.LocalAddr())
 	e.ServerSrc, e.ServerDst = x.srvSrc, x.srvDst
 	e.Frontend = cc.fe.p.Name
+	if f := cc.facts; f != nil {
+		e.TLS = true // %ft: "fe~"
+		e.TLSCipher, e.TLSVersion = f.Cipher, f.Protocol
+	}
 	e.ActConn = int(cc.e.actconn.Load())
 	e.FeConn = int(cc.fe.feconn.Load())
 	e.Retries = x.retries
@@ -61,6 +65,9 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 		e.SrvConn = max(0, x.srv.Conns()-b2i(!x.released))
 	}
 	e.State = [4]byte{x.term[0], x.term[1], '-', '-'}
+	if k := cc.killed.Load(); k != 0 {
+		e.State[0] = byte(k) // cut by on-marked-down/up
+	}
 	return e
 }
 
@@ -83,7 +90,8 @@ func (x *exchange) noteServer(sc net.Conn) {
 func (cc *clientConn) httpEntry(x *exchange, now time.Time) *accesslog.Entry {
 	e := cc.fillEntry(x)
 	e.Accept = x.tAccept
-	e.Idle = x.tStart.Sub(x.tAccept)
+	e.Handshake = x.tHandshake
+	e.Idle = x.tStart.Sub(x.tAccept) - x.tHandshake
 	e.TRequest = since(x.tAccept, x.tHead)
 	e.TQueue = since(x.tAccept, x.tQueued)
 	e.TConnect = since(x.tAccept, x.tConn)
@@ -157,6 +165,9 @@ func (cc *clientConn) logHeadError(x *exchange) {
 func (cc *clientConn) tcpEntry(x *exchange, now time.Time) *accesslog.Entry {
 	e := cc.fillEntry(x)
 	e.Accept = cc.start
+	if !cc.hsEnd.IsZero() {
+		e.Handshake = cc.hsEnd.Sub(cc.start)
+	}
 	// HAProxy has no request time in mode tcp: its Tw counts from -1.
 	e.TRequest, e.TData = -1, -1
 	e.TQueue = since(cc.start, x.tQueued)

@@ -12,15 +12,7 @@ import (
 // parkedConns counts the engine's connections whose goroutine has left
 // them to the idle poller.
 func parkedConns(e *Engine) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	n := 0
-	for cc := range e.conns {
-		if cc.parkState.Load() == parkParked {
-			n++
-		}
-	}
-	return n
+	return countConns(e, func(cc *clientConn) bool { return cc.parkState.Load() == parkParked })
 }
 
 // Idle keep-alive connections give up their goroutines, come back for

@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/h1"
 	"baton/internal/rules"
@@ -16,6 +17,9 @@ var errRespTooLarge = &h1.Error{Status: 502, Reason: "response head larger than 
 // clientState looks, without consuming, at the client socket: gone is
 // EOF or an error, data is bytes waiting. It never blocks.
 func (cc *clientConn) clientState() (gone, data bool) {
+	if cc.h2stream {
+		return cc.c.(interface{ ClientGone() bool }).ClientGone(), false
+	}
 	if cc.raw == nil {
 		return false, false
 	}
@@ -60,7 +64,7 @@ func (cc *clientConn) streamRequestBody(x *exchange, sc net.Conn, bt *config.Tim
 			}
 		}
 		cc.c.SetReadDeadline(deadline(time.Now(), ct))
-		n, err := cc.c.Read(s[:lim])
+		n, err := cc.readClient(s[:lim], false)
 		if n == 0 && err != nil {
 			if isTimeout(err) {
 				return total, errClientTimeout
@@ -202,6 +206,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		x.tRsp = time.Now()
 	}
 	x.status = resp.Status
+	x.srv.Observe(backend.ObserveStatus(resp.Status))
 	if resp.Status == 101 {
 		if !isUpgrade {
 			cc.dropServer(x)
@@ -220,7 +225,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		srvKeep = false
 		cc.unreadBody = true
 	}
-	if cc.e.draining.Load() {
+	if cc.e.draining.Load() || cc.relayed {
 		x.closeClient = true
 	}
 	// The backend's http-response rules run first, then the frontend's;
@@ -311,10 +316,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	ct := cc.fe.p.Timeouts.Client
 	cc.now = time.Now()
 	cc.c.SetWriteDeadline(deadline(cc.now, ct))
-	cc.iov[0], cc.iov[1] = head, sb[start:start+n]
-	cc.bufs = cc.iov[:]
-	w, err := cc.bufs.WriteTo(cc.c)
-	cc.iov[0], cc.iov[1] = nil, nil
+	w, err := cc.writeTo(cc.c, head, sb[start:start+n])
 	headLen := len(head)
 	putBuf(out)
 	x.bytesOut += w
@@ -351,7 +353,7 @@ func (cc *clientConn) releaseServer(x *exchange, keep bool) {
 	keep = keep && !x.srv.Config.DstFromRules
 	if sc := x.sc; keep && sc != nil {
 		sc.SetDeadline(time.Time{})
-		if !x.srv.PutIdle(sc) {
+		if !cc.keepConn(x.be, x.srv, sc, x.reused) {
 			sc.Close()
 		}
 		x.sc = nil
@@ -455,7 +457,9 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 		putBuf(cc.buf)
 		cc.buf = nil
 		cc.r, cc.w = 0, 0
-		pipe(cc.c, sc, tunnelTimeouts(&cc.fe.p.Timeouts, x.bt))
+		pt := tunnelTimeouts(&cc.fe.p.Timeouts, x.bt)
+		pt.indepClient, pt.indepServer = cc.fe.p.IndependentStreams, x.be.p.IndependentStreams
+		pipe(cc.c, plainConn(sc), pt)
 	}
 	cc.dropServer(x)
 	x.release()
@@ -466,6 +470,9 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 type pipeTimeouts struct {
 	client, server       time.Duration
 	clientFin, serverFin time.Duration
+	// indepClient and indepServer are option independent-streams of the
+	// frontend and the backend.
+	indepClient, indepServer bool
 }
 
 func tunnelTimeouts(ft, bt *config.Timeouts) pipeTimeouts {

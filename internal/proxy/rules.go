@@ -13,6 +13,7 @@ import (
 	"baton/internal/config"
 	"baton/internal/expr"
 	"baton/internal/h1"
+	"baton/internal/pattern"
 	"baton/internal/rules"
 	"baton/internal/syslog"
 )
@@ -61,19 +62,40 @@ func (e *Engine) FrontendConns(name string) (int64, bool) {
 	return fe.feconn.Load(), true
 }
 
-// connectionRules runs the frontend's tcp-request connection and session
-// rules once, when the connection is accepted. It reports whether the
-// connection may go on.
+// connectionRules runs the frontend's tcp-request connection rules, reads
+// the PROXY header when the bind (accept-proxy) or a rule (expect-proxy)
+// wants one, then runs the tcp-request session rules, once, when the
+// connection is accepted: as in HAProxy, connection rules see the real
+// peer and no header yet, session rules the header's addresses and TLVs.
+// It reports whether the connection may go on.
 func (cc *clientConn) connectionRules() bool {
 	rs := cc.fe.rules
 	in := &cc.in
 	in.BeginConnection()
 	in.Src, in.Dst, in.Frontend = cc.src, cc.dst, cc.fe.p.Name
-	if !rs.HasTCPConnection() {
-		return true
+	k := rules.Continue
+	if rs.HasTCPConnection() {
+		k = rs.Connection(in)
 	}
-	k := rs.Connection(in)
-	if k == rules.Continue || k == rules.Accept {
+	switch k {
+	case rules.Reject:
+		cc.applyEffects()
+		return false
+	case rules.SilentDrop:
+		cc.applyEffects()
+		cc.silentDrop()
+		return false
+	}
+	if cc.brt != nil && cc.brt.b.AcceptProxy || in.Effects.ExpectProxy {
+		if !cc.readProxy() {
+			return false
+		}
+		if !cc.pp.Local {
+			in.Src, in.Dst = cc.src, cc.dst
+		}
+		in.PP = cc.pp
+	}
+	if rs.HasTCPConnection() {
 		k = rs.Session(in)
 	}
 	cc.applyEffects()
@@ -84,7 +106,11 @@ func (cc *clientConn) connectionRules() bool {
 		cc.silentDrop()
 		return false
 	}
-	cc.src, cc.dst = in.Src, in.Dst
+	if in.Src != cc.src {
+		cc.src = in.Src
+		cc.srcIP = in.Src.Addr().Unmap().AppendTo(cc.srcIP[:0])
+	}
+	cc.dst = in.Dst
 	return true
 }
 
@@ -180,7 +206,7 @@ func (cc *clientConn) WaitForBody(in *rules.Input, wait time.Duration, atLeast i
 	}
 	cc.c.SetReadDeadline(time.Now().Add(wait))
 	for int64(cc.w-headEnd) < want && cc.w < len(b) {
-		n, err := cc.c.Read(b[cc.w:])
+		n, err := cc.readClient(b[cc.w:], false)
 		cc.w += n
 		if err != nil {
 			break
@@ -386,7 +412,7 @@ func (cc *clientConn) inspectTCP(rs *rules.Set, delay time.Duration) bool {
 			return true
 		}
 		cc.c.SetReadDeadline(dl)
-		n, err := cc.c.Read(b[cc.w:])
+		n, err := cc.readClient(b[cc.w:], false)
 		cc.w += n
 		if err != nil && n == 0 {
 			var ne net.Error
@@ -557,3 +583,7 @@ func (cc *clientConn) afterLog(req *h1.Request) {
 		cc.in.Req = req
 	}
 }
+
+// Patterns gives the runtime API's map and ACL commands the generation's
+// pattern files and ACL values.
+func (e *Engine) Patterns() *pattern.Store { return e.cfg.Expr.Maps }

@@ -370,9 +370,12 @@ func (e *Engine) startPublishing() {
 // (events.go) and the server records' hooks.
 func (e *Engine) checkOptions(be *backendRT) health.Options {
 	opt := e.checkEvents(be)
+	opt.TLS = be.checkTLS
 	onChange := opt.OnChange
 	opt.OnChange = func(s *backend.Server, up bool, r health.Result) {
-		onChange(s, up, r)
+		if onChange != nil {
+			onChange(s, up, r)
+		}
 		if rt := be.rtOf(s); rt != nil {
 			rt.onHealth(up)
 		}

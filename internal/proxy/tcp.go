@@ -26,6 +26,10 @@ type pipeState struct {
 	serverLimit    atomic.Int64
 	term           atomic.Value // [2]byte, first one wins
 	pt             pipeTimeouts
+	// fromClient and fromServer are when bytes last came from each side
+	// (unix ns), for option independent-streams: atomic, each direction
+	// writes its own and reads the other's.
+	fromClient, fromServer atomic.Int64
 }
 
 // pipe copies client<->server until both directions end, propagating
@@ -35,7 +39,10 @@ type pipeState struct {
 // timeout fires between limit and limit+limit/2 after the last byte.
 func pipe(client, server net.Conn, pt pipeTimeouts) pipeResult {
 	ps := &pipeState{client: client, server: server, pt: pt}
-	ps.lastActive.Store(monoSince())
+	now := monoSince()
+	ps.lastActive.Store(now)
+	ps.fromClient.Store(now)
+	ps.fromServer.Store(now)
 	ps.clientLimit.Store(int64(pt.client))
 	ps.serverLimit.Store(int64(pt.server))
 	var res pipeResult
@@ -59,6 +66,27 @@ var monoBase = time.Now()
 
 // monoSince returns the monotonic nanoseconds since monoBase.
 func monoSince() int64 { return int64(time.Since(monoBase)) }
+
+// expired reports whether a side has been idle past its limit, and
+// which. A side's idle time runs from the last bytes either way, or with
+// option independent-streams on its proxy, from the last bytes received
+// from it. now is monoSince's.
+func (ps *pipeState) expired(now int64) (byte, bool) {
+	last := ps.lastActive.Load()
+	idle := func(indep bool, from *atomic.Int64) time.Duration {
+		if indep {
+			return time.Duration(now - from.Load())
+		}
+		return time.Duration(now - last)
+	}
+	if c := time.Duration(ps.clientLimit.Load()); c > 0 && idle(ps.pt.indepClient, &ps.fromClient) >= c {
+		return 'c', true
+	}
+	if s := time.Duration(ps.serverLimit.Load()); s > 0 && idle(ps.pt.indepServer, &ps.fromServer) >= s {
+		return 's', true
+	}
+	return 0, false
+}
 
 // limit returns the idle limit in force and which side it belongs to.
 func (ps *pipeState) limit() (time.Duration, byte) {
@@ -102,6 +130,11 @@ func (ps *pipeState) copyDir(dst, src net.Conn, fromClient bool) int64 {
 		now := monoSince()
 		if n > 0 {
 			ps.lastActive.Store(now)
+			if fromClient {
+				ps.fromClient.Store(now)
+			} else {
+				ps.fromServer.Store(now)
+			}
 		}
 		if err == nil {
 			// EOF: pass the half-close on; the side that closed is now
@@ -121,9 +154,7 @@ func (ps *pipeState) copyDir(dst, src net.Conn, fromClient bool) int64 {
 			return total
 		}
 		if isTimeout(err) {
-			lim, side := ps.limit()
-			idle := time.Duration(now - ps.lastActive.Load())
-			if lim > 0 && idle >= lim {
+			if side, ok := ps.expired(now); ok {
 				if suspect {
 					ps.fail([2]byte{side, 'D'})
 					return total
@@ -162,6 +193,8 @@ func (cc *clientConn) serveTCP() {
 	}
 	in := &cc.in
 	in.Req = nil
+	in.TLS = cc.facts                           // ssl_fc*, ssl_c_*
+	in.UniqueIDFormat = fe.rules.UniqueIDFormat // unique-id, proxy-v2-options unique-id
 	// tcp-request content rules look at the first bytes, within the
 	// inspect delay; use_backend then sees them too.
 	if fe.rules.HasTCPContent() && !cc.inspectTCP(fe.rules, fe.rules.InspectDelay) {
@@ -208,7 +241,7 @@ func (cc *clientConn) serveTCP() {
 	var sc net.Conn
 	for {
 		in.Server = x.srv.Name // a retry may have redispatched
-		sc, _, err = cc.connect(x.srv, bt, true)
+		sc, _, err = cc.connect(be, x.srv, bt, true)
 		if err == nil {
 			cc.stickStore(be, x.srv, false)
 			break
@@ -225,31 +258,40 @@ func (cc *clientConn) serveTCP() {
 	}
 	x.sc = sc
 	cc.setServer(sc)
+	cc.curSrv.Store(x.srv)
 	x.tConn = time.Now()
 	x.noteServer(sc)
 	if fe.log.ASAP {
 		cc.logTCPEarly(x)
 	}
 	ft := &fe.p.Timeouts
-	if cc.w > 0 {
-		// The bytes content inspection read go first.
+	var inspected int64
+	if cc.w > cc.r {
+		// What inspection read goes first, unchanged.
 		sc.SetWriteDeadline(deadline(time.Now(), bt.Server))
-		if _, err := sc.Write((*cc.buf)[:cc.w]); err != nil {
+		n, err := sc.Write((*cc.buf)[cc.r:cc.w])
+		inspected = int64(n)
+		if err != nil {
+			x.bytesIn = inspected
 			x.setTerm('S', 'D')
 			cc.dropServer(x)
 			x.release()
 			cc.logTCP(x)
 			return
 		}
-		x.bytesIn = int64(cc.w)
+		sc.SetWriteDeadline(time.Time{})
 	}
+	x.bytesIn = inspected
 	if be.rules != nil && be.rules.HasTCPResponse() && !cc.inspectServer(x, be, sc) {
 		cc.dropServer(x)
 		x.release()
 		cc.logTCP(x)
 		return
 	}
-	res := pipe(cc.c, sc, tunnelTimeouts(ft, bt))
+	cc.releaseBufs()
+	pt := tunnelTimeouts(ft, bt)
+	pt.indepClient, pt.indepServer = fe.p.IndependentStreams, be.p.IndependentStreams
+	res := pipe(cc.c, sc, pt)
 	x.bytesIn, x.bytesOut = x.bytesIn+res.c2s, x.bytesOut+res.s2c
 	x.setTerm(res.term[0], res.term[1])
 	cc.dropServer(x)

@@ -161,7 +161,7 @@ func StartTraffic(target string, mix Mix, timeout time.Duration) *Traffic {
 		mix = DefaultMix
 	}
 	t := &Traffic{target: target, timeout: timeout, begin: time.Now()}
-	t.cs = startClients(target, mix.kinds(), timeout, t.begin, &switchWatch{})
+	t.cs = startClients(target, mix.kinds(), timeout, t.begin, &switchWatch{}, nil)
 	return t
 }
 

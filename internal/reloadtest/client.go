@@ -57,6 +57,9 @@ type record struct {
 	label   byte // X-Backend's first byte; 0 when none
 	out     outcome
 	err     string // the failure, for --verbose
+	// TLS mode: this request opened a TLS connection (handshake), which
+	// resumed a session or not, and whether the client offered one.
+	handshake, resumed, offered bool
 }
 
 const (
@@ -78,6 +81,9 @@ type client struct {
 	stop    <-chan struct{}
 	seen    *switchWatch
 	rng     *rand.Rand
+	// tls is set in TLS mode; cache is the client's session cache.
+	tls   *tlsSettings
+	cache *offerCache
 
 	conn   net.Conn
 	br     *bufio.Reader
@@ -143,6 +149,9 @@ func (c *client) one() (r record) {
 		r.newConn = true
 		c.dialAt = c.now()
 		conn, err := net.DialTimeout("tcp", c.target, c.timeout)
+		if err == nil && c.tls != nil {
+			conn, err = c.tls.dialTLS(conn, c.cache, c.timeout, &r)
+		}
 		if err != nil {
 			r.dial, r.sent, r.done = c.dialAt, c.dialAt, c.now()
 			r.out, r.err = classify(err), err.Error()

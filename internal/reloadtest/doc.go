@@ -33,6 +33,12 @@
 //     configuration answered before T_k+1 (the forum thread's keep-alive
 //     pinning).
 //
+// TLS mode (--tls): every connection is a TLS connection, each client
+// keeping its own session cache; the report also counts handshakes,
+// resumed and full, and the full handshakes where the client offered a
+// session the proxy did not resume (a reload lost the session ticket
+// keys). Those fail the run: a reload should cost no handshake.
+//
 // Exit status: 0 when nothing failed, nothing was stale, no race happened,
 // every reload command succeeded and every reload was observed; 1
 // otherwise; 2 on a usage error.

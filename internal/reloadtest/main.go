@@ -36,6 +36,7 @@ type settings struct {
 	clients  [numKinds]int
 	verbose  bool
 	format   string // "text" or "kv"
+	tls      tlsSettings
 }
 
 const usageText = `usage: baton reload-test --target ADDR --reload 'COMMAND' [flags]
@@ -74,6 +75,9 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	clients := fs.String("clients", formatClients(defaultClients), "traffic mix: `kind=count,...` of new, busy, idle, upload, download")
 	fs.BoolVar(&s.verbose, "verbose", false, "print every reload and every failure (with --format kv: on stderr)")
 	fs.StringVar(&s.format, "format", "text", "report `format`: text, or kv (one line of key=value)")
+	fs.BoolVar(&s.tls.on, "tls", false, "speak TLS to the target (each client keeps a session cache) and count handshakes")
+	fs.StringVar(&s.tls.serverName, "tls-servername", "reload-test", "with --tls: the SNI to send and the `name` to verify")
+	fs.StringVar(&s.tls.caFile, "tls-ca", "", "with --tls: the CA `file` to verify the proxy's certificate; none: not verified")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -110,6 +114,9 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	s.clients = mix
 	if s.format != "text" && s.format != "kv" {
 		return nil, fmt.Errorf("--format %q: want text or kv", s.format)
+	}
+	if err := s.tls.load(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -219,13 +226,17 @@ func run(s *settings, progress io.Writer) (*report, error) {
 	if setup.err != nil {
 		return nil, fmt.Errorf("setup reload (BATON_RT_LABEL=a): %v\n%s", setup.err, setup.output)
 	}
-	if err := waitForLabel(s.target, 'a', s.settle, s.setup); err != nil {
+	if err := waitForLabel(s, 'a', s.settle, s.setup); err != nil {
 		return nil, fmt.Errorf("after the setup reload: %v", err)
 	}
 
 	begin = time.Now()
 	seen := &switchWatch{}
-	traffic := startClients(s.target, s.clients, s.timeout, begin, seen)
+	var tlsOn *tlsSettings
+	if s.tls.on {
+		tlsOn = &s.tls
+	}
+	traffic := startClients(s.target, s.clients, s.timeout, begin, seen, tlsOn)
 
 	// Reload k starts an interval after reload k-1 did, or later: when
 	// reload k-1 ran longer than that, or had not yet been seen answering
@@ -266,7 +277,7 @@ type clients struct {
 
 // startClients starts the traffic mix against target; times are offsets
 // from begin.
-func startClients(target string, mix [numKinds]int, timeout time.Duration, begin time.Time, seen *switchWatch) *clients {
+func startClients(target string, mix [numKinds]int, timeout time.Duration, begin time.Time, seen *switchWatch, tlsOn *tlsSettings) *clients {
 	cs := &clients{stopCh: make(chan struct{})}
 	seed := uint64(begin.UnixNano())
 	for k, n := range mix {
@@ -275,6 +286,9 @@ func startClients(target string, mix [numKinds]int, timeout time.Duration, begin
 				kind: clientKind(k), target: target, timeout: timeout,
 				begin: begin, stop: cs.stopCh, seen: seen,
 				rng: rand.New(rand.NewPCG(seed, uint64(len(cs.all)))),
+			}
+			if tlsOn != nil {
+				c.tls, c.cache = tlsOn, newOfferCache()
 			}
 			cs.all = append(cs.all, c)
 			cs.wg.Add(1)
@@ -335,12 +349,13 @@ func runReload(reload ReloadFunc, addrs [2]string, n int, label byte, begin time
 // one is answered by the backend label: the generation the setup reload
 // replaced may keep accepting for a while (nginx does), and the traffic
 // must not start while it does.
-func waitForLabel(target string, label byte, settle, limit time.Duration) error {
+func waitForLabel(s *settings, label byte, settle, limit time.Duration) error {
+	target := s.target
 	deadline := time.Now().Add(limit)
 	var last string
 	var since time.Time // first of the current run of good answers
 	for time.Now().Before(deadline) {
-		got, err := probe(target)
+		got, err := probe(s)
 		switch {
 		case err != nil:
 			last, since = err.Error(), time.Time{}
@@ -361,12 +376,18 @@ func waitForLabel(target string, label byte, settle, limit time.Duration) error 
 }
 
 // probe sends one GET on a new connection and returns its X-Backend.
-func probe(target string) (byte, error) {
-	c, err := net.DialTimeout("tcp", target, time.Second)
+func probe(s *settings) (byte, error) {
+	c, err := net.DialTimeout("tcp", s.target, time.Second)
 	if err != nil {
 		return 0, err
 	}
 	defer c.Close()
+	if s.tls.on {
+		var r record
+		if c, err = s.tls.dialTLS(c, newOfferCache(), 2*time.Second, &r); err != nil {
+			return 0, err
+		}
+	}
 	c.SetDeadline(time.Now().Add(2 * time.Second))
 	if _, err := io.WriteString(c, "GET /?rt=probe HTTP/1.1\r\nHost: reload-test\r\nConnection: close\r\n\r\n"); err != nil {
 		return 0, err

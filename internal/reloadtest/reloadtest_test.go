@@ -2,6 +2,7 @@ package reloadtest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"io"
 	"net"
 	"os"
@@ -21,6 +22,7 @@ const (
 	fakeGood       fakeMode = iota // switch new connections at once, keep old ones
 	fakeCloseAll                   // close every client connection at reload
 	fakeStaleAfter                 // send every other new connection to the old backend for a while
+	fakeTLSNewKeys                 // terminate TLS, with new session ticket keys at every reload
 )
 
 // fakeProxy is a TCP forwarder whose backend a control connection flips.
@@ -36,6 +38,8 @@ type fakeProxy struct {
 	staleLeft int
 	conns     map[net.Conn]struct{}
 	wg        sync.WaitGroup
+	// tlsCfg, when set, makes the proxy terminate TLS (see tls_test.go).
+	tlsCfg *tls.Config
 }
 
 func startFakeProxy(t *testing.T, mode fakeMode) *fakeProxy {
@@ -106,6 +110,8 @@ func (p *fakeProxy) control() {
 			if p.old != "" {
 				p.staleLeft = 40
 			}
+		case fakeTLSNewKeys:
+			p.tlsCfg.SetSessionTicketKeys([][32]byte{newKey()})
 		}
 		p.mu.Unlock()
 		if err := os.WriteFile(p.ack, []byte("ok\n"), 0); err != nil {
@@ -128,6 +134,9 @@ func (p *fakeProxy) serve() {
 			if p.staleLeft%2 == 0 {
 				target = p.old
 			}
+		}
+		if p.tlsCfg != nil {
+			c = tls.Server(c, p.tlsCfg)
 		}
 		p.conns[c] = struct{}{}
 		p.wg.Add(1)

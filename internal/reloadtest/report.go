@@ -37,6 +37,9 @@ type report struct {
 	unswitched int
 	reloads    []reloadVerdict
 	failures   []record // failed requests and races, for --verbose
+	// tls says the run was in TLS mode; handshakes are its counts.
+	tls        bool
+	handshakes tlsCounts
 }
 
 func (r *report) failed() int {
@@ -49,13 +52,14 @@ func (r *report) failed() int {
 
 func (r *report) pass() bool {
 	return r.failed() == 0 && r.stale == 0 && r.byOutcome[outRace] == 0 &&
-		r.reloadErrs == 0 && r.unswitched == 0
+		r.reloadErrs == 0 && r.unswitched == 0 && r.handshakes.fullOffered == 0
 }
 
 // analyse judges the records against the reload windows; see doc.go for
 // the definitions.
 func analyse(s *settings, runs []reloadRun, records []record, end time.Duration) *report {
-	rep := &report{target: s.target, reloadsDue: s.reloads, interval: s.interval, elapsed: end}
+	rep := &report{target: s.target, reloadsDue: s.reloads, interval: s.interval, elapsed: end, tls: s.tls.on}
+	rep.handshakes = countHandshakes(records)
 	slack := s.timeout + uploadPieces*uploadGap + downloadBytes/downloadChunk*downloadGap + time.Second
 	slices.SortFunc(records, func(a, b record) int { return int(a.done - b.done) })
 	for _, r := range records {
@@ -172,6 +176,11 @@ func (r *report) writeText(w io.Writer, verbose bool) {
 	fmt.Fprintf(tw, "switch time\tmedian %s\tp90 %s, max %s\n", ms(sMed), ms(sP90), ms(sMax))
 	fmt.Fprintf(tw, "old config last seen\tmedian %s\tmax %s (after the switch)\n", ms(oMed), ms(oMax))
 	fmt.Fprintf(tw, "pinned requests\t%d\t(sent on kept-alive connections after the switch, answered by the old config)\n", r.pinned)
+	if r.tls {
+		h := r.handshakes
+		fmt.Fprintf(tw, "TLS handshakes\t%d\t(%d resumed, %d full)\n", h.handshakes, h.resumed, h.full)
+		fmt.Fprintf(tw, "full handshakes refusing a session\t%d\t(the client offered a session the proxy did not resume)\n", h.fullOffered)
+	}
 	result := "PASS"
 	if !r.pass() {
 		result = "FAIL"
@@ -250,5 +259,9 @@ func (r *report) writeKV(w io.Writer) {
 	fmt.Fprintf(w, " stale=%d races=%d reload_errors=%d unswitched=%d pinned=%d", r.stale, r.byOutcome[outRace], r.reloadErrs, r.unswitched, r.pinned)
 	fmt.Fprintf(w, " switch_median_ms=%s switch_p90_ms=%s switch_max_ms=%s oldseen_median_ms=%s oldseen_max_ms=%s",
 		msf(sMed), msf(sP90), msf(sMax), msf(oMed), msf(oMax))
+	if r.tls {
+		h := r.handshakes
+		fmt.Fprintf(w, " tls_handshakes=%d tls_resumed=%d tls_full=%d tls_full_refused=%d", h.handshakes, h.resumed, h.full, h.fullOffered)
+	}
 	fmt.Fprintf(w, " pass=%v\n", r.pass())
 }

@@ -241,6 +241,8 @@ func (r *rule) common(in *Input) {
 		c.UnsetVar(r.cfg.Var)
 	case actLogLevel:
 		in.Effects.LogLevel = r.cfg.Name
+	case actExpectProxy:
+		in.Effects.ExpectProxy = true
 	case actCapture:
 		var s expr.Sample
 		if c.Captures != nil && r.e.Eval(c, &s) && c.Cast(&s, expr.Str) {

@@ -55,6 +55,9 @@ type Effects struct {
 	// responses before answering or forwarding the request, one response
 	// per group of fields; a field with an empty name ends a group.
 	EarlyHints []h1.Header
+	// ExpectProxy is set by tcp-request connection expect-proxy: the
+	// connection must start with a PROXY header.
+	ExpectProxy bool
 }
 
 // BeginRequest prepares in for a request: the sample context's and the
@@ -295,6 +298,7 @@ const (
 	actSetStatus
 	actService
 	actDisableL7Retry
+	actExpectProxy
 )
 
 var actions = map[string]act{
@@ -311,6 +315,7 @@ var actions = map[string]act{
 	"set-timeout": actSetTimeout, "set-mark": actSetMark, "set-tos": actSetTOS,
 	"set-nice": actNoop, "strict-mode": actNoop, "wait-for-body": actWaitForBody, "set-status": actSetStatus,
 	"use-service": actService, "disable-l7-retry": actDisableL7Retry,
+	"expect-proxy": actExpectProxy,
 }
 
 // rule is a compiled rule; the fields used depend on act.

@@ -71,6 +71,14 @@ func init() {
 		{words: w("prompt"), usage: "prompt", help: "toggle interactive mode with prompt", level: LevelUser, session: true},
 		{words: w("quit"), usage: "quit", help: "disconnect", level: LevelUser, session: true},
 	}
+	// The map and ACL commands (maps.go) join the others in alphabetical
+	// order; help, prompt and quit stay last.
+	n := len(commands) - 3
+	rest := append([]*command(nil), commands[n:]...)
+	commands = append(append(commands[:n:n], patternCommands...), rest...)
+	sort.SliceStable(commands[:n+len(patternCommands)], func(i, j int) bool {
+		return strings.Join(commands[i].words, " ") < strings.Join(commands[j].words, " ")
+	})
 }
 
 func w(s string) []string { return strings.Fields(s) }

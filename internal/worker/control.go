@@ -37,6 +37,9 @@ const (
 	OpCommand Op = "command"
 	// OpReply (worker to master) answers the request with the same Seq.
 	OpReply Op = "reply"
+	// OpTicketKeys (master to worker) carries new TLS session ticket keys
+	// (TicketKeys) for the engine (TicketKeySetter).
+	OpTicketKeys Op = "ticket-keys"
 	// OpPublish (worker to master, unsolicited, no reply) carries State
 	// that should outlive the generation (resolution results); the master
 	// keeps the latest of each kind for the next generation's OpStart.
@@ -87,6 +90,12 @@ type Message struct {
 	Output string `json:"output,omitempty"`
 	// Moved (soft-stop reply) is how many connections were handed over.
 	Moved int `json:"moved,omitempty"`
+	// Assets (start) are the files the configuration names, as the
+	// master read them (certificates, keys, ...; see tlsconf.Assets).
+	Assets []File `json:"assets,omitempty"`
+	// TicketKeys (start, ticket-keys) are the TLS session ticket keys,
+	// 32 bytes each, the first encrypting.
+	TicketKeys [][]byte `json:"ticket_keys,omitempty"`
 }
 
 // MaxMessage bounds one control message; configurations are the largest.

@@ -22,6 +22,12 @@
 //	command         a runtime API line (with the session's level) from a
 //	                stats socket session or the master CLI, answered by
 //	                the engine's runtime.Target
+//	ticket-keys     new TLS session ticket keys (TicketKeySetter)
+//
+// The start message also carries the Assets the configuration names
+// (certificates, keys, CAs, crt-lists, as the master read and checked
+// them: the worker loads those bytes, not the disk) and the master's TLS
+// session ticket keys (Info.TicketKeys).
 //
 // and one message the worker sends on its own, without reply:
 //
@@ -71,6 +77,13 @@
 // worker is closed, or a connection could not be handed over; only then
 // (or when the first pass kept one) does Engine.SoftStop run, whose kicks
 // of idle connections would otherwise cut that grace short.
+//
+// A TLS connection cannot move (its cipher state is in this process): an
+// engine implementing RelayAdopter relays it instead, and what travels is
+// the far end of a unix socket pair, marked by Transfer.Relay (the
+// client's address and TLS facts), which the receiver gives to
+// AdoptRelay. Everything else about it (acks, Retry, the master's
+// routing) is as for a client socket.
 //
 // The serving worker adopts what arrives (Engine.Adopt) until it stops
 // accepting, soft-stops or closes; after that it refuses with Retry, and

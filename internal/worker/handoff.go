@@ -44,6 +44,9 @@ type Transfer struct {
 	// no longer serves: a newer generation may take it (the master
 	// relays it there) and the sender must not be failed yet.
 	Retry bool `json:"retry,omitempty"`
+	// Relay (conn) marks the far end of a TLS relay rather than the
+	// client's socket, and describes the client (see RelayAdopter).
+	Relay []byte `json:"relay,omitempty"`
 }
 
 // MaxBuffered bounds the bytes a connection may carry along; a connection

@@ -152,6 +152,9 @@ func (h *handoff) adoptConn(t *Transfer, fd int) error {
 		return fmt.Errorf("adopt %s: %w", t.Bind, err)
 	}
 	f.Close()
+	if t.Relay != nil {
+		return h.adoptRelay(t, c)
+	}
 	if err := h.mig.Adopt(t.Bind, c, t.Buffered); err != nil {
 		c.Close() // only this duplicate: the sender still holds the socket
 		return fmt.Errorf("adopt %s: %w", t.Bind, err)
@@ -163,6 +166,11 @@ func (h *handoff) adoptConn(t *Transfer, fd int) error {
 // The descriptor travels while c is parked: Control keeps it valid, and
 // its blocking mode is never touched (File would).
 func (h *handoff) send(bind string, c *net.TCPConn, buffered []byte) error {
+	return h.sendConn(&Transfer{Kind: TransferConn, Bind: bind, Buffered: buffered}, c)
+}
+
+// sendConn sends t with c's descriptor and waits for the answer.
+func (h *handoff) sendConn(t *Transfer, c syscall.Conn) error {
 	ch := make(chan string, 1)
 	h.mu.Lock()
 	if h.closed {
@@ -176,8 +184,9 @@ func (h *handoff) send(bind string, c *net.TCPConn, buffered []byte) error {
 	rc, err := c.SyscallConn()
 	if err == nil {
 		var werr error
+		t.ID = id
 		err = rc.Control(func(fd uintptr) {
-			werr = WriteTransfer(h.conn, &Transfer{ID: id, Kind: TransferConn, Bind: bind, Buffered: buffered}, int(fd))
+			werr = WriteTransfer(h.conn, t, int(fd))
 		})
 		if err == nil {
 			err = werr

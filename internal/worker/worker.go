@@ -48,6 +48,11 @@ type Info struct {
 	// Log receives the engine's access and event lines (the process's
 	// stdout).
 	Log io.Writer
+	// Assets are the files the configuration names, as the master read
+	// them (certificates, keys, ...).
+	Assets []File
+	// TicketKeys are the master's TLS session ticket keys.
+	TicketKeys [][32]byte
 	// Counters is where the generation counts (package counters); nil
 	// when the master passed no segment.
 	Counters *counters.View
@@ -343,6 +348,8 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 			r.Conns = w.engine.Conns()
 		}
 		w.reply(m, r)
+	case OpTicketKeys:
+		w.reply(m, Message{Err: w.setTicketKeys(m.TicketKeys)})
 	case OpCommand:
 		w.reply(m, Message{Output: w.command(m)})
 	default:
@@ -364,8 +371,15 @@ func (w *worker) start(m *Message) error {
 	if err != nil {
 		return err
 	}
+	keys, err := decodeTicketKeys(m.TicketKeys)
+	if err != nil {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return err
+	}
 	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog,
-		State: m.State, Publish: w.publish, Counters: w.openCounters(m.Counters), Tables: w.openTables(m.Tables)})
+		Assets: m.Assets, TicketKeys: keys, State: m.State, Publish: w.publish, Counters: w.openCounters(m.Counters), Tables: w.openTables(m.Tables)})
 	if err != nil {
 		for _, ln := range lns {
 			ln.Close()
@@ -381,6 +395,7 @@ func (w *worker) start(m *Message) error {
 			w.logf("%v: connections will not migrate", err)
 		} else {
 			w.handoff = h
+			h.offerRelays()
 			go h.read()
 		}
 	}

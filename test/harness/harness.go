@@ -3,6 +3,7 @@ package harness
 import (
 	"bufio"
 	"bytes"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -359,4 +360,22 @@ func runCheck(t testing.TB, cfg, bin string, args ...string) (string, int) {
 		t.Fatal(err)
 	}
 	return string(out), code
+}
+
+// Main runs a test package's tests with -parallel raised to parallel
+// unless given explicitly (end-to-end scenarios mostly wait on loopback
+// I/O and timers, so GOMAXPROCS at a time would be needlessly slow), then
+// calls after, and returns the exit code for os.Exit.
+func Main(m *testing.M, parallel int, after func()) int {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(parallel))
+	}
+	code := m.Run()
+	if after != nil {
+		after()
+	}
+	return code
 }

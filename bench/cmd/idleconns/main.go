@@ -3,6 +3,7 @@
 // the proxy's resident memory per idle connection.
 //
 //	idleconns -target 127.0.0.1:8080 -n 10000
+//	idleconns -target 127.0.0.1:8443 -n 9000 -tls   (TLS connections)
 //
 // It prints "ready N" once every connection has had its response, then
 // waits until its standard input closes.
@@ -10,6 +11,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -26,7 +28,10 @@ func main() {
 	target := flag.String("target", "127.0.0.1:8080", "proxy address")
 	n := flag.Int("n", 10000, "connections to hold")
 	parallel := flag.Int("parallel", 200, "connections opened at once")
+	useTLS := flag.Bool("tls", false, "TLS connections (certificate not verified)")
 	flag.Parse()
+	tlsCfg := &tls.Config{ServerName: "bench.example", InsecureSkipVerify: true,
+		CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256}}
 
 	var (
 		mu    sync.Mutex
@@ -42,7 +47,13 @@ func main() {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := net.DialTimeout("tcp", *target, 10*time.Second)
+			var c net.Conn
+			var err error
+			if *useTLS {
+				c, err = tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", *target, tlsCfg)
+			} else {
+				c, err = net.DialTimeout("tcp", *target, 10*time.Second)
+			}
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "idleconns:", err)
 				return

@@ -1,0 +1,137 @@
+package proxy
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+)
+
+// rawPair returns a rawIO on one end of a loopback TCP connection and
+// the other end.
+func rawPair(t *testing.T) (*rawIO, *net.TCPConn, *net.TCPConn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(); p.Close() })
+	rc, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rawIO{}
+	r.bind(rc)
+	return r, c.(*net.TCPConn), p.(*net.TCPConn)
+}
+
+// A writev larger than the socket buffers goes out whole (EAGAIN waits
+// for the poller), head before body.
+func TestRawIOWritevWhole(t *testing.T) {
+	r, c, p := rawPair(t)
+	c.SetWriteBuffer(4096)
+	head := bytes.Repeat([]byte("h"), 3000)
+	body := bytes.Repeat([]byte("b"), 4<<20)
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(p)
+		got <- b
+	}()
+	c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	n, err := r.writev(head, body)
+	if err != nil || n != int64(len(head)+len(body)) {
+		t.Fatalf("writev = %d, %v; want %d, nil", n, err, len(head)+len(body))
+	}
+	c.CloseWrite()
+	b := <-got
+	if !bytes.Equal(b, append(head, body...)) {
+		t.Fatalf("peer read %d bytes, not head then body", len(b))
+	}
+}
+
+// A wait-first read returns bytes written after it started, a plain one
+// returns what is there, EOF is io.EOF, and a deadline ends a wait.
+func TestRawIORead(t *testing.T) {
+	r, c, p := rawPair(t)
+	buf := make([]byte, 64)
+	go func() {
+		time.Sleep(20 * time.Millisecond) // the read is usually waiting by then; either order must work
+		p.Write([]byte("GET / HTTP/1.1\r\n\r\n"))
+	}()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := r.read(buf, true)
+	if err != nil || string(buf[:n]) != "GET / HTTP/1.1\r\n\r\n" {
+		t.Fatalf("wait-first read = %q, %v", buf[:n], err)
+	}
+	if !r.short {
+		t.Fatal("a read that got less than asked did not note the socket emptied")
+	}
+
+	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, err := r.read(buf, true); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("wait-first read past its deadline: %v, want a deadline error", err)
+	}
+	if r.short {
+		t.Fatal("short still set after a failed read")
+	}
+
+	p.Write([]byte("abc"))
+	p.CloseWrite()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	total := 0
+	for {
+		n, err := r.read(buf[total:], false)
+		total += n
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+	}
+	if string(buf[:total]) != "abc" {
+		t.Fatalf("read %q before EOF, want abc", buf[:total])
+	}
+}
+
+// A serverConn keeps the TCP connection's behaviour: Read, Write and the
+// RawConn the idle pool peeks through.
+func TestServerConnWraps(t *testing.T) {
+	_, c, p := rawPair(t)
+	sc := newServerConn(c)
+	s, ok := sc.(*serverConn)
+	if !ok {
+		t.Fatalf("newServerConn(%T) = %T", c, sc)
+	}
+	if plainConn(sc) != net.Conn(c) {
+		t.Fatal("plainConn does not unwrap")
+	}
+	if rc, err := s.SyscallConn(); err != nil || rc != s.io.rc {
+		t.Fatalf("SyscallConn = %v, %v", rc, err)
+	}
+	if _, err := sc.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 4)
+	p.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(p, b); err != nil || string(b) != "ping" {
+		t.Fatalf("peer got %q, %v", b, err)
+	}
+	p.Write([]byte("pong"))
+	sc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(sc, b); err != nil || string(b) != "pong" {
+		t.Fatalf("serverConn read %q, %v", b, err)
+	}
+}
