@@ -102,19 +102,30 @@ func (cc *clientConn) stickMatch(be *backendRT) *backend.Server {
 	return got
 }
 
-// stickStore records srv (its id: its position, from 1) under the keys
-// of the backend's store-request (or store-response) rules.
+// stickStore records srv (its id) under the keys of the backend's
+// store-request (or store-response) rules.
 func (cc *clientConn) stickStore(be *backendRT, srv *backend.Server, response bool) {
 	if be.rules == nil || srv == nil || !be.rules.HasStick() {
 		return
 	}
-	be.rules.StickStore(&cc.in, response, int64(srv.Index)+1)
+	be.rules.StickStore(&cc.in, response, serverID(srv))
 }
 
-// serverByID returns the server whose id (position from 1) is id.
+// serverID is the id a stick table stores for s, as HAProxy's server_id:
+// the "id" of its server line, which the configuration numbers from 1
+// in order for the servers without one; a server added at run time
+// without an id has its position from 1.
+func serverID(s *backend.Server) int64 {
+	if s.Config != nil && s.Config.ID > 0 {
+		return int64(s.Config.ID)
+	}
+	return int64(s.Index) + 1
+}
+
+// serverByID returns the server whose id is id.
 func serverByID(b *backend.Backend, id int64) *backend.Server {
-	for _, s := range b.Servers {
-		if int64(s.Index)+1 == id {
+	for _, s := range b.List() {
+		if serverID(s) == id {
 			return s
 		}
 	}
