@@ -69,6 +69,10 @@ type clientConn struct {
 	// stk are the connection's sticky counters (stick.go); nil when the
 	// generation has no stick tables.
 	stk *sticktable.Tracker
+	// stkConn is what an HTTP/2 connection's streams inherit of stk
+	// (sticktable.Tracker.ConnectionEntries): set by the connection's
+	// goroutine before its first stream starts, read-only afterwards.
+	stkConn *sticktable.Tracker
 	// vars are the connection's variables (sess scope lives as long as
 	// the connection, across parking); nil when the configuration uses
 	// none.

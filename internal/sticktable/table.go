@@ -333,7 +333,19 @@ func (t *Table) bucketOf(so Ref) int {
 	return hdrWords + (int(so)-hdrWords)/bw*bw
 }
 
-// Release drops a reference Get(Track) took.
+// Retain takes one more reference on an entry a reference is held on,
+// released with Release.
+func (t *Table) Retain(r Ref) {
+	if r == 0 {
+		return
+	}
+	bo := t.bucketOf(r)
+	t.lock(bo)
+	t.w[int(r)+sRefs]++
+	t.unlock(bo)
+}
+
+// Release drops a reference Get(Track) or Retain took.
 func (t *Table) Release(r Ref) {
 	if r == 0 {
 		return

@@ -62,6 +62,10 @@ type tracked struct {
 	// stream: tracked by a content or http-request rule, released when
 	// the request ends; otherwise at the end of the connection.
 	stream bool
+	// inherited: the connection's entry an HTTP/2 stream counts on
+	// (Inherit); its end releases the reference but counts no
+	// connection's end.
+	inherited bool
 }
 
 // MakeKey converts s to t's key type into the tracker's key buffer (the
@@ -125,6 +129,45 @@ func (k *Tracker) MakeKey(c *expr.Ctx, t *Table, s *expr.Sample) (Key, bool) {
 func (k *Tracker) BeginConnection(ts *Tables, http bool) {
 	k.Tables, k.HTTP = ts, http
 	k.sc = [Counters]tracked{}
+}
+
+// ConnectionEntries returns a tracker holding, without references of
+// its own, what k tracks for its whole connection (tcp-request
+// connection and session rules): what the streams of an HTTP/2
+// connection inherit. The owner takes it before the streams start and
+// leaves it unchanged; nil when k tracks nothing for the connection.
+func (k *Tracker) ConnectionEntries() *Tracker {
+	if k == nil {
+		return nil
+	}
+	var c *Tracker
+	for i, sc := range k.sc {
+		if sc.r != 0 && !sc.stream {
+			if c == nil {
+				c = &Tracker{Tables: k.Tables, HTTP: k.HTTP}
+			}
+			c.sc[i] = tracked{t: sc.t, r: sc.r}
+		}
+	}
+	return c
+}
+
+// Inherit makes the counters k has free track the entries of conn (see
+// ConnectionEntries), each with a reference of its own: an HTTP/2
+// stream counts its request, errors and bytes on its connection's
+// entries, as HAProxy's streams use their session's counters (and a
+// track-sc of a counter the connection tracks does not apply).
+func (k *Tracker) Inherit(conn *Tracker) {
+	if conn == nil {
+		return
+	}
+	for i, sc := range conn.sc {
+		if sc.r == 0 || k.sc[i].r != 0 {
+			continue
+		}
+		sc.t.Retain(sc.r)
+		k.sc[i] = tracked{t: sc.t, r: sc.r, inherited: true}
+	}
 }
 
 // Tracked returns the table and entry of counter n, or nil.
@@ -264,7 +307,9 @@ func (k *Tracker) account(sc *tracked, o Outcome, now int64) {
 }
 
 func (k *Tracker) release(sc *tracked, now int64) {
-	sc.t.Dec(sc.r, DConnCur)
+	if !sc.inherited {
+		sc.t.Dec(sc.r, DConnCur)
+	}
 	sc.t.Release(sc.r)
 	*sc = tracked{}
 }
