@@ -261,7 +261,13 @@ func setup(t *testing.T, proxy string, sc scenario) *env {
 			t.Fatalf("unknown placeholder ${%s}", name)
 		}
 	}
-	cfg := os.Expand(sc.cfg, func(k string) string { return e.addrs[k] })
+	// Other ${NAME}s are left to the proxies (environment variables).
+	cfg := os.Expand(sc.cfg, func(k string) string {
+		if v, ok := e.addrs[k]; ok {
+			return v
+		}
+		return "${" + k + "}"
+	})
 	switch proxy {
 	case "baton":
 		b := harness.Start(t, cfg, listen)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"baton/internal/config"
+	"baton/internal/h1"
 )
 
 // Errors returned by Acquire.
@@ -30,6 +31,10 @@ const DefaultMaxIdle = 64
 type Key struct {
 	Src netip.Addr
 	URI []byte
+	// Req is the request (hdr), Payload the first bytes of a TCP
+	// connection (rdp-cookie); nil when there is none.
+	Req     *h1.Request
+	Payload []byte
 }
 
 // Backend is a set of servers with a balance algorithm and a FIFO queue
@@ -40,6 +45,9 @@ type Backend struct {
 	// List also has the servers added at run time (AddServer).
 	Servers []*Server
 	Balance config.Balance
+	// Opts and HashType are the hashing algorithms' options (hash.go).
+	Opts     config.BalanceOpts
+	HashType config.HashType
 	// MaxIdle bounds the idle connections pooled per server: 0 means
 	// DefaultMaxIdle, a negative value disables pooling. Set it before
 	// the backend is shared.
@@ -80,7 +88,7 @@ type waiter struct {
 // New builds a backend from a proxy's servers. Disabled servers start in
 // Maint; every server starts healthy.
 func New(p *config.Proxy) *Backend {
-	b := &Backend{Name: p.Name, Balance: p.Balance}
+	b := &Backend{Name: p.Name, Balance: p.Balance, Opts: p.BalanceOpts, HashType: p.HashType}
 	for i, cs := range p.Servers {
 		b.Servers = append(b.Servers, newServer(b, i, cs))
 	}
@@ -98,6 +106,8 @@ type members struct {
 	// srSeq is static-rr's fixed schedule: active servers interleaved
 	// by their configured weights (smooth weighted round robin).
 	srSeq []*Server
+	// ring is the consistent-hash ring (hash.go), built on first use.
+	ring ring
 }
 
 func newMembers(b *Backend, all []*Server) *members {

@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"bytes"
 	"math/rand/v2"
 
 	"baton/internal/config"
@@ -36,6 +35,9 @@ func (b *Backend) pick(key *Key, ex *Server) (*Server, pickResult) {
 	if exUsable && n == 1 {
 		skip = nil // the excluded server is the only one: retry it
 	}
+	if h, ok := m.b.keyHash(key); ok {
+		return m.pickByHash(h, skip)
+	}
 	switch m.b.Balance {
 	case config.StaticRR:
 		if len(m.srSeq) > 0 {
@@ -47,19 +49,6 @@ func (b *Backend) pick(key *Key, ex *Server) (*Server, pickResult) {
 		return m.pickLeastConn(skip)
 	case config.First:
 		return m.pickFirst(skip)
-	case config.SourceHash:
-		if key.Src.IsValid() {
-			a := key.Src.Unmap().As16()
-			return m.pickHash(hashBytes(a[:]), skip)
-		}
-	case config.URI:
-		if len(key.URI) > 0 {
-			u := key.URI
-			if i := bytes.IndexByte(u, '?'); i >= 0 {
-				u = u[:i]
-			}
-			return m.pickHash(hashBytes(u), skip)
-		}
 	case config.Random:
 		return m.pickRandom(skip)
 	}
@@ -270,10 +259,10 @@ func (m *members) pickHash(h uint64, skip *Server) (*Server, pickResult) {
 	return nil, pickFull
 }
 
-// pickRandom draws two servers at random in proportion to their weights
-// and takes the less loaded relative to weight (power of two choices,
-// HAProxy's "random(2)"). Equal loads keep the first draw, so at rest the
-// spread is plain weighted random.
+// pickRandom draws servers at random in proportion to their weights
+// (two by default: power of two choices, HAProxy's "random(2)") and
+// takes the least loaded relative to weight. Equal loads keep the first
+// draw, so at rest the spread is plain weighted random.
 func (m *members) pickRandom(skip *Server) (*Server, pickResult) {
 	for range m.attempts() {
 		total, eligible := 0, false
@@ -292,52 +281,33 @@ func (m *members) pickRandom(skip *Server) (*Server, pickResult) {
 			}
 			return nil, pickNone
 		}
-		r1, r2 := rand.IntN(total), rand.IntN(total)
-		var s1, s2 *Server
-		for _, s := range m.active {
-			if s == skip || !s.Usable() || !s.hasRoom() {
-				continue
-			}
-			w := s.lbWeight()
-			if s1 == nil {
-				if r1 -= w; r1 < 0 {
-					s1 = s
+		// Draw random(N)'s servers (two by default), each in proportion
+		// to its effective weight, and keep the least loaded relative to
+		// weight; on equal loads the earlier draw stays.
+		draws := m.b.Opts.Draws
+		if draws <= 0 {
+			draws = 2
+		}
+		var s1 *Server
+		for range draws {
+			r := rand.IntN(total)
+			var d *Server
+			for _, s := range m.active {
+				if s == skip || !s.Usable() || !s.hasRoom() {
+					continue
+				}
+				if r -= s.lbWeight(); r < 0 {
+					d = s
+					break
 				}
 			}
-			if s2 == nil {
-				if r2 -= w; r2 < 0 {
-					s2 = s
-				}
+			if d != nil && (s1 == nil || d.Conns()*s1.lbWeight() < s1.Conns()*d.lbWeight()) {
+				s1 = d
 			}
-			if s1 != nil && s2 != nil {
-				break
-			}
-		}
-		if s1 == nil {
-			s1 = s2
-		}
-		if s2 != nil && s1 != nil && s2.Conns()*s1.lbWeight() < s1.Conns()*s2.lbWeight() {
-			s1 = s2
 		}
 		if s1 != nil && s1.tryTake() {
 			return s1, picked
 		}
 	}
 	return nil, pickFull
-}
-
-// hashBytes is FNV-1a followed by a 64-bit finaliser (from MurmurHash3)
-// so that keys differing in a few low bits spread over the whole range.
-func hashBytes(p []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range p {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb33fe1a85ec3
-	h ^= h >> 33
-	return h
 }

@@ -111,7 +111,6 @@ func parsePersistRule(p *parser, st *proxyState, l line, args []string, _ bool) 
 		st.p.ForcePersist = append(st.p.ForcePersist, c)
 		return
 	}
-	p.warnf(l.Pos, "ignore-persist has no effect: Baton has no cookie persistence for it to turn off")
 	st.p.IgnorePersist = append(st.p.IgnorePersist, c)
 }
 

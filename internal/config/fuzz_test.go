@@ -29,6 +29,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("http-errors e\n  errorfile 503 /dev/null\nfrontend f\n  bind :1,unix@/x mode 600\n  errorfiles e\n  errorloc303 503 /m\n  http-error status 403 content-type t string s\n"))
 	f.Add([]byte(base + "  retry-on 503 empty-response\n  option redispatch -1\n  server-template w 1-3 app.internal:80 resolvers dns resolve-opts allow-dup-ip resolve-net 10.0.0.0/8 init-addr libc,none\n  server s _h._tcp.x resolvers dns resolve-prefer ipv4\nresolvers dns\n  nameserver a 127.0.0.1:53\n  parse-resolv-conf\n  hold valid 1s\n  timeout retry 200ms\n  accepted_payload_size 4096\n"))
 	f.Add([]byte(logPrologue + "frontend f\n  bind :1\n  no log\n  log 127.0.0.1 sample 1:2 local0\n  log-format \"%ci %{+Q}r\"\n  option logasap\n"))
+	// Stick tables, peers, persistence, hashing, userlists.
+	f.Add([]byte(base + "  stick-table type string len 8 size 10 expire 1m store gpc(2),http_req_rate(10s) peers p\n  stick on req.hdr(x) table p/t\n  cookie S insert indirect nocache attr a\n  balance hdr(host) use_domain_only\n  hash-type consistent crc32 avalanche\n  server s 127.0.0.1:1 cookie c\n" +
+		"peers p\n  peer a 127.0.0.1:1\n  table t type ip size 1\nfrontend f\n  bind :1\n  http-request track-sc0 src table be\n  http-request sc-inc-gpc(1,0)\n  acl a http_auth_group(u) g\nuserlist u\n  group g users x\n  user x insecure-password y\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.cfg", data)
 		if err != nil {

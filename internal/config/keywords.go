@@ -61,7 +61,7 @@ type proxyKeyword struct {
 }
 
 // prefixWords are keywords whose second word selects the real keyword.
-var prefixWords = map[string]bool{"option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true,
+var prefixWords = map[string]bool{"stick": true, "option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true,
 	"http-after-response": true, "tcp-request": true, "tcp-response": true, "capture": true, "declare": true,
 	"http-check": true, "tcp-check": true, "external-check": true}
 
@@ -243,7 +243,7 @@ func Keywords() []string {
 }
 
 // unsupportedSections are HAProxy sections Baton does not implement.
-var unsupportedSections = wordSet("peers userlist cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
+var unsupportedSections = wordSet("cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
 
 // unsupportedGlobal are global keywords of HAProxy that Baton rejects.
 var unsupportedGlobal = wordSet(`nbproc
@@ -257,31 +257,29 @@ var unsupportedGlobal = wordSet(`nbproc
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`stick-table stick compression
-	cookie redirect
+var unsupportedProxy = wordSet(`compression
+	redirect
 	stats
-	monitor-uri monitor description id disabled enabled hash-type hash-balance-factor
+	monitor-uri monitor description id disabled enabled hash-balance-factor
 	filter dispatch email-alert
 	persist rate-limit load-server-state-from-file
 	server-state-file-name grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
 	timeout\ client-hs timeout\ server-hs
-	option\ allbackups option\ prefer-last-server option\ persist
+	option\ allbackups option\ prefer-last-server
 	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
 	option\ accept-invalid-http-response option\ contstats
 	option\ http-use-proxy-header option\ spop-check
 	option\ http-use-htx option\ h1-case-adjust-bogus-client
 	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ transparent
 	option\ http-restrict-req-hdr-names option\ idle-close-on-response
-	http-request\ track-sc0 http-request\ track-sc1 http-request\ track-sc2 http-request\ add-acl
+	http-request\ add-acl
 	http-request\ del-acl http-request\ lua http-request\ cache-use http-request\ use-service
-	http-request\ do-resolve http-request\ set-map http-request\ del-map http-request\ sc-inc-gpc0
-	http-request\ sc-inc-gpc1 http-request\ sc-inc-gpc http-request\ sc-set-gpt0 http-request\ sc-set-gpt
+	http-request\ do-resolve http-request\ set-map http-request\ del-map
 	http-request\ set-priority-class http-request\ set-priority-offset http-request\ send-spoe-group
 	http-request\ wait-for-handshake
-	http-response\ cache-store http-response\ lua http-response\ track-sc0 http-response\ track-sc1
-	http-response\ track-sc2 http-response\ add-acl http-response\ del-acl http-response\ set-map
-	http-response\ del-map http-response\ sc-inc-gpc0 http-response\ sc-set-gpt0 http-response\ send-spoe-group
+	http-response\ cache-store http-response\ lua http-response\ add-acl http-response\ del-acl http-response\ set-map
+	http-response\ del-map http-response\ send-spoe-group
 	http-after-response\ set-map http-after-response\ del-map http-after-response\ add-acl
 	http-after-response\ del-acl`)
 

@@ -41,6 +41,8 @@ type Config struct {
 	Expr *expr.Env
 	// Resolvers are the "resolvers" sections, in file order.
 	Resolvers []*Resolvers
+	// Peers are the "peers" sections (peers.go).
+	Peers []*Peers
 }
 
 // Frontend returns the proxies that accept connections (frontend, listen).
@@ -217,7 +219,7 @@ const (
 	Random
 )
 
-var balanceNames = [...]string{"roundrobin", "static-rr", "leastconn", "first", "source", "uri", "random"}
+var balanceNames = [...]string{"roundrobin", "static-rr", "leastconn", "first", "source", "uri", "random", "url_param", "hdr", "rdp-cookie"}
 
 func (b Balance) String() string { return balanceNames[b] }
 
@@ -275,6 +277,23 @@ type Proxy struct {
 	// SampleRules are the other rule sets and what goes with them
 	// (rules_model.go).
 	SampleRules
+	// StickTable is the proxy's "stick-table" (sticktable.go); nil when
+	// it declares none.
+	StickTable *StickTable
+	// StickRules are the stick match, on, store-request and
+	// store-response rules, in order.
+	StickRules []StickRule
+	// BalanceOpts are the options of Balance's hashing forms and of
+	// random; HashType is how a hash picks a server (balance.go).
+	BalanceOpts BalanceOpts
+	HashType    HashType
+	// Cookie is the cookie persistence (cookie.go); nil for none.
+	// DynamicCookieKey is the secret of dynamic cookies.
+	Cookie           *Cookie
+	DynamicCookieKey string
+	// Persist ("option persist") sends a request to the server its
+	// cookie names even when that server is down (not in maintenance).
+	Persist bool
 
 	Timeouts  Timeouts
 	KeepAlive KeepAliveMode
@@ -463,6 +482,9 @@ type Server struct {
 	// IgnoreWeight keeps the configured weight when an SRV record
 	// carries one ("resolve-opts ignore-weight").
 	IgnoreWeight bool
+	// Cookie is the value of the backend's persistence cookie that
+	// names this server ("cookie VALUE"); "" for none.
+	Cookie string
 	// ResolveNets are preferred networks ("resolve-net"); nil means none.
 	ResolveNets []netip.Prefix
 	// SlowStart is how long the server's weight and maxconn take to grow

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"baton/internal/auth"
 	"baton/internal/expr"
 )
 
@@ -92,6 +93,8 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	}
 	p.cfg.Expr = expr.NewEnv(p.readExprFile)
 	p.cfg.Expr.Resolve = func(name string) string { return p.resolvePath(p.linePos, name) }
+	p.stickEnv(p.cfg.Expr)
+	p.cfg.Expr.Userlist = func(name string) any { return p.userlist(name) }
 	p.cfg.Expr.Origin = func() (string, int) { return p.linePos.File, p.linePos.Line }
 	for i, s := range srcs {
 		if _, ok := p.fileIdx[s.Name]; !ok {
@@ -146,6 +149,19 @@ type parser struct {
 	defaults     map[string]*proxyState // named defaults sections
 	lastDefaults *proxyState
 	proxies      []*proxyState
+
+	// tableRefs are the stick tables rules and expressions name;
+	// serverIDTables those stick rules name (they store server_id).
+	tableRefs      []tableRef
+	serverIDTables []string
+	peersRefs      []tableRef
+	// curPeers is the peers section being read (peers.go).
+	curPeers *Peers
+	// userlists are the userlist sections by name, declared or only
+	// named so far; curUserlist the one being read (userlist.go).
+	userlists    map[string]*auth.Userlist
+	userlistRefs []tableRef
+	curUserlist  *userlistState
 
 	// predef are the predefined ACLs compiled so far.
 	predef map[string]*ACL
@@ -231,7 +247,7 @@ var sectionKinds = map[string]section{"global": secGlobal, "defaults": secDefaul
 func (p *parser) line(l line) {
 	p.linePos = l.Pos
 	w := l.Words
-	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] || w[0] == "http-errors" {
+	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] || w[0] == "http-errors" || w[0] == "peers" || w[0] == "userlist" {
 		p.section = w[0]
 		if len(w) > 1 && w[1] != "from" {
 			p.section = w[1]
@@ -247,6 +263,16 @@ func (p *parser) line(l line) {
 		p.startHTTPErrors(l)
 		return
 	}
+	if w[0] == "peers" {
+		p.endSection()
+		p.startPeers(l)
+		return
+	}
+	if w[0] == "userlist" {
+		p.endSection()
+		p.startUserlist(l)
+		return
+	}
 	if unsupportedSections[w[0]] {
 		p.endSection()
 		p.errorf(l.Pos, "%q is a HAProxy section that Baton does not support", w[0])
@@ -258,6 +284,14 @@ func (p *parser) line(l line) {
 	}
 	if p.curErrors != nil {
 		p.httpErrorsLine(l)
+		return
+	}
+	if p.curPeers != nil {
+		p.peersLine(l)
+		return
+	}
+	if p.curUserlist != nil {
+		p.userlistLine(l)
 		return
 	}
 	switch p.sec {
@@ -396,6 +430,7 @@ func inherit(st, def *proxyState) {
 	}
 	if ok("retries") {
 		p.Retries, p.Balance, p.Redispatch = d.Retries, d.Balance, d.Redispatch
+		p.BalanceOpts, p.HashType = d.BalanceOpts, d.HashType
 		p.RedispatchInterval, p.RetryOn = d.RedispatchInterval, d.RetryOn
 		if d.HTTPChk != nil {
 			c := *d.HTTPChk
@@ -413,6 +448,9 @@ func inherit(st, def *proxyState) {
 	}
 	if ok("option httplog") {
 		p.HTTPLog, p.TCPLog, p.DontLogNull = d.HTTPLog, d.TCPLog, d.DontLogNull
+	}
+	if ok("cookie") {
+		p.Cookie, p.DynamicCookieKey, p.Persist = d.Cookie, d.DynamicCookieKey, d.Persist
 	}
 	if ok("unique-id-format") {
 		p.UniqueIDFormat, p.UniqueIDHeader = d.UniqueIDFormat, d.UniqueIDHeader
@@ -433,7 +471,13 @@ func (p *parser) endSection() {
 	if r := p.curResolvers; r != nil {
 		p.finishResolvers(r)
 	}
-	p.cur, p.curResolvers = nil, nil
+	if ps := p.curPeers; ps != nil {
+		p.finishPeers(ps)
+	}
+	if us := p.curUserlist; us != nil {
+		p.finishUserlist(us)
+	}
+	p.cur, p.curResolvers, p.curPeers, p.curUserlist = nil, nil, nil, nil
 	p.curErrors = nil
 	p.sec = 0
 	p.skip = false

@@ -177,11 +177,15 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"typo", base + "  timout server 1s\n", []string{`t.cfg:7: unknown keyword "timout"`, `did you mean "timeout"`}},
 		{"option typo", base + "  option redispach\n", []string{`t.cfg:7: unknown option "redispach"`, `did you mean "option redispatch"`}},
-		{"unsupported", base + "  stick-table type ip size 1m\n", []string{`t.cfg:7: "stick-table" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported", base + "  compression algo gzip\n", []string{`t.cfg:7: "compression" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported option", base + "  option prefer-last-server\n", []string{`t.cfg:7: "option prefer-last-server" is a HAProxy keyword that Baton does not support`}},
-		{"unsupported action", base + "  http-request track-sc0 src\n", []string{`t.cfg:7: "http-request track-sc0" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported action", base + "  http-request cache-use c\n", []string{`t.cfg:7: "http-request cache-use" is a HAProxy keyword that Baton does not support`}},
 		{"unknown action", base + "  http-request set-hedaer X y\n", []string{`t.cfg:7: unknown http-request "set-hedaer"`, `did you mean "http-request set-header"`}},
-		{"unsupported section", "peers p\n  peer a 1.1.1.1:1024\n", []string{`t.cfg:1: "peers" is a HAProxy section that Baton does not support`}},
+		{"unsupported section", "mailers m\n  mailer a 1.1.1.1:25\n", []string{`t.cfg:1: "mailers" is a HAProxy section that Baton does not support`}},
+		{"remote peers", "peers p\n  peer a 1.1.1.1:1024\n  peer b 1.1.1.2:1024\n", []string{`t.cfg:1: peers "p": replicating stick tables to remote peers (b) is not supported yet`}},
+		{"peers table", base + "  http-request track-sc0 src table p/t2\npeers p\n  peer a 127.0.0.1:1024\n  table t type ip size 10\n",
+			[]string{`t.cfg:7: stick-table: unable to find table 'p/t2'`}},
+		{"peers unknown", base + "  stick-table type ip size 1 peers nope\n", []string{`t.cfg:7: stick-table: unable to find peers section 'nope'`}},
 		{"outside section", "maxconn 10\n", []string{`t.cfg:1: "maxconn" is outside of any section`}},
 		{"bind in backend", base + "  bind :80\n", []string{`t.cfg:7: "bind" is not allowed in a backend section; it is allowed in frontend, listen`}},
 		{"server in frontend", "frontend f\n  bind :80\n  server s 127.0.0.1:80\n", []string{`t.cfg:3: "server" is not allowed in a frontend section; it is allowed in listen, backend`}},
@@ -298,5 +302,50 @@ func TestErrorsFromAllFilesInFileOrder(t *testing.T) {
 	got := []string{el[0].Pos.String(), el[1].Pos.String(), el[2].Pos.String()}
 	if strings.Join(got, " ") != "b.cfg:2 a.cfg:3 a.cfg:4" {
 		t.Errorf("order = %v", got)
+	}
+}
+
+func TestBalanceForms(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		bal  Balance
+		opts BalanceOpts
+		err  string
+	}{
+		{line: "balance uri whole depth 3 len 10", bal: URI, opts: BalanceOpts{URIWhole: true, URIDepth: 3, URILen: 10, Draws: 2}},
+		{line: "balance url_param user", bal: URLParam, opts: BalanceOpts{Param: "user", Draws: 2}},
+		{line: "balance hdr(Host) use_domain_only", bal: Hdr, opts: BalanceOpts{Header: "Host", UseDomainOnly: true, Draws: 2}},
+		{line: "balance rdp-cookie", bal: RDPCookie, opts: BalanceOpts{RDPCookie: "mstshash", Draws: 2}},
+		{line: "balance rdp-cookie(user)", bal: RDPCookie, opts: BalanceOpts{RDPCookie: "user", Draws: 2}},
+		{line: "balance random(5)", bal: Random, opts: BalanceOpts{Draws: 5}},
+		{line: "balance source", bal: SourceHash, opts: BalanceOpts{Draws: 2}},
+		{line: "balance url_param user check_post", err: "check_post"},
+		{line: "balance hdr", err: "hdr requires"},
+		{line: "balance random(0)", err: "positive integer"},
+		{line: "balance uri depth x", err: "expects a positive number"},
+		{line: "hash-type consistent wt6 avalanche"},
+		{line: "hash-type ring", err: "unknown method"},
+	} {
+		cfg, err := Parse("t.cfg", []byte("defaults\n mode http\nbackend be\n "+tt.line+"\n server s 127.0.0.1:1\n"))
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: error %v, want %q", tt.line, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tt.line, err)
+			continue
+		}
+		p := cfg.Proxies[0]
+		if strings.HasPrefix(tt.line, "hash-type") {
+			if p.HashType != (HashType{Consistent: true, Func: "wt6", Avalanche: true}) {
+				t.Errorf("%q: %+v", tt.line, p.HashType)
+			}
+			continue
+		}
+		if p.Balance != tt.bal || p.BalanceOpts != tt.opts {
+			t.Errorf("%q: %v %+v, want %v %+v", tt.line, p.Balance, p.BalanceOpts, tt.bal, tt.opts)
+		}
 	}
 }

@@ -125,6 +125,9 @@ func parseBalance(p *parser, st *proxyState, l line, args []string, _ bool) {
 		p.errorf(l.Pos, "balance: missing algorithm (%s)", strings.Join(balanceNames[:], ", "))
 		return
 	}
+	if parseBalanceForm(p, st, l, args) {
+		return
+	}
 	for i, n := range balanceNames {
 		if n == args[0] {
 			if len(args) > 1 {
@@ -136,7 +139,7 @@ func parseBalance(p *parser, st *proxyState, l line, args []string, _ bool) {
 		}
 	}
 	switch a, _, _ := strings.Cut(args[0], "("); a {
-	case "url_param", "hdr", "rdp-cookie", "hash", "random", "log-hash", "sticky":
+	case "hash", "log-hash", "sticky":
 		p.errorf(l.Pos, "balance: %q is a HAProxy algorithm that Baton does not support", args[0])
 		return
 	}

@@ -62,7 +62,7 @@ func buildRuleSets() map[string]*ruleSet {
 	}
 	return map[string]*ruleSet{
 		"http-request": {kw: "http-request", where: expr.HTTPRequest, list: func(px *Proxy) *[]Rule { return &px.RequestRules },
-			actions: merge(varActions, headers, map[string]actionFunc{
+			actions: merge(stickActions("http-request"), varActions, headers, map[string]actionFunc{
 				"allow": actNoArg, "reject": actNoArg, "silent-drop": actNoArg,
 				"deny": actReply, "tarpit": actReply, "return": actReply, "auth": actAuth,
 				"redirect": actRedirect, "early-hint": actHeaderValue,
@@ -74,26 +74,26 @@ func buildRuleSets() map[string]*ruleSet {
 				"wait-for-body": actWaitForBody, "strict-mode": actStrictMode, "disable-l7-retry": actNoArg,
 			})},
 		"http-response": {kw: "http-response", where: expr.HTTPResponse, list: func(px *Proxy) *[]Rule { return &px.ResponseRules },
-			actions: merge(varActions, headers, map[string]actionFunc{
+			actions: merge(stickActions("http-response"), varActions, headers, map[string]actionFunc{
 				"allow": actNoArg, "silent-drop": actNoArg, "deny": actReply, "return": actReply,
 				"redirect": actRedirect, "set-status": actSetStatus, "set-log-level": actLogLevel,
 				"capture": actCapture, "set-nice": actNice, "set-mark": actMark, "set-tos": actTOS,
 				"strict-mode": actStrictMode,
 			})},
 		"http-after-response": {kw: "http-after-response", where: expr.HTTPAfter, list: func(px *Proxy) *[]Rule { return &px.AfterResponseRules },
-			actions: merge(varActions, headers, map[string]actionFunc{
+			actions: merge(stickActions("http-after-response"), varActions, headers, map[string]actionFunc{
 				"allow": actNoArg, "set-status": actSetStatus, "capture": actCapture, "strict-mode": actStrictMode,
 			})},
 		"tcp-request connection": {kw: "tcp-request connection", where: expr.TCPConnection, list: func(px *Proxy) *[]Rule { return &px.TCPConnectionRules },
-			actions: merge(varActions, connActions, map[string]actionFunc{"expect-proxy": actExpectProxy})},
+			actions: merge(stickActions("tcp-request connection"), varActions, connActions, map[string]actionFunc{"expect-proxy": actExpectProxy})},
 		"tcp-request session": {kw: "tcp-request session", where: expr.TCPSession, list: func(px *Proxy) *[]Rule { return &px.TCPSessionRules },
-			actions: merge(varActions, connActions)},
+			actions: merge(stickActions("tcp-request session"), varActions, connActions)},
 		"tcp-request content": {kw: "tcp-request content", where: expr.TCPContent, list: func(px *Proxy) *[]Rule { return &px.TCPContentRules },
-			actions: merge(varActions, connActions, map[string]actionFunc{
+			actions: merge(stickActions("tcp-request content"), varActions, connActions, map[string]actionFunc{
 				"capture": actCapture, "set-log-level": actLogLevel, "set-nice": actNice,
 			})},
 		"tcp-response content": {kw: "tcp-response content", where: expr.TCPResponse, list: func(px *Proxy) *[]Rule { return &px.TCPResponseRules },
-			actions: merge(varActions, map[string]actionFunc{
+			actions: merge(stickActions("tcp-response content"), varActions, map[string]actionFunc{
 				"accept": actNoArg, "reject": actNoArg, "close": actNoArg, "silent-drop": actNoArg,
 				"set-log-level": actLogLevel, "set-mark": actMark, "set-tos": actTOS, "set-nice": actNice,
 			})},
@@ -144,11 +144,15 @@ func parseRule(p *parser, st *proxyState, l line, _ []string, _ bool) {
 		return
 	}
 	rc := &ruleCtx{p: p, st: st, set: set, pos: l.Pos, what: set.kw + " " + action, paren: paren}
-	if hasParen != (action == "set-var" || action == "set-var-fmt" || action == "unset-var") {
+	if hasParen != parenAction(action) {
 		if hasParen {
 			p.errorf(l.Pos, "%s: unexpected argument %q", rc.what, actWord)
 		} else {
-			p.errorf(l.Pos, "%s: missing variable name, e.g. %s(txn.name)", rc.what, action)
+			if strings.HasPrefix(action, "sc-") {
+				p.errorf(l.Pos, "%s: missing sticky counter, e.g. %s(0)", rc.what, action)
+			} else {
+				p.errorf(l.Pos, "%s: missing variable name, e.g. %s(txn.name)", rc.what, action)
+			}
 		}
 		return
 	}

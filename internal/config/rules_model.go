@@ -50,8 +50,8 @@ type SampleRules struct {
 	// UseServers are "use-server" rules, in order.
 	UseServers []UseServer
 	// ForcePersist conditions let a use-server rule pick a server that is
-	// down; IgnorePersist conditions are accepted with a warning (Baton
-	// has no cookie persistence for them to turn off).
+	// down; IgnorePersist conditions make a request ignore its
+	// persistence cookie.
 	ForcePersist  []*Condition
 	IgnorePersist []*Condition
 	// Captures are the request and response capture slots: "capture
@@ -140,6 +140,9 @@ type Rule struct {
 	Int2 int64
 	// CaptureLen is "capture ... len N": a new slot of that length.
 	CaptureLen int
+	// Stick is the counter, index and table of track-sc, sc-inc-gpc and
+	// sc-set-gpt (sticktable.go).
+	Stick *StickAction
 }
 
 // Reply is an answer built by a rule.

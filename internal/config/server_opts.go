@@ -99,6 +99,8 @@ func init() {
 		"port":        intOpt("port", 1, 65535, func(s *Server, n int) { s.CheckPort = n }),
 		"agent-port":  intOpt("agent-port", 1, 65535, func(s *Server, n int) { s.AgentPort = n }),
 		"id":          {n: 1, serverOnly: true, set: setServerID},
+		// cookie names the server in persistence cookies (persist_cookie.go).
+		"cookie": valOpt(serverCookie),
 
 		"inter":       timeOpt("inter", false, func(s *Server, d time.Duration) { s.Inter = d }),
 		"fastinter":   timeOpt("fastinter", false, func(s *Server, d time.Duration) { s.FastInter = d }),

@@ -82,7 +82,7 @@ func TestParseTLSErrors(t *testing.T) {
 		{"global options", "global\n  ssl-default-bind-options no-sslv3 strict-sni\n", `t.cfg:2: ssl-default-bind-options: "strict-sni" is not an option`},
 		{"server verify global", "global\n  ssl-server-verify maybe\n", `t.cfg:2: ssl-server-verify: expects none or required`},
 		{"tune value", "global\n  tune.ssl.default-dh-param 512\n", `t.cfg:2: tune.ssl.default-dh-param: 512 is out of range`},
-		{"tcp-request action", "listen l\n  mode tcp\n  bind :80\n  tcp-request content track-sc0 src\n", `t.cfg:4: "tcp-request content track-sc0" is a HAProxy keyword that Baton does not support`},
+		{"tcp-request action", "listen l\n  mode tcp\n  bind :80\n  tcp-request content track-sc0 src\n", `t.cfg:4: stick-table: unable to find table 'l'`},
 		{"int fetch value", "listen l\n  mode tcp\n  bind :80\n  acl t req_ssl_hello_type one\n", `t.cfg:4: acl "t": "one" is not an integer or a range LO:HI`},
 		{"sni reg", "listen l\n  mode http\n  bind :80\n  acl t ssl_fc_sni_reg ([\n", `t.cfg:4: acl "t": invalid regular expression`},
 	}

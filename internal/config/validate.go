@@ -100,6 +100,7 @@ func (p *parser) timeoutWarnings(st *proxyState) {
 // between proxies, modes, duplicate names and addresses.
 func (p *parser) validate() {
 	p.checkServerResolvers()
+	p.checkTableRefs()
 	type named struct {
 		st  *proxyState
 		key string

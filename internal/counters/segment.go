@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"unsafe"
+
+	"baton/internal/sticktable"
 )
 
 // Layout constants.
@@ -98,18 +100,10 @@ func Create(capacity, reserve, shards, groups int) (*Segment, error) {
 		capacity = 1
 	}
 	reserve = max(reserve, capacity)
-	dir := "/dev/shm"
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		dir = ""
-	}
-	f, err := os.CreateTemp(dir, "baton-counters-*")
-	if err != nil && dir != "" {
-		f, err = os.CreateTemp("", "baton-counters-*")
-	}
+	f, err := sticktable.CreateShared("baton-counters-*")
 	if err != nil {
 		return nil, fmt.Errorf("counters: %w", err)
 	}
-	os.Remove(f.Name())
 	size := int64(headerWords+capacity*slotWords(shards, groups)) * 8
 	if err := f.Truncate(size); err != nil {
 		f.Close()

@@ -57,6 +57,10 @@ type Ctx struct {
 	ResPayload      []byte
 	ResPayloadFinal bool
 
+	// Stick is the connection's stick-table state (a
+	// *sticktable.Tracker: tracked entries, the generation's tables),
+	// set by the proxy once per connection; nil means no tables.
+	Stick any
 	// TLS is the client connection's TLS facts (ssl_fc*, ssl_c_*), set
 	// by the proxy after the handshake; nil on a plain connection.
 	TLS *tlsconf.Facts
@@ -69,7 +73,6 @@ type Ctx struct {
 	hello    *tlsconf.Hello
 	helloErr error
 	helloLen int
-
 	// Vars are the variables (see Vars); nil means none can be set.
 	Vars *Vars
 	// Captures are the request and response capture slots of the
@@ -207,6 +210,10 @@ func (c *Ctx) now() time.Time {
 	}
 	return c.Now
 }
+
+// UnixMilli is the request's time in milliseconds since the epoch
+// (stick tables' clock).
+func (c *Ctx) UnixMilli() int64 { return c.now().UnixMilli() }
 
 // Scratch returns the scratch buffer for a caller that builds a value
 // (an action's header value): append to it, then hand the grown slice

@@ -21,6 +21,15 @@ type Env struct {
 	// Resolve turns a name as written into the file's path (HAProxy's
 	// default-path), under which the map is known; nil keeps the name.
 	Resolve func(name string) string
+	// TableRef is told of every stick table an expression names ("" for
+	// the table of the proxy the expression is written in) and returns
+	// the table's name, so that the configuration can check, once every
+	// section is read, that it exists. nil keeps the name as written.
+	TableRef func(name string) string
+	// Userlist returns the userlist section name (a *auth.Userlist,
+	// checked to be declared once every section is read); nil means
+	// none can be named.
+	Userlist func(name string) any
 	// Origin says where the expression being compiled is written, for
 	// the runtime API's listing of map files; nil leaves it out.
 	Origin func() (file string, line int)

@@ -220,7 +220,7 @@ func FetchNames() []string {
 var unsupportedFetches = wordSet(`sc_http_req_rate sc0_http_req_rate sc1_http_req_rate sc2_http_req_rate
 	sc_get_gpc0 sc0_get_gpc0 sc1_get_gpc0 sc2_get_gpc0 sc0_inc_gpc0 sc1_inc_gpc0 sc2_inc_gpc0
 	src_http_req_rate src_conn_cur src_conn_rate src_get_gpc0 src_inc_gpc0 table_cnt table_avl
-	http_auth http_auth_group http_auth_bearer http_auth_pass http_auth_type http_auth_user
+	http_auth_bearer
 	req.ssl_ver req_ssl_ver fc_pp_authority fc_pp_unique_id
 	res.cache_hit res.cache_name res.comp res.comp_algo`)
 

@@ -278,3 +278,7 @@ func xxh3Long(b, sec []byte) uint64 {
 	}
 	return xxh3Avalanche(result)
 }
+
+// XXH64 is the 64-bit xxHash of b (HAProxy's dynamic server cookies use
+// it).
+func XXH64(b []byte, seed uint64) uint64 { return xxh64(b, seed) }

@@ -19,6 +19,7 @@ import (
 	"baton/internal/listener"
 	"baton/internal/settle"
 	"baton/internal/sockopt"
+	"baton/internal/sticktable"
 	"baton/internal/worker"
 )
 
@@ -73,6 +74,9 @@ type Snapshot struct {
 	// backends, servers): the master gives each a slot of the counters
 	// segment.
 	Stats []counters.Key
+	// Tables are the configuration's stick tables: the master gives each
+	// a region of the tables' shared segment.
+	Tables []*sticktable.Spec
 }
 
 // Loader reads and validates the configuration at paths. Its error lists
@@ -177,6 +181,8 @@ type generation struct {
 	// counters.go); ctrSlots is nil when g counts nothing.
 	ctrGroup int
 	ctrSlots map[string]int
+	// tables are g's regions of the stick tables' segment (tables.go).
+	tables []sticktable.Region
 }
 
 // String names g in log lines.
@@ -228,7 +234,9 @@ type Master struct {
 	// generation stopped accepting, before the new one serves.
 	onSwitch func()
 	// ctrs allocates the statistics segment; nil without one.
-	ctrs     *counters.Table
+	ctrs *counters.Table
+	// tables allocates the stick tables' segment; nil without one.
+	tables   *sticktable.Allocator
 	done     chan struct{}
 	doneOnce sync.Once
 	// tickets are the TLS session ticket keys every generation shares
@@ -303,6 +311,7 @@ func (m *Master) Start() error {
 	defer m.op.Unlock()
 	m.started = time.Now()
 	m.openCounters()
+	m.openTables()
 	snap, err := m.opt.Load(m.opt.ConfigPaths)
 	if err != nil {
 		return err
@@ -621,6 +630,10 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	if ctr != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, m.counterFile())
 	}
+	tables := m.attachTables(g, snap, worker.ControlFD+len(cmd.ExtraFiles))
+	if tables != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, m.tables.File())
+	}
 	if cmd.Stdout == nil {
 		cmd.Stdout = os.Stdout
 	}
@@ -634,6 +647,7 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 		conn.Close()
 		hand.Close()
 		m.releaseCounters(g)
+		m.releaseTables(g)
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
 	g.pid, g.started, g.cmd, g.proc = cmd.Process.Pid, time.Now(), cmd, cmd.Process
@@ -646,7 +660,7 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	go m.wait(g)
 	go m.relay(g)
 	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
-		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState(), Counters: ctr}, m.opt.StartTimeout)
+		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState(), Counters: ctr, Tables: tables}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited
@@ -802,6 +816,7 @@ func (m *Master) wait(g *generation) {
 	g.ctl.Close()
 	g.handoff.Close() // ends its relay, which fails what was in flight to it
 	m.releaseCounters(g)
+	m.releaseTables(g)
 	m.mu.Lock()
 	wasServing := g.state == StateServing
 	g.state = StateExited

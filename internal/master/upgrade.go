@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"baton/internal/listener"
+	"baton/internal/sticktable"
 	"baton/internal/tlsconf"
 	"baton/internal/worker"
 )
@@ -62,6 +63,8 @@ type upgradeState struct {
 	Serving *Snapshot `json:"serving,omitempty"`
 	// Counters is the statistics segment and its allocation.
 	Counters *counterUpgrade `json:"counters,omitempty"`
+	// Tables is the stick tables' segment and its regions.
+	Tables *sticktable.AllocatorState `json:"tables,omitempty"`
 	// State is the run-time state the generations published (Master.state:
 	// resolution results, ...), handed to the next generation.
 	State map[string]json.RawMessage `json:"state,omitempty"`
@@ -80,6 +83,8 @@ type upgradeGen struct {
 	HandOffFD     int            `json:"handoff_fd"`
 	CtrGroup      int            `json:"ctr_group,omitempty"`
 	CtrSlots      map[string]int `json:"ctr_slots,omitempty"`
+	// Tables are the generation's stick-table regions.
+	Tables []sticktable.Region `json:"tables,omitempty"`
 }
 
 // keepFD returns a duplicate of c's descriptor that survives exec.
@@ -154,7 +159,7 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 		}
 		ug := upgradeGen{Gen: g.gen, PID: g.pid, Started: g.started, State: g.state, Reloads: g.reloads,
 			Version: g.version, Binds: g.snap.Binds, HardStopAfter: g.snap.HardStopAfter,
-			CtrGroup: g.ctrGroup, CtrSlots: g.ctrSlots}
+			CtrGroup: g.ctrGroup, CtrSlots: g.ctrSlots, Tables: g.tables}
 		sc, ok := g.ctlConn.(syscall.Conn)
 		if !ok {
 			err = fmt.Errorf("worker gen=%d: control channel has no descriptor", g.gen)
@@ -174,6 +179,11 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 	if err == nil {
 		if st.Counters, err = m.keepCounters(); st.Counters != nil {
 			kept = append(kept, st.Counters.FD)
+		}
+	}
+	if err == nil {
+		if st.Tables, err = m.keepTables(); st.Tables != nil {
+			kept = append(kept, st.Tables.FD)
 		}
 	}
 	if err == nil && reply != nil {
@@ -229,6 +239,9 @@ func (m *Master) resume(env string) (net.Conn, error) {
 	if err := m.resumeCounters(st.Counters); err != nil {
 		errs = append(errs, err)
 		ctrAdopted = false
+	}
+	if err := m.resumeTables(st.Tables); err != nil {
+		errs = append(errs, err)
 	}
 	for name, fd := range st.Listeners {
 		l, err := listener.Adopt(name, fd)
@@ -302,7 +315,7 @@ func (m *Master) adoptGeneration(ug upgradeGen) (*generation, error) {
 		ctlConn: ctl, handoff: hand.(*net.UnixConn),
 		snap:   &Snapshot{Binds: ug.Binds, HardStopAfter: ug.HardStopAfter},
 		exited: make(chan struct{}), state: ug.State, reloads: ug.Reloads,
-		expected: ug.State != StateServing, ctrGroup: ug.CtrGroup, ctrSlots: ug.CtrSlots}
+		expected: ug.State != StateServing, ctrGroup: ug.CtrGroup, ctrSlots: ug.CtrSlots, tables: ug.Tables}
 	g.ctl = worker.NewClientPublish(ctl, m.keepState(g))
 	return g, nil
 }

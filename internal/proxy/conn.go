@@ -17,6 +17,7 @@ import (
 	"baton/internal/h2"
 	"baton/internal/proxyproto"
 	"baton/internal/rules"
+	"baton/internal/sticktable"
 	"baton/internal/tlsconf"
 )
 
@@ -65,6 +66,13 @@ type clientConn struct {
 	src   netip.AddrPort
 	srcIP []byte // textual client address, for X-Forwarded-For
 	dst   netip.AddrPort
+	// stk are the connection's sticky counters (stick.go); nil when the
+	// generation has no stick tables.
+	stk *sticktable.Tracker
+	// stkConn is what an HTTP/2 connection's streams inherit of stk
+	// (sticktable.Tracker.ConnectionEntries): set by the connection's
+	// goroutine before its first stream starts, read-only afterwards.
+	stkConn *sticktable.Tracker
 	// vars are the connection's variables (sess scope lives as long as
 	// the connection, across parking); nil when the configuration uses
 	// none.
@@ -230,6 +238,8 @@ type session struct {
 
 	iov  [2][]byte
 	bufs net.Buffers
+	// ck is what the request's persistence cookie said (cookie.go).
+	ck cookieState
 	// cio does the plain client socket's reads and writes (rawio.go).
 	cio   rawIO
 	ex    exchange
@@ -256,6 +266,10 @@ func (cc *clientConn) takeSession() {
 	// at this one (its variables outlive the session while parked).
 	s.in.Hooks = cc
 	s.in.Vars = cc.vars
+	s.in.Stick = nil
+	if cc.stk != nil {
+		s.in.Stick = cc.stk
+	}
 	s.in.Proxies = cc.e
 	s.in.Src, s.in.Dst = cc.src, cc.dst
 	s.in.PP = cc.pp
@@ -278,7 +292,7 @@ func putSession(s *session) {
 	if s == nil {
 		return
 	}
-	s.in.Req, s.in.Resp, s.in.Hooks, s.in.Vars = nil, nil, nil, nil
+	s.in.Req, s.in.Resp, s.in.Hooks, s.in.Vars, s.in.Stick = nil, nil, nil, nil, nil
 	s.in.TLS, s.in.PP = nil, nil
 	s.cio.rc = nil
 	s.ex.be, s.ex.srv, s.ex.sc = nil, nil, nil
@@ -310,6 +324,7 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 		cc.vars = e.cfg.Expr.Vars.NewVars()
 	}
 	cc.tlsBind = e.tlsBinds[bind]
+	cc.stickStart()
 	cc.takeSession()
 	cc.waitFn = cc.waitReadable
 	cc.armFn = cc.armControl
@@ -476,7 +491,9 @@ func (cc *clientConn) markMigrate(ho *handOff) bool {
 	return true
 }
 
-func keyFor(cc *clientConn) backend.Key { return backend.Key{Src: cc.src.Addr()} }
+func keyFor(cc *clientConn) backend.Key {
+	return backend.Key{Src: cc.src.Addr(), Payload: cc.in.Payload}
+}
 
 // releaseBufs returns the buffers to the pool; the connection holds none
 // while idle.

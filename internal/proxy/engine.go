@@ -17,8 +17,10 @@ import (
 	"baton/internal/config"
 	"baton/internal/counters"
 	"baton/internal/health"
+	"baton/internal/persist"
 	"baton/internal/resolve"
 	"baton/internal/rules"
+	"baton/internal/sticktable"
 	"baton/internal/tlsconf"
 )
 
@@ -58,6 +60,10 @@ type Options struct {
 	// Counters is where the generation counts its statistics; nil
 	// counts nothing.
 	Counters *counters.View
+	// Tables are the stick tables in memory the master shares with
+	// every generation; nil gives the engine tables of its own, which
+	// a reload loses.
+	Tables *sticktable.Tables
 	// Version is Baton's version, for the runtime API and the stats
 	// page.
 	Version string
@@ -134,6 +140,9 @@ type Engine struct {
 	version     string
 	started     time.Time
 	errs        captures
+	// tables are the generation's stick tables (stick.go); nil without
+	// any.
+	tables *sticktable.Tables
 	// resolvers resolves servers' host names while serving, like the
 	// checks; nil without resolvers sections.
 	resolvers *resolve.Runtime
@@ -197,6 +206,8 @@ type backendRT struct {
 	// for "Proxy X stopped".
 	beCum atomic.Int64
 	log   *accesslog.Proxy
+	// cookie is the backend's cookie persistence; nil for none.
+	cookie *persist.Cookie
 }
 
 // New builds the run-time objects of cfg: compiled rules, backends with
@@ -232,7 +243,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	e.global = newLimiter(cfg.Global.MaxConn)
 	for _, p := range cfg.Proxies {
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
-			be := &backendRT{p: p, b: backend.New(p), e: e, slot: -1}
+			be := &backendRT{p: p, b: backend.New(p), e: e, slot: -1, cookie: persist.New(p)}
 			e.backendList = append(e.backendList, be)
 			for i, srv := range p.Servers {
 				be.dial = append(be.dial, newSrvDial(p, srv))
@@ -311,6 +322,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	e.initCounters(opt.Counters)
+	e.initTables(cfg, opt.Tables)
 	if err := e.initRuntime(opt); err != nil {
 		return nil, err
 	}

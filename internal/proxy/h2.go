@@ -42,6 +42,7 @@ func (cc *clientConn) serveH2() {
 		c = &prefixConn{Conn: c, pre: append([]byte(nil), (*cc.buf)[cc.r:cc.w]...)}
 	}
 	cc.releaseBufs()
+	cc.stkConn = cc.stk.ConnectionEntries()
 	conn := h2.NewConn(c, set, h2Handler{cc})
 	conn.Logf = func(format string, args ...any) {
 		cc.e.event(cc.fe.log, syslog.Warning, "%s: %s/%s: "+format, append([]any{cc.src, cc.fe.p.Name, cc.bind}, args...)...)
@@ -65,6 +66,19 @@ func (h h2Handler) ServeStream(st *h2.Stream) {
 	sc.facts = p.facts
 	sc.shard = p.shard
 	sc.h2stream = true
+	// The connection ran its tcp-request connection and session rules,
+	// and read its PROXY header, once: its streams take the outcome (the
+	// addresses, the header, the tracked entries, which count each
+	// stream's request), as HAProxy's streams take their session's.
+	sc.rulesDone = true
+	sc.src, sc.dst, sc.pp = p.src, p.dst, p.pp
+	sc.srcIP = append(sc.srcIP[:0], p.srcIP...)
+	if s := sc.session; s != nil {
+		s.in.Src, s.in.Dst, s.in.PP = sc.src, sc.dst, sc.pp
+	}
+	if sc.stk != nil {
+		sc.stk.Inherit(p.stkConn)
+	}
 	sc.start = time.Now()
 	sc.now = sc.start
 	p.e.mu.Lock()

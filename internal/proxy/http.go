@@ -107,6 +107,7 @@ func (cc *clientConn) serve() {
 			return // the connection is no longer this goroutine's
 		}
 		cc.setActive(stateClosing)
+		cc.stickClose()
 		if cc.session != nil {
 			cc.ex.leaveServer()
 		}
@@ -261,7 +262,9 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		if logging {
 			x.tHead = time.Now()
 		}
-		if !cc.handle(x, logging) {
+		ok := cc.handle(x, logging)
+		cc.stickEnd(x)
+		if !ok {
 			return false
 		}
 		if x.closeClient {
@@ -470,6 +473,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	in.Now = cc.now
 	in.TLS = cc.facts // ssl_fc*, ssl_c_*
 	in.FirstRequest = !cc.answered
+	cc.stickRequest()
 	in.RequestIDs = &cc.e.reqID
 	if logging {
 		in.SetRequestID(x.id) // the log line's %rt
@@ -542,7 +546,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	isUpgrade := req.Upgrade && len(upgradeVal) > 0
 	isHead := string(req.Method) == "HEAD"
 	idem := isIdempotent(req.Method)
-	key := backend.Key{Src: cc.src.Addr(), URI: req.Target}
+	key := backend.Key{Src: cc.src.Addr(), URI: req.Target, Req: req}
 	req.Headers = h1.StripHopByHop(req.Headers)
 	cc.forwardedHeaders(req, fe.p, be.p)
 	if req.Body == h1.BodyChunked {
@@ -595,6 +599,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	cc.bodyEnd = bodyEnd
 	x.bytesIn = int64(bodyEnd - cc.r)
 
+	cc.cookieRequest(be)
 	out := getBuf()
 	defer putBuf(out)
 	head := h1.AppendRequestHead((*out)[:0], req)
@@ -649,6 +654,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		x.sc, x.reused = sc, reused
 		cc.setServer(sc)
 		cc.curSrv.Store(srv)
+		cc.stickStore(be, srv, false)
 		if logging {
 			x.tConn = time.Now()
 			x.noteServer(sc)

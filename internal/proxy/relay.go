@@ -232,6 +232,8 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	// then http-after-response, backend first too.
 	in := &cc.in
 	in.Resp, in.Status = resp, resp.Status
+	cc.stickStore(be, x.srv, true)
+	cc.cookieResponse(be, x.srv)
 	cc.fe.rules.CaptureResponse(in, resp)
 	v := &cc.verdict
 	if be.rules != nil && be.p != cc.fe.p && be.rules.HasResponseRules() {

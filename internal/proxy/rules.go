@@ -238,8 +238,11 @@ func (cc *clientConn) setBody() {
 // a force-persist rule allows). It returns nil to let the balance
 // algorithm choose.
 func (cc *clientConn) pickServer(be *backendRT) *backend.Server {
+	if s := cc.cookieServer(be); s != nil {
+		return s
+	}
 	if be.rules == nil || !be.rules.HasUseServer() {
-		return nil
+		return cc.stickMatch(be)
 	}
 	var got *backend.Server
 	be.rules.UseServer(&cc.in, func(name []byte, force bool) bool {
@@ -250,6 +253,9 @@ func (cc *clientConn) pickServer(be *backendRT) *backend.Server {
 		}
 		return false
 	})
+	if got == nil {
+		got = cc.stickMatch(be)
+	}
 	return got
 }
 

@@ -243,6 +243,7 @@ func (cc *clientConn) serveTCP() {
 		in.Server = x.srv.Name // a retry may have redispatched
 		sc, _, err = cc.connect(be, x.srv, bt, true)
 		if err == nil {
+			cc.stickStore(be, x.srv, false)
 			break
 		}
 		ok, aerr := cc.retry(x, config.RetryConnFailure, key, queueDL)

@@ -294,6 +294,10 @@ func (r *rule) common(in *Input) {
 		in.Effects.Mark, in.Effects.MarkSet = uint32(r.cfg.Int), true
 	case actSetTOS:
 		in.Effects.TOS, in.Effects.TOSSet = uint32(r.cfg.Int), true
+	default:
+		if isStick(r.act) {
+			r.stick(in)
+		}
 	}
 }
 

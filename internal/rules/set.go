@@ -10,6 +10,7 @@ import (
 	"baton/internal/expr"
 	"baton/internal/h1"
 	"baton/internal/pattern"
+	"baton/internal/sticktable"
 )
 
 // Input is what rules read and change for one client connection: the
@@ -153,6 +154,8 @@ type Set struct {
 	ReqCaptures, ResCaptures []int
 	// ops are the monitor and stats page conditions (ops.go).
 	ops opsConds
+	// stick are the stick match and store rules (stickpersist.go).
+	stick stickRules
 }
 
 type useBackend struct {
@@ -248,6 +251,7 @@ func Compile(p *config.Proxy) (*Set, error) {
 		}
 	}
 	cp.compileOps(p, &s.ops)
+	cp.compileStick(p, s)
 	return s, nil
 }
 
@@ -328,6 +332,8 @@ type rule struct {
 	e      *expr.Expr
 	// reply is the compiled answer of deny, tarpit, return and auth.
 	reply *reply
+	// stage is where a track-sc rule tracks (stick.go).
+	stage sticktable.Stage
 	// cookie is the redirect's Set-Cookie value.
 	cookie []byte
 	status int
@@ -354,6 +360,7 @@ func (cp *compiler) rule(cr *config.Rule, where expr.Where) (rule, error) {
 	}
 	r := rule{act: a, cfg: cr, cond: cp.cond(cr.Cond, where), name: cr.Name, nameM: cr.NameMethod, nameR: cr.NameRegex,
 		value: cr.Value, re: cr.Regex, e: cr.Expr, isHost: strings.EqualFold(cr.Name, "host")}
+	r.stage = stickStage(where)
 	switch a {
 	case actReply:
 		rp := cr.Reply

@@ -9,6 +9,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"baton/internal/sticktable"
 )
 
 // Op is what a control message asks for.
@@ -76,6 +78,9 @@ type Message struct {
 	// Counters (start) says where the generation counts: see
 	// CountersRef. nil means nowhere.
 	Counters *CountersRef `json:"counters,omitempty"`
+	// Tables is where the stick tables live (package sticktable): the
+	// descriptor of the segment after the counters' and the regions.
+	Tables *sticktable.SegmentRef `json:"tables,omitempty"`
 	// State (start, publish) is run-time state that outlives a
 	// generation, by kind ("resolvers"), in the kind's own encoding.
 	State map[string]json.RawMessage `json:"state,omitempty"`

@@ -15,6 +15,7 @@ import (
 
 	"baton/internal/counters"
 	"baton/internal/listener"
+	"baton/internal/sticktable"
 )
 
 // Engine is what a worker needs from the data path (proxy.Engine has it).
@@ -55,6 +56,9 @@ type Info struct {
 	// Counters is where the generation counts (package counters); nil
 	// when the master passed no segment.
 	Counters *counters.View
+	// Tables are the stick tables in the master's shared segment; nil
+	// when the master passed none (the engine then keeps its own).
+	Tables *sticktable.Tables
 	// State is the run-time state the master kept from earlier
 	// generations, by kind (see Message.State).
 	State map[string]json.RawMessage
@@ -375,7 +379,7 @@ func (w *worker) start(m *Message) error {
 		return err
 	}
 	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog,
-		Assets: m.Assets, TicketKeys: keys, State: m.State, Publish: w.publish, Counters: w.openCounters(m.Counters)})
+		Assets: m.Assets, TicketKeys: keys, State: m.State, Publish: w.publish, Counters: w.openCounters(m.Counters), Tables: w.openTables(m.Tables)})
 	if err != nil {
 		for _, ln := range lns {
 			ln.Close()

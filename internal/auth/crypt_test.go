@@ -1,0 +1,52 @@
+package auth
+
+import (
+	"strings"
+	"testing"
+)
+
+// Vectors from glibc's crypt(3) (Python's crypt module on Debian 12).
+var cryptVectors = []struct{ password, hash string }{
+	{"test", "$6$saltsalt$JcVDtuB6d1BHhCd5RPBh8g8xX/1CbY8EU2PN0MTaj2/Mypw4P./C6dN4j0HALhzBDTocyW1Jm.gYaTPjFGCV40"},
+	{"Hello world!", "$6$saltsalt$pn.eNCAqRIao3pxsOGdjVa9wVR7Rb/3WnbxOluoQKVZPzLuyetx3yF6VIZDfQnn/arrFVfrq3BqRb9gLqhI5z0"},
+	{"", "$6$saltsalt$qkTgsCrWMTAS9gBGcf9W60sFfH.hU0oTCAOJjhbz5tSp/sU3/xXZK4OFwCtq8lIIdpJ6CatVdOTSHKp97TPkt/"},
+	{"test", "$6$rounds=1000$abc$HIrB3HxYtjluvXN52jI4i5PmbRYjGOQyiH3E9Gaw/1g16mZ9SKDrtrD93kj01C9iGf1Py7T5./4LN6sCyy3yU/"},
+	{"test", "$5$saltsalt$q6kNPzk9GPb3dpYKO2TUS45z2kiVxsUVz7eWVJcih.0"},
+	{"Hello world!", "$5$saltsalt$7nms7uea33j6nUc5B/QNWbGgEhGAZc61YUN0rQzogB0"},
+	{"", "$5$saltsalt$09agN5RZ2meWdEdnEusqsq5G7RwwghB8jCKoWWADxW/"},
+	{"test", "$5$rounds=5000$toolongsaltstrin$ejiGtQrc9V16kN0ynauD5Lf0BnCBf8kvuOeTSzpsOFA"},
+	{"test", "$1$saltsalt$tTWg0JeO/sYmHvtKmZE8c."},
+	{"Hello world!", "$1$saltsalt$le8lFSqqnPaRFOlmAZpvH1"},
+	{"", "$1$saltsalt$5Jhcit4zN9UlGiA0txPkO0"},
+	{"test", "$1$ab$GR5WgfqnahyU5qOIirFwN0"},
+}
+
+func TestCrypt(t *testing.T) {
+	for _, v := range cryptVectors {
+		if !Verify(v.hash, v.password) {
+			t.Errorf("Verify(%q, %q) = false", v.hash, v.password)
+		}
+		if Verify(v.hash, v.password+"x") {
+			t.Errorf("Verify(%q, %q+x) = true", v.hash, v.password)
+		}
+	}
+}
+
+// FuzzVerify: any hash and password are checked without panicking, and
+// a hash never matches a password it was not made from (vectors).
+func FuzzVerify(f *testing.F) {
+	for _, v := range cryptVectors {
+		f.Add(v.hash, v.password)
+	}
+	f.Add("$6$rounds=1$$", "x")
+	f.Add("$5$$$$", "")
+	f.Fuzz(func(t *testing.T, hash, password string) {
+		if len(hash) > 200 || len(password) > 200 {
+			return
+		}
+		if strings.Contains(hash, "rounds=") {
+			return // a large rounds value is slow, not wrong
+		}
+		Verify(hash, password)
+	})
+}

@@ -1,0 +1,45 @@
+package e2e_test
+
+import (
+	"encoding/base64"
+	"testing"
+)
+
+// TestUserlistAuth: a userlist with SHA-512-crypt, MD5-crypt and plain
+// passwords and groups, http_auth and http_auth_group in ACLs, and
+// http-request auth asking for credentials, under Baton and HAProxy.
+func TestUserlistAuth(t *testing.T) {
+	// The hashes reach the proxies through the environment: the
+	// scenario's placeholders use '$'.
+	t.Setenv("ALICE_HASH", "$6$saltsalt$JcVDtuB6d1BHhCd5RPBh8g8xX/1CbY8EU2PN0MTaj2/Mypw4P./C6dN4j0HALhzBDTocyW1Jm.gYaTPjFGCV40")
+	t.Setenv("CAROL_HASH", "$1$saltsalt$tTWg0JeO/sYmHvtKmZE8c.")
+	basic := func(u string) string { return "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(u)) }
+	run(t, []scenario{{
+		name: "groups-and-hashes",
+		cfg: base + `
+userlist users
+    group admin users alice
+    group ro
+    user alice password "${ALICE_HASH}"
+    user bob insecure-password secret groups ro
+    user carol password "${CAROL_HASH}" groups ro,admin
+frontend fe
+    bind ${FE}
+    acl AUTH http_auth(users)
+    acl ADMIN http_auth_group(users) admin
+    http-request auth realm Private unless AUTH
+    http-request return status 200 content-type text/plain string "admin" if ADMIN
+    http-request return status 200 content-type text/plain lf-string "user %[http_auth_user] %[http_auth_type] %[http_auth_group(users)]"
+`,
+		requests: []req{
+			{path: "/", status: 401, hdrs: []string{`WWW-Authenticate: Basic realm="Private"`}},
+			{path: "/", headers: []string{basic("alice:test")}, status: 200, bodyIs: ptr("admin")},
+			{path: "/", headers: []string{basic("alice:bad")}, status: 401},
+			{path: "/", headers: []string{basic("bob:secret")}, status: 200, bodyIs: ptr("user bob Basic bob")},
+			{path: "/", headers: []string{basic("carol:test")}, status: 200, bodyIs: ptr("admin")},
+			{path: "/", headers: []string{basic("carol:x")}, status: 401},
+			{path: "/", headers: []string{basic("dave:test")}, status: 401},
+			{path: "/", headers: []string{"Authorization: Basic !!!"}, status: 401},
+		},
+	}})
+}
