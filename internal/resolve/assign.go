@@ -201,7 +201,10 @@ func (s *section) apply(by *nameserver, slots []*slot, addrs []netip.Addr, weigh
 		if weights != nil {
 			w = weights[i]
 		}
-		old := sl.addrPort()
+		// What the server has, not sl.addrPort(): an SRV slot freed by
+		// this answer has lost its port already, and would look as if it
+		// had no address to take away.
+		old := endpointOf(sl.srv)
 		sl.addr = addrs[i]
 		if w >= 0 {
 			sl.weight = w

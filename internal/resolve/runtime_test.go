@@ -403,6 +403,14 @@ func TestSRV(t *testing.T) {
 			if st[0] != (ServerState{Backend: "be", Server: "s1", Name: "_web._tcp.svc", Addr: "10.0.0.3:9000", Target: "c.svc", Port: 9000, Weight: 2}) {
 				t.Errorf("state %+v", st[0])
 			}
+			// b leaves while s2 serves a request, so the new record takes
+			// the idle s3: s2 must still lose b's address (it kept it
+			// when its port was cleared before the change was applied).
+			if !tr.be.TakeServer(tr.be.Servers[1], true) {
+				t.Fatal("s2: no connection slot")
+			}
+			d.set(srvAnswer(extra, "c.svc 9000 512 10.0.0.3", "d.svc 9100 256 10.0.0.4"))
+			tr.wait("s1=10.0.0.3:9000 s2=- s3=10.0.0.4:9100")
 		})
 	}
 }
