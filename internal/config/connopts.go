@@ -27,6 +27,7 @@ var connFlagOptions = []struct {
 	{"nolinger", secAll},
 	{"independent-streams", secAll},
 	{"http-pretend-keepalive", secD | secL | secB},
+	{"prefer-last-server", secD | secL | secB},
 	{"http-no-delay", secAll},
 	{"tcp-smart-accept", secD | secF | secL},
 	{"tcp-smart-connect", secD | secL | secB},
@@ -73,6 +74,8 @@ func parseConnFlagOption(p *parser, st *proxyState, l line, args []string, neg b
 		c.IndependentStreams = on
 	case "http-pretend-keepalive":
 		c.HTTPPretendKeepAlive = on
+	case "prefer-last-server":
+		c.PreferLastServer = on
 	case "http-no-delay":
 		c.HTTPNoDelay = on
 	}

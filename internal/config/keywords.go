@@ -78,6 +78,7 @@ func init() {
 		"use_backend":     {sections: secF | secL, parse: parseUseBackend},
 		"acl":             {sections: secF | secL | secB, parse: parseACLLine},
 		"retries":         {sections: secD | secL | secB, parse: parseRetries},
+		"description":     {sections: secF | secL | secB, parse: parseProxyDescription},
 		"balance":         {sections: secD | secL | secB, parse: parseBalance},
 		"maxconn":         {sections: secD | secF | secL, parse: parseProxyMaxConn},
 		"server":          {sections: secL | secB, parse: parseServer},
@@ -174,6 +175,8 @@ func init() {
 		"cpu-map":                        parseCPUMap,
 		"unix-bind":                      parseUnixBind,
 		"default-path":                   parseDefaultPath,
+		"description":                    parseGlobalDescription,
+		"tune.bufsize":                   parseTuneBufSize,
 
 		"crt-base":                        parseCrtBase,
 		"ca-base":                         parseCrtBase,
@@ -250,23 +253,23 @@ var unsupportedGlobal = wordSet(`nbproc
 	ssl-dh-param-file ssl-engine ssl-mode-async ssl-propquery ssl-provider ssl-provider-path
 	ssl-load-extra-files ssl-load-extra-del-ext ssl-skip-self-issued-ca issuers-chain-path
 	lua-load lua-prepend-path setenv presetenv resetenv unsetenv maxsslconn maxconnrate maxsessrate
-	server-state-file server-state-base localpeer node description quiet
+	server-state-file server-state-base localpeer node quiet
 	h1-case-adjust h1-case-adjust-file stats bind-process set-dumpable
 	busy-polling noepoll nopoll nosplice
-	tune.bufsize tune.maxrewrite tune.http.maxhdr tune.maxaccept tune.idletimer`)
+	tune.maxrewrite tune.http.maxhdr tune.maxaccept tune.idletimer`)
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
 var unsupportedProxy = wordSet(`compression
 	redirect
 	stats
-	monitor-uri monitor description id disabled enabled hash-balance-factor
+	monitor-uri monitor id disabled enabled hash-balance-factor
 	filter dispatch email-alert
 	persist rate-limit load-server-state-from-file
 	server-state-file-name grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
 	timeout\ client-hs timeout\ server-hs
-	option\ allbackups option\ prefer-last-server
+	option\ allbackups
 	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
 	option\ accept-invalid-http-response option\ contstats
 	option\ http-use-proxy-header option\ spop-check

@@ -69,6 +69,9 @@ func (c *Config) Backend(name string) *Proxy {
 
 // Global holds the global section.
 type Global struct {
+	// Description describes the instance: the text "stats show-desc"
+	// shows when it names none; "" shows nothing.
+	Description string
 	// MaxConn caps concurrent client connections per process; 0 means
 	// no limit beyond the frontends' own.
 	MaxConn int
@@ -257,9 +260,12 @@ type Timeouts struct {
 // Proxy is a frontend, backend or listen section with its defaults applied.
 type Proxy struct {
 	Name string
-	Kind Kind
-	Pos  Pos
-	Mode Mode
+	// Description is printed beside the proxy's name on the stats page;
+	// "" prints nothing.
+	Description string
+	Kind        Kind
+	Pos         Pos
+	Mode        Mode
 	// ModeFrom says where Mode came from ("file:line", "defaults at
 	// file:line"); "" means HAProxy's default (tcp).
 	ModeFrom string

@@ -151,13 +151,17 @@ type ConnOptions struct {
 	NoLinger                    bool // option nolinger
 	IndependentStreams          bool // option independent-streams
 	HTTPPretendKeepAlive        bool // option http-pretend-keepalive
-	HTTPNoDelay                 bool // option http-no-delay
-	ForwardForExcept            netip.Prefix
-	ForwardForHeader            string // "" means X-Forwarded-For
-	ForwardForIfNone            bool
-	OriginalTo                  bool // option originalto
-	OriginalToExcept            netip.Prefix
-	OriginalToHeader            string // "" means X-Original-To
+	// PreferLastServer (option prefer-last-server) sends a client's next
+	// request to the server whose connection it still holds (a private
+	// one: http-reuse never, send-proxy) instead of balancing it.
+	PreferLastServer bool
+	HTTPNoDelay      bool // option http-no-delay
+	ForwardForExcept netip.Prefix
+	ForwardForHeader string // "" means X-Forwarded-For
+	ForwardForIfNone bool
+	OriginalTo       bool // option originalto
+	OriginalToExcept netip.Prefix
+	OriginalToHeader string // "" means X-Original-To
 	// HTTPReuse is "never", "safe", "aggressive", "always" or "" (Baton's
 	// default: see doc/configuration.md).
 	HTTPReuse string

@@ -178,7 +178,7 @@ func TestParseErrors(t *testing.T) {
 		{"typo", base + "  timout server 1s\n", []string{`t.cfg:7: unknown keyword "timout"`, `did you mean "timeout"`}},
 		{"option typo", base + "  option redispach\n", []string{`t.cfg:7: unknown option "redispach"`, `did you mean "option redispatch"`}},
 		{"unsupported", base + "  compression algo gzip\n", []string{`t.cfg:7: "compression" is a HAProxy keyword that Baton does not support`}},
-		{"unsupported option", base + "  option prefer-last-server\n", []string{`t.cfg:7: "option prefer-last-server" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported option", base + "  option allbackups\n", []string{`t.cfg:7: "option allbackups" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported action", base + "  http-request cache-use c\n", []string{`t.cfg:7: "http-request cache-use" is a HAProxy keyword that Baton does not support`}},
 		{"unknown action", base + "  http-request set-hedaer X y\n", []string{`t.cfg:7: unknown http-request "set-hedaer"`, `did you mean "http-request set-header"`}},
 		{"unsupported section", "mailers m\n  mailer a 1.1.1.1:25\n", []string{`t.cfg:1: "mailers" is a HAProxy section that Baton does not support`}},
@@ -257,6 +257,9 @@ func TestParseErrors(t *testing.T) {
 		{"monitor fail cond", "frontend f\n  monitor fail when x\n", []string{`t.cfg:2: monitor fail: unexpected "when"`}},
 		{"maxconn range", "global\n  maxconn 0\n", []string{`t.cfg:2: maxconn: 0 is out of range`}},
 		{"lexer error", "global\n  pidfile \"/x\n", []string{`t.cfg:2: unmatched quote`}},
+		{"bufsize other than Baton's", "global\n  tune.bufsize 32768\n", []string{`t.cfg:2: tune.bufsize: Baton's buffers are 16384 bytes (HAProxy's default); 32768 is not supported`}},
+		{"description without text", "backend b\n  description\n", []string{`t.cfg:2: description: expects a text`}},
+		{"description in defaults", "defaults\n  description d\n", []string{`t.cfg:2: "description" is not allowed in a defaults section`}},
 		{"several errors in order", "global\n  bogus\nbackend b\n  server s 127.0.0.1:x\n  weight 3\n", []string{
 			`t.cfg:2: unknown keyword "bogus"`, `t.cfg:4: server "s": address "127.0.0.1:x": invalid port`, `t.cfg:5: unknown keyword "weight"`}},
 	}

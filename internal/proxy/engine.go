@@ -86,6 +86,10 @@ type Engine struct {
 	// stopLogged makes SoftStop log "Proxy X stopped" once.
 	stopLogged sync.Once
 
+	// descriptions are the proxies' "description" texts, by name, for
+	// the stats page; set in New, read-only after.
+	descriptions map[string]string
+
 	frontends map[string]*frontend // by bind address
 	binds     map[string]*bindRT   // by bind address
 	feByName  map[string]*frontend
@@ -214,20 +218,21 @@ type backendRT struct {
 // their server pools, and the access logger.
 func New(cfg *config.Config, opt Options) (*Engine, error) {
 	e := &Engine{
-		cfg:       cfg,
-		diag:      opt.Stderr,
-		frontends: make(map[string]*frontend),
-		binds:     make(map[string]*bindRT),
-		feByName:  make(map[string]*frontend),
-		backends:  make(map[string]*backendRT),
-		stop:      make(chan struct{}),
-		conns:     make(map[*clientConn]struct{}),
-		listeners: make(map[net.Listener]struct{}),
-		hotWait:   opt.HotWait,
-		done:      make(chan struct{}),
-		tls:       opt.TLS,
-		tlsBinds:  make(map[string]*tlsconf.Bind),
-		h2Binds:   make(map[string]bool),
+		cfg:          cfg,
+		descriptions: proxyDescriptions(cfg),
+		diag:         opt.Stderr,
+		frontends:    make(map[string]*frontend),
+		binds:        make(map[string]*bindRT),
+		feByName:     make(map[string]*frontend),
+		backends:     make(map[string]*backendRT),
+		stop:         make(chan struct{}),
+		conns:        make(map[*clientConn]struct{}),
+		listeners:    make(map[net.Listener]struct{}),
+		hotWait:      opt.HotWait,
+		done:         make(chan struct{}),
+		tls:          opt.TLS,
+		tlsBinds:     make(map[string]*tlsconf.Bind),
+		h2Binds:      make(map[string]bool),
 	}
 	if e.hotWait == 0 {
 		e.hotWait = DefaultHotWait

@@ -242,7 +242,10 @@ func (cc *clientConn) pickServer(be *backendRT) *backend.Server {
 		return s
 	}
 	if be.rules == nil || !be.rules.HasUseServer() {
-		return cc.stickMatch(be)
+		if s := cc.stickMatch(be); s != nil {
+			return s
+		}
+		return cc.lastServer(be)
 	}
 	var got *backend.Server
 	be.rules.UseServer(&cc.in, func(name []byte, force bool) bool {
@@ -256,7 +259,30 @@ func (cc *clientConn) pickServer(be *backendRT) *backend.Server {
 	if got == nil {
 		got = cc.stickMatch(be)
 	}
+	if got == nil {
+		got = cc.lastServer(be)
+	}
 	return got
+}
+
+// lastServer applies "option prefer-last-server": the server whose
+// connection the client still holds (a private one) takes its next
+// request while load balancing could pick it, as in HAProxy; never
+// with a hashing algorithm, which already sends a request where it
+// belongs. nil means balance.
+func (cc *clientConn) lastServer(be *backendRT) *backend.Server {
+	s := cc.priv.srv
+	if s == nil || cc.priv.c == nil || !be.p.ConnOptions.PreferLastServer || !be.has(s) {
+		return nil
+	}
+	switch be.p.Balance {
+	case config.SourceHash, config.URI, config.URLParam, config.Hdr, config.RDPCookie:
+		return nil
+	}
+	if !s.Usable() || !be.b.TakeServer(s, false) {
+		return nil
+	}
+	return s
 }
 
 // sendEarlyHints sends the early-hint fields in 103 responses to an
@@ -587,3 +613,14 @@ func (cc *clientConn) afterLog(req *h1.Request) {
 // Patterns gives the runtime API's map and ACL commands the generation's
 // pattern files and ACL values.
 func (e *Engine) Patterns() *pattern.Store { return e.cfg.Expr.Maps }
+
+// has reports whether s is one of be's servers (a client's private
+// connection may be to another backend's).
+func (be *backendRT) has(s *backend.Server) bool {
+	for _, t := range be.b.Servers {
+		if t == s {
+			return true
+		}
+	}
+	return false
+}

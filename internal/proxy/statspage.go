@@ -50,7 +50,7 @@ func (cc *clientConn) answerStats(x *exchange, p *config.Proxy, rs *rules.Set, l
 	now := time.Now()
 	node, _ := os.Hostname()
 	data := statspage.Data{Now: now, Info: cc.e.Info(now), Rows: cc.e.Rows(now), Service: cc.e.serviceFacts(),
-		Proxy: p.Name, Version: cc.e.version, Node: node}
+		Proxy: p.Name, Version: cc.e.version, Node: node, Desc: cc.e.cfg.Global.Description, Descriptions: cc.e.descriptions}
 	r := statspage.Serve(req, p.Stats, data, cc.e.adminAction)
 	return cc.answerGenerated(x, r.Status, r.Header, r.Body, logging, bodyRead)
 }
@@ -105,4 +105,15 @@ func (e *Engine) adminAction(action, backend string, servers []string) (int, err
 		done++
 	}
 	return done, nil
+}
+
+// proxyDescriptions maps each described proxy to its "description".
+func proxyDescriptions(cfg *config.Config) map[string]string {
+	m := map[string]string{}
+	for _, p := range cfg.Proxies {
+		if p.Description != "" {
+			m[p.Name] = p.Description
+		}
+	}
+	return m
 }

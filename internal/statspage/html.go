@@ -83,10 +83,16 @@ func render(page *config.StatsPage, d Data, rows []stats.Row, o options, uri str
 	if page.ShowNode {
 		b.WriteString(" on " + e(node(page, d)))
 	}
-	b.WriteString("</h2>\n")
-	if page.ShowDesc && page.Desc != "" {
-		b.WriteString("<h2>" + e(page.Desc) + "</h2>\n")
+	if desc := page.Desc; page.ShowDesc {
+		// HAProxy's words: "... for pid N[ on NODE]: DESC".
+		if desc == "" {
+			desc = d.Desc
+		}
+		if desc != "" {
+			b.WriteString(": " + e(desc))
+		}
 	}
+	b.WriteString("</h2>\n")
 	b.WriteString("<hr width=\"100%\" class=\"hr\">\n<h3>&gt; General process information</h3>\n")
 	writeGeneral(&b, d, o, uri, page)
 	writeBaton(&b, d)
@@ -94,7 +100,7 @@ func render(page *config.StatsPage, d Data, rows []stats.Row, o options, uri str
 		fmt.Fprintf(&b, "<p><div id=\"status\" class=%s><a class=lfsb href=\"%s\" title=\"Remove this message\">[X]</a> %s</div>\n",
 			m[0], e(uri), m[1])
 	}
-	writeProxies(&b, rows, admin, page.ShowLegends)
+	writeProxies(&b, rows, d.Descriptions, admin, page.ShowLegends)
 	b.WriteString("</body></html>\n")
 	return []byte(b.String())
 }
@@ -188,7 +194,7 @@ func header(b *strings.Builder, admin bool) {
 }
 
 // writeProxies writes one table per proxy: frontend, servers, backend.
-func writeProxies(b *strings.Builder, rows []stats.Row, admin, legends bool) {
+func writeProxies(b *strings.Builder, rows []stats.Row, descs map[string]string, admin, legends bool) {
 	for i := 0; i < len(rows); {
 		name := rows[i].Values[stats.FPxname].String()
 		iid := rows[i].IID
@@ -207,8 +213,13 @@ func writeProxies(b *strings.Builder, rows []stats.Row, admin, legends bool) {
 		if form {
 			b.WriteString("<form method=\"post\">")
 		}
-		fmt.Fprintf(b, "<table class=\"tbl\" width=\"100%%\">\n<tr class=\"titre\"><th class=\"pxname\" width=\"10%%\"><a name=\"%s\"></a><a class=px href=\"#%s\">%s</a></th><th class=\"empty\" width=\"90%%\"></th></tr>\n</table>\n",
-			e(name), e(name), e(name))
+		// As HAProxy: the description, if any, fills the title row.
+		descClass, desc := "empty", descs[name]
+		if desc != "" {
+			descClass = "desc"
+		}
+		fmt.Fprintf(b, "<table class=\"tbl\" width=\"100%%\">\n<tr class=\"titre\"><th class=\"pxname\" width=\"10%%\"><a name=\"%s\"></a><a class=px href=\"#%s\">%s</a></th><th class=\"%s\" width=\"90%%\">%s</th></tr>\n</table>\n",
+			e(name), e(name), e(name), descClass, e(desc))
 		fmt.Fprintf(b, "<table class=\"tbl proxy\" width=\"100%%\" data-proxy=\"%s\">\n", e(name))
 		header(b, form)
 		for _, r := range group {

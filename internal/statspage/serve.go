@@ -38,6 +38,10 @@ type Data struct {
 	Proxy string
 	// Version is Baton's version; Node the host name.
 	Version, Node string
+	// Desc is the global "description" ("stats show-desc" without a
+	// text shows it); Descriptions the proxies' own, by name.
+	Desc         string
+	Descriptions map[string]string
 }
 
 // Admin applies a form action to servers of a backend (by name) and

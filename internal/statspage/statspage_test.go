@@ -146,3 +146,30 @@ func TestAdmin(t *testing.T) {
 		t.Error("no banner for st=DONE")
 	}
 }
+
+// TestDescriptions: "stats show-desc" without a text shows the global
+// description; a proxy's description fills its title row, as HAProxy
+// prints them; an undescribed proxy's cell stays empty.
+func TestDescriptions(t *testing.T) {
+	d := data()
+	d.Desc, d.Descriptions = "edge <1>", map[string]string{"app": "the app servers"}
+	body := func(page *config.StatsPage) string {
+		return string(Serve(Request{Method: "GET", Target: "/st"}, page, d, nil).Body)
+	}
+	b := body(&config.StatsPage{URI: "/st", ShowDesc: true})
+	for _, want := range []string{
+		"for pid 42: edge &lt;1&gt;</h2>",
+		`<a class=px href="#app">app</a></th><th class="desc" width="90%">the app servers</th>`,
+		`<a class=px href="#web">web</a></th><th class="empty" width="90%"></th>`,
+	} {
+		if !strings.Contains(b, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if b := body(&config.StatsPage{URI: "/st", ShowDesc: true, Desc: "own"}); !strings.Contains(b, ": own</h2>") || strings.Contains(b, "edge") {
+		t.Error("show-desc TEXT does not win over the global description")
+	}
+	if b := body(&config.StatsPage{URI: "/st"}); strings.Contains(b, "edge") {
+		t.Error("global description shown without show-desc")
+	}
+}
