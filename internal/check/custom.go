@@ -45,11 +45,7 @@ func mysqlPacket(r *run, rule *Rule, off int, lastRead bool) evalRet {
 	if !r.lastRule(rule) {
 		return evalContinue
 	}
-	st := rule.Expect.OK
-	if st == 0 {
-		st = StatusL7OK
-	}
-	r.set(st, "")
+	r.set(rule.Expect.okStatus(), "")
 	return evalStop
 }
 
@@ -118,11 +114,7 @@ func ldapBindResponse(r *run, rule *Rule, lastRead bool) evalRet {
 	}
 	// HAProxy 2.6 reports the success without its "Success" text: the
 	// end of the ruleset sets the status again, with no info.
-	st := rule.Expect.OK
-	if st == 0 {
-		st = StatusL7OK
-	}
-	r.set(st, "")
+	r.set(rule.Expect.okStatus(), "")
 	return evalStop
 }
 

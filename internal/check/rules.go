@@ -152,6 +152,14 @@ type Expect struct {
 	head int
 }
 
+// okStatus is the status of a passed last expect: OK, or L7OK.
+func (e *Expect) okStatus() Status {
+	if e.OK == 0 {
+		return StatusL7OK
+	}
+	return e.OK
+}
+
 // HeaderMatch is an HTTP header expectation ("hdr name ... value ...").
 type HeaderMatch struct {
 	Name    string

@@ -210,12 +210,8 @@ func (r *run) exec() {
 		}
 		r.res.Code = r.code
 		info := r.successInfo(cur)
-		st := cur.Expect.OK
-		if st == 0 {
-			st = StatusL7OK
-		}
 		r.code = r.res.Code
-		r.set(st, info)
+		r.set(cur.Expect.okStatus(), info)
 	case cur != nil && cur.Action == ActConnect:
 		info := "(tcp-check)"
 		if cur.Connect.Implicit {
