@@ -84,6 +84,9 @@ type Server struct {
 	idle idlePool
 }
 
+// In reports whether s is one of b's servers.
+func (s *Server) In(b *Backend) bool { return s.b == b }
+
 func newServer(b *Backend, i int, cs *config.Server) *Server {
 	s := &Server{
 		Name:    cs.Name,

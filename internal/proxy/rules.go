@@ -269,10 +269,10 @@ func (cc *clientConn) pickServer(be *backendRT) *backend.Server {
 // connection the client still holds (a private one) takes its next
 // request while load balancing could pick it, as in HAProxy; never
 // with a hashing algorithm, which already sends a request where it
-// belongs. nil means balance.
+// belongs, nor when that server is another backend's. nil means balance.
 func (cc *clientConn) lastServer(be *backendRT) *backend.Server {
 	s := cc.priv.srv
-	if s == nil || cc.priv.c == nil || !be.p.ConnOptions.PreferLastServer || !be.has(s) {
+	if s == nil || cc.priv.c == nil || !be.p.ConnOptions.PreferLastServer || !s.In(be.b) {
 		return nil
 	}
 	switch be.p.Balance {
@@ -613,14 +613,3 @@ func (cc *clientConn) afterLog(req *h1.Request) {
 // Patterns gives the runtime API's map and ACL commands the generation's
 // pattern files and ACL values.
 func (e *Engine) Patterns() *pattern.Store { return e.cfg.Expr.Maps }
-
-// has reports whether s is one of be's servers (a client's private
-// connection may be to another backend's).
-func (be *backendRT) has(s *backend.Server) bool {
-	for _, t := range be.b.Servers {
-		if t == s {
-			return true
-		}
-	}
-	return false
-}
