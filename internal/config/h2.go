@@ -48,9 +48,9 @@ func parseTuneH2(p *parser, l line, args []string) {
 		if !ok {
 			return
 		}
-		if n > 16384 {
-			p.advisef(l.Pos, "%s: %d is above the buffer size (16384, tune.bufsize): 16384 is announced, as HAProxy never announces frames larger than its buffers", kw, n)
+		if n > BufSize {
+			p.advisef(l.Pos, "%s: %d is above the buffer size (%d, tune.bufsize): %d is announced, as HAProxy never announces frames larger than its buffers", kw, n, BufSize, BufSize)
 		}
-		h.MaxFrameSize = 16384
+		h.MaxFrameSize = BufSize
 	}
 }

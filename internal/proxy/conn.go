@@ -22,8 +22,9 @@ import (
 )
 
 // bufSize is HAProxy's tune.bufsize: the size of every pooled buffer and
-// so the largest request or response head accepted.
-const bufSize = 16384
+// so the largest request or response head accepted. The configuration
+// accepts tune.bufsize at this size only.
+const bufSize = config.BufSize
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 
