@@ -171,7 +171,7 @@ func serve(args []string) int {
 		return checkConfig(files, *explain, *diag)
 	}
 	return runMaster(master.Options{ConfigPaths: files, Socket: *socket, PIDFile: *pidFile, Takeover: *takeover,
-		Version: version, Args: args})
+		Version: version, Args: args, Spare: true})
 }
 
 func runMaster(opt master.Options) int {

@@ -122,12 +122,18 @@ type Options struct {
 	// sockets this master takes over at start (-x), before telling it to
 	// soft-stop; "" means bind everything.
 	Takeover string
+	// Spare keeps one worker process started ahead of the next reload
+	// (spare.go), so that a reload does not wait for a process to execute
+	// and initialise. false means each reload starts its worker.
+	Spare bool
 }
 
 // Result is the outcome of a reload, as the master CLI prints it.
 type Result struct {
 	OK       bool
 	Messages []string
+	// switched is when the new generation began accepting (OK only).
+	switched time.Time
 }
 
 // String formats r like HAProxy's master CLI: "Success=1" or "Success=0",
@@ -242,6 +248,10 @@ type Master struct {
 	// tickets are the TLS session ticket keys every generation shares
 	// (tickets.go).
 	tickets ticketKeys
+	// spareMu guards spare, the worker started ahead of need (spare.go);
+	// an upgrade holds it across the exec so that no spare starts then.
+	spareMu sync.Mutex
+	spare   *spare
 }
 
 // New returns a master; Start starts it.
@@ -406,6 +416,7 @@ func (m *Master) startUpgraded(env string) error {
 		m.Stop(false)
 		return errors.New("upgrade: no generation serves")
 	}
+	go m.refillSpare()
 	m.notify("READY=1")
 	return nil
 }
@@ -446,6 +457,7 @@ func (m *Master) doReload() Result {
 	}
 	m.notify(notifyReloading())
 	defer m.notify("READY=1")
+	began := time.Now()
 	res := m.replace()
 	m.mu.Lock()
 	if res.OK {
@@ -457,7 +469,7 @@ func (m *Master) doReload() Result {
 	m.publishReload(res.OK)
 	m.publishGenerations()
 	if res.OK {
-		m.logf("reload: success")
+		m.logf("reload: success (the new generation accepted %v after the reload began)", res.switched.Sub(began).Round(10*time.Microsecond))
 	} else {
 		m.logf("reload failed, still serving the previous configuration: %s", strings.Join(res.Messages, "; "))
 	}
@@ -498,6 +510,7 @@ func (m *Master) replace() Result {
 		}
 		return fail(err, msgs...)
 	}
+	switched := time.Now()
 	if old != nil {
 		m.drain(old)
 	}
@@ -512,7 +525,7 @@ func (m *Master) replace() Result {
 	m.reconcileStats(snap.StatsSockets)
 	m.boundDraining()
 	msgs = append(msgs, fmt.Sprintf("worker gen=%d pid=%d serving %v", g.gen, g.pid, snap.Binds))
-	return Result{OK: true, Messages: msgs}
+	return Result{OK: true, Messages: msgs, switched: switched}
 }
 
 // serving returns the generation that accepts now, if any.
@@ -594,58 +607,81 @@ func (m *Master) closeUnused(keep []string) {
 
 // spawn starts a worker for snap and waits until it is ready to accept.
 func (m *Master) spawn(snap *Snapshot) (*generation, error) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("control socketpair: %w", err)
+	defer func() { go m.refillSpare() }()
+	sp := m.takeSpare()
+	var conn net.Conn
+	var theirs *os.File // the worker's end of the control channel; nil with a spare
+	if sp != nil {
+		conn = sp.conn
+	} else {
+		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("control socketpair: %w", err)
+		}
+		theirs = os.NewFile(uintptr(fds[1]), "control")
+		if conn, err = fileConn(fds[0], "control"); err != nil {
+			theirs.Close()
+			return nil, err
+		}
 	}
-	mine := os.NewFile(uintptr(fds[0]), "control")
-	theirs := os.NewFile(uintptr(fds[1]), "control")
-	conn, err := net.FileConn(mine)
-	mine.Close()
-	if err != nil {
-		theirs.Close()
-		return nil, fmt.Errorf("control channel: %w", err)
+	// closeTheirs drops the master's copies of what only the worker keeps.
+	closeTheirs := func() {
+		if theirs != nil {
+			theirs.Close()
+		}
 	}
 	hand, theirHand, err := handOffChannel()
 	if err != nil {
 		conn.Close()
-		theirs.Close()
+		closeTheirs()
+		sp.discard()
 		return nil, err
 	}
-	cmd := m.opt.WorkerCommand()
-	cmd.ExtraFiles = []*os.File{theirs}
+	// files are the worker's descriptors from ControlFD on, in the order
+	// the start message refers to them (worker.ControlFD+i).
+	files := []*os.File{theirs}
 	m.mu.Lock()
 	for _, n := range snap.Binds {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, m.listeners[n].File())
+		files = append(files, m.listeners[n].File())
 	}
 	// The hand-over channel follows the listeners (worker.Options.HandOff).
-	cmd.ExtraFiles = append(cmd.ExtraFiles, theirHand)
+	files = append(files, theirHand)
 	m.nextGen++
 	gen := m.nextGen
 	m.mu.Unlock()
 	g := &generation{gen: gen}
 	// The statistics segment comes next, at the descriptor the start
 	// message names.
-	ctr := m.attachCounters(g, snap, worker.ControlFD+len(cmd.ExtraFiles))
+	ctr := m.attachCounters(g, snap, worker.ControlFD+len(files))
 	if ctr != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, m.counterFile())
+		files = append(files, m.counterFile())
 	}
-	tables := m.attachTables(g, snap, worker.ControlFD+len(cmd.ExtraFiles))
+	tables := m.attachTables(g, snap, worker.ControlFD+len(files))
 	if tables != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, m.tables.File())
+		files = append(files, m.tables.File())
 	}
-	if cmd.Stdout == nil {
-		cmd.Stdout = os.Stdout
+	var cmd *exec.Cmd
+	passed := 0
+	if sp != nil {
+		cmd, passed = sp.cmd, len(files)-1
+		err = sp.pass(files[1:])
+	} else {
+		cmd = m.opt.WorkerCommand()
+		cmd.ExtraFiles = files
+		if cmd.Stdout == nil {
+			cmd.Stdout = os.Stdout
+		}
+		if cmd.Stderr == nil {
+			cmd.Stderr = os.Stderr
+		}
+		err = cmd.Start()
 	}
-	if cmd.Stderr == nil {
-		cmd.Stderr = os.Stderr
-	}
-	err = cmd.Start()
-	theirs.Close()
+	closeTheirs()
 	theirHand.Close()
 	if err != nil {
 		conn.Close()
 		hand.Close()
+		sp.discard() // it has its files, or half of them
 		m.releaseCounters(g)
 		m.releaseTables(g)
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -659,7 +695,7 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	m.mu.Unlock()
 	go m.wait(g)
 	go m.relay(g)
-	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
+	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true, Passed: passed,
 		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState(), Counters: ctr, Tables: tables}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
@@ -893,6 +929,7 @@ func (m *Master) Stop(graceful bool) {
 		hsa = m.snap.HardStopAfter
 	}
 	m.mu.Unlock()
+	m.discardSpare()
 	if !already {
 		m.notify("STOPPING=1")
 	}
@@ -932,6 +969,7 @@ func (m *Master) Stop(graceful bool) {
 // finish releases everything once no worker is left.
 func (m *Master) finish() {
 	m.doneOnce.Do(func() {
+		m.discardSpare()
 		m.closeCLI()
 		m.closeStats()
 		m.closeAllListeners()

@@ -81,6 +81,7 @@ func start(t *testing.T, cfg string, tweak func(*Options)) *fixture {
 		Load:        testLoader,
 		Log:         f.log,
 		Restart:     Backoff{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond},
+		Spare:       true, // as cmd/baton runs it
 		WorkerCommand: func() *exec.Cmd {
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), "BATON_TEST_WORKER=1")

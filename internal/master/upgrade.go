@@ -210,7 +210,14 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 	}
 	m.logf("upgrade: re-executing %s (version %s)", exe, m.opt.Version)
 	environ := append(os.Environ(), UpgradeEnv+"="+env)
+	// The new image would not know the spare: none may exist across exec.
+	m.spareMu.Lock()
+	sp := m.spare
+	m.spare = nil
+	sp.discard()
 	err = syscall.Exec(exe, append([]string{exe}, m.opt.Args...), environ)
+	m.spareMu.Unlock()
+	go m.refillSpare()
 	rollback()
 	m.logf("upgrade: exec %s: %v", exe, err)
 	return fail(fmt.Errorf("upgrade: exec %s: %w", exe, err))

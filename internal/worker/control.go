@@ -72,6 +72,11 @@ type Message struct {
 	Level string `json:"level,omitempty"`
 	// HandOff (start) says a hand-over channel follows the listeners.
 	HandOff bool `json:"handoff,omitempty"`
+	// Passed (start) is how many descriptors a spare worker receives on
+	// its descriptor channel (spare.go): the ones a freshly executed
+	// worker inherits from ControlFD+1 on, in that order. 0 means they
+	// were inherited.
+	Passed int `json:"passed,omitempty"`
 	// Migrate (soft-stop) says a successor is serving: hand the idle
 	// keep-alive connections over to it before draining the rest.
 	Migrate bool `json:"migrate,omitempty"`

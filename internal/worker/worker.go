@@ -92,8 +92,12 @@ type Options struct {
 	// HandOff returns the inherited hand-over channel, which follows the
 	// n listeners when the start message says so; nil means descriptor
 	// ControlFD+1+n of this process.
-	HandOff   func(n int) *os.File
-	NewEngine Factory
+	HandOff func(n int) *os.File
+	// Descriptors is a spare worker's descriptor channel (spare.go): a
+	// start message with Passed > 0 finds its listeners, hand-over
+	// channel and segments there. nil means they are inherited.
+	Descriptors *net.UnixConn
+	NewEngine   Factory
 	// Log receives event lines; nil means os.Stderr.
 	Log io.Writer
 	// AccessLog is passed to the engine; nil means os.Stdout.
@@ -115,7 +119,15 @@ func Main(newEngine Factory) int {
 		fmt.Fprintf(os.Stderr, "baton[%d] worker: control channel on fd %d: %v\n", os.Getpid(), ControlFD, err)
 		return 1
 	}
-	if err := Run(Options{Control: conn, NewEngine: newEngine}); err != nil {
+	opt := Options{Control: conn, NewEngine: newEngine}
+	if os.Getenv(SpareEnv) == "1" {
+		os.Unsetenv(SpareEnv) // not for the engine's env() fetches
+		if opt.Descriptors, err = descriptorChannel(); err != nil {
+			fmt.Fprintf(os.Stderr, "baton[%d] worker: %v\n", os.Getpid(), err)
+			return 1
+		}
+	}
+	if err := Run(opt); err != nil {
 		fmt.Fprintf(os.Stderr, "baton[%d] worker: %v\n", os.Getpid(), err)
 		return 1
 	}
@@ -360,6 +372,11 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 
 func (w *worker) start(m *Message) error {
 	w.gen = m.Generation
+	if m.Passed > 0 {
+		if err := w.receivePassed(m); err != nil {
+			return err
+		}
+	}
 	files := make([]*os.File, len(m.Listeners))
 	for i := range files {
 		files[i] = w.opt.Listener(i)
