@@ -172,6 +172,15 @@ func (m *Master) showProc() string {
 				strconv.Itoa(p.Reloads), uptime(time.Since(p.Started)), p.Started.UTC().Format(time.RFC3339), p.Version)
 		}
 	}
+	// The spare (spare.go) is a process of the master's, not a generation:
+	// listed apart, so that no process goes unexplained.
+	m.spareMu.Lock()
+	if sp := m.spare; sp != nil {
+		b.WriteString("# spare\n")
+		row(strconv.Itoa(sp.cmd.Process.Pid), "spare", "-", "ready", "-", "-",
+			uptime(time.Since(sp.started)), sp.started.UTC().Format(time.RFC3339), m.opt.Version)
+	}
+	m.spareMu.Unlock()
 	return b.String()
 }
 

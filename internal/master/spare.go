@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"time"
 
 	"baton/internal/worker"
 )
@@ -18,13 +19,14 @@ import (
 // competes for the CPU with the serving one), so a reload that finds a
 // spare only passes it the descriptors and the configuration.
 //
-// The spare is not a generation: "show proc" does not list it, it holds
+// The spare is not a generation: "show proc" lists it apart ("# spare"), it holds
 // no listener and no configuration, and it exits when its control
 // channel closes (the master discards it, or dies).
 type spare struct {
-	cmd   *exec.Cmd
-	conn  net.Conn      // the control channel, the master's end
-	files *net.UnixConn // the descriptor channel, the master's end
+	cmd     *exec.Cmd
+	conn    net.Conn      // the control channel, the master's end
+	files   *net.UnixConn // the descriptor channel, the master's end
+	started time.Time
 }
 
 // refillSpare starts a spare unless one is there, Options.Spare is off, or
@@ -91,7 +93,7 @@ func (m *Master) startSpare() (*spare, error) {
 		fc.Close()
 		return nil, fmt.Errorf("start: %w", err)
 	}
-	return &spare{cmd: cmd, conn: conn, files: fc.(*net.UnixConn)}, nil
+	return &spare{cmd: cmd, conn: conn, files: fc.(*net.UnixConn), started: time.Now()}, nil
 }
 
 // fileConn turns one end of a socketpair into a net.Conn.

@@ -81,13 +81,13 @@ func chrootDir(t *testing.T) string {
 	return dir
 }
 
-// oneWorker waits until master has a single child (older generations
-// drained) and returns it.
-func oneWorker(t *testing.T, master int) int {
+// oneWorker waits until p's master has a single worker child (older
+// generations drained; the spare is not one) and returns it.
+func oneWorker(t *testing.T, p *harness.Baton) int {
 	t.Helper()
 	var kids []int
 	harness.Eventually(t, 20*time.Second, "a single worker", func() bool {
-		kids = children(t, master)
+		kids = workerChildren(t, p.Cmd.Process.Pid, p.CLI("show proc"))
 		return len(kids) == 1
 	})
 	return kids[0]
@@ -124,7 +124,7 @@ func TestWorkersDropPrivileges(t *testing.T) {
 	if got, err := freshGet(front); err != nil || got != "1" {
 		t.Fatalf("request: %q %v\n%s", got, err, bt.Stderr)
 	}
-	checkDropped(t, "worker", oneWorker(t, master), uid, gid, root)
+	checkDropped(t, "worker", oneWorker(t, bt), uid, gid, root)
 	if id := identityOf(t, master); !strings.HasPrefix(id.uid, "0 ") || id.root != "/" {
 		t.Errorf("master: %+v; want root, not chrooted", id)
 	}
@@ -150,7 +150,7 @@ func TestWorkersDropPrivileges(t *testing.T) {
 	if got, _, err := rawGet(ka, kr, true); err != nil || got != "2" {
 		t.Errorf("the kept-alive connection after the reload: %q %v (want the new configuration: it migrated)", got, err)
 	}
-	checkDropped(t, "worker after a reload", oneWorker(t, master), uid, gid, root)
+	checkDropped(t, "worker after a reload", oneWorker(t, bt), uid, gid, root)
 
 	// A worker that cannot chroot fails its start: the reload reports it
 	// and the previous generation keeps serving.
@@ -172,7 +172,7 @@ func TestWorkersDropPrivileges(t *testing.T) {
 	if got, err := freshGet(front); err != nil || got != "2" {
 		t.Fatalf("after the upgrade: %q %v", got, err)
 	}
-	checkDropped(t, "worker after an upgrade", oneWorker(t, master), uid, gid, root)
+	checkDropped(t, "worker after an upgrade", oneWorker(t, bt), uid, gid, root)
 
 	waitStats(t, stats)
 	next := harness.Start(t, dropConfig(front, a, stats, root, 3), []string{front}, "-x", stats)
@@ -182,7 +182,7 @@ func TestWorkersDropPrivileges(t *testing.T) {
 	if got, err := freshGet(front); err != nil || got != "3" {
 		t.Fatalf("after the takeover: %q %v\n%s", got, err, next.Stderr)
 	}
-	checkDropped(t, "worker after a takeover", oneWorker(t, next.Cmd.Process.Pid), uid, gid, root)
+	checkDropped(t, "worker after a takeover", oneWorker(t, next), uid, gid, root)
 }
 
 // TestHAProxyDropsPrivileges is the same identity check on HAProxy with

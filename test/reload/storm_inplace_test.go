@@ -169,7 +169,7 @@ func TestReloadStormInPlace(t *testing.T) {
 	var show string
 	harness.Eventually(t, 5*time.Second, "old generations gone", func() bool {
 		show = bt.CLI("show proc")
-		return len(children(t, master)) == 1 && strings.Count(show, " serving ") == 1 &&
+		return len(workerChildren(t, master, show)) == 1 && strings.Count(show, " serving ") == 1 &&
 			!strings.Contains(show, "draining") && !strings.Contains(show, "starting")
 	})
 }

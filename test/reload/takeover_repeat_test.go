@@ -70,7 +70,9 @@ func TestRepeatedTakeovers(t *testing.T) {
 	if last.Exited() {
 		t.Fatalf("the last process exited:\n%s", last.Stderr)
 	}
-	if show := last.CLI("show proc"); strings.Count(show, " serving ") != 1 || len(children(t, last.Cmd.Process.Pid)) != 1 {
-		t.Errorf("show proc of the last process:\n%s", show)
-	}
+	var show string
+	harness.Eventually(t, 10*time.Second, "one serving worker in the last process", func() bool {
+		show = last.CLI("show proc")
+		return strings.Count(show, " serving ") == 1 && len(workerChildren(t, last.Cmd.Process.Pid, show)) == 1
+	})
 }
