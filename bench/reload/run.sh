@@ -142,5 +142,14 @@ done
 if [ "$TLS" = 1 ]; then
 	echo "full*: full handshakes although the client offered a session (a reload cost the resumption)"
 fi
+# Baton's master logs when each new generation began accepting, counted
+# from when the master began the reload: the switch without the reload
+# command's own processes (sh, sed, mv and the baton CLI), which the
+# "switch" columns include for every proxy.
+if [ -s "$work/baton/proxy.log" ]; then
+	sed -n 's/.*generation accepted \([0-9.]*\)\(m\{0,1\}\)s after the reload began.*/\1 \2/p' "$work/baton/proxy.log" |
+		awk '{ ms = ($2 == "m") ? $1 : $1 * 1000; print ms }' | sort -n |
+		awk '{ a[NR] = $1 } END { if (NR) printf "baton: new generation accepting, from the master starting the reload: median %.1f ms, max %.1f ms (%d reloads, master log)\n", a[int((NR + 1) / 2)], a[NR], NR }'
+fi
 echo
 echo "per-reload details: $work/*/report.txt" >&2

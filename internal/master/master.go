@@ -497,7 +497,7 @@ func (m *Master) replace() Result {
 		return fail(err, msgs...)
 	}
 	old := m.serving()
-	if err := m.serve(g); err != nil {
+	if err := m.serveMigrating(g); err != nil {
 		// The old generation may have stopped accepting already: a fresh
 		// worker with its configuration takes the accept role back.
 		m.hardStop(g, "failed to serve")
@@ -709,13 +709,23 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 // accepting first and acknowledges, then g starts. The kernel's accept
 // queue holds connections meanwhile; none can reach the old generation
 // once g accepts.
-func (m *Master) serve(g *generation) error {
+func (m *Master) serve(g *generation) error { return m.switchTo(g, false) }
+
+// serveMigrating is serve for a reload: the old generation, as it stops
+// accepting, also begins handing its idle connections over (they wait in
+// the master, held, until g serves), so that no request reaches it on a
+// kept-alive connection between g's start and the drain that follows.
+func (m *Master) serveMigrating(g *generation) error { return m.switchTo(g, true) }
+
+func (m *Master) switchTo(g *generation, migrate bool) error {
 	m.mu.Lock()
 	m.switching = true
 	m.mu.Unlock()
 	defer m.releaseHeld()
 	if old := m.serving(); old != nil {
-		if _, err := old.ctl.Call(&worker.Message{Op: worker.OpStopAccepting}, callTimeout); err != nil {
+		stop := &worker.Message{Op: worker.OpStopAccepting}
+		stop.Migrate = migrate
+		if _, err := old.ctl.Call(stop, callTimeout); err != nil {
 			// It cannot be trusted not to accept: make sure it cannot.
 			m.logf("worker gen=%d pid=%d did not stop accepting (%v): killing it", old.gen, old.pid, err)
 			m.kill(old)

@@ -78,7 +78,10 @@ type Message struct {
 	// were inherited.
 	Passed int `json:"passed,omitempty"`
 	// Migrate (soft-stop) says a successor is serving: hand the idle
-	// keep-alive connections over to it before draining the rest.
+	// keep-alive connections over to it before draining the rest. With
+	// stop-accepting it says a successor is about to serve: hand them
+	// over right after the reply (the master holds them until the
+	// successor serves), and drain at the soft stop that follows.
 	Migrate bool `json:"migrate,omitempty"`
 	// Counters (start) says where the generation counts: see
 	// CountersRef. nil means nowhere.

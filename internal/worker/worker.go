@@ -183,6 +183,11 @@ type worker struct {
 	state     string // "starting", "serving", "stopped", "draining"
 
 	handoff *handoff // nil without a hand-over channel
+	// handedEarly says the idle connections were handed over when the
+	// worker stopped accepting (OpStopAccepting with Migrate); moved and
+	// kept are how many went and stayed, for the soft stop that follows.
+	handedEarly bool
+	moved, kept int
 	// sweepStop ends the hand-over sweeps of a drain (sweepHandOffs) when
 	// the worker is closed or returns.
 	sweepStop     chan struct{}
@@ -304,6 +309,15 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 	case OpStopAccepting:
 		if w.engine != nil && w.state == "serving" {
 			w.stopAccepting()
+			if m.Migrate {
+				// A successor is about to serve: reply now (the master
+				// waits for it before starting the successor), then
+				// begin the soft stop and its hand-over at once.
+				w.reply(m, Message{})
+				w.moved, w.kept = w.migrate(false)
+				w.handedEarly = true
+				return false, nil
+			}
 		}
 		w.reply(m, Message{})
 	case OpSoftStop:
@@ -311,6 +325,7 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 			w.reply(m, Message{})
 			return true, nil
 		}
+		moved := 0
 		if w.state == "serving" {
 			w.stopAccepting()
 		}
@@ -318,24 +333,8 @@ func (w *worker) handle(m *Message) (exit bool, err error) {
 			// Never served: the inherited descriptors are all it holds.
 			w.closeListeners()
 		}
-		moved := 0
 		if w.state != "draining" {
-			w.state = "draining"
-			if w.handoff != nil {
-				w.handoff.stopAdopting()
-			}
-			kept := 0
-			if m.Migrate {
-				moved, kept = w.migrate(false)
-			}
-			if _, ok := w.engine.(Migrator); ok && m.Migrate && kept == 0 && w.handoff != nil {
-				// The hand-over drains the engine (see sweepHandOffs);
-				// a soft stop comes only if a connection must stay.
-				go w.sweepHandOffs(w.sweepStop, m.Window)
-			} else {
-				w.engine.SoftStop(m.Window)
-			}
-			w.logf("soft stop: draining %d connection(s)", w.engine.Conns())
+			moved = w.softStop(m.Window, m.Migrate)
 		}
 		w.reply(m, Message{Conns: w.engine.Conns(), Moved: moved})
 	case OpClose:
@@ -417,6 +416,33 @@ func (w *worker) start(m *Message) error {
 		}
 	}
 	return nil
+}
+
+// softStop drains the engine, first handing its idle connections to the
+// serving generation when migrate says one serves; it returns how many
+// moved.
+func (w *worker) softStop(window time.Duration, migrate bool) (moved int) {
+	w.state = "draining"
+	if w.handoff != nil {
+		w.handoff.stopAdopting()
+	}
+	kept := 0
+	switch {
+	case w.handedEarly:
+		moved, kept = w.moved, w.kept
+		w.handedEarly = false
+	case migrate:
+		moved, kept = w.migrate(false)
+	}
+	if _, ok := w.engine.(Migrator); ok && migrate && kept == 0 && w.handoff != nil {
+		// The hand-over drains the engine (see sweepHandOffs); a soft
+		// stop comes only if a connection must stay.
+		go w.sweepHandOffs(w.sweepStop, window)
+	} else {
+		w.engine.SoftStop(window)
+	}
+	w.logf("soft stop: draining %d connection(s)", w.engine.Conns())
+	return moved
 }
 
 // publish sends state of one kind to the master (OpPublish, no reply).
