@@ -344,6 +344,7 @@ func (m *Master) Start() error {
 			m.closeCLI()
 			return err
 		}
+		m.adoptTicketKeys(m.opt.Takeover)
 	}
 	if _, err := m.bind(snap); err != nil {
 		m.closeAllListeners()

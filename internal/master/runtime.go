@@ -70,7 +70,7 @@ func (m *Master) callCommand(g *generation, cmd string, lvl runtime.Level) (stri
 // stats socket commands (alone on the first line).
 func isTakeoverCommand(line string) bool {
 	switch strings.Join(strings.Fields(line), " ") {
-	case "_getsocks", "_softstop", handOverCmd:
+	case "_getsocks", "_softstop", handOverCmd, getTicketsCmd:
 		return true
 	}
 	return false

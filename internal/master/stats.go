@@ -250,6 +250,15 @@ func (m *Master) serveStats(c net.Conn, st *statsListener) {
 				fmt.Fprintf(c, "_getsocks failed: %v\n", err)
 			}
 			return
+		case getTicketsCmd:
+			if !admin || !sock.ExposeListeners {
+				io.WriteString(c, "Permission denied: _gettickets needs \"level admin\" and \"expose-fd listeners\" on this stats socket\n")
+				return
+			}
+			if err := m.writeTicketKeys(c); err != nil {
+				m.logf("stats socket %s: _gettickets: %v", sock.Path, err)
+			}
+			return
 		case handOverCmd:
 			if !admin || !sock.ExposeListeners {
 				io.WriteString(c, "Permission denied: _handover needs \"level admin\" and \"expose-fd listeners\" on this stats socket\n")
