@@ -2,6 +2,9 @@ module baton
 
 go 1.26.0
 
-require golang.org/x/net v0.62.0
+require (
+	golang.org/x/crypto v0.59.0
+	golang.org/x/net v0.62.0
+)
 
-require golang.org/x/text v0.43.0 // indirect
+require golang.org/x/text v0.44.0 // indirect

@@ -5,14 +5,15 @@ import (
 	"testing"
 )
 
-// TestUserlistAuth: a userlist with SHA-512-crypt, MD5-crypt and plain
-// passwords and groups, http_auth and http_auth_group in ACLs, and
+// TestUserlistAuth: a userlist with SHA-512-crypt, MD5-crypt, bcrypt and
+// plain passwords and groups, http_auth and http_auth_group in ACLs, and
 // http-request auth asking for credentials, under Baton and HAProxy.
 func TestUserlistAuth(t *testing.T) {
 	// The hashes reach the proxies through the environment: the
 	// scenario's placeholders use '$'.
 	t.Setenv("ALICE_HASH", "$6$saltsalt$JcVDtuB6d1BHhCd5RPBh8g8xX/1CbY8EU2PN0MTaj2/Mypw4P./C6dN4j0HALhzBDTocyW1Jm.gYaTPjFGCV40")
 	t.Setenv("CAROL_HASH", "$1$saltsalt$tTWg0JeO/sYmHvtKmZE8c.")
+	t.Setenv("ERIN_HASH", "$2y$05$UWg1pE9vfiVY2T415BR0JeaPsIoVzLP9bSkMOFF555y.cecWlGcHG") // htpasswd -nbB -C 5
 	basic := func(u string) string { return "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(u)) }
 	run(t, []scenario{{
 		name: "groups-and-hashes",
@@ -23,6 +24,7 @@ userlist users
     user alice password "${ALICE_HASH}"
     user bob insecure-password secret groups ro
     user carol password "${CAROL_HASH}" groups ro,admin
+    user erin password "${ERIN_HASH}" groups ro
 frontend fe
     bind ${FE}
     acl AUTH http_auth(users)
@@ -38,6 +40,8 @@ frontend fe
 			{path: "/", headers: []string{basic("bob:secret")}, status: 200, bodyIs: ptr("user bob Basic bob")},
 			{path: "/", headers: []string{basic("carol:test")}, status: 200, bodyIs: ptr("admin")},
 			{path: "/", headers: []string{basic("carol:x")}, status: 401},
+			{path: "/", headers: []string{basic("erin:Hello world!")}, status: 200, bodyIs: ptr("user erin Basic erin")},
+			{path: "/", headers: []string{basic("erin:hello world!")}, status: 401},
 			{path: "/", headers: []string{basic("dave:test")}, status: 401},
 			{path: "/", headers: []string{"Authorization: Basic !!!"}, status: 401},
 		},

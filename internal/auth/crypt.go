@@ -6,19 +6,24 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"hash"
 	"strconv"
 	"strings"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // crypt(3) hashes: SHA-512-crypt ($6$), SHA-256-crypt ($5$) and
 // MD5-crypt ($1$), written from their published descriptions and
-// checked against glibc's output (crypt_test.go).
+// checked against glibc's output (crypt_test.go); bcrypt ($2a$, $2b$,
+// $2y$) is golang.org/x/crypto/bcrypt's, checked against mkpasswd and
+// htpasswd.
 
 const itoa64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // errScheme is returned for a hash of a scheme Baton cannot check.
-var errScheme = errors.New("unsupported password hash (Baton checks $1$ MD5-crypt, $5$ SHA-256-crypt and $6$ SHA-512-crypt; bcrypt $2y$ is not supported yet)")
+var errScheme = errors.New("unsupported password hash (Baton checks $1$ MD5-crypt, $5$ SHA-256-crypt, $6$ SHA-512-crypt and bcrypt $2a$, $2b$, $2y$)")
 
 // checkHash reports whether a hash is of a supported scheme.
 func checkHash(h string) error {
@@ -28,8 +33,17 @@ func checkHash(h string) error {
 			return errors.New("malformed password hash")
 		}
 		return nil
+	case isBcrypt(h):
+		if _, err := bcrypt.Cost([]byte(h)); err != nil {
+			return fmt.Errorf("malformed bcrypt hash: %v", err)
+		}
+		return nil
 	}
 	return errScheme
+}
+
+func isBcrypt(h string) bool {
+	return strings.HasPrefix(h, "$2a$") || strings.HasPrefix(h, "$2b$") || strings.HasPrefix(h, "$2y$")
 }
 
 // Verify reports whether password matches the crypt(3) hash, comparing
@@ -43,6 +57,9 @@ func Verify(hash, password string) bool {
 		got = shaCrypt(sha256.New, "$5$", 32, password, hash[3:])
 	case strings.HasPrefix(hash, "$1$"):
 		got = md5Crypt(password, hash[3:])
+	case isBcrypt(hash):
+		// Constant time inside; $2y$ is $2b$ under another name.
+		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 	default:
 		return false
 	}

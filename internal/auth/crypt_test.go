@@ -19,6 +19,30 @@ var cryptVectors = []struct{ password, hash string }{
 	{"Hello world!", "$1$saltsalt$le8lFSqqnPaRFOlmAZpvH1"},
 	{"", "$1$saltsalt$5Jhcit4zN9UlGiA0txPkO0"},
 	{"test", "$1$ab$GR5WgfqnahyU5qOIirFwN0"},
+	// bcrypt: mkpasswd -m bcrypt / bcrypt-a -R 5 (Debian 12's whois), and
+	// htpasswd -nbB -C 5 (apache2-utils) for $2y$.
+	{"hunter2", "$2b$05$.iapFtypf1nGMZQ8eLg5k.X4xZbG0zegkFUXcGYlESvjdxIpSkyiu"},
+	{"hunter2", "$2a$05$InaNQmnCmsNLxjUnCYajr.XQxCYVR5/D3CRY8qgkPleCgcjou6QYy"},
+	{"pässwörd with spaces", "$2b$05$ThVCF6avn9K5cClhhMlhxu6LxGa813XFxv3pEhQIR9brKOPrcR.n6"},
+	{"Hello world!", "$2y$05$UWg1pE9vfiVY2T415BR0JeaPsIoVzLP9bSkMOFF555y.cecWlGcHG"},
+}
+
+func TestCheckHash(t *testing.T) {
+	for _, tc := range []struct {
+		hash string
+		ok   bool
+	}{
+		{"$6$saltsalt$x", true},
+		{"$2y$05$UWg1pE9vfiVY2T415BR0JeaPsIoVzLP9bSkMOFF555y.cecWlGcHG", true},
+		{"$2y$99$UWg1pE9vfiVY2T415BR0JeaPsIoVzLP9bSkMOFF555y.cecWlGcHG", false}, // cost out of range
+		{"$2b$05$short", false},
+		{"$y$j9T$salt$hash", false}, // yescrypt: not supported
+		{"plain", false},
+	} {
+		if err := checkHash(tc.hash); (err == nil) != tc.ok {
+			t.Errorf("checkHash(%q) = %v, want ok=%v", tc.hash, err, tc.ok)
+		}
+	}
 }
 
 func TestCrypt(t *testing.T) {
@@ -44,8 +68,8 @@ func FuzzVerify(f *testing.F) {
 		if len(hash) > 200 || len(password) > 200 {
 			return
 		}
-		if strings.Contains(hash, "rounds=") {
-			return // a large rounds value is slow, not wrong
+		if strings.Contains(hash, "rounds=") || strings.HasPrefix(hash, "$2") {
+			return // a large rounds value or bcrypt cost is slow, not wrong
 		}
 		Verify(hash, password)
 	})
