@@ -47,3 +47,25 @@ frontend fe
 		},
 	}})
 }
+
+// TestAuthBearer: http_auth_bearer returns a Bearer token, unchecked,
+// from Authorization or from the header it names, under Baton and HAProxy.
+func TestAuthBearer(t *testing.T) {
+	run(t, []scenario{{
+		name: "bearer",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    http-request return status 200 content-type text/plain lf-string "[%[http_auth_bearer(x-token)]]" if { req.hdr(x-token) -m found }
+    http-request return status 200 content-type text/plain lf-string "[%[http_auth_bearer]]"
+`,
+		requests: []req{
+			{headers: []string{"Authorization: Bearer abc.def.ghi"}, status: 200, bodyIs: ptr("[abc.def.ghi]")},
+			{headers: []string{"Authorization: bearer   spaced"}, status: 200, bodyIs: ptr("[spaced]")},
+			{headers: []string{"Authorization: Bearer"}, status: 200, bodyIs: ptr("[]")},
+			{headers: []string{"Authorization: Basic YTpi"}, status: 200, bodyIs: ptr("[]")},
+			{status: 200, bodyIs: ptr("[]")},
+			{headers: []string{"X-Token: Bearer from-x", "Authorization: Bearer from-auth"}, status: 200, bodyIs: ptr("[from-x]")},
+		},
+	}})
+}

@@ -74,3 +74,32 @@ func FuzzVerify(f *testing.F) {
 		Verify(hash, password)
 	})
 }
+
+func TestBearerToken(t *testing.T) {
+	for _, tc := range []struct {
+		in, token string
+		ok        bool
+	}{
+		{"Bearer abc.def.ghi", "abc.def.ghi", true},
+		{"bearer   tok  ", "tok", true},
+		{"BEARER\ttok", "tok", true},
+		{"Bearer", "", true},
+		{"Basic YTpi", "", false},
+		{"Bearerx tok", "", false},
+		{"", "", false},
+	} {
+		got, ok := bearerToken([]byte(tc.in))
+		if ok != tc.ok || string(got) != tc.token {
+			t.Errorf("bearerToken(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.token, tc.ok)
+		}
+	}
+}
+
+func FuzzBearerToken(f *testing.F) {
+	f.Add("Bearer abc")
+	f.Fuzz(func(t *testing.T, in string) {
+		if tok, ok := bearerToken([]byte(in)); ok && len(tok) > len(in) {
+			t.Fatal("token longer than the header")
+		}
+	})
+}
