@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Cookie persistence: the "cookie" line of a backend, "dynamic-cookie-key"
@@ -32,7 +33,12 @@ type Cookie struct {
 	// Dynamic derives each server's value from its address and the
 	// backend's dynamic-cookie-key.
 	Dynamic bool
-	Pos     Pos
+	// MaxIdle and MaxLife (insert mode) make the inserted cookie carry
+	// its last-seen and first-seen dates, as HAProxy encodes them; a
+	// cookie idle longer than MaxIdle, or older than MaxLife, is ignored.
+	// 0 means no bound and no date.
+	MaxIdle, MaxLife time.Duration
+	Pos              Pos
 }
 
 func init() {
@@ -96,8 +102,20 @@ func parseCookie(p *parser, st *proxyState, l line, args []string, _ bool) {
 			}
 			c.Attrs = append(c.Attrs, v)
 		case "maxidle", "maxlife":
-			p.errorf(l.Pos, "cookie: '%s' is not supported by Baton yet (the cookie's dates are not kept)", o)
-			return
+			v, ok := next()
+			if !ok {
+				return
+			}
+			d, err := parseTimeUnit(v, time.Second)
+			if err != nil || d < time.Second {
+				p.errorf(l.Pos, "cookie: '%s' expects a time of at least 1s, not '%s'", o, v)
+				return
+			}
+			if o == "maxidle" {
+				c.MaxIdle = d
+			} else {
+				c.MaxLife = d
+			}
 		default:
 			p.errorf(l.Pos, "cookie: supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'domain', 'maxidle', 'dynamic', 'maxlife', 'attr', 'httponly', 'preserve' and 'secure' options; got %q", o)
 			return
@@ -114,6 +132,12 @@ func parseCookie(p *parser, st *proxyState, l line, args []string, _ bool) {
 	if c.PostOnly && c.Mode != "insert" {
 		p.errorf(l.Pos, "cookie: 'postonly' option only makes sense with 'insert' mode")
 		return
+	}
+	if (c.MaxIdle > 0 || c.MaxLife > 0) && c.Mode != "insert" {
+		// HAProxy accepts and ignores them: only an inserted cookie
+		// carries dates.
+		p.warnf(l.Pos, "cookie: 'maxidle' and 'maxlife' only work with 'insert' mode: ignored")
+		c.MaxIdle, c.MaxLife = 0, 0
 	}
 	st.p.Cookie = c
 }

@@ -92,8 +92,24 @@ func (k *Cookie) Server(b *backend.Backend, v []byte, scratch []byte) *backend.S
 // Request finds the persistence cookie in req's Cookie headers and
 // returns the value naming a server; it edits the headers as the mode
 // asks (insert indirect: removed; prefix: the server part stripped),
-// building new values at the end of scratch, which it returns grown.
-func (k *Cookie) Request(req *h1.Request, scratch []byte) (val []byte, found bool, out []byte) {
+// building new values at the end of scratch, which it returns grown. In
+// insert mode the value's dates (see Dates) are split off and checked
+// against maxidle and maxlife at now (Unix seconds): a cookie past either
+// is not found, and Dates says why.
+func (k *Cookie) Request(req *h1.Request, scratch []byte, now int64) (val []byte, d Dates, found bool, out []byte) {
+	val, found, out = k.request(req, scratch)
+	if !found || k.cfg.Mode != "insert" {
+		return val, d, found, out
+	}
+	val, d = k.splitDates(val, now)
+	if d.Expired || d.Old {
+		// Ignored: the client starts afresh, dates included.
+		found, d.Last, d.First = false, 0, 0
+	}
+	return val, d, found, out
+}
+
+func (k *Cookie) request(req *h1.Request, scratch []byte) (val []byte, found bool, out []byte) {
 	for i := range req.Headers {
 		h := &req.Headers[i]
 		if !expr.EqualFold(h.Name, "cookie") {
@@ -194,8 +210,9 @@ var (
 
 // Response applies the mode to resp, the answer of srv to a request of
 // method post (POST) whose persistence cookie named had (nil: none, or
-// another server). It returns scratch grown by the values it built.
-func (k *Cookie) Response(resp *h1.Response, srv *backend.Server, had *backend.Server, post, cacheableReq bool, scratch []byte) []byte {
+// another server) with dates d, at now (Unix seconds). It returns scratch
+// grown by the values it built.
+func (k *Cookie) Response(resp *h1.Response, srv *backend.Server, had *backend.Server, d Dates, now int64, post, cacheableReq bool, scratch []byte) []byte {
 	n := len(scratch)
 	scratch = k.ServerValue(scratch, srv)
 	sv := scratch[n:len(scratch):len(scratch)]
@@ -249,13 +266,14 @@ func (k *Cookie) Response(resp *h1.Response, srv *backend.Server, had *backend.S
 		resp.Headers = hs
 		serverSet = false
 	}
-	if serverSet || k.cfg.PostOnly && !post || had == srv {
+	if serverSet || k.cfg.PostOnly && !post || had == srv && !k.refresh(d, now) {
 		return scratch
 	}
 	m := len(scratch)
 	scratch = append(scratch, k.name...)
 	scratch = append(scratch, '=')
 	scratch = append(scratch, sv...)
+	scratch = k.appendDates(scratch, d, now)
 	scratch = append(scratch, k.attrs...)
 	resp.Headers = append(resp.Headers, h1.Header{Name: setCookie, Value: scratch[m:len(scratch):len(scratch)]})
 	if k.cfg.NoCache && cacheableReq && Cacheable(resp) {

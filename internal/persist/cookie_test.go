@@ -63,7 +63,7 @@ func TestRequest(t *testing.T) {
 	} {
 		k, _ := compile(t, tt.line)
 		r := request(t, "Cookie: "+tt.cookie)
-		val, found, _ := k.Request(r, nil)
+		val, _, found, _ := k.Request(r, nil, 0)
 		if string(val) != tt.val || found != tt.found || cookies(r) != tt.left {
 			t.Errorf("%s with %q: %q %v, left %q; want %q %v, left %q", tt.line, tt.cookie, val, found, cookies(r), tt.val, tt.found, tt.left)
 		}
@@ -129,7 +129,7 @@ func TestResponse(t *testing.T) {
 			had = b.Servers[tt.had]
 		}
 		r := parse(tt.resp)
-		k.Response(r, b.Servers[0], had, tt.post, true, nil)
+		k.Response(r, b.Servers[0], had, Dates{}, 0, tt.post, true, nil)
 		if got := dump(r); got != tt.want {
 			t.Errorf("%s, %q:\n%s\nwant\n%s", tt.line, tt.resp, got, tt.want)
 		}
@@ -149,12 +149,12 @@ func FuzzRequest(f *testing.F) {
 		if h1.ParseRequest([]byte("GET / HTTP/1.1\r\nHost: h\r\nCookie: "+v+"\r\n\r\n"), &r, &h1.Limits{}) != nil {
 			return // not a request the proxy would see
 		}
-		k.Request(&r, nil)
+		k.Request(&r, nil, 0)
 		if _, _, _, _, ok := findPair([]byte(cookies(&r)), "SRV"); ok {
 			t.Fatalf("%q left %q", v, cookies(&r))
 		}
 		var r2 h1.Request
 		h1.ParseRequest([]byte("GET / HTTP/1.1\r\nHost: h\r\nCookie: "+v+"\r\n\r\n"), &r2, &h1.Limits{})
-		kp.Request(&r2, nil)
+		kp.Request(&r2, nil, 0)
 	})
 }

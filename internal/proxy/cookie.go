@@ -1,7 +1,10 @@
 package proxy
 
 import (
+	"time"
+
 	"baton/internal/backend"
+	"baton/internal/persist"
 )
 
 // Cookie persistence in the data path (package persist): the request's
@@ -16,6 +19,8 @@ type cookieState struct {
 	want *backend.Server
 	// ignored: an ignore-persist condition held.
 	ignored bool
+	// dates are the cookie's own (maxidle, maxlife).
+	dates persist.Dates
 }
 
 // cookieRequest reads the persistence cookie of the request to be for
@@ -26,7 +31,8 @@ func (cc *clientConn) cookieRequest(be *backendRT) {
 		return
 	}
 	c := &cc.in.Ctx
-	val, found, scratch := be.cookie.Request(&cc.req, c.Scratch())
+	val, dates, found, scratch := be.cookie.Request(&cc.req, c.Scratch(), time.Now().Unix())
+	cc.ck.dates = dates
 	if found {
 		cc.ck.want = be.cookie.Server(be.b, val, scratch[len(scratch):])
 	}
@@ -62,5 +68,5 @@ func (cc *clientConn) cookieResponse(be *backendRT, srv *backend.Server) {
 	if cc.ck.ignored {
 		had = srv // inserts nothing
 	}
-	c.SetScratch(be.cookie.Response(cc.in.Resp, srv, had, m == "POST", m == "GET" || m == "HEAD", c.Scratch()))
+	c.SetScratch(be.cookie.Response(cc.in.Resp, srv, had, cc.ck.dates, time.Now().Unix(), m == "POST", m == "GET" || m == "HEAD", c.Scratch()))
 }
