@@ -61,6 +61,10 @@ type Ctx struct {
 	// *sticktable.Tracker: tracked entries, the generation's tables),
 	// set by the proxy once per connection; nil means no tables.
 	Stick any
+	// HTTP2 says the request came on an HTTP/2 stream: req.ver is "2.0"
+	// and the log's request line says HTTP/2.0, as in HAProxy, though the
+	// head is parsed (and forwarded) as HTTP/1.1.
+	HTTP2 bool
 	// TLS is the client connection's TLS facts (ssl_fc*, ssl_c_*), set
 	// by the proxy after the handshake; nil on a plain connection.
 	TLS *tlsconf.Facts

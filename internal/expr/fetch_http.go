@@ -298,6 +298,7 @@ func init() {
 var (
 	ver10, ver11         = []byte("1.0"), []byte("1.1")
 	httpVer10, httpVer11 = []byte("HTTP/1.0"), []byte("HTTP/1.1")
+	ver20, httpVer20     = []byte("2.0"), []byte("HTTP/2.0")
 )
 
 // requestLine returns the request's method, target and version: from the
@@ -305,6 +306,9 @@ var (
 // request head's buffer may hold the body.
 func (c *Ctx) requestLine() (method, target, version []byte, ok bool) {
 	if c.Req != nil {
+		if c.HTTP2 {
+			return c.Req.Method, c.Req.Target, httpVer20, true
+		}
 		return c.Req.Method, c.Req.Target, httpVersion(c.Req.Minor, true), true
 	}
 	l := c.ReqLine
@@ -328,10 +332,40 @@ func httpVersion(minor int, full bool) []byte {
 	return ver11
 }
 
+// AppendRequestLine appends "METHOD TARGET HTTP/1.x" as a log line shows
+// the request. A request that came on an HTTP/2 stream (http2) shows as
+// HAProxy shows it, "METHOD SCHEME://AUTHORITY/PATH HTTP/2.0": its
+// target in absolute form, the scheme from the connection (tls) and the
+// authority from the Host field the stream's :authority became.
+func AppendRequestLine(dst []byte, r *h1.Request, http2, tls bool) []byte {
+	dst = append(dst, r.Method...)
+	dst = append(dst, ' ')
+	if !http2 {
+		dst = append(dst, r.Target...)
+		dst = append(dst, ' ')
+		return append(dst, httpVersion(r.Minor, true)...)
+	}
+	if host, ok := r.Header("host"); ok && len(r.Target) > 0 && r.Target[0] == '/' {
+		if tls {
+			dst = append(dst, "https://"...)
+		} else {
+			dst = append(dst, "http://"...)
+		}
+		dst = append(dst, host...)
+	}
+	dst = append(dst, r.Target...)
+	dst = append(dst, ' ')
+	return append(dst, httpVer20...)
+}
+
 func fetchReqVer(c *Ctx, _ []Arg, _ *Iter, out *Sample) bool {
 	r := c.request(out)
 	if r == nil {
 		return false
+	}
+	if c.HTTP2 && r == c.Req {
+		out.SetStr(ver20)
+		return true
 	}
 	out.SetStr(httpVersion(r.Minor, false))
 	return true

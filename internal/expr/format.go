@@ -495,11 +495,7 @@ func initLogVars() {
 			if fl&flagQuote != 0 {
 				dst = append(dst, '"')
 			}
-			dst = append(dst, c.Req.Method...)
-			dst = append(dst, ' ')
-			dst = append(dst, c.Req.Target...)
-			dst = append(dst, ' ')
-			dst = append(dst, httpVersion(c.Req.Minor, true)...)
+			dst = AppendRequestLine(dst, c.Req, c.HTTP2, c.TLS != nil)
 			if fl&flagQuote != 0 {
 				dst = append(dst, '"')
 			}

@@ -10,6 +10,7 @@ import (
 
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/expr"
 	"baton/internal/h1"
 	"baton/internal/rules"
 )
@@ -458,7 +459,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	b := *cc.buf
 	headEnd := cc.r + req.HeadLen
 	if logging {
-		x.reqLine = appendRequestLine(x.reqLine[:0], req)
+		x.reqLine = expr.AppendRequestLine(x.reqLine[:0], req, cc.h2stream, cc.facts != nil)
 	}
 
 	draining := cc.e.draining.Load()
@@ -472,6 +473,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	in.Req = req
 	in.Now = cc.now
 	in.TLS = cc.facts // ssl_fc*, ssl_c_*
+	in.HTTP2 = cc.h2stream
 	in.FirstRequest = !cc.answered
 	cc.stickRequest()
 	in.RequestIDs = &cc.e.reqID
@@ -910,17 +912,6 @@ func (cc *clientConn) respond(x *exchange, be *backendRT, logging bool) bool {
 	}
 	cc.logHTTP(x)
 	return err == nil
-}
-
-// appendRequestLine copies "METHOD URI HTTP/1.x" for the log line.
-func appendRequestLine(dst []byte, r *h1.Request) []byte {
-	dst = append(dst, r.Method...)
-	dst = append(dst, ' ')
-	dst = append(dst, r.Target...)
-	if r.Minor == 0 {
-		return append(dst, " HTTP/1.0"...)
-	}
-	return append(dst, " HTTP/1.1"...)
 }
 
 // bufferBody reads the request body into the read buffer, up to its end
