@@ -82,7 +82,7 @@ func TestH2OverTLS(t *testing.T) {
 		t.Error(err)
 	}
 	waitFor(t, "log lines", func() bool { return strings.Count(h.log.String(), "web~ web/s ") >= n })
-	if !strings.Contains(h.log.String(), `"GET /x HTTP/1.1"`) {
+	if !strings.Contains(h.log.String(), `"GET https://www.example.com/x HTTP/2.0"`) { // as HAProxy logs a stream
 		t.Errorf("log: %s", h.log.String())
 	}
 }
