@@ -58,6 +58,9 @@ type Scenario struct {
 	Settle time.Duration
 	// Clients is the traffic mix; the zero Mix means DefaultMix.
 	Clients Mix
+	// H2 speaks HTTP/2 with prior knowledge (the --h2 mode); false
+	// speaks HTTP/1.1.
+	H2 bool
 }
 
 // Summary is what a run found. Pass is true when nothing failed, nothing
@@ -110,7 +113,8 @@ func RunScenario(sc Scenario) (*Summary, error) {
 	}
 	s := &settings{target: sc.Target, reloadFn: sc.Reload, backends: sc.Backends,
 		interval: sc.Interval, reloads: sc.Reloads, timeout: sc.Timeout, setup: sc.SetupTimeout,
-		settle: sc.Settle, clients: sc.Clients.kinds(), verbose: true, format: "text"}
+		settle: sc.Settle, clients: sc.Clients.kinds(), verbose: true, format: "text",
+		h2: sc.H2, h2Conns: 2}
 	for i := range s.backends {
 		if s.backends[i] == "" {
 			s.backends[i] = "127.0.0.1:0"
@@ -161,7 +165,7 @@ func StartTraffic(target string, mix Mix, timeout time.Duration) *Traffic {
 		mix = DefaultMix
 	}
 	t := &Traffic{target: target, timeout: timeout, begin: time.Now()}
-	t.cs = startClients(target, mix.kinds(), timeout, t.begin, &switchWatch{}, nil)
+	t.cs = startClients(target, mix.kinds(), timeout, t.begin, &switchWatch{}, nil, 0)
 	return t
 }
 
