@@ -441,7 +441,7 @@ func (e *Engine) ServerConns(name string) ([]runtime.ServerConn, error) {
 			}
 			host, port := splitAddr(rt.s.Addr())
 			c := runtime.ServerConn{Backend: be.p.Name, Server: rt.s.Name, BackendID: be.iid, SID: rt.sid, Addr: host,
-				Port: port, Used: rt.s.Conns(), IdleLim: be.b.MaxIdleConns(), IdleCur: rt.s.IdleCount(), SafeIdle: rt.s.IdleCount()}
+				Port: port, Used: rt.s.Conns(), IdleLim: rt.s.IdleLimit(), IdleCur: rt.s.IdleCount(), SafeIdle: rt.s.IdleCount()}
 			if t := sn.Slot(rt.slot); t != nil {
 				c.UsedMax = int(t[counters.MaxSessions])
 			}
