@@ -118,3 +118,17 @@ func (s *Server) purgeHalf() {
 		s.armPurge()
 	}
 }
+
+// PoolSettings are s's pool-max-conn (-1: no bound of its own, as
+// HAProxy shows it) and pool-purge-delay, for "show servers conn".
+func (s *Server) PoolSettings() (maxConn int, purgeDelay time.Duration) {
+	maxConn = s.IdleLimit()
+	if maxConn == IdleBudget() && (s.Config == nil || s.Config.PoolMaxConn != maxConn) {
+		maxConn = -1
+	}
+	purgeDelay = s.purgeDelay()
+	if s.Config != nil && s.Config.PoolPurgeDelay < 0 {
+		purgeDelay = 0
+	}
+	return maxConn, purgeDelay
+}
