@@ -9,13 +9,13 @@
 # ROUNDS alternating runs, with Baton/HAProxy ratios from the same run.
 #
 #   bench/ratelimit/run.sh
-#   SOURCES=10000 RATE=50000 LIMIT=20 DURATION=10s ROUNDS=3 bench/ratelimit/run.sh
+#   SOURCES=10000 RATE=50000 LIMIT=5 PER_CONN=10 DURATION=10s ROUNDS=3 bench/ratelimit/run.sh
 #   BASELINE=/tmp/baton-main bench/ratelimit/run.sh   # also another Baton build
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SOURCES=${SOURCES:-10000}
 RATE=${RATE:-50000}
-LIMIT=${LIMIT:-20} # requests per 10 s per source before 429
+LIMIT=${LIMIT:-5} # requests per 10 s per source before 429
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 WORKERS=${WORKERS:-256}
@@ -104,7 +104,8 @@ stop() {
 rss_kb() { # proxy's master and workers
 	local t=0
 	for q in ${PID[$1]} $(pgrep -P "${PID[$1]}" || true); do
-		[ -r /proc/$q/status ] && t=$((t + $(awk '/^VmRSS/ {print $2}' /proc/$q/status)))
+		r=$(awk '/^VmRSS/ {print $2}' /proc/$q/status 2>/dev/null || true)
+		t=$((t + ${r:-0}))
 	done
 	echo $t
 }

@@ -87,8 +87,8 @@ func main() {
 				for j := 0; j < *perConn; j++ {
 					k := next.Add(1) - 1
 					due := start.Add(time.Duration(float64(k) * interval))
-					if due.After(end) {
-						done = true
+					if due.After(end) || time.Now().After(end) {
+						done = true // the schedule or the clock ran out
 						break
 					}
 					if d := time.Until(due); d > 0 {
