@@ -85,6 +85,9 @@ type Summary struct {
 	// SwitchMedian and SwitchMax are the reload-to-new-label times.
 	SwitchMedian, SwitchMax time.Duration
 	Pass                    bool
+	// HTTP/2 mode: GoAwayConns counts connections that got a GOAWAY,
+	// TwoPhaseConns those whose first GOAWAY announced 2^31-1.
+	GoAwayConns, TwoPhaseConns int
 	// Report is the verbose text report, failures included.
 	Report string
 }
@@ -92,7 +95,8 @@ type Summary struct {
 func summarize(r *report) *Summary {
 	sum := &Summary{Requests: r.requests, Failed: r.failed(), ByOutcome: map[string]int{},
 		Stale: r.stale, Races: r.byOutcome[outRace], Pinned: r.pinned,
-		ReloadErrors: r.reloadErrs, Unswitched: r.unswitched, Pass: r.pass()}
+		ReloadErrors: r.reloadErrs, Unswitched: r.unswitched, Pass: r.pass(),
+		GoAwayConns: r.h2Conns.goawayConns, TwoPhaseConns: r.h2Conns.twoPhase}
 	for o, n := range r.byOutcome {
 		sum.ByOutcome[outcomeNames[o]] = n
 	}
