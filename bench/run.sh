@@ -10,6 +10,8 @@
 #                                # A/B: this tree's Baton against another build
 #   PORT=29080 bench/run.sh      # ports from 29080 (default 19080)
 #   RAW=/tmp/raw.txt bench/run.sh  # also keep every round's figures
+#   H2_BASELINE=1 BASELINE=main CASES="h2 ka" bench/run.sh
+#                                # A/B including the h2 cases (a baseline with HTTP/2)
 #
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
@@ -26,7 +28,9 @@
 # tls-idle (RSS per idle TLS connection, IDLE_TLS held).
 # HTTP/2 cases (h2load, H2_CONNS connections with H2_STREAMS streams
 # each): h2 (clear text with prior knowledge, small responses), h2-tls
-# (over TLS, ALPN h2), h2-64k (64 KiB responses, clear text).
+# (over TLS, ALPN h2), h2-64k (64 KiB responses, clear text); h2-idle and
+# h2-idle-tls (RSS per idle HTTP/2 connection, IDLE_H2 held, each after one
+# stream: clear text with prior knowledge, and over TLS with ALPN h2).
 # Runs alternate proxies within each round (A B C A B C ...) and the table
 # gives medians over rounds, with Baton/HAProxy ratios from the same run.
 set -euo pipefail
@@ -38,9 +42,10 @@ DURATION=${DURATION:-5s}
 CONNS=${CONNS:-64}
 IDLE=${IDLE:-9000}
 IDLE_TLS=${IDLE_TLS:-5000}
+IDLE_H2=${IDLE_H2:-2000}
 H2_CONNS=${H2_CONNS:-10}
 H2_STREAMS=${H2_STREAMS:-10}
-CASES=${CASES:-"ka close 64k upload idle tcp rules tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle h2 h2-tls h2-64k"}
+CASES=${CASES:-"ka close 64k upload idle tcp rules tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle h2 h2-tls h2-64k h2-idle h2-idle-tls"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
 # BASELINE: another Baton, run as proxy "baseline": a binary, or a git
 # revision of this tree to build.
@@ -98,10 +103,10 @@ P=${PORT:-19080}
 O=$P TS=$((P + 20))
 declare -A HTTP=([baton]=$((P + 1)) [haproxy]=$((P + 2)) [nginx]=$((P + 3)) [baseline]=$((P + 4)))
 declare -A TCP=([baton]=$((P + 21)) [haproxy]=$((P + 22)) [nginx]=$((P + 23)) [baseline]=$((P + 24)))
-declare -A TLSEC=([baton]=$((P + 31)) [haproxy]=$((P + 32)) [nginx]=$((P + 33)))
-declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43)))
+declare -A TLSEC=([baton]=$((P + 31)) [haproxy]=$((P + 32)) [nginx]=$((P + 33)) [baseline]=$((P + 34)))
+declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43)) [baseline]=$((P + 44)))
 declare -A RULES=([baton]=$((P + 51)) [haproxy]=$((P + 52)) [baseline]=$((P + 54)))
-declare -A H2C=([baton]=$((P + 61)) [haproxy]=$((P + 62)) [nginx]=$((P + 63)))
+declare -A H2C=([baton]=$((P + 61)) [haproxy]=$((P + 62)) [nginx]=$((P + 63)) [baseline]=$((P + 64)))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -185,8 +190,14 @@ CFG
 proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" "${H2C[baton]}" >"$work/baton.cfg"
 proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" "${H2C[haproxy]}" >"$work/haproxy.cfg"
 # A baseline that predates the rules language gets no rules frontend
-# unless RULES_BASELINE=1.
-proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" "$([ -n "${RULES_BASELINE:-}" ] && echo "${RULES[baseline]}")" >"$work/baseline.cfg"
+# unless RULES_BASELINE=1, and none of TLS and HTTP/2 unless H2_BASELINE=1
+# (then it runs the h2 cases too).
+if [ -n "${H2_BASELINE:-}" ]; then
+	proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" "$([ -n "${RULES_BASELINE:-}" ] && echo "${RULES[baseline]}")" \
+		"${TLSEC[baseline]}" "${TLSRSA[baseline]}" "${H2C[baseline]}" >"$work/baseline.cfg"
+else
+	proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" "$([ -n "${RULES_BASELINE:-}" ] && echo "${RULES[baseline]}")" >"$work/baseline.cfg"
+fi
 nginx_server() { # listen-lines cert: one nginx server block proxying to the origin
 	cat <<NGX
   server {
@@ -255,7 +266,7 @@ for p in $PROXIES; do
 	wait_port "${HTTP[$p]}"
 	wait_port "${TCP[$p]}"
 	if rules_on "$p"; then wait_port "${RULES[$p]}"; fi
-	[ "$p" = baseline ] || { wait_port "${TLSEC[$p]}" && wait_port "${TLSRSA[$p]}" && wait_port "${H2C[$p]}"; }
+	[ "$p" = baseline ] && [ -z "${H2_BASELINE:-}" ] || { wait_port "${TLSEC[$p]}" && wait_port "${TLSRSA[$p]}" && wait_port "${H2C[$p]}"; }
 done
 
 # Process tree of a proxy: the master and its workers.
@@ -344,11 +355,13 @@ run_h2load() { # case proxy: h2load, H2_CONNS connections of H2_STREAMS streams
 	record "$c $p cpu $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$done" 'BEGIN {printf "%.2f", n ? d / hz / n * 100000 : 0}')"
 }
 
-run_idle() { # proxy [tls]
+run_idle() { # proxy [tls|h2|h2-tls]
 	local p=$1 before after c=idle target=127.0.0.1:${HTTP[$1]} n=$IDLE flags=()
-	if [ "${2:-}" = tls ]; then
-		c=tls-idle target=127.0.0.1:${TLSEC[$p]} n=$IDLE_TLS flags=(-tls)
-	fi
+	case "${2:-}" in
+	tls) c=tls-idle target=127.0.0.1:${TLSEC[$p]} n=$IDLE_TLS flags=(-tls) ;;
+	h2) c=h2-idle target=127.0.0.1:${H2C[$p]} n=$IDLE_H2 flags=(-h2) ;;
+	h2-tls) c=h2-idle-tls target=127.0.0.1:${TLSEC[$p]} n=$IDLE_H2 flags=(-tls -h2) ;;
+	esac
 	before=$(rss_kb "${PID[$p]}")
 	coproc IDLE_CONNS { "$work/idleconns" -target "$target" -n "$n" "${flags[@]}"; }
 	local line
@@ -397,8 +410,10 @@ for round in $(seq "$ROUNDS"); do
 			# measure memory reused from the first.
 			idle) [ "$round" = 1 ] && run_idle "$p" ;;
 			tls-idle) [ "$round" = 1 ] && run_idle "$p" tls ;;
+			h2-idle) [ "$round" = 1 ] && { [ "$p" = baseline ] && [ -z "${H2_BASELINE:-}" ] || run_idle "$p" h2; } ;;
+			h2-idle-tls) [ "$round" = 1 ] && { [ "$p" = baseline ] && [ -z "${H2_BASELINE:-}" ] || run_idle "$p" h2-tls; } ;;
 			tcp) run_tcp "$p" ;;
-			h2 | h2-tls | h2-64k) [ "$p" = baseline ] || run_h2load "$c" "$p" ;;
+			h2 | h2-tls | h2-64k) [ "$p" = baseline ] && [ -z "${H2_BASELINE:-}" ] || run_h2load "$c" "$p" ;;
 			tls-hs-ec | tls-hs-rsa | tls-resume) run_tlsload "$c" "$p" ;;
 			*) run_wrk "$c" "$p" ;;
 			esac
@@ -427,7 +442,7 @@ else
 fi
 for c in $CASES; do
 	case $c in
-	idle | tls-idle) metrics="rss_per_conn_kb" ;;
+	idle | tls-idle | h2-idle | h2-idle-tls) metrics="rss_per_conn_kb" ;;
 	tcp) metrics="MBps" ;;
 	tls-hs-ec | tls-hs-rsa | tls-resume) metrics="rps resumed_pct cpu" ;;
 	h2 | h2-tls | h2-64k) metrics="rps mean max cpu" ;;
@@ -445,6 +460,6 @@ for c in $CASES; do
 done
 echo
 echo "rps: requests/s; p50/p99: latency in ms; cpu: proxy CPU seconds per 100k requests;"
-echo "rss_per_conn_kb: resident memory per idle keep-alive connection ($IDLE held; tls-idle: $IDLE_TLS TLS ones); MBps: TCP bulk through the proxy."
+echo "rss_per_conn_kb: resident memory per idle keep-alive connection ($IDLE held; tls-idle: $IDLE_TLS TLS ones; h2-idle, h2-idle-tls: $IDLE_H2 HTTP/2 ones); MBps: TCP bulk through the proxy."
 echo "h2*: h2load -c$H2_CONNS -m$H2_STREAMS (mean/max: request latency in ms; h2load gives no percentiles)."
 echo "tls-hs-*: full TLS handshakes/s (one per request; resumed_pct must be 0); tls-resume: handshakes/s with a session cache (resumed_pct of them resumed)."

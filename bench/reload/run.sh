@@ -4,6 +4,8 @@
 # every INTERVAL (default 500ms) under mixed traffic, and prints one table.
 # SOAK=1 makes it 1000 reloads (not for CI). TLS=1 speaks TLS to the
 # proxies (the same ECDSA P-256 certificate for all) and counts handshakes.
+# H2=1 speaks HTTP/2 (with TLS=1 by ALPN h2, else with prior knowledge)
+# and counts refused streams and GOAWAYs.
 # See README.md.
 set -eu
 
@@ -37,10 +39,15 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/baton-reload-bench.XXXXXX")
 echo "work directory: $work" >&2
+# nginx's workers run as nobody: they must reach their temporary files
+# (proxy_temp_path) below the work directory, which mktemp made 0700.
+chmod 755 "$work"
 (cd "$root" && go build -o "$work/bin/baton" ./cmd/baton && go build -o "$work/bin/freeport" ./bench/reload/freeport)
 
 tlsflags=
-export TLS=${TLS:-0}
+export TLS=${TLS:-0} H2=${H2:-0}
+h2flags=
+[ "$H2" = 1 ] && h2flags=--h2
 if [ "$TLS" = 1 ]; then
 	mkdir -p "$work/tls"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
@@ -104,7 +111,7 @@ for p in $proxies; do
 	status=0
 	"$work/bin/baton" reload-test --target "$frontend" \
 		--reload "'$here/flip.sh' $p '$dir' $frontend" \
-		--reloads "$reloads" --interval "$interval" --clients "$clients" $tlsflags \
+		--reloads "$reloads" --interval "$interval" --clients "$clients" $tlsflags $h2flags \
 		--format kv --verbose >"$dir/summary.kv" 2>"$dir/report.txt" || status=$?
 	if [ ! -s "$dir/summary.kv" ]; then
 		echo "run.sh: reload-test against $p failed (exit $status):" >&2
@@ -121,24 +128,27 @@ for p in $proxies; do
 done
 
 echo
-if [ "$TLS" = 1 ]; then
-	printf '%-8s %9s %7s %6s %6s %8s %11s %11s %11s %8s %10s %8s %6s %s\n' \
-		proxy requests failed stale races pinned "switch med" "switch max" "old seen" reloads handshakes resumed "full*" result
-else
-	printf '%-8s %9s %7s %6s %6s %8s %11s %11s %11s %8s %s\n' \
-		proxy requests failed stale races pinned "switch med" "switch max" "old seen" reloads result
-fi
+printf '%-8s %9s %7s %6s %6s %8s %11s %11s %11s %8s' \
+	proxy requests failed stale races pinned "switch med" "switch max" "old seen" reloads
+[ "$H2" = 1 ] && printf ' %8s %6s %8s %8s' refused conns "goaway" "2-phase"
+[ "$TLS" = 1 ] && printf ' %10s %8s %6s' handshakes resumed "full*"
+printf ' %s\n' result
 for f in $results; do
 	p=$(basename "$(dirname "$f")")
-	awk -v p="$p" -v n="$reloads" -v tls="$TLS" '{
+	awk -v p="$p" -v n="$reloads" -v tls="$TLS" -v h2="$H2" '{
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		if ("error" in v) { printf "%-8s %s\n", p, "tester " v["error"]; next }
-		printf "%-8s %9s %7s %6s %6s %8s %9sms %9sms %9sms %8s ", p, v["requests"], v["failed"], v["stale"],
+		printf "%-8s %9s %7s %6s %6s %8s %9sms %9sms %9sms %8s", p, v["requests"], v["failed"], v["stale"],
 			v["races"], v["pinned"], v["switch_median_ms"], v["switch_max_ms"], v["oldseen_max_ms"], n
-		if (tls == 1) printf "%10s %8s %6s ", v["tls_handshakes"], v["tls_resumed"], v["tls_full_refused"]
-		printf "%s\n", (v["pass"] == "true" ? "PASS" : "FAIL")
+		if (h2 == 1) printf " %8s %6s %8s %8s", v["refused_streams"], v["h2_conns"], v["h2_goaway_conns"], v["h2_two_phase"]
+		if (tls == 1) printf " %10s %8s %6s", v["tls_handshakes"], v["tls_resumed"], v["tls_full_refused"]
+		printf " %s\n", (v["pass"] == "true" ? "PASS" : "FAIL")
 	}' "$f"
 done
+if [ "$H2" = 1 ]; then
+	echo "requests are streams; refused: REFUSED_STREAM or above a GOAWAY's last stream ID (retried);"
+	echo "goaway: connections that got a GOAWAY; 2-phase: of them, those whose first GOAWAY said 2^31-1"
+fi
 if [ "$TLS" = 1 ]; then
 	echo "full*: full handshakes although the client offered a session (a reload cost the resumption)"
 fi

@@ -21,10 +21,6 @@ var (
 	ErrQueueTimeout = errors.New("queue timeout: every server at maxconn")
 )
 
-// DefaultMaxIdle is the number of idle connections pooled per server when
-// Backend.MaxIdle is 0.
-const DefaultMaxIdle = 64
-
 // Key carries what hashing algorithms need: the client address for
 // "balance source", the request target for "balance uri". An invalid Src
 // or empty URI makes those algorithms fall back to round robin.
@@ -48,9 +44,10 @@ type Backend struct {
 	// Opts and HashType are the hashing algorithms' options (hash.go).
 	Opts     config.BalanceOpts
 	HashType config.HashType
-	// MaxIdle bounds the idle connections pooled per server: 0 means
-	// DefaultMaxIdle, a negative value disables pooling. Set it before
-	// the backend is shared.
+	// MaxIdle bounds the idle connections pooled per server, over the
+	// servers' own pool-max-conn: 0 means the servers' settings (see
+	// Server.IdleLimit), a negative value disables pooling. Set it
+	// before the backend is shared.
 	MaxIdle int
 
 	// mem are the servers load balancing picks from; replaced whole
@@ -376,14 +373,4 @@ func (b *Backend) Close() {
 	for _, s := range b.List() {
 		s.idle.purge(true)
 	}
-}
-
-func (b *Backend) maxIdle() int {
-	switch {
-	case b.MaxIdle == 0:
-		return DefaultMaxIdle
-	case b.MaxIdle < 0:
-		return 0
-	}
-	return b.MaxIdle
 }

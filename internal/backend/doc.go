@@ -20,7 +20,10 @@
 //
 // Each server also pools idle keep-alive connections (PutIdle, GetIdle):
 // last in, first out, so warm connections are reused and cold ones age
-// out on the server side; bounded by Backend.MaxIdle; checked with a
+// out on the server side; bounded with HAProxy's meanings by the
+// server's pool-max-conn (no limit by default) and a process budget of
+// 20% of the descriptor limit, and halved every pool-purge-delay
+// (pool.go); checked with a
 // non-blocking peek on the way out so a connection the server closed is
 // discarded instead of failing a request.
 package backend

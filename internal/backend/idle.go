@@ -4,16 +4,22 @@ import (
 	"net"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // idlePool holds a server's idle keep-alive connections, most recently
 // used on top. Entries are recycled through a free list so a steady
-// put/get cycle allocates nothing.
+// put/get cycle allocates nothing. Its bounds and purge are in
+// pool.go.
 type idlePool struct {
 	mu     sync.Mutex
 	closed bool         // the backend was closed: refuse puts
-	stack  []*idleEntry // LIFO; len <= maxIdle
+	stack  []*idleEntry // LIFO, oldest at 0; len <= the server's limit
 	free   []*idleEntry
+	// timer is the pool-purge-delay timer, made on the first put and
+	// armed while the pool holds connections (armed).
+	timer *time.Timer
+	armed bool
 }
 
 // idleEntry is one pooled connection and the state of its liveness probe.
@@ -33,16 +39,18 @@ type idleEntry struct {
 
 // PutIdle pools c, an idle connection to s, for reuse by a later request.
 // It returns false, and the caller closes c, when the pool is full
-// (Backend.MaxIdle), the backend is closed, the server is not Ready and
-// healthy, or c goes to an address the server no longer has.
+// (IdleLimit, or the process's idle budget), the backend is closed, the
+// server is not Ready and healthy, or c goes to an address the server no
+// longer has.
 func (s *Server) PutIdle(c net.Conn) bool {
 	if c == nil {
 		return false
 	}
-	max := s.b.maxIdle()
+	max := s.IdleLimit()
 	p := &s.idle
 	p.mu.Lock()
-	if p.closed || len(p.stack) >= max || s.State() != Ready || !s.Healthy() || s.checksAddr() && !sameAddr(c, s.ep.Load()) {
+	if p.closed || len(p.stack) >= max || s.State() != Ready || !s.Healthy() || s.checksAddr() && !sameAddr(c, s.ep.Load()) ||
+		!takeIdleBudget() {
 		p.mu.Unlock()
 		return false
 	}
@@ -56,10 +64,11 @@ func (s *Server) PutIdle(c net.Conn) bool {
 		e.probe = e.peek
 	}
 	if p.stack == nil {
-		p.stack = make([]*idleEntry, 0, max)
+		p.stack = make([]*idleEntry, 0, min(max, 64))
 	}
 	e.c = c
 	p.stack = append(p.stack, e)
+	s.armPurge()
 	p.mu.Unlock()
 	return true
 }
@@ -81,6 +90,7 @@ func (s *Server) GetIdle() net.Conn {
 		e := p.stack[n-1]
 		p.stack[n-1] = nil
 		p.stack = p.stack[:n-1]
+		pooledIdle.Add(-1)
 		p.mu.Unlock()
 
 		c := e.c
@@ -138,9 +148,14 @@ func (p *idlePool) purge(closing bool) {
 	p.mu.Lock()
 	if closing {
 		p.closed = true
+		if p.timer != nil {
+			p.timer.Stop()
+			p.armed = false
+		}
 	}
 	stack := p.stack
 	p.stack = nil
+	pooledIdle.Add(-int64(len(stack)))
 	for _, e := range stack {
 		if e.c != nil {
 			e.c.Close()
@@ -150,6 +165,3 @@ func (p *idlePool) purge(closing bool) {
 	p.free = append(p.free, stack...)
 	p.mu.Unlock()
 }
-
-// MaxIdleConns is the pool's bound per server.
-func (b *Backend) MaxIdleConns() int { return b.maxIdle() }

@@ -96,8 +96,8 @@ func TestIdleLIFOAndBound(t *testing.T) {
 
 func TestIdleDefaultAndDisabled(t *testing.T) {
 	b, s := oneServer(t)
-	if b.maxIdle() != DefaultMaxIdle {
-		t.Fatalf("zero MaxIdle gives %d, want %d", b.maxIdle(), DefaultMaxIdle)
+	if s.IdleLimit() != IdleBudget() || IdleBudget() < 64 {
+		t.Fatalf("zero MaxIdle and no pool-max-conn give %d, want the process budget %d", s.IdleLimit(), IdleBudget())
 	}
 	cs, _ := tcpPairs(t, 1)
 	b.MaxIdle = -1

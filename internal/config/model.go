@@ -498,4 +498,5 @@ type Server struct {
 	SlowStart time.Duration
 	ServerChecks
 	ServerTraffic
+	ServerPool
 }

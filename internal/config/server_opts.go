@@ -155,6 +155,10 @@ func init() {
 			return fmt.Errorf("on-error expects 'fastinter', 'fail-check', 'sudden-death' or 'mark-down' but got %q", v)
 		}),
 		"proxy-v2-options": {n: 1, set: setPPv2Options},
+		// The idle connection pool (server_pool.go).
+		"pool-max-conn":    {n: 1, set: setPoolMaxConn},
+		"pool-purge-delay": {n: 1, set: setPoolPurgeDelay},
+		"pool-low-conn":    {n: 1, set: setPoolLowConn},
 		"source":           {n: -1, set: setServerSource},
 	}
 	for k := range serverOpts {

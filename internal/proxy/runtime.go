@@ -441,7 +441,10 @@ func (e *Engine) ServerConns(name string) ([]runtime.ServerConn, error) {
 			}
 			host, port := splitAddr(rt.s.Addr())
 			c := runtime.ServerConn{Backend: be.p.Name, Server: rt.s.Name, BackendID: be.iid, SID: rt.sid, Addr: host,
-				Port: port, Used: rt.s.Conns(), IdleLim: be.b.MaxIdleConns(), IdleCur: rt.s.IdleCount(), SafeIdle: rt.s.IdleCount()}
+				Port: port, Used: rt.s.Conns(), IdleCur: rt.s.IdleCount(), SafeIdle: rt.s.IdleCount()}
+			var purge time.Duration
+			c.IdleLim, purge = rt.s.PoolSettings()
+			c.PurgeDelayMS = int(purge / time.Millisecond)
 			if t := sn.Slot(rt.slot); t != nil {
 				c.UsedMax = int(t[counters.MaxSessions])
 			}

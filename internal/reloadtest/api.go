@@ -58,6 +58,9 @@ type Scenario struct {
 	Settle time.Duration
 	// Clients is the traffic mix; the zero Mix means DefaultMix.
 	Clients Mix
+	// H2 speaks HTTP/2 with prior knowledge (the --h2 mode); false
+	// speaks HTTP/1.1.
+	H2 bool
 }
 
 // Summary is what a run found. Pass is true when nothing failed, nothing
@@ -82,6 +85,9 @@ type Summary struct {
 	// SwitchMedian and SwitchMax are the reload-to-new-label times.
 	SwitchMedian, SwitchMax time.Duration
 	Pass                    bool
+	// HTTP/2 mode: GoAwayConns counts connections that got a GOAWAY,
+	// TwoPhaseConns those whose first GOAWAY announced 2^31-1.
+	GoAwayConns, TwoPhaseConns int
 	// Report is the verbose text report, failures included.
 	Report string
 }
@@ -89,7 +95,8 @@ type Summary struct {
 func summarize(r *report) *Summary {
 	sum := &Summary{Requests: r.requests, Failed: r.failed(), ByOutcome: map[string]int{},
 		Stale: r.stale, Races: r.byOutcome[outRace], Pinned: r.pinned,
-		ReloadErrors: r.reloadErrs, Unswitched: r.unswitched, Pass: r.pass()}
+		ReloadErrors: r.reloadErrs, Unswitched: r.unswitched, Pass: r.pass(),
+		GoAwayConns: r.h2Conns.goawayConns, TwoPhaseConns: r.h2Conns.twoPhase}
 	for o, n := range r.byOutcome {
 		sum.ByOutcome[outcomeNames[o]] = n
 	}
@@ -110,7 +117,8 @@ func RunScenario(sc Scenario) (*Summary, error) {
 	}
 	s := &settings{target: sc.Target, reloadFn: sc.Reload, backends: sc.Backends,
 		interval: sc.Interval, reloads: sc.Reloads, timeout: sc.Timeout, setup: sc.SetupTimeout,
-		settle: sc.Settle, clients: sc.Clients.kinds(), verbose: true, format: "text"}
+		settle: sc.Settle, clients: sc.Clients.kinds(), verbose: true, format: "text",
+		h2: sc.H2, h2Conns: 2}
 	for i := range s.backends {
 		if s.backends[i] == "" {
 			s.backends[i] = "127.0.0.1:0"
@@ -161,7 +169,7 @@ func StartTraffic(target string, mix Mix, timeout time.Duration) *Traffic {
 		mix = DefaultMix
 	}
 	t := &Traffic{target: target, timeout: timeout, begin: time.Now()}
-	t.cs = startClients(target, mix.kinds(), timeout, t.begin, &switchWatch{}, nil)
+	t.cs = startClients(target, mix.kinds(), timeout, t.begin, &switchWatch{}, nil, 0)
 	return t
 }
 

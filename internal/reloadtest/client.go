@@ -41,10 +41,11 @@ const (
 	outTimeout
 	outBad
 	outRace
+	outRefusedStream // HTTP/2: refused by RST_STREAM or GOAWAY, to be retried
 	numOutcomes
 )
 
-var outcomeNames = [numOutcomes]string{"ok", "refused", "reset", "eof", "5xx", "timeout", "bad", "race"}
+var outcomeNames = [numOutcomes]string{"ok", "refused", "reset", "eof", "5xx", "timeout", "bad", "race", "refused_stream"}
 
 // record is one request as a client saw it. Times are offsets from the
 // start of the run.
@@ -60,6 +61,8 @@ type record struct {
 	// TLS mode: this request opened a TLS connection (handshake), which
 	// resumed a session or not, and whether the client offered one.
 	handshake, resumed, offered bool
+	// h2: the request was an HTTP/2 stream; dial is its connection's.
+	h2 bool
 }
 
 const (
@@ -84,6 +87,8 @@ type client struct {
 	// tls is set in TLS mode; cache is the client's session cache.
 	tls   *tlsSettings
 	cache *offerCache
+	// h2 is set in HTTP/2 mode: the connections this client's streams use.
+	h2 *h2Group
 
 	conn   net.Conn
 	br     *bufio.Reader
@@ -119,9 +124,14 @@ func (c *client) pause(d time.Duration) bool {
 func (c *client) run() {
 	defer c.closeConn()
 	for !c.stopped() {
-		r := c.one()
+		var r record
+		if c.h2 != nil {
+			r = c.oneH2()
+		} else {
+			r = c.one()
+		}
 		c.records = append(c.records, r)
-		if r.out != outOK && r.out != outRace {
+		if r.out != outOK && r.out != outRace && r.out != outRefusedStream {
 			if !c.pause(failureBackoff) {
 				return
 			}
@@ -231,22 +241,7 @@ func (c *client) one() (r record) {
 	}
 	body, berr := c.readBody(resp.Body)
 	resp.Body.Close()
-	switch {
-	case resp.StatusCode >= 500:
-		r.out, r.err = out5xx, resp.Status
-	case resp.StatusCode != 200:
-		r.out, r.err = outBad, resp.Status
-	case berr != nil:
-		r.out, r.err = classifyMid(berr), "response body: "+berr.Error()
-	case upload != nil && !bytes.Equal(body, upload):
-		r.out, r.err = outBad, fmt.Sprintf("echo returned %d bytes, not the %d sent", len(body), len(upload))
-	case c.kind == kindDownload && len(body) != downloadBytes:
-		r.out, r.err = outBad, fmt.Sprintf("download of %d bytes got %d", downloadBytes, len(body))
-	case r.label == 0:
-		r.out, r.err = outBad, "response without X-Backend"
-	case werr != nil:
-		r.out, r.err = classifyMid(werr), "request body: "+werr.Error()
-	}
+	c.judge(&r, resp.StatusCode, resp.Status, body, berr, upload, werr, classifyMid)
 	if r.out == outOK {
 		if r.newConn {
 			c.seen.observe(r.dial, r.label)
@@ -257,6 +252,28 @@ func (c *client) one() (r record) {
 		}
 	}
 	return r
+}
+
+// judge sets r's outcome from a complete exchange: the status, the body
+// read (or its error), the upload sent (or its error); name classifies
+// the errors.
+func (c *client) judge(r *record, code int, status string, body []byte, berr error, upload []byte, werr error, name func(error) outcome) {
+	switch {
+	case code >= 500:
+		r.out, r.err = out5xx, status
+	case code != 200:
+		r.out, r.err = outBad, status
+	case berr != nil:
+		r.out, r.err = name(berr), "response body: "+berr.Error()
+	case upload != nil && !bytes.Equal(body, upload):
+		r.out, r.err = outBad, fmt.Sprintf("echo returned %d bytes, not the %d sent", len(body), len(upload))
+	case c.kind == kindDownload && len(body) != downloadBytes:
+		r.out, r.err = outBad, fmt.Sprintf("download of %d bytes got %d", downloadBytes, len(body))
+	case r.label == 0:
+		r.out, r.err = outBad, "response without X-Backend"
+	case werr != nil:
+		r.out, r.err = name(werr), "request body: "+werr.Error()
+	}
 }
 
 // readBody reads a response body; downloads are read slowly, and only

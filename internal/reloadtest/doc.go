@@ -1,5 +1,5 @@
 // Package reloadtest is `baton reload-test`: it fires a mix of HTTP/1.1
-// traffic at any proxy while reloading it, and reports every request that
+// (or HTTP/2) traffic at any proxy while reloading it, and reports every request that
 // failed, every new connection that reached the old configuration and every
 // keep-alive reuse race.
 //
@@ -38,6 +38,17 @@
 // resumed and full, and the full handshakes where the client offered a
 // session the proxy did not resume (a reload lost the session ticket
 // keys). Those fail the run: a reload should cost no handshake.
+//
+// HTTP/2 mode (--h2): every request is a stream, over TLS with ALPN h2
+// (with --tls) or in clear text with prior knowledge. The "new" clients
+// open a connection per stream; the others share --h2-conns connections
+// per kind and open the next one when the current one got a GOAWAY. Our
+// own frame loop (h2conn.go) counts what net/http's Transport would
+// hide: refused streams (RST_STREAM REFUSED_STREAM, or above a GOAWAY's
+// last stream ID; they fail the run), GOAWAYs, and two-phase GOAWAYs
+// (the first announcing 2^31-1). Every stream of a connection dialled
+// after the switch must be answered by the new label (stale otherwise);
+// see h2client.go.
 //
 // Exit status: 0 when nothing failed, nothing was stale, no race happened,
 // every reload command succeeded and every reload was observed; 1

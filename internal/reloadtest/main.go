@@ -37,11 +37,15 @@ type settings struct {
 	verbose  bool
 	format   string // "text" or "kv"
 	tls      tlsSettings
+	// h2 is HTTP/2 mode (--h2); h2Conns, the connections each group of
+	// keep-alive clients shares.
+	h2      bool
+	h2Conns int
 }
 
 const usageText = `usage: baton reload-test --target ADDR --reload 'COMMAND' [flags]
 
-Fires mixed HTTP/1.1 traffic at the proxy listening on ADDR while running
+Fires mixed HTTP/1.1 (or, with --h2, HTTP/2) traffic at the proxy listening on ADDR while running
 COMMAND (with sh -c) every --interval. COMMAND must point the proxy at the
 backend named by $BATON_RT_LABEL ("a" or "b"), whose addresses are
 $BATON_RT_ADDR_A and $BATON_RT_ADDR_B ($BATON_RT_RELOAD is the reload number,
@@ -78,6 +82,8 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	fs.BoolVar(&s.tls.on, "tls", false, "speak TLS to the target (each client keeps a session cache) and count handshakes")
 	fs.StringVar(&s.tls.serverName, "tls-servername", "reload-test", "with --tls: the SNI to send and the `name` to verify")
 	fs.StringVar(&s.tls.caFile, "tls-ca", "", "with --tls: the CA `file` to verify the proxy's certificate; none: not verified")
+	fs.BoolVar(&s.h2, "h2", false, "speak HTTP/2 (with --tls: ALPN h2; without: prior knowledge) and count refused streams and GOAWAYs")
+	fs.IntVar(&s.h2Conns, "h2-conns", 2, "with --h2: HTTP/2 `connections` the keep-alive clients of each kind share")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -114,6 +120,12 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	s.clients = mix
 	if s.format != "text" && s.format != "kv" {
 		return nil, fmt.Errorf("--format %q: want text or kv", s.format)
+	}
+	if s.h2Conns < 1 {
+		return nil, fmt.Errorf("--h2-conns %d: must be at least 1", s.h2Conns)
+	}
+	if s.h2 {
+		s.tls.alpn = []string{"h2"}
 	}
 	if err := s.tls.load(); err != nil {
 		return nil, err
@@ -236,7 +248,7 @@ func run(s *settings, progress io.Writer) (*report, error) {
 	if s.tls.on {
 		tlsOn = &s.tls
 	}
-	traffic := startClients(s.target, s.clients, s.timeout, begin, seen, tlsOn)
+	traffic := startClients(s.target, s.clients, s.timeout, begin, seen, tlsOn, s.h2Groups())
 
 	// Reload k starts an interval after reload k-1 did, or later: when
 	// reload k-1 ran longer than that, or had not yet been seen answering
@@ -265,7 +277,9 @@ func run(s *settings, progress io.Writer) (*report, error) {
 		next = begin.Add(r.start + s.interval)
 	}
 	end := time.Since(begin)
-	return analyse(s, reloads, traffic.stop(), end), nil
+	rep := analyse(s, reloads, traffic.stop(), end)
+	rep.h2Conns = traffic.h2Counts
+	return rep, nil
 }
 
 // clients is a running traffic mix.
@@ -273,12 +287,42 @@ type clients struct {
 	stopCh chan struct{}
 	wg     sync.WaitGroup
 	all    []*client
+	// HTTP/2 mode: the connection groups, and their counts after stop.
+	groups   []*h2Group
+	h2Counts h2Counts
+}
+
+// h2Groups is the number of shared HTTP/2 connections per kind; 0 when
+// not in HTTP/2 mode.
+func (s *settings) h2Groups() int {
+	if !s.h2 {
+		return 0
+	}
+	return s.h2Conns
 }
 
 // startClients starts the traffic mix against target; times are offsets
-// from begin.
-func startClients(target string, mix [numKinds]int, timeout time.Duration, begin time.Time, seen *switchWatch, tlsOn *tlsSettings) *clients {
+// from begin. With h2Conns > 0 the clients speak HTTP/2: the new-
+// connection clients one connection per stream, the others of each kind
+// sharing h2Conns connections.
+func startClients(target string, mix [numKinds]int, timeout time.Duration, begin time.Time, seen *switchWatch, tlsOn *tlsSettings, h2Conns int) *clients {
 	cs := &clients{stopCh: make(chan struct{})}
+	var kindGroups []*h2Group // the current kind's shared connections
+	group := func(k, i int) *h2Group {
+		if h2Conns == 0 {
+			return nil
+		}
+		if i == 0 {
+			kindGroups = nil
+		}
+		if clientKind(k) != kindNew && i >= h2Conns {
+			return kindGroups[i%h2Conns]
+		}
+		g := newH2Group(target, tlsOn, timeout, begin)
+		cs.groups = append(cs.groups, g)
+		kindGroups = append(kindGroups, g)
+		return g
+	}
 	seed := uint64(begin.UnixNano())
 	for k, n := range mix {
 		for i := 0; i < n; i++ {
@@ -290,6 +334,7 @@ func startClients(target string, mix [numKinds]int, timeout time.Duration, begin
 			if tlsOn != nil {
 				c.tls, c.cache = tlsOn, newOfferCache()
 			}
+			c.h2 = group(k, i)
 			cs.all = append(cs.all, c)
 			cs.wg.Add(1)
 			go func() {
@@ -306,6 +351,9 @@ func startClients(target string, mix [numKinds]int, timeout time.Duration, begin
 func (cs *clients) stop() []record {
 	close(cs.stopCh)
 	cs.wg.Wait()
+	for _, g := range cs.groups {
+		cs.h2Counts.add(g.close())
+	}
 	var records []record
 	for _, c := range cs.all {
 		records = append(records, c.records...)
@@ -377,6 +425,9 @@ func waitForLabel(s *settings, label byte, settle, limit time.Duration) error {
 
 // probe sends one GET on a new connection and returns its X-Backend.
 func probe(s *settings) (byte, error) {
+	if s.h2 {
+		return probeH2(s)
+	}
 	c, err := net.DialTimeout("tcp", s.target, time.Second)
 	if err != nil {
 		return 0, err

@@ -40,6 +40,9 @@ type fakeProxy struct {
 	wg        sync.WaitGroup
 	// tlsCfg, when set, makes the proxy terminate TLS (see tls_test.go).
 	tlsCfg *tls.Config
+	// via, when set, maps a backend address to the address actually
+	// dialled (an HTTP/2 front of it, see h2_test.go).
+	via func(backend string) string
 }
 
 func startFakeProxy(t *testing.T, mode fakeMode) *fakeProxy {
@@ -140,7 +143,11 @@ func (p *fakeProxy) serve() {
 		}
 		p.conns[c] = struct{}{}
 		p.wg.Add(1)
+		via := p.via
 		p.mu.Unlock()
+		if via != nil {
+			target = via(target)
+		}
 		go p.forward(c, target)
 	}
 }

@@ -18,6 +18,7 @@ type reloadVerdict struct {
 	stale     int
 	pinned    int
 	races     int
+	refused   int // HTTP/2 streams refused
 	failed    int
 	requests  int
 	windowEnd time.Duration
@@ -40,6 +41,10 @@ type report struct {
 	// tls says the run was in TLS mode; handshakes are its counts.
 	tls        bool
 	handshakes tlsCounts
+	// h2 says the run was in HTTP/2 mode; h2Conns are its connection
+	// counts.
+	h2      bool
+	h2Conns h2Counts
 }
 
 func (r *report) failed() int {
@@ -52,13 +57,28 @@ func (r *report) failed() int {
 
 func (r *report) pass() bool {
 	return r.failed() == 0 && r.stale == 0 && r.byOutcome[outRace] == 0 &&
-		r.reloadErrs == 0 && r.unswitched == 0 && r.handshakes.fullOffered == 0
+		r.reloadErrs == 0 && r.unswitched == 0 && r.handshakes.fullOffered == 0 &&
+		r.byOutcome[outRefusedStream] == 0
+}
+
+// fresh says whether a record shows how its connection's generation
+// routes: the first request of an HTTP/1.1 connection, any stream of an
+// HTTP/2 one (its connection's dial time is r.dial).
+func (r *record) fresh() bool { return r.newConn || r.h2 }
+
+// pinnedAfter says whether r is a request sent after switchAt on a
+// connection that existed before it.
+func (r *record) pinnedAfter(switchAt time.Duration) bool {
+	if r.h2 {
+		return r.dial < switchAt && r.sent >= switchAt
+	}
+	return !r.newConn && r.sent >= switchAt
 }
 
 // analyse judges the records against the reload windows; see doc.go for
 // the definitions.
 func analyse(s *settings, runs []reloadRun, records []record, end time.Duration) *report {
-	rep := &report{target: s.target, reloadsDue: s.reloads, interval: s.interval, elapsed: end, tls: s.tls.on}
+	rep := &report{target: s.target, reloadsDue: s.reloads, interval: s.interval, elapsed: end, tls: s.tls.on, h2: s.h2}
 	rep.handshakes = countHandshakes(records)
 	slack := s.timeout + uploadPieces*uploadGap + downloadBytes/downloadChunk*downloadGap + time.Second
 	slices.SortFunc(records, func(a, b record) int { return int(a.done - b.done) })
@@ -87,7 +107,7 @@ func analyse(s *settings, runs []reloadRun, records []record, end time.Duration)
 			window = window[:last]
 		}
 		for _, r := range window {
-			if r.newConn && r.out == outOK && r.label == run.label &&
+			if r.fresh() && r.out == outOK && r.label == run.label &&
 				r.dial >= run.start && r.done < v.windowEnd {
 				v.switched, v.switchAt = true, r.done
 				break // records are sorted by done
@@ -99,6 +119,8 @@ func analyse(s *settings, runs []reloadRun, records []record, end time.Duration)
 				switch {
 				case r.out == outRace:
 					v.races++
+				case r.out == outRefusedStream:
+					v.refused++
 				case r.out != outOK:
 					v.failed++
 				}
@@ -109,10 +131,10 @@ func analyse(s *settings, runs []reloadRun, records []record, end time.Duration)
 			// A request answered after the next reload started may have
 			// been routed by that reload, whose new label is our old one:
 			// only answers that came back inside the window are judged.
-			if r.newConn && r.dial >= v.switchAt && r.done < v.windowEnd {
+			if r.fresh() && r.dial >= v.switchAt && r.done < v.windowEnd {
 				v.stale++
 			}
-			if !r.newConn && r.sent >= v.switchAt && r.done < v.windowEnd {
+			if r.pinnedAfter(v.switchAt) && r.done < v.windowEnd {
 				v.pinned++
 			}
 			if r.done >= v.switchAt && r.done < v.windowEnd && r.done-v.switchAt > v.oldSeen {
@@ -176,6 +198,11 @@ func (r *report) writeText(w io.Writer, verbose bool) {
 	fmt.Fprintf(tw, "switch time\tmedian %s\tp90 %s, max %s\n", ms(sMed), ms(sP90), ms(sMax))
 	fmt.Fprintf(tw, "old config last seen\tmedian %s\tmax %s (after the switch)\n", ms(oMed), ms(oMax))
 	fmt.Fprintf(tw, "pinned requests\t%d\t(sent on kept-alive connections after the switch, answered by the old config)\n", r.pinned)
+	if r.h2 {
+		n := r.h2Conns
+		fmt.Fprintf(tw, "refused streams\t%d\t(RST_STREAM REFUSED_STREAM, or above a GOAWAY's last stream ID: retried)\n", r.byOutcome[outRefusedStream])
+		fmt.Fprintf(tw, "HTTP/2 connections\t%d\t(%d got a GOAWAY, %d of them two-phase; %d GOAWAY frames)\n", n.conns, n.goawayConns, n.twoPhase, n.goaways)
+	}
 	if r.tls {
 		h := r.handshakes
 		fmt.Fprintf(tw, "TLS handshakes\t%d\t(%d resumed, %d full)\n", h.handshakes, h.resumed, h.full)
@@ -207,7 +234,7 @@ func (r *report) writeText(w io.Writer, verbose bool) {
 	tw.Flush()
 	fmt.Fprintln(w, "\nper reload (times from the start of traffic):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "#\tto\tstart\tcommand\tswitch\told seen\trequests\tfailed\tstale\traces\tpinned\terror\t")
+	fmt.Fprintln(tw, "#\tto\tstart\tcommand\tswitch\told seen\trequests\tfailed\tstale\traces\trefused\tpinned\terror\t")
 	for _, v := range r.reloads {
 		sw := "never"
 		if v.switched {
@@ -217,9 +244,9 @@ func (r *report) writeText(w io.Writer, verbose bool) {
 		if v.err != nil {
 			errText = strings.TrimSpace(v.err.Error() + " " + firstLine(v.output))
 		}
-		fmt.Fprintf(tw, "%d\t%c\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t\n",
+		fmt.Fprintf(tw, "%d\t%c\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n",
 			v.n, v.label, ms(v.start), ms(v.end-v.start), sw, ms(v.oldSeen),
-			v.requests, v.failed, v.stale, v.races, v.pinned, errText)
+			v.requests, v.failed, v.stale, v.races, v.refused, v.pinned, errText)
 	}
 	tw.Flush()
 	if len(r.failures) > 0 {
@@ -230,7 +257,10 @@ func (r *report) writeText(w io.Writer, verbose bool) {
 				break
 			}
 			reuse := "new conn"
-			if !f.newConn {
+			switch {
+			case f.h2:
+				reuse = "h2 stream on conn of " + ms(f.dial)
+			case !f.newConn:
 				reuse = "reused conn"
 			}
 			fmt.Fprintf(w, "  %s %s %s, %s: %s\n", ms(f.sent), kindNames[f.kind], reuse, outcomeNames[f.out], f.err)
@@ -259,6 +289,11 @@ func (r *report) writeKV(w io.Writer) {
 	fmt.Fprintf(w, " stale=%d races=%d reload_errors=%d unswitched=%d pinned=%d", r.stale, r.byOutcome[outRace], r.reloadErrs, r.unswitched, r.pinned)
 	fmt.Fprintf(w, " switch_median_ms=%s switch_p90_ms=%s switch_max_ms=%s oldseen_median_ms=%s oldseen_max_ms=%s",
 		msf(sMed), msf(sP90), msf(sMax), msf(oMed), msf(oMax))
+	if r.h2 {
+		n := r.h2Conns
+		fmt.Fprintf(w, " refused_streams=%d h2_conns=%d h2_goaway_conns=%d h2_two_phase=%d h2_goaways=%d",
+			r.byOutcome[outRefusedStream], n.conns, n.goawayConns, n.twoPhase, n.goaways)
+	}
 	if r.tls {
 		h := r.handshakes
 		fmt.Fprintf(w, " tls_handshakes=%d tls_resumed=%d tls_full=%d tls_full_refused=%d", h.handshakes, h.resumed, h.full, h.fullOffered)

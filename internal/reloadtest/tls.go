@@ -26,11 +26,16 @@ type tlsSettings struct {
 	caFile     string
 	insecure   bool
 	roots      *x509.CertPool
+	// alpn is what the client offers: http/1.1, or h2 in HTTP/2 mode.
+	alpn []string
 }
 
 func (t *tlsSettings) load() error {
 	if !t.on {
 		return nil
+	}
+	if t.alpn == nil {
+		t.alpn = []string{"http/1.1"}
 	}
 	if t.caFile == "" {
 		t.insecure = true
@@ -50,7 +55,7 @@ func (t *tlsSettings) load() error {
 // config is a client's TLS configuration with its own session cache.
 func (t *tlsSettings) config(cache tls.ClientSessionCache) *tls.Config {
 	return &tls.Config{ServerName: t.serverName, RootCAs: t.roots, InsecureSkipVerify: t.insecure,
-		ClientSessionCache: cache, NextProtos: []string{"http/1.1"}}
+		ClientSessionCache: cache, NextProtos: t.alpn}
 }
 
 // offerCache is a client's session cache that remembers whether the last

@@ -319,8 +319,8 @@ func showServersConn(x *call) string {
 	var b strings.Builder
 	b.WriteString("# bkname/svname bkid/svid addr port - purge_delay used_cur used_max need_est unsafe_nb safe_nb idle_lim idle_cur idle_per_thr[1]\n")
 	for _, c := range conns {
-		fmt.Fprintf(&b, "%s/%s %d/%d %s %d - 5000 %d %d %d %d %d %d %d %d\n", c.Backend, c.Server, c.BackendID, c.SID,
-			c.Addr, c.Port, c.Used, c.UsedMax, c.NeedEst, c.IdleCur-c.SafeIdle, c.SafeIdle, c.IdleLim, c.IdleCur, c.IdleCur)
+		fmt.Fprintf(&b, "%s/%s %d/%d %s %d - %d %d %d %d %d %d %d %d %d\n", c.Backend, c.Server, c.BackendID, c.SID,
+			c.Addr, c.Port, c.PurgeDelayMS, c.Used, c.UsedMax, c.NeedEst, c.IdleCur-c.SafeIdle, c.SafeIdle, c.IdleLim, c.IdleCur, c.IdleCur)
 	}
 	return b.String()
 }

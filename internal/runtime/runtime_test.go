@@ -74,7 +74,7 @@ func (t *fakeTarget) ServerStates(be string, _ time.Time) ([]serverstate.Line, e
 	return []serverstate.Line{{BackendID: 3, Backend: "be", ServerID: 1, Server: "s1", Addr: "127.0.0.1", OpState: 2, UWeight: 1, IWeight: 1, Port: 8080}}, nil
 }
 func (t *fakeTarget) ServerConns(string) ([]ServerConn, error) {
-	return []ServerConn{{Backend: "be", Server: "s1", BackendID: 3, SID: 1, Addr: "127.0.0.1", Port: 8080, NeedEst: 1, IdleLim: -1}}, nil
+	return []ServerConn{{Backend: "be", Server: "s1", BackendID: 3, SID: 1, Addr: "127.0.0.1", Port: 8080, NeedEst: 1, IdleLim: -1, PurgeDelayMS: 5000}}, nil
 }
 func (t *fakeTarget) Sessions(time.Time) []SessionLine {
 	return []SessionLine{{ID: 0xc0ffee, Proto: "tcpv4", Src: "127.0.0.1:4000", Frontend: "fe", Age: 3 * time.Second, FD: 12, ServerFD: -1}}

@@ -89,6 +89,9 @@ type ServerConn struct {
 	Used, UsedMax     int
 	NeedEst, IdleLim  int
 	IdleCur, SafeIdle int
+	// PurgeDelayMS is the server's pool-purge-delay in milliseconds
+	// (HAProxy's default is 5000).
+	PurgeDelayMS int
 }
 
 // SessionLine is one client connection for "show sess".

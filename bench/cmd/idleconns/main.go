@@ -4,6 +4,8 @@
 //
 //	idleconns -target 127.0.0.1:8080 -n 10000
 //	idleconns -target 127.0.0.1:8443 -n 9000 -tls   (TLS connections)
+//	idleconns -target 127.0.0.1:8443 -n 2000 -tls -h2   (HTTP/2 by ALPN)
+//	idleconns -target 127.0.0.1:8081 -n 2000 -h2   (HTTP/2, prior knowledge)
 //
 // It prints "ready N" once every connection has had its response, then
 // waits until its standard input closes.
@@ -29,9 +31,13 @@ func main() {
 	n := flag.Int("n", 10000, "connections to hold")
 	parallel := flag.Int("parallel", 200, "connections opened at once")
 	useTLS := flag.Bool("tls", false, "TLS connections (certificate not verified)")
+	useH2 := flag.Bool("h2", false, "HTTP/2 connections: with -tls by ALPN h2, else with prior knowledge")
 	flag.Parse()
 	tlsCfg := &tls.Config{ServerName: "bench.example", InsecureSkipVerify: true,
 		CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256}}
+	if *useH2 {
+		tlsCfg.NextProtos = []string{"h2"}
+	}
 
 	var (
 		mu    sync.Mutex
@@ -59,7 +65,13 @@ func main() {
 				return
 			}
 			c.SetDeadline(time.Now().Add(30 * time.Second))
-			if _, err := c.Write(req); err != nil || readResponse(bufio.NewReaderSize(c, 4096)) != nil {
+			if *useH2 {
+				err = h2Request(c)
+			} else if _, err = c.Write(req); err == nil {
+				err = readResponse(bufio.NewReaderSize(c, 4096))
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "idleconns:", err)
 				c.Close()
 				return
 			}
