@@ -194,3 +194,13 @@ func (s *Stream) chunk(last bool) []byte {
 	}
 	return b
 }
+
+// ReadSize bounds the next read from the server to max bytes and, for a
+// Content-Length body, to what is still due, so no byte of a next
+// response is read into this one.
+func (s *Stream) ReadSize(max int) int {
+	if !s.chunked && s.remaining < int64(max) {
+		return int(s.remaining)
+	}
+	return max
+}
