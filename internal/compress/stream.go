@@ -1,9 +1,9 @@
 package compress
 
 import (
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zlib"
 	"errors"
 	"io"
 	"sync"

@@ -9,6 +9,8 @@ import (
 	"io"
 	"math/rand"
 	"net/http/httputil"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -234,7 +236,7 @@ func FuzzStreamChunked(f *testing.F) {
 func BenchmarkStream64K(b *testing.B) {
 	for _, a := range []Algo{Gzip, Deflate} {
 		b.Run(a.String(), func(b *testing.B) {
-			data := text(65536)
+			data := docText(b, 65536)
 			var s Stream
 			b.ReportAllocs()
 			b.SetBytes(int64(len(data)))
@@ -257,4 +259,22 @@ func BenchmarkStream64K(b *testing.B) {
 			}
 		})
 	}
+}
+
+// docText is n bytes of the repository's documentation: real text, the
+// bench case's (bench/run.sh, case comp).
+func docText(b *testing.B, n int) []byte {
+	files, _ := filepath.Glob("../../doc/*.md")
+	var all []byte
+	for _, f := range files {
+		d, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		all = append(all, d...)
+	}
+	if len(all) < n {
+		b.Fatalf("only %d bytes of text", len(all))
+	}
+	return all[:n]
 }

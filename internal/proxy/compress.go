@@ -84,7 +84,7 @@ func (cc *clientConn) relayCompressed(x *exchange, logging, srvKeep bool) bool {
 	resp := &cc.resp
 	z := cc.zc
 	z.s.Begin(x.comp, resp.Body == h1.BodyChunked, resp.ContentLength)
-	ok := cc.streamCompressed(x, &z.s, (*cc.sbuf)[resp.HeadLen:cc.sw], srvKeep, logging)
+	ok := cc.streamCompressed(x, &z.s, (*cc.sbuf)[resp.HeadLen:cc.sw], cc.sw == len(*cc.sbuf), srvKeep, logging)
 	z.s.Abort() // a no-op once finished
 	if !x.released {
 		cc.releaseServer(x, false)
@@ -97,10 +97,19 @@ func (cc *clientConn) relayCompressed(x *exchange, logging, srvKeep bool) bool {
 	return ok
 }
 
-// streamCompressed compresses the server's body as it arrives: each
-// batch read is compressed and flushed to the client at once, so nothing
-// waits for the end of the response. in is the body read with the head.
-func (cc *clientConn) streamCompressed(x *exchange, s *compress.Stream, in []byte, keep, logging bool) bool {
+// flushDelay bounds how long compressed output waits for more input
+// when the last read from the server filled the buffer.
+const flushDelay = 5 * time.Millisecond
+
+// streamCompressed compresses the server's body as it arrives. Output is
+// flushed to the client whenever the server has nothing more to give at
+// once (a read returned less than the buffer, or the next read found
+// nothing within flushDelay), so a slow or streamed response reaches the
+// client as it comes, while a fast one is compressed in large blocks
+// (each flush ends a deflate block: fewer, larger blocks compress faster
+// and better). in is the body read with the head; more says that read
+// filled the buffer.
+func (cc *clientConn) streamCompressed(x *exchange, s *compress.Stream, in []byte, more, keep, logging bool) bool {
 	out := getBuf()
 	defer putBuf(out)
 	head := h1.AppendResponseHead((*out)[:0], &cc.resp)
@@ -115,32 +124,21 @@ func (cc *clientConn) streamCompressed(x *exchange, s *compress.Stream, in []byt
 			return false
 		}
 		var chunk []byte
-		if done {
+		switch {
+		case done:
 			// The server has sent everything: free it before the
 			// client sees the end.
 			cc.releaseServer(x, keep && used == len(in))
 			chunk, err = s.Finish()
-		} else {
+		case !more:
 			chunk, err = s.Flush()
 		}
 		if err != nil {
 			x.setTerm('P', 'D')
 			return false
 		}
-		if head != nil || len(chunk) > 0 {
-			cc.c.SetWriteDeadline(deadline(time.Now(), ct))
-			var w int64
-			var werr error
-			if head != nil {
-				w, werr = cc.writeTo(cc.c, head, chunk)
-			} else {
-				var n int
-				n, werr = cc.c.Write(chunk)
-				w = int64(n)
-			}
-			x.bytesOut += w
-			if werr != nil {
-				x.setTerm('C', 'D')
+		if done || !more {
+			if !cc.sendCompressed(x, head, chunk, ct) {
 				return false
 			}
 			if head != nil && logging && cc.fe.log.ASAP {
@@ -151,9 +149,23 @@ func (cc *clientConn) streamCompressed(x *exchange, s *compress.Stream, in []byt
 		if done {
 			return true
 		}
-		sc.SetReadDeadline(deadline(time.Now(), x.bt.Server))
-		n, err := sc.Read(sb[:s.ReadSize(len(sb))])
+		now := time.Now()
+		srvDL := deadline(now, x.bt.Server)
+		dl := srvDL
+		if more {
+			if short := now.Add(flushDelay); dl.IsZero() || short.Before(dl) {
+				dl = short
+			}
+		}
+		sc.SetReadDeadline(dl)
+		lim := s.ReadSize(len(sb))
+		n, err := sc.Read(sb[:lim])
 		if n == 0 && err != nil {
+			if more && isTimeout(err) && (srvDL.IsZero() || time.Now().Before(srvDL)) {
+				// The server paused: send what is held, then wait on.
+				in, more = nil, false
+				continue
+			}
 			if isTimeout(err) {
 				x.setTerm('s', 'D')
 			} else {
@@ -161,6 +173,29 @@ func (cc *clientConn) streamCompressed(x *exchange, s *compress.Stream, in []byt
 			}
 			return false
 		}
-		in = sb[:n]
+		in, more = sb[:n], n == lim
 	}
+}
+
+// sendCompressed writes the head (until it went out) and a chunk.
+func (cc *clientConn) sendCompressed(x *exchange, head, chunk []byte, ct config.Timeout) bool {
+	if head == nil && len(chunk) == 0 {
+		return true
+	}
+	cc.c.SetWriteDeadline(deadline(time.Now(), ct))
+	var w int64
+	var err error
+	if head != nil {
+		w, err = cc.writeTo(cc.c, head, chunk)
+	} else {
+		var n int
+		n, err = cc.c.Write(chunk)
+		w = int64(n)
+	}
+	x.bytesOut += w
+	if err != nil {
+		x.setTerm('C', 'D')
+		return false
+	}
+	return true
 }
