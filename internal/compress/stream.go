@@ -1,10 +1,10 @@
 package compress
 
 import (
+	"errors"
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zlib"
-	"errors"
 	"io"
 	"sync"
 
