@@ -183,4 +183,3 @@ func TestKeepAliveRequestAllocsCompressionConfigured(t *testing.T) {
 	p.Compression = &config.Compression{Algos: []compress.Algo{compress.Gzip, compress.Deflate}, Types: []string{"text/"}, Offload: true}
 	keepAliveAllocs(t, p, Options{})
 }
-
