@@ -55,12 +55,7 @@ func Choose(algos []Algo, headers []h1.Header) Algo {
 		v := h.Value
 		for len(v) > 0 {
 			var elem []byte
-			if c := indexByte(v, ','); c >= 0 {
-				elem, v = v[:c], v[c+1:]
-			} else {
-				elem, v = v, nil
-			}
-			elem = trimLWS(elem)
+			elem, v = nextElem(v)
 			if len(elem) == 0 {
 				continue
 			}
@@ -175,6 +170,15 @@ func trimLWS(p []byte) []byte {
 		p = p[:len(p)-1]
 	}
 	return p
+}
+
+// nextElem splits the first element off a comma-separated list, without
+// its surrounding whitespace.
+func nextElem(v []byte) (elem, rest []byte) {
+	if c := indexByte(v, ','); c >= 0 {
+		return trimLWS(v[:c]), v[c+1:]
+	}
+	return trimLWS(v), nil
 }
 
 func indexByte(p []byte, c byte) int {

@@ -66,12 +66,8 @@ func Allowed(types []string, reqMinor int, isHead bool, resp *h1.Response) bool 
 func hasWord(v []byte, word string) bool {
 	for len(v) > 0 {
 		var elem []byte
-		if c := indexByte(v, ','); c >= 0 {
-			elem, v = v[:c], v[c+1:]
-		} else {
-			elem, v = v, nil
-		}
-		if equalFold(trimLWS(elem), word) {
+		elem, v = nextElem(v)
+		if equalFold(elem, word) {
 			return true
 		}
 	}

@@ -86,15 +86,7 @@ func (cc *clientConn) relayCompressed(x *exchange, logging, srvKeep bool) bool {
 	z.s.Begin(x.comp, resp.Body == h1.BodyChunked, resp.ContentLength)
 	ok := cc.streamCompressed(x, &z.s, (*cc.sbuf)[resp.HeadLen:cc.sw], cc.sw == len(*cc.sbuf), srvKeep, logging)
 	z.s.Abort() // a no-op once finished
-	if !x.released {
-		cc.releaseServer(x, false)
-	}
-	cc.r = cc.bodyEnd
-	cc.logHTTP(x)
-	if !ok {
-		x.closeClient = true
-	}
-	return ok
+	return cc.endRelay(x, ok)
 }
 
 // flushDelay bounds how long compressed output waits for more input

@@ -23,38 +23,7 @@ func textBackend(tb testing.TB) (addr string, body []byte) {
 	}
 	body = b.Bytes()[:65536]
 	resp := append([]byte(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nETag: \"e1\"\r\nContent-Length: %d\r\n\r\n", len(body))), body...)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReaderSize(c, 16384)
-				for {
-					for {
-						line, err := br.ReadSlice('\n')
-						if err != nil {
-							return
-						}
-						if len(line) <= 2 {
-							break
-						}
-					}
-					if _, err := c.Write(resp); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String(), body
+	return fixedBackend(tb, resp), body
 }
 
 // compClient sends a GET with Accept-Encoding: gzip and reads the chunked

@@ -337,6 +337,13 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	if ok && !done {
 		ok = cc.streamResponseBody(x, sc, int64(n), srvKeep)
 	}
+	return cc.endRelay(x, ok)
+}
+
+// endRelay ends a relayed exchange: the server is let go if it was not
+// yet, the request consumed and logged, and a failed one closes the
+// client connection.
+func (cc *clientConn) endRelay(x *exchange, ok bool) bool {
 	if !x.released {
 		cc.releaseServer(x, false)
 	}
