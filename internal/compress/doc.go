@@ -34,10 +34,12 @@
 //
 // A Stream turns a server body (Content-Length or chunked, decoded here)
 // into the compressed body in chunked framing. It never holds a whole
-// response: each batch of input read from the server is compressed and
-// flushed to the client at once, as HAProxy does, so a slowly streamed
-// response reaches the client as it comes. The compressors (compress/flate
-// at level 1, HAProxy's default tune.comp.maxlevel) are pooled by
-// algorithm and the Stream's buffers are reused, so a compressed response
-// allocates almost nothing once warm.
+// response: its caller feeds it what each read from the server brought
+// and asks for a Flush whenever the server has nothing more at once
+// (internal/proxy's compress.go), so a slowly streamed response reaches
+// the client as it comes. The compressors (github.com/klauspost/compress,
+// the standard library's API at 3-4 times its speed, at level 1, HAProxy's
+// default tune.comp.maxlevel) are pooled by algorithm and the Stream's
+// buffers are reused, so a compressed response allocates nothing once
+// warm (BenchmarkStream64K).
 package compress
