@@ -98,6 +98,10 @@ func parseFilterCompression(p *parser, st *proxyState, l line, args []string, _ 
 		p.errorf(l.Pos, "filter compression: unknown keyword %q", args[0])
 		return
 	}
+	if st.p.Mode == ModeTCP {
+		// HAProxy accepts it and never compresses a TCP stream.
+		p.advisef(l.Pos, "filter compression: a no-op in mode tcp (no HTTP responses to compress)")
+	}
 	for _, f := range st.p.Filters {
 		if f.Name == "compression" {
 			p.errorf(l.Pos, "filter compression: %s supports only one compression filter (the first is at %s)", st.what(), f.Pos)
