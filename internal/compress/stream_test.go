@@ -69,6 +69,15 @@ func decode(t testing.TB, a Algo, wire []byte) []byte {
 	return out
 }
 
+// emit is the output after a Feed: the end of the stream once done,
+// else a flush.
+func emit(s *Stream, done bool) ([]byte, error) {
+	if done {
+		return s.Finish()
+	}
+	return s.Flush()
+}
+
 // feedAll runs body through s in random pieces, as reads would, and
 // returns the wire output and how many bytes Feed took.
 func feedAll(t testing.TB, s *Stream, body []byte, rnd *rand.Rand) ([]byte, int) {
@@ -84,12 +93,7 @@ func feedAll(t testing.TB, s *Stream, body []byte, rnd *rand.Rand) ([]byte, int)
 			t.Fatal(err)
 		}
 		taken += used
-		var c []byte
-		if done {
-			c, err = s.Finish()
-		} else {
-			c, err = s.Flush()
-		}
+		c, err := emit(s, done)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,12 +152,7 @@ func TestStreamFlushes(t *testing.T) {
 					pw.CloseWithError(fmt.Errorf("feed %d: done=%v err=%v", i, done, err))
 					return
 				}
-				var c []byte
-				if done {
-					c, err = s.Finish()
-				} else {
-					c, err = s.Flush()
-				}
+				c, err := emit(&s, done)
 				if err != nil {
 					pw.CloseWithError(err)
 					return

@@ -152,3 +152,29 @@ func TestKeepAliveRequestAllocsCompressionConfigured(t *testing.T) {
 	p.Compression = &config.Compression{Algos: []compress.Algo{compress.Gzip, compress.Deflate}, Types: []string{"text/"}, Offload: true}
 	keepAliveAllocs(t, p, Options{})
 }
+
+// TestCompressionPrecedence: the backend's algorithms and types, when it
+// has some, replace the frontend's (HAProxy looks in the backend first);
+// offload from either applies.
+func TestCompressionPrecedence(t *testing.T) {
+	gz, df := []compress.Algo{compress.Gzip}, []compress.Algo{compress.Deflate}
+	tests := []struct {
+		name      string
+		fe, be    *config.Compression
+		algos     []compress.Algo
+		types     []string
+		offloaded bool
+	}{
+		{"frontend only", &config.Compression{Algos: gz, Types: []string{"text/"}}, nil, gz, []string{"text/"}, false},
+		{"backend only", nil, &config.Compression{Algos: df, Offload: true}, df, nil, true},
+		{"backend wins", &config.Compression{Algos: gz, Types: []string{"text/"}}, &config.Compression{Algos: df, Types: []string{"application/"}}, df, []string{"application/"}, false},
+		{"backend types, frontend algos", &config.Compression{Algos: gz, Offload: true}, &config.Compression{Types: []string{"image/"}}, gz, []string{"image/"}, true},
+	}
+	for _, tt := range tests {
+		fe, be := &config.Proxy{Compression: tt.fe}, &config.Proxy{Compression: tt.be}
+		algos, types, off := compression(fe, be)
+		if fmt.Sprint(algos) != fmt.Sprint(tt.algos) || fmt.Sprint(types) != fmt.Sprint(tt.types) || off != tt.offloaded {
+			t.Errorf("%s: got %v %v %v, want %v %v %v", tt.name, algos, types, off, tt.algos, tt.types, tt.offloaded)
+		}
+	}
+}
