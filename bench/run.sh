@@ -31,6 +31,9 @@
 # (over TLS, ALPN h2), h2-64k (64 KiB responses, clear text); h2-idle and
 # h2-idle-tls (RSS per idle HTTP/2 connection, IDLE_H2 held, each after one
 # stream: clear text with prior knowledge, and over TLS with ALPN h2).
+# comp: 64 KiB text responses (the start of doc/*.md) compressed with gzip
+# ("compression algo gzip", Accept-Encoding: gzip); Baton and HAProxy
+# (libslz) only: nginx is not configured to compress.
 # Runs alternate proxies within each round (A B C A B C ...) and the table
 # gives medians over rounds, with Baton/HAProxy ratios from the same run.
 set -euo pipefail
@@ -45,7 +48,7 @@ IDLE_TLS=${IDLE_TLS:-5000}
 IDLE_H2=${IDLE_H2:-2000}
 H2_CONNS=${H2_CONNS:-10}
 H2_STREAMS=${H2_STREAMS:-10}
-CASES=${CASES:-"ka close 64k upload idle tcp rules tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle h2 h2-tls h2-64k h2-idle h2-idle-tls"}
+CASES=${CASES:-"ka close 64k upload idle tcp rules tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle h2 h2-tls h2-64k h2-idle h2-idle-tls comp"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
 # BASELINE: another Baton, run as proxy "baseline": a binary, or a git
 # revision of this tree to build.
@@ -97,7 +100,7 @@ cat "$work/rsa.crt" "$work/rsa.key" >"$work/rsa.pem"
 
 # Ports from PORT (19080): origin PORT, tcp source PORT+20; proxies:
 # http PORT+1.., tcp PORT+21.., TLS ECDSA PORT+31.., TLS RSA PORT+41..,
-# rules PORT+51.., HTTP/2 clear text PORT+61..
+# rules PORT+51.., HTTP/2 clear text PORT+61.., compression PORT+71..
 # (another run on the machine needs another PORT).
 P=${PORT:-19080}
 O=$P TS=$((P + 20))
@@ -107,8 +110,11 @@ declare -A TLSEC=([baton]=$((P + 31)) [haproxy]=$((P + 32)) [nginx]=$((P + 33)) 
 declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43)) [baseline]=$((P + 44)))
 declare -A RULES=([baton]=$((P + 51)) [haproxy]=$((P + 52)) [baseline]=$((P + 54)))
 declare -A H2C=([baton]=$((P + 61)) [haproxy]=$((P + 62)) [nginx]=$((P + 63)) [baseline]=$((P + 64)))
+declare -A COMP=([baton]=$((P + 71)) [haproxy]=$((P + 72)))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
+cat doc/*.md >"$work/doc.txt" # real text for the comp case
+head -c 65536 "$work/doc.txt" >"$work/64k.txt"
 cat >"$work/origin.conf" <<NGX
 worker_processes 1;
 error_log $work/origin.err;
@@ -121,6 +127,7 @@ http {
   server {
     listen 127.0.0.1:$O backlog=4096;
     location = /64k { root $work; }
+    location = /64k.txt { root $work; default_type text/plain; }
     location / { return 200 "hello\n"; }
   }
 }
@@ -144,7 +151,7 @@ rules_frontend() { # port: the rules case's frontend
 	echo "    server o1 127.0.0.1:$O"
 }
 
-proxy_cfg() { # port tcpport rulesport [ecport rsaport h2port]: the configuration Baton and HAProxy share (an empty rulesport: no rules frontend)
+proxy_cfg() { # port tcpport rulesport [ecport rsaport h2port compport]: the configuration Baton and HAProxy share (an empty rulesport: no rules frontend)
 	cat <<CFG
 global
     maxconn 9900
@@ -186,9 +193,17 @@ frontend h2c
     bind 127.0.0.1:$6 proto h2
     default_backend origin
 CFG
+	[ -z "${7:-}" ] || cat <<CFG
+
+frontend comp
+    bind 127.0.0.1:$7
+    compression algo gzip
+    compression type text/
+    default_backend origin
+CFG
 }
-proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" "${H2C[baton]}" >"$work/baton.cfg"
-proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" "${H2C[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" "${H2C[baton]}" "${COMP[baton]}" >"$work/baton.cfg"
+proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" "${H2C[haproxy]}" "${COMP[haproxy]}" >"$work/haproxy.cfg"
 # A baseline that predates the rules language gets no rules frontend
 # unless RULES_BASELINE=1, and none of TLS and HTTP/2 unless H2_BASELINE=1
 # (then it runs the h2 cases too).
@@ -267,6 +282,7 @@ for p in $PROXIES; do
 	wait_port "${TCP[$p]}"
 	if rules_on "$p"; then wait_port "${RULES[$p]}"; fi
 	[ "$p" = baseline ] && [ -z "${H2_BASELINE:-}" ] || { wait_port "${TLSEC[$p]}" && wait_port "${TLSRSA[$p]}" && wait_port "${H2C[$p]}"; }
+	[ -z "${COMP[$p]:-}" ] || wait_port "${COMP[$p]}"
 done
 
 # Process tree of a proxy: the master and its workers.
@@ -311,6 +327,10 @@ run_wrk() { # case proxy
 		;;
 	tls-ka) scheme=https port=${TLSEC[$p]} ;;
 	tls-64k) scheme=https port=${TLSEC[$p]} path=/64k ;;
+	comp)
+		[ -n "${COMP[$p]:-}" ] || return 0 # no such configuration
+		port=${COMP[$p]} path=/64k.txt args=(-H "Accept-Encoding: gzip")
+		;;
 	esac
 	local t0 t1 out
 	t0=$(cpu_ticks "${PID[$p]}")

@@ -90,9 +90,9 @@ func TestConfigErrors(t *testing.T) {
 		},
 		{
 			name: "unsupported-haproxy-keyword",
-			cfg: head + "backend app\n    compression algo gzip\n    server s1 127.0.0.1:9000\n" +
+			cfg: head + "backend app\n    max-keep-alive-queue 10\n    server s1 127.0.0.1:9000\n" +
 				"frontend fe\n    bind 127.0.0.1:18080\n    default_backend app\n",
-			want:           []wantErr{{8, []string{"compression", "not support"}}},
+			want:           []wantErr{{8, []string{"max-keep-alive-queue", "not support"}}},
 			haproxyAccepts: true,
 		},
 		{

@@ -260,8 +260,7 @@ var unsupportedGlobal = wordSet(`nbproc
 
 // unsupportedProxy are proxy keywords of HAProxy that Baton rejects; the
 // multi-word ones are matched on their first two words.
-var unsupportedProxy = wordSet(`compression
-	redirect
+var unsupportedProxy = wordSet(`redirect
 	stats
 	monitor-uri monitor id disabled enabled hash-balance-factor
 	filter dispatch email-alert

@@ -362,6 +362,10 @@ type Proxy struct {
 	Servers []*Server
 	ProxyChecks
 	ConnOptions
+	// Compression is "compression algo|type|offload"; nil means none.
+	Compression *Compression
+	// Filters are the "filter" lines in declaration order.
+	Filters []Filter
 
 	// ErrorPages replace the responses Baton generates, by the status it
 	// would send (errorfile, errorloc, http-error, errorfiles); nil means

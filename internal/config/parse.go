@@ -461,6 +461,7 @@ func inherit(st, def *proxyState) {
 		}
 	}
 	inheritExtra(st, def)
+	inheritCompression(st, def)
 	inheritOps(st, def)
 }
 

@@ -44,6 +44,7 @@ func (p *parser) finishProxy(st *proxyState) {
 	resolveTimeouts(st)
 	p.timeoutWarnings(st)
 	p.finishExtra(st)
+	p.finishCompression(st)
 	p.finishOps(st)
 }
 

@@ -20,6 +20,12 @@ import (
 // fixed 2-byte response, reading heads with a tiny parser so that the
 // backend itself stays cheap and allocation-light.
 func rawBackend(tb testing.TB) string {
+	return fixedBackend(tb, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+}
+
+// fixedBackend answers every request on a keep-alive connection with
+// resp.
+func fixedBackend(tb testing.TB, resp []byte) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -34,7 +40,6 @@ func rawBackend(tb testing.TB) string {
 			go func() {
 				defer c.Close()
 				br := bufio.NewReaderSize(c, 16384)
-				resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 				for {
 					// A head ends with an empty line.
 					for {

@@ -160,6 +160,10 @@ type clientConn struct {
 	h2       *h2.Conn
 	h2stream bool
 
+	// zc is the connection's compression state (compress.go), made with
+	// its first compressed response and reused for the next ones.
+	zc *compState
+
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).
 	unreadBody bool

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"baton/internal/backend"
+	"baton/internal/compress"
 	"baton/internal/config"
 	"baton/internal/expr"
 	"baton/internal/h1"
@@ -49,6 +50,9 @@ type exchange struct {
 
 	closeClient bool
 	logged      bool
+	// comp is the compression algorithm chosen for the request
+	// (compress.go); None: the response is not compressed.
+	comp compress.Algo
 	// forwarded: the request went to a server (a response rule then
 	// answers in place of its response).
 	forwarded bool
@@ -549,6 +553,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	isHead := string(req.Method) == "HEAD"
 	idem := isIdempotent(req.Method)
 	key := backend.Key{Src: cc.src.Addr(), URI: req.Target, Req: req}
+	cc.chooseCompression(x, req, fe.p, be.p, isHead)
 	req.Headers = h1.StripHopByHop(req.Headers)
 	cc.forwardedHeaders(req, fe.p, be.p)
 	if req.Body == h1.BodyChunked {

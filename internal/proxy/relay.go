@@ -215,6 +215,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		}
 		return cc.tunnel(x)
 	}
+	comp := cc.compressible(x, resp) // decided on the server's response, before the rules
 	if resp.Close || resp.Minor == 0 || resp.Body == h1.BodyUntilClose {
 		srvKeep = false
 	}
@@ -262,11 +263,14 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	}
 	x.status = resp.Status
 	cc.applyEffects()
+	if comp {
+		cc.compressHead(x, resp)
+	}
 	resp.Headers = h1.StripHopByHop(resp.Headers)
-	switch resp.Body {
-	case h1.BodyChunked:
+	switch {
+	case resp.Body == h1.BodyChunked || comp:
 		resp.AddHeader("Transfer-Encoding", valChunked)
-	case h1.BodyUntilClose:
+	case resp.Body == h1.BodyUntilClose:
 		x.closeClient = true
 	}
 	if x.closeClient {
@@ -275,6 +279,9 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		resp.AddHeader("Connection", valKeep)
 	}
 	resp.Minor = 1
+	if comp {
+		return cc.relayCompressed(x, logging, srvKeep)
+	}
 
 	// Body bytes already read with the head.
 	start := resp.HeadLen
@@ -330,6 +337,13 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	if ok && !done {
 		ok = cc.streamResponseBody(x, sc, int64(n), srvKeep)
 	}
+	return cc.endRelay(x, ok)
+}
+
+// endRelay ends a relayed exchange: the server is let go if it was not
+// yet, the request consumed and logged, and a failed one closes the
+// client connection.
+func (cc *clientConn) endRelay(x *exchange, ok bool) bool {
 	if !x.released {
 		cc.releaseServer(x, false)
 	}
