@@ -873,7 +873,7 @@ func (cc *clientConn) answerVerdict(x *exchange, be *backendRT, logging bool) bo
 	cc.sendEarlyHints(x) // HAProxy sends them as the rules run
 	x.setTerm('P', 'R')
 	x.answered = answeredIntercepted
-	if v.Close {
+	if v.Denied {
 		x.answered = answeredDenied
 	}
 	if v.Tarpit {

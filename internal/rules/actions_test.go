@@ -142,7 +142,7 @@ func TestReplies(t *testing.T) {
 		return v
 	}
 	dump := func(v Verdict) string { return headerDump(v.Headers) }
-	if v := get("/g"); !v.Close || v.Errorfile || string(v.ContentType) != "text/plain" || dump(v) != "X-A: a\n" {
+	if v := get("/g"); !v.Denied || v.Close || v.Errorfile || string(v.ContentType) != "text/plain" || dump(v) != "X-A: a\n" {
 		t.Errorf("deny with payload: %+v %q", v, dump(v))
 	}
 	if v := get("/a"); v.Close || dump(v) != "Location: /p/a\nCache-Control: no-cache\nSet-Cookie: SEEN=1; path=/;\n" {
@@ -154,7 +154,7 @@ func TestReplies(t *testing.T) {
 	if v := get("/e"); v.Status != 401 || !v.Errorfile || dump(v) != "WWW-Authenticate: Basic realm=\"default\"\n" {
 		t.Errorf("auth: %+v %q", v, dump(v))
 	}
-	if v := get("/t"); !v.Tarpit || !v.Close || v.Status != 503 || !v.Errorfile {
+	if v := get("/t"); !v.Tarpit || !v.Denied || v.Close || v.Status != 503 || !v.Errorfile {
 		t.Errorf("tarpit: %+v", v)
 	}
 }

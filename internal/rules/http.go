@@ -304,7 +304,9 @@ func (r *rule) common(in *Input) {
 // fill writes the reply into v.
 func (rp *reply) fill(in *Input, v *Verdict) {
 	v.Kind, v.Status = Respond, rp.status
-	v.Close = rp.kind == "deny" || rp.kind == "tarpit"
+	// The connection stays open after a deny or a tarpit, as in HAProxy
+	// 2.6: a client refused once may send its next request on it.
+	v.Denied = rp.kind == "deny" || rp.kind == "tarpit"
 	v.Tarpit = rp.kind == "tarpit"
 	if rp.page != nil {
 		v.Page = rp.page

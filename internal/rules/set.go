@@ -109,8 +109,12 @@ type Verdict struct {
 	Page *config.ErrorPage
 	// Errorfile asks for the proxy's page for Status, with Headers.
 	Errorfile bool
-	// Close closes the connection after the answer (deny, tarpit).
+	// Close closes the connection after the answer. No action asks for
+	// it today: HAProxy 2.6 keeps the connection open after deny and
+	// tarpit too.
 	Close bool
+	// Denied marks a deny or a tarpit (counted as denied requests).
+	Denied bool
 	// Tarpit delays the answer by timeout tarpit.
 	Tarpit bool
 	// Redirect marks a redirect (for the log and cache-control).
