@@ -1,0 +1,298 @@
+package cache
+
+import (
+	"bytes"
+	"time"
+
+	"baton/internal/h1"
+)
+
+// Directives are the Cache-Control directives the cache acts on.
+type Directives struct {
+	NoStore, NoCache, Private, MustRevalidate bool
+	// MaxAge and SMaxAge are in seconds; -1 when absent, and also when
+	// the value is not a number (HAProxy then treats the response as
+	// uncacheable; Bad says so).
+	MaxAge, SMaxAge int64
+	// NoCacheFields is set for no-cache with a list of fields
+	// (no-cache="set-cookie"): the response may be stored.
+	NoCacheFields bool
+	// Bad is set when a max-age or s-maxage value is malformed.
+	Bad bool
+}
+
+// ParseCacheControl folds the directives of one Cache-Control field
+// value into d (call Reset first, then once per field).
+func (d *Directives) Parse(v []byte) {
+	for len(v) > 0 {
+		var item []byte
+		item, v = nextItem(v)
+		name, val, hasVal := bytes.Cut(item, []byte("="))
+		name = trimOWS(name)
+		val = trimOWS(val)
+		if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+			val = val[1 : len(val)-1]
+		}
+		switch {
+		case eqFold(name, "no-store"):
+			d.NoStore = true
+		case eqFold(name, "no-cache"):
+			if hasVal && len(val) > 0 {
+				d.NoCacheFields = true
+			} else {
+				d.NoCache = true
+			}
+		case eqFold(name, "private"):
+			d.Private = true
+		case eqFold(name, "must-revalidate"), eqFold(name, "proxy-revalidate"):
+			d.MustRevalidate = true
+		case eqFold(name, "max-age"):
+			d.MaxAge = d.seconds(val, hasVal)
+		case eqFold(name, "s-maxage"):
+			d.SMaxAge = d.seconds(val, hasVal)
+		}
+	}
+}
+
+// Reset clears d before the first Parse.
+func (d *Directives) Reset() { *d = Directives{MaxAge: -1, SMaxAge: -1} }
+
+// seconds reads a delta-seconds value; a huge one is capped (RFC 9111
+// 1.2.2) and a malformed one marks d as Bad.
+func (d *Directives) seconds(v []byte, ok bool) int64 {
+	if !ok || len(v) == 0 {
+		d.Bad = true
+		return -1
+	}
+	var n int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			d.Bad = true
+			return -1
+		}
+		if n < 1<<31 {
+			n = n*10 + int64(c-'0')
+		}
+	}
+	return min(n, 1<<31)
+}
+
+// nextItem splits a comma-separated list, minding quoted strings.
+func nextItem(v []byte) (item, rest []byte) {
+	quoted := false
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '"':
+			quoted = !quoted
+		case '\\':
+			if quoted {
+				i++
+			}
+		case ',':
+			if !quoted {
+				return v[:i], v[i+1:]
+			}
+		}
+	}
+	return v, nil
+}
+
+func trimOWS(b []byte) []byte { return bytes.Trim(b, " \t") }
+
+func eqFold(b []byte, s string) bool { return len(b) == len(s) && bytes.EqualFold(b, []byte(s)) }
+
+// Lookup says what the cache may do with a request.
+type Lookup struct {
+	// Use is set when the request may be answered from the cache.
+	Use bool
+	// Store is set when its response may be stored.
+	Store bool
+	// Invalidate is set for an unsafe method: a successful response
+	// removes the key's object.
+	Invalidate bool
+}
+
+// RequestPolicy decides for a request (see the package comment).
+func RequestPolicy(r *h1.Request) Lookup {
+	m := string(r.Method)
+	if m != "GET" && m != "HEAD" {
+		switch m {
+		case "OPTIONS", "TRACE", "CONNECT":
+			return Lookup{}
+		}
+		return Lookup{Invalidate: true}
+	}
+	if r.Minor < 1 || len(r.Host) == 0 && !absolute(r.Target) {
+		return Lookup{}
+	}
+	l := Lookup{Use: true, Store: m == "GET"}
+	var d Directives
+	d.Reset()
+	ccFound, pragma := false, false
+	for _, h := range r.Headers {
+		switch {
+		case eqFold(h.Name, "authorization"):
+			return Lookup{}
+		case eqFold(h.Name, "cache-control"):
+			ccFound = true
+			d.Parse(h.Value)
+		case eqFold(h.Name, "pragma"):
+			if bytes.Contains(bytes.ToLower(h.Value), []byte("no-cache")) {
+				pragma = true
+			}
+		}
+	}
+	if d.NoCache || d.MaxAge == 0 || pragma && !ccFound {
+		l.Use = false
+	}
+	if d.NoStore {
+		l.Store = false
+	}
+	return l
+}
+
+func absolute(target []byte) bool { return len(target) > 0 && target[0] != '/' && target[0] != '*' }
+
+// AppendKey appends the request's cache key: "https://" + Host + the
+// target, or the target alone when it is absolute.
+func AppendKey(dst []byte, r *h1.Request) []byte {
+	if !absolute(r.Target) {
+		dst = append(dst, "https://"...)
+		dst = append(dst, r.Host...)
+	}
+	return append(dst, r.Target...)
+}
+
+// Vary signature bits: the request fields a response varies on.
+const (
+	VaryAcceptEncoding = 1 << iota
+	VaryReferer
+)
+
+// Freshness is what a storable response's head says.
+type Freshness struct {
+	// TTL is how long the object stays fresh in the cache.
+	TTL time.Duration
+	// Age is the response's own Age, in seconds.
+	Age int64
+	// Vary is the signature of the fields it varies on.
+	Vary int
+}
+
+// Section is a cache section's settings the policy needs.
+type Section struct {
+	// MaxAge caps every object's lifetime.
+	MaxAge time.Duration
+	// ProcessVary lets responses with Vary be stored.
+	ProcessVary bool
+}
+
+// ResponsePolicy decides whether a response to a storable GET may be
+// stored, and for how long.
+func ResponsePolicy(s *Section, resp *h1.Response, now time.Time) (Freshness, bool) {
+	var f Freshness
+	if resp.Status != 200 {
+		return f, false
+	}
+	var d Directives
+	d.Reset()
+	var expires []byte
+	hasExpires, validator := false, false
+	for _, h := range resp.Headers {
+		switch {
+		case eqFold(h.Name, "cache-control"):
+			d.Parse(h.Value)
+		case eqFold(h.Name, "pragma"):
+			if bytes.Contains(bytes.ToLower(h.Value), []byte("no-cache")) {
+				return f, false
+			}
+		case eqFold(h.Name, "expires"):
+			expires, hasExpires = h.Value, true
+		case eqFold(h.Name, "etag"), eqFold(h.Name, "last-modified"):
+			validator = true
+		case eqFold(h.Name, "age"):
+			f.Age = parseAge(h.Value)
+		case eqFold(h.Name, "vary"):
+			sig, ok := varySignature(h.Value)
+			if !ok {
+				return f, false
+			}
+			f.Vary |= sig
+		}
+	}
+	if f.Vary != 0 && !s.ProcessVary {
+		return f, false
+	}
+	if d.NoStore || d.NoCache || d.Private || d.Bad || d.MaxAge == 0 || d.SMaxAge == 0 {
+		return f, false
+	}
+	lifetime := int64(-1)
+	switch {
+	case d.SMaxAge > 0:
+		lifetime = d.SMaxAge
+	case d.MaxAge > 0:
+		lifetime = d.MaxAge
+	case hasExpires:
+		lifetime = 0
+		if t, ok := ParseHTTPDate(expires); ok {
+			lifetime = max(0, int64(t.Sub(now)/time.Second))
+		}
+	case !validator:
+		return f, false
+	}
+	ttl := s.MaxAge
+	if lifetime >= 0 && time.Duration(lifetime)*time.Second < ttl {
+		ttl = time.Duration(lifetime) * time.Second
+	}
+	ttl -= time.Duration(f.Age) * time.Second
+	if ttl <= 0 {
+		return f, false
+	}
+	f.TTL = ttl
+	return f, true
+}
+
+func parseAge(v []byte) int64 {
+	v = trimOWS(v)
+	var n int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		if n < 1<<31 {
+			n = n*10 + int64(c-'0')
+		}
+	}
+	return min(n, 1<<31)
+}
+
+// varySignature reads a Vary value; ok is false for a field the cache
+// cannot vary on (and for "*").
+func varySignature(v []byte) (sig int, ok bool) {
+	for len(v) > 0 {
+		var item []byte
+		item, v = nextItem(v)
+		item = trimOWS(item)
+		switch {
+		case len(item) == 0:
+		case eqFold(item, "accept-encoding"):
+			sig |= VaryAcceptEncoding
+		case eqFold(item, "referer"):
+			sig |= VaryReferer
+		default:
+			return 0, false
+		}
+	}
+	return sig, true
+}
+
+// ParseHTTPDate reads an HTTP-date in its three forms (RFC 9110 5.6.7).
+func ParseHTTPDate(v []byte) (time.Time, bool) {
+	s := string(trimOWS(v))
+	for _, layout := range [...]string{time.RFC1123, time.RFC850, time.ANSIC} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
