@@ -296,3 +296,50 @@ func ParseHTTPDate(v []byte) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// Framing says whether a field is one a stored head leaves out: the
+// message framing (a hit has its own Content-Length) and Age (a hit
+// computes its own).
+func Framing(name []byte) bool {
+	return eqFold(name, "content-length") || eqFold(name, "transfer-encoding") || eqFold(name, "age")
+}
+
+// Dechunk decodes a complete chunked body in place (trailers are
+// dropped); ok is false for a malformed one.
+func Dechunk(b []byte) ([]byte, bool) {
+	out := b[:0]
+	for {
+		line, rest, found := bytes.Cut(b, []byte("\r\n"))
+		if !found {
+			return nil, false
+		}
+		if i := bytes.IndexByte(line, ';'); i >= 0 {
+			line = line[:i]
+		}
+		line = trimOWS(line)
+		if len(line) == 0 || len(line) > 15 {
+			return nil, false
+		}
+		n := 0
+		for _, c := range line {
+			switch {
+			case c >= '0' && c <= '9':
+				n = n<<4 | int(c-'0')
+			case c >= 'a' && c <= 'f':
+				n = n<<4 | int(c-'a'+10)
+			case c >= 'A' && c <= 'F':
+				n = n<<4 | int(c-'A'+10)
+			default:
+				return nil, false
+			}
+		}
+		if n == 0 {
+			return out, true
+		}
+		if len(rest) < n+2 || rest[n] != '\r' || rest[n+1] != '\n' {
+			return nil, false
+		}
+		out = append(out, rest[:n]...)
+		b = rest[n+2:]
+	}
+}

@@ -48,8 +48,9 @@ func Matches(v Variant, req *h1.Request) bool {
 		}
 	}
 	if v.Vary&VaryAcceptEncoding != 0 {
-		ae, _ := req.Header("Accept-Encoding")
-		return accepts(ae, v.Enc)
+		ae, ok := req.Header("Accept-Encoding")
+		return !ok || accepts(ae, v.Enc) // without the field any coding is acceptable
+
 	}
 	return true
 }
@@ -57,7 +58,7 @@ func Matches(v Variant, req *h1.Request) bool {
 // accepts reads an Accept-Encoding value: does it accept the coding
 // whose hash is enc (0: identity)?
 func accepts(ae []byte, enc uint64) bool {
-	identity, star := 1, -1 // 1 yes, 0 refused, -1 not said
+	star := -1 // 1 yes, 0 refused, -1 not said
 	for len(ae) > 0 {
 		var item []byte
 		item, ae = nextItem(ae)
@@ -87,7 +88,7 @@ func accepts(ae []byte, enc uint64) bool {
 		}
 		return star == 1 || enc == 0
 	}
-	return enc == 0 && identity == 1
+	return enc == 0 // identity is acceptable unless refused
 }
 
 func qZero(q []byte) bool {

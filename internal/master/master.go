@@ -77,6 +77,9 @@ type Snapshot struct {
 	// Tables are the configuration's stick tables: the master gives each
 	// a region of the tables' shared segment.
 	Tables []*sticktable.Spec
+	// Caches are the configuration's cache sections: the master gives
+	// each a shared segment (caches.go).
+	Caches []worker.CacheRef
 }
 
 // Loader reads and validates the configuration at paths. Its error lists
@@ -183,6 +186,8 @@ type generation struct {
 	ctrSlots map[string]int
 	// tables are g's regions of the stick tables' segment (tables.go).
 	tables []sticktable.Region
+	// caches are g's cache segments (caches.go).
+	caches []*cacheSegment
 }
 
 // String names g in log lines.
@@ -237,6 +242,8 @@ type Master struct {
 	ctrs *counters.Table
 	// tables allocates the stick tables' segment; nil without one.
 	tables   *sticktable.Allocator
+	// caches are the cache sections' segments (caches.go).
+	caches   cacheSegments
 	done     chan struct{}
 	doneOnce sync.Once
 	// tickets are the TLS session ticket keys every generation shares
@@ -634,6 +641,8 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	if tables != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, m.tables.File())
 	}
+	var caches []worker.CacheRef
+	cmd.ExtraFiles, caches = m.attachCaches(g, snap, cmd.ExtraFiles, worker.ControlFD)
 	if cmd.Stdout == nil {
 		cmd.Stdout = os.Stdout
 	}
@@ -648,6 +657,7 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 		hand.Close()
 		m.releaseCounters(g)
 		m.releaseTables(g)
+		m.releaseCaches(g)
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
 	g.pid, g.started, g.cmd, g.proc = cmd.Process.Pid, time.Now(), cmd, cmd.Process
@@ -660,7 +670,7 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	go m.wait(g)
 	go m.relay(g)
 	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true,
-		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState(), Counters: ctr, Tables: tables}, m.opt.StartTimeout)
+		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState(), Counters: ctr, Tables: tables, Caches: caches}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited
@@ -817,6 +827,7 @@ func (m *Master) wait(g *generation) {
 	g.handoff.Close() // ends its relay, which fails what was in flight to it
 	m.releaseCounters(g)
 	m.releaseTables(g)
+	m.releaseCaches(g)
 	m.mu.Lock()
 	wasServing := g.state == StateServing
 	g.state = StateExited

@@ -262,6 +262,9 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	}
 	x.status = resp.Status
 	cc.applyEffects()
+	if cc.cache.store = nil; in.Effects.CacheStore != "" {
+		cc.cacheStore(x)
+	}
 	resp.Headers = h1.StripHopByHop(resp.Headers)
 	switch resp.Body {
 	case h1.BodyChunked:
@@ -324,6 +327,9 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	if !ok {
 		x.setTerm('C', 'D')
 	}
+	if cc.cache.store != nil {
+		cc.cacheCopy(sb[start : start+n])
+	}
 	if logging && ok && cc.fe.log.ASAP {
 		cc.logHTTPEarly(x, headLen)
 	}
@@ -332,6 +338,9 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	}
 	if !x.released {
 		cc.releaseServer(x, false)
+	}
+	if cc.cache.store != nil {
+		cc.cacheCommit(ok)
 	}
 	cc.r = cc.bodyEnd
 	cc.logHTTP(x)
@@ -425,6 +434,9 @@ func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64, k
 		cc.c.SetWriteDeadline(deadline(time.Now(), ct))
 		w, werr := cc.c.Write(sb[:fwd])
 		x.bytesOut += int64(w)
+		if cc.cache.store != nil {
+			cc.cacheCopy(sb[:fwd])
+		}
 		if werr != nil {
 			x.setTerm('C', 'D')
 			return false
