@@ -241,7 +241,7 @@ type Master struct {
 	// ctrs allocates the statistics segment; nil without one.
 	ctrs *counters.Table
 	// tables allocates the stick tables' segment; nil without one.
-	tables   *sticktable.Allocator
+	tables *sticktable.Allocator
 	// caches are the cache sections' segments (caches.go).
 	caches   cacheSegments
 	done     chan struct{}

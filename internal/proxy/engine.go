@@ -14,8 +14,8 @@ import (
 
 	"baton/internal/accesslog"
 	"baton/internal/backend"
-	"baton/internal/config"
 	"baton/internal/cache"
+	"baton/internal/config"
 	"baton/internal/counters"
 	"baton/internal/health"
 	"baton/internal/persist"
