@@ -241,14 +241,14 @@ type Master struct {
 	// ctrs allocates the statistics segment; nil without one.
 	ctrs *counters.Table
 	// tables allocates the stick tables' segment; nil without one.
-	tables *sticktable.Allocator
-	// caches are the cache sections' segments (caches.go).
-	caches   cacheSegments
+	tables   *sticktable.Allocator
 	done     chan struct{}
 	doneOnce sync.Once
 	// tickets are the TLS session ticket keys every generation shares
 	// (tickets.go).
 	tickets ticketKeys
+	// caches are the cache sections' segments (caches.go).
+	caches cacheSegments
 }
 
 // New returns a master; Start starts it.
