@@ -9,11 +9,12 @@ import (
 
 // Directives are the Cache-Control directives the cache acts on.
 type Directives struct {
-	NoStore, NoCache, Private, MustRevalidate bool
-	// MaxAge and SMaxAge are in seconds; -1 when absent, and also when
-	// the value is not a number (HAProxy then treats the response as
-	// uncacheable; Bad says so).
-	MaxAge, SMaxAge int64
+	NoStore, NoCache, Private, Public, MustRevalidate bool
+	// MaxAge, SMaxAge and MinFresh are in seconds; -1 when absent, and
+	// also when the value does not start with a digit (Bad then says
+	// so). Digits followed by anything else count ("3600.5" is 3600),
+	// as in HAProxy.
+	MaxAge, SMaxAge, MinFresh int64
 	// NoCacheFields is set for no-cache with a list of fields
 	// (no-cache="set-cookie"): the response may be stored.
 	NoCacheFields bool
@@ -44,6 +45,10 @@ func (d *Directives) Parse(v []byte) {
 			}
 		case eqFold(name, "private"):
 			d.Private = true
+		case eqFold(name, "public"):
+			d.Public = true
+		case eqFold(name, "min-fresh"):
+			d.MinFresh = d.seconds(val, hasVal)
 		case eqFold(name, "must-revalidate"), eqFold(name, "proxy-revalidate"):
 			d.MustRevalidate = true
 		case eqFold(name, "max-age"):
@@ -55,20 +60,19 @@ func (d *Directives) Parse(v []byte) {
 }
 
 // Reset clears d before the first Parse.
-func (d *Directives) Reset() { *d = Directives{MaxAge: -1, SMaxAge: -1} }
+func (d *Directives) Reset() { *d = Directives{MaxAge: -1, SMaxAge: -1, MinFresh: -1} }
 
 // seconds reads a delta-seconds value; a huge one is capped (RFC 9111
 // 1.2.2) and a malformed one marks d as Bad.
 func (d *Directives) seconds(v []byte, ok bool) int64 {
-	if !ok || len(v) == 0 {
+	if !ok || len(v) == 0 || v[0] < '0' || v[0] > '9' {
 		d.Bad = true
 		return -1
 	}
 	var n int64
 	for _, c := range v {
 		if c < '0' || c > '9' {
-			d.Bad = true
-			return -1
+			break
 		}
 		if n < 1<<31 {
 			n = n*10 + int64(c-'0')
@@ -110,6 +114,19 @@ type Lookup struct {
 	// Invalidate is set for an unsafe method: a successful response
 	// removes the key's object.
 	Invalidate bool
+	// Authorized is set for a request with Authorization: its response
+	// is stored only when it says it may be shared (RFC 9111 3.5).
+	Authorized bool
+	// MaxAge and MinFresh are the request's own limits in seconds (-1:
+	// none): a stored response older than MaxAge, or fresh for less
+	// than MinFresh, is not used.
+	MaxAge, MinFresh int64
+}
+
+// Usable says whether a hit of the given age and remaining freshness
+// (seconds) meets the request's limits.
+func (l *Lookup) Usable(age, fresh int64) bool {
+	return (l.MaxAge < 0 || age <= l.MaxAge) && (l.MinFresh < 0 || fresh >= l.MinFresh)
 }
 
 // RequestPolicy decides for a request (see the package comment).
@@ -125,14 +142,14 @@ func RequestPolicy(r *h1.Request) Lookup {
 	if r.Minor < 1 || len(r.Host) == 0 && !absolute(r.Target) {
 		return Lookup{}
 	}
-	l := Lookup{Use: true, Store: m == "GET"}
+	l := Lookup{Use: true, Store: m == "GET", MaxAge: -1, MinFresh: -1}
 	var d Directives
 	d.Reset()
 	ccFound, pragma := false, false
 	for _, h := range r.Headers {
 		switch {
 		case eqFold(h.Name, "authorization"):
-			return Lookup{}
+			l.Authorized = true
 		case eqFold(h.Name, "cache-control"):
 			ccFound = true
 			d.Parse(h.Value)
@@ -142,9 +159,10 @@ func RequestPolicy(r *h1.Request) Lookup {
 			}
 		}
 	}
-	if d.NoCache || d.MaxAge == 0 || pragma && !ccFound {
+	if d.NoCache || d.MaxAge == 0 || pragma && !ccFound || l.Authorized {
 		l.Use = false
 	}
+	l.MaxAge, l.MinFresh = d.MaxAge, d.MinFresh
 	if d.NoStore {
 		l.Store = false
 	}
@@ -177,6 +195,10 @@ type Freshness struct {
 	Age int64
 	// Vary is the signature of the fields it varies on.
 	Vary int
+	// Shared is set when the response says a request with
+	// Authorization may have it stored: public, must-revalidate or
+	// s-maxage.
+	Shared bool
 }
 
 // Section is a cache section's settings the policy needs.
@@ -197,7 +219,7 @@ func ResponsePolicy(s *Section, resp *h1.Response, now time.Time) (Freshness, bo
 	var d Directives
 	d.Reset()
 	var expires []byte
-	hasExpires, validator := false, false
+	hasExpires, validator, ages := false, false, 0
 	for _, h := range resp.Headers {
 		switch {
 		case eqFold(h.Name, "cache-control"):
@@ -211,6 +233,9 @@ func ResponsePolicy(s *Section, resp *h1.Response, now time.Time) (Freshness, bo
 		case eqFold(h.Name, "etag"), eqFold(h.Name, "last-modified"):
 			validator = true
 		case eqFold(h.Name, "age"):
+			if ages++; !validAge(h.Value) {
+				return f, false
+			}
 			f.Age = parseAge(h.Value)
 		case eqFold(h.Name, "vary"):
 			sig, ok := varySignature(h.Value)
@@ -220,9 +245,10 @@ func ResponsePolicy(s *Section, resp *h1.Response, now time.Time) (Freshness, bo
 			f.Vary |= sig
 		}
 	}
-	if f.Vary != 0 && !s.ProcessVary {
-		return f, false
+	if f.Vary != 0 && !s.ProcessVary || ages > 1 {
+		return f, false // an Age field given twice cannot be trusted
 	}
+	f.Shared = d.Public || d.MustRevalidate || d.SMaxAge > 0
 	if d.NoStore || d.NoCache || d.Private || d.Bad || d.MaxAge == 0 || d.SMaxAge == 0 {
 		return f, false
 	}
@@ -250,6 +276,18 @@ func ResponsePolicy(s *Section, resp *h1.Response, now time.Time) (Freshness, bo
 	}
 	f.TTL = ttl
 	return f, true
+}
+
+// validAge says whether an Age value is one non-negative integer; the
+// cache does not store a response whose age it cannot know.
+func validAge(v []byte) bool {
+	v = trimOWS(v)
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(v) > 0
 }
 
 func parseAge(v []byte) int64 {

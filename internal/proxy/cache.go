@@ -83,7 +83,8 @@ func (cc *clientConn) cacheUse(x *exchange, be *backendRT, logging bool) (done, 
 	}
 	now := time.Now()
 	match := func(v cache.Variant) bool { return cache.Matches(v, req) }
-	if !cs.use.store.Get(cs.key, now.UnixMilli(), match, &cs.hitBuf, &cs.hit) {
+	if !cs.use.store.Get(cs.key, now.UnixMilli(), match, &cs.hitBuf, &cs.hit) ||
+		!cs.pol.Usable(cache.AgeOf(&cs.hit.Entry, now), (cs.hit.Expire-now.UnixMilli())/1000) {
 		return false, false
 	}
 	return true, cc.answerHit(x, be, cs.use, now, logging)
@@ -177,7 +178,7 @@ func (cc *clientConn) cacheStore(x *exchange) {
 		return
 	}
 	fr, ok := cache.ResponsePolicy(&rt.sec, resp, time.Now())
-	if !ok {
+	if !ok || cs.pol.Authorized && !fr.Shared {
 		return
 	}
 	if resp.Body == h1.BodyLength && resp.ContentLength+int64(len(cc.in.Effects.CacheHead)) > rt.limit {
