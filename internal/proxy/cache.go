@@ -215,25 +215,27 @@ func appendStoredHead(dst []byte, r *h1.Response) []byte {
 	return dst
 }
 
-// cacheCopy copies relayed body bytes (as the server framed them) of a
-// response being stored; past max-object-size it gives up.
-func (cc *clientConn) cacheCopy(b []byte) {
+// cacheCopy copies body bytes (as the server framed them) of a response
+// being stored, before they are relayed; past max-object-size it gives
+// up. The last bytes (done) store the object before the client has
+// them, so that the client's next request finds it.
+func (cc *clientConn) cacheCopy(b []byte, done bool) {
 	cs := &cc.cache
 	if int64(len(cs.body)+len(b)+len(cs.head)) > cs.store.limit*2+1024 {
 		cs.store = nil // even chunked framing cannot bring it under the limit
 		return
 	}
 	cs.body = append(cs.body, b...)
+	if done {
+		cc.cacheCommit()
+	}
 }
 
-// cacheCommit stores the copied response once all of it was relayed.
-func (cc *clientConn) cacheCommit(complete bool) {
+// cacheCommit stores the copied response.
+func (cc *clientConn) cacheCommit() {
 	cs := &cc.cache
 	rt := cs.store
 	cs.store = nil
-	if !complete {
-		return
-	}
 	body := cs.body
 	if cs.chunked {
 		var ok bool

@@ -314,6 +314,9 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		// client can see the answer and send its next request.
 		cc.releaseServer(x, srvKeep)
 	}
+	if cc.cache.store != nil {
+		cc.cacheCopy(sb[start:start+n], done)
+	}
 	out := getBuf()
 	head := h1.AppendResponseHead((*out)[:0], resp)
 	ct := cc.fe.p.Timeouts.Client
@@ -327,9 +330,6 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	if !ok {
 		x.setTerm('C', 'D')
 	}
-	if cc.cache.store != nil {
-		cc.cacheCopy(sb[start : start+n])
-	}
 	if logging && ok && cc.fe.log.ASAP {
 		cc.logHTTPEarly(x, headLen)
 	}
@@ -339,9 +339,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	if !x.released {
 		cc.releaseServer(x, false)
 	}
-	if cc.cache.store != nil {
-		cc.cacheCommit(ok)
-	}
+	cc.cache.store = nil // a response that did not end is not stored
 	cc.r = cc.bodyEnd
 	cc.logHTTP(x)
 	if !ok {
@@ -431,12 +429,12 @@ func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64, k
 			// Bytes past the body: the server is confused, never reuse.
 			cc.releaseServer(x, keep && fwd == n)
 		}
+		if cc.cache.store != nil {
+			cc.cacheCopy(sb[:fwd], done)
+		}
 		cc.c.SetWriteDeadline(deadline(time.Now(), ct))
 		w, werr := cc.c.Write(sb[:fwd])
 		x.bytesOut += int64(w)
-		if cc.cache.store != nil {
-			cc.cacheCopy(sb[:fwd])
-		}
 		if werr != nil {
 			x.setTerm('C', 'D')
 			return false
