@@ -73,7 +73,9 @@ func TestStoreRing(t *testing.T) {
 func TestStoreVariants(t *testing.T) {
 	s := NewStore(64 << 10)
 	s.MaxSecondary = 2
-	e := func(enc uint64) Entry { return Entry{Variant: Variant{Vary: VaryAcceptEncoding, Enc: enc}, Stored: 1, Expire: 1 << 40} }
+	e := func(enc uint64) Entry {
+		return Entry{Variant: Variant{Vary: VaryAcceptEncoding, Enc: enc}, Stored: 1, Expire: 1 << 40}
+	}
 	for enc := uint64(1); enc <= 3; enc++ {
 		ok := s.Put([]byte("k"), nil, []byte{byte(enc)}, e(enc))
 		if ok != (enc <= 2) {
