@@ -5,10 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
+
+	"baton/internal/shmlock"
 )
 
 // The region's layout, in 8-byte words: a header, the buckets, then
@@ -113,28 +114,10 @@ func MapShared(f *os.File, ring int64) (*Store, bool, error) {
 // Ring is the store's object memory in bytes.
 func (s *Store) Ring() int64 { return int64(len(s.ring)) }
 
-var pid = uint64(os.Getpid())
+// lock takes a bucket's lock (see package shmlock).
+func (s *Store) lock(bo uint64) { shmlock.Lock(&s.w[bo]) }
 
-// lock takes a bucket lock: a word holding the owner's pid, so that a
-// lock left by a process that died is taken over.
-func (s *Store) lock(bo uint64) {
-	l := &s.w[bo]
-	for i := 0; ; i++ {
-		if atomic.CompareAndSwapUint64(l, 0, pid) {
-			return
-		}
-		if i >= 64 {
-			runtime.Gosched()
-		}
-		if i&(1<<12-1) == 1<<12-1 {
-			if o := atomic.LoadUint64(l); o != 0 && o != pid && syscall.Kill(int(o), 0) == syscall.ESRCH {
-				atomic.CompareAndSwapUint64(l, o, 0)
-			}
-		}
-	}
-}
-
-func (s *Store) unlock(bo uint64) { atomic.StoreUint64(&s.w[bo], 0) }
+func (s *Store) unlock(bo uint64) { shmlock.Unlock(&s.w[bo]) }
 
 func (s *Store) bucket(h uint64) uint64 { return hWords + (h>>40)&(s.nb-1)*bucketWords }
 

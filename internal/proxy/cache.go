@@ -112,21 +112,11 @@ func (cc *clientConn) answerHit(x *exchange, be *backendRT, rt *cacheRT, now tim
 	in := &cc.in
 	in.Resp, in.Status, in.CacheHit = resp, resp.Status, rt.name
 	v := &cc.verdict
-	if be.rules != nil && be.p != cc.fe.p && be.rules.HasResponseRules() {
-		be.rules.Response(in, resp, v)
-	}
-	if v.Kind == rules.Continue && cc.fe.rules.HasResponseRules() {
-		cc.fe.rules.Response(in, resp, v)
-	}
+	cc.responseRules(be, resp, v)
 	if v.Kind != rules.Continue {
 		return cc.answerVerdict(x, be, logging)
 	}
-	if be.rules != nil && be.p != cc.fe.p && be.rules.HasAfterResponse() {
-		be.rules.AfterResponse(in, resp)
-	}
-	if cc.fe.rules.HasAfterResponse() {
-		cc.fe.rules.AfterResponse(in, resp)
-	}
+	cc.afterResponseRules(be, resp)
 	x.status = resp.Status
 	if req.Body != h1.BodyNone {
 		x.closeClient = true // the body is not read

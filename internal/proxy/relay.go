@@ -236,12 +236,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	cc.cookieResponse(be, x.srv)
 	cc.fe.rules.CaptureResponse(in, resp)
 	v := &cc.verdict
-	if be.rules != nil && be.p != cc.fe.p && be.rules.HasResponseRules() {
-		be.rules.Response(in, resp, v)
-	}
-	if v.Kind == rules.Continue && cc.fe.rules.HasResponseRules() {
-		cc.fe.rules.Response(in, resp, v)
-	}
+	cc.responseRules(be, resp, v)
 	if v.Kind != rules.Continue {
 		// The server's response is replaced (deny, return, redirect) or
 		// the connection dropped: the server connection cannot be reused.
@@ -254,12 +249,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		x.forwarded = true
 		return cc.answerVerdict(x, be, logging)
 	}
-	if be.rules != nil && be.p != cc.fe.p && be.rules.HasAfterResponse() {
-		be.rules.AfterResponse(in, resp)
-	}
-	if cc.fe.rules.HasAfterResponse() {
-		cc.fe.rules.AfterResponse(in, resp)
-	}
+	cc.afterResponseRules(be, resp)
 	x.status = resp.Status
 	cc.applyEffects()
 	if cc.cache.store = nil; in.Effects.CacheStore != "" {
