@@ -22,6 +22,8 @@ import (
 // (compression), so it keeps what the server sent. Requests without
 // cache rules only pay a string comparison and a nil check.
 
+var reasonNotModified = []byte("Not Modified")
+
 // cacheRT is one cache section of the generation.
 type cacheRT struct {
 	name  string
@@ -105,7 +107,7 @@ func (cc *clientConn) answerHit(x *exchange, be *backendRT, rt *cacheRT, now tim
 		return cc.serverError(x, err, logging)
 	}
 	if cache.NotModified(req, resp) {
-		resp.Status, resp.Reason = 304, []byte("Not Modified")
+		resp.Status, resp.Reason = 304, reasonNotModified
 	}
 	x.be, x.cached, x.status = be, true, resp.Status
 	be.beCum.Add(1)
