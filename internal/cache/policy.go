@@ -2,6 +2,8 @@ package cache
 
 import (
 	"bytes"
+	"net/url"
+	"strings"
 	"time"
 
 	"baton/internal/h1"
@@ -380,4 +382,26 @@ func Dechunk(b []byte) ([]byte, bool) {
 		out = append(out, rest[:n]...)
 		b = rest[n+2:]
 	}
+}
+
+// AppendLocationKey appends the key of a Location or Content-Location
+// value of a response to req, resolved against the request's target;
+// ok is false for another host's URL, which the cache does not hold
+// under this Host (RFC 9111 4.4).
+func AppendLocationKey(dst []byte, req *h1.Request, loc []byte) ([]byte, bool) {
+	base, err := url.Parse("https://" + string(req.Host) + string(req.Path()))
+	if err != nil {
+		return dst, false
+	}
+	ref, err := url.Parse(string(trimOWS(loc)))
+	if err != nil {
+		return dst, false
+	}
+	u := base.ResolveReference(ref)
+	if !strings.EqualFold(u.Host, string(req.Host)) {
+		return dst, false
+	}
+	dst = append(dst, "https://"...)
+	dst = append(dst, req.Host...)
+	return append(dst, u.RequestURI()...), true
 }

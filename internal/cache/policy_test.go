@@ -209,3 +209,21 @@ func FuzzCacheControl(f *testing.F) {
 		accepts([]byte(s), Hash([]byte("gzip")))
 	})
 }
+
+func TestAppendLocationKey(t *testing.T) {
+	req := request(t, "POST /a/b?x=1 HTTP/1.1\r\nHost: ex.com\r\nContent-Length: 0\r\n")
+	for _, tt := range []struct {
+		loc, want string
+		ok        bool
+	}{
+		{"/c", "https://ex.com/c", true},
+		{"c?d=2", "https://ex.com/a/c?d=2", true},
+		{"http://EX.com/e", "https://ex.com/e", true},
+		{"https://other.com/e", "", false},
+	} {
+		k, ok := AppendLocationKey(nil, req, []byte(tt.loc))
+		if ok != tt.ok || ok && string(k) != tt.want {
+			t.Errorf("%q: %q %v, want %q %v", tt.loc, k, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -163,6 +163,14 @@ func (cc *clientConn) cacheStore(x *exchange) {
 	if cs.pol.Invalidate {
 		if resp.Status >= 200 && resp.Status < 400 {
 			rt.store.Delete(cs.key)
+			// The URLs the response names on the same host go too.
+			for _, name := range [...]string{"Location", "Content-Location"} {
+				if loc, ok := resp.Header(name); ok {
+					if k, ok := cache.AppendLocationKey(cs.key[:0], &cc.req, loc); ok {
+						rt.store.Delete(k)
+					}
+				}
+			}
 		}
 		return
 	}
