@@ -405,3 +405,33 @@ func AppendLocationKey(dst []byte, req *h1.Request, loc []byte) ([]byte, bool) {
 	dst = append(dst, req.Host...)
 	return append(dst, u.RequestURI()...), true
 }
+
+// Omitted says whether a stored head leaves out the field name: one
+// that the response's Cache-Control lists in no-cache="..." or
+// private="..." may not be sent from the cache without revalidation
+// (RFC 9111 5.2.2.4, 5.2.2.7), and the cache never revalidates.
+func Omitted(r *h1.Response, name []byte) bool {
+	for _, h := range r.Headers {
+		if !eqFold(h.Name, "cache-control") {
+			continue
+		}
+		v := h.Value
+		for len(v) > 0 {
+			var item []byte
+			item, v = nextItem(v)
+			d, list, ok := bytes.Cut(trimOWS(item), []byte("="))
+			if !ok || !eqFold(trimOWS(d), "no-cache") && !eqFold(trimOWS(d), "private") {
+				continue
+			}
+			list = bytes.Trim(trimOWS(list), `"`)
+			for len(list) > 0 {
+				var f []byte
+				f, list, _ = bytes.Cut(list, []byte(","))
+				if f = trimOWS(f); len(f) > 0 && bytes.EqualFold(f, name) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

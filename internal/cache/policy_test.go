@@ -170,6 +170,15 @@ func TestVariantsAndConditionals(t *testing.T) {
 	}
 }
 
+func TestOmitted(t *testing.T) {
+	r := response(t, "HTTP/1.1 200 OK\r\nCache-Control: max-age=5, no-cache=\"A, b\"\r\nCache-Control: private=c\r\nA: 1\r\n")
+	for name, want := range map[string]bool{"a": true, "B": true, "c": true, "d": false, "max-age": false} {
+		if Omitted(r, []byte(name)) != want {
+			t.Errorf("%s: %v", name, !want)
+		}
+	}
+}
+
 func TestDechunk(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{"5\r\nhello\r\n0\r\n\r\n", "hello"},

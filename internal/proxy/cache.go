@@ -195,8 +195,9 @@ func (cc *clientConn) cacheStore(x *exchange) {
 }
 
 // appendStoredHead is the head a cache keeps: the status line and the
-// end-to-end fields, without Age (a hit computes its own) and framing
-// (a hit has a Content-Length); no final CRLF.
+// end-to-end fields, without Age (a hit computes its own), framing (a
+// hit has a Content-Length) and the fields Cache-Control says may not
+// come from a cache; no final CRLF.
 func appendStoredHead(dst []byte, r *h1.Response) []byte {
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = strconv.AppendInt(dst, int64(r.Status), 10)
@@ -204,7 +205,7 @@ func appendStoredHead(dst []byte, r *h1.Response) []byte {
 	dst = append(dst, r.Reason...)
 	dst = append(dst, "\r\n"...)
 	for _, f := range h1.StripHopByHop(r.Headers) {
-		if cache.Framing(f.Name) {
+		if cache.Framing(f.Name) || cache.Omitted(r, f.Name) {
 			continue
 		}
 		dst = append(dst, f.Name...)
