@@ -18,7 +18,8 @@ type Directives struct {
 	// as in HAProxy.
 	MaxAge, SMaxAge, MinFresh int64
 	// NoCacheFields is set for no-cache with a list of fields
-	// (no-cache="set-cookie"): the response may be stored.
+	// (no-cache="set-cookie"): the response may be stored, without them
+	// (Omitted); private with a list of fields is the same.
 	NoCacheFields bool
 	// Bad is set when a max-age or s-maxage value is malformed.
 	Bad bool
@@ -46,7 +47,8 @@ func (d *Directives) Parse(v []byte) {
 				d.NoCache = true
 			}
 		case eqFold(name, "private"):
-			d.Private = true
+			// With a list of fields only those are private (Omitted).
+			d.Private = d.Private || !hasVal || len(val) == 0
 		case eqFold(name, "public"):
 			d.Public = true
 		case eqFold(name, "min-fresh"):

@@ -41,6 +41,7 @@ func TestParseDirectives(t *testing.T) {
 		{"max-age", Directives{Bad: true, MaxAge: -1, SMaxAge: -1, MinFresh: -1}},
 		{"max-age=99999999999999999999", Directives{MaxAge: 1 << 31, SMaxAge: -1, MinFresh: -1}},
 		{"min-fresh=20, unknown=\"a,b\"", Directives{MaxAge: -1, SMaxAge: -1, MinFresh: 20}},
+		{`private="x", max-age=1`, Directives{MaxAge: 1, SMaxAge: -1, MinFresh: -1}},
 	} {
 		var d Directives
 		d.Reset()
