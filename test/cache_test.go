@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -260,8 +261,8 @@ func TestCache(t *testing.T) {
 }
 
 // TestCacheSurvivesReload: objects stored by one generation are served
-// by the next without the server seeing the request; a cache whose size
-// changed starts empty.
+// by the next without the server seeing the request, across reloads and
+// a binary upgrade; a cache whose size changed starts empty.
 func TestCacheSurvivesReload(t *testing.T) {
 	o := startCacheOrigin(t)
 	fe := harness.FreeAddr(t)
@@ -279,6 +280,17 @@ func TestCacheSurvivesReload(t *testing.T) {
 	}
 	if n := o.count(tg); n != 1 {
 		t.Errorf("the origin saw %d requests across the reloads, want 1", n)
+	}
+	// A binary upgrade: the new master image adopts the segment.
+	out, err := exec.Command(harness.Binary(t), "upgrade", "-S", b.Socket).CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "Success=1") {
+		t.Fatalf("upgrade: %v %s", err, out)
+	}
+	if out, code := b.Reload(); code != 0 { // a generation of the new image
+		t.Fatalf("reload after the upgrade: %d %s", code, out)
+	}
+	if r := expectCount(t, fe, "GET", tg, 1); r.Get("X-Hit") != "1" {
+		t.Fatalf("after the upgrade: not a hit:\n%s", r)
 	}
 	b.WriteConfig(strings.Replace(fmt.Sprintf(cacheCfg, fe, o.addr), "total-max-size 4", "total-max-size 8", 1))
 	if out, code := b.Reload(); code != 0 {

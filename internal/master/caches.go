@@ -16,8 +16,8 @@ import (
 // a reload keeps the cached objects and both generations use them while
 // the old one drains; a cache whose size changed gets a new, empty
 // segment. A segment no live generation uses is closed (its memory
-// returned). The master never maps a segment. A binary upgrade starts
-// the caches empty.
+// returned). The master never maps a segment. A binary upgrade keeps
+// the segments: the new image adopts them with the generations.
 
 // cacheSegment is one cache section's shared memory.
 type cacheSegment struct {
@@ -103,4 +103,74 @@ func (m *Master) releaseCaches(g *generation) {
 		}
 	}
 	g.caches = nil
+}
+
+// keptCache is a cache segment across a binary upgrade: its descriptor
+// kept across exec and the generations that use it.
+type keptCache struct {
+	Name string `json:"name"`
+	Ring int64  `json:"ring"`
+	FD   int    `json:"fd"`
+	Gens []int  `json:"gens"`
+}
+
+// keepCaches prepares the cache segments for exec; fds are the
+// descriptors to close should the exec fail.
+func (m *Master) keepCaches() (out []keptCache, fds []int, err error) {
+	cs := &m.caches
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for _, seg := range cs.segs {
+		fd, err := keepFD(seg.f)
+		if err != nil {
+			return out, fds, err
+		}
+		fds = append(fds, fd)
+		k := keptCache{Name: seg.name, Ring: seg.ring, FD: fd}
+		for _, g := range m.gens {
+			for _, s := range g.caches {
+				if s == seg {
+					k.Gens = append(k.Gens, g.gen)
+				}
+			}
+		}
+		out = append(out, k)
+	}
+	return out, fds, nil
+}
+
+// resumeCaches adopts the segments the previous image kept. The
+// function it returns gives an adopted generation its segments; called
+// with nil once every generation is adopted, it closes the segments no
+// generation took.
+func (m *Master) resumeCaches(kept []keptCache) func(g *generation) {
+	cs := &m.caches
+	segs := make([]*cacheSegment, len(kept))
+	for i, k := range kept {
+		segs[i] = &cacheSegment{name: k.Name, ring: k.Ring, f: os.NewFile(uintptr(k.FD), "cache")}
+	}
+	return func(g *generation) {
+		cs.mu.Lock()
+		defer cs.mu.Unlock()
+		for i, k := range kept {
+			seg := segs[i]
+			if g == nil {
+				if seg.users == 0 {
+					seg.f.Close()
+				}
+				continue
+			}
+			for _, gen := range k.Gens {
+				if gen != g.gen {
+					continue
+				}
+				if seg.users++; seg.users == 1 {
+					cs.segs = append(cs.segs, seg)
+				}
+				g.caches = append(g.caches, seg)
+			}
+		}
+	}
 }
