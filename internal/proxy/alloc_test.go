@@ -20,6 +20,12 @@ import (
 // fixed 2-byte response, reading heads with a tiny parser so that the
 // backend itself stays cheap and allocation-light.
 func rawBackend(tb testing.TB) string {
+	return rawBackendAnswering(tb, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", nil)
+}
+
+// rawBackendAnswering is rawBackend answering resp, counting the
+// requests in seen (when not nil).
+func rawBackendAnswering(tb testing.TB, answer string, seen *atomic.Int64) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -34,7 +40,7 @@ func rawBackend(tb testing.TB) string {
 			go func() {
 				defer c.Close()
 				br := bufio.NewReaderSize(c, 16384)
-				resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				resp := []byte(answer)
 				for {
 					// A head ends with an empty line.
 					for {
@@ -45,6 +51,9 @@ func rawBackend(tb testing.TB) string {
 						if len(line) <= 2 {
 							break
 						}
+					}
+					if seen != nil {
+						seen.Add(1)
 					}
 					if _, err := c.Write(resp); err != nil {
 						return

@@ -1,58 +1,18 @@
 package proxy
 
 import (
-	"bufio"
 	"bytes"
 	"net"
 	"sync/atomic"
 	"testing"
 )
 
-// cacheableBackend answers every request with a 2-byte body fresh for
-// an hour, counting the requests it sees.
-func cacheableBackend(tb testing.TB, seen *atomic.Int64) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				resp := []byte("HTTP/1.1 200 OK\r\nCache-Control: max-age=3600\r\nContent-Length: 2\r\n\r\nok")
-				for {
-					for {
-						line, err := br.ReadSlice('\n')
-						if err != nil {
-							return
-						}
-						if len(line) <= 2 {
-							break
-						}
-					}
-					seen.Add(1)
-					if _, err := c.Write(resp); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // TestCacheHitAllocs: a keep-alive request answered from the cache
 // allocates nothing in steady state, and the server sees only the first.
 func TestCacheHitAllocs(t *testing.T) {
 	var seen atomic.Int64
 	cfg := parseConfig(t, "frontend fe\n bind 127.0.0.1:1\n http-request cache-use c\n http-response cache-store c\n default_backend be\n"+
-		"backend be\n server s ${S}\ncache c\n total-max-size 1\n", map[string]string{"S": cacheableBackend(t, &seen)})
+		"backend be\n server s ${S}\ncache c\n total-max-size 1\n", map[string]string{"S": rawBackendAnswering(t, "HTTP/1.1 200 OK\r\nCache-Control: max-age=3600\r\nContent-Length: 2\r\n\r\nok", &seen)})
 	e, err := New(cfg, Options{Log: &syncBuffer{}})
 	if err != nil {
 		t.Fatal(err)
