@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bytes"
-	"net"
 	"sync/atomic"
 	"testing"
 )
@@ -13,17 +12,7 @@ func TestCacheHitAllocs(t *testing.T) {
 	var seen atomic.Int64
 	cfg := parseConfig(t, "frontend fe\n bind 127.0.0.1:1\n http-request cache-use c\n http-response cache-store c\n default_backend be\n"+
 		"backend be\n server s ${S}\ncache c\n total-max-size 1\n", map[string]string{"S": rawBackendAnswering(t, "HTTP/1.1 200 OK\r\nCache-Control: max-age=3600\r\nContent-Length: 2\r\n\r\nok", &seen)})
-	e, err := New(cfg, Options{Log: &syncBuffer{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go e.Serve(cfg.Frontends()[0].Binds[0].Addr, ln)
-	t.Cleanup(func() { e.Close() })
-	k := newKAClient(t, ln.Addr().String())
+	k := kaClientFor(t, cfg)
 	for range 200 {
 		if err := k.do(); err != nil {
 			t.Fatal(err)
