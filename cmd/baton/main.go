@@ -84,7 +84,7 @@ func newEngine(files []worker.File, info worker.Info) (worker.Engine, error) {
 		return nil, err
 	}
 	bundle.SetTicketKeys(info.TicketKeys)
-	opt := proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID, Counters: info.Counters, Tables: info.Tables, Version: version, TLS: bundle}
+	opt := proxy.Options{Log: info.Log, Generation: info.Generation, PID: info.PID, Counters: info.Counters, Tables: info.Tables, Caches: info.Caches, Version: version, TLS: bundle}
 	// Resolution results outlive the generation: start from what the
 	// master kept, and give it ours as they change.
 	if st, err := resolve.DecodeState(info.State[resolverStateKind]); err == nil {

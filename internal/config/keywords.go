@@ -61,7 +61,7 @@ type proxyKeyword struct {
 }
 
 // prefixWords are keywords whose second word selects the real keyword.
-var prefixWords = map[string]bool{"stick": true, "option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true,
+var prefixWords = map[string]bool{"stick": true, "filter": true, "option": true, "timeout": true, "http-request": true, "http-response": true, "stats": true, "log": true,
 	"http-after-response": true, "tcp-request": true, "tcp-response": true, "capture": true, "declare": true,
 	"http-check": true, "tcp-check": true, "external-check": true}
 
@@ -246,7 +246,7 @@ func Keywords() []string {
 }
 
 // unsupportedSections are HAProxy sections Baton does not implement.
-var unsupportedSections = wordSet("cache mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
+var unsupportedSections = wordSet("mailers program ring fcgi-app log-forward crt-store traces acme dynamic-update")
 
 // unsupportedGlobal are global keywords of HAProxy that Baton rejects.
 var unsupportedGlobal = wordSet(`nbproc
@@ -263,7 +263,7 @@ var unsupportedGlobal = wordSet(`nbproc
 var unsupportedProxy = wordSet(`redirect
 	stats
 	monitor-uri monitor id disabled enabled hash-balance-factor
-	filter dispatch email-alert
+	dispatch email-alert filter\ fcgi-app filter\ bwlim-in filter\ bwlim-out
 	persist rate-limit load-server-state-from-file
 	server-state-file-name grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
@@ -276,11 +276,11 @@ var unsupportedProxy = wordSet(`redirect
 	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ transparent
 	option\ http-restrict-req-hdr-names option\ idle-close-on-response
 	http-request\ add-acl
-	http-request\ del-acl http-request\ lua http-request\ cache-use http-request\ use-service
+	http-request\ del-acl http-request\ lua http-request\ use-service
 	http-request\ do-resolve http-request\ set-map http-request\ del-map
 	http-request\ set-priority-class http-request\ set-priority-offset http-request\ send-spoe-group
 	http-request\ wait-for-handshake
-	http-response\ cache-store http-response\ lua http-response\ add-acl http-response\ del-acl http-response\ set-map
+	http-response\ lua http-response\ add-acl http-response\ del-acl http-response\ set-map
 	http-response\ del-map http-response\ send-spoe-group
 	http-after-response\ set-map http-after-response\ del-map http-after-response\ add-acl
 	http-after-response\ del-acl`)

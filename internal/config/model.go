@@ -43,6 +43,8 @@ type Config struct {
 	Resolvers []*Resolvers
 	// Peers are the "peers" sections (peers.go).
 	Peers []*Peers
+	// Caches are the "cache" sections, in file order (cache.go).
+	Caches []*CacheSection
 }
 
 // Frontend returns the proxies that accept connections (frontend, listen).

@@ -162,6 +162,10 @@ type parser struct {
 	userlists    map[string]*auth.Userlist
 	userlistRefs []tableRef
 	curUserlist  *userlistState
+	// curCache is the cache section being read; cacheRefs the caches
+	// rules and filters name (cache.go).
+	curCache  *CacheSection
+	cacheRefs []tableRef
 
 	// predef are the predefined ACLs compiled so far.
 	predef map[string]*ACL
@@ -247,7 +251,7 @@ var sectionKinds = map[string]section{"global": secGlobal, "defaults": secDefaul
 func (p *parser) line(l line) {
 	p.linePos = l.Pos
 	w := l.Words
-	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] || w[0] == "http-errors" || w[0] == "peers" || w[0] == "userlist" {
+	if _, ok := sectionKinds[w[0]]; ok || unsupportedSections[w[0]] || w[0] == "http-errors" || w[0] == "peers" || w[0] == "userlist" || w[0] == "cache" {
 		p.section = w[0]
 		if len(w) > 1 && w[1] != "from" {
 			p.section = w[1]
@@ -273,6 +277,11 @@ func (p *parser) line(l line) {
 		p.startUserlist(l)
 		return
 	}
+	if w[0] == "cache" {
+		p.endSection()
+		p.startCache(l)
+		return
+	}
 	if unsupportedSections[w[0]] {
 		p.endSection()
 		p.errorf(l.Pos, "%q is a HAProxy section that Baton does not support", w[0])
@@ -292,6 +301,10 @@ func (p *parser) line(l line) {
 	}
 	if p.curUserlist != nil {
 		p.userlistLine(l)
+		return
+	}
+	if p.curCache != nil {
+		p.cacheLine(l)
 		return
 	}
 	switch p.sec {
@@ -479,6 +492,7 @@ func (p *parser) endSection() {
 		p.finishUserlist(us)
 	}
 	p.cur, p.curResolvers, p.curPeers, p.curUserlist = nil, nil, nil, nil
+	p.curCache = nil
 	p.curErrors = nil
 	p.sec = 0
 	p.skip = false

@@ -100,6 +100,7 @@ func (p *parser) tableRef(name string) string {
 func (p *parser) checkTableRefs() {
 	p.storeServerIDs()
 	p.checkUserlists()
+	p.checkCaches()
 	for _, st := range p.proxies {
 		p.checkCookies(st)
 	}

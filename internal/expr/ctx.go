@@ -46,6 +46,9 @@ type Ctx struct {
 	Response bool
 	// Status is the status the client gets (a rule may set it).
 	Status int
+	// CacheHit names the cache the response came from ("" when it did
+	// not): res.cache_hit and res.cache_name.
+	CacheHit string
 
 	// Payload is what the client sent so far, for TCP content inspection
 	// (req.payload, req.len, ...); PayloadFinal says no more will come in
@@ -160,6 +163,7 @@ func (c *Ctx) BeginRequest() {
 	c.buf, c.out = c.buf[:0], c.out[:0]
 	c.requestSet = false
 	c.Req, c.Resp, c.Status, c.Response = nil, nil, 0, false
+	c.CacheHit = ""
 	c.ReqBody, c.ReqBodyFinal, c.ReqLine = nil, false, nil
 	c.uniqueID, c.uniqueIDDone = c.uniqueID[:0], false
 	c.Now = time.Time{}

@@ -43,7 +43,7 @@ func loadConfig(r *settle.Reader, paths []string) (*Snapshot, error) {
 	if err := config.CheckListeners(cfg, names); err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices, Stats: counters.ConfigKeys(cfg), Tables: cfg.Tables()}
+	snap := &Snapshot{HardStopAfter: cfg.Global.HardStopAfter, Warnings: cfg.Warnings, Notices: cfg.Notices, Stats: counters.ConfigKeys(cfg), Tables: cfg.Tables(), Caches: CacheSpecs(cfg)}
 	// Every certificate and key is loaded and checked before a worker
 	// starts; the worker gets the very bytes (see tlsconf.Assets).
 	tlsFiles := &tlsconf.OSFiles{Record: true}

@@ -77,6 +77,9 @@ type Snapshot struct {
 	// Tables are the configuration's stick tables: the master gives each
 	// a region of the tables' shared segment.
 	Tables []*sticktable.Spec
+	// Caches are the configuration's cache sections: the master gives
+	// each a shared segment (caches.go).
+	Caches []worker.CacheRef
 }
 
 // Loader reads and validates the configuration at paths. Its error lists
@@ -189,6 +192,8 @@ type generation struct {
 	ctrSlots map[string]int
 	// tables are g's regions of the stick tables' segment (tables.go).
 	tables []sticktable.Region
+	// caches are g's cache segments (caches.go).
+	caches []*cacheSegment
 }
 
 // String names g in log lines.
@@ -252,6 +257,8 @@ type Master struct {
 	// an upgrade holds it across the exec so that no spare starts then.
 	spareMu sync.Mutex
 	spare   *spare
+	// caches are the cache sections' segments (caches.go).
+	caches cacheSegments
 }
 
 // New returns a master; Start starts it.
@@ -661,6 +668,8 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	if tables != nil {
 		files = append(files, m.tables.File())
 	}
+	var caches []worker.CacheRef
+	files, caches = m.attachCaches(g, snap, files, worker.ControlFD)
 	var cmd *exec.Cmd
 	passed := 0
 	if sp != nil {
@@ -685,6 +694,7 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 		sp.discard() // it has its files, or half of them
 		m.releaseCounters(g)
 		m.releaseTables(g)
+		m.releaseCaches(g)
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
 	g.pid, g.started, g.cmd, g.proc = cmd.Process.Pid, time.Now(), cmd, cmd.Process
@@ -697,7 +707,7 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	go m.wait(g)
 	go m.relay(g)
 	_, err = g.ctl.Call(&worker.Message{Op: worker.OpStart, Generation: gen, Listeners: snap.Binds, Files: snap.Files, HandOff: true, Passed: passed,
-		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState(), Counters: ctr, Tables: tables}, m.opt.StartTimeout)
+		Assets: snap.Assets, TicketKeys: m.encodedTicketKeys(), State: m.keptState(), Counters: ctr, Tables: tables, Caches: caches}, m.opt.StartTimeout)
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited
@@ -864,6 +874,7 @@ func (m *Master) wait(g *generation) {
 	g.handoff.Close() // ends its relay, which fails what was in flight to it
 	m.releaseCounters(g)
 	m.releaseTables(g)
+	m.releaseCaches(g)
 	m.mu.Lock()
 	wasServing := g.state == StateServing
 	g.state = StateExited

@@ -65,6 +65,8 @@ type upgradeState struct {
 	Counters *counterUpgrade `json:"counters,omitempty"`
 	// Tables is the stick tables' segment and its regions.
 	Tables *sticktable.AllocatorState `json:"tables,omitempty"`
+	// Caches are the cache segments (caches.go).
+	Caches []keptCache `json:"caches,omitempty"`
 	// State is the run-time state the generations published (Master.state:
 	// resolution results, ...), handed to the next generation.
 	State map[string]json.RawMessage `json:"state,omitempty"`
@@ -186,6 +188,11 @@ func (m *Master) Upgrade(reply net.Conn) Result {
 			kept = append(kept, st.Tables.FD)
 		}
 	}
+	if err == nil {
+		var fds []int
+		st.Caches, fds, err = m.keepCaches()
+		kept = append(kept, fds...)
+	}
 	if err == nil && reply != nil {
 		if rc, ok := reply.(syscall.Conn); ok {
 			if st.ReplyFD, err = keepFD(rc); err == nil {
@@ -258,6 +265,8 @@ func (m *Master) resume(env string) (net.Conn, error) {
 		}
 		m.listeners[name] = l
 	}
+	adoptCaches := m.resumeCaches(st.Caches)
+	defer adoptCaches(nil)
 	for _, ug := range st.Gens {
 		if !ctrAdopted {
 			ug.CtrSlots = nil // they count in a segment this image does not have
@@ -267,6 +276,7 @@ func (m *Master) resume(env string) (net.Conn, error) {
 			errs = append(errs, err)
 			continue
 		}
+		adoptCaches(g)
 		m.gens = append(m.gens, g)
 		if g.state == StateServing {
 			if st.Serving != nil {

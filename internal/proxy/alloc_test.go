@@ -20,12 +20,16 @@ import (
 // fixed 2-byte response, reading heads with a tiny parser so that the
 // backend itself stays cheap and allocation-light.
 func rawBackend(tb testing.TB) string {
-	return fixedBackend(tb, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+	return rawBackendAnswering(tb, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", nil)
 }
 
 // fixedBackend answers every request on a keep-alive connection with
 // resp.
-func fixedBackend(tb testing.TB, resp []byte) string {
+func fixedBackend(tb testing.TB, resp []byte) string { return rawBackendAnswering(tb, string(resp), nil) }
+
+// rawBackendAnswering is rawBackend answering resp, counting the
+// requests in seen (when not nil).
+func rawBackendAnswering(tb testing.TB, answer string, seen *atomic.Int64) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -40,6 +44,7 @@ func fixedBackend(tb testing.TB, resp []byte) string {
 			go func() {
 				defer c.Close()
 				br := bufio.NewReaderSize(c, 16384)
+				resp := []byte(answer)
 				for {
 					// A head ends with an empty line.
 					for {
@@ -50,6 +55,9 @@ func fixedBackend(tb testing.TB, resp []byte) string {
 						if len(line) <= 2 {
 							break
 						}
+					}
+					if seen != nil {
+						seen.Add(1)
 					}
 					if _, err := c.Write(resp); err != nil {
 						return
@@ -196,6 +204,22 @@ func TestKeepAliveRequestAllocsWithOptions(t *testing.T) {
 	keepAliveAllocs(t, p, Options{Log: io.Discard})
 }
 
+// kaClientFor serves cfg's first frontend with a new engine and
+// returns a keep-alive client of it.
+func kaClientFor(t testing.TB, cfg *config.Config) *kaClient {
+	e, err := New(cfg, Options{Log: &syncBuffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go e.Serve(cfg.Frontends()[0].Binds[0].Addr, ln)
+	t.Cleanup(func() { e.Close() })
+	return newKAClient(t, ln.Addr().String())
+}
+
 // ruleSetHarness starts the engine on the bench rule set with a keep-alive
 // client that sends what bench/run.sh's rules case sends.
 func ruleSetHarness(t testing.TB) *kaClient {
@@ -207,17 +231,7 @@ func ruleSetHarness(t testing.TB) *kaClient {
 	srv := rawBackend(t)
 	cfg := parseConfig(t, "frontend fe\n bind 127.0.0.1:1\n"+rules+" default_backend web\n"+
 		"backend api\n server a ${S}\nbackend static\n server s ${S}\nbackend web\n server w ${S}\n", map[string]string{"S": srv})
-	e, err := New(cfg, Options{Log: &syncBuffer{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go e.Serve(cfg.Frontends()[0].Binds[0].Addr, ln)
-	t.Cleanup(func() { e.Close() })
-	k := newKAClient(t, ln.Addr().String())
+	k := kaClientFor(t, cfg)
 	k.req = []byte("GET /products/42?ref=home HTTP/1.1\r\nHost: bench\r\n" +
 		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0\r\nAccept: text/html,application/xhtml+xml\r\n" +
 		"Cookie: theme=dark\r\nX-Debug: 1\r\n\r\n")

@@ -115,6 +115,11 @@ func (cc *clientConn) streamCompressed(x *exchange, s *compress.Stream, in []byt
 			x.setTerm('S', 'D')
 			return false
 		}
+		if cc.cache.store != nil {
+			// The cache keeps the server's bytes, uncompressed: it runs
+			// before compression (HAProxy's order without filter lines).
+			cc.cacheCopy(in[:used], done)
+		}
 		var chunk []byte
 		switch {
 		case done:

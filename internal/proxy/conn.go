@@ -70,6 +70,8 @@ type clientConn struct {
 	// stk are the connection's sticky counters (stick.go); nil when the
 	// generation has no stick tables.
 	stk *sticktable.Tracker
+	// cache is the cache work of the current request (cache.go).
+	cache cacheState
 	// stkConn is what an HTTP/2 connection's streams inherit of stk
 	// (sticktable.Tracker.ConnectionEntries): set by the connection's
 	// goroutine before its first stream starts, read-only afterwards.

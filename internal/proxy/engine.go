@@ -14,6 +14,7 @@ import (
 
 	"baton/internal/accesslog"
 	"baton/internal/backend"
+	"baton/internal/cache"
 	"baton/internal/config"
 	"baton/internal/counters"
 	"baton/internal/health"
@@ -64,6 +65,10 @@ type Options struct {
 	// every generation; nil gives the engine tables of its own, which
 	// a reload loses.
 	Tables *sticktable.Tables
+	// Caches are the cache sections' stores in memory the master shares
+	// with every generation, by name; a cache missing here lives in the
+	// engine's own memory, which a reload loses.
+	Caches map[string]*cache.Store
 	// Version is Baton's version, for the runtime API and the stats
 	// page.
 	Version string
@@ -147,6 +152,8 @@ type Engine struct {
 	// tables are the generation's stick tables (stick.go); nil without
 	// any.
 	tables *sticktable.Tables
+	// caches are the generation's cache sections by name (cache.go).
+	caches map[string]*cacheRT
 	// resolvers resolves servers' host names while serving, like the
 	// checks; nil without resolvers sections.
 	resolvers *resolve.Runtime
@@ -328,6 +335,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	}
 	e.initCounters(opt.Counters)
 	e.initTables(cfg, opt.Tables)
+	e.initCaches(cfg, opt.Caches)
 	if err := e.initRuntime(opt); err != nil {
 		return nil, err
 	}

@@ -61,6 +61,8 @@ type exchange struct {
 	// exchanges only, as HAProxy's does.
 	released bool
 	beHeld   bool
+	// cached: a cache answered (the log's server is "<CACHE>").
+	cached bool
 
 	// Timers, filled only when logging (they cost time.Now calls).
 	tAccept              time.Time // accept, or the previous request's end (HAProxy's accept date)
@@ -534,6 +536,11 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 	cc.dst = in.Dst
 	cc.applyEffects()
+	if in.Effects.CacheUse != "" {
+		if done, ok := cc.cacheUse(x, be, logging); done {
+			return ok
+		}
+	}
 	if h := fe.rules.UniqueIDHeader; h != "" {
 		if id, ok := in.UniqueID(); ok {
 			req.AddHeader(h, id)

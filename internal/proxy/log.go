@@ -63,6 +63,8 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 	if x.srv != nil {
 		e.Server = x.srv.Name
 		e.SrvConn = max(0, x.srv.Conns()-b2i(!x.released))
+	} else if x.cached {
+		e.Server = "<CACHE>"
 	}
 	e.State = [4]byte{x.term[0], x.term[1], '-', '-'}
 	if k := cc.killed.Load(); k != 0 {

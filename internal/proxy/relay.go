@@ -237,12 +237,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	cc.cookieResponse(be, x.srv)
 	cc.fe.rules.CaptureResponse(in, resp)
 	v := &cc.verdict
-	if be.rules != nil && be.p != cc.fe.p && be.rules.HasResponseRules() {
-		be.rules.Response(in, resp, v)
-	}
-	if v.Kind == rules.Continue && cc.fe.rules.HasResponseRules() {
-		cc.fe.rules.Response(in, resp, v)
-	}
+	cc.responseRules(be, resp, v)
 	if v.Kind != rules.Continue {
 		// The server's response is replaced (deny, return, redirect) or
 		// the connection dropped: the server connection cannot be reused.
@@ -255,14 +250,14 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		x.forwarded = true
 		return cc.answerVerdict(x, be, logging)
 	}
-	if be.rules != nil && be.p != cc.fe.p && be.rules.HasAfterResponse() {
-		be.rules.AfterResponse(in, resp)
-	}
-	if cc.fe.rules.HasAfterResponse() {
-		cc.fe.rules.AfterResponse(in, resp)
-	}
+	cc.afterResponseRules(be, resp)
 	x.status = resp.Status
 	cc.applyEffects()
+	// The cache stores what the server sent (HAProxy runs the cache
+	// before compression when no filter line orders them).
+	if cc.cache.store = nil; in.Effects.CacheStore != "" {
+		cc.cacheStore(x)
+	}
 	if comp {
 		cc.compressHead(x, resp)
 	}
@@ -318,6 +313,9 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 		// client can see the answer and send its next request.
 		cc.releaseServer(x, srvKeep)
 	}
+	if cc.cache.store != nil {
+		cc.cacheCopy(sb[start:start+n], done)
+	}
 	out := getBuf()
 	head := h1.AppendResponseHead((*out)[:0], resp)
 	ct := cc.fe.p.Timeouts.Client
@@ -347,6 +345,7 @@ func (cc *clientConn) endRelay(x *exchange, ok bool) bool {
 	if !x.released {
 		cc.releaseServer(x, false)
 	}
+	cc.cache.store = nil // a response that did not end is not stored
 	cc.r = cc.bodyEnd
 	cc.logHTTP(x)
 	if !ok {
@@ -435,6 +434,9 @@ func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64, k
 		if done {
 			// Bytes past the body: the server is confused, never reuse.
 			cc.releaseServer(x, keep && fwd == n)
+		}
+		if cc.cache.store != nil {
+			cc.cacheCopy(sb[:fwd], done)
 		}
 		cc.c.SetWriteDeadline(deadline(time.Now(), ct))
 		w, werr := cc.c.Write(sb[:fwd])

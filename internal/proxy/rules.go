@@ -613,3 +613,27 @@ func (cc *clientConn) afterLog(req *h1.Request) {
 // Patterns gives the runtime API's map and ACL commands the generation's
 // pattern files and ACL values.
 func (e *Engine) Patterns() *pattern.Store { return e.cfg.Expr.Maps }
+
+// responseRules runs the backend's http-response rules on resp, then
+// the frontend's, until one decides (v).
+func (cc *clientConn) responseRules(be *backendRT, resp *h1.Response, v *rules.Verdict) {
+	in := &cc.in
+	if be.rules != nil && be.p != cc.fe.p && be.rules.HasResponseRules() {
+		be.rules.Response(in, resp, v)
+	}
+	if v.Kind == rules.Continue && cc.fe.rules.HasResponseRules() {
+		cc.fe.rules.Response(in, resp, v)
+	}
+}
+
+// afterResponseRules runs the http-after-response rules on resp, the
+// backend's first.
+func (cc *clientConn) afterResponseRules(be *backendRT, resp *h1.Response) {
+	in := &cc.in
+	if be.rules != nil && be.p != cc.fe.p && be.rules.HasAfterResponse() {
+		be.rules.AfterResponse(in, resp)
+	}
+	if cc.fe.rules.HasAfterResponse() {
+		cc.fe.rules.AfterResponse(in, resp)
+	}
+}

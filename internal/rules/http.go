@@ -218,6 +218,13 @@ func (s *Set) runHTTP(rules []rule, in *Input, req *h1.Request, resp *h1.Respons
 			if in.Hooks != nil && req != nil && !in.ReqBodyFinal {
 				in.Hooks.WaitForBody(in, time.Duration(r.cfg.Int)*time.Millisecond, r.cfg.Int2)
 			}
+		case actCacheUse:
+			in.Effects.CacheUse = r.cfg.Name
+		case actCacheStore:
+			if resp != nil {
+				in.Effects.CacheStore = r.cfg.Name
+				in.Effects.CacheHead = h1.AppendResponseHead(in.Effects.CacheHead[:0], resp)
+			}
 		default:
 			r.common(in)
 		}

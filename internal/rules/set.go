@@ -58,13 +58,18 @@ type Effects struct {
 	// ExpectProxy is set by tcp-request connection expect-proxy: the
 	// connection must start with a PROXY header.
 	ExpectProxy bool
+	// CacheUse and CacheStore name the caches of cache-use and
+	// cache-store ("" when none ran); CacheHead is the response head as
+	// cache-store saw it, which is what the cache keeps.
+	CacheUse, CacheStore string
+	CacheHead            []byte
 }
 
 // BeginRequest prepares in for a request: the sample context's and the
 // rules' per-request state is cleared.
 func (in *Input) BeginRequest() {
 	in.Ctx.BeginRequest()
-	in.Effects = Effects{EarlyHints: in.Effects.EarlyHints[:0]}
+	in.Effects = Effects{EarlyHints: in.Effects.EarlyHints[:0], CacheHead: in.Effects.CacheHead[:0]}
 	in.contentPos, in.respPos = 0, 0
 }
 
@@ -303,6 +308,8 @@ const (
 	actService
 	actDisableL7Retry
 	actExpectProxy
+	actCacheUse
+	actCacheStore
 )
 
 var actions = map[string]act{
@@ -319,7 +326,7 @@ var actions = map[string]act{
 	"set-timeout": actSetTimeout, "set-mark": actSetMark, "set-tos": actSetTOS,
 	"set-nice": actNoop, "strict-mode": actNoop, "wait-for-body": actWaitForBody, "set-status": actSetStatus,
 	"use-service": actService, "disable-l7-retry": actDisableL7Retry,
-	"expect-proxy": actExpectProxy,
+	"expect-proxy": actExpectProxy, "cache-use": actCacheUse, "cache-store": actCacheStore,
 }
 
 // rule is a compiled rule; the fields used depend on act.

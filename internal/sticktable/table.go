@@ -1,11 +1,10 @@
 package sticktable
 
 import (
-	"os"
-	"runtime"
 	"sync/atomic"
-	"syscall"
 	"unsafe"
+
+	"baton/internal/shmlock"
 )
 
 // Region layout, in 8-byte words (see doc.go).
@@ -31,8 +30,6 @@ const (
 	sKeyLen  = 3
 	sKey     = 4
 )
-
-var pid = uint64(os.Getpid())
 
 // Table is one stick table: a view of its region of shared memory. It
 // is safe for concurrent use by every goroutine of every process that
@@ -107,29 +104,12 @@ func (t *Table) bucket(b int) int { return hdrWords + b*(bucketHead+slotsPerBuck
 // slot returns the word offset of slot i of the bucket at bo.
 func (t *Table) slot(bo, i int) int { return bo + bucketHead + i*t.sw }
 
-// lock takes the lock of the bucket at bo. The word holds the owner's
-// process id, so that a lock left by a process that died (it would have
-// to die inside the few instructions a lock is held) is taken over.
-func (t *Table) lock(bo int) {
-	l := &t.w[bo]
-	for i := 0; ; i++ {
-		if atomic.CompareAndSwapUint64(l, 0, pid) {
-			return
-		}
-		if i >= 64 {
-			runtime.Gosched()
-		}
-		if i&(1<<12-1) == 1<<12-1 {
-			if o := atomic.LoadUint64(l); o != 0 && o != pid && syscall.Kill(int(o), 0) == syscall.ESRCH {
-				atomic.CompareAndSwapUint64(l, o, 0)
-			}
-		}
-	}
-}
+// lock takes the lock of the bucket at bo (see package shmlock).
+func (t *Table) lock(bo int) { shmlock.Lock(&t.w[bo]) }
 
-func (t *Table) tryLock(bo int) bool { return atomic.CompareAndSwapUint64(&t.w[bo], 0, pid) }
+func (t *Table) tryLock(bo int) bool { return shmlock.TryLock(&t.w[bo]) }
 
-func (t *Table) unlock(bo int) { atomic.StoreUint64(&t.w[bo], 0) }
+func (t *Table) unlock(bo int) { shmlock.Unlock(&t.w[bo]) }
 
 // Key is a table key in its stored form (see Table.MakeKey).
 type Key []byte

@@ -89,6 +89,8 @@ type Message struct {
 	// Tables is where the stick tables live (package sticktable): the
 	// descriptor of the segment after the counters' and the regions.
 	Tables *sticktable.SegmentRef `json:"tables,omitempty"`
+	// Caches (start) are the cache sections' shared segments.
+	Caches []CacheRef `json:"caches,omitempty"`
 	// State (start, publish) is run-time state that outlives a
 	// generation, by kind ("resolvers"), in the kind's own encoding.
 	State map[string]json.RawMessage `json:"state,omitempty"`

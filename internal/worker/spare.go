@@ -40,7 +40,7 @@ func descriptorChannel() (*net.UnixConn, error) {
 
 // receivePassed reads the m.Passed descriptors of a spare's start and
 // points the listeners, the hand-over channel and the segment references
-// at them. The channel is closed afterwards: a spare starts once.
+// (counters, stick tables, caches) at them. The channel is closed afterwards: a spare starts once.
 func (w *worker) receivePassed(m *Message) error {
 	c := w.opt.Descriptors
 	if c == nil {
@@ -112,6 +112,13 @@ func (w *worker) receivePassed(m *Message) error {
 			return fmt.Errorf("start: tables at descriptor %d, outside the %d passed", m.Tables.FD, len(fds))
 		}
 		m.Tables.FD = fd
+	}
+	for i := range m.Caches {
+		fd, ok := at(m.Caches[i].FD)
+		if !ok {
+			return fmt.Errorf("start: cache %q at descriptor %d, outside the %d passed", m.Caches[i].Name, m.Caches[i].FD, len(fds))
+		}
+		m.Caches[i].FD = fd
 	}
 	return nil
 }

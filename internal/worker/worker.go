@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"baton/internal/cache"
 	"baton/internal/counters"
 	"baton/internal/listener"
 	"baton/internal/sticktable"
@@ -59,6 +60,10 @@ type Info struct {
 	// Tables are the stick tables in the master's shared segment; nil
 	// when the master passed none (the engine then keeps its own).
 	Tables *sticktable.Tables
+	// Caches are the cache sections' stores in the master's shared
+	// segments, by name; a cache missing here lives in the engine's own
+	// memory.
+	Caches map[string]*cache.Store
 	// State is the run-time state the master kept from earlier
 	// generations, by kind (see Message.State).
 	State map[string]json.RawMessage
@@ -395,7 +400,7 @@ func (w *worker) start(m *Message) error {
 		return err
 	}
 	eng, err := w.opt.NewEngine(m.Files, Info{Generation: m.Generation, PID: w.pid, Log: w.opt.AccessLog,
-		Assets: m.Assets, TicketKeys: keys, State: m.State, Publish: w.publish, Counters: w.openCounters(m.Counters), Tables: w.openTables(m.Tables)})
+		Assets: m.Assets, TicketKeys: keys, State: m.State, Publish: w.publish, Counters: w.openCounters(m.Counters), Tables: w.openTables(m.Tables), Caches: w.openCaches(m.Caches)})
 	if err != nil {
 		for _, ln := range lns {
 			ln.Close()
