@@ -25,7 +25,9 @@ func rawBackend(tb testing.TB) string {
 
 // fixedBackend answers every request on a keep-alive connection with
 // resp.
-func fixedBackend(tb testing.TB, resp []byte) string { return rawBackendAnswering(tb, string(resp), nil) }
+func fixedBackend(tb testing.TB, resp []byte) string {
+	return rawBackendAnswering(tb, string(resp), nil)
+}
 
 // rawBackendAnswering is rawBackend answering resp, counting the
 // requests in seen (when not nil).
