@@ -439,7 +439,7 @@ func (cc *clientConn) hotRead() int {
 	}
 	b := *cc.buf
 	cc.r, cc.w = 0, 0
-	n, err := cc.readClient(b, true)
+	n, err := cc.readClient(b)
 	cc.w = n
 	switch {
 	case n > 0:

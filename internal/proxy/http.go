@@ -380,7 +380,7 @@ func (cc *clientConn) readHead(dl time.Time) error {
 			cc.w = copy(b, b[cc.r:cc.w])
 			cc.r = 0
 		}
-		n, err := cc.readClient(b[cc.w:], false)
+		n, err := cc.readClient(b[cc.w:])
 		cc.w += n
 		if err != nil && n == 0 {
 			return err

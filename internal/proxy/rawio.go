@@ -40,15 +40,11 @@ import (
 // a call allocates nothing.
 type rawIO struct {
 	rc syscall.RawConn
-	// rb is the read target of the call in progress; waitFirst makes
-	// its first callback wait for readability; n and errno are its
-	// result. short: the last read returned less than it asked for,
-	// so the socket had been emptied.
-	rb        []byte
-	n         int
-	errno     syscall.Errno
-	waitFirst bool
-	short     bool
+	// rb is the read target of the call in progress; n and errno are
+	// its result.
+	rb    []byte
+	n     int
+	errno syscall.Errno
 	// wv is what the write in progress has still to send; wn counts
 	// what it sent; werr is its error.
 	wv     [2][]byte
@@ -62,42 +58,35 @@ type rawIO struct {
 // bind points r at a socket; the callbacks are bound on first use.
 func (r *rawIO) bind(rc syscall.RawConn) {
 	r.rc = rc
-	r.short = false
 	if r.readFn == nil {
 		r.readFn = r.readReady
 		r.wrFn = r.writeReady
 	}
 }
 
-// read reads into b like net.Conn.Read; with waitFirst, it waits for
-// readability before the first attempt.
-func (r *rawIO) read(b []byte, waitFirst bool) (int, error) {
+// read reads into b like net.Conn.Read. It always tries the read before
+// waiting: RawConn.Read forgets a readiness the poller saw before the
+// call, so waiting first (to save the read that finds nothing after a
+// short one) lost a request that arrived meanwhile until its deadline.
+func (r *rawIO) read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	r.rb, r.n, r.errno, r.waitFirst = b, 0, 0, waitFirst
+	r.rb, r.n, r.errno = b, 0, 0
 	err := r.rc.Read(r.readFn)
 	r.rb = nil
 	switch {
 	case err != nil:
-		r.short = false
 		return 0, err
 	case r.errno != 0:
-		r.short = false
 		return 0, os.NewSyscallError("read", r.errno)
 	case r.n == 0:
-		r.short = false
 		return 0, io.EOF
 	}
-	r.short = r.n < len(b)
 	return r.n, nil
 }
 
 func (r *rawIO) readReady(fd uintptr) bool {
-	if r.waitFirst {
-		r.waitFirst = false
-		return false
-	}
 	for {
 		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.rb[0])), uintptr(len(r.rb)))
 		switch e {
@@ -185,7 +174,7 @@ func newServerConn(c net.Conn) net.Conn {
 	return s
 }
 
-func (s *serverConn) Read(b []byte) (int, error) { return s.io.read(b, false) }
+func (s *serverConn) Read(b []byte) (int, error) { return s.io.read(b) }
 
 func (s *serverConn) Write(b []byte) (int, error) {
 	n, err := s.io.writev(b, nil)
@@ -216,13 +205,11 @@ func (cc *clientConn) plainIO() *rawIO {
 	return &cc.cio
 }
 
-// readClient reads request bytes from the client. Every read of an HTTP
-// exchange goes through it, so the hot read knows whether the last one
-// emptied the socket; with waitFirst (and only then) it waits for
-// readability before reading.
-func (cc *clientConn) readClient(b []byte, waitFirst bool) (int, error) {
+// readClient reads request bytes from the client, through raw I/O on a
+// plain socket.
+func (cc *clientConn) readClient(b []byte) (int, error) {
 	if r := cc.plainIO(); r != nil {
-		return r.read(b, waitFirst && r.short)
+		return r.read(b)
 	}
 	return cc.c.Read(b)
 }

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // rawPair returns a rawIO on one end of a loopback TCP connection and
@@ -61,8 +63,10 @@ func TestRawIOWritevWhole(t *testing.T) {
 	}
 }
 
-// A wait-first read returns bytes written after it started, a plain one
-// returns what is there, EOF is io.EOF, and a deadline ends a wait.
+// A read returns bytes written after it started and bytes that were
+// there before (even right after a short read: the readiness the poller
+// saw meanwhile is not waited for again), EOF is io.EOF, and a deadline
+// ends a wait.
 func TestRawIORead(t *testing.T) {
 	r, c, p := rawPair(t)
 	buf := make([]byte, 64)
@@ -71,20 +75,28 @@ func TestRawIORead(t *testing.T) {
 		p.Write([]byte("GET / HTTP/1.1\r\n\r\n"))
 	}()
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	n, err := r.read(buf, true)
+	n, err := r.read(buf)
 	if err != nil || string(buf[:n]) != "GET / HTTP/1.1\r\n\r\n" {
-		t.Fatalf("wait-first read = %q, %v", buf[:n], err)
+		t.Fatalf("read = %q, %v", buf[:n], err)
 	}
-	if !r.short {
-		t.Fatal("a read that got less than asked did not note the socket emptied")
+	// The next request is already in the socket when the read starts,
+	// right after a short read: it is read at once, not at the deadline.
+	p.Write([]byte("GET /2 HTTP/1.1\r\n\r\n"))
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if avail, _ := unreadBytes(c); avail > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond) // a poll for the kernel's queue, with a deadline
+	}
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	start := time.Now()
+	if n, err := r.read(buf); err != nil || string(buf[:n]) != "GET /2 HTTP/1.1\r\n\r\n" || time.Since(start) > 5*time.Second {
+		t.Fatalf("read of bytes already there = %q, %v after %v", buf[:n], err, time.Since(start))
 	}
 
 	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-	if _, err := r.read(buf, true); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("wait-first read past its deadline: %v, want a deadline error", err)
-	}
-	if r.short {
-		t.Fatal("short still set after a failed read")
+	if _, err := r.read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past its deadline: %v, want a deadline error", err)
 	}
 
 	p.Write([]byte("abc"))
@@ -92,7 +104,7 @@ func TestRawIORead(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	total := 0
 	for {
-		n, err := r.read(buf[total:], false)
+		n, err := r.read(buf[total:])
 		total += n
 		if err == io.EOF {
 			break
@@ -134,4 +146,22 @@ func TestServerConnWraps(t *testing.T) {
 	if _, err := io.ReadFull(sc, b); err != nil || string(b) != "pong" {
 		t.Fatalf("serverConn read %q, %v", b, err)
 	}
+}
+
+// unreadBytes is how many bytes wait in c's receive queue (FIONREAD).
+func unreadBytes(c *net.TCPConn) (int, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	var ierr error
+	rc.Control(func(fd uintptr) {
+		var v int32
+		if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&v))); e != 0 {
+			ierr = e
+		}
+		n = int(v)
+	})
+	return n, ierr
 }

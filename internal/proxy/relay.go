@@ -64,7 +64,7 @@ func (cc *clientConn) streamRequestBody(x *exchange, sc net.Conn, bt *config.Tim
 			}
 		}
 		cc.c.SetReadDeadline(deadline(time.Now(), ct))
-		n, err := cc.readClient(s[:lim], false)
+		n, err := cc.readClient(s[:lim])
 		if n == 0 && err != nil {
 			if isTimeout(err) {
 				return total, errClientTimeout

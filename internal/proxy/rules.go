@@ -206,7 +206,7 @@ func (cc *clientConn) WaitForBody(in *rules.Input, wait time.Duration, atLeast i
 	}
 	cc.c.SetReadDeadline(time.Now().Add(wait))
 	for int64(cc.w-headEnd) < want && cc.w < len(b) {
-		n, err := cc.readClient(b[cc.w:], false)
+		n, err := cc.readClient(b[cc.w:])
 		cc.w += n
 		if err != nil {
 			break
@@ -438,7 +438,7 @@ func (cc *clientConn) inspectTCP(rs *rules.Set, delay time.Duration) bool {
 			return true
 		}
 		cc.c.SetReadDeadline(dl)
-		n, err := cc.readClient(b[cc.w:], false)
+		n, err := cc.readClient(b[cc.w:])
 		cc.w += n
 		if err != nil && n == 0 {
 			var ne net.Error

@@ -72,7 +72,7 @@ func (cc *clientConn) readSmallBody(max int) ([]byte, error) {
 	}
 	cc.c.SetReadDeadline(deadline(time.Now(), cc.fe.p.Timeouts.HTTPRequest))
 	for cc.w < end {
-		n, err := cc.readClient(b[cc.w:], false)
+		n, err := cc.readClient(b[cc.w:])
 		cc.w += n
 		if err != nil && cc.w < end {
 			return nil, err
