@@ -102,7 +102,7 @@ for p in $proxies; do
 		wait_for "$dir/nginx.pid"
 		;;
 	baton)
-		"$work/bin/baton" -f "$dir/baton.cfg" -S "$dir/master.sock" >"$dir/proxy.log" 2>&1 &
+		"$work/bin/baton" -f "$dir/baton.cfg" -S "$dir/master.sock" -p "$dir/master.pid" >"$dir/proxy.log" 2>&1 &
 		pids="$pids $!"
 		wait_for "$dir/master.sock"
 		;;
@@ -128,8 +128,8 @@ for p in $proxies; do
 done
 
 echo
-printf '%-8s %9s %7s %6s %6s %8s %11s %11s %11s %8s' \
-	proxy requests failed stale races pinned "switch med" "switch max" "old seen" reloads
+printf '%-8s %9s %7s %6s %6s %8s %11s %11s %11s %11s %8s' \
+	proxy requests failed stale races pinned "switch med" "after cmd" "switch max" "old seen" reloads
 [ "$H2" = 1 ] && printf ' %8s %6s %8s %8s' refused conns "goaway" "2-phase"
 [ "$TLS" = 1 ] && printf ' %10s %8s %6s' handshakes resumed "full*"
 printf ' %s\n' result
@@ -138,8 +138,8 @@ for f in $results; do
 	awk -v p="$p" -v n="$reloads" -v tls="$TLS" -v h2="$H2" '{
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		if ("error" in v) { printf "%-8s %s\n", p, "tester " v["error"]; next }
-		printf "%-8s %9s %7s %6s %6s %8s %9sms %9sms %9sms %8s", p, v["requests"], v["failed"], v["stale"],
-			v["races"], v["pinned"], v["switch_median_ms"], v["switch_max_ms"], v["oldseen_max_ms"], n
+		printf "%-8s %9s %7s %6s %6s %8s %9sms %9sms %9sms %9sms %8s", p, v["requests"], v["failed"], v["stale"],
+			v["races"], v["pinned"], v["switch_median_ms"], v["switch_after_cmd_median_ms"], v["switch_max_ms"], v["oldseen_max_ms"], n
 		if (h2 == 1) printf " %8s %6s %8s %8s", v["refused_streams"], v["h2_conns"], v["h2_goaway_conns"], v["h2_two_phase"]
 		if (tls == 1) printf " %10s %8s %6s", v["tls_handshakes"], v["tls_resumed"], v["tls_full_refused"]
 		printf " %s\n", (v["pass"] == "true" ? "PASS" : "FAIL")
@@ -152,6 +152,8 @@ fi
 if [ "$TLS" = 1 ]; then
 	echo "full*: full handshakes although the client offered a session (a reload cost the resumption)"
 fi
+echo "switch med: from the reload command's start (it renders the file with sh and sed, then signals);"
+echo "after cmd: from its return, the proxy's own part (HAProxy and Baton get SIGUSR2, nginx -s reload)"
 # Baton's master logs when each new generation began accepting, counted
 # from when the master began the reload: the switch without the reload
 # command's own processes (sh, sed, mv and the baton CLI), which the
