@@ -131,20 +131,17 @@ func bigOrigin(t *testing.T, n int, written *atomic.Int64) *harness.Origin {
 	})
 }
 
-// workersRSS returns the summed VmRSS (KiB) of the master's children.
-func workersRSS(t *testing.T, master int) int64 {
+// workersRSS returns the summed VmRSS (KiB) of b's worker generations
+// (not its spare worker, which starts at its own pace).
+func workersRSS(t *testing.T, b *harness.Baton) int64 {
 	t.Helper()
-	out, err := exec.Command("pgrep", "-P", strconv.Itoa(master)).Output()
-	if err != nil {
-		t.Fatalf("pgrep -P %d: %v", master, err)
-	}
 	var sum int64
-	for _, pid := range strings.Fields(string(out)) {
-		b, err := os.ReadFile("/proc/" + pid + "/status")
+	for _, pid := range b.WorkerPIDs() {
+		st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 		if err != nil {
 			continue
 		}
-		for _, l := range strings.Split(string(b), "\n") {
+		for _, l := range strings.Split(string(st), "\n") {
 			if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
 				kb, _ := strconv.ParseInt(f[1], 10, 64)
 				sum += kb
@@ -152,7 +149,7 @@ func workersRSS(t *testing.T, master int) int64 {
 		}
 	}
 	if sum == 0 {
-		t.Fatalf("no worker RSS found under master %d", master)
+		t.Fatalf("no worker RSS found (show proc:\n%s)", b.CLI("show proc"))
 	}
 	return sum
 }
@@ -169,7 +166,7 @@ func slowReader(e *env, c tcase) {
 	// Warm up: one small exchange so the worker's steady state is measured.
 	harness.RoundTrip(t, fe, "HEAD / HTTP/1.1\r\nHost: h\r\n\r\n")
 	written.Store(0)
-	base := workersRSS(t, b.Cmd.Process.Pid)
+	base := workersRSS(t, b)
 
 	conn := harness.Dial(t, fe)
 	conn.Send("GET /size HTTP/1.1\r\nHost: h\r\n\r\n")
@@ -190,7 +187,7 @@ func slowReader(e *env, c tcase) {
 	}
 	peak := base
 	for range 5 {
-		peak = max(peak, workersRSS(t, b.Cmd.Process.Pid))
+		peak = max(peak, workersRSS(t, b))
 	}
 	t.Logf("worker RSS %d KiB before, peak %d KiB while the server is blocked after %d bytes", base, peak, last)
 	if peak > base+20<<10 {

@@ -280,6 +280,22 @@ func waitListening(t testing.TB, addr string, exited <-chan struct{}, diag func(
 	}
 }
 
+// WorkerPIDs returns the PIDs of the worker generations "show proc"
+// lists (serving, starting or draining); the master's spare worker, a
+// process that serves nothing yet, is not one of them.
+func (b *Baton) WorkerPIDs() []int {
+	var pids []int
+	for _, l := range strings.Split(b.CLI("show proc"), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 1 && f[1] == "worker" {
+			if pid, err := strconv.Atoi(f[0]); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
+}
+
 // CLI sends one command to the master CLI and returns its whole answer.
 func (b *Baton) CLI(command string) string {
 	b.t.Helper()
