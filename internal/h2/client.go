@@ -29,8 +29,10 @@ import (
 // value of each field is documented.
 type ClientSettings struct {
 	// Limits are what Baton announces: the HPACK table its decoder keeps,
-	// each stream's receive window, the largest frame it reads. Zero
-	// fields mean HAProxy's defaults (see Limits).
+	// each stream's receive window, the largest frame it reads; and
+	// MaxConcurrentStreams caps the streams Baton opens on the
+	// connection below the server's own limit. Zero fields mean
+	// HAProxy's defaults (see Limits).
 	Limits
 	// WriteTimeout bounds each frame write and each wait for the
 	// server's flow-control window (timeout server); 0 means none.
@@ -139,7 +141,8 @@ func NewClientConn(c net.Conn, set ClientSettings, isTLS bool) (*ClientConn, err
 func (cc *ClientConn) Reserve() bool {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
-	if cc.dead || cc.goaway || cc.closeIdle || uint32(cc.slots) >= cc.maxStreams {
+	limit := min(cc.maxStreams, cc.set.defaults().maxStreams())
+	if cc.dead || cc.goaway || cc.closeIdle || uint32(cc.slots) >= limit {
 		return false
 	}
 	cc.slots++

@@ -32,6 +32,10 @@ type ClientStream struct {
 	// it accepts trailers (the proxy strips te before the request
 	// reaches the stream). Set before the first Write.
 	TETrailers bool
+	// Trailer is the request's trailer field (the names of the trailers
+	// it announces), sent as "trailer"; "" sends none. Set before the
+	// first Write.
+	Trailer string
 
 	// Request side, the writer's.
 	wbuf      []byte
@@ -160,6 +164,9 @@ func (st *ClientStream) sendHead() error {
 	}
 	if te {
 		f = append(f, hpack.HeaderField{Name: "te", Value: "trailers"})
+	}
+	if st.Trailer != "" {
+		f = append(f, hpack.HeaderField{Name: "trailer", Value: st.Trailer})
 	}
 	st.fields = f
 	st.kind = r.Body

@@ -115,6 +115,7 @@ func (cc *clientConn) serve() {
 		cc.unpoll()
 		cc.closeAll()
 		cc.dropPrivate()
+		cc.dropH2Owner()
 		if cc.h2stream {
 			cc.c.Close() // the stream's view, which closeAll leaves to its goroutine: this one
 		}
@@ -547,6 +548,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	isHead := string(req.Method) == "HEAD"
 	idem := isIdempotent(req.Method)
 	key := backend.Key{Src: cc.src.Addr(), URI: req.Target, Req: req}
+	if be.h2 {
+		cc.noteH2Fields(req)
+	}
 	req.Headers = h1.StripHopByHop(req.Headers)
 	cc.forwardedHeaders(req, fe.p, be.p)
 	if req.Body == h1.BodyChunked {
@@ -718,6 +722,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 // (see reuse.go) unless fresh, else a new one under timeout connect
 // (with TLS for an ssl server).
 func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
+	if be.h2 && h2Capable(srv.Config) {
+		return cc.connectH2(be, srv, bt, fresh)
+	}
 	if !fresh && !srv.Config.DstFromRules {
 		if c := cc.takeConn(be, srv); c != nil {
 			if be.tls == nil || cc.idleMatches(be, srv, c) {
