@@ -490,6 +490,7 @@ func (st *ClientStream) Close() error {
 	if st.sent {
 		delete(cc.streams, st.id)
 	}
+	st.resetLocked(net.ErrClosed) // a writer waiting for a window stops
 	// Bytes never read still occupied the connection window.
 	cc.recvUnack += int64(len(st.rbody))
 	st.rbody = nil
@@ -504,6 +505,24 @@ func (st *ClientStream) Close() error {
 		cc.Close()
 	}
 	return nil
+}
+
+// RequestDone reports whether the whole request has been written (the
+// writer's view: call it from the writing goroutine).
+func (st *ClientStream) RequestDone() bool { return st.wstate == reqDone }
+
+// Cancel resets a stream whose request cannot be completed (the client
+// went away mid-body): the server gets RST_STREAM CANCEL and a reader
+// waiting for the response gets err. Close still gives the slot back.
+func (st *ClientStream) Cancel(err error) {
+	cc := st.cc
+	cc.mu.Lock()
+	send := st.sent && st.err == nil && !st.closed && !(st.remoteDone && st.reqDone)
+	st.resetLocked(err)
+	cc.mu.Unlock()
+	if send {
+		cc.writeReset(st.id, http2.ErrCodeCancel)
+	}
 }
 
 func (st *ClientStream) LocalAddr() net.Addr  { return st.cc.c.LocalAddr() }

@@ -6,6 +6,8 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"baton/internal/backend"
 	"baton/internal/config"
@@ -258,4 +260,65 @@ func wantsTrailers(req *h1.Request) bool {
 		v = v[i+1:]
 	}
 	return found
+}
+
+// Full duplex. An HTTP/1.1 exchange sends the whole request body before
+// it reads the response; gRPC's bidirectional streams need the response
+// to flow while the request body still does. For an HTTP/2 client's
+// stream to an HTTP/2 server, the rest of the request body is pumped by
+// a goroutine of its own while the exchange reads the response: bytes
+// go unchanged from the client stream's HTTP/1.1 view to the server
+// stream's, each of which frames them. The pump stops at the request's
+// end, or is cut short once the response is over (joinDuplex).
+type duplex struct {
+	st   *h2.ClientStream
+	done chan struct{}
+	n    atomic.Int64 // body bytes pumped (the pump adds, joinDuplex reads)
+}
+
+// startDuplex starts the pump when the exchange is an HTTP/2 client's
+// stream to an HTTP/2 server; nil means stream the body as usual.
+func (cc *clientConn) startDuplex(sc net.Conn, bt *config.Timeouts) *duplex {
+	st, ok := sc.(*h2.ClientStream)
+	if !ok || !cc.h2stream {
+		return nil
+	}
+	d := &duplex{st: st, done: make(chan struct{})}
+	ct, stt := cc.fe.p.Timeouts.Client, bt.Server
+	go func() {
+		defer close(d.done)
+		buf := getBuf()
+		defer putBuf(buf)
+		for !st.RequestDone() {
+			cc.c.SetReadDeadline(deadline(time.Now(), ct))
+			n, err := cc.c.Read(*buf)
+			if n > 0 {
+				st.SetWriteDeadline(deadline(time.Now(), stt))
+				if _, werr := st.Write((*buf)[:n]); werr != nil {
+					st.Cancel(werr)
+					return
+				}
+				d.n.Add(int64(n))
+			}
+			if err != nil {
+				if !st.RequestDone() {
+					st.Cancel(errClientBody)
+				}
+				return
+			}
+		}
+	}()
+	return d
+}
+
+// joinDuplex waits for the pump, cutting short its wait for a body the
+// client no longer sends once the response is over.
+func (cc *clientConn) joinDuplex(x *exchange, d *duplex) {
+	select {
+	case <-d.done:
+	default:
+		cc.c.SetReadDeadline(time.Now())
+		<-d.done
+	}
+	x.bytesIn += d.n.Load()
 }

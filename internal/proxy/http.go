@@ -671,6 +671,12 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			err = &noResponseError{err: err}
 		}
 		if err == nil && !complete && !req.Expect100 {
+			if d := cc.startDuplex(sc, bt); d != nil {
+				defer cc.joinDuplex(x, d) // h2 to h2: the body flows with the response (h2up.go)
+				complete = true
+			}
+		}
+		if err == nil && !complete && !req.Expect100 {
 			streamed, resErr = cc.streamRequestBody(x, sc, bt)
 			if resErr != nil {
 				cc.dropServer(x)
