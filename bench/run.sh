@@ -26,7 +26,9 @@
 # tls-idle (RSS per idle TLS connection, IDLE_TLS held).
 # HTTP/2 cases (h2load, H2_CONNS connections with H2_STREAMS streams
 # each): h2 (clear text with prior knowledge, small responses), h2-tls
-# (over TLS, ALPN h2), h2-64k (64 KiB responses, clear text).
+# (over TLS, ALPN h2), h2-64k (64 KiB responses, clear text),
+# h2-backend (clear text on both sides: "server ... proto h2" to an nginx
+# HTTP/2 origin; Baton and HAProxy only: nginx cannot proxy to h2).
 # Runs alternate proxies within each round (A B C A B C ...) and the table
 # gives medians over rounds, with Baton/HAProxy ratios from the same run.
 set -euo pipefail
@@ -40,7 +42,7 @@ IDLE=${IDLE:-9000}
 IDLE_TLS=${IDLE_TLS:-5000}
 H2_CONNS=${H2_CONNS:-10}
 H2_STREAMS=${H2_STREAMS:-10}
-CASES=${CASES:-"ka close 64k upload idle tcp rules tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle h2 h2-tls h2-64k"}
+CASES=${CASES:-"ka close 64k upload idle tcp rules tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle h2 h2-tls h2-64k h2-backend"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
 # BASELINE: another Baton, run as proxy "baseline": a binary, or a git
 # revision of this tree to build.
@@ -92,7 +94,8 @@ cat "$work/rsa.crt" "$work/rsa.key" >"$work/rsa.pem"
 
 # Ports from PORT (19080): origin PORT, tcp source PORT+20; proxies:
 # http PORT+1.., tcp PORT+21.., TLS ECDSA PORT+31.., TLS RSA PORT+41..,
-# rules PORT+51.., HTTP/2 clear text PORT+61..
+# rules PORT+51.., HTTP/2 clear text PORT+61.., HTTP/2 to an HTTP/2
+# origin PORT+65.. (that origin PORT+70)
 # (another run on the machine needs another PORT).
 P=${PORT:-19080}
 O=$P TS=$((P + 20))
@@ -102,6 +105,8 @@ declare -A TLSEC=([baton]=$((P + 31)) [haproxy]=$((P + 32)) [nginx]=$((P + 33)))
 declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43)))
 declare -A RULES=([baton]=$((P + 51)) [haproxy]=$((P + 52)) [baseline]=$((P + 54)))
 declare -A H2C=([baton]=$((P + 61)) [haproxy]=$((P + 62)) [nginx]=$((P + 63)))
+declare -A H2B=([baton]=$((P + 65)) [haproxy]=$((P + 66)))
+OH2=$((P + 70))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat >"$work/origin.conf" <<NGX
@@ -115,6 +120,11 @@ http {
   client_max_body_size 2m;
   server {
     listen 127.0.0.1:$O backlog=4096;
+    location = /64k { root $work; }
+    location / { return 200 "hello\n"; }
+  }
+  server {
+    listen 127.0.0.1:$OH2 http2 backlog=4096;
     location = /64k { root $work; }
     location / { return 200 "hello\n"; }
   }
@@ -139,7 +149,7 @@ rules_frontend() { # port: the rules case's frontend
 	echo "    server o1 127.0.0.1:$O"
 }
 
-proxy_cfg() { # port tcpport rulesport [ecport rsaport h2port]: the configuration Baton and HAProxy share (an empty rulesport: no rules frontend)
+proxy_cfg() { # port tcpport rulesport [ecport rsaport h2port h2beport]: the configuration Baton and HAProxy share (an empty rulesport: no rules frontend)
 	cat <<CFG
 global
     maxconn 9900
@@ -180,10 +190,17 @@ frontend tls_rsa
 frontend h2c
     bind 127.0.0.1:$6 proto h2
     default_backend origin
+
+frontend h2be
+    bind 127.0.0.1:$7 proto h2
+    default_backend origin_h2
+
+backend origin_h2
+    server o1 127.0.0.1:$OH2 proto h2
 CFG
 }
-proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" "${H2C[baton]}" >"$work/baton.cfg"
-proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" "${H2C[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" "${H2C[baton]}" "${H2B[baton]}" >"$work/baton.cfg"
+proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" "${H2C[haproxy]}" "${H2B[haproxy]}" >"$work/haproxy.cfg"
 # A baseline that predates the rules language gets no rules frontend
 # unless RULES_BASELINE=1.
 proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" "$([ -n "${RULES_BASELINE:-}" ] && echo "${RULES[baseline]}")" >"$work/baseline.cfg"
@@ -256,6 +273,7 @@ for p in $PROXIES; do
 	wait_port "${TCP[$p]}"
 	if rules_on "$p"; then wait_port "${RULES[$p]}"; fi
 	[ "$p" = baseline ] || { wait_port "${TLSEC[$p]}" && wait_port "${TLSRSA[$p]}" && wait_port "${H2C[$p]}"; }
+	[ -z "${H2B[$p]:-}" ] || wait_port "${H2B[$p]}"
 done
 
 # Process tree of a proxy: the master and its workers.
@@ -326,6 +344,7 @@ run_h2load() { # case proxy: h2load, H2_CONNS connections of H2_STREAMS streams
 	case $c in
 	h2-tls) url="https://127.0.0.1:${TLSEC[$p]}/" ;;
 	h2-64k) url="http://127.0.0.1:${H2C[$p]}/64k" ;;
+	h2-backend) url="http://127.0.0.1:${H2B[$p]}/" ;;
 	esac
 	t0=$(cpu_ticks "${PID[$p]}")
 	out=$(h2load -c"$H2_CONNS" -m"$H2_STREAMS" -D"${DURATION%s}" "$url")
@@ -399,6 +418,7 @@ for round in $(seq "$ROUNDS"); do
 			tls-idle) [ "$round" = 1 ] && run_idle "$p" tls ;;
 			tcp) run_tcp "$p" ;;
 			h2 | h2-tls | h2-64k) [ "$p" = baseline ] || run_h2load "$c" "$p" ;;
+			h2-backend) if [ -n "${H2B[$p]:-}" ]; then run_h2load "$c" "$p"; fi ;;
 			tls-hs-ec | tls-hs-rsa | tls-resume) run_tlsload "$c" "$p" ;;
 			*) run_wrk "$c" "$p" ;;
 			esac
@@ -430,7 +450,7 @@ for c in $CASES; do
 	idle | tls-idle) metrics="rss_per_conn_kb" ;;
 	tcp) metrics="MBps" ;;
 	tls-hs-ec | tls-hs-rsa | tls-resume) metrics="rps resumed_pct cpu" ;;
-	h2 | h2-tls | h2-64k) metrics="rps mean max cpu" ;;
+	h2 | h2-tls | h2-64k | h2-backend) metrics="rps mean max cpu" ;;
 	*) metrics="rps p50 p99 cpu" ;;
 	esac
 	for m in $metrics; do

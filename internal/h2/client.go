@@ -221,18 +221,7 @@ func (cc *ClientConn) releaseSlotLocked() (closeNow bool) {
 }
 
 func (cc *ClientConn) flushLocked() error {
-	if cc.werr != nil {
-		return cc.werr
-	}
-	if cc.set.WriteTimeout > 0 {
-		cc.c.SetWriteDeadline(time.Now().Add(cc.set.WriteTimeout))
-	}
-	if err := cc.bw.Flush(); err != nil {
-		cc.werr = err
-		cc.c.SetReadDeadline(time.Now()) // readLoop ends too
-		return err
-	}
-	return nil
+	return flushFrames(cc.c, cc.bw, cc.set.WriteTimeout, &cc.werr)
 }
 
 // readLoop reads frames until the connection ends, then fails every
@@ -265,7 +254,8 @@ func (cc *ClientConn) readLoop() {
 
 func (cc *ClientConn) readFrames() error {
 	for {
-		cc.c.SetReadDeadline(time.Time{})
+		// No read deadline: a failed write sets one to end this loop,
+		// and Close (idle, owner gone) ends it too.
 		f, err := cc.fr.ReadFrame()
 		if err != nil {
 			var se http2.StreamError
@@ -452,7 +442,7 @@ func (cc *ClientConn) onHeaders(f *http2.MetaHeadersFrame) error {
 			status = parseStatus(hf.Value)
 		}
 	}
-	if status < 100 || status > 999 {
+	if status < 100 || status > 999 || status == 101 { // no 101 in HTTP/2 (RFC 9113 8.6)
 		st.resetLocked(&StreamResetError{Code: http2.ErrCodeProtocol})
 		go cc.writeReset(f.StreamID, http2.ErrCodeProtocol)
 		return nil

@@ -238,19 +238,7 @@ func (st *ClientStream) writeHeaders(fields []hpack.HeaderField, end, open bool)
 	for _, hf := range fields {
 		cc.henc.WriteField(hf)
 	}
-	block := cc.hbuf.Bytes()
-	first := true
-	for first || len(block) > 0 {
-		n := min(len(block), frame)
-		chunk := block[:n]
-		block = block[n:]
-		if first {
-			cc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: st.id, BlockFragment: chunk, EndStream: end, EndHeaders: len(block) == 0})
-			first = false
-		} else {
-			cc.fr.WriteContinuation(st.id, len(block) == 0, chunk)
-		}
-	}
+	writeHeaderBlock(cc.fr, st.id, cc.hbuf.Bytes(), frame, end)
 	return cc.flushLocked()
 }
 

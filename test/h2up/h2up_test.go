@@ -168,6 +168,30 @@ backend b2
 	}
 }
 
+// getTogether sends n requests at once and counts the "200 ok" answers.
+func getTogether(t *testing.T, c *http.Client, n int) int64 {
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.Get("http://a.test/x")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 && string(b) == "ok" {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return ok.Load()
+}
+
 // barrier answers once n requests are in progress together (or after
 // a deadline, answering 504: the requests were not concurrent); /warm
 // at once.
@@ -218,27 +242,9 @@ backend be
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			var wg sync.WaitGroup
-			var ok atomic.Int64
-			for i := 0; i < n; i++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					resp, err := c.Get("http://a.test/x")
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					b, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode == 200 && string(b) == "ok" {
-						ok.Add(1)
-					}
-				}()
-			}
-			wg.Wait()
-			if ok.Load() != n || o.accepted.Load() != 1 {
-				t.Errorf("%d of %d answered together, over %d server connections (want 1)", ok.Load(), n, o.accepted.Load())
+			ok := getTogether(t, c, n)
+			if ok != n || o.accepted.Load() != 1 {
+				t.Errorf("%d of %d answered together, over %d server connections (want 1)", ok, n, o.accepted.Load())
 			}
 		})
 	}

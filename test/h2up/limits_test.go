@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -52,27 +51,9 @@ backend be
     server s1 %s proto h2
 `, fe, ln.Addr()), fe)
 			c := h2Client(t, fe)
-			var wg sync.WaitGroup
-			var ok atomic.Int64
-			for i := 0; i < n; i++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					resp, err := c.Get("http://a.test/x")
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					b, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode == 200 && string(b) == "ok" {
-						ok.Add(1)
-					}
-				}()
-			}
-			wg.Wait()
-			if ok.Load() != n || accepted.Load() < n/2 {
-				t.Errorf("%d of %d answered together over %d server connections (want at least %d)", ok.Load(), n, accepted.Load(), n/2)
+			ok := getTogether(t, c, n)
+			if ok != n || accepted.Load() < n/2 {
+				t.Errorf("%d of %d answered together over %d server connections (want at least %d)", ok, n, accepted.Load(), n/2)
 			}
 		})
 	}
