@@ -728,7 +728,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 // (see reuse.go) unless fresh, else a new one under timeout connect
 // (with TLS for an ssl server).
 func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
-	if be.h2 && h2Capable(srv.Config) {
+	if (be.h2 || srv.Index >= len(be.dial)) && h2Capable(srv.Config) { // a server added at run time is not in be.h2
 		return cc.connectH2(be, srv, bt, fresh)
 	}
 	if !fresh && !srv.Config.DstFromRules {
