@@ -2,15 +2,19 @@ package h2
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
 // startH2Server serves h on a loopback listener in clear-text HTTP/2
@@ -181,5 +185,90 @@ func TestClientFlowControl(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if string(body) != big {
 		t.Fatalf("body %d bytes, want %d", len(body), len(big))
+	}
+}
+
+// rawServer accepts one connection and answers each request HEADERS with
+// answer (run on the server's framer and encoder).
+func rawServer(t *testing.T, answer func(fr *http2.Framer, enc *hpack.Encoder, hb *bytes.Buffer, id uint32)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		if _, err := io.ReadFull(br, make([]byte, len(ClientPreface))); err != nil {
+			return
+		}
+		fr := http2.NewFramer(c, br)
+		fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+		fr.WriteSettings()
+		var hb bytes.Buffer
+		enc := hpack.NewEncoder(&hb)
+		for {
+			f, err := fr.ReadFrame()
+			if err != nil {
+				return
+			}
+			switch f := f.(type) {
+			case *http2.SettingsFrame:
+				if !f.IsAck() {
+					fr.WriteSettingsAck()
+				}
+			case *http2.MetaHeadersFrame:
+				answer(fr, enc, &hb, f.StreamID)
+			}
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A stream the server refuses (REFUSED_STREAM, or above a GOAWAY's last
+// stream ID) fails with ErrRefused, which the proxy may retry; another
+// reset or a 101 (forbidden in HTTP/2) fails otherwise.
+func TestClientRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		answer  func(fr *http2.Framer, enc *hpack.Encoder, hb *bytes.Buffer, id uint32)
+		refused bool
+	}{
+		{"refused-stream", func(fr *http2.Framer, _ *hpack.Encoder, _ *bytes.Buffer, id uint32) {
+			fr.WriteRSTStream(id, http2.ErrCodeRefusedStream)
+		}, true},
+		{"goaway", func(fr *http2.Framer, _ *hpack.Encoder, _ *bytes.Buffer, id uint32) {
+			fr.WriteGoAway(id-1, http2.ErrCodeNo, nil) // the stream before it: none for stream 1
+		}, true},
+		{"internal-error", func(fr *http2.Framer, _ *hpack.Encoder, _ *bytes.Buffer, id uint32) {
+			fr.WriteRSTStream(id, http2.ErrCodeInternal)
+		}, false},
+		{"101", func(fr *http2.Framer, enc *hpack.Encoder, hb *bytes.Buffer, id uint32) {
+			hb.Reset()
+			enc.WriteField(hpack.HeaderField{Name: ":status", Value: "101"})
+			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: hb.Bytes(), EndHeaders: true})
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cc := dialClient(t, rawServer(t, tc.answer))
+			if !cc.Reserve() {
+				t.Fatal("no slot")
+			}
+			st := cc.NewStream()
+			defer st.Close()
+			st.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := st.Write([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(st)
+			if err == nil || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ErrRefused) != tc.refused {
+				t.Errorf("read %q, %v (want refused: %v)", b, err, tc.refused)
+			}
+		})
 	}
 }
