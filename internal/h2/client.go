@@ -37,6 +37,11 @@ type ClientSettings struct {
 	// WriteTimeout bounds each frame write and each wait for the
 	// server's flow-control window (timeout server); 0 means none.
 	WriteTimeout time.Duration
+	// SettingsTimeout bounds the wait for the server's first SETTINGS
+	// (timeout connect), which NewClientConn waits for so that no stream
+	// is opened beyond the server's concurrency limit; 0 means
+	// WriteTimeout, and no bound when that is 0 too.
+	SettingsTimeout time.Duration
 	// IdleTimeout closes a connection that has had no stream for this
 	// long (timeout http-keep-alive, else timeout server); 0 means never
 	// (the server's own timeout ends it).
@@ -72,6 +77,7 @@ type ClientConn struct {
 	peerWin    int64  // the server's SETTINGS_INITIAL_WINDOW_SIZE
 	peerFrame  uint32 // the server's SETTINGS_MAX_FRAME_SIZE
 	recvUnack  int64  // connection-level bytes consumed, not yet given back
+	settings   bool   // the server's first SETTINGS arrived
 	goaway     bool   // the server sent GOAWAY: no new stream
 	goawayID   uint32 // its last stream ID
 	dead       bool   // readLoop ended: every wait ends
@@ -128,12 +134,38 @@ func NewClientConn(c net.Conn, set ClientSettings, isTLS bool) (*ClientConn, err
 		c.Close()
 		return nil, err
 	}
+	go cc.readLoop()
+	// The server's SETTINGS first: its stream limit may be below the 100
+	// assumed, and a stream above it would be refused.
+	wait := set.SettingsTimeout
+	if wait <= 0 {
+		wait = set.WriteTimeout
+	}
+	var dl time.Time
+	if wait > 0 {
+		dl = time.Now().Add(wait)
+	}
+	cc.mu.Lock()
+	for !cc.settings && !cc.dead {
+		if !cc.waitLocked(dl) {
+			break
+		}
+	}
+	ok := cc.settings && !cc.dead
+	cc.mu.Unlock()
+	if !ok {
+		c.Close()
+		return nil, errNoSettings
+	}
 	if set.IdleTimeout > 0 {
 		cc.idleTimer = time.AfterFunc(set.IdleTimeout, cc.idleCheck)
 	}
-	go cc.readLoop()
 	return cc, nil
 }
+
+// errNoSettings is a server that did not start HTTP/2 (no SETTINGS in
+// time, or it closed): a connection failure.
+var errNoSettings = errors.New("h2: the server sent no SETTINGS (does it speak HTTP/2?)")
 
 // Reserve takes a stream slot on the connection: false when it is
 // closing, dead, or at the server's concurrency limit. A reserved slot
@@ -319,6 +351,7 @@ func (cc *ClientConn) onSettings(f *http2.SettingsFrame) error {
 	}
 	tableSize := int64(-1)
 	cc.mu.Lock()
+	cc.settings = true
 	err := f.ForeachSetting(func(s http2.Setting) error {
 		switch s.ID {
 		case http2.SettingMaxConcurrentStreams:

@@ -40,6 +40,7 @@ func FuzzClientConn(f *testing.F) {
 		fr.WritePing(false, [8]byte{1})
 	}))
 	f.Add(seedFrames(func(fr *http2.Framer, enc *hpack.Encoder, hb *bytes.Buffer) {
+		fr.WriteSettings()
 		resp(fr, enc, hb, ":status", "200", "content-length", "3")
 		fr.WriteData(1, true, []byte("abcdef"))
 		fr.WriteData(3, true, []byte("x"))

@@ -187,7 +187,7 @@ func (cc *clientConn) connectH2(be *backendRT, srv *backend.Server, bt *config.T
 	if srv.Config.Proto != "h2" && (!isTLS || tc.ConnectionState().NegotiatedProtocol != "h2") {
 		return raw, false, nil // HTTP/1.1 by ALPN
 	}
-	set := h2.ClientSettings{Limits: cc.e.cfg.Global.H2, WriteTimeout: bt.Server.Value}
+	set := h2.ClientSettings{Limits: cc.e.cfg.Global.H2, WriteTimeout: bt.Server.Value, SettingsTimeout: bt.Connect.Value}
 	set.IdleTimeout = be.p.Timeouts.HTTPKeepAlive.Value
 	if set.IdleTimeout <= 0 {
 		set.IdleTimeout = be.p.Timeouts.Server.Value

@@ -185,6 +185,8 @@ func getTogether(t *testing.T, c *http.Client, n int) int64 {
 			resp.Body.Close()
 			if resp.StatusCode == 200 && string(b) == "ok" {
 				ok.Add(1)
+			} else {
+				t.Errorf("answered %s %q", resp.Status, b)
 			}
 		}()
 	}
