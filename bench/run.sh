@@ -30,7 +30,9 @@
 # each): h2 (clear text with prior knowledge, small responses), h2-tls
 # (over TLS, ALPN h2), h2-64k (64 KiB responses, clear text); h2-idle and
 # h2-idle-tls (RSS per idle HTTP/2 connection, IDLE_H2 held, each after one
-# stream: clear text with prior knowledge, and over TLS with ALPN h2).
+# stream: clear text with prior knowledge, and over TLS with ALPN h2);
+# h2-backend (clear text on both sides: "server ... proto h2" to an nginx
+# HTTP/2 origin; Baton and HAProxy only: nginx cannot proxy to h2).
 # comp: 64 KiB text responses (the start of doc/*.md) compressed with gzip
 # ("compression algo gzip", Accept-Encoding: gzip); Baton and HAProxy
 # (libslz) only: nginx is not configured to compress.
@@ -48,7 +50,7 @@ IDLE_TLS=${IDLE_TLS:-5000}
 IDLE_H2=${IDLE_H2:-2000}
 H2_CONNS=${H2_CONNS:-10}
 H2_STREAMS=${H2_STREAMS:-10}
-CASES=${CASES:-"ka close 64k upload idle tcp rules tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle h2 h2-tls h2-64k h2-idle h2-idle-tls comp"}
+CASES=${CASES:-"ka close 64k upload idle tcp rules tls-hs-ec tls-hs-rsa tls-resume tls-ka tls-64k tls-idle h2 h2-tls h2-64k h2-idle h2-idle-tls h2-backend comp"}
 PROXIES=${PROXIES:-"baton haproxy nginx"}
 # BASELINE: another Baton, run as proxy "baseline": a binary, or a git
 # revision of this tree to build.
@@ -100,7 +102,8 @@ cat "$work/rsa.crt" "$work/rsa.key" >"$work/rsa.pem"
 
 # Ports from PORT (19080): origin PORT, tcp source PORT+20; proxies:
 # http PORT+1.., tcp PORT+21.., TLS ECDSA PORT+31.., TLS RSA PORT+41..,
-# rules PORT+51.., HTTP/2 clear text PORT+61.., compression PORT+71..
+# rules PORT+51.., HTTP/2 clear text PORT+61.., HTTP/2 to an HTTP/2
+# origin PORT+65.. (that origin PORT+70), compression PORT+71..
 # (another run on the machine needs another PORT).
 P=${PORT:-19080}
 O=$P TS=$((P + 20))
@@ -111,6 +114,8 @@ declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43))
 declare -A RULES=([baton]=$((P + 51)) [haproxy]=$((P + 52)) [baseline]=$((P + 54)))
 declare -A H2C=([baton]=$((P + 61)) [haproxy]=$((P + 62)) [nginx]=$((P + 63)) [baseline]=$((P + 64)))
 declare -A COMP=([baton]=$((P + 71)) [haproxy]=$((P + 72)))
+declare -A H2B=([baton]=$((P + 65)) [haproxy]=$((P + 66)))
+OH2=$((P + 70))
 
 head -c 65536 /dev/zero | tr '\0' 'x' >"$work/64k"
 cat doc/*.md >"$work/doc.txt" # real text for the comp case
@@ -128,6 +133,11 @@ http {
     listen 127.0.0.1:$O backlog=4096;
     location = /64k { root $work; }
     location = /64k.txt { root $work; default_type text/plain; }
+    location / { return 200 "hello\n"; }
+  }
+  server {
+    listen 127.0.0.1:$OH2 http2 backlog=4096;
+    location = /64k { root $work; }
     location / { return 200 "hello\n"; }
   }
 }
@@ -151,7 +161,7 @@ rules_frontend() { # port: the rules case's frontend
 	echo "    server o1 127.0.0.1:$O"
 }
 
-proxy_cfg() { # port tcpport rulesport [ecport rsaport h2port compport]: the configuration Baton and HAProxy share (an empty rulesport: no rules frontend)
+proxy_cfg() { # port tcpport rulesport [ecport rsaport h2port compport h2beport]: the configuration Baton and HAProxy share (an empty rulesport: no rules frontend)
 	cat <<CFG
 global
     maxconn 9900
@@ -192,6 +202,16 @@ frontend tls_rsa
 frontend h2c
     bind 127.0.0.1:$6 proto h2
     default_backend origin
+
+CFG
+	[ -z "${8:-}" ] || cat <<CFG
+
+frontend h2be
+    bind 127.0.0.1:$8 proto h2
+    default_backend origin_h2
+
+backend origin_h2
+    server o1 127.0.0.1:$OH2 proto h2
 CFG
 	[ -z "${7:-}" ] || cat <<CFG
 
@@ -202,8 +222,8 @@ frontend comp
     default_backend origin
 CFG
 }
-proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" "${H2C[baton]}" "${COMP[baton]}" >"$work/baton.cfg"
-proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" "${H2C[haproxy]}" "${COMP[haproxy]}" >"$work/haproxy.cfg"
+proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" "${TLSEC[baton]}" "${TLSRSA[baton]}" "${H2C[baton]}" "${COMP[baton]}" "${H2B[baton]}" >"$work/baton.cfg"
+proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" "${H2C[haproxy]}" "${COMP[haproxy]}" "${H2B[haproxy]}" >"$work/haproxy.cfg"
 # A baseline that predates the rules language gets no rules frontend
 # unless RULES_BASELINE=1, and none of TLS and HTTP/2 unless H2_BASELINE=1
 # (then it runs the h2 cases too).
@@ -283,6 +303,7 @@ for p in $PROXIES; do
 	if rules_on "$p"; then wait_port "${RULES[$p]}"; fi
 	[ "$p" = baseline ] && [ -z "${H2_BASELINE:-}" ] || { wait_port "${TLSEC[$p]}" && wait_port "${TLSRSA[$p]}" && wait_port "${H2C[$p]}"; }
 	[ -z "${COMP[$p]:-}" ] || wait_port "${COMP[$p]}"
+	[ -z "${H2B[$p]:-}" ] || wait_port "${H2B[$p]}"
 done
 
 # Process tree of a proxy: the master and its workers.
@@ -357,6 +378,7 @@ run_h2load() { # case proxy: h2load, H2_CONNS connections of H2_STREAMS streams
 	case $c in
 	h2-tls) url="https://127.0.0.1:${TLSEC[$p]}/" ;;
 	h2-64k) url="http://127.0.0.1:${H2C[$p]}/64k" ;;
+	h2-backend) url="http://127.0.0.1:${H2B[$p]}/" ;;
 	esac
 	t0=$(cpu_ticks "${PID[$p]}")
 	out=$(h2load -c"$H2_CONNS" -m"$H2_STREAMS" -D"${DURATION%s}" "$url")
@@ -434,6 +456,7 @@ for round in $(seq "$ROUNDS"); do
 			h2-idle-tls) [ "$round" = 1 ] && { [ "$p" = baseline ] && [ -z "${H2_BASELINE:-}" ] || run_idle "$p" h2-tls; } ;;
 			tcp) run_tcp "$p" ;;
 			h2 | h2-tls | h2-64k) [ "$p" = baseline ] && [ -z "${H2_BASELINE:-}" ] || run_h2load "$c" "$p" ;;
+			h2-backend) if [ -n "${H2B[$p]:-}" ]; then run_h2load "$c" "$p"; fi ;;
 			tls-hs-ec | tls-hs-rsa | tls-resume) run_tlsload "$c" "$p" ;;
 			*) run_wrk "$c" "$p" ;;
 			esac
@@ -465,7 +488,7 @@ for c in $CASES; do
 	idle | tls-idle | h2-idle | h2-idle-tls) metrics="rss_per_conn_kb" ;;
 	tcp) metrics="MBps" ;;
 	tls-hs-ec | tls-hs-rsa | tls-resume) metrics="rps resumed_pct cpu" ;;
-	h2 | h2-tls | h2-64k) metrics="rps mean max cpu" ;;
+	h2 | h2-tls | h2-64k | h2-backend) metrics="rps mean max cpu" ;;
 	*) metrics="rps p50 p99 cpu" ;;
 	esac
 	for m in $metrics; do

@@ -1,12 +1,43 @@
 package config
 
-import "baton/internal/h2"
+import (
+	"fmt"
+
+	"baton/internal/h2"
+)
 
 // HTTP/2 keywords: "proto" on bind lines and the tune.h2.* settings of
 // HAProxy 2.6 (see internal/h2).
 
 // bindProtos are the "proto" values a bind line takes.
 var bindProtos = wordSet("h1 h2")
+
+// serverProtos are the "proto" values a server line takes: HAProxy's
+// multiplexers but "fcgi", which needs fcgi-app (Baton has none); "none"
+// is mode tcp's pass-through.
+var serverProtos = wordSet("h1 h2 none")
+
+func setServerProto(s *Server, v string) error {
+	if !serverProtos[v] {
+		return fmt.Errorf("proto: %q is not a protocol Baton speaks to servers (h1, h2, none)", v)
+	}
+	s.Proto = v
+	return nil
+}
+
+// checkServerProtos refuses a server "proto" the proxy's mode cannot
+// use, as HAProxy does: h1 and h2 need mode http, none mode tcp.
+func (p *parser) checkServerProtos(st *proxyState) {
+	tcp := st.p.Mode == ModeTCP
+	for _, s := range st.p.Servers {
+		switch {
+		case s.Proto == "none" && !tcp:
+			p.errorf(s.Pos, "server %q: proto none needs mode tcp (%s is in mode http)", s.Name, st.what())
+		case s.Proto != "" && s.Proto != "none" && tcp:
+			p.errorf(s.Pos, "server %q: proto %s needs mode http (%s is in mode tcp)", s.Name, s.Proto, st.what())
+		}
+	}
+}
 
 // parseTuneH2 reads tune.h2.header-table-size, initial-window-size,
 // max-concurrent-streams and max-frame-size into Global.H2.

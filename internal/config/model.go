@@ -463,6 +463,10 @@ type Server struct {
 	// or both), which set-dst and set-dst-port may change.
 	DstFromRules bool
 	Pos          Pos
+	// Proto is "proto": "h2" speaks HTTP/2 to the server whatever ALPN
+	// says (clear text with prior knowledge, or over ssl), "h1" HTTP/1.1;
+	// "" is HTTP/1.1 unless an ssl server picks "h2" from its alpn list.
+	Proto string
 	// TLS holds the server's TLS options ("ssl", "check-ssl", "verify",
 	// ...); nil when the line has none. TLS.SSL says traffic is TLS.
 	TLS *tlsconf.ServerSpec

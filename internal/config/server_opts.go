@@ -87,6 +87,7 @@ func init() {
 		"no-send-proxy-v2-ssl":    flagOpt(func(s *Server) { s.ProxyV2Options &^= PPv2SSL | PPv2CertCN }),
 		"no-send-proxy-v2-ssl-cn": flagOpt(func(s *Server) { s.ProxyV2Options &^= PPv2CertCN }),
 		"tfo":                     {set: setTFO},
+		"proto":                   valOpt(setServerProto),
 		"no-tfo":                  flagOpt(func(s *Server) { s.TFO = false }),
 
 		"weight":      intOpt("weight", 0, 256, func(s *Server, n int) { s.Weight = n }),

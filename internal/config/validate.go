@@ -37,6 +37,7 @@ func (p *parser) finishProxy(st *proxyState) {
 		}
 	}
 	p.checkRetryOn(st)
+	p.checkServerProtos(st)
 	p.finishLogs(st)
 	if (px.Kind == KindFrontend || px.Kind == KindListen) && len(px.Binds) == 0 {
 		p.warnf(px.Pos, "%s has no bind line and accepts no connections; declare it as a backend if this was intended", st.what())

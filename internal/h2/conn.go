@@ -343,15 +343,22 @@ func (sc *Conn) goAway(code http2.ErrCode, last uint32) {
 
 // flushLocked flushes bw under wmu and its write deadline.
 func (sc *Conn) flushLocked() error {
-	if sc.werr != nil {
-		return sc.werr
+	return flushFrames(sc.c, sc.bw, sc.set.WriteTimeout, &sc.werr)
+}
+
+// flushFrames flushes bw to c within timeout (0: none). The first
+// error sticks in *werr and sets a read deadline in the past, so the
+// connection's reading loop ends too: the connection is dead.
+func flushFrames(c net.Conn, bw *bufio.Writer, timeout time.Duration, werr *error) error {
+	if *werr != nil {
+		return *werr
 	}
-	if sc.set.WriteTimeout > 0 {
-		sc.c.SetWriteDeadline(time.Now().Add(sc.set.WriteTimeout))
+	if timeout > 0 {
+		c.SetWriteDeadline(time.Now().Add(timeout))
 	}
-	if err := sc.bw.Flush(); err != nil {
-		sc.werr = err
-		sc.c.SetReadDeadline(time.Now()) // Serve ends too
+	if err := bw.Flush(); err != nil {
+		*werr = err
+		c.SetReadDeadline(time.Now())
 		return err
 	}
 	return nil

@@ -55,6 +55,18 @@
 // them are written synchronously, so none is ever queued. Every such
 // close sends GOAWAY with the code and reports one line through Logf.
 //
+// Client side (client.go, clientstream.go). ClientConn is an HTTP/2
+// connection to a server ("server ... proto h2", or ALPN h2): one
+// goroutine reads its frames; streams wait on its condition variable.
+// ClientStream is the mirror of H1Conn: the proxy writes an HTTP/1.1
+// request into it (sent as HEADERS, DATA and trailers, hop-by-hop fields
+// dropped, te only "trailers") and reads the response back as HTTP/1.1
+// (chunked when the server gave no content-length, so trailers survive).
+// Reserve counts streams against the server's
+// SETTINGS_MAX_CONCURRENT_STREAMS; windows are given back as the proxy
+// reads; GOAWAY and REFUSED_STREAM fail the streams the server never
+// processed with ErrRefused, which the proxy may retry elsewhere.
+//
 // Shutdown. Conn.Shutdown sends GOAWAY(2^31-1, NO_ERROR) and a PING;
 // the PING's answer (or a second, if none comes) sends the final GOAWAY
 // with the highest stream ID opened. Streams up to it are served; the

@@ -467,20 +467,25 @@ func (st *Stream) writeHeaders(status int, fields []hpack.HeaderField, end, flus
 	for _, hf := range fields {
 		sc.henc.WriteField(hf)
 	}
-	block := sc.hbuf.Bytes()
+	writeHeaderBlock(sc.fr, st.id, sc.hbuf.Bytes(), frame, end)
+	return sc.unlockWriter(flush)
+}
+
+// writeHeaderBlock writes a header block as HEADERS and as many
+// CONTINUATION frames as frame (the peer's largest) makes it need.
+func writeHeaderBlock(fr *http2.Framer, id uint32, block []byte, frame int, end bool) {
 	first := true
 	for first || len(block) > 0 {
 		n := min(len(block), frame)
 		frag := block[:n]
 		block = block[n:]
 		if first {
-			sc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: st.id, BlockFragment: frag, EndStream: end, EndHeaders: len(block) == 0})
+			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: frag, EndStream: end, EndHeaders: len(block) == 0})
 			first = false
 		} else {
-			sc.fr.WriteContinuation(st.id, len(block) == 0, frag)
+			fr.WriteContinuation(id, len(block) == 0, frag)
 		}
 	}
-	return sc.unlockWriter(flush)
 }
 
 // endLocalLocked marks the response ended before its last frame is

@@ -218,6 +218,13 @@ type clientConn struct {
 	dstIP []byte // textual dst, for X-Original-To
 	// priv is the client's private server connection (see reuse.go).
 	priv privConn
+	// h2own is the session's HTTP/2 server connection (h2up.go), shared
+	// with the streams of an HTTP/2 client; teTrailers and trailerDecl
+	// keep the current request's te ("trailers" listed) and trailer
+	// fields, which the hop-by-hop stripping removes.
+	h2own       *h2Owner
+	teTrailers  bool
+	trailerDecl []byte
 	// bind is the listener's runtime state (options, maxconn slots).
 	brt *bindRT
 	// slotB says the connection holds a bind maxconn slot.

@@ -157,6 +157,10 @@ type Engine struct {
 	// resolvers resolves servers' host names while serving, like the
 	// checks; nil without resolvers sections.
 	resolvers *resolve.Runtime
+
+	// h2pools are the shared HTTP/2 server connections, by
+	// *backend.Server (h2up.go); a sync.Map: any request may add one.
+	h2pools sync.Map
 }
 
 // frontend is a frontend or listen proxy at run time.
@@ -196,6 +200,9 @@ type backendRT struct {
 	// answered (atomic: any request's goroutine may set it).
 	dial   []*srvDial
 	proven []atomic.Bool
+	// h2 says some server may speak HTTP/2 (h2up.go): requests then keep
+	// their te and trailer fields for it before they are stripped.
+	h2 bool
 	// tls is the TLS client of each server by Server.Index; nil when no
 	// server of the backend has TLS options.
 	tls []*tlsconf.Client
@@ -259,6 +266,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			e.backendList = append(e.backendList, be)
 			for i, srv := range p.Servers {
 				be.dial = append(be.dial, newSrvDial(p, srv))
+				be.h2 = be.h2 || h2Capable(srv)
 				if c := opt.TLS.Client(srv.TLS); srv.TLS != nil && c != nil {
 					if be.tls == nil {
 						be.tls = make([]*tlsconf.Client, len(p.Servers))

@@ -43,6 +43,7 @@ func (cc *clientConn) serveH2() {
 	}
 	cc.releaseBufs()
 	cc.stkConn = cc.stk.ConnectionEntries()
+	cc.h2owner() // the streams share the connection's server connections
 	conn := h2.NewConn(c, set, h2Handler{cc})
 	conn.Logf = func(format string, args ...any) {
 		cc.e.event(cc.fe.log, syslog.Warning, "%s: %s/%s: "+format, append([]any{cc.src, cc.fe.p.Name, cc.bind}, args...)...)
@@ -66,6 +67,7 @@ func (h h2Handler) ServeStream(st *h2.Stream) {
 	sc.facts = p.facts
 	sc.shard = p.shard
 	sc.h2stream = true
+	sc.h2own = p.h2own
 	// The connection ran its tcp-request connection and session rules,
 	// and read its PROXY header, once: its streams take the outcome (the
 	// addresses, the header, the tracked entries, which count each

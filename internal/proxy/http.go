@@ -122,6 +122,7 @@ func (cc *clientConn) serve() {
 		cc.unpoll()
 		cc.closeAll()
 		cc.dropPrivate()
+		cc.dropH2Owner()
 		if cc.h2stream {
 			cc.c.Close() // the stream's view, which closeAll leaves to its goroutine: this one
 		}
@@ -561,6 +562,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	idem := isIdempotent(req.Method)
 	key := backend.Key{Src: cc.src.Addr(), URI: req.Target, Req: req}
 	cc.chooseCompression(x, req, fe.p, be.p, isHead)
+	if be.h2 {
+		cc.noteH2Fields(req)
+	}
 	req.Headers = h1.StripHopByHop(req.Headers)
 	cc.forwardedHeaders(req, fe.p, be.p)
 	if req.Body == h1.BodyChunked {
@@ -681,6 +685,12 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			err = &noResponseError{err: err}
 		}
 		if err == nil && !complete && !req.Expect100 {
+			if d := cc.startDuplex(sc, bt); d != nil {
+				defer cc.joinDuplex(x, d) // h2 to h2: the body flows with the response (h2up.go)
+				complete = true
+			}
+		}
+		if err == nil && !complete && !req.Expect100 {
 			streamed, resErr = cc.streamRequestBody(x, sc, bt)
 			if resErr != nil {
 				cc.dropServer(x)
@@ -732,6 +742,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 // (see reuse.go) unless fresh, else a new one under timeout connect
 // (with TLS for an ssl server).
 func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (net.Conn, bool, error) {
+	if (be.h2 || srv.Index >= len(be.dial)) && h2Capable(srv.Config) { // a server added at run time is not in be.h2
+		return cc.connectH2(be, srv, bt, fresh)
+	}
 	if !fresh && !srv.Config.DstFromRules {
 		if c := cc.takeConn(be, srv); c != nil {
 			if be.tls == nil || cc.idleMatches(be, srv, c) {

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"baton/internal/backend"
+	"baton/internal/h2"
 )
 
 // HTTP connection reuse (http-reuse) and private server connections.
@@ -65,6 +66,10 @@ func (cc *clientConn) keepConn(be *backendRT, srv *backend.Server, c net.Conn, r
 		if p := be.provenOf(srv); p != nil && !p.Load() {
 			p.Store(true)
 		}
+	}
+	if st, ok := c.(*h2.ClientStream); ok {
+		st.Close() // a stream is never pooled: its connection is (h2up.go)
+		return true
 	}
 	if be.isPrivate(srv) {
 		if cc.priv.c != nil {

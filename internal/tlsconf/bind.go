@@ -22,9 +22,9 @@ type Bind struct {
 // errNoCert refuses a handshake under strict-sni.
 var errNoCert = errors.New("strict-sni: no certificate matches the server name")
 
-// httpProtocols are the ALPN protocols an HTTP frontend can speak
-// (true) or that Baton speaks to servers too (false: only to clients).
-var httpProtocols = map[string]bool{"http/1.1": true, "http/1.0": true, "h2": false}
+// httpProtocols are the ALPN protocols Baton speaks in mode http, to
+// clients and to servers alike (h2 towards servers: internal/h2's client).
+var httpProtocols = map[string]bool{"http/1.1": true, "http/1.0": true, "h2": true}
 
 // DefaultBindALPN is what an ssl bind of an HTTP frontend without an
 // "alpn" keyword advertises (HAProxy's default from 2.8 on; 2.6
@@ -250,8 +250,8 @@ func (l *loader) clientVerifier(o *Options) (*verifier, *x509.CertPool, error) {
 
 // baseConfig is what a bind and a server configuration share: versions,
 // suites, curves, tickets and ALPN (in mode http only the protocols
-// Baton speaks to peer, "clients" (h2 and HTTP/1.x, DefaultBindALPN
-// when none is set) or "servers" (HTTP/1.x)).
+// Baton speaks, h2 and HTTP/1.x; DefaultBindALPN when none is set and
+// peer is "clients").
 func (o *Options) baseConfig(tcp bool, peer string, warn func(string)) (*tls.Config, error) {
 	min, max, err := o.Versions(warn)
 	if err != nil {
@@ -269,13 +269,10 @@ func (o *Options) baseConfig(tcp bool, peer string, warn func(string)) (*tls.Con
 		alpn = DefaultBindALPN
 	}
 	for _, p := range alpn {
-		both, known := httpProtocols[p]
-		if tcp || both || known && peer == "clients" {
+		if tcp || httpProtocols[p] {
 			cfg.NextProtos = append(cfg.NextProtos, p)
-		} else if known {
-			warn(fmt.Sprintf("alpn: %q is left out: Baton speaks HTTP/1.1 to %s (HTTP/2 to servers is not implemented yet)", p, peer))
 		} else {
-			warn(fmt.Sprintf("alpn: %q is left out: Baton speaks h2 and HTTP/1.x to clients and HTTP/1.x to servers", p))
+			warn(fmt.Sprintf("alpn: %q is left out: Baton speaks h2 and HTTP/1.x", p))
 		}
 	}
 	return cfg, nil

@@ -109,6 +109,14 @@ func (l *loader) client(s *ServerSpec) (*Client, error) {
 	c.check.ServerName = strings.TrimSpace(s.CheckSNI)
 	if s.CheckALPN != nil {
 		c.check.NextProtos = s.CheckALPN
+	} else if !s.TCP {
+		// The server's alpn, but h2: Baton's HTTP checks speak HTTP/1.1.
+		c.check.NextProtos = nil
+		for _, p := range cfg.NextProtos {
+			if p != "h2" {
+				c.check.NextProtos = append(c.check.NextProtos, p)
+			}
+		}
 	}
 	return c, nil
 }
