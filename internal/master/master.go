@@ -711,6 +711,14 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	if err != nil {
 		m.hardStop(g, "failed to start")
 		<-g.exited
+		if sp != nil && errors.Is(err, worker.ErrClosed) {
+			// The spare died without answering, whatever the
+			// configuration would have said: an executed worker
+			// starts it instead (takeSpare finds no other spare: the
+			// next one starts after this spawn returns).
+			m.logf("spare worker pid=%d ended before it answered its start: starting a worker instead", g.pid)
+			return m.spawn(snap)
+		}
 		return nil, fmt.Errorf("worker gen=%d pid=%d: %w", gen, g.pid, errors.Unwrap(err))
 	}
 	return g, nil

@@ -156,7 +156,7 @@ func TestWorkersDropPrivileges(t *testing.T) {
 	// and the previous generation keeps serving.
 	writeAtomically(t, bt.Config, dropConfig(front, a, stats, filepath.Join(root, "missing"), 9))
 	if out, code := bt.Reload(); code == 0 || !strings.Contains(out, "chroot "+filepath.Join(root, "missing")) {
-		t.Fatalf("reload into a missing chroot: exit %d\n%s", code, out)
+		t.Fatalf("reload into a missing chroot: exit %d\n%s\n%s", code, out, bt.Stderr)
 	}
 	if got, err := freshGet(front); err != nil || got != "2" {
 		t.Fatalf("after the failed reload: %q %v", got, err)
