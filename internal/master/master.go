@@ -244,6 +244,9 @@ type Master struct {
 	// onSwitch, if set (tests), runs in serve once the previous
 	// generation stopped accepting, before the new one serves.
 	onSwitch func()
+	// onSpareTaken, if set (tests), runs when a spawn took the spare,
+	// with its PID, before anything is passed to it.
+	onSpareTaken func(pid int)
 	// ctrs allocates the statistics segment; nil without one.
 	ctrs *counters.Table
 	// tables allocates the stick tables' segment; nil without one.
@@ -617,6 +620,9 @@ func (m *Master) closeUnused(keep []string) {
 func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 	defer func() { go m.refillSpare() }()
 	sp := m.takeSpare()
+	if sp != nil && m.onSpareTaken != nil {
+		m.onSpareTaken(sp.cmd.Process.Pid)
+	}
 	var conn net.Conn
 	var theirs *os.File // the worker's end of the control channel; nil with a spare
 	if sp != nil {
@@ -695,6 +701,10 @@ func (m *Master) spawn(snap *Snapshot) (*generation, error) {
 		m.releaseCounters(g)
 		m.releaseTables(g)
 		m.releaseCaches(g)
+		if sp != nil {
+			m.logf("spare worker pid=%d: %v: starting a worker instead", sp.cmd.Process.Pid, err)
+			return m.spawn(snap)
+		}
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
 	g.pid, g.started, g.cmd, g.proc = cmd.Process.Pid, time.Now(), cmd, cmd.Process

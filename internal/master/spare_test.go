@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // sparePID is the spare's PID, or 0 when there is none.
@@ -86,4 +88,38 @@ func isZombie(pid int) bool {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
+}
+
+// TestSpareDyingAtItsStartIsReplaced: a spare that dies after a reload
+// took it, before it could answer (here killed at once), costs that
+// reload nothing: an executed worker serves the new configuration.
+func TestSpareDyingAtItsStartIsReplaced(t *testing.T) {
+	var killed atomic.Int64
+	f := start(t, "bind 127.0.0.1:0\nlabel a\n", func(o *Options) {})
+	f.m.onSpareTaken = func(pid int) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		// Wait until it is gone for good (a zombie holds no socket).
+		for deadline := time.Now().Add(10 * time.Second); !isZombie(pid) && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond) // a poll with a deadline
+		}
+		killed.Store(int64(pid))
+	}
+	eventually(t, "a spare is ready", func() bool { return f.sparePID() != 0 })
+	f.write("bind 127.0.0.1:0\nlabel b\n")
+	r := f.reload()
+	dead := int(killed.Load())
+	if dead == 0 {
+		t.Fatal("the reload did not take the spare")
+	}
+	if strings.Contains(r.String(), fmt.Sprintf("pid=%d ", dead)) {
+		t.Fatalf("the dead spare serves: %q", r)
+	}
+	c, g := f.greet()
+	c.Close()
+	if !strings.Contains(g, "label=b") || strings.Contains(g, fmt.Sprintf("pid=%d ", dead)) {
+		t.Fatalf("greeting %q", g)
+	}
+	if !strings.Contains(f.log.String(), fmt.Sprintf("spare worker pid=%d", dead)) {
+		t.Errorf("no log line about the dead spare:\n%s", f.log)
+	}
 }
