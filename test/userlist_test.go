@@ -63,6 +63,7 @@ frontend fe
 			{headers: []string{"Authorization: Bearer abc.def.ghi"}, status: 200, bodyIs: ptr("[abc.def.ghi]")},
 			{headers: []string{"Authorization: bearer   spaced"}, status: 200, bodyIs: ptr("[spaced]")},
 			{headers: []string{"Authorization: Bearer"}, status: 200, bodyIs: ptr("[]")},
+			{headers: []string{"Authorization: Bearer\ttab"}, status: 200, bodyIs: ptr("[]")},
 			{headers: []string{"Authorization: Basic YTpi"}, status: 200, bodyIs: ptr("[]")},
 			{status: 200, bodyIs: ptr("[]")},
 			{headers: []string{"X-Token: Bearer from-x", "Authorization: Bearer from-auth"}, status: 200, bodyIs: ptr("[from-x]")},

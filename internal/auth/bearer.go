@@ -31,13 +31,9 @@ func init() {
 // bearerToken returns what follows the "Bearer" scheme (any case) and its
 // blanks, or false for another scheme.
 func bearerToken(v []byte) ([]byte, bool) {
-	v = expr.TrimBlanks(v)
-	i := 0
-	for i < len(v) && v[i] != ' ' && v[i] != '\t' {
-		i++
-	}
-	if !expr.EqualFold(v[:i], "bearer") {
+	scheme, token := authScheme(v)
+	if !expr.EqualFold(scheme, "bearer") {
 		return nil, false
 	}
-	return expr.TrimBlanks(v[i:]), true
+	return token, true
 }

@@ -82,7 +82,8 @@ func TestBearerToken(t *testing.T) {
 	}{
 		{"Bearer abc.def.ghi", "abc.def.ghi", true},
 		{"bearer   tok  ", "tok", true},
-		{"BEARER\ttok", "tok", true},
+		{"BEARER  tok", "tok", true},
+		{"Bearer\ttok", "", false}, // only a space separates, as in HAProxy
 		{"Bearer", "", true},
 		{"Basic YTpi", "", false},
 		{"Bearerx tok", "", false},

@@ -88,16 +88,10 @@ func credentials(c *expr.Ctx) (typ, user, pass []byte, ok bool) {
 	if !found {
 		return nil, nil, nil, false
 	}
-	v = expr.TrimBlanks(v)
-	i := 0
-	for i < len(v) && v[i] != ' ' {
-		i++
-	}
-	typ = v[:i]
+	typ, enc := authScheme(v)
 	if !expr.EqualFold(typ, "basic") {
 		return typ, nil, nil, true
 	}
-	enc := expr.TrimBlanks(v[i:])
 	buf := c.Scratch()
 	n := len(buf)
 	buf = slices.Grow(buf, base64.StdEncoding.DecodedLen(len(enc)))
@@ -115,6 +109,18 @@ func credentials(c *expr.Ctx) (typ, user, pass []byte, ok bool) {
 		}
 	}
 	return typ, nil, nil, true
+}
+
+// authScheme splits an Authorization value into its scheme and its
+// credentials at the first space, as HAProxy does (a tab does not
+// separate them).
+func authScheme(v []byte) (scheme, rest []byte) {
+	v = expr.TrimBlanks(v)
+	i := 0
+	for i < len(v) && v[i] != ' ' {
+		i++
+	}
+	return v[:i], expr.TrimBlanks(v[i:])
 }
 
 func userlistArg(a []expr.Arg) *Userlist {
