@@ -283,11 +283,15 @@ func waitListening(t testing.TB, addr string, exited <-chan struct{}, diag func(
 // WorkerPIDs returns the PIDs of the worker generations "show proc"
 // lists (serving, starting or draining); the master's spare worker, a
 // process that serves nothing yet, is not one of them.
-func (b *Baton) WorkerPIDs() []int {
+func (b *Baton) WorkerPIDs() []int { return ProcPIDs(b.CLI("show proc"), "worker") }
+
+// ProcPIDs returns the PIDs of the rows of show, a "show proc" answer,
+// whose type is kind ("master", "worker" or "spare").
+func ProcPIDs(show, kind string) []int {
 	var pids []int
-	for _, l := range strings.Split(b.CLI("show proc"), "\n") {
+	for _, l := range strings.Split(show, "\n") {
 		f := strings.Fields(l)
-		if len(f) > 1 && f[1] == "worker" {
+		if len(f) > 1 && f[1] == kind {
 			if pid, err := strconv.Atoi(f[0]); err == nil {
 				pids = append(pids, pid)
 			}

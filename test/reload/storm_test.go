@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,22 +130,10 @@ func children(t *testing.T, pid int) []int {
 // master starts ahead of the next reload, which serves nothing yet.
 func workerChildren(t *testing.T, master int, show string) []int {
 	t.Helper()
-	spares := map[int]bool{}
-	if _, after, ok := strings.Cut(show, "# spare\n"); ok {
-		for _, l := range strings.Split(after, "\n") {
-			if strings.HasPrefix(l, "#") {
-				break
-			}
-			if f := strings.Fields(l); len(f) > 0 {
-				if p, err := strconv.Atoi(f[0]); err == nil {
-					spares[p] = true
-				}
-			}
-		}
-	}
+	spares := harness.ProcPIDs(show, "spare")
 	var out []int
 	for _, p := range children(t, master) {
-		if !spares[p] {
+		if !slices.Contains(spares, p) {
 			out = append(out, p)
 		}
 	}
