@@ -79,13 +79,15 @@ func (w *worker) receivePassed(m *Message) error {
 		closeFDs(fds)
 		return fmt.Errorf("start: %d descriptors passed, %d announced", len(fds), m.Passed)
 	}
-	// Position i stands for descriptor ControlFD+1+i of an executed worker.
-	at := func(fd int) (int, bool) {
-		i := fd - ControlFD - 1
+	// Position i stands for descriptor ControlFD+1+i of an executed
+	// worker: a segment reference's descriptor moves to what came there.
+	move := func(what string, fd *int) error {
+		i := *fd - ControlFD - 1
 		if i < 0 || i >= len(fds) {
-			return 0, false
+			return fmt.Errorf("start: %s at descriptor %d, outside the %d passed", what, *fd, len(fds))
 		}
-		return fds[i], true
+		*fd = fds[i]
+		return nil
 	}
 	w.opt.Listener = func(i int) *os.File {
 		if i >= len(fds) {
@@ -100,25 +102,19 @@ func (w *worker) receivePassed(m *Message) error {
 		return os.NewFile(uintptr(fds[n]), "hand-over")
 	}
 	if m.Counters != nil {
-		fd, ok := at(m.Counters.FD)
-		if !ok {
-			return fmt.Errorf("start: counters at descriptor %d, outside the %d passed", m.Counters.FD, len(fds))
+		if err := move("counters", &m.Counters.FD); err != nil {
+			return err
 		}
-		m.Counters.FD = fd
 	}
 	if m.Tables != nil {
-		fd, ok := at(m.Tables.FD)
-		if !ok {
-			return fmt.Errorf("start: tables at descriptor %d, outside the %d passed", m.Tables.FD, len(fds))
+		if err := move("tables", &m.Tables.FD); err != nil {
+			return err
 		}
-		m.Tables.FD = fd
 	}
 	for i := range m.Caches {
-		fd, ok := at(m.Caches[i].FD)
-		if !ok {
-			return fmt.Errorf("start: cache %q at descriptor %d, outside the %d passed", m.Caches[i].Name, m.Caches[i].FD, len(fds))
+		if err := move(fmt.Sprintf("cache %q", m.Caches[i].Name), &m.Caches[i].FD); err != nil {
+			return err
 		}
-		m.Caches[i].FD = fd
 	}
 	return nil
 }
