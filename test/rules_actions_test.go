@@ -569,3 +569,60 @@ backend app
 		}
 	}
 }
+
+// TestAnsweredRequestBody: a rule's answer to a request with a body
+// keeps the connection when the whole body came with the head (it is
+// dropped with it: the next request follows), and closes it when the
+// body is still on its way, as HAProxy 2.6 does.
+func TestAnsweredRequestBody(t *testing.T) {
+	run(t, []scenario{{
+		name: "deny-return-body",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    http-request deny if { path /deny }
+    http-request return status 200 content-type text/plain string ok if { path /ret }
+    default_backend app
+` + threeBackends,
+		check: func(e *env) {
+			post := func(path string, head string, body string) string {
+				return "POST " + path + " HTTP/1.1\r\nHost: x\r\n" + head + "\r\n" + body
+			}
+			for _, tc := range []struct {
+				name, req string
+				status    int
+				keep      bool
+			}{
+				{"length-whole", post("/deny", "Content-Length: 5\r\n", "hello"), 403, true},
+				{"chunked-whole", post("/deny", "Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"), 403, true},
+				{"return-whole", post("/ret", "Content-Length: 5\r\n", "hello"), 200, true},
+				{"length-partial", post("/deny", "Content-Length: 10\r\n", "hello"), 403, false},
+				{"chunked-partial", post("/deny", "Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n"), 403, false},
+			} {
+				c := harness.Dial(e.t, e.fe())
+				// The next request rides in the same write: it must be
+				// read as a request, not as the rest of the body.
+				next := harness.Request("GET", "/") + "\r\n"
+				if !tc.keep {
+					next = ""
+				}
+				c.Send(tc.req + next)
+				r := c.Read("POST")
+				if r.Status != tc.status {
+					e.t.Errorf("%s: status %d, want %d", tc.name, r.Status, tc.status)
+				}
+				if !tc.keep {
+					if closed, got := c.Closed(harness.IOTimeout); !closed {
+						e.t.Errorf("%s: connection still open after the answer (got %q)", tc.name, got)
+					}
+					c.Close()
+					continue
+				}
+				if r2, err := c.TryRead("GET"); err != nil || r2.Status != 200 {
+					e.t.Errorf("%s: the request after the answered one: %v, %v", tc.name, r2, err)
+				}
+				c.Close()
+			}
+		},
+	}})
+}

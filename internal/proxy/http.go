@@ -56,6 +56,9 @@ type exchange struct {
 	// forwarded: the request went to a server (a response rule then
 	// answers in place of its response).
 	forwarded bool
+	// bodyDropped: a rule answered a request whose body had all arrived
+	// with its head; the next request starts after it (cc.bodyEnd).
+	bodyDropped bool
 	// released: the server's slot was freed; beHeld: the exchange
 	// counts in its backend's beconn. The log line counts the other
 	// exchanges only, as HAProxy's does.
@@ -884,12 +887,20 @@ func (cc *clientConn) answerVerdict(x *exchange, be *backendRT, logging bool) bo
 		cc.logHTTP(x)
 		return false
 	}
-	// The body of an answered request is not read: close unless there
-	// is none (or it was forwarded, for a response rule's answer).
-	if v.Close || req.Body != h1.BodyNone && !x.forwarded {
+	// An answered request's body is dropped when all of it has arrived
+	// with the head, and the connection goes on, as in HAProxy 2.6;
+	// one still on its way is not read: the connection closes.
+	unread := req.Body != h1.BodyNone && !x.forwarded
+	if unread {
+		if end, ok := cc.bufferedBodyEnd(); ok {
+			cc.bodyEnd, x.bodyDropped, unread = end, true, false
+			x.bytesIn = int64(end - cc.r)
+		}
+	}
+	if v.Close || unread {
 		x.closeClient = true
 	}
-	cc.unreadBody = req.Body != h1.BodyNone && !x.forwarded
+	cc.unreadBody = unread
 	cc.sendEarlyHints(x) // HAProxy sends them as the rules run
 	x.setTerm('P', 'R')
 	x.answered = answeredIntercepted
@@ -901,6 +912,25 @@ func (cc *clientConn) answerVerdict(x *exchange, be *backendRT, logging bool) bo
 		cc.tarpit(be)
 	}
 	return cc.respond(x, be, logging)
+}
+
+// bufferedBodyEnd reports where the current request's body ends in the
+// read buffer, when all of it is there already.
+func (cc *clientConn) bufferedBodyEnd() (int, bool) {
+	req := &cc.req
+	headEnd := cc.r + req.HeadLen
+	switch req.Body {
+	case h1.BodyLength:
+		if int64(cc.w-headEnd) >= req.ContentLength {
+			return headEnd + int(req.ContentLength), true
+		}
+	case h1.BodyChunked:
+		var sc h1.ChunkedScanner
+		if n, done, err := sc.Scan((*cc.buf)[headEnd:cc.w]); done && err == nil {
+			return headEnd + n, true
+		}
+	}
+	return 0, false
 }
 
 // tarpit holds a tarpitted request for timeout tarpit (else timeout
@@ -930,7 +960,7 @@ func (cc *clientConn) respond(x *exchange, be *backendRT, logging bool) bool {
 	n, err := cc.c.Write(resp)
 	putBuf(out)
 	x.bytesOut += int64(n)
-	if x.forwarded {
+	if x.forwarded || x.bodyDropped {
 		cc.r = cc.bodyEnd
 	} else {
 		cc.r += cc.req.HeadLen
