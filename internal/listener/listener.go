@@ -249,6 +249,7 @@ func FromFile(name string, f *os.File) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inherit listener %s (fd %d): %w", name, f.Fd(), err)
 	}
+	disableAcceptKeepAlive(ln)
 	return ln, nil
 }
 
