@@ -122,7 +122,7 @@ func (cc *clientConn) serve() {
 			cc.ex.leaveServer()
 		}
 		cc.cur.Store(nil)
-		cc.unpoll()
+		cc.forgetPoll() // closeAll closes the descriptor: no epoll_ctl
 		cc.closeAll()
 		cc.dropPrivate()
 		cc.dropH2Owner()

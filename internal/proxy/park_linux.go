@@ -199,16 +199,30 @@ func (p *idlePoller) arm(cc *clientConn, fd int) error {
 }
 
 // unpoll removes cc's registration, if any, before its descriptor is
-// closed or handed over. Called by the connection's own goroutine.
+// handed over: the next process shares the open socket, and with it the
+// registration. Called by the connection's own goroutine.
 func (cc *clientConn) unpoll() {
 	if cc.pollFD == 0 {
 		return
 	}
 	p, fd := sharedPoller, cc.pollFD-1
-	cc.pollFD = 0
 	// Control fails once the descriptor is closed: the kernel then
 	// dropped the registration itself (the socket was not handed over).
 	cc.raw.Control(func(uintptr) { syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, fd, nil) })
+	cc.forgetPoll()
+}
+
+// forgetPoll drops cc from the poller's table before its descriptor is
+// closed, which removes the registration itself (no other process holds
+// the socket): one epoll_ctl fewer per connection. An event the poller
+// already collected for it only wakes whoever owns the number next, who
+// looks and parks again.
+func (cc *clientConn) forgetPoll() {
+	if cc.pollFD == 0 {
+		return
+	}
+	p, fd := sharedPoller, cc.pollFD-1
+	cc.pollFD = 0
 	p.mu.Lock()
 	if fd < len(p.byFD) && p.byFD[fd] == cc {
 		p.byFD[fd] = nil
