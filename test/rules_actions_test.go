@@ -626,3 +626,43 @@ frontend fe
 		},
 	}})
 }
+
+// TestRedirectKeyword: the proxy-level "redirect" rules run after every
+// http-request rule, whatever their order in the file, and after the
+// statistics page's URI; their value is a plain string (a '%' is a '%');
+// a backend's run once it is chosen.
+func TestRedirectKeyword(t *testing.T) {
+	run(t, []scenario{{
+		name: "redirect-keyword",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    stats enable
+    stats uri /admin/stats
+    redirect scheme https code 301 if { path_beg /secure }
+    redirect location /new%20page code 302 set-cookie SEEN=1 if { path /old }
+    redirect prefix http://other.example drop-query if { path_beg /moved }
+    redirect location /caught if { path_beg /admin }
+    http-request deny deny_status 429 if { path /secure/limited }
+    use_backend api if { path_beg /api }
+    default_backend app
+backend api
+    redirect location /api/v2 code 308 if { path /api/v1 }
+    server s ${S2}
+` + `
+backend app
+    server s ${S1}
+`,
+		requests: []req{
+			{path: "/secure/page?x=1", headers: []string{"Host: www.example.com"}, status: 301, hdrs: []string{"Location: https://www.example.com/secure/page?x=1"}},
+			{path: "/secure/limited", status: 429},
+			{path: "/old", status: 302, hdrs: []string{"Location: /new%20page", "Set-Cookie: SEEN=1; path=/;"}},
+			{path: "/moved/here?q=2", status: 302, hdrs: []string{"Location: http://other.example/moved/here"}},
+			{path: "/admin/stats", status: 200},
+			{path: "/admin/other", status: 302, hdrs: []string{"Location: /caught"}},
+			{path: "/api/v1", status: 308, hdrs: []string{"Location: /api/v2"}},
+			{path: "/api/v2", status: 200, backend: "s2"},
+			{path: "/", status: 200, backend: "s1"},
+		},
+	}})
+}

@@ -261,6 +261,9 @@ func TestParseErrors(t *testing.T) {
 		{"bufsize other than Baton's", "global\n  tune.bufsize 32768\n", []string{`t.cfg:2: tune.bufsize: Baton's buffers are 16384 bytes (HAProxy's default); 32768 is not supported`}},
 		{"description without text", "backend b\n  description\n", []string{`t.cfg:2: description: expects a text`}},
 		{"description in defaults", "defaults\n  description d\n", []string{`t.cfg:2: "description" is not allowed in a defaults section`}},
+		{"redirect without kind", base + "  redirect code 301\n", []string{`t.cfg:7: redirect: expects location, prefix or scheme and a value`}},
+		{"redirect bad code", base + "  redirect scheme https code 304\n", []string{`t.cfg:7: redirect: invalid code "304"`}},
+		{"redirect in defaults", "defaults\n  redirect scheme https\n", []string{`t.cfg:2: "redirect" is not allowed in a defaults section`}},
 		{"several errors in order", "global\n  bogus\nbackend b\n  server s 127.0.0.1:x\n  weight 3\n", []string{
 			`t.cfg:2: unknown keyword "bogus"`, `t.cfg:4: server "s": address "127.0.0.1:x": invalid port`, `t.cfg:5: unknown keyword "weight"`}},
 	}

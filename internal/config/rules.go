@@ -29,6 +29,9 @@ type ruleCtx struct {
 	pos   Pos
 	what  string // "http-request deny", for messages
 	paren string // the argument in parentheses after the action: set-var(txn.x)
+	// literal: the action's formats are plain strings (the proxy-level
+	// redirect keyword).
+	literal bool
 }
 
 // actionFunc parses an action's arguments (without the condition) into
@@ -173,6 +176,9 @@ func parseRule(p *parser, st *proxyState, l line, _ []string, _ bool) {
 	if strings.HasPrefix(set.kw, "tcp-request") && len(st.p.RequestRules) > 0 {
 		p.warnf(l.Pos, "a 'tcp-request' rule placed after an 'http-request' rule will still be processed before")
 	}
+	if set.kw == "http-request" && len(st.p.RedirectRules) > 0 {
+		p.warnf(l.Pos, "a 'http-request' rule placed after a 'redirect' rule will still be processed before")
+	}
 	list := set.list(st.p)
 	*list = append(*list, r)
 }
@@ -189,6 +195,9 @@ func (st *proxyState) site(w expr.Where) expr.Where {
 // format compiles a log-format argument and checks it can be evaluated
 // where the rule runs.
 func (rc *ruleCtx) format(s string) (*expr.Format, string) {
+	if rc.literal {
+		s = literalFormat(s)
+	}
 	compile := expr.CompileFormat
 	if strings.HasPrefix(rc.set.kw, "http-") && !strings.HasSuffix(rc.what, " set-var-fmt") {
 		// What goes into the message: samples cannot inject a line.

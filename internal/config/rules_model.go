@@ -47,6 +47,9 @@ type SampleRules struct {
 	InspectDelay time.Duration
 	// ResponseInspectDelay is "tcp-response inspect-delay".
 	ResponseInspectDelay time.Duration
+	// RedirectRules are the proxy-level "redirect" rules (redirect.go):
+	// they run after the http-request rules and the statistics page.
+	RedirectRules []Rule
 	// UseServers are "use-server" rules, in order.
 	UseServers []UseServer
 	// ForcePersist conditions let a use-server rule pick a server that is

@@ -504,6 +504,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	if fe.p.Stats != nil && cc.wantsStats(fe.p) {
 		return cc.answerStats(x, fe.p, fe.rules, logging)
 	}
+	if fe.rules.Redirect(in, &cc.verdict); cc.verdict.Kind != rules.Continue {
+		return cc.answerVerdict(x, nil, logging)
+	}
 
 	beName, beDyn := fe.rules.Backend(in)
 	be := fe.backendFor(cc.e, beName, beDyn)
@@ -532,6 +535,13 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	if be.p.Stats != nil && be.p != fe.p && cc.wantsStats(be.p) {
 		x.be = be
 		return cc.answerStats(x, be.p, be.svc, logging)
+	}
+	if be.p != fe.p && be.rules != nil {
+		if be.rules.Redirect(in, &cc.verdict); cc.verdict.Kind != rules.Continue {
+			x.be = be
+			be.beCum.Add(1)
+			return cc.answerVerdict(x, be, logging)
+		}
 	}
 	if in.Src != cc.src {
 		// set-src: later requests, the log and X-Forwarded-For see it.

@@ -108,6 +108,17 @@ func (s *Set) Request(in *Input, v *Verdict) {
 	s.runHTTP(s.request, in, in.Req, nil, v)
 }
 
+// Redirect runs the proxy-level redirect rules, which come after the
+// http-request rules and the statistics page: the first whose condition
+// holds answers.
+func (s *Set) Redirect(in *Input, v *Verdict) {
+	if len(s.redirects) == 0 {
+		return
+	}
+	in.Response = false
+	s.runHTTP(s.redirects, in, in.Req, nil, v)
+}
+
 // Response runs the http-response rules on resp. A deny, return or
 // redirect replaces the response with the Verdict's answer.
 func (s *Set) Response(in *Input, resp *h1.Response, v *Verdict) {

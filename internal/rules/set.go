@@ -141,6 +141,7 @@ type Set struct {
 	useBackends    []useBackend
 	defaultBackend string
 	request        []rule
+	redirects      []rule // the proxy-level redirect rules
 	response       []rule
 	after          []rule
 	tcpConnection  []rule
@@ -243,6 +244,7 @@ func Compile(p *config.Proxy) (*Set, error) {
 		where expr.Where
 	}{
 		{p.RequestRules, &s.request, expr.HTTPRequest},
+		{p.RedirectRules, &s.redirects, expr.HTTPRequest},
 		{p.ResponseRules, &s.response, expr.HTTPResponse},
 		{p.AfterResponseRules, &s.after, expr.HTTPAfter},
 		{p.TCPConnectionRules, &s.tcpConnection, expr.TCPConnection},
