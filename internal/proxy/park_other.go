@@ -13,5 +13,5 @@ func (p *idlePoller) schedule(dl int64) {}
 
 func (p *idlePoller) arm(cc *clientConn, fd int) error { return errNoPoller }
 
-func (cc *clientConn) unpoll() {}
+func (cc *clientConn) unpoll()     {}
 func (cc *clientConn) forgetPoll() {}
