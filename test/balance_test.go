@@ -203,6 +203,25 @@ backend app
 			},
 		},
 		{
+			name: "allbackups",
+			cfg: base + `
+frontend fe
+    bind ${FE}
+    default_backend app
+
+backend app
+    option allbackups
+    server s1 ${S1} disabled
+    server b1 ${S2} backup
+    server b2 ${S3} backup weight 2
+    server b3 ${S4} backup disabled
+`,
+			check: func(e *env) {
+				// Every usable backup takes turns, by weight.
+				wantCounts(e.t, "actives disabled", e.labels(9, "/"), map[string]int{"s2": 3, "s3": 6})
+			},
+		},
+		{
 			name: "disabled-never-used",
 			cfg: base + `
 frontend fe

@@ -44,6 +44,11 @@ type Backend struct {
 	// Opts and HashType are the hashing algorithms' options (hash.go).
 	Opts     config.BalanceOpts
 	HashType config.HashType
+	// AllBackups balances over every usable backup server, with the
+	// backend's algorithm, when no active server is usable ("option
+	// allbackups"); false uses the first usable backup only. Set it
+	// before the first server set is built (New).
+	AllBackups bool
 	// MaxIdle bounds the idle connections pooled per server, over the
 	// servers' own pool-max-conn: 0 means the servers' settings (see
 	// Server.IdleLimit), a negative value disables pooling. Set it
@@ -85,7 +90,7 @@ type waiter struct {
 // New builds a backend from a proxy's servers. Disabled servers start in
 // Maint; every server starts healthy.
 func New(p *config.Proxy) *Backend {
-	b := &Backend{Name: p.Name, Balance: p.Balance, Opts: p.BalanceOpts, HashType: p.HashType}
+	b := &Backend{Name: p.Name, Balance: p.Balance, Opts: p.BalanceOpts, HashType: p.HashType, AllBackups: p.AllBackups}
 	for i, cs := range p.Servers {
 		b.Servers = append(b.Servers, newServer(b, i, cs))
 	}
@@ -105,6 +110,9 @@ type members struct {
 	srSeq []*Server
 	// ring is the consistent-hash ring (hash.go), built on first use.
 	ring ring
+	// backupTier is the backup servers as a tier of their own, balanced
+	// like the active one (option allbackups); nil without it.
+	backupTier *members
 }
 
 func newMembers(b *Backend, all []*Server) *members {
@@ -117,6 +125,9 @@ func newMembers(b *Backend, all []*Server) *members {
 		}
 	}
 	m.srSeq = staticSchedule(m.active)
+	if b.AllBackups && len(m.backup) > 0 {
+		m.backupTier = &members{b: b, all: m.backup, active: m.backup, srSeq: staticSchedule(m.backup)}
+	}
 	return m
 }
 
@@ -200,7 +211,7 @@ func (b *Backend) Queued() int { return int(b.queued.Load()) }
 // Acquire picks a usable server (Ready, healthy, weight > 0) honouring the
 // balance algorithm and weights, and counts one more connection on it.
 // Backup servers are used only when no active server is usable, and then
-// only the first usable backup.
+// only the first usable backup, or all of them with AllBackups.
 //
 // exclude is the server a failed attempt used (redispatch): it is avoided
 // while another usable server exists in the same tier; when it is the only

@@ -19,6 +19,21 @@ const (
 // does not allocate.
 func (b *Backend) pick(key *Key, ex *Server) (*Server, pickResult) {
 	m := b.mem.Load()
+	if s, res, ok := m.pickActive(key, ex); ok {
+		return s, res
+	}
+	if m.backupTier != nil {
+		if s, res, ok := m.backupTier.pickActive(key, ex); ok {
+			return s, res
+		}
+		return nil, pickNone
+	}
+	return m.pickBackup(ex)
+}
+
+// pickActive balances over the tier's active servers; ok is false when
+// none is usable.
+func (m *members) pickActive(key *Key, ex *Server) (_ *Server, _ pickResult, ok bool) {
 	n, exUsable := 0, false
 	for _, s := range m.active {
 		if s.Usable() {
@@ -29,12 +44,17 @@ func (b *Backend) pick(key *Key, ex *Server) (*Server, pickResult) {
 		}
 	}
 	if n == 0 {
-		return m.pickBackup(ex)
+		return nil, pickNone, false
 	}
 	skip := ex
 	if exUsable && n == 1 {
 		skip = nil // the excluded server is the only one: retry it
 	}
+	s, res := m.pickIn(key, skip)
+	return s, res, true
+}
+
+func (m *members) pickIn(key *Key, skip *Server) (*Server, pickResult) {
 	if h, ok := m.b.keyHash(key); ok {
 		return m.pickByHash(h, skip)
 	}
@@ -56,7 +76,8 @@ func (b *Backend) pick(key *Key, ex *Server) (*Server, pickResult) {
 }
 
 // pickBackup uses the first usable backup server (HAProxy without
-// "option allbackups"), or the next one when the first is excluded.
+// "option allbackups": with it, backupTier balances over them all), or
+// the next one when the first is excluded.
 func (m *members) pickBackup(ex *Server) (*Server, pickResult) {
 	var chosen *Server
 	for _, s := range m.backup {

@@ -277,6 +277,52 @@ func TestBackup(t *testing.T) {
 	}
 }
 
+// TestAllBackups: with option allbackups, every usable backup takes
+// turns once no active server is usable, under each algorithm; the
+// active tier still wins when it comes back.
+func TestAllBackups(t *testing.T) {
+	for _, bal := range allBalances {
+		t.Run(bal.String(), func(t *testing.T) {
+			p := &config.Proxy{Name: "be", Kind: config.KindBackend, Balance: bal, AllBackups: true}
+			for i, name := range []string{"a", "b1", "b2", "b3"} {
+				p.Servers = append(p.Servers, &config.Server{Name: name, Addr: fmt.Sprintf("127.0.0.1:%d", 10000+i), Weight: 1, Backup: name != "a"})
+			}
+			b := New(p)
+			a, b2 := b.Servers[0], b.Servers[2]
+			seen := func() map[string]int {
+				got := map[string]int{}
+				for i := range 300 {
+					s := mustAcquire(t, b, addrKey(i), nil)
+					b.Release(s)
+					got[s.Name]++
+				}
+				return got
+			}
+			if got := seen(); got["a"] != 300 {
+				t.Fatalf("active usable: %v, want a only", got)
+			}
+			a.SetHealthy(false)
+			got := seen()
+			if bal == config.First {
+				// first takes the first server with room, backups included.
+				if got["b1"] != 300 {
+					t.Errorf("first: %v, want b1 only", got)
+				}
+			} else if got["b1"] == 0 || got["b2"] == 0 || got["b3"] == 0 || got["a"] != 0 {
+				t.Errorf("all backups: %v, want b1, b2 and b3 each", got)
+			}
+			b2.SetState(Maint)
+			if got := seen(); got["b2"] != 0 || got["a"] != 0 {
+				t.Errorf("b2 in maintenance: %v", got)
+			}
+			a.SetHealthy(true)
+			if got := seen(); got["a"] != 300 {
+				t.Errorf("active back: %v, want a only", got)
+			}
+		})
+	}
+}
+
 func TestUnusableExcluded(t *testing.T) {
 	tests := []struct {
 		name string

@@ -102,6 +102,7 @@ func init() {
 		"source":                   {sections: secD | secL | secB, parse: parseProxySource},
 		"option dontlognull":       {sections: secD | secF | secL, negatable: true, parse: parseFlagOption},
 		"option redispatch":        {sections: secD | secL | secB, negatable: true, parse: parseRedispatch},
+		"option allbackups":        {sections: secD | secL | secB, negatable: true, parse: parseAllBackups},
 		"default-server":           {sections: secD | secL | secB, parse: parseDefaultServer},
 	}
 	for _, o := range checkOptions {
@@ -268,7 +269,6 @@ var unsupportedProxy = wordSet(`redirect
 	server-state-file-name grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
 	timeout\ client-hs timeout\ server-hs
-	option\ allbackups
 	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
 	option\ accept-invalid-http-response option\ contstats
 	option\ http-use-proxy-header option\ spop-check

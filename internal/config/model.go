@@ -345,6 +345,10 @@ type Proxy struct {
 	LogHealthChecks bool
 
 	Redispatch bool
+	// AllBackups balances over every usable backup server when no active
+	// one is usable ("option allbackups"); false uses the first usable
+	// backup only.
+	AllBackups bool
 	// RedispatchInterval says which retries go to another server when
 	// Redispatch is set ("option redispatch <interval>"): P > 0 every
 	// P-th retry, N < 0 the N-th retry before the last; 0 means HAProxy's

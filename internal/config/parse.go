@@ -445,6 +445,7 @@ func inherit(st, def *proxyState) {
 		p.Retries, p.Balance, p.Redispatch = d.Retries, d.Balance, d.Redispatch
 		p.BalanceOpts, p.HashType = d.BalanceOpts, d.HashType
 		p.RedispatchInterval, p.RetryOn = d.RedispatchInterval, d.RetryOn
+		p.AllBackups = d.AllBackups
 		if d.HTTPChk != nil {
 			c := *d.HTTPChk
 			p.HTTPChk = &c

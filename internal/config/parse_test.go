@@ -178,7 +178,7 @@ func TestParseErrors(t *testing.T) {
 		{"typo", base + "  timout server 1s\n", []string{`t.cfg:7: unknown keyword "timout"`, `did you mean "timeout"`}},
 		{"option typo", base + "  option redispach\n", []string{`t.cfg:7: unknown option "redispach"`, `did you mean "option redispatch"`}},
 		{"unsupported", base + "  dispatch 127.0.0.1:80\n", []string{`t.cfg:7: "dispatch" is a HAProxy keyword that Baton does not support`}},
-		{"unsupported option", base + "  option allbackups\n", []string{`t.cfg:7: "option allbackups" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported option", base + "  option spop-check\n", []string{`t.cfg:7: "option spop-check" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported action", base + "  http-request do-resolve(txn.ip,r) hdr(host)\n", []string{`t.cfg:7: "http-request do-resolve" is a HAProxy keyword that Baton does not support`}},
 		{"unknown cache", base + "  http-request cache-use c\n", []string{`t.cfg:7: unable to find cache 'c'`}},
 		{"unknown action", base + "  http-request set-hedaer X y\n", []string{`t.cfg:7: unknown http-request "set-hedaer"`, `did you mean "http-request set-header"`}},

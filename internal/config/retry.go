@@ -107,6 +107,14 @@ func parseRetryOn(p *parser, st *proxyState, l line, args []string, _ bool) {
 }
 
 // parseRedispatch reads "[no] option redispatch [INTERVAL]".
+func parseAllBackups(p *parser, st *proxyState, l line, args []string, neg bool) {
+	if len(args) > 0 {
+		p.errorf(l.Pos, "option allbackups: unexpected argument %q", args[0])
+		return
+	}
+	st.p.AllBackups = !neg
+}
+
 func parseRedispatch(p *parser, st *proxyState, l line, args []string, neg bool) {
 	if neg {
 		if len(args) > 0 {
