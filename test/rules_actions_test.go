@@ -666,3 +666,27 @@ backend app
 		},
 	}})
 }
+
+// TestSendNameHeader: http-send-name-header names the server the
+// request goes to, replaces the client's header of that name, and names
+// the new server after a redispatch.
+func TestSendNameHeader(t *testing.T) {
+	run(t, []scenario{{
+		name: "send-name-header",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    default_backend app
+backend app
+    http-send-name-header X-Target-Server
+    retries 1
+    option redispatch 1
+    server dead ${DEAD}
+    server alive ${S1}
+`,
+		requests: []req{
+			{path: "/headers", headers: []string{"X-Target-Server: forged"}, status: 200, backend: "s1", seen: []string{"X-Target-Server: alive"}},
+			{path: "/headers", status: 200, backend: "s1", seen: []string{"X-Target-Server: alive"}},
+		},
+	}})
+}

@@ -345,6 +345,9 @@ type Proxy struct {
 	LogHealthChecks bool
 
 	Redispatch bool
+	// SendNameHeader is "http-send-name-header": the request header that
+	// carries the chosen server's name; "" means none.
+	SendNameHeader string
 	// AllBackups balances over every usable backup server when no active
 	// one is usable ("option allbackups"); false uses the first usable
 	// backup only.

@@ -454,6 +454,9 @@ func inherit(st, def *proxyState) {
 	if ok("maxconn") {
 		p.MaxConn = d.MaxConn
 	}
+	if ok("http-send-name-header") {
+		p.SendNameHeader = d.SendNameHeader
+	}
 	if ok("tcp-request inspect-delay") {
 		p.InspectDelay = d.InspectDelay
 	}

@@ -12,6 +12,23 @@ import "strings"
 func init() {
 	proxyKeywords["redirect"] = &proxyKeyword{sections: secF | secL | secB, parse: parseRedirectKeyword}
 	delete(unsupportedProxy, "redirect")
+	proxyKeywords["http-send-name-header"] = &proxyKeyword{sections: secD | secL | secB, parse: parseSendNameHeader}
+	delete(unsupportedProxy, "http-send-name-header")
+}
+
+// parseSendNameHeader reads "http-send-name-header NAME": the request
+// sent to a server carries the server's name in NAME (set per attempt,
+// so a retry elsewhere names the new server), replacing the client's.
+func parseSendNameHeader(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if len(args) != 1 || args[0] == "" {
+		p.errorf(l.Pos, "http-send-name-header: expects a header name")
+		return
+	}
+	if !validHeaderName(args[0]) {
+		p.errorf(l.Pos, "http-send-name-header: invalid header name %q", args[0])
+		return
+	}
+	st.p.SendNameHeader = args[0]
 }
 
 func parseRedirectKeyword(p *parser, st *proxyState, l line, args []string, _ bool) {

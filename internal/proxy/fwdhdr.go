@@ -32,6 +32,15 @@ func (cc *clientConn) forwardedHeaders(req *h1.Request, fe, be *config.Proxy) {
 	}
 }
 
+// appendNameHeader ends a request head (without its blank line) with
+// the http-send-name-header field naming the server of this attempt.
+func appendNameHeader(head []byte, name, server string) []byte {
+	head = append(head, name...)
+	head = append(head, ": "...)
+	head = append(head, server...)
+	return append(head, "\r\n\r\n"...)
+}
+
 func inExcept(p netip.Prefix, a netip.Addr) bool { return p.IsValid() && p.Contains(a) }
 
 // headerName is the backend's name, else the frontend's, else def.

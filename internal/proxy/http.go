@@ -631,9 +631,14 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	x.bytesIn = int64(bodyEnd - cc.r)
 
 	cc.cookieRequest(be)
+	nameHdr := be.p.SendNameHeader
+	if nameHdr != "" {
+		req.DelHeader(nameHdr) // the client's own is replaced
+	}
 	out := getBuf()
 	defer putBuf(out)
 	head := h1.AppendRequestHead((*out)[:0], req)
+	headBase := len(head) - 2 // before the blank line
 
 	bt := cc.timeouts(be)
 	retryable := idem && complete
@@ -664,6 +669,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	for {
 		srv := x.srv
 		in.Server = srv.Name // a retry may have redispatched
+		if nameHdr != "" {
+			head = appendNameHeader(head[:headBase], nameHdr, srv.Name)
+		}
 		sc, reused, err := cc.connect(be, srv, bt, fresh)
 		fresh = false
 		if err != nil {
