@@ -51,3 +51,48 @@ frontend fe
 		check: func(e *env) { probe(e, true) },
 	}})
 }
+
+// TestProxyBacklog: the proxy-level backlog (inherited from defaults)
+// is the listen queue of a bind without its own, and a bind's own wins;
+// ss shows a listener's queue limit as its Send-Q.
+func TestProxyBacklog(t *testing.T) {
+	if _, err := exec.LookPath("ss"); err != nil {
+		t.Skip("ss (iproute2) is not installed")
+	}
+	queue := func(e *env, addr string) string {
+		port := addr[strings.LastIndexByte(addr, ':')+1:]
+		out, err := exec.Command("ss", "-ltnH", "sport", "= :"+port).CombinedOutput()
+		if err != nil {
+			e.t.Fatalf("ss: %v: %s", err, out)
+		}
+		f := strings.Fields(string(out))
+		if len(f) < 3 {
+			e.t.Fatalf("ss: no listener on %s: %q", addr, out)
+		}
+		return f[2] // State Recv-Q Send-Q ...
+	}
+	run(t, []scenario{{
+		name: "backlog",
+		cfg: base + `
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+    backlog 77
+
+frontend fe
+    bind ${FE}
+    bind ${FE2} backlog 55
+    default_backend app
+` + threeBackends,
+		check: func(e *env) {
+			if got := queue(e, e.addrs["FE"]); got != "77" {
+				e.t.Errorf("bind without backlog: queue %s, want 77 (the proxy's)", got)
+			}
+			if got := queue(e, e.addrs["FE2"]); got != "55" {
+				e.t.Errorf("bind with backlog 55: queue %s, want 55", got)
+			}
+		},
+	}})
+}

@@ -24,6 +24,11 @@ func (p *parser) finishExtra(st *proxyState) {
 	p.finishChecks(st)
 	p.checkBindIDs(st)
 	px := st.p
+	for i := range px.Binds {
+		if px.Binds[i].Backlog == 0 {
+			px.Binds[i].Backlog = px.Backlog
+		}
+	}
 	ids := map[int]*Server{}
 	for _, s := range px.Servers {
 		if s.ID == 0 {

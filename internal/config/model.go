@@ -348,6 +348,9 @@ type Proxy struct {
 	// SendNameHeader is "http-send-name-header": the request header that
 	// carries the chosen server's name; "" means none.
 	SendNameHeader string
+	// Backlog is the proxy-level "backlog": the listen queue of binds
+	// without their own; 0 leaves the system's default.
+	Backlog int
 	// AllBackups balances over every usable backup server when no active
 	// one is usable ("option allbackups"); false uses the first usable
 	// backup only.

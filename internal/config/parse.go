@@ -457,6 +457,9 @@ func inherit(st, def *proxyState) {
 	if ok("http-send-name-header") {
 		p.SendNameHeader = d.SendNameHeader
 	}
+	if ok("backlog") {
+		p.Backlog = d.Backlog
+	}
 	if ok("tcp-request inspect-delay") {
 		p.InspectDelay = d.InspectDelay
 	}
