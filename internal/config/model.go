@@ -348,6 +348,10 @@ type Proxy struct {
 	// SendNameHeader is "http-send-name-header": the request header that
 	// carries the chosen server's name; "" means none.
 	SendNameHeader string
+	// ID is the proxy's "id" (its iid in the statistics); 0 means a
+	// number given in file order, as HAProxy does. IDPos is its line.
+	ID    int
+	IDPos Pos
 	// Backlog is the proxy-level "backlog": the listen queue of binds
 	// without their own; 0 leaves the system's default.
 	Backlog int

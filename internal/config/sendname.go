@@ -5,6 +5,8 @@ func init() {
 	delete(unsupportedProxy, "http-send-name-header")
 	proxyKeywords["backlog"] = &proxyKeyword{sections: secD | secF | secL, parse: parseBacklog}
 	delete(unsupportedProxy, "backlog")
+	proxyKeywords["id"] = &proxyKeyword{sections: secF | secL | secB, parse: parseProxyID}
+	delete(unsupportedProxy, "id")
 }
 
 // parseSendNameHeader reads "http-send-name-header NAME": the request
@@ -58,4 +60,36 @@ func parseBacklog(p *parser, st *proxyState, l line, args []string, _ bool) {
 		return
 	}
 	st.p.Backlog = n
+}
+
+// parseProxyID reads "id N": the proxy's number in the statistics
+// (iid), unique and positive; the worker numbers the proxies without
+// one.
+func parseProxyID(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if len(args) != 1 {
+		p.errorf(l.Pos, "id: expects a number")
+		return
+	}
+	n, err := parseInt(args[0], 1, 1<<31-1)
+	if err != nil {
+		p.errorf(l.Pos, "id: %v (a positive number)", err)
+		return
+	}
+	st.p.ID, st.p.IDPos = n, l.Pos
+}
+
+// checkProxyIDs refuses two proxies with the same id.
+func (p *parser) checkProxyIDs() {
+	seen := map[int]*Proxy{}
+	for _, st := range p.proxies {
+		px := st.p
+		if px.ID == 0 || st.isDefaults {
+			continue
+		}
+		if prev := seen[px.ID]; prev != nil {
+			p.errorf(px.IDPos, "proxy %q: id %d already used by proxy %q", px.Name, px.ID, prev.Name)
+			continue
+		}
+		seen[px.ID] = px
+	}
 }

@@ -190,6 +190,7 @@ func (p *parser) validate() {
 		}
 	}
 	p.validateExtra()
+	p.checkProxyIDs()
 }
 
 // checkSampleNames reports proxies named by sample expressions (nbsrv,

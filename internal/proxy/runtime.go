@@ -26,8 +26,9 @@ import (
 
 var _ runtime.Target = (*Engine)(nil)
 
-// initRuntime numbers the proxies as HAProxy does (from 1 in file order,
-// from 2 when a stats socket takes 1), computes each backend's fullconn,
+// initRuntime numbers the proxies as HAProxy does (their "id", else the
+// lowest unused number from 1 in file order, from 2 when a stats socket
+// takes 1), computes each backend's fullconn,
 // compiles the proxies' own conditions, and builds the server records.
 func (e *Engine) initRuntime(opt Options) error {
 	e.version, e.started = opt.Version, time.Now()
@@ -40,10 +41,7 @@ func (e *Engine) initRuntime(opt Options) error {
 	if len(e.cfg.Global.StatsSockets) > 0 {
 		base = 2
 	}
-	iids := map[*config.Proxy]int{}
-	for i, p := range e.cfg.Proxies {
-		iids[p] = base + i
-	}
+	iids := proxyIIDs(e.cfg.Proxies, base)
 	for _, fe := range e.feList {
 		fe.iid = iids[fe.p]
 		if fe.p.Stats != nil || len(fe.p.MonitorFail) > 0 {
@@ -653,4 +651,32 @@ func (c *serverControl) Shutdown() int {
 		cc.mu.Unlock()
 	}
 	return len(victims)
+}
+
+// proxyIIDs gives each proxy its "id", and the others, in file order,
+// the first number no proxy took from a candidate that starts at base
+// and moves on by one per proxy.
+func proxyIIDs(proxies []*config.Proxy, base int) map[*config.Proxy]int {
+	iids := make(map[*config.Proxy]int, len(proxies))
+	used := map[int]bool{}
+	for _, p := range proxies {
+		if p.ID != 0 {
+			iids[p] = p.ID
+			used[p.ID] = true
+		}
+	}
+	// As HAProxy's check_config_validity: the candidate moves on past
+	// every proxy, numbered or not.
+	next := base
+	for _, p := range proxies {
+		if p.ID == 0 {
+			for used[next] {
+				next++
+			}
+			iids[p] = next
+			used[next] = true
+		}
+		next++
+	}
+	return iids
 }
