@@ -30,3 +30,16 @@ func TestRedirectKeyword(t *testing.T) {
 		t.Errorf("no warning about the order: %q", c.Warnings)
 	}
 }
+
+// TestTCPFrontendHTTPBackendWarns: HAProxy upgrades a TCP frontend's
+// connection to HTTP for an HTTP backend; Baton relays it, and says so.
+func TestTCPFrontendHTTPBackendWarns(t *testing.T) {
+	c := mustParse(t, "defaults\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\nfrontend f\n  mode tcp\n  bind :1\n  default_backend b\nbackend b\n  mode http\n")
+	found := false
+	for _, w := range c.Warnings {
+		found = found || strings.HasPrefix(w, `t.cfg:8: default_backend b: frontend "f" is in mode tcp and backend "b" in mode http: Baton relays these connections as TCP`)
+	}
+	if !found {
+		t.Errorf("no warning about the mode difference: %q", c.Warnings)
+	}
+}
