@@ -40,6 +40,34 @@ backend app
 			sameKeySameServer(e, func(i int) req { return req{path: fmt.Sprintf("/p?a=1&user=u%d", i), status: 200} })
 		},
 	}, {
+		name: "url_param-check_post",
+		cfg: base + `
+frontend fe
+    bind ${FE}
+    default_backend app
+backend app
+    balance url_param user check_post
+    server s1 ${S1}
+    server s2 ${S2}
+`,
+		check: func(e *env) {
+			post := func(i int) req {
+				return req{method: "POST", path: "/p", body: fmt.Sprintf("a=1&user=u%d", i), status: 200}
+			}
+			sameKeySameServer(e, post)
+			// The body's value hashes like the query's, and the query
+			// wins over the body.
+			for i := 0; i < 6; i++ {
+				srv := e.do(post(i)).Get("X-Backend")
+				e.do(req{path: fmt.Sprintf("/p?user=u%d", i), status: 200, backend: srv, describe: "GET with the POST's key"})
+				e.do(req{method: "POST", path: fmt.Sprintf("/p?user=u%d", i), body: "user=other", status: 200, backend: srv, describe: "query over body"})
+				// A chunked body: its first chunk is read.
+				body := fmt.Sprintf("user=u%d", i)
+				e.do(req{raw: fmt.Sprintf("POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", len(body), body),
+					status: 200, backend: srv, describe: "chunked body"})
+			}
+		},
+	}, {
 		name: "hdr-consistent",
 		cfg: base + `
 frontend fe

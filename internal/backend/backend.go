@@ -31,6 +31,9 @@ type Key struct {
 	// connection (rdp-cookie); nil when there is none.
 	Req     *h1.Request
 	Payload []byte
+	// Body is the start of a POST's body as received (url_param
+	// check_post); nil when none was waited for.
+	Body []byte
 }
 
 // Backend is a set of servers with a balance algorithm and a FIFO queue

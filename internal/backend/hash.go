@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 
 	"baton/internal/config"
@@ -39,6 +40,9 @@ func (b *Backend) keyHash(key *Key) (uint32, bool) {
 		v = uriPart(key.URI, &b.Opts)
 	case config.URLParam:
 		v = queryParam(key.URI, b.Opts.Param)
+		if len(v) == 0 && b.Opts.CheckPost && key.Body != nil {
+			v = bodyParam(key.Body, b.Opts.Param)
+		}
 	case config.Hdr:
 		if key.Req != nil {
 			v, _ = key.Req.Header(b.Opts.Header)
@@ -89,6 +93,41 @@ func uriPart(u []byte, o *config.BalanceOpts) []byte {
 		u = u[:o.URILen]
 	}
 	return u
+}
+
+// bodyParam returns the first value of parameter name in a form body
+// ("a=1&b=2"), as HAProxy's check_post reads it: the value runs to the
+// next '&'; one that starts with a character outside the token set is
+// taken for binary data and gives nothing (HAProxy looks at that first
+// character only).
+func bodyParam(body []byte, name string) []byte {
+	for len(body) > len(name) {
+		if body[len(name)] == '=' && string(body[:len(name)]) == name {
+			v := body[len(name)+1:]
+			if i := bytes.IndexByte(v, '&'); i >= 0 {
+				v = v[:i]
+			}
+			if len(v) > 0 && !isToken(v[0]) {
+				return nil
+			}
+			return v
+		}
+		i := bytes.IndexByte(body, '&')
+		if i < 0 {
+			return nil
+		}
+		body = body[i+1:]
+	}
+	return nil
+}
+
+// isToken reports an RFC 9110 token character.
+func isToken(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return c < 0x80 && strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // queryParam returns the first value of parameter name in the target's

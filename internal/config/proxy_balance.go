@@ -21,8 +21,10 @@ type BalanceOpts struct {
 	// '/' of the path and URILen after N characters (0: no limit).
 	URIWhole         bool
 	URIDepth, URILen int
-	// Param is url_param's parameter.
-	Param string
+	// Param is url_param's parameter; CheckPost also looks for it in a
+	// POST's body (the first block of it) when the query has none.
+	Param     string
+	CheckPost bool
 	// Header is hdr's header; UseDomainOnly hashes only the second-level
 	// domain label of its value ("1wt" of "haproxy.1wt.eu").
 	Header        string
@@ -105,11 +107,10 @@ func parseBalanceForm(p *parser, st *proxyState, l line, args []string) bool {
 		}
 		opts.Param, rest = rest[0], rest[1:]
 		for _, o := range rest {
-			if o == "check_post" {
-				p.errorf(l.Pos, "balance url_param: 'check_post' is not supported by Baton yet (the body is not read to pick a server)")
-				return true
+			if o != "check_post" {
+				return bad(o)
 			}
-			return bad(o)
+			opts.CheckPost = true
 		}
 	case "hdr":
 		algo = Hdr

@@ -140,3 +140,20 @@ func TestTrailerLimit(t *testing.T) {
 		t.Fatal("oversized trailer accepted")
 	}
 }
+
+func TestFirstChunk(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"5\r\nhello\r\n0\r\n\r\n", "hello"},
+		{"5;ext=1\r\nhello\r\n", "hello"},
+		{"a\r\nhel", "hel"},
+		{"3\r\nhello", "hel"},
+		{"0\r\n\r\n", ""},
+		{"zz\r\n", ""},
+		{"5", ""},
+	}
+	for _, tt := range tests {
+		if got := FirstChunk([]byte(tt.in)); string(got) != tt.want {
+			t.Errorf("FirstChunk(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -600,7 +600,10 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 		srvKeep = true
 	}
 
-	if req.Body != h1.BodyNone && (fe.p.HTTPBufferRequest || be.p.HTTPBufferRequest) {
+	// balance url_param check_post reads the parameter from a POST's
+	// body: it is waited for as http-buffer-request does.
+	checkPost := be.p.Balance == config.URLParam && be.p.BalanceOpts.CheckPost && string(req.Method) == "POST"
+	if req.Body != h1.BodyNone && (fe.p.HTTPBufferRequest || be.p.HTTPBufferRequest || checkPost) {
 		cc.bufferBody(req, headEnd)
 	}
 	// Body bytes already buffered after the head.
@@ -629,6 +632,12 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	bodyEnd := headEnd + inBuf
 	cc.bodyEnd = bodyEnd
 	x.bytesIn = int64(bodyEnd - cc.r)
+	if checkPost && req.Body != h1.BodyNone {
+		key.Body = b[headEnd:bodyEnd]
+		if req.Body == h1.BodyChunked {
+			key.Body = h1.FirstChunk(key.Body) // as HAProxy: the first chunk only
+		}
+	}
 
 	cc.cookieRequest(be)
 	nameHdr := be.p.SendNameHeader
