@@ -71,6 +71,12 @@ func (s *Set) runContent(rules []rule, in *Input, final bool, pos *int) Kind {
 		case triFail:
 			continue
 		}
+		if r.act == actDoResolve {
+			// HAProxy's do-resolve waits only while the inspect delay
+			// runs: with none, or once it is over, it cannot.
+			r.doResolve(in, !final)
+			continue
+		}
 		if k := r.final(in); k != Continue {
 			return k
 		}
