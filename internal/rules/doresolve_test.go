@@ -75,7 +75,7 @@ resolvers dns
 }
 
 // In tcp-request content, do-resolve may wait only while the inspect
-// delay runs (final false).
+// delay runs (final false; in an HTTP proxy, whenever a delay is set).
 func TestDoResolveTCPContentWaits(t *testing.T) {
 	s, cfg := compileProxy(t, `listen l
  mode tcp
@@ -97,6 +97,26 @@ resolvers dns
 		}
 		if len(f.calls) != 1 || f.calls[0] != want {
 			t.Errorf("final %v: calls %q, want %q", final, f.calls, want)
+		}
+	}
+}
+
+func TestDoResolveHTTPContentWaits(t *testing.T) {
+	for _, delay := range []string{"1s", "0"} {
+		s, cfg := frontend(t, ` tcp-request inspect-delay `+delay+`
+ tcp-request content do-resolve(txn.ip,dns) str(app.test)
+resolvers dns
+ nameserver a 127.0.0.1:53`)
+		f := &fakeResolver{}
+		in := newInput(cfg, s, parseReq(t, "GET /"), "192.0.2.1")
+		in.Resolver = f
+		s.Content(in, true)
+		want := "dns app.test v6 wait"
+		if delay == "0" {
+			want = "dns app.test v6 nowait"
+		}
+		if len(f.calls) != 1 || f.calls[0] != want {
+			t.Errorf("inspect-delay %s: calls %q, want %q", delay, f.calls, want)
 		}
 	}
 }

@@ -85,16 +85,18 @@ backend named
 	}
 }
 
-// tcp-request content do-resolve in a TCP proxy: the connection goes
-// where the name resolves, while the inspect delay lets the rule wait;
-// without one the rule cannot wait (HAProxy's ACT_OPT_FINAL), the
-// variable stays unset and the fallback rule decides.
+// tcp-request content do-resolve: the connection goes where the name
+// resolves while the inspect delay lets the rule wait; without one the
+// rule cannot wait (HAProxy's ACT_OPT_FINAL), the variable stays unset
+// and the fallback rule decides. In mode tcp and in an HTTP proxy.
 func TestDoResolveTCPContent(t *testing.T) {
 	for _, proxy := range []string{"baton", "haproxy"} {
-		for _, tc := range []struct{ delay, want string }{{"5s", "tcp"}, {"0", "fallback"}} {
-			t.Run(proxy+"/inspect-delay-"+tc.delay, func(t *testing.T) {
+		for _, tc := range []struct{ mode, delay, want string }{
+			{"tcp", "5s", "found"}, {"tcp", "0", "fallback"}, {"http", "5s", "found"}, {"http", "0", "fallback"},
+		} {
+			t.Run(proxy+"/"+tc.mode+"/inspect-delay-"+tc.delay, func(t *testing.T) {
 				port := portOf(harness.FreeAddr(t))
-				startBackend(t, "127.0.0.74", port, "tcp")
+				startBackend(t, "127.0.0.74", port, "found")
 				startBackend(t, "127.0.0.75", port, "fallback")
 				dns := harness.StartDNS(t)
 				dns.SetHosts(map[string][]string{"tcp.app.test": {"127.0.0.74"}})
@@ -102,7 +104,7 @@ func TestDoResolveTCPContent(t *testing.T) {
 				cfg := render(`resolvers dns
     nameserver ns1 ${DNS}
     timeout retry 200ms
-`+strings.Replace(defaultsHead, "mode http", "mode tcp", 1)+`frontend fe
+`+strings.Replace(defaultsHead, "mode http", "mode "+tc.mode, 1)+`frontend fe
     bind ${FE}
     tcp-request inspect-delay ${DELAY}
     tcp-request content do-resolve(sess.dstip,dns,ipv4) str(TCP.app.test)
