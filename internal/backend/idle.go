@@ -78,18 +78,28 @@ func (s *Server) PutIdle(c net.Conn) bool {
 // are closed and skipped: each candidate gets a non-blocking peek at its
 // socket, which catches most keep-alive races where the server timed the
 // connection out while it sat in the pool.
-func (s *Server) GetIdle() net.Conn {
+func (s *Server) GetIdle() net.Conn { return s.GetIdleMatching(nil) }
+
+// GetIdleMatching is GetIdle for the most recently pooled connection that
+// match accepts (nil accepts any); the others stay pooled. It is how a
+// request finds a TLS connection opened with its own SNI. match runs
+// under the pool's lock: it must be quick and must not block.
+func (s *Server) GetIdleMatching(match func(net.Conn) bool) net.Conn {
 	p := &s.idle
 	for {
 		p.mu.Lock()
-		n := len(p.stack)
-		if n == 0 {
+		i := len(p.stack) - 1
+		for match != nil && i >= 0 && !match(p.stack[i].c) {
+			i--
+		}
+		if i < 0 {
 			p.mu.Unlock()
 			return nil
 		}
-		e := p.stack[n-1]
-		p.stack[n-1] = nil
-		p.stack = p.stack[:n-1]
+		e := p.stack[i]
+		copy(p.stack[i:], p.stack[i+1:])
+		p.stack[len(p.stack)-1] = nil
+		p.stack = p.stack[:len(p.stack)-1]
 		pooledIdle.Add(-1)
 		p.mu.Unlock()
 

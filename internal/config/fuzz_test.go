@@ -28,6 +28,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(".if defined(HOME) && streq(\"${HOME-x}\",x)\nglobal\n  .notice \"$.LINE ${.SECTION}\"\n.elif 0\n.else\n  user \"${U[*]}\"\n.endif\n"))
 	f.Add([]byte("http-errors e\n  errorfile 503 /dev/null\nfrontend f\n  bind :1,unix@/x mode 600\n  errorfiles e\n  errorloc303 503 /m\n  http-error status 403 content-type t string s\n"))
 	f.Add([]byte(base + "  retry-on 503 empty-response\n  option redispatch -1\n  server-template w 1-3 app.internal:80 resolvers dns resolve-opts allow-dup-ip resolve-net 10.0.0.0/8 init-addr libc,none\n  server s _h._tcp.x resolvers dns resolve-prefer ipv4\nresolvers dns\n  nameserver a 127.0.0.1:53\n  parse-resolv-conf\n  hold valid 1s\n  timeout retry 200ms\n  accepted_payload_size 4096\n"))
+	f.Add([]byte("resolvers dns\n  nameserver a 127.0.0.1:53\n  hold valid 1s\nfrontend f\n  bind :1\n  mode http\n  http-request do-resolve(txn.ip,dns,ipv4) hdr(host),field(1,:),lower\n" +
+		"  tcp-request content do-resolve(sess.ip,dns) req.ssl_sni\n  default_backend b\nbackend b\n  mode http\n  http-request set-dst var(txn.ip)\n  server s 0.0.0.0:80 ssl verify none sni req.hdr(host),lower\n"))
 	f.Add([]byte(logPrologue + "frontend f\n  bind :1\n  no log\n  log 127.0.0.1 sample 1:2 local0\n  log-format \"%ci %{+Q}r\"\n  option logasap\n"))
 	// Stick tables, peers, persistence, hashing, userlists.
 	f.Add([]byte(base + "  stick-table type string len 8 size 10 expire 1m store gpc(2),http_req_rate(10s) peers p\n  stick on req.hdr(x) table p/t\n  cookie S insert indirect nocache attr a\n  balance hdr(host) use_domain_only\n  hash-type consistent crc32 avalanche\n  server s 127.0.0.1:1 cookie c\n" +

@@ -277,7 +277,7 @@ var unsupportedProxy = wordSet(`redirect
 	option\ http-restrict-req-hdr-names option\ idle-close-on-response
 	http-request\ add-acl
 	http-request\ del-acl http-request\ lua http-request\ use-service
-	http-request\ do-resolve http-request\ set-map http-request\ del-map
+	http-request\ set-map http-request\ del-map
 	http-request\ set-priority-class http-request\ set-priority-offset http-request\ send-spoe-group
 	http-request\ wait-for-handshake
 	http-response\ lua http-response\ add-acl http-response\ del-acl http-response\ set-map

@@ -484,6 +484,10 @@ type Server struct {
 	// TLS holds the server's TLS options ("ssl", "check-ssl", "verify",
 	// ...); nil when the line has none. TLS.SSL says traffic is TLS.
 	TLS *tlsconf.ServerSpec
+	// SNI is the compiled "sni" expression (TLS.SNI as written),
+	// evaluated on the request at each connection to the server; nil
+	// sends no SNI.
+	SNI *expr.Expr
 
 	// Host is the host name the address was written with; "" for an IP
 	// address. A name starting with '_' is an SRV label (SRV is set):

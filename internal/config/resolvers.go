@@ -35,12 +35,17 @@ type Resolvers struct {
 	// AcceptedPayloadSize is the largest UDP answer announced and
 	// accepted ("accepted_payload_size", 512..65535; 512).
 	AcceptedPayloadSize int
+
+	// holdValidAt is where "hold valid" was set (zero: it was not), for
+	// the warning when no do-resolve uses the section.
+	holdValidAt Pos
 }
 
 // Holds are the hold periods of a resolvers section. An error answer
 // (NX, Other, Refused, Timeout) takes a server out only when no valid
-// answer came within its period; Valid matters only to do-resolve
-// actions, which Baton lacks; Obsolete is how long an address or SRV
+// answer came within its period; Valid is how long do-resolve actions
+// use a valid answer before resolving again (servers resolve every
+// timeout resolve regardless); Obsolete is how long an address or SRV
 // record missing from the answers is still used.
 type Holds struct {
 	Valid, NX, Other, Refused, Timeout, Obsolete time.Duration
@@ -316,9 +321,34 @@ func parseHold(p *parser, r *Resolvers, l line, args []string) {
 		return
 	}
 	if name == "valid" {
-		p.warnf(l.Pos, "hold valid: no effect in Baton: HAProxy uses it only for do-resolve actions and check-triggered resolutions, which Baton lacks; servers resolve every timeout resolve")
+		r.holdValidAt = l.Pos
 	}
 	h := &r.Hold
 	*map[string]*time.Duration{"valid": &h.Valid, "nx": &h.NX, "other": &h.Other,
 		"refused": &h.Refused, "timeout": &h.Timeout, "obsolete": &h.Obsolete}[name] = d
+}
+
+// checkDoResolve reports do-resolve actions naming a resolvers section
+// the configuration lacks, once every section is read, and warns about a
+// "hold valid" that no do-resolve action uses.
+func (p *parser) checkDoResolve() {
+	used := map[string]bool{}
+	for _, st := range p.proxies {
+		for _, rules := range [][]Rule{st.p.RequestRules, st.p.TCPContentRules} {
+			for _, r := range rules {
+				if r.DoResolve == nil {
+					continue
+				}
+				used[r.DoResolve.Resolvers] = true
+				if p.cfg.ResolversNamed(r.DoResolve.Resolvers) == nil {
+					p.errorf(r.Pos, "do-resolve: no resolvers section named %q", r.DoResolve.Resolvers)
+				}
+			}
+		}
+	}
+	for _, r := range p.cfg.Resolvers {
+		if r.holdValidAt.Line > 0 && !used[r.Name] {
+			p.warnf(r.holdValidAt, "hold valid: no effect: only do-resolve actions use it, and none uses resolvers %s (servers resolve every timeout resolve)", r.Name)
+		}
+	}
 }

@@ -41,7 +41,7 @@ resolvers plain
 		},
 		ResolveRetries: 5, TimeoutResolve: 250 * time.Millisecond, TimeoutRetry: 2 * time.Second,
 		Hold:                Holds{Valid: 3 * time.Second, NX: 4 * time.Second, Other: 5 * time.Second, Refused: 6 * time.Second, Timeout: 7 * time.Second, Obsolete: 8 * time.Second},
-		AcceptedPayloadSize: 8192,
+		AcceptedPayloadSize: 8192, holdValidAt: Pos{"t.cfg", 15},
 	}
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("resolvers\n got %+v\nwant %+v", r, want)
@@ -55,7 +55,7 @@ resolvers plain
 	}
 	// The fe80::1%eth0 line is skipped with a warning; the duplicate
 	// 10.9.9.9 too.
-	if n := len(c.Warnings); n != 3 || !strings.HasPrefix(c.Warnings[2], "t.cfg:15: hold valid: no effect in Baton") || !strings.Contains(c.Warnings[0], "resolv.conf:4: nameserver 10.9.9.9 is already in resolvers") || !strings.Contains(c.Warnings[1], "resolv.conf:5: address \"fe80::1%eth0\" is not an IP address") {
+	if n := len(c.Warnings); n != 3 || c.Warnings[2] != "t.cfg:15: hold valid: no effect: only do-resolve actions use it, and none uses resolvers dns (servers resolve every timeout resolve)" || !strings.Contains(c.Warnings[0], "resolv.conf:4: nameserver 10.9.9.9 is already in resolvers") || !strings.Contains(c.Warnings[1], "resolv.conf:5: address \"fe80::1%eth0\" is not an IP address") {
 		t.Errorf("warnings %q", c.Warnings)
 	}
 }

@@ -75,6 +75,7 @@ func buildRuleSets() map[string]*ruleSet {
 				"set-src": actExpr, "set-src-port": actExpr, "set-dst": actExpr, "set-dst-port": actExpr,
 				"set-timeout": actSetTimeout, "set-nice": actNice, "set-mark": actMark, "set-tos": actTOS,
 				"wait-for-body": actWaitForBody, "strict-mode": actStrictMode, "disable-l7-retry": actNoArg,
+				"do-resolve": actDoResolve,
 			})},
 		"http-response": {kw: "http-response", where: expr.HTTPResponse, list: func(px *Proxy) *[]Rule { return &px.ResponseRules },
 			actions: merge(stickActions("http-response"), cacheActions("http-response"), varActions, headers, map[string]actionFunc{
@@ -94,6 +95,7 @@ func buildRuleSets() map[string]*ruleSet {
 		"tcp-request content": {kw: "tcp-request content", where: expr.TCPContent, list: func(px *Proxy) *[]Rule { return &px.TCPContentRules },
 			actions: merge(stickActions("tcp-request content"), varActions, connActions, map[string]actionFunc{
 				"capture": actCapture, "set-log-level": actLogLevel, "set-nice": actNice,
+				"do-resolve": actDoResolve,
 			})},
 		"tcp-response content": {kw: "tcp-response content", where: expr.TCPResponse, list: func(px *Proxy) *[]Rule { return &px.TCPResponseRules },
 			actions: merge(stickActions("tcp-response content"), varActions, map[string]actionFunc{
@@ -532,6 +534,36 @@ func actUnsetVar(rc *ruleCtx, r *Rule, args []string) string {
 		return msg
 	}
 	return actNoArg(rc, r, args)
+}
+
+// actDoResolve reads "do-resolve(VAR,RESOLVERS[,ipv4|ipv6]...) EXPR"; of
+// several options the last wins, as in HAProxy.
+func actDoResolve(rc *ruleCtx, r *Rule, args []string) string {
+	usage := fmt.Sprintf("can't parse 'do-resolve(%s)': expects 'do-resolve(<varname>,<resolvers>[,ipv4|ipv6]) <expr>'", rc.paren)
+	parts := strings.Split(rc.paren, ",")
+	if len(parts) < 2 || parts[1] == "" {
+		return usage
+	}
+	v, err := rc.p.cfg.Expr.Vars.Declare(parts[0])
+	if err != nil {
+		return err.Error()
+	}
+	r.Var = v
+	r.DoResolve = &DoResolve{Resolvers: parts[1]}
+	for _, o := range parts[2:] {
+		switch o {
+		case "ipv4", "ipv6":
+			r.DoResolve.IPv4 = o == "ipv4"
+		default:
+			return fmt.Sprintf("unknown option %q (available: ipv4, ipv6); %s", o, usage)
+		}
+	}
+	if len(args) != 1 {
+		return usage
+	}
+	var msg string
+	r.Expr, msg = rc.expr(args[0])
+	return msg
 }
 
 // varName reads "name[,cond...]" from the action's parentheses.

@@ -146,6 +146,19 @@ type Rule struct {
 	// Stick is the counter, index and table of track-sc, sc-inc-gpc and
 	// sc-set-gpt (sticktable.go).
 	Stick *StickAction
+	// DoResolve is do-resolve's resolvers section and family; its
+	// variable is Var, its expression Expr.
+	DoResolve *DoResolve
+}
+
+// DoResolve is what a do-resolve action resolves with.
+type DoResolve struct {
+	// Resolvers names the resolvers section (checked to exist once every
+	// section is read).
+	Resolvers string
+	// IPv4 prefers IPv4 addresses ("ipv4"); false prefers IPv6, the
+	// default and "ipv6".
+	IPv4 bool
 }
 
 // Reply is an answer built by a rule.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"baton/internal/expr"
 	"baton/internal/tlsconf"
 )
 
@@ -335,6 +336,9 @@ func (p *parser) finishTLS() {
 			}
 			s.TLS.Backend = px.Name
 			s.TLS.TCP = px.Mode == ModeTCP
+			if s.TLS.SNI != "" {
+				p.compileSNI(s)
+			}
 			if s.TLS.SSL && !s.TLS.NoCheckSSL {
 				s.TLS.CheckSSL = true // checks follow the traffic, as in HAProxy
 			}
@@ -355,6 +359,20 @@ func (p *parser) finishTLS() {
 			}
 		}
 	}
+}
+
+// compileSNI compiles a server's "sni" expression: any fetch and
+// converter that the request, backend or server provide, as in HAProxy.
+func (p *parser) compileSNI(s *Server) {
+	e, err := expr.Compile(s.TLS.SNI, p.cfg.Expr)
+	if err == nil {
+		err = e.CheckWhere(expr.ServerConnect)
+	}
+	if err != nil {
+		p.errorf(s.Pos, "server %q: sni: failed to parse sample expression <%s>: %v", s.Name, s.TLS.SNI, err)
+		return
+	}
+	s.SNI = e
 }
 
 // TLSSpecs returns every TLS bind and server of the configuration (servers

@@ -102,6 +102,7 @@ func (p *parser) timeoutWarnings(st *proxyState) {
 // between proxies, modes, duplicate names and addresses.
 func (p *parser) validate() {
 	p.checkServerResolvers()
+	p.checkDoResolve()
 	p.checkTableRefs()
 	type named struct {
 		st  *proxyState

@@ -57,6 +57,11 @@ var (
 	HTTPAfter     = Where{"http-after-response header rule", UseRes | UseResLine | UseBackend | UseServer}
 	BackendSwitch = Where{"use_backend rule", UseReqHead | UseReqBody | UseReqPayload}
 	ServerSwitch  = Where{"use-server rule", UseReqHead | UseReqBody | UseReqPayload | UseBackend}
+	// ServerConnect: a server's "sni" expression, evaluated when a
+	// connection to the chosen server is opened or reused (HAProxy's
+	// "server source selection" checkpoint): the request, the backend and
+	// the server are known, the response is not.
+	ServerConnect = Where{"server sni expression", UseReqHead | UseReqBody | UseReqPayload | UseBackend | UseServer}
 	// LogFormat: a log line is written once the exchange is over: the
 	// request and response header values are gone (HAProxy's "logs"
 	// checkpoint); the request line, the status, variables and captures

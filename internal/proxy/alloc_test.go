@@ -36,6 +36,12 @@ func rawBackendAnswering(tb testing.TB, answer string, seen *atomic.Int64) strin
 	if err != nil {
 		tb.Fatal(err)
 	}
+	serveRaw(tb, ln, answer, seen)
+	return ln.Addr().String()
+}
+
+// serveRaw is rawBackendAnswering's server on ln (which may be TLS).
+func serveRaw(tb testing.TB, ln net.Listener, answer string, seen *atomic.Int64) {
 	tb.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -68,7 +74,6 @@ func rawBackendAnswering(tb testing.TB, answer string, seen *atomic.Int64) strin
 			}()
 		}
 	}()
-	return ln.Addr().String()
 }
 
 // kaClient sends one GET and reads the fixed response, reusing buffers.
@@ -154,6 +159,17 @@ func TestKeepAliveRequestAllocsLogged(t *testing.T) {
 // keepAliveAllocs runs p's engine and measures a keep-alive request;
 // cfg defaults to cfgOf(p).
 func keepAliveAllocs(t *testing.T, p *config.Proxy, opt Options, cfg ...*config.Config) {
+	allocs := measureKeepAlive(t, p, opt, cfg...)
+	// Zero in the engine; leave a little room for runtime noise
+	// (timers, netpoll) across the whole process.
+	if allocs > 1 {
+		t.Fatalf("%.2f allocations per keep-alive request, want <= 1", allocs)
+	}
+}
+
+// measureKeepAlive returns the allocations of a keep-alive request
+// through p's engine (see keepAliveAllocs).
+func measureKeepAlive(t *testing.T, p *config.Proxy, opt Options, cfg ...*config.Config) float64 {
 	if testing.Short() || raceEnabled {
 		t.Skip("allocation measurement (not under -short or -race)")
 	}
@@ -186,11 +202,7 @@ func keepAliveAllocs(t *testing.T, p *config.Proxy, opt Options, cfg ...*config.
 		}
 	})
 	t.Logf("allocations per keep-alive request (whole process): %.2f", allocs)
-	// Zero in the engine; leave a little room for runtime noise
-	// (timers, netpoll) across the whole process.
-	if allocs > 1 {
-		t.Fatalf("%.2f allocations per keep-alive request, want <= 1", allocs)
-	}
+	return allocs
 }
 
 // TestKeepAliveRequestAllocsWithOptions is the same measure with the

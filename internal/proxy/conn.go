@@ -285,6 +285,10 @@ func (cc *clientConn) takeSession() {
 		s.in.Stick = cc.stk
 	}
 	s.in.Proxies = cc.e
+	s.in.Resolver = nil
+	if cc.e.resolvers != nil {
+		s.in.Resolver = cc.e.resolvers
+	}
 	s.in.Src, s.in.Dst = cc.src, cc.dst
 	s.in.PP = cc.pp
 	s.in.Frontend = cc.fe.p.Name
@@ -307,7 +311,7 @@ func putSession(s *session) {
 		return
 	}
 	s.in.Req, s.in.Resp, s.in.Hooks, s.in.Vars, s.in.Stick = nil, nil, nil, nil, nil
-	s.in.TLS, s.in.PP = nil, nil
+	s.in.TLS, s.in.PP, s.in.Resolver = nil, nil, nil
 	s.cio.rc = nil
 	s.ex.be, s.ex.srv, s.ex.sc = nil, nil, nil
 	s.fe.sessions.Put(s)

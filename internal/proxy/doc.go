@@ -108,7 +108,9 @@
 // is an event line in the access log. Resolvers (internal/resolve) run
 // alongside them: they change servers' addresses through the backends'
 // atomics, never through the data path, and start from the state the
-// previous generation published (Options.ResolverState). Command answers
+// previous generation published (Options.ResolverState). The rules'
+// do-resolve actions ask the same Runtime (rules.Input.Resolver): only
+// the request's goroutine waits for the answer. Command answers
 // the runtime API lines the master CLI forwards ("@1 show resolvers").
 //
 // # Operations

@@ -153,8 +153,8 @@ func (cc *clientConn) mayShareH2(be *backendRT, srv *backend.Server) bool {
 func (cc *clientConn) connectH2(be *backendRT, srv *backend.Server, bt *config.Timeouts, fresh bool) (c net.Conn, reused bool, err error) {
 	private := be.isPrivate(srv)
 	sni := ""
-	if tc := be.serverTLS(srv); tc != nil {
-		sni = cc.serverName(tc)
+	if be.serverTLS(srv) != nil {
+		sni = string(cc.serverSNI(srv))
 	}
 	own := cc.h2owner()
 	own.mu.Lock()
@@ -171,11 +171,12 @@ func (cc *clientConn) connectH2(be *backendRT, srv *backend.Server, bt *config.T
 		}
 		if srv.Config.Proto != "h2" {
 			// An HTTP/1.1 connection of an ssl server that chose it.
-			if c := cc.takeConn(be, srv); c != nil {
-				if cc.idleMatches(be, srv, c) {
-					return c, true, nil
-				}
-				c.Close()
+			var match func(net.Conn) bool
+			if be.sniKeyed(srv) {
+				match = func(c net.Conn) bool { return sentSNI(c) == sni }
+			}
+			if c := cc.takeConn(be, srv, match); c != nil {
+				return c, true, nil
 			}
 		}
 	}

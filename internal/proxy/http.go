@@ -776,11 +776,13 @@ func (cc *clientConn) connect(be *backendRT, srv *backend.Server, bt *config.Tim
 		return cc.connectH2(be, srv, bt, fresh)
 	}
 	if !fresh && !srv.Config.DstFromRules {
-		if c := cc.takeConn(be, srv); c != nil {
-			if be.tls == nil || cc.idleMatches(be, srv, c) {
-				return c, true, nil
-			}
-			c.Close() // opened for another server name
+		var match func(net.Conn) bool
+		if be.tls != nil && be.sniKeyed(srv) {
+			sni := cc.serverSNI(srv)
+			match = func(c net.Conn) bool { return sentSNI(c) == string(sni) }
+		}
+		if c := cc.takeConn(be, srv, match); c != nil {
+			return c, true, nil
 		}
 	}
 	c, err := cc.dialServer(be, srv, bt)

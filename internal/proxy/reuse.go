@@ -32,16 +32,16 @@ func (be *backendRT) isPrivate(srv *backend.Server) bool {
 }
 
 // takeConn returns an idle connection to srv that this request may use:
-// the client's private one, or a pooled one the strategy allows; nil
-// means dial a new one.
-func (cc *clientConn) takeConn(be *backendRT, srv *backend.Server) net.Conn {
+// the client's private one, or a pooled one the strategy allows, which
+// match (nil: any) accepts; nil means dial a new one.
+func (cc *clientConn) takeConn(be *backendRT, srv *backend.Server, match func(net.Conn) bool) net.Conn {
 	if be.isPrivate(srv) {
 		if p := cc.priv; p.c != nil {
 			cc.priv = privConn{}
-			if p.srv == srv {
+			if p.srv == srv && (match == nil || match(p.c)) {
 				return p.c
 			}
-			p.c.Close() // another server now: its connection is of no use
+			p.c.Close() // another server (or SNI) now: of no use
 		}
 		return nil
 	}
@@ -55,7 +55,7 @@ func (cc *clientConn) takeConn(be *backendRT, srv *backend.Server) net.Conn {
 			}
 		}
 	}
-	return srv.GetIdle()
+	return srv.GetIdleMatching(match)
 }
 
 // keepConn keeps an idle server connection after a response: with its

@@ -9,6 +9,7 @@ import (
 
 	"baton/internal/backend"
 	"baton/internal/config"
+	"baton/internal/expr"
 	"baton/internal/tlsconf"
 )
 
@@ -123,24 +124,20 @@ func (be *backendRT) serverTLS(srv *backend.Server) *tlsconf.Client {
 	return nil
 }
 
-// sniInputs are what a server's sni expression reads: the request's
-// header and the client's own SNI.
-func (cc *clientConn) sniInputs(e *tlsconf.SNIExpr) (hdr, front []byte) {
-	if cc.session != nil && e.Header != "" {
-		hdr, _ = cc.req.Header(e.Header)
+// serverSNI is the SNI a connection to srv sends for this request: the
+// server's "sni" expression evaluated on the request, as a string, nil
+// for none. The value lives in the rules' scratch buffer until the next
+// request, so evaluating it allocates nothing once that has grown.
+func (cc *clientConn) serverSNI(srv *backend.Server) []byte {
+	cs := srv.Config
+	if cs == nil || cs.SNI == nil || cc.session == nil {
+		return nil
 	}
-	if cc.facts != nil {
-		front = cc.facts.SNI
+	var s expr.Sample
+	if !cs.SNI.Eval(&cc.in.Ctx, &s) || !cc.in.Cast(&s, expr.Str) {
+		return nil
 	}
-	return hdr, front
-}
-
-// serverName is the SNI a request sends to srv ("" for none).
-func (cc *clientConn) serverName(tc *tlsconf.Client) string {
-	if tc.SNI == nil {
-		return ""
-	}
-	return tc.SNI.Eval(cc.sniInputs(tc.SNI))
+	return s.Bytes
 }
 
 // dialServer opens a connection to srv under timeout connect, with TLS
@@ -162,7 +159,7 @@ func (cc *clientConn) dialServer(be *backendRT, srv *backend.Server, bt *config.
 		ctx, cancel = context.WithTimeout(ctx, bt.Connect.Value)
 		defer cancel()
 	}
-	s := tls.Client(c, tc.Config(cc.serverName(tc)))
+	s := tls.Client(c, tc.Config(string(cc.serverSNI(srv))))
 	if err := s.HandshakeContext(ctx); err != nil {
 		c.Close()
 		return nil, err
@@ -170,17 +167,19 @@ func (cc *clientConn) dialServer(be *backendRT, srv *backend.Server, bt *config.
 	return s, nil
 }
 
-// idleMatches reports whether a pooled server connection may carry this
-// request: a TLS connection must have been opened with the same SNI.
-func (cc *clientConn) idleMatches(be *backendRT, srv *backend.Server, c net.Conn) bool {
-	tc := be.serverTLS(srv)
-	if tc == nil || tc.SNI == nil {
-		return true
+// sniKeyed reports whether connections to srv are kept apart by SNI: a
+// TLS server with an sni expression, whose pooled connections serve only
+// requests whose expression gives the name they were opened with, as
+// HAProxy's connection reuse requires.
+func (be *backendRT) sniKeyed(srv *backend.Server) bool {
+	return srv.Config != nil && srv.Config.SNI != nil && be.serverTLS(srv) != nil
+}
+
+// sentSNI is the SNI a pooled connection was opened with ("" for none,
+// or a connection that is not TLS).
+func sentSNI(c net.Conn) string {
+	if s, ok := c.(*tls.Conn); ok {
+		return s.ConnectionState().ServerName
 	}
-	s, ok := c.(*tls.Conn)
-	if !ok {
-		return false
-	}
-	hdr, front := cc.sniInputs(tc.SNI)
-	return tc.SNI.Matches(s.ConnectionState().ServerName, hdr, front)
+	return ""
 }

@@ -51,6 +51,18 @@
 // closes the pooled connections to an address that left, and the health
 // checker follows the new one. Resolution never blocks a request.
 //
+// # Lookups (do-resolve)
+//
+// Runtime.Resolve serves the do-resolve actions (lookup.go): the
+// request's goroutine hands the name to the section's run goroutine,
+// which joins the resolution of that name and preferred type in flight
+// (a server's too) or starts one at once, and answers when it ends; the
+// request waits on a channel, nothing else does. Server resolutions'
+// valid answers are kept in a cache the request goroutines read without
+// allocating, for "hold valid"; a resolution only lookups need is
+// dropped when it ends, so such a name is resolved for each request, as
+// HAProxy 2.6 does.
+//
 // # State across generations
 //
 // Every change is recorded as a ServerState (backend, server, name,

@@ -48,6 +48,8 @@ type Runtime struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
+	// done is closed by Stop: do-resolve lookups waiting give up.
+	done chan struct{}
 }
 
 // slot is one server that resolution manages.
@@ -91,7 +93,7 @@ func (sl *slot) addrPort() netip.AddrPort {
 // generation's state (opt.State) is applied at once. Nothing is sent
 // before Start.
 func New(cfg *config.Config, backends map[string]*backend.Backend, opt Options) (*Runtime, error) {
-	r := &Runtime{opt: opt, state: map[string]ServerState{}, dirty: make(chan struct{}, 1)}
+	r := &Runtime{opt: opt, state: map[string]ServerState{}, dirty: make(chan struct{}, 1), done: make(chan struct{})}
 	if r.opt.Log == nil {
 		r.opt.Log = func(string, syslog.Level, string) {}
 	}
@@ -244,6 +246,7 @@ func (r *Runtime) Start(ctx context.Context) {
 // without Start, and more than once.
 func (r *Runtime) Stop() {
 	r.once.Do(func() {
+		close(r.done)
 		if r.cancel != nil {
 			r.cancel()
 		}

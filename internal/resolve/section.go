@@ -114,6 +114,11 @@ type resolution struct {
 	// held is the failure last logged as held (within its hold period),
 	// so that a lasting failure is said once.
 	held status
+	// waiters are the do-resolve lookups waiting for this run to end
+	// (lookup.go); lookupOnly says only lookups need the resolution, so
+	// it is dropped when it ends.
+	waiters    []chan netip.Addr
+	lookupOnly bool
 }
 
 func (res *resolution) add(g group) { res.groups = append(res.groups, g) }
@@ -125,15 +130,23 @@ type section struct {
 	servers []*nameserver
 	slots   []*slot
 	packets chan packet
+	// lookups are do-resolve requests for the run goroutine; cache their
+	// answers (lookup.go).
+	lookups chan lookup
+	cache   answerCache
 
 	// Owned by the run goroutine (and New, before it starts).
 	resolutions []*resolution
 	byID        map[uint16]*resolution
 	buf         []byte // query scratch
+	// lookupRes counts the resolutions only lookups need; lastSweep is
+	// when the cache was last swept.
+	lookupRes int
+	lastSweep time.Time
 }
 
 func newSection(r *Runtime, rc *config.Resolvers) (*section, error) {
-	s := &section{rt: r, cfg: *rc, packets: make(chan packet, 64), byID: map[uint16]*resolution{}}
+	s := &section{rt: r, cfg: *rc, packets: make(chan packet, 64), lookups: make(chan lookup, 64), byID: map[uint16]*resolution{}}
 	if s.cfg.TimeoutResolve <= 0 {
 		s.cfg.TimeoutResolve = config.DefaultResolvers.TimeoutResolve
 	}
@@ -182,6 +195,12 @@ func (s *section) drop(res *resolution, g group) {
 	if len(res.groups) > 0 {
 		return
 	}
+	if len(res.waiters) > 0 {
+		// Lookups still wait for it: it ends for them only.
+		res.lookupOnly = true
+		s.lookupRes++
+		return
+	}
 	if res.running {
 		delete(s.byID, res.id)
 	}
@@ -225,6 +244,8 @@ func (s *section) run(ctx context.Context) {
 		case <-t.C:
 		case p := <-s.packets:
 			s.handle(p, time.Now())
+		case l := <-s.lookups:
+			s.lookup(l, time.Now())
 		}
 	}
 }
@@ -233,6 +254,10 @@ func (s *section) run(ctx context.Context) {
 // returns when it must run again.
 func (s *section) tick(now time.Time) time.Time {
 	next := now.Add(s.cfg.TimeoutResolve)
+	if now.Sub(s.lastSweep) >= s.cfg.TimeoutResolve {
+		s.lastSweep = now
+		s.cache.sweep(s.cfg.Hold.Valid, now)
+	}
 	for _, res := range slices.Clone(s.resolutions) {
 		if res.running {
 			due := res.lastQuery.Add(s.cfg.TimeoutRetry)
@@ -385,6 +410,7 @@ func (s *section) handle(p packet, now time.Time) {
 	for _, g := range slices.Clone(res.groups) {
 		g.answer(s, res, now, ns)
 	}
+	s.lookupsEnded(res, true)
 }
 
 // failed ends a resolution with an error: groups lose their addresses
@@ -392,6 +418,10 @@ func (s *section) handle(p packet, now time.Time) {
 func (s *section) failed(res *resolution, st status, now time.Time) {
 	s.done(res, now)
 	res.status = st
+	s.lookupsEnded(res, false)
+	if len(res.groups) == 0 {
+		return // only lookups needed it
+	}
 	if hold := holdFor(s.cfg.Hold, st); now.Sub(res.lastValid) < hold {
 		if res.held != st {
 			res.held = st

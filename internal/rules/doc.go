@@ -28,7 +28,10 @@
 // Input is one per client connection: the expr.Ctx the fetches read (the
 // request and response heads, addresses, variables, captures), the
 // Effects rules leave for the proxy (log level, socket mark and TOS,
-// timeouts, early hints) and Hooks for waiting (wait-for-body).
+// timeouts, early hints), Hooks for waiting (wait-for-body) and the
+// Resolver do-resolve asks (resolve.Runtime; the request's goroutine
+// waits for the answer, in tcp-request content only while the inspect
+// delay runs).
 // BeginRequest clears what belongs to one request.
 //
 // # Actions

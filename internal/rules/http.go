@@ -229,6 +229,8 @@ func (s *Set) runHTTP(rules []rule, in *Input, req *h1.Request, resp *h1.Respons
 			if in.Hooks != nil && req != nil && !in.ReqBodyFinal {
 				in.Hooks.WaitForBody(in, time.Duration(r.cfg.Int)*time.Millisecond, r.cfg.Int2)
 			}
+		case actDoResolve:
+			r.doResolve(in, true)
 		case actCacheUse:
 			in.Effects.CacheUse = r.cfg.Name
 		case actCacheStore:
@@ -239,6 +241,22 @@ func (s *Set) runHTTP(rules []rule, in *Input, req *h1.Request, resp *h1.Respons
 		default:
 			r.common(in)
 		}
+	}
+}
+
+// doResolve runs do-resolve as HAProxy does: the expression as a string
+// is the host name, and the variable is set only when an address is
+// found. Without wait, only an answer at hand counts (see Resolver).
+func (r *rule) doResolve(in *Input, wait bool) {
+	c := &in.Ctx
+	var s expr.Sample
+	if in.Resolver == nil || !r.e.Eval(c, &s) || !c.Cast(&s, expr.Str) {
+		return
+	}
+	if a, ok := in.Resolver.Resolve(r.cfg.DoResolve.Resolvers, s.Bytes, r.cfg.DoResolve.IPv4, wait); ok {
+		s = expr.Sample{}
+		s.SetIP(a)
+		c.SetVar(r.cfg.Var, &s)
 	}
 }
 

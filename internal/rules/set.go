@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
@@ -21,6 +22,9 @@ type Input struct {
 	// Hooks lets wait-for-body read more of the request; nil means it
 	// acts on what is buffered.
 	Hooks Hooks
+	// Resolver resolves do-resolve's names; nil leaves their variables
+	// unset.
+	Resolver Resolver
 	// Effects accumulate while rules run; the proxy reads them.
 	Effects Effects
 
@@ -35,6 +39,15 @@ type Hooks interface {
 	// until atLeast bytes (0: all of it) are buffered, and updates
 	// ReqBody and ReqBodyFinal.
 	WaitForBody(in *Input, wait time.Duration, atLeast int64)
+}
+
+// Resolver resolves a do-resolve action's name through a resolvers
+// section (resolve.Runtime): the address of the preferred family (IPv4
+// when ipv4 is set, else IPv6) first, false when there is none. With
+// wait, it may wait for the resolution (the calling goroutine, only,
+// waits); without, only an answer already at hand counts.
+type Resolver interface {
+	Resolve(section string, name []byte, ipv4, wait bool) (netip.Addr, bool)
 }
 
 // Effects are what rules ask of the proxy besides an answer. They are
@@ -312,6 +325,7 @@ const (
 	actExpectProxy
 	actCacheUse
 	actCacheStore
+	actDoResolve
 )
 
 var actions = map[string]act{
@@ -329,6 +343,7 @@ var actions = map[string]act{
 	"set-nice": actNoop, "strict-mode": actNoop, "wait-for-body": actWaitForBody, "set-status": actSetStatus,
 	"use-service": actService, "disable-l7-retry": actDisableL7Retry,
 	"expect-proxy": actExpectProxy, "cache-use": actCacheUse, "cache-store": actCacheStore,
+	"do-resolve": actDoResolve,
 }
 
 // rule is a compiled rule; the fields used depend on act.

@@ -71,6 +71,14 @@ func (s *Set) runContent(rules []rule, in *Input, final bool, pos *int) Kind {
 		case triFail:
 			continue
 		}
+		if r.act == actDoResolve {
+			// HAProxy's do-resolve waits only while the inspect delay
+			// runs: with none, or once it is over, it cannot. An HTTP
+			// proxy runs these rules once the head is read (final), well
+			// within a delay.
+			r.doResolve(in, !final || in.Req != nil && s.InspectDelay > 0)
+			continue
+		}
 		if k := r.final(in); k != Continue {
 			return k
 		}

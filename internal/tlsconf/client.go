@@ -19,14 +19,12 @@ type Client struct {
 	// check is the configuration of health checks (check-sni,
 	// check-alpn).
 	check *tls.Config
-	// SNI computes the server name of a connection; nil sends none.
-	SNI *SNIExpr
 	// verifyHost is checked when no SNI is sent ("verifyhost").
 	verifyHost string
 }
 
 // Config returns the configuration of a connection that sends sni ("" for
-// none). It shares the server's session cache (unless no-ssl-reuse), so a
+// none; the proxy evaluates the server's sni expression). It shares the server's session cache (unless no-ssl-reuse), so a
 // later connection with the same name resumes.
 func (c *Client) Config(sni string) *tls.Config {
 	if sni == "" {
@@ -64,11 +62,6 @@ func (l *loader) client(s *ServerSpec) (*Client, error) {
 		}
 		l.warns = append(l.warns, warns...)
 		cfg.Certificates = []tls.Certificate{crt.TLS}
-	}
-	if s.SNI != "" {
-		if c.SNI, err = ParseSNIExpr(s.SNI, !s.TCP); err != nil {
-			return nil, fmt.Errorf("sni: %v", err)
-		}
 	}
 	switch o.Verify {
 	case "required":
@@ -127,81 +120,4 @@ func rawOf(certs []*x509.Certificate) [][]byte {
 		out[i] = c.Raw
 	}
 	return out
-}
-
-// SNIExpr is a server's "sni" sample expression, in the forms Baton
-// evaluates: str(TEXT), req.hdr(NAME) or hdr(NAME) (the last value, HTTP
-// only), and ssl_fc_sni (the client's own SNI).
-type SNIExpr struct {
-	kind   sniKind
-	text   string
-	Header string // lowercased header name for sniHeader
-}
-
-type sniKind uint8
-
-const (
-	sniConst sniKind = iota + 1
-	sniHeader
-	sniFrontSNI
-)
-
-// ParseSNIExpr parses an sni expression; http says header fetches are
-// allowed (mode http).
-func ParseSNIExpr(s string, http bool) (*SNIExpr, error) {
-	call := func(fn string) (string, bool) {
-		if strings.HasPrefix(s, fn+"(") && strings.HasSuffix(s, ")") {
-			return s[len(fn)+1 : len(s)-1], true
-		}
-		return "", false
-	}
-	if v, ok := call("str"); ok {
-		if v == "" {
-			return nil, errors.New("str() needs a name")
-		}
-		return &SNIExpr{kind: sniConst, text: v}, nil
-	}
-	for _, fn := range []string{"req.hdr", "hdr"} {
-		if v, ok := call(fn); ok {
-			if !http {
-				return nil, fmt.Errorf("%s() needs mode http", fn)
-			}
-			if v == "" || strings.ContainsAny(v, ", ") {
-				return nil, fmt.Errorf("%s(): want exactly one header name", fn)
-			}
-			return &SNIExpr{kind: sniHeader, Header: strings.ToLower(v)}, nil
-		}
-	}
-	if s == "ssl_fc_sni" {
-		return &SNIExpr{kind: sniFrontSNI}, nil
-	}
-	return nil, fmt.Errorf("expression %q is not supported (str(NAME), req.hdr(NAME), hdr(NAME), ssl_fc_sni; no converters)", s)
-}
-
-// Matches reports, without allocating, whether name is what Eval would
-// return for header and frontSNI.
-func (e *SNIExpr) Matches(name string, header, frontSNI []byte) bool {
-	switch e.kind {
-	case sniConst:
-		return name == e.text
-	case sniHeader:
-		return name == string(header)
-	case sniFrontSNI:
-		return name == string(frontSNI)
-	}
-	return name == ""
-}
-
-// Eval returns the server name: header is the request header's last
-// value (nil when absent or not HTTP), frontSNI the client's SNI.
-func (e *SNIExpr) Eval(header, frontSNI []byte) string {
-	switch e.kind {
-	case sniConst:
-		return e.text
-	case sniHeader:
-		return string(header)
-	case sniFrontSNI:
-		return string(frontSNI)
-	}
-	return ""
 }

@@ -77,7 +77,9 @@ type ServerSpec struct {
 	// Opts are the server's options over ssl-default-server-*; Verify
 	// is already resolved against ssl-server-verify.
 	Opts Options
-	// SNI is the "sni" sample expression; "" sends no SNI.
+	// SNI is the "sni" sample expression as written ("" sends no SNI);
+	// the configuration compiles it (config.Server.SNI) and the proxy
+	// evaluates it per connection.
 	SNI string
 	// CheckSNI is "check-sni": the SNI of health checks.
 	CheckSNI string
