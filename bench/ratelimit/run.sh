@@ -5,7 +5,7 @@
 # bench/cmd/ratelimit from SOURCES loopback addresses (127.1.x.y) taking
 # turns, PER_CONN requests on a keep-alive connection per turn, at RATE
 # requests/s offered. Prints the rate
-# achieved, the 429 share, latency and the proxies' peak RSS, medians over
+# achieved, the 429 share, latency and the proxies' peak memory (PSS), medians over
 # ROUNDS alternating runs, with Baton/HAProxy ratios from the same run.
 #
 #   bench/ratelimit/run.sh
@@ -101,10 +101,11 @@ stop() {
 	kill "${PID[$1]}" 2>/dev/null || true
 	wait "${PID[$1]}" 2>/dev/null || true
 }
-rss_kb() { # proxy's master and workers
+pss_kb() { # proxy's master and workers: proportional set size, so the
+	# pages they share (the binary, shared memory) count once
 	local t=0
 	for q in ${PID[$1]} $(pgrep -P "${PID[$1]}" || true); do
-		r=$(awk '/^VmRSS/ {print $2}' /proc/$q/status 2>/dev/null || true)
+		r=$(awk '/^Pss:/ {print $2}' /proc/$q/smaps_rollup 2>/dev/null || true)
 		t=$((t + ${r:-0}))
 	done
 	echo $t
@@ -116,19 +117,19 @@ for round in $(seq "$ROUNDS"); do
 	for p in $proxies; do
 		start "$p"
 		sleep 0.5
-		before=$(rss_kb "$p")
+		before=$(pss_kb "$p")
 		peak_file=$work/peak
 		echo "$before" >"$peak_file"
-		( while sleep 0.25; do r=$(rss_kb "$p"); [ "$r" -gt "$(cat "$peak_file")" ] && echo "$r" >"$peak_file"; done ) &
+		( while sleep 0.25; do r=$(pss_kb "$p"); [ "$r" -gt "$(cat "$peak_file")" ] && echo "$r" >"$peak_file"; done ) &
 		sampler=$!
 		out=$("$work/ratelimit" -target "127.0.0.1:${PORTS[$p]}" -sources "$SOURCES" -rate "$RATE" -d "$DURATION" -workers "$WORKERS" -per-conn "$PER_CONN")
 		kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
 		peak=$(cat "$peak_file")
 		stop "$p"
-		echo "round $round $p: $out peak_rss_kb=$peak idle_rss_kb=$before" >&2
+		echo "round $round $p: $out peak_pss_kb=$peak idle_pss_kb=$before" >&2
 		for kv in $out; do echo "$p ${kv%%=*} ${kv#*=}" >>"$results"; done
-		echo "$p rss_mb $(awk -v a="$peak" 'BEGIN {printf "%.1f", a / 1024}')" >>"$results"
-		echo "$p rss_growth_mb $(awk -v a="$peak" -v b="$before" 'BEGIN {printf "%.1f", (a - b) / 1024}')" >>"$results"
+		echo "$p pss_mb $(awk -v a="$peak" 'BEGIN {printf "%.1f", a / 1024}')" >>"$results"
+		echo "$p pss_growth_mb $(awk -v a="$peak" -v b="$before" 'BEGIN {printf "%.1f", (a - b) / 1024}')" >>"$results"
 	done
 done
 
@@ -144,7 +145,7 @@ sep="|---|---|---|"
 [ -n "$BASELINE" ] && hdr="$hdr baseline |" sep="$sep---|"
 echo "$hdr baton/haproxy |"
 echo "$sep---|"
-for m in rps limited_pct p50_ms p99_ms errors rss_mb rss_growth_mb; do
+for m in rps limited_pct p50_ms p99_ms errors pss_mb pss_growth_mb; do
 	b=$(val baton $m) h=$(val haproxy $m)
 	line="| $m | $b | $h |"
 	[ -n "$BASELINE" ] && line="$line $(val baseline $m) |"
@@ -152,4 +153,4 @@ for m in rps limited_pct p50_ms p99_ms errors rss_mb rss_growth_mb; do
 done
 echo
 echo "rps: requests/s achieved (offered $RATE); limited_pct: share answered 429; p50/p99: latency of a sample (ms);"
-echo "rss_mb: peak resident memory of the proxy (master and workers) during the run; rss_growth_mb: peak minus idle."
+echo "pss_mb: peak proportional memory (PSS) of the proxy, master and workers summed, during the run; pss_growth_mb: peak minus idle."

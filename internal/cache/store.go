@@ -85,7 +85,9 @@ func OpenStore(mem []byte, ring int64) (s *Store, fresh bool) {
 	w := unsafe.Slice((*uint64)(unsafe.Pointer(&mem[0])), words)
 	s = &Store{w: w, ring: mem[words*8 : int64(words*8)+ring], nb: uint64(nb), MaxSecondary: 10}
 	if atomic.LoadUint64(&w[hMagic]) != magic || w[hRing] != uint64(ring) || w[hBucket] != uint64(nb) {
-		clear(w)
+		if atomic.LoadUint64(&w[hMagic]) != 0 {
+			clear(w) // another store's index; a new segment is zero already
+		}
 		w[hRing], w[hBucket] = uint64(ring), uint64(nb)
 		atomic.StoreUint64(&w[hMagic], magic)
 		fresh = true

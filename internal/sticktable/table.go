@@ -89,7 +89,13 @@ func newTable(spec *Spec, w []uint64) (*Table, bool) {
 	if atomic.LoadUint64(&w[hMagic]) == regionMagic && atomic.LoadUint64(&w[hShape]) == sh {
 		return &t, false
 	}
-	clear(t.w)
+	if atomic.LoadUint64(&w[hMagic]) != 0 {
+		// Another table's entries: drop them. A region never set up is
+		// zero already (the segment only grows, and a freed region's
+		// pages are returned): writing its zeros would only make every
+		// page of it resident.
+		clear(t.w)
+	}
 	t.w[hBuckets], t.w[hSlot], t.w[hShape] = uint64(t.nb), uint64(t.sw), sh
 	atomic.StoreUint64(&t.w[hMagic], regionMagic)
 	return &t, true
