@@ -308,6 +308,7 @@ func (sv *server) target(network, addr string) *check.Target {
 		Dialer: c.dialer(s), TLS: c.tlsFunc(s),
 		Inter: sv.interval0(),
 	}
+	t.Socks4, t.ViaSocks4 = cs.Socks4, cs.CheckViaSocks4
 	// The server's TLS (ssl, check-ssl) makes the default connects TLS.
 	t.SSL = t.TLS != nil
 	if t.CheckPort == 0 && cs.CheckAddrPort > 0 {
