@@ -157,4 +157,3 @@ backend direct
 		e.do(req{path: "/", status: 200, backend: "s1", describe: "s1, checked through the proxy"})
 	})
 }
-

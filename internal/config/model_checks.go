@@ -163,6 +163,10 @@ type ConnOptions struct {
 	// one: http-reuse never, send-proxy) instead of balancing it.
 	PreferLastServer bool
 	HTTPNoDelay      bool // option http-no-delay
+	// SocketStats (option socket-stats) adds a statistics row per
+	// listener (bind address) of the frontend; false: the frontend's row
+	// alone.
+	SocketStats      bool
 	ForwardForExcept netip.Prefix
 	ForwardForHeader string // "" means X-Forwarded-For
 	ForwardForIfNone bool
