@@ -130,7 +130,8 @@ backend refused
 // TestSocks4Checks: with check-via-socks4 the checks go through the
 // proxy (here to an address only the proxy reaches, so the server stays
 // up); without it they go straight to the server's check address (down
-// here), though the traffic would still pass through the proxy.
+// here), though the traffic would still pass through the proxy. A
+// refusing proxy fails the checks with a socket error.
 func TestSocks4Checks(t *testing.T) {
 	runSocks4(t, scenario{cfg: base + `
 frontend fe
@@ -141,6 +142,8 @@ backend via
     server s1 ${S1} socks4 ${O1} check check-via-socks4 addr 127.0.0.3 inter 100ms fall 1 rise 1
 backend direct
     server s2 ${S2} socks4 ${O1} check addr 127.0.0.3 inter 100ms fall 1 rise 1
+backend refused
+    server s3 ${S3} socks4 ${O2} check check-via-socks4 inter 100ms fall 1 rise 1
 `}, func(e *env, grant, _ *socks4Proxy) {
 		_, s1port, _ := net.SplitHostPort(e.addrs["S1"])
 		_, s2port, _ := net.SplitHostPort(e.addrs["S2"])
@@ -155,5 +158,11 @@ backend direct
 			e.t.Errorf("s2's checks reached the SOCKS4 proxy %d times; without check-via-socks4 they go direct", n)
 		}
 		e.do(req{path: "/", status: 200, backend: "s1", describe: "s1, checked through the proxy"})
+		// A refused CONNECT fails the check as a socket error (the
+		// connection to the proxy was up), in HAProxy's words (HAProxy
+		// appends a stale errno in parentheses).
+		harness.Eventually(e.t, 10*time.Second, "s3 down with HAProxy's reason", func() bool {
+			return e.stderr.Contains(`refused/s3 is DOWN, reason: Socket error, info: "SOCKS4 Proxy deny the request`)
+		})
 	})
 }

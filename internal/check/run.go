@@ -302,10 +302,12 @@ func (r *run) connect(rule *Rule) bool {
 	}
 	conn, err := d.DialContext(ctx, network, dialAddr)
 	if err == nil && socks {
-		// The tunnel is part of connecting: a refusal is a layer 4
-		// failure, as in HAProxy.
 		if err = socks4Handshake(conn, addr, r.deadline); err != nil {
 			conn.Close()
+			if !isTimeout(err) && ctx.Err() == nil {
+				r.set(StatusSockErr, r.connInfo(socks4ErrText(err), rule))
+				return false
+			}
 		}
 	}
 	if err != nil {
@@ -382,6 +384,24 @@ func socks4Handshake(conn net.Conn, addr string, deadline time.Time) error {
 		return err
 	}
 	return socks4.Handshake(conn, dst, deadline)
+}
+
+// socks4ErrText is HAProxy's text for a failed SOCKS4 handshake. The
+// request is sent when the check's connection is up, so HAProxy reports
+// these as socket errors (SOCKERR), not layer 4 ones; it appends the
+// last errno, which Baton leaves out.
+func socks4ErrText(err error) string {
+	var rej *socks4.RejectedError
+	var ioe *socks4.IOError
+	switch {
+	case errors.As(err, &rej):
+		return "SOCKS4 Proxy deny the request"
+	case errors.As(err, &ioe) && ioe.Reading:
+		return "SOCKS4 Proxy read error during handshake"
+	case errors.As(err, &ioe):
+		return "SOCKS4 Proxy write error during handshake"
+	}
+	return err.Error()
 }
 
 // proxyVersion is the PROXY protocol version a connect rule sends.

@@ -31,6 +31,25 @@ func (e *RejectedError) Error() string {
 	return fmt.Sprintf("socks4: the proxy refused the connection (reply code %d)", e.Code)
 }
 
+// IOError is a handshake that failed writing the request or reading
+// the reply (the proxy closed, reset, or ran out of time). It unwraps to
+// the I/O error, so timeouts stay recognisable.
+type IOError struct {
+	// Reading: the reply could not be read; false: the request could
+	// not be written.
+	Reading bool
+	Err     error
+}
+
+func (e *IOError) Error() string {
+	if e.Reading {
+		return "socks4: reading the reply: " + e.Err.Error()
+	}
+	return "socks4: writing the request: " + e.Err.Error()
+}
+
+func (e *IOError) Unwrap() error { return e.Err }
+
 // AppendRequest appends the CONNECT request for dst to b.
 func AppendRequest(b []byte, dst netip.AddrPort) ([]byte, error) {
 	a := dst.Addr().Unmap()
@@ -66,14 +85,14 @@ func Handshake(c net.Conn, dst netip.AddrPort, deadline time.Time) error {
 	c.SetDeadline(deadline)
 	defer c.SetDeadline(time.Time{})
 	if _, err := c.Write(req); err != nil {
-		return err
+		return &IOError{Err: err}
 	}
 	reply := buf[:replyLen]
 	if _, err := io.ReadFull(c, reply); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return fmt.Errorf("socks4: reading the reply: %w", err)
+		return &IOError{Reading: true, Err: err}
 	}
 	return CheckReply(reply)
 }

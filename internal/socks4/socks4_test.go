@@ -71,6 +71,10 @@ func TestHandshake(t *testing.T) {
 			if (err == nil) != tt.ok {
 				t.Fatalf("Handshake: %v", err)
 			}
+			var ioe *IOError
+			if tt.name == "closed early" && (!errors.As(err, &ioe) || !ioe.Reading) {
+				t.Errorf("a short reply: %v, want a reading IOError", err)
+			}
 			if tt.ok {
 				// The server's first bytes are left for the caller.
 				b := make([]byte, 5)
