@@ -1,6 +1,6 @@
 // Package mqtt decodes the first packet of an MQTT stream, for the
 // converters mqtt_is_valid and mqtt_field_value: a client's CONNECT and a
-// server's CONNACK, in MQTT 3.1.1 (protocol level 4) and 5.0.
+// server's CONNACK, in MQTT 3.1 (protocol level 3), 3.1.1 (4) and 5.0.
 //
 // # The model
 //
@@ -11,12 +11,14 @@
 // the buffer holds less than the packet's remaining length: the caller
 // then waits for more bytes.
 //
-// The checks are HAProxy 2.6's (src/mqtt.c), quirks included, because a
-// rule must accept and reject what HAProxy does:
+// The checks are HAProxy 2.6's, quirks included, because a rule must
+// accept and reject what HAProxy does (test/mqtt_test.go compares the
+// verdicts on the same packets with haproxy 2.6.12):
 //
 //   - the fixed header's flags must be 0 for both types; the protocol name
-//     is "MQTT" in any case; only levels 4 and 5 are accepted (3.1's
-//     "MQIsdp" level 3 is not);
+//     is "MQTT" or "MQIsdp" in any case, and the level 3, 4 or 5, in any
+//     combination (HAProxy 2.6 checks them apart; later versions refuse
+//     3.1);
 //   - the CONNECT reserved flag must be 0, and both will QoS bits without
 //     the will or will-retain flag are refused (other will flag mixes pass);
 //   - a property may appear once (user properties any number of times);

@@ -56,6 +56,7 @@ const (
 	flagWillRetain  = 0x20
 	flagPassword    = 0x40
 	flagUsername    = 0x80
+	version31       = 3
 	version311      = 4
 	version5        = 5
 	maxLengthBytes  = 4
@@ -65,8 +66,8 @@ const (
 // Packet is a decoded CONNECT or CONNACK. Byte slices alias the input.
 type Packet struct {
 	Type uint8
-	// Version is the CONNECT protocol level, or the one a CONNACK was
-	// taken for (4 or 5).
+	// Version is the CONNECT protocol level (3, 4 or 5), or the one a
+	// CONNACK was taken for (4 or 5).
 	Version uint8
 	// Flags are the CONNECT flags or the CONNACK acknowledge flags.
 	Flags      uint8
@@ -202,11 +203,11 @@ func Decode(msg []byte, p *Packet) Status {
 func decodeConnect(r reader, remaining int, p *Packet) Status {
 	start := len(r.b)
 	p.ProtocolName = r.str()
-	if r.bad || !strings.EqualFold(string(p.ProtocolName), "MQTT") {
+	if r.bad || !strings.EqualFold(string(p.ProtocolName), "MQTT") && !strings.EqualFold(string(p.ProtocolName), "MQIsdp") {
 		return Invalid
 	}
 	p.Version = r.byte1()
-	if r.bad || p.Version != version311 && p.Version != version5 {
+	if r.bad || p.Version < version31 || p.Version > version5 {
 		return Invalid
 	}
 	p.Flags = r.byte1()
