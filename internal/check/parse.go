@@ -189,9 +189,6 @@ func parseConnect(kind Kind, args []string) (*Connect, string, error) {
 			return nil, "", fmt.Errorf("connect: expects 'comment', 'port', 'addr', 'send-proxy', 'ssl', 'sni', 'alpn', 'proto', 'via-socks4', 'linger' or 'default' but got %q", w)
 		}
 	}
-	if c.ViaSocks4 {
-		return nil, "", fmt.Errorf("connect: via-socks4 is not supported: Baton has no socks4 servers")
-	}
 	return c, comment, nil
 }
 

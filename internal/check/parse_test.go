@@ -17,7 +17,7 @@ func TestParseRule(t *testing.T) {
 		{KindTCP, "connect|port|70000", "valid TCP port"},
 		{KindTCP, "connect|addr|10.0.0.1:99|send-proxy", ""},
 		{KindTCP, "connect|bogus", "expects 'comment'"},
-		{KindTCP, "connect|via-socks4", "socks4"},
+		{KindTCP, "connect|via-socks4", ""},
 		{KindTCP, "connect|proto|h2", "not supported"},
 		{KindTCP, "send|PING\r\n", ""},
 		{KindTCP, "send", "expects a string"},

@@ -51,6 +51,7 @@ type Connect struct {
 	// or the server's.
 	Addr      netip.AddrPort
 	SendProxy bool
+	// ViaSocks4 goes through the server's SOCKS4 proxy, if it has one.
 	ViaSocks4 bool
 	// SSL opens a TLS connection (sni and alpn apply).
 	SSL  bool

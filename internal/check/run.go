@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"baton/internal/proxyproto"
+	"baton/internal/socks4"
 )
 
 // BufSize is the largest answer a check reads, HAProxy's tune.bufsize: a
@@ -46,6 +47,11 @@ type Target struct {
 	// or 2; 0 none): check-send-proxy, or the server's send-proxy when
 	// neither port nor addr is set.
 	SendProxy int
+	// Socks4 is the server's SOCKS4 proxy (invalid: none): connect
+	// rules with via-socks4, and default connects when ViaSocks4 is set
+	// (check-via-socks4), reach the check address through it.
+	Socks4    netip.AddrPort
+	ViaSocks4 bool
 	// SSL makes default connects use TLS (check-ssl, or ssl without
 	// port/addr); SNI and ALPN are check-sni and check-alpn.
 	SSL  bool
@@ -289,7 +295,21 @@ func (r *run) connect(rule *Rule) bool {
 	if d == nil {
 		d = &net.Dialer{LocalAddr: t.Source}
 	}
-	conn, err := d.DialContext(ctx, network, addr)
+	dialAddr := addr
+	socks := r.viaSocks4(c) && network == "tcp"
+	if socks {
+		dialAddr = t.Socks4.String()
+	}
+	conn, err := d.DialContext(ctx, network, dialAddr)
+	if err == nil && socks {
+		if err = socks4Handshake(conn, addr, r.deadline); err != nil {
+			conn.Close()
+			if !isTimeout(err) && ctx.Err() == nil {
+				r.set(StatusSockErr, r.connInfo(socks4ErrText(err), rule))
+				return false
+			}
+		}
+	}
 	if err != nil {
 		if isTimeout(err) || ctx.Err() != nil {
 			r.set(StatusL4Tout, r.connInfo("", rule))
@@ -348,6 +368,40 @@ func (r *run) connect(rule *Rule) bool {
 		tlsConn.SetDeadline(r.deadline)
 	}
 	return true
+}
+
+// viaSocks4 reports whether a connect rule goes through the server's
+// SOCKS4 proxy: with via-socks4, or as a default connect with
+// check-via-socks4; never when the server has none.
+func (r *run) viaSocks4(c *Connect) bool {
+	return r.t.Socks4.IsValid() && (c.ViaSocks4 || c.Default && r.t.ViaSocks4)
+}
+
+// socks4Handshake opens the tunnel to addr ("ip:port") on conn.
+func socks4Handshake(conn net.Conn, addr string, deadline time.Time) error {
+	dst, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return err
+	}
+	return socks4.Handshake(conn, dst, deadline)
+}
+
+// socks4ErrText is HAProxy's text for a failed SOCKS4 handshake. The
+// request is sent when the check's connection is up, so HAProxy reports
+// these as socket errors (SOCKERR), not layer 4 ones; it appends the
+// last errno, which Baton leaves out.
+func socks4ErrText(err error) string {
+	var rej *socks4.RejectedError
+	var ioe *socks4.IOError
+	switch {
+	case errors.As(err, &rej):
+		return "SOCKS4 Proxy deny the request"
+	case errors.As(err, &ioe) && ioe.Reading:
+		return "SOCKS4 Proxy read error during handshake"
+	case errors.As(err, &ioe):
+		return "SOCKS4 Proxy write error during handshake"
+	}
+	return err.Error()
 }
 
 // proxyVersion is the PROXY protocol version a connect rule sends.

@@ -143,7 +143,7 @@ func TestServerOptions(t *testing.T) {
 	c := mustParse(t, base+`  default-server inter 1s fastinter 500ms downinter 5s rise 1 fall 2 slowstart 10s on-marked-down shutdown-sessions send-proxy-v2 proxy-v2-options crc32c,authority
   server a 127.0.0.1:81 check port 9000 addr 127.0.0.2 agent-check agent-port 9999 agent-inter 3s agent-send "hi\n" observe layer7 error-limit 5 on-error mark-down id 7 minconn 5 maxconn 50 maxqueue 0 tfo source 127.0.0.1 usesrc clientip
   server b unix@/run/app.sock no-send-proxy-v2 on-marked-up shutdown-backup-sessions weight 0 disabled enabled init-addr none
-  server c localhost:83 init-addr 10.9.9.9
+  server c localhost:83 init-addr 10.9.9.9 socks4 127.0.0.1:1080 check-via-socks4
   server d nowhere.invalid:84 init-addr libc,none
 `)
 	be := c.Backend("be")
@@ -156,6 +156,9 @@ func TestServerOptions(t *testing.T) {
 	}
 	if a.Observe != "layer7" || a.ErrorLimit != 5 || a.OnError != "mark-down" || a.OnMarkedDown != "shutdown-sessions" || a.ID != 7 || a.MinConn != 5 || a.MaxConn != 50 || !a.TFO {
 		t.Errorf("a %+v %+v", a.ServerChecks, a.ServerTraffic)
+	}
+	if cc.Socks4 != netip.MustParseAddrPort("127.0.0.1:1080") || !cc.CheckViaSocks4 || a.Socks4.IsValid() || a.CheckViaSocks4 {
+		t.Errorf("socks4: c %v %v, a %v %v", cc.Socks4, cc.CheckViaSocks4, a.Socks4, a.CheckViaSocks4)
 	}
 	if a.SendProxy != 2 || a.ProxyV2Options != PPv2CRC32C|PPv2Authority || a.Source == nil || a.Source.UseSrc != "clientip" {
 		t.Errorf("a proxy %+v", a.ServerTraffic)

@@ -34,6 +34,7 @@ var connFlagOptions = []struct {
 	{"splice-auto", secAll},
 	{"splice-request", secAll},
 	{"splice-response", secAll},
+	{"socket-stats", secD | secF | secL},
 }
 
 // noopOptions explain why an option changes nothing in Baton.
@@ -78,6 +79,8 @@ func parseConnFlagOption(p *parser, st *proxyState, l line, args []string, neg b
 		c.PreferLastServer = on
 	case "http-no-delay":
 		c.HTTPNoDelay = on
+	case "socket-stats":
+		c.SocketStats = on
 	}
 	if why := noopOptions[opt]; why != "" && on {
 		p.advisef(l.Pos, "option %s: no effect: %s", opt, why)

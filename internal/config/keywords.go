@@ -269,7 +269,7 @@ var unsupportedProxy = wordSet(`redirect
 	server-state-file-name grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
 	timeout\ client-hs timeout\ server-hs
-	option\ socket-stats option\ checkcache option\ accept-invalid-http-request
+	option\ checkcache option\ accept-invalid-http-request
 	option\ accept-invalid-http-response option\ contstats
 	option\ http-use-proxy-header option\ spop-check
 	option\ http-use-htx option\ h1-case-adjust-bogus-client

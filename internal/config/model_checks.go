@@ -59,6 +59,10 @@ type ServerChecks struct {
 	// CheckSendProxy sends a PROXY header (the server's send-proxy
 	// version, else 1) on checks even with port or addr set.
 	CheckSendProxy bool
+	// CheckViaSocks4 sends the checks' default connects through the
+	// server's Socks4 proxy too ("check-via-socks4"); false: checks go
+	// straight to the server.
+	CheckViaSocks4 bool
 	// Agent enables the agent check ("agent-check"); AgentPort is
 	// required with it. AgentAddr (unset: CheckAddr, then the server's),
 	// AgentInter (0: Inter) and AgentSend ("agent-send") tune it.
@@ -97,6 +101,9 @@ type ServerTraffic struct {
 	ProxyV2Options PPv2Options
 	// TFO asks for TCP Fast Open on connections to the server.
 	TFO bool
+	// Socks4 is the SOCKS4 proxy connections to the server go through
+	// ("socks4 <addr>:<port>"); the zero value means a direct connection.
+	Socks4 netip.AddrPort
 	// Source is the server's "source"; nil means the backend's.
 	Source *SourceAddr
 }
@@ -156,6 +163,10 @@ type ConnOptions struct {
 	// one: http-reuse never, send-proxy) instead of balancing it.
 	PreferLastServer bool
 	HTTPNoDelay      bool // option http-no-delay
+	// SocketStats (option socket-stats) adds a statistics row per
+	// listener (bind address) of the frontend; false: the frontend's row
+	// alone.
+	SocketStats      bool
 	ForwardForExcept netip.Prefix
 	ForwardForHeader string // "" means X-Forwarded-For
 	ForwardForIfNone bool

@@ -198,7 +198,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad weight", base + "  server s1 127.0.0.1:80 weight x\n", []string{`t.cfg:7: server "s1": invalid weight "x"`}},
 		{"weight range", base + "  server s1 127.0.0.1:80 weight 257\n", []string{`t.cfg:7: server "s1": invalid weight "257" (0..256)`}},
 		{"server option", base + "  server s1 127.0.0.1:80 chek\n", []string{`t.cfg:7: server "s1": option "chek" is not supported`, `did you mean "check"`}},
-		{"server option", base + "  server s1 127.0.0.1:80 socks4 127.0.0.1:1080\n", []string{`t.cfg:7: server "s1": option "socks4" is not supported`}},
+		{"socks4 port", base + "  server s1 127.0.0.1:80 socks4 127.0.0.1\n", []string{`t.cfg:7: server "s1": socks4: missing port number: "127.0.0.1"`}},
 		{"server port", base + "  server s1 127.0.0.1 check\n", []string{`t.cfg:7: server "s1": has neither service port nor check port`}},
 		{"server resolve", base + "  server s1 nowhere.invalid:80\n", []string{`t.cfg:7: server "s1": cannot resolve "nowhere.invalid"`}},
 		{"dup server", base + "  server s1 127.0.0.1:80\n  server s1 127.0.0.1:81\n", []string{`t.cfg:8: server "s1": duplicate server name, first declared at t.cfg:7`}},

@@ -59,13 +59,25 @@ func timeOpt(name string, zeroOK bool, set func(s *Server, d time.Duration)) ser
 
 func init() {
 	serverOpts = map[string]serverOpt{
-		"backup":            flagOpt(func(s *Server) { s.Backup = true }),
-		"no-backup":         flagOpt(func(s *Server) { s.Backup = false }),
-		"disabled":          flagOpt(func(s *Server) { s.Disabled = true }),
-		"enabled":           flagOpt(func(s *Server) { s.Disabled = false }),
-		"check":             flagOpt(func(s *Server) { s.Check = true }),
-		"no-check":          flagOpt(func(s *Server) { s.Check = false }),
-		"check-send-proxy":  flagOpt(func(s *Server) { s.CheckSendProxy = true }),
+		"backup":           flagOpt(func(s *Server) { s.Backup = true }),
+		"no-backup":        flagOpt(func(s *Server) { s.Backup = false }),
+		"disabled":         flagOpt(func(s *Server) { s.Disabled = true }),
+		"enabled":          flagOpt(func(s *Server) { s.Disabled = false }),
+		"check":            flagOpt(func(s *Server) { s.Check = true }),
+		"no-check":         flagOpt(func(s *Server) { s.Check = false }),
+		"check-send-proxy": flagOpt(func(s *Server) { s.CheckSendProxy = true }),
+		"check-via-socks4": flagOpt(func(s *Server) { s.CheckViaSocks4 = true }),
+		"socks4": valOpt(func(s *Server, v string) error {
+			a, port, err := parseHostAddr(v)
+			if err != nil {
+				return fmt.Errorf("socks4: %v", err)
+			}
+			if port == 0 {
+				return fmt.Errorf("socks4: missing port number: %q", v)
+			}
+			s.Socks4 = netip.AddrPortFrom(a, uint16(port))
+			return nil
+		}),
 		"agent-check":       flagOpt(func(s *Server) { s.Agent = true }),
 		"no-agent-check":    flagOpt(func(s *Server) { s.Agent = false }),
 		"send-proxy":        flagOpt(func(s *Server) { s.SendProxy = max(s.SendProxy, 1) }),

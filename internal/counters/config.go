@@ -3,13 +3,19 @@ package counters
 import "baton/internal/config"
 
 // ConfigKeys lists the statistics objects of cfg: the process, every
-// frontend, backend and server; a listen section is both a frontend and
-// a backend.
+// frontend, backend and server, and the listeners of the frontends with
+// option socket-stats; a listen section is both a frontend and a
+// backend.
 func ConfigKeys(cfg *config.Config) []Key {
 	keys := []Key{ProcessKey}
 	for _, p := range cfg.Proxies {
 		if p.Kind == config.KindFrontend || p.Kind == config.KindListen {
 			keys = append(keys, FrontendKey(p.Name))
+			if p.SocketStats {
+				for i := range p.Binds {
+					keys = append(keys, ListenerKey(p.Name, i+1))
+				}
+			}
 		}
 		if p.Kind == config.KindBackend || p.Kind == config.KindListen {
 			keys = append(keys, BackendKey(p.Name))

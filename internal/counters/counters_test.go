@@ -35,13 +35,13 @@ func newTable(t *testing.T, capacity int) *Table {
 }
 
 func TestKeys(t *testing.T) {
-	for _, k := range []Key{ProcessKey, FrontendKey("fe"), BackendKey("be.1"), ServerKey("be", "s:1")} {
+	for _, k := range []Key{ProcessKey, FrontendKey("fe"), BackendKey("be.1"), ServerKey("be", "s:1"), ListenerKey("fe", 3)} {
 		got, err := ParseKey(k.String())
 		if err != nil || got != k {
 			t.Errorf("ParseKey(%q) = %v, %v; want %v", k.String(), got, err, k)
 		}
 	}
-	for _, bad := range []string{"", "X/a", "F/", "S/be", "S//s", "B/a/b"} {
+	for _, bad := range []string{"", "X/a", "F/", "S/be", "S//s", "B/a/b", "L/fe/0", "L/fe/x", "L//1"} {
 		if _, err := ParseKey(bad); err == nil {
 			t.Errorf("ParseKey(%q) accepted", bad)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,10 @@ const (
 	KindFrontend
 	KindBackend
 	KindServer
+	// KindListener counts one listener (bind address) of a frontend with
+	// option socket-stats. It has no parent: the frontend counts its own
+	// events, so a listener's counters are not summed into anything.
+	KindListener
 )
 
 // Key names a slot: a frontend or backend by proxy name, a server by
@@ -37,6 +42,12 @@ func FrontendKey(name string) Key       { return Key{Kind: KindFrontend, Proxy: 
 func BackendKey(name string) Key        { return Key{Kind: KindBackend, Proxy: name} }
 func ServerKey(backend, srv string) Key { return Key{Kind: KindServer, Proxy: backend, Server: srv} }
 
+// ListenerKey names the sid-th listener (from 1, in configuration
+// order) of frontend fe.
+func ListenerKey(fe string, sid int) Key {
+	return Key{Kind: KindListener, Proxy: fe, Server: strconv.Itoa(sid)}
+}
+
 // String encodes k for the start message: "P", "F/name", "B/name",
 // "S/backend/server".
 func (k Key) String() string {
@@ -49,6 +60,8 @@ func (k Key) String() string {
 		return "B/" + k.Proxy
 	case KindServer:
 		return "S/" + k.Proxy + "/" + k.Server
+	case KindListener:
+		return "L/" + k.Proxy + "/" + k.Server
 	}
 	return "?"
 }
@@ -65,6 +78,10 @@ func ParseKey(s string) (Key, error) {
 		return BackendKey(parts[1]), nil
 	case len(parts) == 3 && parts[0] == "S" && parts[1] != "" && parts[2] != "":
 		return ServerKey(parts[1], parts[2]), nil
+	case len(parts) == 3 && parts[0] == "L" && parts[1] != "":
+		if n, err := strconv.Atoi(parts[2]); err == nil && n > 0 {
+			return ListenerKey(parts[1], n), nil
+		}
 	}
 	return Key{}, fmt.Errorf("counters: bad key %q", s)
 }

@@ -60,6 +60,10 @@ func testCtx(t *testing.T) *Ctx {
 	}
 }
 
+// mqttConnect is an MQTT 3.1.1 CONNECT: client id "client-1", keepalive
+// 60.
+const mqttConnect = "\x10\x14\x00\x04MQTT\x04\x02\x00\x3c\x00\x08client-1"
+
 // TestFetches checks each fetch's sample value.
 func TestFetches(t *testing.T) {
 	tests := []struct{ expr, want string }{
@@ -251,6 +255,17 @@ func TestPayloadFetches(t *testing.T) {
 		{"req.proto_http", "\x16\x03\x01", true, "0", false},
 		{"hdr(host)", "GET / HTTP/1.1\r\nHost: a.example\r\n\r\n", false, "a.example", false},
 		{"path", "GET /x?y HTTP/1.1\r\nHost: a\r\n\r\n", false, "/x", false},
+		// The MQTT converters decide whether more bytes could change
+		// their answer: a whole packet is final though the payload may
+		// still grow, a packet cut short is not.
+		{"req.payload(0,0),mqtt_is_valid", mqttConnect, false, "1", false},
+		{"req.payload(0,0),mqtt_is_valid", mqttConnect[:9], false, "", true},
+		{"req.payload(0,0),mqtt_is_valid", "GET / HTTP/1.0\r\n", false, "0", false},
+		{"req.payload(0,0),mqtt_field_value(connect,client_identifier)", mqttConnect, false, "client-1", false},
+		{"req.payload(0,0),mqtt_field_value(1,keepalive)", mqttConnect, false, "60", false},
+		{"req.payload(0,0),mqtt_field_value(connect,username)", mqttConnect, false, "", false},
+		{"req.payload(0,0),mqtt_field_value(connect,client_identifier)", mqttConnect[:9], false, "", true},
+		{"req.payload(0,0),mqtt_field_value(connect,client_identifier)", "\x30\x00", false, "", false},
 	}
 	for _, tt := range tests {
 		e, err := Compile(tt.expr, env)
@@ -372,6 +387,9 @@ func TestCompileErrors(t *testing.T) {
 		{"req.payload(0)", "missing arguments"},
 		{"date(0,h)", "unit"},
 		{"str(a) x", "unexpected"},
+		{"req.payload(0,0),mqtt_field_value(nosuch,flags)", "Unknown MQTT type 'nosuch'"},
+		{"req.payload(0,0),mqtt_field_value(connect,reason_code)", "Unknown MQTT field name 'reason_code' for packet type 'connect'"},
+		{"req.payload(0,0),mqtt_field_value(connect)", "missing arguments"},
 	}
 	env := testEnv()
 	for _, tt := range tests {

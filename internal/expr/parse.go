@@ -503,7 +503,18 @@ func (e *Expr) next(c *Ctx, it *Iter, out *Sample) bool {
 	mc := out.MayChange
 	for i := range e.convs {
 		st := &e.convs[i]
-		if !c.Cast(out, st.c.In) || !st.c.Eval(c, st.args, out) {
+		if !c.Cast(out, st.c.In) {
+			out.MayChange = mc
+			return false
+		}
+		if st.c.OwnsMayChange {
+			out.MayChange = false
+		}
+		ok := st.c.Eval(c, st.args, out)
+		if st.c.OwnsMayChange {
+			mc = out.MayChange
+		}
+		if !ok {
 			out.MayChange = mc
 			return false
 		}

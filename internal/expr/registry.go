@@ -125,6 +125,11 @@ type Conv struct {
 	// conversion failed and the expression has no value.
 	Eval  func(c *Ctx, a []Arg, s *Sample) bool
 	Check func(a []Arg, env *Env) error
+	// OwnsMayChange: the converter itself says whether its result may
+	// change (it decodes a whole message and knows whether one is
+	// complete): Eval starts with s.MayChange false and what it leaves
+	// there replaces the fetch's. Other converters keep the fetch's.
+	OwnsMayChange bool
 }
 
 // Iter is an ACL's walk through a fetch's values.

@@ -308,6 +308,7 @@ func (sv *server) target(network, addr string) *check.Target {
 		Dialer: c.dialer(s), TLS: c.tlsFunc(s),
 		Inter: sv.interval0(),
 	}
+	t.Socks4, t.ViaSocks4 = cs.Socks4, cs.CheckViaSocks4
 	// The server's TLS (ssl, check-ssl) makes the default connects TLS.
 	t.SSL = t.TLS != nil
 	if t.CheckPort == 0 && cs.CheckAddrPort > 0 {
@@ -415,6 +416,9 @@ func (sv *server) agentTarget() *check.Target {
 	c, s, cs := sv.c, sv.s, sv.cs
 	network, addr := serverAddr(s)
 	t := &check.Target{Network: network, Addr: addr, Dialer: c.dialer(s), TLS: c.tlsFunc(s), Inter: sv.agentInter(), CheckPort: cs.AgentPort}
+	// check-via-socks4 takes the agent through the proxy too, as in
+	// HAProxy 2.6 (checked: agent_status SOCKERR behind a refusing one).
+	t.Socks4, t.ViaSocks4 = cs.Socks4, cs.CheckViaSocks4
 	a := cs.AgentAddr
 	if !a.IsValid() {
 		a = cs.CheckAddr

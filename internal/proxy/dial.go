@@ -12,6 +12,7 @@ import (
 	"baton/internal/proxyproto"
 	"baton/internal/sockaddr"
 	"baton/internal/sockopt"
+	"baton/internal/socks4"
 	"baton/internal/tlsconf"
 )
 
@@ -30,10 +31,12 @@ type srvDial struct {
 	noLinger   bool
 	sendProxy  int // PROXY protocol version; 0 none
 	ppOpts     config.PPv2Options
+	// socks4 is the SOCKS4 proxy connections go through; invalid: none.
+	socks4 netip.AddrPort
 }
 
 func newSrvDial(p *config.Proxy, cs *config.Server) *srvDial {
-	d := &srvDial{noLinger: p.NoLinger, sendProxy: cs.SendProxy, ppOpts: cs.ProxyV2Options}
+	d := &srvDial{noLinger: p.NoLinger, sendProxy: cs.SendProxy, ppOpts: cs.ProxyV2Options, socks4: cs.Socks4}
 	src := cs.Source
 	if src == nil {
 		src = p.Source
@@ -93,7 +96,18 @@ func (cc *clientConn) dialRaw(be *backendRT, srv *backend.Server, timeout time.D
 	if network == "unix" {
 		nd.LocalAddr, nd.Control = nil, nil
 	}
-	c, err := nd.Dial(network, address)
+	var connectBy time.Time // the SOCKS4 handshake is part of connecting
+	if timeout > 0 {
+		connectBy = time.Now().Add(timeout)
+	}
+	dialAddr := address
+	if d.socks4.IsValid() {
+		network, dialAddr = "tcp", d.socks4.String()
+	}
+	c, err := nd.Dial(network, dialAddr)
+	if err == nil && d.socks4.IsValid() {
+		err = socks4Tunnel(c, address, connectBy)
+	}
 	if err != nil {
 		srv.Observe(backend.ObsConnError)
 		return nil, err
@@ -114,6 +128,19 @@ func (cc *clientConn) dialRaw(be *backendRT, srv *backend.Server, timeout time.D
 		c.SetWriteDeadline(time.Time{})
 	}
 	return c, nil
+}
+
+// socks4Tunnel asks the SOCKS4 proxy at the other end of c for a
+// connection to the server at address; c is closed when that fails.
+func socks4Tunnel(c net.Conn, address string, deadline time.Time) error {
+	dst, err := netip.ParseAddrPort(address)
+	if err == nil {
+		err = socks4.Handshake(c, dst, deadline)
+	}
+	if err != nil {
+		c.Close()
+	}
+	return err
 }
 
 // proxyHeader builds the PROXY header announcing cc's client to a server:

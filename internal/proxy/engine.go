@@ -323,7 +323,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			if b.Proto == "h2" && p.Mode == config.ModeHTTP {
 				e.h2Binds[b.Addr] = true
 			}
-			brt := &bindRT{b: b, name: bindName(b, i+1), slot: newLimiter(b.MaxConn)}
+			brt := &bindRT{b: b, name: bindName(b, i+1), slot: newLimiter(b.MaxConn), pos: i + 1}
 			e.binds[b.Addr] = brt
 			if b.TLS != nil {
 				tb := opt.TLS.Bind(b.TLS)

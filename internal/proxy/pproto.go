@@ -21,6 +21,11 @@ type bindRT struct {
 	b    *config.Bind
 	name string   // the bind's name, else its position (1, 2, ...)
 	slot *limiter // bind maxconn (0: no limit)
+	// pos is the bind's position in its frontend (from 1), which names
+	// its counters slot; ctr are the listener's counters with option
+	// socket-stats, else blocks that count nothing.
+	pos int
+	ctr objCounters
 }
 
 // frontendConn are a frontend's accept-time socket options.

@@ -212,6 +212,9 @@ func (e *Engine) Rows(now time.Time) []stats.Row {
 		if fe := fes[p]; fe != nil {
 			f := e.frontendStats(fe, sn)
 			rows = append(rows, f.Row())
+			if p.SocketStats {
+				rows = e.listenerRows(rows, fe, sn)
+			}
 		}
 		if be := e.backends[p.Name]; be != nil && be.p == p {
 			for _, rt := range be.servers() {
@@ -234,6 +237,35 @@ func (e *Engine) frontendStats(fe *frontend, sn *counters.Snapshot) stats.Fronte
 	}
 	return stats.Frontend{Name: fe.p.Name, IID: fe.iid, Mode: fe.p.Mode.String(), MaxConn: e.slim(fe), Status: status,
 		T: sn.Slot(e.ctr.Slot(counters.FrontendKey(fe.p.Name)))}
+}
+
+// listenerRows appends the rows of fe's listeners (option
+// socket-stats), in bind order.
+func (e *Engine) listenerRows(rows []stats.Row, fe *frontend, sn *counters.Snapshot) []stats.Row {
+	for i := range fe.p.Binds {
+		b := &fe.p.Binds[i]
+		brt := e.binds[b.Addr]
+		if brt == nil {
+			continue
+		}
+		sid := brt.pos
+		if b.ID > 0 {
+			sid = b.ID
+		}
+		name := b.Name
+		if name == "" {
+			name = "sock-" + strconv.Itoa(sid)
+		}
+		status := "OPEN"
+		if m := brt.slot.max.Load(); m > 0 && brt.slot.cur.Load() >= m {
+			status = "FULL"
+		}
+		l := stats.Listener{Frontend: fe.p.Name, IID: fe.iid, SID: sid, Name: name, Addr: b.Addr,
+			Mode: fe.p.Mode.String(), MaxConn: b.MaxConn, Status: status,
+			T: sn.Slot(e.ctr.Slot(counters.ListenerKey(fe.p.Name, brt.pos)))}
+		rows = append(rows, l.Row())
+	}
+	return rows
 }
 
 func (e *Engine) backendStats(be *backendRT, sn *counters.Snapshot, now time.Time) stats.Backend {

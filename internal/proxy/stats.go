@@ -40,6 +40,11 @@ func (e *Engine) initCounters(v *counters.View) {
 	for _, fe := range e.frontends {
 		fe.ctr = v.Blocks(v.Slot(counters.FrontendKey(fe.p.Name)))
 	}
+	for _, brt := range e.binds {
+		if fe := e.frontends[brt.b.Addr]; fe != nil && fe.p.SocketStats {
+			brt.ctr = v.Blocks(v.Slot(counters.ListenerKey(fe.p.Name, brt.pos)))
+		}
+	}
 	for name, be := range e.backends {
 		be.slot = v.Slot(counters.BackendKey(name))
 		be.ctr = v.Blocks(be.slot)
@@ -52,6 +57,9 @@ func (cc *clientConn) countOpen(adopted bool) {
 	fe, proc := &cc.fe.ctr, &cc.e.proc
 	fe.Gen().Enter(counters.CurSessions, counters.MaxSessions)
 	proc.Gen().Enter(counters.CurSessions, counters.MaxSessions)
+	if cc.brt != nil {
+		cc.brt.ctr.Gen().Enter(counters.CurSessions, counters.MaxSessions)
+	}
 	if adopted {
 		return
 	}
@@ -59,6 +67,7 @@ func (cc *clientConn) countOpen(adopted bool) {
 	f := fe.Shard(cc.shard)
 	f.Inc(counters.Conns)
 	f.Inc(counters.Sessions)
+	cc.listenerBlock().Inc(counters.Sessions)
 	fe.Gen().Tick(counters.ConnRate, counters.MaxConnRate, now)
 	fe.Gen().Tick(counters.SessRate, counters.MaxSessRate, now)
 	proc.Gen().Tick(counters.ConnRate, counters.MaxConnRate, now)
@@ -69,6 +78,21 @@ func (cc *clientConn) countOpen(adopted bool) {
 func (cc *clientConn) countClose() {
 	cc.fe.ctr.Gen().Leave(counters.CurSessions)
 	cc.e.proc.Gen().Leave(counters.CurSessions)
+	if cc.brt != nil {
+		cc.brt.ctr.Gen().Leave(counters.CurSessions)
+	}
+}
+
+// listenerBlock is the block of the listener cc came in on, with option
+// socket-stats; without it (or without a listener: a hand-over) a zero
+// Block, which counts nothing. Listener counters are the frontend's
+// per-connection and per-request ones again (sessions, bytes, denials,
+// errors): a few more atomic adds in the same shard, no allocation.
+func (cc *clientConn) listenerBlock() counters.Block {
+	if cc.brt == nil {
+		return counters.Block{}
+	}
+	return cc.brt.ctr.Shard(cc.shard)
 }
 
 // enterBackend counts a session on be until the returned leave runs.
@@ -141,11 +165,15 @@ func (cc *clientConn) countHTTP(x *exchange) {
 	cc.fe.ctr.Gen().Tick(counters.ReqRate, counters.MaxReqRate, sec)
 	fe.Add(counters.BytesIn, uint64(x.bytesIn))
 	fe.Add(counters.BytesOut, uint64(x.bytesOut))
+	ln := cc.listenerBlock()
+	ln.Add(counters.BytesIn, uint64(x.bytesIn))
+	ln.Add(counters.BytesOut, uint64(x.bytesOut))
 	if x.status > 0 {
 		fe.Inc(counters.RespField(x.status))
 	}
 	switch {
 	case x.answered == answeredDenied:
+		ln.Inc(counters.DeniedReq)
 		if x.be != nil {
 			x.be.ctr.Shard(cc.shard).Inc(counters.DeniedReq)
 		} else {
@@ -155,6 +183,7 @@ func (cc *clientConn) countHTTP(x *exchange) {
 		fe.Inc(counters.Intercepted)
 	case x.be == nil && x.term[1] == 'R':
 		fe.Inc(counters.ErrReq)
+		ln.Inc(counters.ErrReq)
 	}
 	if x.be == nil {
 		return
@@ -260,6 +289,9 @@ func (cc *clientConn) countTCP(x *exchange) {
 	defer cc.endExchange(x)
 	fe.Add(counters.BytesIn, uint64(x.bytesIn))
 	fe.Add(counters.BytesOut, uint64(x.bytesOut))
+	ln := cc.listenerBlock()
+	ln.Add(counters.BytesIn, uint64(x.bytesIn))
+	ln.Add(counters.BytesOut, uint64(x.bytesOut))
 	if x.be == nil {
 		return
 	}

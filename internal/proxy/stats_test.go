@@ -115,17 +115,25 @@ func TestCountersErrors(t *testing.T) {
 }
 
 // TestKeepAliveRequestAllocsCounted is TestKeepAliveRequestAllocs with the
-// statistics on: counting allocates nothing.
+// statistics on, per listener too (option socket-stats): counting
+// allocates nothing.
 func TestKeepAliveRequestAllocsCounted(t *testing.T) {
 	p := listenProxy("bench", rawBackend(t))
+	p.SocketStats = true
 	cfg := cfgOf(p)
 	v, _, err := counters.NewTestView(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	keepAliveAllocs(t, p, Options{Counters: v}, cfg)
-	if got := totals(v, counters.FrontendKey("bench"))[counters.Requests]; got < 2000 {
+	fe := totals(v, counters.FrontendKey("bench"))
+	if got := fe[counters.Requests]; got < 2000 {
 		t.Errorf("counted %d requests, want at least 2000", got)
+	}
+	ln := totals(v, counters.ListenerKey("bench", 1))
+	// (The last exchange may still be counting: no exact comparison.)
+	if ln == nil || ln[counters.Sessions] == 0 || ln[counters.BytesIn] < fe[counters.BytesIn]/2 {
+		t.Errorf("listener totals %v, want the frontend's sessions and bytes (%d, %d)", ln, fe[counters.Sessions], fe[counters.BytesIn])
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 
 // Filter selects rows like "show stat [<iid> <type> <sid>] [up]
 // [no-maint]": IID and SID -1 mean any, Types is a bit set (1
-// frontends, 2 backends, 4 servers; -1 any).
+// frontends, 2 backends, 4 servers, 8 listeners; -1 any).
 type Filter struct {
 	IID, Types, SID int
 	// Up hides servers that are not up (HAProxy's "up"); NoMaint hides
@@ -26,6 +26,9 @@ func (f Filter) Keep(r *Row) bool {
 		return false
 	}
 	if f.Types != -1 && f.Types&(1<<r.Type) == 0 {
+		return false
+	}
+	if r.Type == TypeListener && f.SID != -1 && r.SID != f.SID {
 		return false
 	}
 	if r.Type == TypeServer {
@@ -85,7 +88,17 @@ func WriteCSV(w io.Writer, rows []Row, f Filter) {
 }
 
 // tags returns the tags of column p for r's type ("" when none).
-func (r *Row) tags(p Pos) Tags { return Fields[p].Tags[r.Type] }
+func (r *Row) tags(p Pos) Tags {
+	if r.Type == TypeListener {
+		// A listener's columns are tagged as the frontend's; its address
+		// as a server's.
+		if p == FAddr {
+			return Fields[p].Tags[TypeServer]
+		}
+		return Fields[p].Tags[TypeFrontend]
+	}
+	return Fields[p].Tags[r.Type]
+}
 
 // WriteTyped writes the rows f keeps in the typed format, one value a
 // line, empty values left out; desc appends each field's description.

@@ -14,13 +14,16 @@ const (
 	TypeFrontend ObjType = 0
 	TypeBackend  ObjType = 1
 	TypeServer   ObjType = 2
+	// TypeListener is one bind address of a frontend with option
+	// socket-stats (HAProxy's "socket" rows).
+	TypeListener ObjType = 3
 )
 
 // letter is the typed output's object letter.
-func (t ObjType) letter() byte { return "FBS"[t] }
+func (t ObjType) letter() byte { return "FBSL"[t] }
 
 func (t ObjType) jsonName() string {
-	return [...]string{"Frontend", "Backend", "Server"}[t]
+	return [...]string{"Frontend", "Backend", "Server", "Listener"}[t]
 }
 
 // Row is one object's line of "show stat".
@@ -103,6 +106,44 @@ func (f *Frontend) Row() Row {
 		r.num(FH1BytesIn, t[counters.BytesIn])
 		r.num(FH1BytesOut, t[counters.BytesOut])
 	}
+	return r
+}
+
+// Listener describes one listener (bind address) of a frontend with
+// option socket-stats.
+type Listener struct {
+	// Frontend and IID are its frontend's name and id; SID is the
+	// listener's id (its bind's "id", else its position from 1).
+	Frontend string
+	IID, SID int
+	// Name is the bind's "name", else "sock-<SID>", as in HAProxy.
+	Name string
+	Addr string
+	Mode string
+	// MaxConn is the bind's maxconn (slim; 0: none).
+	MaxConn int
+	// Status is OPEN, or FULL at the bind's maxconn.
+	Status string
+	T      *counters.Totals
+}
+
+// Row builds the listener's line: the columns HAProxy 2.6 fills for a
+// listener (sessions, bytes, denials and errors, status, ids, address,
+// mode, and the ssl module's counters).
+func (l *Listener) Row() Row {
+	t := totalsOr(l.T)
+	r := Row{Type: TypeListener, IID: l.IID, SID: l.SID}
+	r.Values[FPxname], r.Values[FSvname] = Str(l.Frontend), Str(l.Name)
+	r.counted(t, FScur, counters.CurSessions, FSmax, counters.MaxSessions, FStot, counters.Sessions,
+		FBin, counters.BytesIn, FBout, counters.BytesOut, FDreq, counters.DeniedReq, FDresp, counters.DeniedResp,
+		FEreq, counters.ErrReq, FDcon, counters.DeniedConns, FDses, counters.DeniedSessions,
+		FWrew, counters.FailedRewrites, FEint, counters.InternalErrors)
+	r.Values[FSlim] = Num(l.MaxConn)
+	r.Values[FStatus] = Str(l.Status)
+	r.Values[FPid], r.Values[FIid], r.Values[FSid], r.Values[FType] = Num(1), Num(l.IID), Num(l.SID), Num(int(TypeListener))
+	r.Values[FAddr] = Str(l.Addr)
+	r.Values[FMode] = Str(l.Mode)
+	zeros(&r, FSslSess, FSslReusedSess, FSslFailedHandshake)
 	return r
 }
 

@@ -228,3 +228,34 @@ func TestInfo(t *testing.T) {
 		t.Errorf("json info %q", out.String())
 	}
 }
+
+// TestListenerMatchesHAProxy: a listener row (option socket-stats) is
+// HAProxy 2.6's line, module columns included; the reference lines were
+// captured from "show stat" on a frontend with a named and an unnamed
+// bind after one request to each.
+func TestListenerMatchesHAProxy(t *testing.T) {
+	ref := []string{
+		"pub1,clear,,,0,1,0,1,82,217,0,0,0,,,,,OPEN,,,,,,,,,1,2,1,,,,3,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,127.0.0.1:15101,,http,,,,,,0,0,0,,,,,,,,,,,0,,,,,,,,,-,0,0,0,,,,,,,,,,,,,,,,,,,,,,",
+		"pub1,sock-2,,,0,0,0,0,0,0,0,0,0,,,,,OPEN,,,,,,,,,1,2,2,,,,3,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,127.0.0.1:15102,,http,,,,,,0,0,0,,,,,,,,,,,0,,,,,,,,,-,0,0,0,,,,,,,,,,,,,,,,,,,,,,",
+	}
+	ls := []Listener{
+		{Frontend: "pub1", IID: 2, SID: 1, Name: "clear", Addr: "127.0.0.1:15101", Mode: "http", Status: "OPEN",
+			T: totalsOf(map[counters.Field]uint64{counters.MaxSessions: 1, counters.Sessions: 1, counters.BytesIn: 82, counters.BytesOut: 217})},
+		{Frontend: "pub1", IID: 2, SID: 2, Name: "sock-2", Addr: "127.0.0.1:15102", Mode: "http", Status: "OPEN"},
+	}
+	for i, l := range ls {
+		r := l.Row()
+		if got := strings.TrimSuffix(r.CSV(), "\n"); got != ref[i] {
+			t.Errorf("listener %s:\n got %s\nwant %s", l.Name, got, ref[i])
+		}
+		var b bytes.Buffer
+		WriteTyped(&b, []Row{r}, All, false)
+		if !strings.Contains(b.String(), "L.2."+string(rune('0'+l.SID))+".32.type.1:CGS:u32:3\n") ||
+			!strings.Contains(b.String(), ".73.addr.1:CGS:str:"+l.Addr+"\n") {
+			t.Errorf("typed listener %s:\n%s", l.Name, b.String())
+		}
+		if !(Filter{IID: 2, Types: 8, SID: l.SID}).Keep(&r) || (Filter{IID: 2, Types: 8, SID: 9}).Keep(&r) || (Filter{IID: -1, Types: 1, SID: -1}).Keep(&r) {
+			t.Errorf("filters on listener %s", l.Name)
+		}
+	}
+}

@@ -246,6 +246,8 @@ func rowClass(r *stats.Row) string {
 		return "frontend"
 	case stats.TypeBackend:
 		return "backend"
+	case stats.TypeListener:
+		return "socket"
 	}
 	st := r.Values[stats.FStatus].String()
 	who := "active_"
@@ -274,7 +276,7 @@ func writeRow(b *strings.Builder, r *stats.Row, form, legends bool) {
 	td := func(s string) { b.WriteString("<td>" + s + "</td>") }
 	e := html.EscapeString
 	name := map[stats.ObjType]string{stats.TypeFrontend: "Frontend", stats.TypeBackend: "Backend"}[r.Type]
-	if r.Type == stats.TypeServer {
+	if r.Type == stats.TypeServer || r.Type == stats.TypeListener {
 		name = r.Values[stats.FSvname].String()
 	}
 	px := r.Values[stats.FPxname].String()
@@ -293,7 +295,7 @@ func writeRow(b *strings.Builder, r *stats.Row, form, legends bool) {
 		title += "\""
 	}
 	fmt.Fprintf(b, "<td class=ac><a name=\"%s/%s\"></a><a class=lfsb href=\"#%s/%s\"%s>%s</a></td>", e(px), e(name), e(px), e(name), title, e(name))
-	if r.Type == stats.TypeFrontend {
+	if r.Type == stats.TypeFrontend || r.Type == stats.TypeListener {
 		b.WriteString("<td colspan=3></td>")
 	} else {
 		td(v(stats.FQcur))
@@ -319,7 +321,7 @@ func writeRow(b *strings.Builder, r *stats.Row, form, legends bool) {
 	td(v(stats.FWretr))
 	td(v(stats.FWredis))
 	status := v(stats.FStatus)
-	if r.Type != stats.TypeFrontend {
+	if r.Type != stats.TypeFrontend && r.Type != stats.TypeListener {
 		status = humanAge(time.Duration(r.Values[stats.FLastchg].Int())*time.Second) + " " + status
 	}
 	fmt.Fprintf(b, "<td class=ac>%s</td>", status)

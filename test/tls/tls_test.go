@@ -258,6 +258,39 @@ backend be
 	}, nil)
 }
 
+// TestServerTLSThroughSocks4: a TLS server behind a SOCKS4 proxy (HAProxy's
+// examples/socks4.cfg): the tunnel is opened first, then the TLS
+// handshake runs through it with the server's SNI and verification, and
+// a TLS check with check-via-socks4 goes the same way.
+func TestServerTLSThroughSocks4(t *testing.T) {
+	c := sharedCerts(t)
+	origin := tlsOrigin(t, c.dir+"/origin.pem", "origin", nil)
+	run(t, func(t *testing.T, proxy string) {
+		socks := &harness.Socks4Proxy{}
+		sp := harness.StartOrigin(t, socks.Serve)
+		e := start(t, proxy, base+`
+frontend fe
+    bind ${FE}
+    default_backend be
+
+backend be
+    server o ${OTLS} ssl verify required ca-file ${DIR}/ca.pem sni str(origin.internal) socks4 ${SOCKS} check check-via-socks4 inter 200ms
+`, map[string]string{"OTLS": origin, "SOCKS": sp.Addr})
+		harness.Eventually(t, 10*time.Second, "a check through the proxy", func() bool {
+			return socks.Count(origin) >= 1
+		})
+		for i := 0; i < 2; i++ {
+			r := harness.Get(t, e.addrs["FE"], "/")
+			if r.Status != 200 || string(r.Body) != "origin sni=origin.internal" {
+				t.Fatalf("request %d: %s", i, r)
+			}
+		}
+		if strings.Contains(e.stdout.String()+e.stderr.String(), "be/o is DOWN") {
+			t.Errorf("the server was marked down:\n%s%s", e.stdout, e.stderr)
+		}
+	}, nil)
+}
+
 // TestResumptionAcrossReload: a session from before a reload resumes
 // after it (openssl s_client -sess_out, reload, -sess_in), TLS 1.2 and
 // 1.3. With tls-ticket-keys both proxies do; without, Baton still does
