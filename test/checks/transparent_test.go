@@ -3,7 +3,6 @@ package checks_test
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -63,7 +62,13 @@ func TestTransparentSource(t *testing.T) {
 			c.Close()
 		}
 	}()
+	// Each proxy's client comes from its own port: with the same one,
+	// the second proxy's connection to the server would reuse the
+	// first's four-tuple, which the server may still hold in TIME_WAIT
+	// (it closes first) and answer with a reset.
+	clientPort := 5554
 	both(t, func(t *testing.T, start starter) []string {
+		clientPort++
 		ip, client := harness.FreeAddr(t), harness.FreeAddr(t)
 		nonLocal := "10.9.9.1:" + port(harness.FreeAddr(t))
 		start(tcpLogged+`
@@ -81,7 +86,7 @@ listen nonlocal
 		var got []string
 		for _, fe := range []string{ip, client} {
 			c := dial(t, fe)
-			io.WriteString(c, "PROXY TCP4 10.9.9.9 10.2.0.1 5555 80\r\n")
+			fmt.Fprintf(c, "PROXY TCP4 10.9.9.9 10.2.0.1 %d 80\r\n", clientPort)
 			l, err := bufio.NewReader(c).ReadString('\n')
 			if err != nil {
 				t.Fatalf("through %s: %v", fe, err)
@@ -95,10 +100,11 @@ listen nonlocal
 		if host, _, _ := net.SplitHostPort(got[0]); host != "10.9.9.9" {
 			t.Errorf("usesrc clientip: the server saw %s", got[0])
 		}
-		if got[1] != "10.9.9.9:5555" {
-			t.Errorf("usesrc client: the server saw %s", got[1])
+		if want := fmt.Sprintf("10.9.9.9:%d", clientPort); got[1] != want {
+			t.Errorf("usesrc client: the server saw %s, want %s", got[1], want)
 		}
 		got[0], _, _ = net.SplitHostPort(got[0]) // the port is the kernel's
+		got[1], _, _ = net.SplitHostPort(got[1]) // and the other each proxy's own
 		return got
 	})
 }
