@@ -8,6 +8,7 @@ import (
 	"baton/internal/config"
 	"baton/internal/h1"
 	"baton/internal/rules"
+	"baton/internal/runtime"
 )
 
 // The cache in the data path (package cache has the policy and the
@@ -49,6 +50,18 @@ type cacheState struct {
 	// hitBuf holds a hit copied out of the store.
 	hitBuf []byte
 	hit    cache.Hit
+}
+
+// CacheList is the generation's caches for "show cache", in
+// configuration order.
+func (e *Engine) CacheList() []runtime.CacheSection {
+	var out []runtime.CacheSection
+	for _, c := range e.cfg.Caches {
+		if rt := e.caches[c.Name]; rt != nil {
+			out = append(out, runtime.CacheSection{Name: c.Name, Store: rt.store})
+		}
+	}
+	return out
 }
 
 // initCaches builds the generation's caches: in the master's shared
