@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bufio"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"net"
@@ -298,4 +299,55 @@ func TestCacheSurvivesReload(t *testing.T) {
 	}
 	expectCount(t, fe, "GET", tg, 2) // a new size: a new, empty cache
 	expectCount(t, fe, "GET", tg, 2)
+}
+
+// TestCacheHitCompressed: the cache keeps what the server sent, and a
+// hit is compressed on its way out like a miss, as HAProxy's
+// compression after its cache does; a client without Accept-Encoding
+// gets the same object plain.
+func TestCacheHitCompressed(t *testing.T) {
+	for _, proxy := range proxies {
+		t.Run(proxy, func(t *testing.T) {
+			t.Parallel()
+			o := startCacheOrigin(t)
+			fe := harness.FreeAddr(t)
+			cfg := fmt.Sprintf(base+`
+frontend fe
+    bind %s
+    http-request cache-use c1
+    http-response cache-store c1
+    compression algo gzip
+    default_backend app
+backend app
+    server s1 %s
+cache c1
+    total-max-size 4
+    max-age 60
+`, fe, o.addr)
+			if proxy == "baton" {
+				harness.Start(t, cfg, []string{fe})
+			} else {
+				harness.StartHAProxy(t, cfg, []string{fe})
+			}
+			tg := cacheTarget("/z", "Cache-Control: max-age=60", "Content-Type: text/plain")
+			want := "hello /z\n"
+			for i, hit := range []bool{false, true, true} {
+				r := expectCount(t, fe, "GET", tg, 1, "Accept-Encoding: gzip")
+				if r.Has("Age") != hit || r.Get("Content-Encoding") != "gzip" {
+					t.Fatalf("request %d (hit %v): Age %v, Content-Encoding %q, want gzip\n%s", i, hit, r.Has("Age"), r.Get("Content-Encoding"), r)
+				}
+				zr, err := gzip.NewReader(strings.NewReader(string(r.Body)))
+				if err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+				if b, err := io.ReadAll(zr); err != nil || string(b) != want {
+					t.Fatalf("request %d: gunzipped %q, %v; want %q", i, b, err, want)
+				}
+			}
+			r := expectCount(t, fe, "GET", tg, 1)
+			if r.Has("Content-Encoding") || string(r.Body) != want || !r.Has("Age") {
+				t.Errorf("a plain hit:\n%s", r)
+			}
+		})
+	}
 }

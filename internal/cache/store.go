@@ -309,20 +309,10 @@ func (s *Store) Delete(key []byte) {
 	s.unlock(bo)
 }
 
-// Count is the number of live objects (for "show cache"-like reports
-// and tests); now is unix milliseconds.
+// Count is the number of live objects (tests); now is unix
+// milliseconds.
 func (s *Store) Count(now int64) int {
 	n := 0
-	for b := uint64(0); b < s.nb; b++ {
-		bo := hWords + b*bucketWords
-		s.lock(bo)
-		for i := 0; i < slotsPerBucket; i++ {
-			so := slot(bo, i)
-			if s.w[so+sKey] != 0 && s.live(s.w[so+sPos]) && int64(s.w[so+sExpire]) > now {
-				n++
-			}
-		}
-		s.unlock(bo)
-	}
+	s.Walk(now, func(Object) { n++ })
 	return n
 }

@@ -8,6 +8,7 @@ import (
 	"baton/internal/config"
 	"baton/internal/h1"
 	"baton/internal/rules"
+	"baton/internal/runtime"
 )
 
 // The cache in the data path (package cache has the policy and the
@@ -49,6 +50,18 @@ type cacheState struct {
 	// hitBuf holds a hit copied out of the store.
 	hitBuf []byte
 	hit    cache.Hit
+}
+
+// CacheList is the generation's caches for "show cache", in
+// configuration order.
+func (e *Engine) CacheList() []runtime.CacheSection {
+	var out []runtime.CacheSection
+	for _, c := range e.cfg.Caches {
+		if rt := e.caches[c.Name]; rt != nil {
+			out = append(out, runtime.CacheSection{Name: c.Name, Store: rt.store})
+		}
+	}
+	return out
 }
 
 // initCaches builds the generation's caches: in the master's shared
@@ -111,6 +124,17 @@ func (cc *clientConn) answerHit(x *exchange, be *backendRT, rt *cacheRT, now tim
 	}
 	x.be, x.cached, x.status = be, true, resp.Status
 	be.beCum.Add(1)
+	// The cache keeps what the server sent: a hit is compressed on its
+	// way out, as HAProxy's compression filter after its cache does.
+	isHead := string(req.Method) == "HEAD"
+	cc.chooseCompression(x, req, cc.fe.p, be.p, isHead)
+	comp := false
+	if resp.Status != 304 && len(h.Body) > 0 {
+		// The head was parsed without its body: give the body's framing
+		// for the decision.
+		resp.Body, resp.ContentLength = h1.BodyLength, int64(len(h.Body))
+		comp = cc.compressible(x, resp)
+	}
 	in := &cc.in
 	in.Resp, in.Status, in.CacheHit = resp, resp.Status, rt.name
 	v := &cc.verdict
@@ -124,7 +148,13 @@ func (cc *clientConn) answerHit(x *exchange, be *backendRT, rt *cacheRT, now tim
 		x.closeClient = true // the body is not read
 		cc.unreadBody = true
 	}
+	if comp {
+		cc.compressHead(x, resp)
+	}
 	resp.Headers = h1.StripHopByHop(resp.Headers)
+	if comp {
+		resp.AddHeader("Transfer-Encoding", valChunked)
+	}
 	if x.closeClient {
 		resp.AddHeader("Connection", valClose)
 	} else if req.Minor == 0 {
@@ -132,13 +162,19 @@ func (cc *clientConn) answerHit(x *exchange, be *backendRT, rt *cacheRT, now tim
 	}
 	resp.Minor = 1
 	head := h1.AppendResponseHead(b[len(b):], resp)
-	var body []byte
-	if resp.Status != 304 && string(req.Method) != "HEAD" {
-		body = h.Body
+	var err error
+	if comp {
+		err = cc.sendCompressedHit(x, head, h.Body, now)
+	} else {
+		var body []byte
+		if resp.Status != 304 && !isHead {
+			body = h.Body
+		}
+		cc.c.SetWriteDeadline(deadline(now, cc.fe.p.Timeouts.Client))
+		var n int64
+		n, err = cc.writeTo(cc.c, head, body)
+		x.bytesOut += n
 	}
-	cc.c.SetWriteDeadline(deadline(now, cc.fe.p.Timeouts.Client))
-	n, err := cc.writeTo(cc.c, head, body)
-	x.bytesOut += n
 	if err != nil {
 		x.setTerm('C', 'D')
 		x.closeClient = true
@@ -148,6 +184,25 @@ func (cc *clientConn) answerHit(x *exchange, be *backendRT, rt *cacheRT, now tim
 	}
 	cc.logHTTP(x)
 	return err == nil
+}
+
+// sendCompressedHit sends a hit's head and its body compressed whole,
+// as one chunked message.
+func (cc *clientConn) sendCompressedHit(x *exchange, head, body []byte, now time.Time) error {
+	z := cc.zc
+	z.s.Begin(x.comp, false, int64(len(body)))
+	defer z.s.Abort() // a no-op once finished
+	if _, _, err := z.s.Feed(body); err != nil {
+		return err
+	}
+	chunk, err := z.s.Finish()
+	if err != nil {
+		return err
+	}
+	cc.c.SetWriteDeadline(deadline(now, cc.fe.p.Timeouts.Client))
+	n, err := cc.writeTo(cc.c, head, chunk)
+	x.bytesOut += n
+	return err
 }
 
 // cacheStore runs cache-store's part once the response rules are done:
