@@ -77,6 +77,12 @@ type Global struct {
 	// MaxConn caps concurrent client connections per process; 0 means
 	// no limit beyond the frontends' own.
 	MaxConn int
+	// Node is "node": the instance's name in "show info" and on the
+	// statistics page; "" means the host name.
+	Node string
+	// MaxHeaders is "tune.http.maxhdr": the most header fields of a
+	// request or a response; 0 means 101.
+	MaxHeaders int
 	// HardStopAfter bounds a soft stop; 0 means wait for every connection.
 	HardStopAfter time.Duration
 	// Logs are the "log" targets, in file order.

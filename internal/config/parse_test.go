@@ -263,6 +263,8 @@ func TestParseErrors(t *testing.T) {
 		{"description in defaults", "defaults\n  description d\n", []string{`t.cfg:2: "description" is not allowed in a defaults section`}},
 		{"proxy id taken", base + "  id 4\nbackend b2\n  id 4\n", []string{`t.cfg:9: proxy "b2": id 4 already used by proxy "be"`}},
 		{"proxy id zero", base + "  id 0\n", []string{`t.cfg:7: id: 0 is out of range`}},
+		{"maxhdr range", "global\n  tune.http.maxhdr 40000\n", []string{`t.cfg:2: tune.http.maxhdr: 40000 is out of range`}},
+		{"node without name", "global\n  node\n", []string{`t.cfg:2: node: expects a name`}},
 		{"redirect without kind", base + "  redirect code 301\n", []string{`t.cfg:7: redirect: expects location, prefix or scheme and a value`}},
 		{"redirect bad code", base + "  redirect scheme https code 304\n", []string{`t.cfg:7: redirect: invalid code "304"`}},
 		{"redirect in defaults", "defaults\n  redirect scheme https\n", []string{`t.cfg:2: "redirect" is not allowed in a defaults section`}},

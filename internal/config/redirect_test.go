@@ -43,3 +43,19 @@ func TestTCPFrontendHTTPBackendWarns(t *testing.T) {
 		t.Errorf("no warning about the mode difference: %q", c.Warnings)
 	}
 }
+
+func TestGlobalNoOpsWarn(t *testing.T) {
+	c := mustParse(t, "global\n  busy-polling\n  nosplice\n  tune.maxrewrite 1024\n  node n1\n  tune.http.maxhdr 50\n")
+	if c.Global.Node != "n1" || c.Global.MaxHeaders != 50 {
+		t.Errorf("node %q, maxhdr %d", c.Global.Node, c.Global.MaxHeaders)
+	}
+	for _, want := range []string{"t.cfg:2: busy-polling: no effect in Baton", "t.cfg:3: nosplice: no effect in Baton", "t.cfg:4: tune.maxrewrite: no effect in Baton"} {
+		found := false
+		for _, w := range c.Warnings {
+			found = found || strings.HasPrefix(w, want)
+		}
+		if !found {
+			t.Errorf("no warning %q in %q", want, c.Warnings)
+		}
+	}
+}

@@ -159,7 +159,7 @@ func (p *parser) validate() {
 		if st.p.Mode == ModeTCP && be.p.Mode == ModeHTTP {
 			// HAProxy upgrades such a connection to HTTP (an implicit
 			// "switch-mode http"); Baton does not yet.
-			p.warnf(pos, "%s %s: %s is in mode tcp and %s in mode http: Baton relays these connections as TCP, so %s's HTTP rules, options and per-request balancing do not apply (HAProxy upgrades them to HTTP); set mode http on %s for that", kw, name, st.what(), be.what(), be.what(), st.what())
+			p.advisef(pos, "%s %s: %s is in mode tcp and %s in mode http: Baton relays these connections as TCP, so %s's HTTP rules, options and per-request balancing do not apply (HAProxy upgrades them to HTTP); set mode http on %s for that", kw, name, st.what(), be.what(), be.what(), st.what())
 		}
 	}
 	for _, st := range p.proxies {

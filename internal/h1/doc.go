@@ -24,7 +24,8 @@
 //     Empty lines before the request line are skipped (RFC 9112 2.2).
 //   - field names are tokens directly followed by ':'; values hold no
 //     CTL except HTAB; obs-fold and leading whitespace are 400.
-//   - more than Limits.MaxHeaders fields or a head longer than
+//   - Limits.MaxHeaders lines or more (start line included: 100
+//     fields by default, as in HAProxy) or a head longer than
 //     Limits.MaxHeadBytes is 431 (414 when the request line alone is).
 //   - Content-Length is 1 to 15 digits, present at most once, no lists.
 //   - Transfer-Encoding must be exactly one "chunked" field (unknown

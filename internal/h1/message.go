@@ -24,8 +24,9 @@ const (
 // Limits bound what the parser accepts. The zero value means the defaults
 // noted on each field.
 type Limits struct {
-	// MaxHeaders is the maximum number of header fields (HAProxy's
-	// tune.http.maxhdr); 0 means 101.
+	// MaxHeaders is the maximum number of header lines, the start line
+	// included (HAProxy's tune.http.maxhdr counts it): 0 means 101, so
+	// at most 100 fields.
 	MaxHeaders int
 	// MaxHeadBytes is the maximum size of the head (request line and
 	// headers with the final CRLF); 0 means 16384 (tune.bufsize).

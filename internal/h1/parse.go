@@ -301,7 +301,7 @@ func parseHeaders(buf []byte, pos, maxHead, maxHeaders int, hs []Header) ([]Head
 		if lineEnd+1 > maxHead {
 			return hs, 0, errHeadTooLarge
 		}
-		if len(hs) >= maxHeaders {
+		if len(hs)+1 >= maxHeaders { // the start line counts, as in HAProxy
 			return hs, 0, errTooManyHeaders
 		}
 		hs = append(hs, Header{Name: name, Value: trimOWS(buf[i+1 : j])})

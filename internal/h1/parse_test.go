@@ -308,7 +308,7 @@ func TestPipelining(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
-	lim := &Limits{MaxHeaders: 2, MaxHeadBytes: 64}
+	lim := &Limits{MaxHeaders: 3, MaxHeadBytes: 64} // the start line and 2 fields
 	var r Request
 	ok := req("GET / HTTP/1.1", "Host: a", "X: b")
 	if err := ParseRequest([]byte(ok), &r, lim); err != nil {

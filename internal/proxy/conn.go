@@ -274,6 +274,7 @@ func (cc *clientConn) takeSession() {
 			s.in.Captures = expr.NewCaptures(rs.ReqCaptures, rs.ResCaptures)
 		}
 		s.in.Hooks = cc
+		s.limits.MaxHeaders = cc.e.cfg.Global.MaxHeaders // tune.http.maxhdr
 	}
 	cc.session = s
 	// The session may have served another connection: point its input

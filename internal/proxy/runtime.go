@@ -26,6 +26,15 @@ import (
 
 var _ runtime.Target = (*Engine)(nil)
 
+// nodeName is the instance's name ("node", else the host name).
+func (e *Engine) nodeName() string {
+	if n := e.cfg.Global.Node; n != "" {
+		return n
+	}
+	n, _ := os.Hostname()
+	return n
+}
+
 // initRuntime numbers the proxies as HAProxy does (their "id", else the
 // lowest unused number from 1 in file order, from 2 when a stats socket
 // takes 1), computes each backend's fullconn,
@@ -141,7 +150,7 @@ func (e *Engine) Info(now time.Time) stats.Info {
 	goruntime.ReadMemStats(&ms)
 	up := now.Sub(e.started)
 	sec := int64(up / time.Second)
-	node, _ := os.Hostname()
+	node := e.nodeName()
 	nbthread := goruntime.GOMAXPROCS(0)
 	if e.cfg.Global.NbThread > 0 {
 		nbthread = e.cfg.Global.NbThread

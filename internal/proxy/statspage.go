@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"errors"
-	"os"
 	"time"
 
 	"baton/internal/config"
@@ -48,7 +47,7 @@ func (cc *clientConn) answerStats(x *exchange, p *config.Proxy, rs *rules.Set, l
 		req.Body, bodyRead = body, true
 	}
 	now := time.Now()
-	node, _ := os.Hostname()
+	node := cc.e.nodeName()
 	data := statspage.Data{Now: now, Info: cc.e.Info(now), Rows: cc.e.Rows(now), Service: cc.e.serviceFacts(),
 		Proxy: p.Name, Version: cc.e.version, Node: node, Desc: cc.e.cfg.Global.Description, Descriptions: cc.e.descriptions}
 	r := statspage.Serve(req, p.Stats, data, cc.e.adminAction)
