@@ -90,11 +90,11 @@ func matchLen(a, b []byte) int {
 }
 
 // entry is a hash table entry: where 4 bytes with that hash were last
-// seen (plus the base) and what they were, so most candidates are
-// refused without reading the window.
+// seen (plus the base) and the 8 bytes there, so most candidates are
+// refused, and most matches measured, without reading the window.
 type entry struct {
+	val uint64
 	pos int32
-	val uint32
 }
 
 type hashTable [1 << hashBits]entry
@@ -108,23 +108,33 @@ func fixedBlock(w *bitWriter, table *hashTable, base int, src []byte, start int,
 	o, acc, nb = put(out, o, acc, nb, b2u(final)|1<<1, 3) // BFINAL, BTYPE 01
 	end := len(src)
 	lit := start // first byte not yet sent
-	for s := start; s+minMatch <= end; {
-		x := load32(src, s)
-		h := hash4(x)
+	// The last 7 bytes go as literals: each search reads 8.
+	for s := start; s+8 <= end; {
+		v := binary.LittleEndian.Uint64(src[s:])
+		h := hash4(uint32(v))
 		e := table[h]
-		table[h] = entry{int32(s + base), x}
+		table[h] = entry{v, int32(s + base)}
 		c := int(e.pos) - base
-		if e.val != x || c < 0 || s-c > maxDist || c >= s {
+		if uint32(e.val) != uint32(v) || c < 0 || s-c > maxDist || c >= s {
 			s += 1 + (s-lit)>>skipLog
 			continue
 		}
-		// The 4 bytes at c are x: the match goes on from there, and
-		// back over the literals not sent yet.
-		n := minMatch + matchLen(src[c+minMatch:], src[s+minMatch:min(end, s+maxMatch)])
-		for n < maxMatch && s > lit && c > 0 && src[s-1] == src[c-1] {
-			s, c, n = s-1, c-1, n+1
+		// The 4 bytes at c are those at s, and the table tells how many
+		// of the next 4 are too; the window is read only past 8.
+		var n int
+		if d := e.val ^ v; d != 0 {
+			n = bits.TrailingZeros64(d) >> 3
+		} else {
+			n = 8 + matchLen(src[c+8:], src[s+8:min(end, s+maxMatch)])
 		}
-		o, acc, nb = literals(out, o, acc, nb, src[lit:s])
+		for ; lit+2 <= s; lit += 2 { // the literals, two at a time
+			a, b := litCodes[src[lit]], litCodes[src[lit+1]]
+			o, acc, nb = put(out, o, acc, nb, a.bits()|b.bits()<<a.len(), a.len()+b.len())
+		}
+		if lit < s {
+			a := litCodes[src[lit]]
+			o, acc, nb = put(out, o, acc, nb, a.bits(), a.len())
+		}
 		lc := lenCodes[n]
 		db, dn := distCode(s - c)
 		o, acc, nb = put(out, o, acc, nb, lc.bits()|db<<lc.len(), lc.len()+dn)
