@@ -109,14 +109,28 @@ func fixedBlock(w *bitWriter, table *hashTable, base int, src []byte, start int,
 	end := len(src)
 	lit := start // first byte not yet sent
 	// The last 7 bytes go as literals: each search reads 8.
-	for s := start; s+8 <= end; {
-		v := binary.LittleEndian.Uint64(src[s:])
-		h := hash4(uint32(v))
-		e := table[h]
+	s := start
+	last := end - 8 // the last position searched
+	var v uint64
+	var h uint32
+	var e entry
+	if s <= last {
+		v = binary.LittleEndian.Uint64(src[s:])
+		h = hash4(uint32(v))
+		e = table[h]
+	}
+	for s <= last {
 		table[h] = entry{v, int32(s + base)}
 		c := int(e.pos) - base
+		// The next position if this one does not match: its entry is
+		// read now, so the read overlaps the decision (a mispredicted
+		// branch otherwise holds it back).
+		next := s + 1 + (s-lit)>>skipLog
+		nv := binary.LittleEndian.Uint64(src[min(next, last):])
+		nh := hash4(uint32(nv))
+		ne := table[nh]
 		if uint32(e.val) != uint32(v) || c < 0 || s-c > maxDist || c >= s {
-			s += 1 + (s-lit)>>skipLog
+			s, v, h, e = next, nv, nh, ne
 			continue
 		}
 		// The 4 bytes at c are those at s, and the table tells how many
@@ -140,6 +154,11 @@ func fixedBlock(w *bitWriter, table *hashTable, base int, src []byte, start int,
 		o, acc, nb = put(out, o, acc, nb, lc.bits()|db<<lc.len(), lc.len()+dn)
 		s += n
 		lit = s
+		if s <= last {
+			v = binary.LittleEndian.Uint64(src[s:])
+			h = hash4(uint32(v))
+			e = table[h]
+		}
 	}
 	o, acc, nb = literals(out, o, acc, nb, src[lit:end])
 	o, acc, nb = put(out, o, acc, nb, eobCode, 7)
