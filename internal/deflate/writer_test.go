@@ -17,19 +17,17 @@ var formats = []Format{Raw, Zlib, Gzip}
 
 func (f Format) String() string { return [...]string{"raw", "zlib", "gzip"}[f] }
 
+// readers are the standard library's decompressors by format.
+var readers = [...]func(io.Reader) (io.Reader, error){
+	Raw:  func(r io.Reader) (io.Reader, error) { return flate.NewReader(r), nil },
+	Zlib: func(r io.Reader) (io.Reader, error) { return zlib.NewReader(r) },
+	Gzip: func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
+}
+
 // decompress reads a whole stream of format f with the standard library.
 func decompress(t testing.TB, f Format, z []byte) []byte {
 	t.Helper()
-	var r io.Reader
-	var err error
-	switch f {
-	case Raw:
-		r = flate.NewReader(bytes.NewReader(z))
-	case Zlib:
-		r, err = zlib.NewReader(bytes.NewReader(z))
-	case Gzip:
-		r, err = gzip.NewReader(bytes.NewReader(z))
-	}
+	r, err := readers[f](bytes.NewReader(z))
 	if err != nil {
 		t.Fatalf("%v header: %v", f, err)
 	}
@@ -157,16 +155,7 @@ func TestFlushDelivers(t *testing.T) {
 			}
 			pw.CloseWithError(w.Close())
 		}()
-		var r io.Reader
-		var err error
-		switch f {
-		case Raw:
-			r = flate.NewReader(pr)
-		case Zlib:
-			r, err = zlib.NewReader(pr)
-		case Gzip:
-			r, err = gzip.NewReader(pr)
-		}
+		r, err := readers[f](pr)
 		if err != nil {
 			t.Fatal(err)
 		}
