@@ -20,11 +20,11 @@
 // is no symbol counting and no code table to build or send: each literal
 // or match goes to the bit stream as found. The output is larger than
 // with dynamic codes (the bench's 64 KiB of text: 31,305 bytes, against
-// 24,986 with klauspost/compress's level 1 and 33,315 with libslz) for
-// half the CPU (BenchmarkText64K); this is the trade HAProxy makes with
-// libslz. A block (at most 32 KiB of input) that
-// the fixed codes would make larger than its input is sent as a stored
-// block instead, so random data grows by a few bytes per 32 KiB.
+// 24,986 with klauspost/compress's level 1 and about 33,300 with libslz)
+// for about half the CPU of klauspost's level 1 (bench/README.md); this is
+// the trade HAProxy makes with libslz. A block (at most 32 KiB of input)
+// that the fixed codes would make larger than its input is sent as a
+// stored block instead, so random data grows by a few bytes per 32 KiB.
 //
 // # Streaming
 //
@@ -37,7 +37,7 @@
 // block and the framing's trailer (Adler-32 for zlib, CRC-32 and size for
 // gzip).
 //
-// A Writer's buffers are allocated once (about 250 KiB); Reset starts a
+// A Writer's buffers are allocated once (about 300 KiB); Reset starts a
 // new stream on them without clearing the hash table (its positions are
 // offsets from a base that Reset moves out of reach), so a pooled Writer
 // compresses a response without allocating.
