@@ -3,7 +3,6 @@ module baton
 go 1.26.0
 
 require (
-	github.com/klauspost/compress v1.20.4
 	golang.org/x/crypto v0.59.0
 	golang.org/x/net v0.62.0
 	google.golang.org/grpc v1.85.0

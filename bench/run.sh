@@ -12,6 +12,8 @@
 #   RAW=/tmp/raw.txt bench/run.sh  # also keep every round's figures
 #   H2_BASELINE=1 BASELINE=main CASES="h2 ka" bench/run.sh
 #                                # A/B including the h2 cases (a baseline with HTTP/2)
+#   COMP_BASELINE=1 BASELINE=main CASES=comp bench/run.sh
+#                                # A/B including comp (a baseline with compression)
 #
 # Cases: ka (keep-alive, small response), close (Connection: close),
 # 64k (64 KiB responses), upload (1 MiB POST bodies), idle (RSS per idle
@@ -35,7 +37,8 @@
 # HTTP/2 origin; Baton and HAProxy only: nginx cannot proxy to h2).
 # comp: 64 KiB text responses (the start of doc/*.md) compressed with gzip
 # ("compression algo gzip", Accept-Encoding: gzip); Baton and HAProxy
-# (libslz) only: nginx is not configured to compress.
+# (libslz), and the baseline with COMP_BASELINE=1: nginx is not
+# configured to compress. Its "bytes" row is the compressed body's size.
 # Runs alternate proxies within each round (A B C A B C ...) and the table
 # gives medians over rounds, with Baton/HAProxy ratios from the same run.
 set -euo pipefail
@@ -114,6 +117,7 @@ declare -A TLSRSA=([baton]=$((P + 41)) [haproxy]=$((P + 42)) [nginx]=$((P + 43))
 declare -A RULES=([baton]=$((P + 51)) [haproxy]=$((P + 52)) [baseline]=$((P + 54)))
 declare -A H2C=([baton]=$((P + 61)) [haproxy]=$((P + 62)) [nginx]=$((P + 63)) [baseline]=$((P + 64)))
 declare -A COMP=([baton]=$((P + 71)) [haproxy]=$((P + 72)))
+[ -z "${COMP_BASELINE:-}" ] || COMP[baseline]=$((P + 74))
 declare -A H2B=([baton]=$((P + 65)) [haproxy]=$((P + 66)))
 OH2=$((P + 70))
 
@@ -213,10 +217,13 @@ frontend h2be
 backend origin_h2
     server o1 127.0.0.1:$OH2 proto h2
 CFG
-	[ -z "${7:-}" ] || cat <<CFG
+	[ -z "${7:-}" ] || comp_frontend "$7"
+}
+comp_frontend() { # port
+	cat <<CFG
 
 frontend comp
-    bind 127.0.0.1:$7
+    bind 127.0.0.1:$1
     compression algo gzip
     compression type text/
     default_backend origin
@@ -233,6 +240,7 @@ if [ -n "${H2_BASELINE:-}" ]; then
 else
 	proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" "$([ -n "${RULES_BASELINE:-}" ] && echo "${RULES[baseline]}")" >"$work/baseline.cfg"
 fi
+[ -z "${COMP[baseline]:-}" ] || comp_frontend "${COMP[baseline]}" >>"$work/baseline.cfg"
 nginx_server() { # listen-lines cert: one nginx server block proxying to the origin
 	cat <<NGX
   server {
@@ -368,6 +376,7 @@ run_wrk() { # case proxy
 	record "$c $p p50 $(to_ms "$p50")"
 	record "$c $p p99 $(to_ms "$p99")"
 	record "$c $p cpu $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$reqs" 'BEGIN {printf "%.2f", d / hz / n * 100000}')"
+	[ "$c" != comp ] || record "$c $p bytes $(curl -s "${args[@]}" "$scheme://127.0.0.1:$port$path" | wc -c)"
 }
 to_ms() { # wrk latency (us, ms, s) to milliseconds
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
@@ -489,6 +498,7 @@ for c in $CASES; do
 	tcp) metrics="MBps" ;;
 	tls-hs-ec | tls-hs-rsa | tls-resume) metrics="rps resumed_pct cpu" ;;
 	h2 | h2-tls | h2-64k | h2-backend) metrics="rps mean max cpu" ;;
+	comp) metrics="rps p50 p99 cpu bytes" ;;
 	*) metrics="rps p50 p99 cpu" ;;
 	esac
 	for m in $metrics; do
@@ -502,7 +512,7 @@ for c in $CASES; do
 	done
 done
 echo
-echo "rps: requests/s; p50/p99: latency in ms; cpu: proxy CPU seconds per 100k requests;"
+echo "rps: requests/s; p50/p99: latency in ms; cpu: proxy CPU seconds per 100k requests; bytes: the compressed body's size;"
 echo "rss_per_conn_kb: resident memory per idle keep-alive connection ($IDLE held; tls-idle: $IDLE_TLS TLS ones; h2-idle, h2-idle-tls: $IDLE_H2 HTTP/2 ones); MBps: TCP bulk through the proxy."
 echo "h2*: h2load -c$H2_CONNS -m$H2_STREAMS (mean/max: request latency in ms; h2load gives no percentiles)."
 echo "tls-hs-*: full TLS handshakes/s (one per request; resumed_pct must be 0); tls-resume: handshakes/s with a session cache (resumed_pct of them resumed)."

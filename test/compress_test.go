@@ -11,6 +11,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +33,18 @@ var compText = func() string {
 		fmt.Fprintf(&b, "line %d of the compression scenario, %d\n", i, i*7919%1000)
 	}
 	return b.String()
+}()
+
+// compMixed is a body of text, then 40,000 bytes that do not compress
+// (a compressor sends them stored), then text again.
+var compMixed = func() string {
+	noise := make([]byte, 40000)
+	x := uint32(1)
+	for i := range noise {
+		x = x*1664525 + 1013904223
+		noise[i] = byte(x >> 24)
+	}
+	return compText[:20000] + string(noise) + compText
 }()
 
 const slowFirst = "the first part of a slow response\n"
@@ -79,6 +94,11 @@ func (o *compOrigin) serve(w http.ResponseWriter, r *http.Request) {
 		w.(http.Flusher).Flush()
 		<-o.release
 		io.WriteString(w, compText)
+		return
+	}
+	if q.Get("mixed") != "" {
+		h.Set("Content-Length", strconv.Itoa(len(compMixed)))
+		io.WriteString(w, compMixed)
 		return
 	}
 	h.Set("Content-Length", strconv.Itoa(len(compText)))
@@ -244,6 +264,33 @@ func compressionScenarios(t *testing.T, fe, off, h2fe string) {
 			compressed(t, r, "gzip")
 			if r.Get("Connection") == "close" {
 				t.Fatalf("request %d: connection closed", i)
+			}
+		}
+	})
+	t.Run("external-decoders", func(t *testing.T) {
+		// gzip(1) checks and decodes the gzip body, curl (zlib) both
+		// codings.
+		r := harness.Get(t, fe, "/?mixed=1", "Accept-Encoding: gzip")
+		if r.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("not compressed:\n%s", r.Head)
+		}
+		for _, args := range [][]string{{"-t"}, {"-dc"}} {
+			cmd := exec.Command("gzip", args...)
+			cmd.Stdin = bytes.NewReader(r.Body)
+			out, err := cmd.CombinedOutput()
+			if err != nil || (args[0] == "-dc" && string(out) != compMixed) {
+				t.Errorf("gzip %s: %v, %d bytes out (want %d)", args[0], err, len(out), len(compMixed))
+			}
+		}
+		head := filepath.Join(t.TempDir(), "head")
+		for _, coding := range []string{"gzip", "deflate"} {
+			out, err := exec.Command("curl", "-sS", "--compressed", "-H", "Accept-Encoding: "+coding,
+				"-D", head, "http://"+fe+"/?mixed=1").Output()
+			if err != nil || string(out) != compMixed {
+				t.Errorf("curl --compressed, %s: %v, %d bytes (want %d)", coding, err, len(out), len(compMixed))
+			}
+			if h, _ := os.ReadFile(head); !bytes.Contains(bytes.ToLower(h), []byte("content-encoding: "+coding)) {
+				t.Errorf("curl, %s: the answer was not compressed:\n%s", coding, h)
 			}
 		}
 	})

@@ -37,9 +37,10 @@
 // response: its caller feeds it what each read from the server brought
 // and asks for a Flush whenever the server has nothing more at once
 // (internal/proxy's compress.go), so a slowly streamed response reaches
-// the client as it comes. The compressors (github.com/klauspost/compress,
-// the standard library's API at 3-4 times its speed, at level 1, HAProxy's
-// default tune.comp.maxlevel) are pooled by algorithm and the Stream's
+// the client as it comes. The compressors (package deflate: fixed
+// Huffman codes and one greedy match search, the cost per byte of
+// HAProxy's libslz; every level is that one, as HAProxy's default
+// tune.comp.maxlevel 1 asks) are pooled by format and the Stream's
 // buffers are reused, so a compressed response allocates nothing once
 // warm (BenchmarkStream64K).
 package compress

@@ -2,18 +2,12 @@ package compress
 
 import (
 	"errors"
-	"github.com/klauspost/compress/flate"
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zlib"
 	"io"
 	"sync"
 
+	"baton/internal/deflate"
 	"baton/internal/h1"
 )
-
-// Level is the compression level: HAProxy's tune.comp.maxlevel defaults
-// to 1, the fastest.
-const Level = flate.BestSpeed
 
 // chunkHead is the room kept before each output chunk for its size line
 // (up to 8 hex digits and CRLF).
@@ -27,7 +21,8 @@ var ErrBody = errors.New("compress: malformed or truncated server body")
 // not safe for concurrent use.
 type Stream struct {
 	algo Algo
-	enc  encoder
+	// enc is the pooled compressor (nil for identity).
+	enc *deflate.Writer
 	// Server framing: chunked bodies are checked by scan and decoded by
 	// dec; remaining counts a Content-Length body's bytes still due.
 	chunked   bool
@@ -39,18 +34,16 @@ type Stream struct {
 	out []byte
 }
 
-// encoder is the pooled compressor of the stream's algorithm.
-type encoder interface {
-	io.Writer
-	Flush() error
-	Close() error
+// pools hold the compressors by format (each Writer writes its format's
+// header on Reset).
+var pools = [...]sync.Pool{
+	deflate.Raw:  {New: func() any { return deflate.NewWriter(deflate.Raw) }},
+	deflate.Zlib: {New: func() any { return deflate.NewWriter(deflate.Zlib) }},
+	deflate.Gzip: {New: func() any { return deflate.NewWriter(deflate.Gzip) }},
 }
 
-var (
-	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, Level); return w }}
-	zlibPool = sync.Pool{New: func() any { w, _ := zlib.NewWriterLevel(nil, Level); return w }}
-	rawPool  = sync.Pool{New: func() any { w, _ := flate.NewWriter(nil, Level); return w }}
-)
+// formats is the DEFLATE framing of each algorithm that compresses.
+var formats = [...]deflate.Format{Deflate: deflate.Zlib, RawDeflate: deflate.Raw, Gzip: deflate.Gzip}
 
 // Begin prepares s for a response compressed with a whose server body is
 // chunked or, if not, contentLength bytes long.
@@ -64,18 +57,9 @@ func (s *Stream) Begin(a Algo, chunked bool, contentLength int64) {
 	}
 	s.out = s.out[:chunkHead]
 	switch a {
-	case Gzip:
-		w := gzipPool.Get().(*gzip.Writer)
-		w.Reset(s)
-		s.enc = w
-	case Deflate:
-		w := zlibPool.Get().(*zlib.Writer)
-		w.Reset(s)
-		s.enc = w
-	case RawDeflate:
-		w := rawPool.Get().(*flate.Writer)
-		w.Reset(s)
-		s.enc = w
+	case Gzip, Deflate, RawDeflate:
+		s.enc = pools[formats[a]].Get().(*deflate.Writer)
+		s.enc.Reset(s)
 	}
 }
 
@@ -153,16 +137,9 @@ func (s *Stream) Finish() ([]byte, error) {
 func (s *Stream) Abort() { s.release() }
 
 func (s *Stream) release() {
-	switch w := s.enc.(type) {
-	case *gzip.Writer:
-		w.Reset(io.Discard)
-		gzipPool.Put(w)
-	case *zlib.Writer:
-		w.Reset(io.Discard)
-		zlibPool.Put(w)
-	case *flate.Writer:
-		w.Reset(io.Discard)
-		rawPool.Put(w)
+	if s.enc != nil {
+		s.enc.Reset(io.Discard) // drops its reference to s
+		pools[formats[s.algo]].Put(s.enc)
 	}
 	s.enc = nil
 }
