@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"baton/internal/h1"
@@ -216,24 +215,13 @@ func (c *h1Conn) Write(p []byte) (int, error) {
 	return total, nil
 }
 
-// hopByHop are the HTTP/1.1 fields HTTP/2 forbids (RFC 9113 8.2.2).
-var hopByHop = map[string]bool{"connection": true, "keep-alive": true, "proxy-connection": true, "transfer-encoding": true, "upgrade": true, "te": true}
-
 // sendHead sends the parsed head; without flush, its frames wait for the
 // body bytes that came in the same write.
 func (c *h1Conn) sendHead(flush bool) error {
 	r := &c.resp
-	fields := make([]hpack.HeaderField, 0, len(r.Headers))
-	for _, h := range r.Headers {
-		name := strings.ToLower(string(h.Name))
-		if hopByHop[name] {
-			continue
-		}
-		fields = append(fields, hpack.HeaderField{Name: name, Value: string(h.Value)})
-	}
 	if r.Status < 200 {
 		// Interim (100 Continue, 103): the final head follows.
-		return c.st.WriteHeaders(r.Status, fields, false)
+		return c.st.writeHeaders(r.Status, nil, r.Headers, false, true)
 	}
 	c.kind = r.Body
 	end := false
@@ -246,7 +234,7 @@ func (c *h1Conn) sendHead(flush bool) error {
 	case r.Body == h1.BodyChunked:
 		c.dec = chunkDecoder{}
 	}
-	if err := c.st.writeHeaders(r.Status, fields, end, flush || end); err != nil {
+	if err := c.st.writeHeaders(r.Status, nil, r.Headers, end, flush || end); err != nil {
 		return err
 	}
 	if end {

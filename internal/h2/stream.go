@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"baton/internal/h1"
+
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -438,12 +440,14 @@ func (st *Stream) Trailers() []hpack.HeaderField {
 // WriteHeaders sends a response head (status and fields; names must be
 // lower case) or, with status 0, trailers. end ends the stream.
 func (st *Stream) WriteHeaders(status int, fields []hpack.HeaderField, end bool) error {
-	return st.writeHeaders(status, fields, end, true)
+	return st.writeHeaders(status, fields, nil, end, true)
 }
 
-// writeHeaders is WriteHeaders; without flush the frames wait in the
-// buffer for the DATA that the caller writes next (which flushes).
-func (st *Stream) writeHeaders(status int, fields []hpack.HeaderField, end, flush bool) error {
+// writeHeaders is WriteHeaders, with the fields given as HTTP/2 fields
+// or as an HTTP/1.1 head's (converted as they are encoded: see
+// encodeH1Fields); without flush the frames wait in the buffer for the
+// DATA that the caller writes next (which flushes).
+func (st *Stream) writeHeaders(status int, fields []hpack.HeaderField, h1f []h1.Header, end, flush bool) error {
 	sc := st.sc
 	sc.mu.Lock()
 	if st.reset || sc.dead {
@@ -467,6 +471,7 @@ func (st *Stream) writeHeaders(status int, fields []hpack.HeaderField, end, flus
 	for _, hf := range fields {
 		sc.henc.WriteField(hf)
 	}
+	sc.encodeH1Fields(h1f)
 	writeHeaderBlock(sc.fr, st.id, sc.hbuf.Bytes(), frame, end)
 	return sc.unlockWriter(flush)
 }
