@@ -25,7 +25,8 @@ import (
 // truncated body.
 func (st *Stream) H1Conn(local, remote net.Addr) net.Conn {
 	c := &h1Conn{st: st, local: local, remote: remote}
-	c.pending = appendRequestHead(nil, &st.Req)
+	c.pending = appendRequestHead(c.reqHead[:0], &st.Req)
+	c.resp.Headers = c.respFields[:0]
 	c.chunked = !st.Req.NoBody && st.Req.ContentLength < 0
 	c.isHead = st.Req.Method == "HEAD"
 	return c
@@ -51,6 +52,11 @@ type h1Conn struct {
 	kind      h1.BodyKind
 	remaining int64
 	dec       chunkDecoder
+
+	// Room for a usual request head and response field list, so that a
+	// stream's HTTP/1.1 view is one allocation.
+	reqHead    [320]byte
+	respFields [16]h1.Header
 }
 
 const (
@@ -177,11 +183,18 @@ func (c *h1Conn) Write(p []byte) (int, error) {
 	for len(p) > 0 {
 		switch c.state {
 		case respHead:
-			c.rbuf = append(c.rbuf, p...)
+			if len(c.rbuf) == 0 {
+				// Usually the whole head comes in one write: it is
+				// parsed where it is, and only an incomplete one is kept.
+				c.rbuf = p
+			} else {
+				c.rbuf = append(c.rbuf, p...)
+			}
 			p = nil
 			for c.state == respHead {
 				err := h1.ParseResponse(c.rbuf, &c.resp, c.isHead, &c.lim)
 				if err == h1.ErrIncomplete {
+					c.rbuf = append([]byte(nil), c.rbuf...) // the caller's bytes are not ours to keep
 					return total, nil
 				}
 				if err != nil {
@@ -193,7 +206,7 @@ func (c *h1Conn) Write(p []byte) (int, error) {
 					return 0, err
 				}
 				if c.state == respHead {
-					c.rbuf = append(c.rbuf[:0], rest...)
+					c.rbuf = rest // after an interim head: the next one
 					continue
 				}
 				if len(rest) > 0 && c.state == respBody {

@@ -219,25 +219,29 @@ func isWS(b byte) bool { return b == ' ' || b == '\t' }
 func parseRequest(f *http2.MetaHeadersFrame) (Request, bool) {
 	r := Request{ContentLength: -1, NoBody: f.StreamEnded()}
 	var host string
-	seen := map[string]bool{}
+	var seen uint8 // pseudo-header fields already seen, one bit each
+	// The regular fields are kept in place, in the frame's own slice
+	// (the decoder made it for this frame alone).
+	r.Fields = f.Fields[:0]
 	for _, hf := range f.Fields {
 		if hf.IsPseudo() {
-			if seen[hf.Name] {
-				return r, false
-			}
-			seen[hf.Name] = true
+			var bit uint8
 			switch hf.Name {
 			case ":method":
-				r.Method = hf.Value
+				r.Method, bit = hf.Value, 1
 			case ":scheme":
-				r.Scheme = hf.Value
+				r.Scheme, bit = hf.Value, 2
 			case ":path":
-				r.Path = hf.Value
+				r.Path, bit = hf.Value, 4
 			case ":authority":
-				r.Authority = hf.Value
+				r.Authority, bit = hf.Value, 8
 			default:
 				return r, false
 			}
+			if seen&bit != 0 {
+				return r, false
+			}
+			seen |= bit
 			continue
 		}
 		if !validField(hf) {
