@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
-	"net"
 	"testing"
 
 	"golang.org/x/net/http2"
@@ -37,20 +36,8 @@ var h1Small = handlerFunc(func(s *Stream) {
 // as h2load -m10 does, through a loopback connection; allocations count
 // both ends, the client's being none (pre-encoded HEADERS, raw frames).
 func BenchmarkStreamsH1(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	cc, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
+	cc, sconn := loopbackPair(b)
 	defer cc.Close()
-	sconn, err := ln.Accept()
-	if err != nil {
-		b.Fatal(err)
-	}
 	conn := NewConn(sconn, Settings{}, h1Small)
 	done := make(chan struct{})
 	go func() {
