@@ -8,8 +8,8 @@ import (
 	"io"
 	"math"
 	"net"
+	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -36,19 +36,20 @@ type Conn struct {
 	Logf func(format string, args ...any)
 
 	fr *http2.Framer // reads belong to Serve's goroutine; writes to wmu
-	br *bufio.Reader // Serve's: a frame's header and payload in one read
+	rd connReader    // Serve's: the socket, buffered while busy (idlebuf.go)
 
 	// wmu serialises frame writes: the framer's write side, bw, and the
 	// HPACK encoder (whose state must follow the order frames leave in).
 	wmu sync.Mutex
-	// writers counts stream writers waiting for or holding wmu (atomic):
-	// a stream writer leaves the flush to the next one when another is
-	// waiting, so a burst of responses leaves in one write.
-	writers atomic.Int32
-	bw      *bufio.Writer
-	henc    *hpack.Encoder
-	hbuf    bytes.Buffer
-	werr    error // the first write error: the connection is dead
+	bw  *bufio.Writer // nil while released (idlebuf.go)
+	// flushOwed (under wmu): buffered frames that a stream writer has
+	// promised to flush once it has let the other ready streams add
+	// theirs (unlockWriter); any flush settles it.
+	flushOwed bool
+	henc      *hpack.Encoder
+	hbuf      bytes.Buffer
+	values    [valueCacheSize]string // recent field values (internValue)
+	werr      error                  // the first write error: the connection is dead
 
 	// mu guards everything below; cond is signalled when windows,
 	// stream buffers or stream states change.
@@ -68,6 +69,12 @@ type Conn struct {
 	peerFrame  uint32 // the client's SETTINGS_MAX_FRAME_SIZE
 	recvUnack  int64  // body bytes consumed but not yet given back
 	dead       bool   // Serve has returned: every wait ends
+	// The reading goroutine's deadline (armLocked): readDL is the one
+	// set; idleDL the idle timeout's end (zero: none); releasing says
+	// readDL is the short one after which an idle connection releases
+	// its buffers, parked that it has (idlebuf.go).
+	readDL, idleDL    time.Time
+	releasing, parked bool
 	// Graceful shutdown (RFC 9113 6.8): shutdown asked, the first
 	// GOAWAY (2^31-1) and its PING sent, the final GOAWAY sent with
 	// lastID.
@@ -98,9 +105,10 @@ func NewConn(c net.Conn, set Settings, h Handler) *Conn {
 		idle:      make(chan struct{}, 1),
 	}
 	sc.cond = sync.NewCond(&sc.mu)
-	sc.bw = bufio.NewWriterSize(c, 16384)
-	sc.br = bufio.NewReaderSize(c, 16384)
-	sc.fr = http2.NewFramer(sc.bw, sc.br)
+	// No buffer until the first bytes: the preface is read straight
+	// into Serve's array.
+	sc.rd = connReader{sc: sc, direct: true}
+	sc.fr = http2.NewFramer(connWriter{sc}, &sc.rd)
 	sc.fr.SetMaxReadFrameSize(set.maxFrame())
 	sc.fr.MaxHeaderListSize = set.maxHeaderList()
 	sc.fr.ReadMetaHeaders = hpack.NewDecoder(set.headerTableSize(), nil)
@@ -137,10 +145,11 @@ func (sc *Conn) Serve() error {
 		pt = sc.set.IdleTimeout
 	}
 	if pt > 0 {
-		sc.c.SetReadDeadline(time.Now().Add(pt))
+		sc.readDL = time.Now().Add(pt)
+		sc.c.SetReadDeadline(sc.readDL)
 	}
 	var pre [len(ClientPreface)]byte
-	if _, err := io.ReadFull(sc.br, pre[:]); err != nil {
+	if _, err := io.ReadFull(&sc.rd, pre[:]); err != nil {
 		return nil
 	}
 	if string(pre[:]) != ClientPreface {
@@ -234,7 +243,9 @@ func isTimeout(err error) bool {
 }
 
 // armReadDeadline gives an idle connection (no handler running) its idle
-// timeout; a busy one waits on its streams' own timeouts.
+// timeout; a busy one waits on its streams' own timeouts. An idle
+// connection still holding its buffers first waits releaseDelay, after
+// which it releases them (parkIdle) and waits for the rest.
 //
 // The deadline is set under mu, as handlerDone sets it when the last
 // handler ends, so that neither can undo the other's.
@@ -245,14 +256,35 @@ func (sc *Conn) armReadDeadline() {
 }
 
 func (sc *Conn) armLocked() {
+	sc.releasing = false
 	switch {
 	case sc.goaway2 && sc.running == 0:
-		sc.c.SetReadDeadline(time.Now()) // done: Serve returns
-	case sc.running > 0 || sc.set.IdleTimeout <= 0:
-		sc.c.SetReadDeadline(time.Time{})
+		sc.setReadDLLocked(time.Now()) // done: Serve returns
+	case sc.running > 0:
+		sc.setReadDLLocked(time.Time{})
 	default:
-		sc.c.SetReadDeadline(time.Now().Add(sc.set.IdleTimeout))
+		now := time.Now()
+		sc.idleDL = time.Time{}
+		if sc.set.IdleTimeout > 0 {
+			sc.idleDL = now.Add(sc.set.IdleTimeout)
+		}
+		if sc.parked || sc.set.IdleTimeout > 0 && sc.set.IdleTimeout <= releaseDelay {
+			sc.setReadDLLocked(sc.idleDL)
+		} else {
+			sc.releasing = true
+			sc.setReadDLLocked(now.Add(releaseDelay))
+		}
 	}
+}
+
+// setReadDLLocked sets the socket's read deadline unless it is already
+// that (a busy connection's stays zero frame after frame).
+func (sc *Conn) setReadDLLocked(t time.Time) {
+	if t.IsZero() && sc.readDL.IsZero() {
+		return
+	}
+	sc.readDL = t
+	sc.c.SetReadDeadline(t)
 }
 
 // finished reports the end of a graceful shutdown: the final GOAWAY is
@@ -281,11 +313,17 @@ func (sc *Conn) teardown() {
 	sc.cond.Broadcast()
 	sc.mu.Unlock()
 	sc.wmu.Lock()
-	sc.bw.Flush()
+	if sc.bw != nil {
+		sc.bw.Flush()
+	}
 	if sc.werr == nil {
 		sc.werr = net.ErrClosed
 	}
+	sc.flushOwed = false
+	sc.releaseWriteLocked()
 	sc.wmu.Unlock()
+	sc.rd.r, sc.rd.w = 0, 0
+	sc.rd.release()
 }
 
 // Shutdown starts a graceful shutdown (RFC 9113 6.8): a GOAWAY with
@@ -343,6 +381,10 @@ func (sc *Conn) goAway(code http2.ErrCode, last uint32) {
 
 // flushLocked flushes bw under wmu and its write deadline.
 func (sc *Conn) flushLocked() error {
+	sc.flushOwed = false
+	if sc.bw == nil {
+		return sc.werr // nothing written since the release
+	}
 	return flushFrames(sc.c, sc.bw, sc.set.WriteTimeout, &sc.werr)
 }
 
@@ -364,20 +406,30 @@ func flushFrames(c net.Conn, bw *bufio.Writer, timeout time.Duration, werr *erro
 	return nil
 }
 
-// lockWriter takes wmu for a stream's frames; unlockWriter flushes
-// unless another stream writer is waiting (it will flush, or the one
-// after it: the last of a burst always does).
-func (sc *Conn) lockWriter() {
-	sc.writers.Add(1)
-	sc.wmu.Lock()
-}
+// lockWriter takes wmu for a stream's frames; unlockWriter releases it.
+func (sc *Conn) lockWriter() { sc.wmu.Lock() }
 
+// unlockWriter releases wmu after a stream's frames; with flush they
+// must leave soon. One write per response was most of a small
+// response's cost, so a writer does not flush at once: unless another
+// writer already owes the flush, it owes it, yields once (the other
+// streams that are ready to answer run and add their frames) and then
+// flushes whatever the buffer holds in one write. Writers that found
+// the flush owed leave at once: the owner's flush comes after their
+// frames.
 func (sc *Conn) unlockWriter(flush bool) error {
-	var err error
-	if sc.writers.Add(-1) == 0 && flush {
+	if !flush || sc.werr != nil || sc.flushOwed {
+		err := sc.werr
+		sc.wmu.Unlock()
+		return err
+	}
+	sc.flushOwed = true
+	sc.wmu.Unlock()
+	runtime.Gosched()
+	sc.wmu.Lock()
+	err := sc.werr
+	if sc.flushOwed {
 		err = sc.flushLocked()
-	} else if sc.werr != nil {
-		err = sc.werr
 	}
 	sc.wmu.Unlock()
 	return err

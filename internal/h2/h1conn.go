@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"baton/internal/h1"
@@ -26,7 +25,8 @@ import (
 // truncated body.
 func (st *Stream) H1Conn(local, remote net.Addr) net.Conn {
 	c := &h1Conn{st: st, local: local, remote: remote}
-	c.pending = appendRequestHead(nil, &st.Req)
+	c.pending = appendRequestHead(c.reqHead[:0], &st.Req)
+	c.resp.Headers = c.respFields[:0]
 	c.chunked = !st.Req.NoBody && st.Req.ContentLength < 0
 	c.isHead = st.Req.Method == "HEAD"
 	return c
@@ -52,6 +52,11 @@ type h1Conn struct {
 	kind      h1.BodyKind
 	remaining int64
 	dec       chunkDecoder
+
+	// Room for a usual request head and response field list, so that a
+	// stream's HTTP/1.1 view is one allocation.
+	reqHead    [320]byte
+	respFields [16]h1.Header
 }
 
 const (
@@ -178,11 +183,18 @@ func (c *h1Conn) Write(p []byte) (int, error) {
 	for len(p) > 0 {
 		switch c.state {
 		case respHead:
-			c.rbuf = append(c.rbuf, p...)
+			if len(c.rbuf) == 0 {
+				// Usually the whole head comes in one write: it is
+				// parsed where it is, and only an incomplete one is kept.
+				c.rbuf = p
+			} else {
+				c.rbuf = append(c.rbuf, p...)
+			}
 			p = nil
 			for c.state == respHead {
 				err := h1.ParseResponse(c.rbuf, &c.resp, c.isHead, &c.lim)
 				if err == h1.ErrIncomplete {
+					c.rbuf = append([]byte(nil), c.rbuf...) // the caller's bytes are not ours to keep
 					return total, nil
 				}
 				if err != nil {
@@ -194,7 +206,7 @@ func (c *h1Conn) Write(p []byte) (int, error) {
 					return 0, err
 				}
 				if c.state == respHead {
-					c.rbuf = append(c.rbuf[:0], rest...)
+					c.rbuf = rest // after an interim head: the next one
 					continue
 				}
 				if len(rest) > 0 && c.state == respBody {
@@ -216,24 +228,13 @@ func (c *h1Conn) Write(p []byte) (int, error) {
 	return total, nil
 }
 
-// hopByHop are the HTTP/1.1 fields HTTP/2 forbids (RFC 9113 8.2.2).
-var hopByHop = map[string]bool{"connection": true, "keep-alive": true, "proxy-connection": true, "transfer-encoding": true, "upgrade": true, "te": true}
-
 // sendHead sends the parsed head; without flush, its frames wait for the
 // body bytes that came in the same write.
 func (c *h1Conn) sendHead(flush bool) error {
 	r := &c.resp
-	fields := make([]hpack.HeaderField, 0, len(r.Headers))
-	for _, h := range r.Headers {
-		name := strings.ToLower(string(h.Name))
-		if hopByHop[name] {
-			continue
-		}
-		fields = append(fields, hpack.HeaderField{Name: name, Value: string(h.Value)})
-	}
 	if r.Status < 200 {
 		// Interim (100 Continue, 103): the final head follows.
-		return c.st.WriteHeaders(r.Status, fields, false)
+		return c.st.writeHeaders(r.Status, nil, r.Headers, false, true)
 	}
 	c.kind = r.Body
 	end := false
@@ -246,7 +247,7 @@ func (c *h1Conn) sendHead(flush bool) error {
 	case r.Body == h1.BodyChunked:
 		c.dec = chunkDecoder{}
 	}
-	if err := c.st.writeHeaders(r.Status, fields, end, flush || end); err != nil {
+	if err := c.st.writeHeaders(r.Status, nil, r.Headers, end, flush || end); err != nil {
 		return err
 	}
 	if end {

@@ -61,21 +61,28 @@ type server struct {
 	results map[uint32]*result
 }
 
-func newServer(t *testing.T, set Settings, h Handler) *server {
-	t.Helper()
+// loopbackPair returns the two ends of a loopback TCP connection.
+func loopbackPair(tb testing.TB) (client, server net.Conn) {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer ln.Close()
-	cc, err := net.Dial("tcp", ln.Addr().String())
+	client, err = net.Dial("tcp", ln.Addr().String())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	sconn, err := ln.Accept()
+	server, err = ln.Accept()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return client, server
+}
+
+func newServer(t *testing.T, set Settings, h Handler) *server {
+	t.Helper()
+	cc, sconn := loopbackPair(t)
 	s := &server{t: t, log: &logBuf{}, done: make(chan error, 1), c: cc}
 	s.conn = NewConn(sconn, set, h)
 	s.conn.Logf = s.log.logf

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"baton/internal/h1"
+
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -217,25 +219,29 @@ func isWS(b byte) bool { return b == ' ' || b == '\t' }
 func parseRequest(f *http2.MetaHeadersFrame) (Request, bool) {
 	r := Request{ContentLength: -1, NoBody: f.StreamEnded()}
 	var host string
-	seen := map[string]bool{}
+	var seen uint8 // pseudo-header fields already seen, one bit each
+	// The regular fields are kept in place, in the frame's own slice
+	// (the decoder made it for this frame alone).
+	r.Fields = f.Fields[:0]
 	for _, hf := range f.Fields {
 		if hf.IsPseudo() {
-			if seen[hf.Name] {
-				return r, false
-			}
-			seen[hf.Name] = true
+			var bit uint8
 			switch hf.Name {
 			case ":method":
-				r.Method = hf.Value
+				r.Method, bit = hf.Value, 1
 			case ":scheme":
-				r.Scheme = hf.Value
+				r.Scheme, bit = hf.Value, 2
 			case ":path":
-				r.Path = hf.Value
+				r.Path, bit = hf.Value, 4
 			case ":authority":
-				r.Authority = hf.Value
+				r.Authority, bit = hf.Value, 8
 			default:
 				return r, false
 			}
+			if seen&bit != 0 {
+				return r, false
+			}
+			seen |= bit
 			continue
 		}
 		if !validField(hf) {
@@ -438,12 +444,14 @@ func (st *Stream) Trailers() []hpack.HeaderField {
 // WriteHeaders sends a response head (status and fields; names must be
 // lower case) or, with status 0, trailers. end ends the stream.
 func (st *Stream) WriteHeaders(status int, fields []hpack.HeaderField, end bool) error {
-	return st.writeHeaders(status, fields, end, true)
+	return st.writeHeaders(status, fields, nil, end, true)
 }
 
-// writeHeaders is WriteHeaders; without flush the frames wait in the
-// buffer for the DATA that the caller writes next (which flushes).
-func (st *Stream) writeHeaders(status int, fields []hpack.HeaderField, end, flush bool) error {
+// writeHeaders is WriteHeaders, with the fields given as HTTP/2 fields
+// or as an HTTP/1.1 head's (converted as they are encoded: see
+// encodeH1Fields); without flush the frames wait in the buffer for the
+// DATA that the caller writes next (which flushes).
+func (st *Stream) writeHeaders(status int, fields []hpack.HeaderField, h1f []h1.Header, end, flush bool) error {
 	sc := st.sc
 	sc.mu.Lock()
 	if st.reset || sc.dead {
@@ -467,6 +475,7 @@ func (st *Stream) writeHeaders(status int, fields []hpack.HeaderField, end, flus
 	for _, hf := range fields {
 		sc.henc.WriteField(hf)
 	}
+	sc.encodeH1Fields(h1f)
 	writeHeaderBlock(sc.fr, st.id, sc.hbuf.Bytes(), frame, end)
 	return sc.unlockWriter(flush)
 }

@@ -42,6 +42,11 @@ func (cc *clientConn) serveH2() {
 		c = &prefixConn{Conn: c, pre: append([]byte(nil), (*cc.buf)[cc.r:cc.w]...)}
 	}
 	cc.releaseBufs()
+	// The streams have sessions of their own: the connection's goes back
+	// to the pool while it serves them (4 KB per idle connection), and a
+	// fresh one serves what runs after Serve.
+	cc.dropSession()
+	defer cc.takeSession()
 	cc.stkConn = cc.stk.ConnectionEntries()
 	cc.h2owner() // the streams share the connection's server connections
 	conn := h2.NewConn(c, set, h2Handler{cc})
