@@ -26,6 +26,9 @@ type Input struct {
 
 	fold       []byte
 	contentPos int // the tcp-request content rule to resume at
+	// contentSet is the set contentPos is in: a frontend's rules and
+	// then its backend's run on one input, each from its first rule.
+	contentSet *Set
 	respPos    int // the tcp-response content rule to resume at
 }
 
