@@ -166,6 +166,14 @@ type clientConn struct {
 	// its first compressed response and reused for the next ones.
 	zc *compState
 
+	// upgraded: a connection of a mode tcp frontend served as HTTP since
+	// the backend it was routed to is in mode http (upgrade.go);
+	// upgradeBE is that backend until the first request takes it, and
+	// upgradeID the request number taken for it.
+	upgraded  bool
+	upgradeBE *backendRT
+	upgradeID uint64
+
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).
 	unreadBody bool
