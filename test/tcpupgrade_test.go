@@ -117,5 +117,65 @@ backend raw
 				e.logLines(line("fe", "<NOSRV>", `-1/-1/\d+`, "0", "PR"), 1)
 			},
 		},
+		{
+			// The frontend switches to HTTP itself: its HTTP rules, its
+			// forwardfor and its switching on the first request's
+			// headers apply; a client that is not HTTP is rejected.
+			name: "tcp-request-content-switch-mode-http",
+			cfg: `global
+    log stdout format raw local0
+
+defaults
+    log global
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+
+frontend fe
+    bind ${FE}
+    option tcplog
+    option forwardfor
+    tcp-request inspect-delay 2s
+    tcp-request content switch-mode http if HTTP
+    tcp-request content reject
+    http-request set-header X-Fe fe
+    http-response set-header X-Fe-Resp yes
+    use_backend two if { req.hdr(x-to) two }
+    default_backend web
+
+backend web
+    mode http
+    http-response set-header X-Be yes
+    server s1 ${S1}
+
+backend two
+    mode http
+    http-response set-header X-Be two
+    server s2 ${S2}
+`,
+			check: func(e *env) {
+				c := harness.Dial(e.t, e.fe())
+				for _, to := range []string{"two", "web"} {
+					c.Send(harness.Request("GET", "/headers", "X-To: "+to) + "\r\n")
+					r := c.Read("GET")
+					if r.Status != 200 || r.Get("X-Be") != map[string]string{"two": "two", "web": "yes"}[to] || r.Get("X-Fe-Resp") != "yes" {
+						e.t.Fatalf("request for %s: %s", to, r)
+					}
+					seen := parseHead(string(r.Body))
+					for _, h := range []string{"X-Fe: fe", "X-Forwarded-For: 127.0.0.1"} {
+						if err := expectHeader(seen, h); err != nil {
+							e.t.Errorf("request for %s seen by the server: %v\n%s", to, err, r.Body)
+						}
+					}
+				}
+				e.logLines(line("two", "s2", `\d+/\d+/\d+`, `\d+`, "--"), 1)
+				e.logLines(line("web", "s1", `\d+/\d+/\d+`, `\d+`, "--"), 1)
+				c = harness.Dial(e.t, e.fe())
+				c.Send("HELLO\r\n\r\n")
+				if closed, got := c.Closed(8 * time.Second); !closed || got != "" {
+					e.t.Errorf("non-HTTP client: closed %v, read %q; want closed without data", closed, got)
+				}
+			},
+		},
 	})
 }

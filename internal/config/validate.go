@@ -17,7 +17,9 @@ func (p *parser) finishProxy(st *proxyState) {
 	}
 	px := st.p
 	p.checkCaptureIDs(st)
-	if px.Mode == ModeTCP {
+	// A frontend that switches its connections to HTTP has HTTP rules
+	// and options of its own, as in HAProxy.
+	if px.Mode == ModeTCP && !px.SwitchesToHTTP() {
 		for _, r := range px.RequestRules {
 			p.errorf(r.Pos, "http-request %s: needs mode http (%s is in mode tcp)", r.Action, st.what())
 		}
@@ -27,13 +29,15 @@ func (p *parser) finishProxy(st *proxyState) {
 		for _, r := range px.AfterResponseRules {
 			p.errorf(r.Pos, "http-after-response %s: needs mode http (%s is in mode tcp)", r.Action, st.what())
 		}
-		if px.HTTPLog {
-			p.warnf(px.Pos, "%s: option httplog needs mode http; using option tcplog", st.what())
-			px.HTTPLog, px.TCPLog = false, true
-		}
 		if px.ForwardFor {
 			p.warnf(px.Pos, "%s: option forwardfor needs mode http; ignored", st.what())
 			px.ForwardFor = false
+		}
+	}
+	if px.Mode == ModeTCP {
+		if px.HTTPLog {
+			p.warnf(px.Pos, "%s: option httplog needs mode http; using option tcplog", st.what())
+			px.HTTPLog, px.TCPLog = false, true
 		}
 	}
 	p.checkRetryOn(st)

@@ -166,13 +166,16 @@ type clientConn struct {
 	// its first compressed response and reused for the next ones.
 	zc *compState
 
-	// upgraded: a connection of a mode tcp frontend served as HTTP since
-	// the backend it was routed to is in mode http (upgrade.go);
-	// upgradeBE is that backend until the first request takes it, and
-	// upgradeID the request number taken for it.
-	upgraded  bool
-	upgradeBE *backendRT
-	upgradeID uint64
+	// upgraded: a connection of a mode tcp frontend served as HTTP
+	// (upgrade.go). Until its first request is read, upgradeFirst is
+	// set, upgradeBE is the backend that request goes to (nil: the
+	// frontend's switching rules choose), upgradeID the request number
+	// taken for it. upgradeProto is switch-mode's proto ("h1", "h2"; ""
+	// as an HTTP frontend chooses).
+	upgraded, upgradeFirst bool
+	upgradeBE              *backendRT
+	upgradeID              uint64
+	upgradeProto           string
 
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).

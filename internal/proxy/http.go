@@ -215,7 +215,7 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		logging := cc.fe.logging
 		prevEnd := cc.now // when the previous answer went out
 		if logging {
-			if cc.upgradeBE != nil {
+			if cc.upgradeFirst {
 				x.id = cc.upgradeID // taken when the connection was accepted
 			} else {
 				x.id = cc.e.reqID.Add(1) - 1
@@ -484,8 +484,8 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 
 	in := &cc.in
-	up := cc.upgradeBE
-	if up == nil {
+	upFirst := cc.upgradeFirst
+	if !upFirst {
 		in.BeginRequest()
 	}
 	in.Req = req
@@ -502,13 +502,15 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	cc.setBody()
 	fe.rules.CaptureRequest(in)
 	cc.verdict = cc.verdict.Reset()
-	be := up
-	if up != nil {
+	be := cc.upgradeBE
+	if upFirst {
 		// The first request of an upgraded connection: the frontend's
-		// rules chose its backend on the raw bytes (upgrade.go).
-		cc.upgradeBE = nil
-	} else {
-		if fe.rules.HasTCPContent() && !cc.contentRules(fe.rules) {
+		// tcp-request content rules ran on the raw bytes, and may have
+		// chosen its backend (upgrade.go).
+		cc.upgradeFirst, cc.upgradeBE = false, nil
+	}
+	if be == nil {
+		if !upFirst && fe.rules.HasTCPContent() && !cc.contentRules(fe.rules) {
 			return false
 		}
 		fe.rules.Request(in, &cc.verdict)

@@ -204,6 +204,10 @@ func (cc *clientConn) serveTCP() (upgrade bool) {
 		cc.logTCP(x)
 		return false
 	}
+	if in.Effects.SwitchHTTP {
+		cc.upgrade(nil, x.id) // switch-mode http: the frontend goes on in HTTP
+		return true
+	}
 	beName, beDyn := fe.rules.Backend(in)
 	be := fe.backendFor(cc.e, beName, beDyn)
 	if be == nil || be.b == nil {

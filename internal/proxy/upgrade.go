@@ -16,12 +16,21 @@ package proxy
 // frontend's log format (tcplog) is written once per request. A
 // connection whose TLS handshake chose "h2" upgrades destructively: each
 // HTTP/2 stream goes through the frontend's rules on its own.
+//
+// "tcp-request content switch-mode http" upgrades in the frontend
+// itself: the first request then runs the frontend's HTTP rules and
+// switching (the frontend may have http-request rules and HTTP options),
+// its tcp-request content rules being done; on later requests the
+// action stops the content rules as accept. "proto h2" makes the
+// connection HTTP/2 (destructive), "proto h1" keeps it HTTP/1.1.
 
-// upgrade makes cc an HTTP connection whose first request goes to be; id
-// is the request number the connection took for its log line.
+// upgrade makes cc an HTTP connection whose first request goes to be
+// (nil: switch-mode http, the frontend chooses); id is the request
+// number the connection took for its log line.
 func (cc *clientConn) upgrade(be *backendRT, id uint64) {
-	cc.upgraded = true
+	cc.upgraded, cc.upgradeFirst = true, true
 	cc.upgradeBE, cc.upgradeID = be, id
+	cc.upgradeProto = cc.in.Effects.SwitchProto
 	cc.setActive(stateActive)
 }
 

@@ -66,6 +66,11 @@ type Effects struct {
 	// cache-store saw it, which is what the cache keeps.
 	CacheUse, CacheStore string
 	CacheHead            []byte
+	// SwitchHTTP is set by tcp-request content switch-mode http: the
+	// connection becomes HTTP, with SwitchProto's multiplexer ("h1",
+	// "h2"; "" as an HTTP frontend chooses).
+	SwitchHTTP  bool
+	SwitchProto string
 }
 
 // BeginRequest prepares in for a request: the sample context's and the
@@ -313,6 +318,7 @@ const (
 	actExpectProxy
 	actCacheUse
 	actCacheStore
+	actSwitchMode
 )
 
 var actions = map[string]act{
@@ -330,6 +336,7 @@ var actions = map[string]act{
 	"set-nice": actNoop, "strict-mode": actNoop, "wait-for-body": actWaitForBody, "set-status": actSetStatus,
 	"use-service": actService, "disable-l7-retry": actDisableL7Retry,
 	"expect-proxy": actExpectProxy, "cache-use": actCacheUse, "cache-store": actCacheStore,
+	"switch-mode": actSwitchMode,
 }
 
 // rule is a compiled rule; the fields used depend on act.

@@ -36,6 +36,11 @@ func (r *rule) final(in *Input) Kind {
 		return SilentDrop
 	case actClose:
 		return CloseAfter
+	case actSwitchMode:
+		// Stops the rules like accept; a connection already in HTTP
+		// (a later request, an HTTP frontend) stays as it is.
+		in.Effects.SwitchHTTP, in.Effects.SwitchProto = true, r.name
+		return Accept
 	}
 	r.common(in)
 	return Continue
