@@ -690,7 +690,10 @@ func (cc *clientConn) handOver() bool {
 		return false
 	case cc.relayed:
 		return cc.passRelay()
-	case cc.tcp == nil:
+	case cc.tcp == nil, cc.upgraded:
+		// An upgraded connection would start over as a new TCP one
+		// there, its next request switched on raw bytes: it stays,
+		// and is drained like an HTTP connection that could not move.
 		return false
 	case cc.tlsConn != nil:
 		return cc.relayOver()
