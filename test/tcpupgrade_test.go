@@ -31,6 +31,12 @@ frontend fe
     use_backend down if { req.hdr(x-to) down }
     default_backend web
 
+frontend slow
+    bind ${FE2}
+    option tcplog
+    timeout http-request 700ms
+    default_backend web
+
 backend web
     mode http
     option forwardfor
@@ -115,6 +121,17 @@ backend raw
 					e.t.Errorf("non-HTTP client: %s", r)
 				}
 				e.logLines(line("fe", "<NOSRV>", `-1/-1/\d+`, "0", "PR"), 1)
+
+				// A request head not finished within timeout http-request:
+				// 408, logged PR as HAProxy logs an upgraded connection's.
+				c = harness.Dial(e.t, e.addrs["FE2"])
+				c.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /")
+				c.Read("GET")
+				if r = c.Read("GET"); r.Status != 408 {
+					e.t.Errorf("unfinished head: %s", r)
+				}
+				slow := regexp.MustCompile(`127\.0\.0\.1:\d+ ` + httplogDate + ` slow slow/<NOSRV> -1/-1/\d+ 0 PR `)
+				e.logLines(slow, 1)
 			},
 		},
 		{
