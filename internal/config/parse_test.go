@@ -238,6 +238,10 @@ func TestParseErrors(t *testing.T) {
 		{"redirect code", base + "  http-request redirect location /x code 404\n", []string{`t.cfg:7: http-request redirect: invalid code "404"`}},
 		{"mode mismatch", base + "backend t\n  mode tcp\n  server s 127.0.0.1:1\nfrontend f\n  bind :80\n  default_backend t\n", []string{`t.cfg:12: default_backend t: frontend "f" is in mode http but backend "t" is in mode tcp`}},
 		{"http rule in tcp", "listen l\n  mode tcp\n  bind :80\n  http-request deny\n  timeout client 1s\n", []string{`t.cfg:4: http-request deny: needs mode http`}},
+		{"switch-mode in backend", "backend b\n  tcp-request content switch-mode http\n", []string{`t.cfg:2: tcp-request content switch-mode: not allowed because backend "b" has no frontend capability`}},
+		{"switch-mode tcp", "frontend f\n  bind :80\n  tcp-request content switch-mode tcp\n", []string{`t.cfg:3: tcp-request content switch-mode: expects 'http'`}},
+		{"switch-mode proto", "frontend f\n  bind :80\n  tcp-request content switch-mode http proto h3\n", []string{`t.cfg:3: tcp-request content switch-mode: unknown proto "h3": h1 or h2`}},
+		{"switch-mode junk", "frontend f\n  bind :80\n  tcp-request content switch-mode http fast\n", []string{`t.cfg:3: tcp-request content switch-mode: unexpected argument "fast"`}},
 		{"dup backend", base + "backend be\n", []string{`t.cfg:7: backend "be": name already used by backend "be" at t.cfg:6`}},
 		{"listen vs frontend", "frontend x\n  bind :1\n  default_backend x\nlisten x\n  bind :2\n", []string{`t.cfg:4: listen "x": name already used by frontend "x" at t.cfg:1`}},
 		{"dup bind", base + "frontend a\n  bind :80\n  default_backend be\nfrontend b\n  bind *:80\n  default_backend be\n", []string{`t.cfg:11: bind :80: address already bound by frontend "a" at t.cfg:8`}},
@@ -359,5 +363,31 @@ func TestBalanceForms(t *testing.T) {
 		if p.Balance != tt.bal || p.BalanceOpts != tt.opts {
 			t.Errorf("%q: %v %+v, want %v %+v", tt.line, p.Balance, p.BalanceOpts, tt.bal, tt.opts)
 		}
+	}
+}
+
+// A mode tcp frontend that switches its connections to HTTP may have
+// HTTP rules and options of its own, as in HAProxy; httplog still falls
+// back to tcplog there.
+func TestSwitchModeFrontend(t *testing.T) {
+	src := "frontend f\n  bind :80\n  mode tcp\n  option httplog\n  option forwardfor\n" +
+		"  tcp-request inspect-delay 1s\n  tcp-request content switch-mode http proto h1 if HTTP\n" +
+		"  http-request set-header X-Fe 1\n  http-response set-header X-Fe 1\n  default_backend b\n" +
+		"backend b\n  mode http\n  server s 127.0.0.1:1\n"
+	c, err := Parse("t.cfg", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := c.Frontends()[0]
+	if !f.SwitchesToHTTP() || f.TCPContentRules[0].Name != "h1" || !f.ForwardFor || len(f.RequestRules) != 1 || len(f.ResponseRules) != 1 {
+		t.Errorf("frontend %+v", f)
+	}
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "forwardfor") || strings.Contains(w, "http-re") {
+			t.Errorf("warning %q", w)
+		}
+	}
+	if !strings.Contains(c.Warnings[0], "option httplog needs mode http; using option tcplog") {
+		t.Errorf("warnings %q", c.Warnings)
 	}
 }

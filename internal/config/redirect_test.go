@@ -31,19 +31,6 @@ func TestRedirectKeyword(t *testing.T) {
 	}
 }
 
-// TestTCPFrontendHTTPBackendWarns: HAProxy upgrades a TCP frontend's
-// connection to HTTP for an HTTP backend; Baton relays it, and says so.
-func TestTCPFrontendHTTPBackendWarns(t *testing.T) {
-	c := mustParse(t, "defaults\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\nfrontend f\n  mode tcp\n  bind :1\n  default_backend b\nbackend b\n  mode http\n")
-	found := false
-	for _, w := range c.Warnings {
-		found = found || strings.HasPrefix(w, `t.cfg:8: default_backend b: frontend "f" is in mode tcp and backend "b" in mode http: Baton relays these connections as TCP`)
-	}
-	if !found {
-		t.Errorf("no warning about the mode difference: %q", c.Warnings)
-	}
-}
-
 func TestGlobalNoOpsWarn(t *testing.T) {
 	c := mustParse(t, "global\n  busy-polling\n  nosplice\n  tune.maxrewrite 1024\n  node n1\n  tune.http.maxhdr 50\n")
 	if c.Global.Node != "n1" || c.Global.MaxHeaders != 50 {

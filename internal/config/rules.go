@@ -95,7 +95,8 @@ func buildRuleSets() map[string]*ruleSet {
 		"tcp-request content": {kw: "tcp-request content", where: expr.TCPContent, list: func(px *Proxy) *[]Rule { return &px.TCPContentRules },
 			actions: merge(stickActions("tcp-request content"), varActions, connActions, map[string]actionFunc{
 				"capture": actCapture, "set-log-level": actLogLevel, "set-nice": actNice,
-				"do-resolve": actDoResolve,
+				"do-resolve":  actDoResolve,
+				"switch-mode": actSwitchMode,
 			})},
 		"tcp-response content": {kw: "tcp-response content", where: expr.TCPResponse, list: func(px *Proxy) *[]Rule { return &px.TCPResponseRules },
 			actions: merge(stickActions("tcp-response content"), varActions, map[string]actionFunc{
@@ -827,6 +828,29 @@ func actRedirect(rc *ruleCtx, r *Rule, args []string) string {
 	}
 	if rd.Kind == "" {
 		return "expects location, prefix or scheme and a value"
+	}
+	return ""
+}
+
+// actSwitchMode parses "switch-mode http [proto h1|h2]": the connection
+// becomes HTTP (internal/proxy/upgrade.go), with the multiplexer given
+// (Rule.Name) or chosen as for an HTTP frontend. Only a proxy that
+// accepts connections can upgrade them, as in HAProxy.
+func actSwitchMode(rc *ruleCtx, r *Rule, args []string) string {
+	if rc.st.p.Kind == KindBackend {
+		return fmt.Sprintf("not allowed because %s has no frontend capability", rc.st.what())
+	}
+	if len(args) == 0 || args[0] != "http" {
+		return "expects 'http' (the only mode a connection can switch to)"
+	}
+	switch {
+	case len(args) == 1:
+	case len(args) == 3 && args[1] == "proto" && (args[2] == "h1" || args[2] == "h2"):
+		r.Name = args[2]
+	case args[1] == "proto" && len(args) == 3:
+		return fmt.Sprintf("unknown proto %q: h1 or h2", args[2])
+	default:
+		return fmt.Sprintf("unexpected argument %q (expects 'proto h1' or 'proto h2')", strings.Join(args[1:], " "))
 	}
 	return ""
 }

@@ -112,7 +112,8 @@ type Rule struct {
 
 	// Name is the header name (header actions, early-hint), the
 	// normalizer (normalize-uri), the timeout (set-timeout: "server" or
-	// "tunnel"), the level (set-log-level).
+	// "tunnel"), the level (set-log-level), switch-mode's proto ("h1",
+	// "h2"; "" chooses as an HTTP frontend does).
 	Name string
 	// NameMethod is how del-header matches names ("-m"); str when unset.
 	NameMethod pattern.Method
@@ -201,4 +202,15 @@ type Redirect struct {
 	IgnoreEmpty bool
 	// SetCookie and ClearCookie are "NAME[=value]" and "NAME[=]".
 	SetCookie, ClearCookie string
+}
+
+// SwitchesToHTTP says whether p has a "tcp-request content switch-mode
+// http" rule: its connections may become HTTP in the frontend itself.
+func (p *Proxy) SwitchesToHTTP() bool {
+	for _, r := range p.TCPContentRules {
+		if r.Action == "switch-mode" {
+			return true
+		}
+	}
+	return false
 }

@@ -17,7 +17,9 @@ func (p *parser) finishProxy(st *proxyState) {
 	}
 	px := st.p
 	p.checkCaptureIDs(st)
-	if px.Mode == ModeTCP {
+	// A frontend that switches its connections to HTTP has HTTP rules
+	// and options of its own, as in HAProxy.
+	if px.Mode == ModeTCP && !px.SwitchesToHTTP() {
 		for _, r := range px.RequestRules {
 			p.errorf(r.Pos, "http-request %s: needs mode http (%s is in mode tcp)", r.Action, st.what())
 		}
@@ -27,13 +29,15 @@ func (p *parser) finishProxy(st *proxyState) {
 		for _, r := range px.AfterResponseRules {
 			p.errorf(r.Pos, "http-after-response %s: needs mode http (%s is in mode tcp)", r.Action, st.what())
 		}
-		if px.HTTPLog {
-			p.warnf(px.Pos, "%s: option httplog needs mode http; using option tcplog", st.what())
-			px.HTTPLog, px.TCPLog = false, true
-		}
 		if px.ForwardFor {
 			p.warnf(px.Pos, "%s: option forwardfor needs mode http; ignored", st.what())
 			px.ForwardFor = false
+		}
+	}
+	if px.Mode == ModeTCP {
+		if px.HTTPLog {
+			p.warnf(px.Pos, "%s: option httplog needs mode http; using option tcplog", st.what())
+			px.HTTPLog, px.TCPLog = false, true
 		}
 	}
 	p.checkRetryOn(st)
@@ -155,11 +159,6 @@ func (p *parser) validate() {
 		}
 		if st.p.Mode == ModeHTTP && be.p.Mode == ModeTCP {
 			p.errorf(pos, "%s %s: %s is in mode http but %s is in mode tcp", kw, name, st.what(), be.what())
-		}
-		if st.p.Mode == ModeTCP && be.p.Mode == ModeHTTP {
-			// HAProxy upgrades such a connection to HTTP (an implicit
-			// "switch-mode http"); Baton does not yet.
-			p.advisef(pos, "%s %s: %s is in mode tcp and %s in mode http: Baton relays these connections as TCP, so %s's HTTP rules, options and per-request balancing do not apply (HAProxy upgrades them to HTTP); set mode http on %s for that", kw, name, st.what(), be.what(), be.what(), st.what())
 		}
 	}
 	for _, st := range p.proxies {

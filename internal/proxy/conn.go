@@ -166,6 +166,17 @@ type clientConn struct {
 	// its first compressed response and reused for the next ones.
 	zc *compState
 
+	// upgraded: a connection of a mode tcp frontend served as HTTP
+	// (upgrade.go). Until its first request is read, upgradeFirst is
+	// set, upgradeBE is the backend that request goes to (nil: the
+	// frontend's switching rules choose), upgradeID the request number
+	// taken for it. upgradeProto is switch-mode's proto ("h1", "h2"; ""
+	// as an HTTP frontend chooses).
+	upgraded, upgradeFirst bool
+	upgradeBE              *backendRT
+	upgradeID              uint64
+	upgradeProto           string
+
 	// unreadBody is set when a request body was left unread: the
 	// connection closes after the answer, lingering (see lingerClose).
 	unreadBody bool
@@ -684,7 +695,10 @@ func (cc *clientConn) handOver() bool {
 		return false
 	case cc.relayed:
 		return cc.passRelay()
-	case cc.tcp == nil:
+	case cc.tcp == nil, cc.upgraded:
+		// An upgraded connection would start over as a new TCP one
+		// there, its next request switched on raw bytes: it stays,
+		// and is drained like an HTTP connection that could not move.
 		return false
 	case cc.tlsConn != nil:
 		return cc.relayOver()

@@ -52,6 +52,11 @@
 // calls inside the sockets' RawConn (rawio.go): the goroutine keeps its P
 // through them, and the hot read waits for readiness before reading.
 //
+// A mode tcp frontend's connection routed to a mode http backend, or
+// switched by "tcp-request content switch-mode http", is served as HTTP
+// from then on (upgrade.go): serveTCP chose on the raw bytes, which stay
+// in the buffer for serveHTTP.
+//
 // A 101 answer to an Upgrade request, and every TCP-mode connection,
 // becomes a pipe: two io.Copy directions (splice(2) between TCP sockets on
 // Linux) run in rounds bounded by read deadlines, so one shared idle clock

@@ -126,6 +126,12 @@ func (cc *clientConn) wantsH2() bool {
 	if cc.h2stream || cc.relayed {
 		return false
 	}
+	switch cc.upgradeProto { // switch-mode http proto
+	case "h2":
+		return true
+	case "h1":
+		return false
+	}
 	if cc.e.h2Binds[cc.bind] {
 		return true
 	}

@@ -148,12 +148,13 @@ func (cc *clientConn) serve() {
 			return
 		}
 	}
-	if cc.fe.p.Mode == config.ModeTCP {
+	if cc.fe.p.Mode == config.ModeTCP && !cc.upgraded {
 		if cc.tlsBind != nil && !cc.tlsHandshake() {
 			return
 		}
-		cc.serveTCP()
-		return
+		if !cc.serveTCP() {
+			return
+		}
 	}
 	cc.takeSession()
 	if parked = cc.serveHTTP(); parked {
@@ -217,7 +218,11 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 		logging := cc.fe.logging
 		prevEnd := cc.now // when the previous answer went out
 		if logging {
-			x.id = cc.e.reqID.Add(1) - 1
+			if cc.upgradeFirst {
+				x.id = cc.upgradeID // taken when the connection was accepted
+			} else {
+				x.id = cc.e.reqID.Add(1) - 1
+			}
 		}
 		if cc.r == cc.w {
 			got, parked := cc.awaitRequest(x, first)
@@ -237,7 +242,7 @@ func (cc *clientConn) serveHTTP() (parked bool) {
 			cc.serveH2()
 			return false
 		}
-		if first && !cc.adopted && cc.fe.log.Connects() {
+		if first && !cc.adopted && !cc.upgraded && cc.fe.log.Connects() {
 			// HAProxy's default line, once the first request begins.
 			cc.logConnect()
 		}
@@ -411,6 +416,9 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 		}
 		x.status = 408
 		x.setTerm('c', 'R')
+		if cc.upgraded {
+			x.term[0] = 'P' // as HAProxy logs an upgraded connection's
+		}
 	default:
 		// Client closed or reset before a whole head.
 		if !gotBytes && cc.fe.p.HTTPIgnoreProbes {
@@ -479,7 +487,10 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 
 	in := &cc.in
-	in.BeginRequest()
+	upFirst := cc.upgradeFirst
+	if !upFirst {
+		in.BeginRequest()
+	}
 	in.Req = req
 	in.Now = cc.now
 	in.TLS = cc.facts // ssl_fc*, ssl_c_*
@@ -494,29 +505,40 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	cc.setBody()
 	fe.rules.CaptureRequest(in)
 	cc.verdict = cc.verdict.Reset()
-	if fe.rules.HasTCPContent() && !cc.contentRules(fe.rules) {
-		return false
+	be := cc.upgradeBE
+	if upFirst {
+		// The first request of an upgraded connection: the frontend's
+		// tcp-request content rules ran on the raw bytes, and may have
+		// chosen its backend (upgrade.go).
+		cc.upgradeFirst, cc.upgradeBE = false, nil
 	}
-	fe.rules.Request(in, &cc.verdict)
-	if cc.verdict.Kind != rules.Continue {
-		return cc.answerVerdict(x, nil, logging)
-	}
-	if fe.p.Stats != nil && cc.wantsStats(fe.p) {
-		return cc.answerStats(x, fe.p, fe.rules, logging)
-	}
-	if fe.rules.Redirect(in, &cc.verdict); cc.verdict.Kind != rules.Continue {
-		return cc.answerVerdict(x, nil, logging)
-	}
-
-	beName, beDyn := fe.rules.Backend(in)
-	be := fe.backendFor(cc.e, beName, beDyn)
-	if be == nil || be.b == nil {
-		x.status = 503
-		x.setTerm('S', 'C')
-		if req.Body != h1.BodyNone {
-			x.closeClient = true
+	if be == nil {
+		if !upFirst && fe.rules.HasTCPContent() && !cc.contentRules(fe.rules) {
+			return false
 		}
-		return cc.answerStatus(x, logging)
+		fe.rules.Request(in, &cc.verdict)
+		if cc.verdict.Kind != rules.Continue {
+			return cc.answerVerdict(x, nil, logging)
+		}
+		if fe.p.Stats != nil && cc.wantsStats(fe.p) {
+			return cc.answerStats(x, fe.p, fe.rules, logging)
+		}
+		if fe.rules.Redirect(in, &cc.verdict); cc.verdict.Kind != rules.Continue {
+			return cc.answerVerdict(x, nil, logging)
+		}
+		beName, beDyn := fe.rules.Backend(in)
+		be = fe.backendFor(cc.e, beName, beDyn)
+		if be == nil || be.b == nil {
+			x.status = 503
+			x.setTerm('S', 'C')
+			if req.Body != h1.BodyNone {
+				x.closeClient = true
+			}
+			return cc.answerStatus(x, logging)
+		}
+		if cc.upgraded && be.p.Mode != config.ModeHTTP {
+			return cc.upgradedToTCP(x, be)
+		}
 	}
 	in.Backend = be.p.Name
 	// The backend's rules run once it is chosen, as in HAProxy (a listen

@@ -38,7 +38,7 @@ func (cc *clientConn) fillEntry(x *exchange) *accesslog.Entry {
 	e := &cc.entry
 	req, capReq, capRes := e.Request[:0], e.CapturedReq[:0], e.CapturedRes[:0]
 	*e = accesslog.Entry{Request: req, CapturedReq: capReq, CapturedRes: capRes}
-	e.HTTP = cc.fe.p.Mode == config.ModeHTTP
+	e.HTTP = cc.fe.p.Mode == config.ModeHTTP || cc.upgraded
 	cc.noteRules(e)
 	e.Client = cc.src
 	e.Local = addrPort(cc.c.LocalAddr())

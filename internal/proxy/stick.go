@@ -77,7 +77,7 @@ func (cc *clientConn) stickClose() {
 		return
 	}
 	var o sticktable.Outcome
-	if cc.fe.p.Mode != config.ModeHTTP {
+	if cc.fe.p.Mode != config.ModeHTTP && !cc.upgraded { // HTTP: counted per request
 		o.BytesIn, o.BytesOut = cc.ex.bytesIn, cc.ex.bytesOut
 	}
 	cc.stk.EndConnection(o, time.Now().UnixMilli())

@@ -179,7 +179,9 @@ func (ps *pipeState) copyDir(dst, src net.Conn, fromClient bool) int64 {
 }
 
 // serveTCP forwards a TCP-mode connection to a server of its backend.
-func (cc *clientConn) serveTCP() {
+// It returns true when that backend is in mode http: the connection is
+// then served as HTTP (upgrade.go).
+func (cc *clientConn) serveTCP() (upgrade bool) {
 	fe := cc.fe
 	cc.setActive(stateTunnel)
 	x := &cc.ex
@@ -200,21 +202,32 @@ func (cc *clientConn) serveTCP() {
 	if fe.rules.HasTCPContent() && !cc.inspectTCP(fe.rules, fe.rules.InspectDelay) {
 		x.setTerm('P', 'R')
 		cc.logTCP(x)
-		return
+		return false
+	}
+	if in.Effects.SwitchHTTP {
+		cc.upgrade(nil, x.id) // switch-mode http: the frontend goes on in HTTP
+		return true
 	}
 	beName, beDyn := fe.rules.Backend(in)
 	be := fe.backendFor(cc.e, beName, beDyn)
 	if be == nil || be.b == nil {
 		x.setTerm('S', 'C')
 		cc.logTCP(x)
-		return
+		return false
+	}
+	if be.p.Mode == config.ModeHTTP {
+		cc.upgrade(be, x.id)
+		return true
+	}
+	if cc.h2stream {
+		return cc.upgradedToTCP(x, be) // an HTTP/2 stream of an upgraded connection
 	}
 	x.be = be
 	in.Backend = be.p.Name
 	if be.p != fe.p && be.rules != nil && be.rules.HasTCPContent() && !cc.inspectTCP(be.rules, be.rules.InspectDelay) {
 		x.setTerm('P', 'R')
 		cc.logTCP(x)
-		return
+		return false
 	}
 	be.beCum.Add(1)
 	be.beconn.Add(1)
@@ -232,7 +245,7 @@ func (cc *clientConn) serveTCP() {
 		if err != nil {
 			x.setTerm('S', 'C')
 			cc.logTCP(x)
-			return
+			return false
 		}
 	}
 	x.srv = srv
@@ -253,7 +266,7 @@ func (cc *clientConn) serveTCP() {
 			}
 			x.setTerm('S', 'C')
 			cc.logTCP(x)
-			return
+			return false
 		}
 	}
 	x.sc = sc
@@ -277,7 +290,7 @@ func (cc *clientConn) serveTCP() {
 			cc.dropServer(x)
 			x.release()
 			cc.logTCP(x)
-			return
+			return false
 		}
 		sc.SetWriteDeadline(time.Time{})
 	}
@@ -286,7 +299,7 @@ func (cc *clientConn) serveTCP() {
 		cc.dropServer(x)
 		x.release()
 		cc.logTCP(x)
-		return
+		return false
 	}
 	cc.releaseBufs()
 	pt := tunnelTimeouts(ft, bt)
@@ -297,4 +310,5 @@ func (cc *clientConn) serveTCP() {
 	cc.dropServer(x)
 	x.release()
 	cc.logTCP(x)
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"baton/internal/config"
 	"baton/internal/expr"
 	"baton/internal/h1"
 )
@@ -414,5 +415,34 @@ func TestTCPRules(t *testing.T) {
 	in.ResPayload = []byte("BYE")
 	if got := s.ResponseContent(in, false); got != CloseAfter {
 		t.Errorf("tcp-response close: %v", got)
+	}
+}
+
+// A frontend's content rules, then its backend's, on one input: each set
+// starts at its own first rule (the frontend's accept leaves the resume
+// position past its rules, which must not skip the backend's).
+func TestContentRulesOfTwoSets(t *testing.T) {
+	src := "defaults\n mode tcp\n timeout connect 1s\n timeout client 1s\n timeout server 1s\n" +
+		"frontend fe\n bind 127.0.0.1:1\n tcp-request content set-var(txn.a) int(1)\n tcp-request content accept\n default_backend be\n" +
+		"backend be\n tcp-request content reject\n server s 127.0.0.1:2\n"
+	cfg, err := config.Parse("t.cfg", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fe, err := Compile(cfg.Frontends()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	be, err := Compile(cfg.Backend("be"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := newInput(cfg, fe, nil, "192.0.2.1")
+	in.Payload = []byte("x")
+	if k := fe.Content(in, true); k != Accept {
+		t.Fatalf("frontend: %v", k)
+	}
+	if k := be.Content(in, true); k != Reject {
+		t.Errorf("backend: %v, want its reject", k)
 	}
 }

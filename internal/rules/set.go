@@ -30,6 +30,9 @@ type Input struct {
 
 	fold       []byte
 	contentPos int // the tcp-request content rule to resume at
+	// contentSet is the set contentPos is in: a frontend's rules and
+	// then its backend's run on one input, each from its first rule.
+	contentSet *Set
 	respPos    int // the tcp-response content rule to resume at
 }
 
@@ -76,6 +79,11 @@ type Effects struct {
 	// cache-store saw it, which is what the cache keeps.
 	CacheUse, CacheStore string
 	CacheHead            []byte
+	// SwitchHTTP is set by tcp-request content switch-mode http: the
+	// connection becomes HTTP, with SwitchProto's multiplexer ("h1",
+	// "h2"; "" as an HTTP frontend chooses).
+	SwitchHTTP  bool
+	SwitchProto string
 }
 
 // BeginRequest prepares in for a request: the sample context's and the
@@ -326,6 +334,7 @@ const (
 	actCacheUse
 	actCacheStore
 	actDoResolve
+	actSwitchMode
 )
 
 var actions = map[string]act{
@@ -343,7 +352,8 @@ var actions = map[string]act{
 	"set-nice": actNoop, "strict-mode": actNoop, "wait-for-body": actWaitForBody, "set-status": actSetStatus,
 	"use-service": actService, "disable-l7-retry": actDisableL7Retry,
 	"expect-proxy": actExpectProxy, "cache-use": actCacheUse, "cache-store": actCacheStore,
-	"do-resolve": actDoResolve,
+	"do-resolve":  actDoResolve,
+	"switch-mode": actSwitchMode,
 }
 
 // rule is a compiled rule; the fields used depend on act.

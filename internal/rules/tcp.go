@@ -36,6 +36,11 @@ func (r *rule) final(in *Input) Kind {
 		return SilentDrop
 	case actClose:
 		return CloseAfter
+	case actSwitchMode:
+		// Stops the rules like accept; a connection already in HTTP
+		// (a later request, an HTTP frontend) stays as it is.
+		in.Effects.SwitchHTTP, in.Effects.SwitchProto = true, r.name
+		return Accept
 	}
 	r.common(in)
 	return Continue
@@ -46,9 +51,13 @@ func (r *rule) final(in *Input) Kind {
 // that cannot decide yet answers Wait unless final (the inspect delay is
 // over, the buffer is full or the client has shut its side), when a
 // missing value counts as no match; the next call resumes at that rule,
-// as HAProxy does, so actions before it run once. No deciding rule
+// as HAProxy does, so actions before it run once (another set, the
+// backend's after the frontend's, starts at its first). No deciding rule
 // accepts.
 func (s *Set) Content(in *Input, final bool) Kind {
+	if in.contentSet != s {
+		in.contentSet, in.contentPos = s, 0
+	}
 	return s.runContent(s.tcpContent, in, final, &in.contentPos)
 }
 
