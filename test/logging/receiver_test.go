@@ -198,9 +198,16 @@ var (
 	// still count there (HAProxy and Baton notice closes at different
 	// moments).
 	counters = regexp.MustCompile(` \d+/\d+/(\d+/\d+/\+?\d+ \d+/\d+)`)
+	// A logasap line (its bytes start with '+') is written as the
+	// response begins: beconn may still count the previous request's
+	// exchange on the same backend, whose client already has its answer
+	// while its goroutine has not yet left the backend.
+	asapBytes  = regexp.MustCompile(` \d{3} \+\d+ `)
+	asapBeconn = regexp.MustCompile(` AC/FC/\d+/`)
 )
 
 func (n normalizer) line(l string) string {
+	asap := asapBytes.MatchString(l)
 	pid := strconv.Itoa(n.pid)
 	l = strings.ReplaceAll(l, "["+pid+"]: ", "[PID]: ")
 	// The default tag is the program's name.
@@ -215,6 +222,9 @@ func (n normalizer) line(l string) string {
 	l = tcpTimers.ReplaceAllString(l, " TIMERS BYTES ")
 	l = checkTime.ReplaceAllString(l, "check duration: Nms")
 	l = counters.ReplaceAllString(l, " AC/FC/$1")
+	if asap {
+		l = asapBeconn.ReplaceAllString(l, " AC/FC/BC/")
+	}
 	return l
 }
 
@@ -234,4 +244,18 @@ func compare(t *testing.T, baton, hap []string) {
 		return
 	}
 	t.Errorf("Baton's lines differ from HAProxy's\nbaton:\n%s\nhaproxy:\n%s", strings.Join(baton, "\n"), strings.Join(hap, "\n"))
+}
+
+// TestNormalizerMasksLogasapBeconn: only a logasap line's beconn is
+// masked.
+func TestNormalizerMasksLogasapBeconn(t *testing.T) {
+	n := normalizer{pid: 1}
+	asap := n.line(`127.0.0.1:5 [01/Dec/2026:10:00:00.000] asap app/s1 0/0/0/1/+1 200 +120 - - ---- 1/1/2/1/0 0/0 "GET /asap HTTP/1.1"`)
+	if !strings.Contains(asap, " AC/FC/BC/1/0 ") {
+		t.Errorf("logasap line: %s", asap)
+	}
+	plain := n.line(`127.0.0.1:5 [01/Dec/2026:10:00:00.000] web app/s1 0/0/0/1/1 200 120 - - ---- 1/1/0/0/0 0/0 "GET / HTTP/1.1"`)
+	if !strings.Contains(plain, " AC/FC/0/0/0 ") {
+		t.Errorf("plain line: %s", plain)
+	}
 }
