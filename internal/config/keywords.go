@@ -275,15 +275,11 @@ var unsupportedProxy = wordSet(`redirect
 	option\ http-use-htx option\ h1-case-adjust-bogus-client
 	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ transparent
 	option\ http-restrict-req-hdr-names option\ idle-close-on-response
-	http-request\ add-acl
-	http-request\ del-acl http-request\ lua http-request\ use-service
-	http-request\ do-resolve http-request\ set-map http-request\ del-map
+	http-request\ lua http-request\ use-service
+	http-request\ do-resolve
 	http-request\ set-priority-class http-request\ set-priority-offset http-request\ send-spoe-group
 	http-request\ wait-for-handshake
-	http-response\ lua http-response\ add-acl http-response\ del-acl http-response\ set-map
-	http-response\ del-map http-response\ send-spoe-group
-	http-after-response\ set-map http-after-response\ del-map http-after-response\ add-acl
-	http-after-response\ del-acl`)
+	http-response\ lua http-response\ send-spoe-group`)
 
 // wordSet splits s on blanks; "\ " joins two words into one entry.
 func wordSet(s string) map[string]bool {

@@ -108,6 +108,7 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	p.finishTLS()
 	p.resolveErrorPages()
 	p.resolveReplyPages()
+	p.resolvePatternRefs()
 	if p.cfg.Global.ZeroWarning {
 		for _, w := range p.warns {
 			p.errs = append(p.errs, &Error{Pos: w.Pos, Msg: "warning made fatal by zero-warning: " + w.Msg})

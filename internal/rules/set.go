@@ -310,6 +310,9 @@ const (
 	actExpectProxy
 	actCacheUse
 	actCacheStore
+	actSetMap
+	actDelPattern // del-map, del-acl
+	actAddACL
 )
 
 var actions = map[string]act{
@@ -327,6 +330,7 @@ var actions = map[string]act{
 	"set-nice": actNoop, "strict-mode": actNoop, "wait-for-body": actWaitForBody, "set-status": actSetStatus,
 	"use-service": actService, "disable-l7-retry": actDisableL7Retry,
 	"expect-proxy": actExpectProxy, "cache-use": actCacheUse, "cache-store": actCacheStore,
+	"set-map": actSetMap, "del-map": actDelPattern, "del-acl": actDelPattern, "add-acl": actAddACL,
 }
 
 // rule is a compiled rule; the fields used depend on act.
