@@ -79,6 +79,8 @@ func init() {
 		"acl":             {sections: secF | secL | secB, parse: parseACLLine},
 		"retries":         {sections: secD | secL | secB, parse: parseRetries},
 		"description":     {sections: secF | secL | secB, parse: parseProxyDescription},
+		"disabled":        {sections: secAll, parse: parseDisabled},
+		"enabled":         {sections: secAll, parse: parseDisabled},
 		"balance":         {sections: secD | secL | secB, parse: parseBalance},
 		"maxconn":         {sections: secD | secF | secL, parse: parseProxyMaxConn},
 		"server":          {sections: secL | secB, parse: parseServer},
@@ -262,7 +264,7 @@ var unsupportedGlobal = wordSet(`nbproc
 // multi-word ones are matched on their first two words.
 var unsupportedProxy = wordSet(`redirect
 	stats
-	monitor-uri monitor id disabled enabled hash-balance-factor
+	monitor-uri monitor id hash-balance-factor
 	dispatch email-alert filter\ fcgi-app filter\ bwlim-in filter\ bwlim-out
 	persist rate-limit load-server-state-from-file
 	server-state-file-name grace backlog bind-process max-keep-alive-queue

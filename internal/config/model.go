@@ -25,6 +25,9 @@ type Config struct {
 	Global Global
 	// Proxies lists frontends, listens and backends in file order.
 	Proxies []*Proxy
+	// Stopped lists the disabled proxies ("disabled"), in file order:
+	// checked, never started (disabled.go).
+	Stopped []*Proxy
 	// Warnings are non-fatal findings (e.g. "daemon" ignored, no timeout
 	// client), each already prefixed with file:line.
 	Warnings []string
@@ -265,9 +268,14 @@ type Proxy struct {
 	// Description is printed beside the proxy's name on the stats page;
 	// "" prints nothing.
 	Description string
-	Kind        Kind
-	Pos         Pos
-	Mode        Mode
+	// Disabled is set by "disabled" (or the defaults section's) and
+	// cleared by "enabled": the proxy is in Config.Stopped, not started.
+	// False: the proxy runs.
+	Disabled bool
+
+	Kind Kind
+	Pos  Pos
+	Mode Mode
 	// ModeFrom says where Mode came from ("file:line", "defaults at
 	// file:line"); "" means HAProxy's default (tcp).
 	ModeFrom string

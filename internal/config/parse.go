@@ -109,6 +109,7 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	p.resolveErrorPages()
 	p.resolveReplyPages()
 	p.resolvePatternRefs()
+	p.setAsideDisabled()
 	if p.cfg.Global.ZeroWarning {
 		for _, w := range p.warns {
 			p.errs = append(p.errs, &Error{Pos: w.Pos, Msg: "warning made fatal by zero-warning: " + w.Msg})
@@ -436,6 +437,7 @@ func inherit(st, def *proxyState) {
 	p.Defaults = def.origin(d.Pos)
 	p.Mode, p.ModeFrom = d.Mode, d.ModeFrom
 	p.LogGlobal = d.LogGlobal
+	p.Disabled = d.Disabled
 	inheritLogs(p, d)
 	p.KeepAlive, p.KeepAliveFrom = d.KeepAlive, d.KeepAliveFrom
 	p.ForwardFor = d.ForwardFor
