@@ -80,6 +80,7 @@ func init() {
 		"retries":         {sections: secD | secL | secB, parse: parseRetries},
 		"description":     {sections: secF | secL | secB, parse: parseProxyDescription},
 		"disabled":        {sections: secAll, parse: parseDisabled},
+		"rate-limit":      {sections: secD | secF | secL, parse: parseRateLimit},
 		"enabled":         {sections: secAll, parse: parseDisabled},
 		"balance":         {sections: secD | secL | secB, parse: parseBalance},
 		"maxconn":         {sections: secD | secF | secL, parse: parseProxyMaxConn},
@@ -266,7 +267,7 @@ var unsupportedProxy = wordSet(`redirect
 	stats
 	monitor-uri monitor id hash-balance-factor
 	dispatch email-alert filter\ fcgi-app filter\ bwlim-in filter\ bwlim-out
-	persist rate-limit load-server-state-from-file
+	persist load-server-state-from-file
 	server-state-file-name grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
 	timeout\ client-hs timeout\ server-hs

@@ -369,6 +369,12 @@ type Proxy struct {
 	// MaxConn caps the frontend's concurrent connections; 0 means the
 	// global maxconn.
 	MaxConn int
+	// RateLimitSessions is "rate-limit sessions": the most new sessions
+	// per second the frontend accepts, measured over a sliding second as
+	// HAProxy does; the others wait in the kernel's accept queue. 0 means
+	// no limit.
+	RateLimitSessions int
+
 	Servers []*Server
 	ProxyChecks
 	ConnOptions

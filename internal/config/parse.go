@@ -456,6 +456,9 @@ func inherit(st, def *proxyState) {
 	if ok("maxconn") {
 		p.MaxConn = d.MaxConn
 	}
+	if ok("rate-limit") {
+		p.RateLimitSessions = d.RateLimitSessions
+	}
 	if ok("tcp-request inspect-delay") {
 		p.InspectDelay = d.InspectDelay
 	}

@@ -174,8 +174,9 @@ type frontend struct {
 	// sessions are the frontend's pooled sessions (sized for its
 	// capture slots).
 	sessions sync.Pool
-	slots    *limiter   // frontend maxconn (0: no limit)
-	self     *backendRT // a listen proxy serving itself; nil otherwise
+	slots    *limiter     // frontend maxconn (0: no limit)
+	rate     *sessionRate // "rate-limit sessions"; nil: no limit
+	self     *backendRT   // a listen proxy serving itself; nil otherwise
 	logging  bool
 	feconn   atomic.Int64
 	conn     frontendConn // accept-time settings (pproto.go)
@@ -309,7 +310,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
-		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn)}
+		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn), rate: newSessionRate(p.RateLimitSessions)}
 		fe.conn = newFrontendConn(p)
 		e.feByName[p.Name] = fe
 		e.feList = append(e.feList, fe)
@@ -413,13 +414,21 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 
 	brt := e.binds[addr]
 	var backoff time.Duration
-	var shard uint8 // the next connection's counters shard
+	var shard uint8          // the next connection's counters shard
+	var rateWait *time.Timer // sleeps for rate-limit sessions
 	for {
 		if !e.takeSlots(fe) {
 			return nil
 		}
 		if !e.takeBindSlot(brt) {
 			e.releaseSlots(fe)
+			return nil
+		}
+		// Over the session rate, connections wait in the kernel's
+		// queue, as in HAProxy.
+		if fe.rate != nil && !fe.rate.wait(e.stop, &rateWait) {
+			e.releaseSlots(fe)
+			e.releaseBindSlot(brt)
 			return nil
 		}
 		c, err := ln.Accept()
