@@ -44,6 +44,11 @@ backend e
 	if strings.Join(on, " ") != "f e" || strings.Join(off, " ") != "g b d" {
 		t.Errorf("running %v, stopped %v", on, off)
 	}
+	var ex strings.Builder
+	Explain(&ex, c)
+	if !strings.Contains(ex.String(), "backend b (t.cfg:13)\n  disabled: checked, not started\n") {
+		t.Errorf("explain does not list the disabled backend:\n%s", ex.String())
+	}
 	if !c.StoppedBackend("b") || c.StoppedBackend("g") || c.StoppedBackend("e") {
 		t.Error("StoppedBackend")
 	}
