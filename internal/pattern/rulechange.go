@@ -7,8 +7,8 @@ package pattern
 // nothing (the value is already there, the key already present or
 // already absent) costs a lookup in an index of the keys under the
 // Ref's mutex and allocates nothing; only a real change copies the
-// entries and recompiles every Matcher, O(entries) (and the next change
-// rebuilds the index, O(entries) too).
+// entries and recompiles every Matcher, O(entries); a deletion also
+// makes the next change rebuild the index, O(entries).
 
 // PutBytes gives every entry whose key is key the value value, or adds
 // the entry when there is none: HAProxy's set-map. It reports whether
@@ -34,7 +34,7 @@ func (r *Ref) PutBytes(key, value []byte) (bool, error) {
 	if !found {
 		r.nextID++
 		entries := append(append(make([]Entry, 0, len(r.entries)+1), r.entries...), Entry{Key: string(key), Value: v, ID: r.nextID})
-		return true, r.republish(entries)
+		return true, r.republishKeys(entries, true)
 	}
 	entries := append([]Entry(nil), r.entries...)
 	for i := range entries {
@@ -42,7 +42,7 @@ func (r *Ref) PutBytes(key, value []byte) (bool, error) {
 			entries[i].Value = v
 		}
 	}
-	return true, r.republish(entries)
+	return true, r.republishKeys(entries, false)
 }
 
 // AddNewBytes adds key (with an empty value) unless an entry has it:
@@ -55,7 +55,7 @@ func (r *Ref) AddNewBytes(key []byte) (bool, error) {
 	}
 	r.nextID++
 	entries := append(append(make([]Entry, 0, len(r.entries)+1), r.entries...), Entry{Key: string(key), ID: r.nextID})
-	return true, r.republish(entries)
+	return true, r.republishKeys(entries, true)
 }
 
 // DelBytes removes every entry whose key is key: HAProxy's del-map and
@@ -73,6 +73,21 @@ func (r *Ref) DelBytes(key []byte) (bool, error) {
 		}
 	}
 	return true, r.republish(entries)
+}
+
+// republishKeys is republish for a change that leaves every key where it
+// was, or appends one entry with a new key (appended): the index stays
+// valid instead of being built again. Called under mu, after index.
+func (r *Ref) republishKeys(entries []Entry, appended bool) error {
+	idx := r.byKey
+	if err := r.republish(entries); err != nil {
+		return err
+	}
+	if appended {
+		idx[entries[len(entries)-1].Key] = len(entries) - 1
+	}
+	r.byKey = idx
+	return nil
 }
 
 // index returns byKey, building it when the entries changed. Called

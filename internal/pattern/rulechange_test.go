@@ -37,6 +37,10 @@ func TestRuleChanges(t *testing.T) {
 		{"add", "d", "", false, true, "a=1 b=4 b=4 c=5 #1=7"}, // an empty value is no integer
 		{"del", "b", "", true, false, "a=1 c=5 #1=7"},
 		{"del", "zz", "", false, false, "a=1 c=5 #1=7"},
+		{"put", "c", "5", false, false, "a=1 c=5 #1=7"}, // the index after a deletion
+		{"put", "#1", "8", true, false, "a=1 c=5 #1=8"},
+		{"put", "e", "9", true, false, "a=1 c=5 #1=8 e=9"},
+		{"put", "e", "9", false, false, "a=1 c=5 #1=8 e=9"}, // the index after an append
 	}
 	for _, tt := range tests {
 		var changed bool
