@@ -1,5 +1,11 @@
 package config
 
+import (
+	"strings"
+
+	"baton/internal/pattern"
+)
+
 // The pattern actions (http-request and http-response set-map, del-map,
 // add-acl, del-acl) change at run time the entries of a map or ACL file
 // the configuration loads, as the runtime API's "set map" and friends do.
@@ -54,9 +60,11 @@ func (p *parser) resolvePatternRefs() {
 					continue
 				}
 				isMap := r.Action == "set-map" || r.Action == "del-map"
-				ref := p.cfg.Expr.Maps.Find(r.Name, isMap)
-				if ref == nil {
-					ref = p.cfg.Expr.Maps.Find(r.Name, !isMap)
+				var ref *pattern.Ref
+				if !strings.HasPrefix(r.Name, "#") { // a file name, not the runtime API's "#ID"
+					if ref = p.cfg.Expr.Maps.Find(r.Name, isMap); ref == nil {
+						ref = p.cfg.Expr.Maps.Find(r.Name, !isMap)
+					}
 				}
 				if ref == nil {
 					p.warnf(r.Pos, "%s(%s): no acl or map loads this file, so the rule changes nothing (HAProxy 2.6 changes nothing either)", r.Action, r.Name)

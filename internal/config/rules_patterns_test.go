@@ -27,6 +27,7 @@ func TestPatternActionsParse(t *testing.T) {
 		{"all four", "  http-response set-map(" + m + ") a b\n  http-request del-map(" + m + ") a\n  http-request add-acl(" + a + ") a\n  http-response del-acl(" + a + ") a\n" + use, "", ""},
 		{"acl action on a map file", "  http-request add-acl(" + m + ") a\n" + use, "", ""},
 		{"not loaded", "  http-request set-map(" + dir + "/none.map) a b\n" + use, "", "no acl or map loads this file, so the rule changes nothing"},
+		{"an id is no file", "  http-request set-map(\\#0) a b\n" + use, "", "no acl or map loads this file"},
 		{"no file", "  http-request set-map a b\n", "t.cfg:7: http-request set-map: missing the file name, e.g. set-map(hosts.map)", ""},
 		{"empty file", "  http-request del-map() a\n", "t.cfg:7: http-request del-map: missing the file name of the map or ACL to change", ""},
 		{"no value", "  http-request set-map(" + m + ") a\n" + use, "t.cfg:7: http-request set-map: expects a key and a value log-format argument", ""},
