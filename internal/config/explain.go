@@ -13,7 +13,8 @@ func EffectiveKeepAlive(fe, be *Proxy) KeepAliveMode {
 }
 
 // Explain writes, for every proxy, its mode, keep-alive mode and each
-// timeout that applies to it, with the value's origin, then the warnings.
+// timeout that applies to it, with the value's origin, then the disabled
+// proxies and the warnings.
 func Explain(w io.Writer, c *Config) {
 	for i, px := range c.Proxies {
 		if i > 0 {
@@ -68,6 +69,9 @@ func Explain(w io.Writer, c *Config) {
 			row("check", t.Check, "not set: inter bounds each check", "health check once connected")
 		}
 		tw.Flush()
+	}
+	for _, px := range c.Stopped {
+		fmt.Fprintf(w, "\n%s %s (%s)\n  disabled: checked, not started\n", px.Kind, px.Name, px.Pos)
 	}
 	if len(c.Warnings) > 0 {
 		fmt.Fprintln(w, "\nwarnings:")

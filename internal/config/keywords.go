@@ -79,6 +79,9 @@ func init() {
 		"acl":             {sections: secF | secL | secB, parse: parseACLLine},
 		"retries":         {sections: secD | secL | secB, parse: parseRetries},
 		"description":     {sections: secF | secL | secB, parse: parseProxyDescription},
+		"disabled":        {sections: secAll, parse: parseDisabled},
+		"rate-limit":      {sections: secD | secF | secL, parse: parseRateLimit},
+		"enabled":         {sections: secAll, parse: parseDisabled},
 		"balance":         {sections: secD | secL | secB, parse: parseBalance},
 		"maxconn":         {sections: secD | secF | secL, parse: parseProxyMaxConn},
 		"server":          {sections: secL | secB, parse: parseServer},
@@ -263,9 +266,9 @@ var unsupportedGlobal = wordSet(`nbproc
 // multi-word ones are matched on their first two words.
 var unsupportedProxy = wordSet(`redirect
 	stats
-	monitor-uri monitor id disabled enabled hash-balance-factor
+	monitor-uri monitor id hash-balance-factor
 	dispatch email-alert filter\ fcgi-app filter\ bwlim-in filter\ bwlim-out
-	persist rate-limit load-server-state-from-file
+	persist load-server-state-from-file
 	server-state-file-name grace backlog bind-process max-keep-alive-queue
 	http-send-name-header reqadd rspadd reqrep rsprep reqdel rspdel block contimeout clitimeout srvtimeout
 	timeout\ client-hs timeout\ server-hs
@@ -275,15 +278,10 @@ var unsupportedProxy = wordSet(`redirect
 	option\ http-use-htx option\ h1-case-adjust-bogus-client
 	option\ h1-case-adjust-bogus-server option\ disable-h2-upgrade option\ transparent
 	option\ http-restrict-req-hdr-names option\ idle-close-on-response
-	http-request\ add-acl
-	http-request\ del-acl http-request\ lua http-request\ use-service
-	http-request\ set-map http-request\ del-map
+	http-request\ lua http-request\ use-service
 	http-request\ set-priority-class http-request\ set-priority-offset http-request\ send-spoe-group
 	http-request\ wait-for-handshake
-	http-response\ lua http-response\ add-acl http-response\ del-acl http-response\ set-map
-	http-response\ del-map http-response\ send-spoe-group
-	http-after-response\ set-map http-after-response\ del-map http-after-response\ add-acl
-	http-after-response\ del-acl`)
+	http-response\ lua http-response\ send-spoe-group`)
 
 // wordSet splits s on blanks; "\ " joins two words into one entry.
 func wordSet(s string) map[string]bool {

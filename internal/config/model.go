@@ -25,6 +25,9 @@ type Config struct {
 	Global Global
 	// Proxies lists frontends, listens and backends in file order.
 	Proxies []*Proxy
+	// Stopped lists the disabled proxies ("disabled"), in file order:
+	// checked, never started (disabled.go).
+	Stopped []*Proxy
 	// Warnings are non-fatal findings (e.g. "daemon" ignored, no timeout
 	// client), each already prefixed with file:line.
 	Warnings []string
@@ -271,9 +274,14 @@ type Proxy struct {
 	// Description is printed beside the proxy's name on the stats page;
 	// "" prints nothing.
 	Description string
-	Kind        Kind
-	Pos         Pos
-	Mode        Mode
+	// Disabled is set by "disabled" (or the defaults section's) and
+	// cleared by "enabled": the proxy is in Config.Stopped, not started.
+	// False: the proxy runs.
+	Disabled bool
+
+	Kind Kind
+	Pos  Pos
+	Mode Mode
 	// ModeFrom says where Mode came from ("file:line", "defaults at
 	// file:line"); "" means HAProxy's default (tcp).
 	ModeFrom string
@@ -381,6 +389,12 @@ type Proxy struct {
 	// MaxConn caps the frontend's concurrent connections; 0 means the
 	// global maxconn.
 	MaxConn int
+	// RateLimitSessions is "rate-limit sessions": the most new sessions
+	// per second the frontend accepts, measured over a sliding second as
+	// HAProxy does; the others wait in the kernel's accept queue. 0 means
+	// no limit.
+	RateLimitSessions int
+
 	Servers []*Server
 	ProxyChecks
 	ConnOptions

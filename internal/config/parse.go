@@ -108,6 +108,8 @@ func ParseSourcesWith(srcs []Source, opt Options) (*Config, error) {
 	p.finishTLS()
 	p.resolveErrorPages()
 	p.resolveReplyPages()
+	p.resolvePatternRefs()
+	p.setAsideDisabled()
 	if p.cfg.Global.ZeroWarning {
 		for _, w := range p.warns {
 			p.errs = append(p.errs, &Error{Pos: w.Pos, Msg: "warning made fatal by zero-warning: " + w.Msg})
@@ -435,6 +437,7 @@ func inherit(st, def *proxyState) {
 	p.Defaults = def.origin(d.Pos)
 	p.Mode, p.ModeFrom = d.Mode, d.ModeFrom
 	p.LogGlobal = d.LogGlobal
+	p.Disabled = d.Disabled
 	inheritLogs(p, d)
 	p.KeepAlive, p.KeepAliveFrom = d.KeepAlive, d.KeepAliveFrom
 	p.ForwardFor = d.ForwardFor
@@ -459,6 +462,9 @@ func inherit(st, def *proxyState) {
 	}
 	if ok("backlog") {
 		p.Backlog = d.Backlog
+	}
+	if ok("rate-limit") {
+		p.RateLimitSessions = d.RateLimitSessions
 	}
 	if ok("tcp-request inspect-delay") {
 		p.InspectDelay = d.InspectDelay

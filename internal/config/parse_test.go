@@ -179,7 +179,7 @@ func TestParseErrors(t *testing.T) {
 		{"option typo", base + "  option redispach\n", []string{`t.cfg:7: unknown option "redispach"`, `did you mean "option redispatch"`}},
 		{"unsupported", base + "  dispatch 127.0.0.1:80\n", []string{`t.cfg:7: "dispatch" is a HAProxy keyword that Baton does not support`}},
 		{"unsupported option", base + "  option spop-check\n", []string{`t.cfg:7: "option spop-check" is a HAProxy keyword that Baton does not support`}},
-		{"unsupported action", base + "  http-request set-map(m) a b\n", []string{`t.cfg:7: "http-request set-map" is a HAProxy keyword that Baton does not support`}},
+		{"unsupported action", base + "  http-request set-priority-class int(1)\n", []string{`t.cfg:7: "http-request set-priority-class" is a HAProxy keyword that Baton does not support`}},
 		{"unknown cache", base + "  http-request cache-use c\n", []string{`t.cfg:7: unable to find cache 'c'`}},
 		{"unknown action", base + "  http-request set-hedaer X y\n", []string{`t.cfg:7: unknown http-request "set-hedaer"`, `did you mean "http-request set-header"`}},
 		{"unsupported section", "mailers m\n  mailer a 1.1.1.1:25\n", []string{`t.cfg:1: "mailers" is a HAProxy section that Baton does not support`}},

@@ -159,6 +159,21 @@ func parseProxyMaxConn(p *parser, st *proxyState, l line, args []string, _ bool)
 	st.p.MaxConn = n
 }
 
+// parseRateLimit reads "rate-limit sessions N" (HAProxy 2.6 knows no
+// other rate-limit); 0 is no limit, as in HAProxy.
+func parseRateLimit(p *parser, st *proxyState, l line, args []string, _ bool) {
+	if len(args) != 2 || args[0] != "sessions" {
+		p.errorf(l.Pos, "rate-limit: expects 'sessions' and a number of sessions per second")
+		return
+	}
+	n, err := parseInt(args[1], 0, 1<<30)
+	if err != nil {
+		p.errorf(l.Pos, "rate-limit sessions: %v", err)
+		return
+	}
+	st.p.RateLimitSessions = n
+}
+
 func parseTimeout(p *parser, st *proxyState, l line, args []string, _ bool) {
 	name := l.Words[1]
 	if len(args) != 1 {

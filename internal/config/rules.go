@@ -65,7 +65,7 @@ func buildRuleSets() map[string]*ruleSet {
 	}
 	return map[string]*ruleSet{
 		"http-request": {kw: "http-request", where: expr.HTTPRequest, list: func(px *Proxy) *[]Rule { return &px.RequestRules },
-			actions: merge(stickActions("http-request"), cacheActions("http-request"), varActions, headers, map[string]actionFunc{
+			actions: merge(stickActions("http-request"), cacheActions("http-request"), varActions, headers, patternActions, map[string]actionFunc{
 				"allow": actNoArg, "reject": actNoArg, "silent-drop": actNoArg,
 				"deny": actReply, "tarpit": actReply, "return": actReply, "auth": actAuth,
 				"redirect": actRedirect, "early-hint": actHeaderValue,
@@ -78,7 +78,7 @@ func buildRuleSets() map[string]*ruleSet {
 				"do-resolve": actDoResolve,
 			})},
 		"http-response": {kw: "http-response", where: expr.HTTPResponse, list: func(px *Proxy) *[]Rule { return &px.ResponseRules },
-			actions: merge(stickActions("http-response"), cacheActions("http-response"), varActions, headers, map[string]actionFunc{
+			actions: merge(stickActions("http-response"), cacheActions("http-response"), varActions, headers, patternActions, map[string]actionFunc{
 				"allow": actNoArg, "silent-drop": actNoArg, "deny": actReply, "return": actReply,
 				"redirect": actRedirect, "set-status": actSetStatus, "set-log-level": actLogLevel,
 				"capture": actCapture, "set-nice": actNice, "set-mark": actMark, "set-tos": actTOS,
@@ -156,6 +156,8 @@ func parseRule(p *parser, st *proxyState, l line, _ []string, _ bool) {
 		} else {
 			if strings.HasPrefix(action, "sc-") {
 				p.errorf(l.Pos, "%s: missing sticky counter, e.g. %s(0)", rc.what, action)
+			} else if _, ok := patternActions[action]; ok {
+				p.errorf(l.Pos, "%s: missing the file name, e.g. %s(hosts.map)", rc.what, action)
 			} else {
 				p.errorf(l.Pos, "%s: missing variable name, e.g. %s(txn.name)", rc.what, action)
 			}

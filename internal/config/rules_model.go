@@ -123,6 +123,13 @@ type Rule struct {
 	// -uri/-method, set-var-fmt, replace-* replacements, capture-less
 	// formats.
 	Value *expr.Format
+	// Key is the key format of set-map, del-map, add-acl and del-acl;
+	// Name is then their file (resolved) and Value set-map's value.
+	Key *expr.Format
+	// Patterns is the map or ACL file those actions change; nil when no
+	// acl or map loads the file (the rule then does nothing, as in
+	// HAProxy 2.6).
+	Patterns *pattern.Ref
 	// Regex is the match of replace-header, -value, -path, -pathq, -uri.
 	Regex *regexp.Regexp
 	// Expr is a sample argument: set-var, set-src, set-dst, set-dst-port,

@@ -58,7 +58,8 @@ func stickActions(set string) map[string]actionFunc {
 // parenActions take an argument in parentheses after their name.
 func parenAction(a string) bool {
 	switch a {
-	case "set-var", "set-var-fmt", "unset-var", "do-resolve", "sc-inc-gpc0", "sc-inc-gpc1", "sc-inc-gpc", "sc-set-gpt0", "sc-set-gpt":
+	case "set-var", "set-var-fmt", "unset-var", "do-resolve", "sc-inc-gpc0", "sc-inc-gpc1", "sc-inc-gpc", "sc-set-gpt0", "sc-set-gpt",
+		"set-map", "del-map", "add-acl", "del-acl":
 		return true
 	}
 	return false

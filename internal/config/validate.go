@@ -139,6 +139,9 @@ func (p *parser) validate() {
 	binds := map[string]*proxyState{}
 	bindPos := map[string]Pos{}
 	for _, st := range p.proxies {
+		if st.p.Disabled {
+			continue // binds nothing (disabled.go)
+		}
 		for _, b := range st.p.Binds {
 			if prev := binds[b.Addr]; prev != nil {
 				p.errorf(b.Pos, "bind %s: address already bound by %s at %s", b.Addr, prev.what(), bindPos[b.Addr])

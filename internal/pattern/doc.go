@@ -22,7 +22,10 @@
 // Ref's mutex serialises changers) compiles a new List for every Matcher
 // of the Ref and swaps it in; a request sees either the old or the new
 // list, never half of one. Changes live until the next reload, which
-// reads the files again, as HAProxy's do.
+// reads the files again, as HAProxy's do. The rules' set-map, del-map,
+// add-acl and del-acl change a Ref the same way; since they may fire on
+// every request, a change that changes nothing is found through an index
+// of the keys and neither allocates nor recompiles (rulechange.go).
 //
 // # Matching
 //

@@ -46,6 +46,11 @@ type Ref struct {
 	nextID   uint64
 	matchers []*Matcher
 	resolve  func(string) (netip.Addr, error)
+	// byKey finds entries by key for the rules' changes (rulechange.go):
+	// the index of the key's entry, or -1 when several have the key.
+	// Built on the first such change after the entries change; nil until
+	// then. Guarded by mu.
+	byKey map[string]int
 }
 
 // Matcher is a Ref compiled for one set of Options. Its List is published
@@ -115,6 +120,7 @@ func (r *Ref) republish(entries []Entry) error {
 		m.cur.Store(lists[i])
 	}
 	r.entries = entries
+	r.byKey = nil
 	return nil
 }
 

@@ -99,6 +99,10 @@ type Engine struct {
 	binds     map[string]*bindRT   // by bind address
 	feByName  map[string]*frontend
 	backends  map[string]*backendRT
+	// stopped names the disabled backends: routed to, they answer 503,
+	// where an unknown name built per request falls back to the default
+	// backend. Written by New only.
+	stoppedBE map[string]bool
 	// tls is the TLS material; tlsBinds the TLS binds by address.
 	tls      *tlsconf.Bundle
 	tlsBinds map[string]*tlsconf.Bind
@@ -170,8 +174,9 @@ type frontend struct {
 	// sessions are the frontend's pooled sessions (sized for its
 	// capture slots).
 	sessions sync.Pool
-	slots    *limiter   // frontend maxconn (0: no limit)
-	self     *backendRT // a listen proxy serving itself; nil otherwise
+	slots    *limiter     // frontend maxconn (0: no limit)
+	rate     *sessionRate // "rate-limit sessions"; nil: no limit
+	self     *backendRT   // a listen proxy serving itself; nil otherwise
 	logging  bool
 	feconn   atomic.Int64
 	conn     frontendConn // accept-time settings (pproto.go)
@@ -239,6 +244,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		binds:        make(map[string]*bindRT),
 		feByName:     make(map[string]*frontend),
 		backends:     make(map[string]*backendRT),
+		stoppedBE:    make(map[string]bool),
 		stop:         make(chan struct{}),
 		conns:        make(map[*clientConn]struct{}),
 		listeners:    make(map[net.Listener]struct{}),
@@ -290,6 +296,11 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			}
 		}
 	}
+	for _, p := range cfg.Stopped {
+		if p.Kind != config.KindFrontend {
+			e.stoppedBE[p.Name] = true
+		}
+	}
 	spread := health.NewSpread(e.checkers, cfg.Global.CheckGlobals)
 	for _, c := range e.checkers {
 		c.SetSpread(spread)
@@ -299,18 +310,18 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("proxy %s: %w", p.Name, err)
 		}
-		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn)}
+		fe := &frontend{p: p, rules: rs, slots: newLimiter(p.MaxConn), rate: newSessionRate(p.RateLimitSessions)}
 		fe.conn = newFrontendConn(p)
 		e.feByName[p.Name] = fe
 		e.feList = append(e.feList, fe)
 		if p.Kind == config.KindListen && p.DefaultBackend == "" {
 			fe.self = e.backends[p.Name]
 		}
-		if p.DefaultBackend != "" && e.backends[p.DefaultBackend] == nil {
+		if p.DefaultBackend != "" && e.backends[p.DefaultBackend] == nil && !e.stoppedBE[p.DefaultBackend] {
 			return nil, fmt.Errorf("proxy %s: default_backend %q not found", p.Name, p.DefaultBackend)
 		}
 		for _, ub := range p.UseBackends {
-			if ub.Dynamic == nil && e.backends[ub.Backend] == nil {
+			if ub.Dynamic == nil && e.backends[ub.Backend] == nil && !e.stoppedBE[ub.Backend] {
 				return nil, fmt.Errorf("%s: proxy %s: use_backend %q not found", ub.Pos, p.Name, ub.Backend)
 			}
 		}
@@ -366,11 +377,11 @@ func (be *backendRT) checkTLS(srv *backend.Server) *tls.Config {
 // backendFor resolves the backend the rules chose: a name, or a name
 // built per request (dyn, an unknown one falls back to the default
 // backend as in HAProxy); "" means the default, a listen proxy's own
-// servers.
+// servers. nil (a 503) for a disabled backend.
 func (fe *frontend) backendFor(e *Engine, name string, dyn []byte) *backendRT {
 	if dyn != nil {
-		if be := e.backends[string(dyn)]; be != nil {
-			return be
+		if be := e.backends[string(dyn)]; be != nil || e.stoppedBE[string(dyn)] {
+			return be // nil for a disabled backend: 503
 		}
 		name = fe.rules.DefaultBackend()
 	}
@@ -403,13 +414,21 @@ func (e *Engine) Serve(addr string, ln net.Listener) error {
 
 	brt := e.binds[addr]
 	var backoff time.Duration
-	var shard uint8 // the next connection's counters shard
+	var shard uint8          // the next connection's counters shard
+	var rateWait *time.Timer // sleeps for rate-limit sessions
 	for {
 		if !e.takeSlots(fe) {
 			return nil
 		}
 		if !e.takeBindSlot(brt) {
 			e.releaseSlots(fe)
+			return nil
+		}
+		// Over the session rate, connections wait in the kernel's
+		// queue, as in HAProxy.
+		if fe.rate != nil && !fe.rate.wait(e.stop, &rateWait) {
+			e.releaseSlots(fe)
+			e.releaseBindSlot(brt)
 			return nil
 		}
 		c, err := ln.Accept()

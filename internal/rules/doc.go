@@ -42,7 +42,9 @@
 // rule set stays valid until the next request. The proxy then writes the
 // edited head. Answers (deny, tarpit, return, auth, redirect, and the
 // response side's deny and return) fill a Verdict; Reject and SilentDrop
-// close the connection without an answer.
+// close the connection without an answer. set-map, del-map, add-acl and
+// del-acl change the map or ACL file's pattern.Ref: every Matcher of the
+// file, and so the next request's lookups, sees the change.
 //
 // In Baton's model some actions have nothing to act on: set-nice (Go
 // schedules requests; there is no priority to change) and strict-mode

@@ -231,6 +231,8 @@ func (s *Set) runHTTP(rules []rule, in *Input, req *h1.Request, resp *h1.Respons
 			}
 		case actDoResolve:
 			r.doResolve(in, true)
+		case actSetMap, actDelPattern, actAddACL:
+			r.changePatterns(in)
 		case actCacheUse:
 			in.Effects.CacheUse = r.cfg.Name
 		case actCacheStore:
@@ -257,6 +259,27 @@ func (r *rule) doResolve(in *Input, wait bool) {
 		s = expr.Sample{}
 		s.SetIP(a)
 		c.SetVar(r.cfg.Var, &s)
+	}
+}
+
+// changePatterns runs set-map, del-map, add-acl and del-acl on the
+// rule's file: the change is seen by the next lookup of every map
+// converter and ACL that loads it, and by the runtime API. A change the
+// file's users cannot compile (a value that is not a number for an
+// integer map) changes nothing, as in HAProxy.
+func (r *rule) changePatterns(in *Input) {
+	ref := r.cfg.Patterns
+	if ref == nil {
+		return // no acl or map loads the file (config warned)
+	}
+	key := r.cfg.Key.AppendScratch(&in.Ctx)
+	switch r.act {
+	case actSetMap:
+		ref.PutBytes(key, r.value.AppendScratch(&in.Ctx))
+	case actAddACL:
+		ref.AddNewBytes(key)
+	default:
+		ref.DelBytes(key)
 	}
 }
 

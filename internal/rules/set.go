@@ -335,6 +335,9 @@ const (
 	actCacheStore
 	actDoResolve
 	actSwitchMode
+	actSetMap
+	actDelPattern // del-map, del-acl
+	actAddACL
 )
 
 var actions = map[string]act{
@@ -354,6 +357,7 @@ var actions = map[string]act{
 	"expect-proxy": actExpectProxy, "cache-use": actCacheUse, "cache-store": actCacheStore,
 	"do-resolve":  actDoResolve,
 	"switch-mode": actSwitchMode,
+	"set-map":     actSetMap, "del-map": actDelPattern, "del-acl": actDelPattern, "add-acl": actAddACL,
 }
 
 // rule is a compiled rule; the fields used depend on act.
