@@ -71,12 +71,14 @@ func init() {
 		{words: w("prompt"), usage: "prompt", help: "toggle interactive mode with prompt", level: LevelUser, session: true},
 		{words: w("quit"), usage: "quit", help: "disconnect", level: LevelUser, session: true},
 	}
-	// The map and ACL commands (maps.go) join the others in alphabetical
-	// order; help, prompt and quit stay last.
+	// The map and ACL commands (maps.go), the stick table ones
+	// (tables.go) and show cache (showcache.go) join the others in
+	// alphabetical order; help, prompt and quit stay last.
+	extra := append(append(append([]*command(nil), patternCommands...), tableCommands...), cacheCommands...)
 	n := len(commands) - 3
 	rest := append([]*command(nil), commands[n:]...)
-	commands = append(append(commands[:n:n], patternCommands...), rest...)
-	sort.SliceStable(commands[:n+len(patternCommands)], func(i, j int) bool {
+	commands = append(append(commands[:n:n], extra...), rest...)
+	sort.SliceStable(commands[:n+len(extra)], func(i, j int) bool {
 		return strings.Join(commands[i].words, " ") < strings.Join(commands[j].words, " ")
 	})
 }

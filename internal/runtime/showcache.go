@@ -8,8 +8,7 @@ import (
 	"baton/internal/cache"
 )
 
-// The cache command: show cache (registered after the base commands:
-// this file sorts after commands.go, whose init makes the list). The objects live in memory every
+// The cache command: show cache. The objects live in memory every
 // generation shares, so the serving generation answers for the service.
 
 // Caches is implemented by a Target with cache sections.
@@ -25,18 +24,9 @@ type CacheSection struct {
 	Store *cache.Store
 }
 
-func init() {
-	cmds := []*command{
-		{words: w("show cache"), usage: "show cache", help: "show cache status", level: LevelAdmin, run: showCache},
-	}
-	at := len(commands)
-	for i, c := range commands {
-		if isAlways(c) {
-			at = i
-			break
-		}
-	}
-	commands = append(commands[:at], append(cmds, commands[at:]...)...)
+// cacheCommands join the others (commands.go).
+var cacheCommands = []*command{
+	{words: w("show cache"), usage: "show cache", help: "show cache status", level: LevelAdmin, run: showCache},
 }
 
 // cacheBlock is the unit HAProxy's shared cache counts in.

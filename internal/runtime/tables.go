@@ -17,21 +17,11 @@ type Tables interface {
 	StickTables() *sticktable.Tables
 }
 
-func init() {
-	cmds := []*command{
-		{words: w("clear table"), usage: "clear table <table> [<filter>]*", help: "remove an entry from a table (filter: data/key)", level: LevelOperator, run: clearTable},
-		{words: w("set table"), usage: "set table <table> key <k> [data.* <v>]*", help: "update or create a table entry's data", level: LevelAdmin, run: setTable},
-		{words: w("show table"), usage: "show table <table> [<filter>]*", help: "report table usage stats or dump this table's contents (filter: data/key)", level: LevelOperator, run: showTable},
-	}
-	// Before help, prompt and quit, which close the list.
-	at := len(commands)
-	for i, c := range commands {
-		if isAlways(c) {
-			at = i
-			break
-		}
-	}
-	commands = append(commands[:at], append(cmds, commands[at:]...)...)
+// tableCommands join the others (commands.go).
+var tableCommands = []*command{
+	{words: w("clear table"), usage: "clear table <table> [<filter>]*", help: "remove an entry from a table (filter: data/key)", level: LevelOperator, run: clearTable},
+	{words: w("set table"), usage: "set table <table> key <k> [data.* <v>]*", help: "update or create a table entry's data", level: LevelAdmin, run: setTable},
+	{words: w("show table"), usage: "show table <table> [<filter>]*", help: "report table usage stats or dump this table's contents (filter: data/key)", level: LevelOperator, run: showTable},
 }
 
 func tablesOf(x *call) *sticktable.Tables {
