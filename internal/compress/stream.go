@@ -27,7 +27,7 @@ type Stream struct {
 	// dec; remaining counts a Content-Length body's bytes still due.
 	chunked   bool
 	scan      h1.ChunkedScanner
-	dec       dechunker
+	dec       h1.Dechunker
 	remaining int64
 	// out is the next chunk: chunkHead bytes of room, then the encoder's
 	// output.
@@ -51,7 +51,7 @@ func (s *Stream) Begin(a Algo, chunked bool, contentLength int64) {
 	s.release()
 	s.algo, s.chunked, s.remaining = a, chunked, contentLength
 	s.scan.Reset()
-	s.dec = dechunker{}
+	s.dec = h1.Dechunker{}
 	if cap(s.out) == 0 {
 		s.out = make([]byte, chunkHead, 16<<10)
 	}
@@ -82,7 +82,7 @@ func (s *Stream) Feed(p []byte) (used int, done bool, err error) {
 		body := p[:used]
 		for len(body) > 0 {
 			var data []byte
-			data, body = s.dec.next(body)
+			data, body = s.dec.Next(body)
 			if err := s.payload(data); err != nil {
 				return used, done, err
 			}

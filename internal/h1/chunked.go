@@ -329,33 +329,3 @@ func (s *ChunkedScanner) stepExt(c byte) *Error {
 	}
 	return nil
 }
-
-// FirstChunk returns the data of the first chunk of a chunked body, as
-// much of it as p holds; nil when p does not hold a whole, valid size
-// line.
-func FirstChunk(p []byte) []byte {
-	var size uint64
-	i := 0
-	for ; i < len(p); i++ {
-		d, ok := unhex(p[i])
-		if !ok {
-			break
-		}
-		if size > 1<<40 {
-			return nil
-		}
-		size = size<<4 | d
-	}
-	if i == 0 {
-		return nil
-	}
-	nl := bytes.IndexByte(p[i:], '\n')
-	if nl < 0 {
-		return nil
-	}
-	data := p[i+nl+1:]
-	if uint64(len(data)) > size {
-		data = data[:size]
-	}
-	return data
-}

@@ -141,7 +141,9 @@ func TestTrailerLimit(t *testing.T) {
 	}
 }
 
-func TestFirstChunk(t *testing.T) {
+// TestDechunkerFirstChunk: the first Next is the first chunk's data,
+// as much of it as there is (url_param check_post reads no more).
+func TestDechunkerFirstChunk(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"5\r\nhello\r\n0\r\n\r\n", "hello"},
 		{"5;ext=1\r\nhello\r\n", "hello"},
@@ -152,8 +154,9 @@ func TestFirstChunk(t *testing.T) {
 		{"5", ""},
 	}
 	for _, tt := range tests {
-		if got := FirstChunk([]byte(tt.in)); string(got) != tt.want {
-			t.Errorf("FirstChunk(%q) = %q, want %q", tt.in, got, tt.want)
+		var d Dechunker
+		if got, _ := d.Next([]byte(tt.in)); string(got) != tt.want {
+			t.Errorf("first Next(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -626,30 +626,16 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	// body: it is waited for as http-buffer-request does.
 	checkPost := be.p.Balance == config.URLParam && be.p.BalanceOpts.CheckPost && string(req.Method) == "POST"
 	if req.Body != h1.BodyNone && (fe.p.HTTPBufferRequest || be.p.HTTPBufferRequest || checkPost) {
-		cc.bufferBody(req, headEnd)
+		cc.bufferBody(headEnd)
 	}
-	// Body bytes already buffered after the head.
-	var inBuf int
-	complete := true
-	switch req.Body {
-	case h1.BodyLength:
-		avail := int64(cc.w - headEnd)
-		if avail >= req.ContentLength {
-			inBuf = int(req.ContentLength)
-		} else {
-			inBuf = int(avail)
-			complete = false
-		}
-	case h1.BodyChunked:
-		cc.chunks.Reset()
-		n, done, err := cc.chunks.Scan(b[headEnd:cc.w])
-		if err != nil {
-			x.status = 400
-			x.setTerm('P', 'R')
-			x.closeClient = true
-			return cc.answerStatus(x, logging)
-		}
-		inBuf, complete = n, done
+	// Body bytes already buffered after the head; cc.chunks goes on
+	// with a chunked body's rest.
+	inBuf, complete, chunkErr := cc.bodyInBuffer(headEnd, &cc.chunks)
+	if chunkErr != nil {
+		x.status = 400
+		x.setTerm('P', 'R')
+		x.closeClient = true
+		return cc.answerStatus(x, logging)
 	}
 	bodyEnd := headEnd + inBuf
 	cc.bodyEnd = bodyEnd
@@ -657,7 +643,8 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	if checkPost && req.Body != h1.BodyNone {
 		key.Body = b[headEnd:bodyEnd]
 		if req.Body == h1.BodyChunked {
-			key.Body = h1.FirstChunk(key.Body) // as HAProxy: the first chunk only
+			var d h1.Dechunker
+			key.Body, _ = d.Next(key.Body) // as HAProxy: the first chunk only
 		}
 	}
 
@@ -943,9 +930,11 @@ func (cc *clientConn) answerVerdict(x *exchange, be *backendRT, logging bool) bo
 	// one still on its way is not read: the connection closes.
 	unread := req.Body != h1.BodyNone && !x.forwarded
 	if unread {
-		if end, ok := cc.bufferedBodyEnd(); ok {
-			cc.bodyEnd, x.bodyDropped, unread = end, true, false
-			x.bytesIn = int64(end - cc.r)
+		var sc h1.ChunkedScanner
+		headEnd := cc.r + req.HeadLen
+		if n, whole, err := cc.bodyInBuffer(headEnd, &sc); whole && err == nil {
+			cc.bodyEnd, x.bodyDropped, unread = headEnd+n, true, false
+			x.bytesIn = int64(cc.bodyEnd - cc.r)
 		}
 	}
 	if v.Close || unread {
@@ -965,23 +954,23 @@ func (cc *clientConn) answerVerdict(x *exchange, be *backendRT, logging bool) bo
 	return cc.respond(x, be, logging)
 }
 
-// bufferedBodyEnd reports where the current request's body ends in the
-// read buffer, when all of it is there already.
-func (cc *clientConn) bufferedBodyEnd() (int, bool) {
+// bodyInBuffer reports how many bytes of the current request's body the
+// read buffer holds after headEnd, and whether that is all of it; sc
+// scans a chunked body (from its start), and an error is malformed
+// chunking.
+func (cc *clientConn) bodyInBuffer(headEnd int, sc *h1.ChunkedScanner) (n int, whole bool, err error) {
 	req := &cc.req
-	headEnd := cc.r + req.HeadLen
 	switch req.Body {
 	case h1.BodyLength:
-		if int64(cc.w-headEnd) >= req.ContentLength {
-			return headEnd + int(req.ContentLength), true
+		if avail := int64(cc.w - headEnd); avail < req.ContentLength {
+			return int(avail), false, nil
 		}
+		return int(req.ContentLength), true, nil
 	case h1.BodyChunked:
-		var sc h1.ChunkedScanner
-		if n, done, err := sc.Scan((*cc.buf)[headEnd:cc.w]); done && err == nil {
-			return headEnd + n, true
-		}
+		sc.Reset()
+		return sc.Scan((*cc.buf)[headEnd:cc.w])
 	}
-	return 0, false
+	return 0, true, nil
 }
 
 // tarpit holds a tarpitted request for timeout tarpit (else timeout
@@ -1024,21 +1013,14 @@ func (cc *clientConn) respond(x *exchange, be *backendRT, logging bool) bool {
 // or the buffer's, under timeout http-request (option
 // http-buffer-request), so the server is chosen and connected to once
 // the body is there. A read failure ends the wait: forwarding meets it.
-func (cc *clientConn) bufferBody(req *h1.Request, headEnd int) {
+func (cc *clientConn) bufferBody(headEnd int) {
 	b := *cc.buf
 	cc.c.SetReadDeadline(deadline(cc.now, cc.fe.p.Timeouts.HTTPRequest))
 	defer cc.c.SetReadDeadline(time.Time{})
+	var sc h1.ChunkedScanner
 	for cc.w < len(b) {
-		switch req.Body {
-		case h1.BodyLength:
-			if int64(cc.w-headEnd) >= req.ContentLength {
-				return
-			}
-		case h1.BodyChunked:
-			var sc h1.ChunkedScanner
-			if _, done, err := sc.Scan(b[headEnd:cc.w]); done || err != nil {
-				return
-			}
+		if _, whole, err := cc.bodyInBuffer(headEnd, &sc); whole || err != nil {
+			return
 		}
 		n, err := cc.c.Read(b[cc.w:])
 		cc.w += n

@@ -1,9 +1,10 @@
-package compress
+package h1
 
-// dechunker extracts the data of a chunked body that h1.ChunkedScanner
+// Dechunker extracts the data of a chunked body that ChunkedScanner
 // already validated, so it only needs to find sizes, data and the end:
-// it skips extensions, CRLFs and trailers without checking them.
-type dechunker struct {
+// it skips extensions, CRLFs and trailers without checking them. The
+// zero value is at the start of a body; bytes may be split anywhere.
+type Dechunker struct {
 	state uint8
 	size  uint64
 }
@@ -18,9 +19,10 @@ const (
 	dcDone
 )
 
-// next returns the data at the start of p (possibly empty) and the rest
-// of p after it.
-func (d *dechunker) next(p []byte) (data, rest []byte) {
+// Next returns the data at the start of p (possibly empty) and the rest
+// of p after it: the first call returns the first chunk's data, or as
+// much of it as p holds.
+func (d *Dechunker) Next(p []byte) (data, rest []byte) {
 	for len(p) > 0 {
 		switch d.state {
 		case dcData:
@@ -75,7 +77,7 @@ func (d *dechunker) next(p []byte) (data, rest []byte) {
 	return nil, nil
 }
 
-func (d *dechunker) endSizeLine() {
+func (d *Dechunker) endSizeLine() {
 	if d.size == 0 {
 		d.state = dcTrailer
 	} else {
