@@ -1,5 +1,9 @@
 package config
 
+// Proxy keywords that set one value each: http-send-name-header,
+// backlog and id. (This file sorts after keywords.go, whose init makes
+// the tables.)
+
 func init() {
 	proxyKeywords["http-send-name-header"] = &proxyKeyword{sections: secD | secL | secB, parse: parseSendNameHeader}
 	delete(unsupportedProxy, "http-send-name-header")
