@@ -15,6 +15,7 @@ import (
 	"baton/internal/expr"
 	"baton/internal/h1"
 	"baton/internal/h2"
+	"baton/internal/pollwait"
 	"baton/internal/proxyproto"
 	"baton/internal/rules"
 	"baton/internal/sticktable"
@@ -63,6 +64,7 @@ type clientConn struct {
 	bind  string // the bind address it was accepted on (for hand-over)
 	c     net.Conn
 	tcp   *net.TCPConn    // nil when c is not TCP
+	pd    pollwait.Desc   // tcp's runtime poll descriptor (rawio.go)
 	raw   syscall.RawConn // for waiting on readability without a buffer
 	src   netip.AddrPort
 	srcIP []byte // textual client address, for X-Forwarded-For
@@ -335,6 +337,7 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 	cc.state.Store(stateActive)
 	if t, ok := c.(*net.TCPConn); ok {
 		cc.tcp = t
+		cc.pd = pollwait.Of(t) // now, while nothing else can close c
 	}
 	// The raw socket, for waits without a buffer: a TCP connection's, or
 	// a relay's unix socket (tlsrelay.go).
@@ -462,7 +465,16 @@ func (cc *clientConn) hotRead() int {
 	}
 	b := *cc.buf
 	cc.r, cc.w = 0, 0
-	n, err := cc.readClient(b)
+	var n int
+	var err error
+	if r := cc.plainIO(); r != nil && r.drained {
+		// The last read took every byte there was: wait first. A FIN
+		// that came with them is seen when the hot wait ends and the
+		// connection parks (level-triggered).
+		n, err = r.readWaiting(b)
+	} else {
+		n, err = cc.readClient(b)
+	}
 	cc.w = n
 	switch {
 	case n > 0:
@@ -596,6 +608,9 @@ func (cc *clientConn) setServer(s net.Conn) {
 func (cc *clientConn) waitIdle(resumed bool) (ok, timedOut, parked bool) {
 	if cc.raw == nil {
 		return true, false, false // the caller's buffered read does the waiting
+	}
+	if cc.session != nil {
+		cc.cio.forget() // the waits below reset the poller's edge
 	}
 	graced := false
 	var graceEnd time.Time

@@ -1022,7 +1022,7 @@ func (cc *clientConn) bufferBody(headEnd int) {
 		if _, whole, err := cc.bodyInBuffer(headEnd, &sc); whole || err != nil {
 			return
 		}
-		n, err := cc.c.Read(b[cc.w:])
+		n, err := cc.readClient(b[cc.w:])
 		cc.w += n
 		if err != nil {
 			return

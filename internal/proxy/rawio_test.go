@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"baton/internal/pollwait"
+
 	"bytes"
 	"errors"
 	"io"
@@ -35,7 +37,10 @@ func rawPair(t *testing.T) (*rawIO, *net.TCPConn, *net.TCPConn) {
 		t.Fatal(err)
 	}
 	r := &rawIO{}
-	r.bind(rc)
+	r.bind(rc, pollwait.Of(c.(*net.TCPConn)))
+	if r.pd == 0 {
+		t.Fatal("no poll descriptor: every read would be tried first")
+	}
 	return r, c.(*net.TCPConn), p.(*net.TCPConn)
 }
 

@@ -55,7 +55,11 @@ func (cc *clientConn) takeConn(be *backendRT, srv *backend.Server, match func(ne
 			}
 		}
 	}
-	return srv.GetIdleMatching(match)
+	c := srv.GetIdleMatching(match)
+	if c != nil {
+		markEmpty(c) // its pool peeked at it: nothing there
+	}
+	return c
 }
 
 // keepConn keeps an idle server connection after a response: with its
