@@ -170,3 +170,63 @@ func unreadBytes(c *net.TCPConn) (int, error) {
 	})
 	return n, ierr
 }
+
+// readWaiting, on a socket that was empty after a short read, returns
+// bytes that arrived before it began (the poller's edge is kept), bytes
+// that arrive while it waits, EOF from a FIN that arrives later, and a
+// deadline error; a read that found EOF is not followed by a wait.
+func TestRawIOReadWaiting(t *testing.T) {
+	r, c, p := rawPair(t)
+	buf := make([]byte, 64)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	p.Write([]byte("one"))
+	if n, err := r.read(buf); err != nil || string(buf[:n]) != "one" || !r.drained {
+		t.Fatalf("read = %q, %v (drained %v)", buf[:n], err, r.drained)
+	}
+	p.Write([]byte("two")) // before the wait begins
+	if n, err := r.readWaiting(buf); err != nil || string(buf[:n]) != "two" {
+		t.Fatalf("readWaiting of bytes already there = %q, %v", buf[:n], err)
+	}
+	go p.Write([]byte("three")) // while it waits, or before
+	if n, err := r.readWaiting(buf); err != nil || string(buf[:n]) != "three" {
+		t.Fatalf("readWaiting of bytes sent meanwhile = %q, %v", buf[:n], err)
+	}
+	c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+	if _, err := r.readWaiting(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("readWaiting past its deadline: %v", err)
+	}
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	p.CloseWrite()
+	if n, err := r.readWaiting(buf); err != io.EOF || n != 0 || r.drained {
+		t.Fatalf("readWaiting after the peer's FIN = %d, %v (drained %v), want EOF", n, err, r.drained)
+	}
+}
+
+// A keep-alive client that sends its next request and its FIN together
+// gets its answer, then the proxy's close well before timeout
+// http-keep-alive: the FIN shares the request's edge, so the hot read
+// that waits first cannot see it, and the hot wait's end must (the
+// connection parks level-triggered, or reads before waiting again).
+func TestHalfClosedKeepAliveClientClosedPromptly(t *testing.T) {
+	a := newLabelled(t, "a", nil)
+	p := listenProxy("web", a.addr())
+	p.Timeouts.HTTPKeepAlive = to(30 * time.Second)
+	p.Timeouts.Client = to(30 * time.Second)
+	h := start(t, cfgOf(p))
+	c := h.dial()
+	for range 2 { // the client is now one that comes back at once (hot)
+		if resp, _ := c.get("/x"); resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	c.send("GET /last HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.c.(*net.TCPConn).CloseWrite()
+	if resp, _ := c.read("last"); resp.StatusCode != 200 {
+		t.Fatalf("last: status %d", resp.StatusCode)
+	}
+	// Far below the 30 s keep-alive timeout, far above the hot wait.
+	c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := c.br.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("after the answer: %d bytes, %v; want the proxy's close (EOF)", n, err)
+	}
+}
