@@ -11,4 +11,8 @@ func (e *idleEntry) peek(fd uintptr) bool {
 	return true
 }
 
+// IdlePeeked says GetIdleMatching's liveness check looks into the
+// socket; here it does not, so a pooled connection may hold a FIN.
+const IdlePeeked = false
+
 func peekAlive(n int, errno syscall.Errno) bool { return true }

@@ -706,7 +706,9 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 			continue
 		}
 		if !reused {
-			sc = newServerConn(sc) // pooled with it
+			// A SOCKS4 handshake read from the socket: what came
+			// after its reply may be there already.
+			sc = newServerConn(sc, !be.dialOf(srv).socks4.IsValid()) // pooled with it
 		}
 		x.sc, x.reused = sc, reused
 		cc.setServer(sc)

@@ -37,6 +37,10 @@ import (
 //     bounded (the hot wait, then a level-triggered park) may wait
 //     first. Every other read is tried first, as RawConn.Read does.
 //
+// While rawIO owns a socket, no other goroutine may read it: readWaiting
+// waits inside RawConn.Control, which does not take the read lock, and
+// the runtime aborts the process on two waiters at once.
+//
 // Deadlines are the socket's own (SetReadDeadline, SetWriteDeadline),
 // which RawConn's Read and Write obey. One goroutine at a time reads
 // and one writes, as with any net.Conn; the callbacks are bound once, so
@@ -219,8 +223,9 @@ type serverConn struct {
 }
 
 // newServerConn wraps a freshly dialled plain TCP connection; any other
-// connection is returned as it is.
-func newServerConn(c net.Conn) net.Conn {
+// connection is returned as it is. empty says nothing has read from the
+// socket yet (so nothing, not even a FIN, has been seen and left there).
+func newServerConn(c net.Conn, empty bool) net.Conn {
 	tc, ok := c.(*net.TCPConn)
 	if !ok {
 		return c
@@ -229,7 +234,7 @@ func newServerConn(c net.Conn) net.Conn {
 	if err != nil {
 		return c
 	}
-	s := &serverConn{TCPConn: tc, empty: true}
+	s := &serverConn{TCPConn: tc, empty: empty}
 	s.io.bind(rc, pollwait.Of(tc))
 	return s
 }

@@ -127,7 +127,7 @@ func TestRawIORead(t *testing.T) {
 // RawConn the idle pool peeks through.
 func TestServerConnWraps(t *testing.T) {
 	_, c, p := rawPair(t)
-	sc := newServerConn(c)
+	sc := newServerConn(c, true)
 	s, ok := sc.(*serverConn)
 	if !ok {
 		t.Fatalf("newServerConn(%T) = %T", c, sc)

@@ -56,7 +56,7 @@ func (cc *clientConn) takeConn(be *backendRT, srv *backend.Server, match func(ne
 		}
 	}
 	c := srv.GetIdleMatching(match)
-	if c != nil {
+	if c != nil && backend.IdlePeeked {
 		markEmpty(c) // its pool peeked at it: nothing there
 	}
 	return c
