@@ -71,15 +71,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-work=$(mktemp -d /tmp/baton-bench.XXXXXX)
-chmod 755 "$work" # the origin's workers (nobody) read the 64k file from here
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_work baton-bench # the origin's workers (nobody) read the 64k file from here
 
 has() { [[ " $PROXIES " == *" $1 "* ]]; }
 has baton && go build -o "$work/baton" ./cmd/baton
@@ -295,14 +288,6 @@ nginx -c "$work/nginx.conf" -g 'daemon off;' &
 pids+=($!)
 PID[nginx]=$!
 
-wait_port() {
-	for _ in $(seq 200); do
-		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "bench: nothing listens on $1" >&2
-	return 1
-}
 wait_port $O
 rules_on() { [ "$1" != nginx ] && { [ "$1" != baseline ] || [ -n "${RULES_BASELINE:-}" ]; }; }
 for p in $PROXIES; do
@@ -474,10 +459,8 @@ for round in $(seq "$ROUNDS"); do
 	echo "bench: round $round done" >&2
 done
 
-median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 [ -n "${RAW:-}" ] && cp "$results" "$RAW" # case proxy metric value, one a round
 val() { awk -v c="$1" -v p="$2" -v m="$3" '$1 == c && $2 == p && $3 == m {print $4}' "$results" | median; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
 
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); wrk -t1 -c$CONNS -d$DURATION; $ROUNDS rounds, medians"

@@ -20,14 +20,8 @@ P=${PORT:-15080}
 BASELINE=${BASELINE:-}
 command -v perf >/dev/null || { echo "syscalls: perf is missing (apt-get install linux-perf)" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_work baton-syscalls
 
 go build -o "$work/baton" ./cmd/baton
 if [ -n "$BASELINE" ]; then
@@ -37,19 +31,7 @@ if [ -n "$BASELINE" ]; then
 fi
 
 O=$((P + 1))
-cat >"$work/origin.conf" <<NGX
-worker_processes 1;
-error_log $work/origin.err;
-pid $work/origin.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  server { listen 127.0.0.1:$O backlog=4096; location / { return 200 "hello\n"; } }
-}
-NGX
-nginx -c "$work/origin.conf" -g 'daemon off;' &
-pids+=($!)
+hello_origin "$O"
 
 cfg() { # port
 	cat <<CFG
@@ -70,15 +52,6 @@ frontend ka
 backend origin
     server o1 127.0.0.1:$O
 CFG
-}
-
-wait_port() {
-	for _ in $(seq 100); do
-		ss -ltn | grep -q "127.0.0.1:$1 " && return 0
-		sleep 0.1
-	done
-	echo "syscalls: nothing listens on $1" >&2
-	return 1
 }
 
 events=syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_recvfrom,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_epoll_ctl

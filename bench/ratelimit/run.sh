@@ -31,30 +31,12 @@ command -v haproxy >/dev/null && command -v nginx >/dev/null || {
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy nginx-light >/dev/null
 }
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-work=$(mktemp -d /tmp/baton-ratelimit.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_work baton-ratelimit
 go build -o "$work/baton" ./cmd/baton
 go build -o "$work/ratelimit" ./bench/cmd/ratelimit
 [ -n "$BASELINE" ] && cp "$BASELINE" "$work/baseline"
 
-cat >"$work/origin.conf" <<NGX
-worker_processes 1;
-error_log $work/origin.err;
-pid $work/origin.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  server { listen 127.0.0.1:$O backlog=4096; location / { return 200 "hello\n"; } }
-}
-NGX
 cfg() { # port
 	cat <<CFG
 global
@@ -81,8 +63,7 @@ CFG
 }
 for p in $proxies; do cfg "${PORTS[$p]}" >"$work/$p.cfg"; done
 
-nginx -c "$work/origin.conf" -g 'daemon off;' &
-pids+=($!)
+hello_origin "$O"
 declare -A PID=()
 start() { # proxy: (re)start it with an empty table
 	case $1 in
@@ -90,12 +71,7 @@ start() { # proxy: (re)start it with an empty table
 	*) "$work/$1" -f "$work/$1.cfg" >/dev/null 2>"$work/$1.err" & ;;
 	esac
 	PID[$1]=$!
-	for _ in $(seq 200); do
-		(exec 3<>/dev/tcp/127.0.0.1/"${PORTS[$1]}") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "ratelimit: $1 does not listen" >&2
-	return 1
+	wait_port "${PORTS[$1]}"
 }
 stop() {
 	kill "${PID[$1]}" 2>/dev/null || true
@@ -133,9 +109,7 @@ for round in $(seq "$ROUNDS"); do
 	done
 done
 
-median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 val() { awk -v p="$1" -v m="$2" '$1 == p && $2 == m {print $3}' "$results" | median; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
 echo
 echo "Machine: $(nproc) cores; $SOURCES sources, $RATE req/s offered, limit $LIMIT per 10 s per source, $DURATION, $ROUNDS rounds, medians"
 echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); baton $("$work/baton" -v 2>&1 | head -1)"
