@@ -19,13 +19,8 @@ PORT=${PORT:-18200}
 VERSION=${VERSION:-0.4.5}
 OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_work baton-cache
 
 for tool in node npm; do
 	command -v $tool >/dev/null || { echo "cache-conformance: $tool is missing (apt-get install nodejs npm)" >&2; exit 1; }
@@ -63,15 +58,7 @@ cache c
 EOF
 }
 
-waitport() {
-	for _ in $(seq 100); do
-		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "cache-conformance: nothing listens on $1" >&2
-	exit 1
-}
-waitport "$PORT"
+wait_port "$PORT"
 
 n=0
 for proxy in $PROXIES; do
@@ -85,7 +72,7 @@ for proxy in $PROXIES; do
 	esac
 	pid=$!
 	pids+=($pid)
-	waitport $port
+	wait_port $port
 	(cd "$suite" && env npm_config_base="http://127.0.0.1:$port" npm_package_config_id= \
 		node --no-warnings cli.mjs >"$OUT/$proxy.json")
 	kill $pid
