@@ -12,7 +12,7 @@ import (
 
 // rawIO reads and writes a plain TCP socket (non-blocking, in Go's
 // poller) with raw system calls made inside its RawConn, for the
-// keep-alive path's reads and writes. Two things make it cheaper than
+// keep-alive path's reads and writes. Three things make it cheaper than
 // net.Conn's Read and Write:
 //
 //   - A raw system call does not hand the goroutine's P to the
@@ -36,6 +36,10 @@ import (
 //     idle pool's), a fresh connection, or a caller whose wait is
 //     bounded (the hot wait, then a level-triggered park) may wait
 //     first. Every other read is tried first, as RawConn.Read does.
+//   - The calls are the socket ones, recvfrom, sendto and sendmsg
+//     (HAProxy's too), not read and writev: those go through the file
+//     layer first (its position lock, permission and notification
+//     hooks) on the way to the same socket code.
 //
 // While rawIO owns a socket, no other goroutine may read it: readWaiting
 // waits inside RawConn.Control, which does not take the read lock, and
@@ -65,6 +69,7 @@ type rawIO struct {
 	// what it sent; werr is its error.
 	wv     [2][]byte
 	iov    [2]syscall.Iovec
+	msg    syscall.Msghdr
 	wn     int64
 	werr   syscall.Errno
 	readFn func(fd uintptr) bool
@@ -122,7 +127,7 @@ func (r *rawIO) done(want int, err error) (int, error) {
 		return 0, err
 	case r.errno != 0:
 		r.drained = false
-		return 0, os.NewSyscallError("read", r.errno)
+		return 0, os.NewSyscallError("recvfrom", r.errno)
 	case r.n == 0:
 		r.drained = false
 		return 0, io.EOF
@@ -148,7 +153,7 @@ func (r *rawIO) waitThenRead(fd uintptr) {
 
 func (r *rawIO) readReady(fd uintptr) bool {
 	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.rb[0])), uintptr(len(r.rb)))
+		n, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&r.rb[0])), uintptr(len(r.rb)), 0, 0, 0)
 		switch e {
 		case 0:
 			r.n = int(n)
@@ -164,7 +169,9 @@ func (r *rawIO) readReady(fd uintptr) bool {
 }
 
 // writev writes head then body (either may be empty), all of them
-// unless an error or a deadline stops it, like net.Buffers.WriteTo.
+// unless an error or a deadline stops it, like net.Buffers.WriteTo: one
+// sendto for one buffer, one sendmsg for two. MSG_NOSIGNAL: a write to a
+// reset connection returns EPIPE and raises no SIGPIPE.
 func (r *rawIO) writev(head, body []byte) (int64, error) {
 	r.wv[0], r.wv[1] = head, body
 	r.wn, r.werr = 0, 0
@@ -172,7 +179,7 @@ func (r *rawIO) writev(head, body []byte) (int64, error) {
 	r.wv[0], r.wv[1] = nil, nil
 	r.iov[0], r.iov[1] = syscall.Iovec{}, syscall.Iovec{}
 	if err == nil && r.werr != 0 {
-		err = os.NewSyscallError("writev", r.werr)
+		err = os.NewSyscallError("send", r.werr)
 	}
 	return r.wn, err
 }
@@ -190,7 +197,15 @@ func (r *rawIO) writeReady(fd uintptr) bool {
 		if cnt == 0 {
 			return true
 		}
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&r.iov[0])), uintptr(cnt))
+		var n uintptr
+		var e syscall.Errno
+		if cnt == 1 {
+			n, _, e = syscall.RawSyscall6(syscall.SYS_SENDTO, fd, uintptr(unsafe.Pointer(r.iov[0].Base)), uintptr(r.iov[0].Len), syscall.MSG_NOSIGNAL, 0, 0)
+		} else {
+			r.msg.Iov = &r.iov[0]
+			r.msg.Iovlen = uint64(cnt)
+			n, _, e = syscall.RawSyscall(syscall.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&r.msg)), syscall.MSG_NOSIGNAL)
+		}
 		switch e {
 		case 0:
 		case syscall.EINTR:
