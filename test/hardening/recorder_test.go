@@ -47,8 +47,13 @@ type recorder struct {
 // recConn is one accepted connection's history.
 type recConn struct {
 	opened time.Time
-	closed time.Time // when the peer closed (zero while open)
-	reqs   int
+	// closed is when the peer closed (zero while open). It is set only
+	// once serve has recorded what came before the close, so a test
+	// that saw every connection closed sees every request too; the time
+	// is the failed read's (readEnd), not the bookkeeping's.
+	closed  time.Time
+	readEnd time.Time // when a read first failed (serve's goroutine only)
+	reqs    int
 }
 
 func startRecorder(t testing.TB) *recorder {
@@ -170,7 +175,10 @@ func (r *recorder) accept() {
 			r.mu.Lock()
 			delete(r.conns, c)
 			if rc.closed.IsZero() {
-				rc.closed = time.Now()
+				rc.closed = rc.readEnd
+				if rc.closed.IsZero() {
+					rc.closed = time.Now()
+				}
 			}
 			r.notify()
 			r.mu.Unlock()
@@ -189,8 +197,8 @@ func (t tee) Read(p []byte) (int, error) {
 	n, err := t.c.Read(p)
 	t.r.mu.Lock()
 	t.r.raw.Write(p[:n])
-	if err != nil && t.rc.closed.IsZero() {
-		t.rc.closed = time.Now()
+	if err != nil && t.rc.readEnd.IsZero() {
+		t.rc.readEnd = time.Now()
 	}
 	t.r.notify()
 	t.r.mu.Unlock()
