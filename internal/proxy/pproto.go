@@ -165,6 +165,12 @@ func (cc *clientConn) applyProxy(h *proxyproto.Header, raw []byte) {
 	}
 	cc.src, cc.dst = h.Source, h.Dest
 	cc.srcIP = []byte(h.Source.Addr().Unmap().String())
+	if cc.session != nil {
+		// The rules' input took the socket's addresses with the
+		// session; an adopted connection may serve a request it brought
+		// along before any wait takes a new session.
+		cc.in.Src, cc.in.Dst = cc.src, cc.dst
+	}
 }
 
 // logConnError logs a connection refused before any request, unless the

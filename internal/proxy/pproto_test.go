@@ -57,3 +57,27 @@ func TestHandOffKeepsProxyHeader(t *testing.T) {
 		t.Errorf("new generation's server saw %d requests, want 2", b.reqs.Load())
 	}
 }
+
+// A handed-over connection whose next request came with it (already
+// read by the previous generation) is answered with the PROXY header's
+// client address, not the socket's: adoption applies the header to the
+// rules' input too, and no wait in between refreshes it.
+func TestAdoptedRequestKeepsProxyHeader(t *testing.T) {
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Header.Get("X-Forwarded-For"))
+	}
+	a := newLabelled(t, "a", echo)
+	p := listenProxy("web", a.addr())
+	p.Binds[0].AcceptProxy = true
+	p.ForwardFor = true
+	h := start(t, cfgOf(p))
+	sender := &clientConn{ppRaw: []byte("PROXY TCP4 192.0.2.3 198.51.100.1 1234 80\r\n")}
+	cl, sv := tcpPair(t)
+	if err := h.e.Adopt("test:web", sv, sender.handoverBytes([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))); err != nil {
+		t.Fatal(err)
+	}
+	c := &client{t: t, c: cl, br: newReader(cl)}
+	if resp, body := c.read("GET"); resp.StatusCode != 200 || body != "192.0.2.3" {
+		t.Fatalf("adopted request: %d, X-Forwarded-For %q, want 192.0.2.3", resp.StatusCode, body)
+	}
+}
