@@ -15,7 +15,7 @@ func TestAddrPortOf(t *testing.T) {
 		&net.TCPAddr{IP: net.ParseIP("2001:db8::1"), Port: 8080},
 		&net.TCPAddr{IP: net.ParseIP("::ffff:198.51.100.7"), Port: 1},
 		&net.TCPAddr{IP: net.ParseIP("fe80::1"), Port: 22, Zone: "eth0"},
-		&net.TCPAddr{Port: 80},                         // no IP
+		&net.TCPAddr{Port: 80}, // no IP
 		(*net.TCPAddr)(nil),
 		&net.UnixAddr{Name: "/run/baton.sock", Net: "unix"},
 		&net.UDPAddr{IP: net.IPv4(203, 0, 113, 9), Port: 53},
