@@ -374,11 +374,7 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 // parses: a TCP address without the round trip (its IPv4-mapped IPv6
 // form prints, and so parses, as IPv4).
 func addrPortOf(a net.Addr) (netip.AddrPort, bool) {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		ap := ta.AddrPort()
-		if !ap.Addr().IsValid() {
-			return netip.AddrPort{}, false
-		}
+	if ap := addrPort(a); ap.Addr().IsValid() {
 		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
 	}
 	if a == nil {

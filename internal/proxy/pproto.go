@@ -153,7 +153,8 @@ func peerClosed(fd int) bool {
 	return e == 0 && (ti.State == 8 /* CLOSE_WAIT */ || ti.State == 7 /* CLOSE */)
 }
 
-// applyProxy makes a received header's addresses the client's.
+// applyProxy makes a received header's addresses the client's, in the
+// rules' input too.
 func (cc *clientConn) applyProxy(h *proxyproto.Header, raw []byte) {
 	cc.ppRaw = raw
 	cc.pp = h
@@ -166,9 +167,9 @@ func (cc *clientConn) applyProxy(h *proxyproto.Header, raw []byte) {
 	cc.src, cc.dst = h.Source, h.Dest
 	cc.srcIP = []byte(h.Source.Addr().Unmap().String())
 	if cc.session != nil {
-		// The rules' input took the socket's addresses with the
-		// session; an adopted connection may serve a request it brought
-		// along before any wait takes a new session.
+		// The input took the socket's addresses with the session, and
+		// an adopted connection may serve a request it brought along
+		// before any wait takes a new one.
 		cc.in.Src, cc.in.Dst = cc.src, cc.dst
 	}
 }

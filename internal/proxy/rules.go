@@ -87,13 +87,9 @@ func (cc *clientConn) connectionRules() bool {
 		return false
 	}
 	if cc.brt != nil && cc.brt.b.AcceptProxy || in.Effects.ExpectProxy {
-		if !cc.readProxy() {
+		if !cc.readProxy() { // the header's addresses and PP are in in too
 			return false
 		}
-		if !cc.pp.Local {
-			in.Src, in.Dst = cc.src, cc.dst
-		}
-		in.PP = cc.pp
 	}
 	if rs.HasTCPConnection() {
 		k = rs.Session(in)
