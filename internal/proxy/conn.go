@@ -68,7 +68,10 @@ type clientConn struct {
 	raw   syscall.RawConn // for waiting on readability without a buffer
 	src   netip.AddrPort
 	srcIP []byte // textual client address, for X-Forwarded-For
-	dst   netip.AddrPort
+	// srcIPText is srcIP's room: the longest IPv6 form without a zone,
+	// so that the text costs no allocation.
+	srcIPText [45]byte
+	dst       netip.AddrPort
 	// stk are the connection's sticky counters (stick.go); nil when the
 	// generation has no stick tables.
 	stk *sticktable.Tracker
@@ -346,9 +349,10 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 			cc.raw = rc
 		}
 	}
+	cc.srcIP = cc.srcIPText[:0]
 	if ap, ok := addrPortOf(c.RemoteAddr()); ok {
 		cc.src = ap
-		cc.srcIP = []byte(ap.Addr().Unmap().String())
+		cc.srcIP = ap.Addr().Unmap().AppendTo(cc.srcIP)
 	}
 	if ap, ok := addrPortOf(c.LocalAddr()); ok {
 		cc.dst = ap

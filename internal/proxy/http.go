@@ -401,9 +401,9 @@ var errHeadTooLarge = &h1.Error{Status: 431, Reason: "request head larger than t
 
 // headError answers (or not) a request whose head could not be read.
 func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
-	var perr *h1.Error
+	perr, isParse := errors.AsType[*h1.Error](err) // As's pointer would escape: one allocation per HTTP/2 stream
 	switch {
-	case errors.As(err, &perr):
+	case isParse:
 		x.status = perr.Status
 		x.setTerm('P', 'R')
 		cc.captureRequest()

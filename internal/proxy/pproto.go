@@ -165,7 +165,7 @@ func (cc *clientConn) applyProxy(h *proxyproto.Header, raw []byte) {
 		return
 	}
 	cc.src, cc.dst = h.Source, h.Dest
-	cc.srcIP = []byte(h.Source.Addr().Unmap().String())
+	cc.srcIP = h.Source.Addr().Unmap().AppendTo(cc.srcIP[:0])
 	if cc.session != nil {
 		// The input took the socket's addresses with the session, and
 		// an adopted connection may serve a request it brought along
