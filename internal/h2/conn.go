@@ -37,6 +37,7 @@ type Conn struct {
 
 	fr *http2.Framer // reads belong to Serve's goroutine; writes to wmu
 	rd connReader    // Serve's: the socket, buffered while busy (idlebuf.go)
+	hb headerBlock   // Serve's: the request header block being read
 
 	// wmu serialises frame writes: the framer's write side, bw, and the
 	// HPACK encoder (whose state must follow the order frames leave in).
@@ -110,8 +111,7 @@ func NewConn(c net.Conn, set Settings, h Handler) *Conn {
 	sc.rd = connReader{sc: sc, direct: true}
 	sc.fr = http2.NewFramer(connWriter{sc}, &sc.rd)
 	sc.fr.SetMaxReadFrameSize(set.maxFrame())
-	sc.fr.MaxHeaderListSize = set.maxHeaderList()
-	sc.fr.ReadMetaHeaders = hpack.NewDecoder(set.headerTableSize(), nil)
+	sc.hb.init(set.headerTableSize(), set.maxHeaderList())
 	sc.henc = hpack.NewEncoder(&sc.hbuf)
 	return sc
 }
@@ -468,7 +468,10 @@ func (sc *Conn) spend(what string) error {
 
 func (sc *Conn) process(f http2.Frame) error {
 	switch f := f.(type) {
-	case *http2.MetaHeadersFrame:
+	case *http2.HeadersFrame:
+		if err := sc.readHeaderBlock(f); err != nil {
+			return err
+		}
 		return sc.onHeaders(f)
 	case *http2.DataFrame:
 		return sc.onData(f)

@@ -22,9 +22,11 @@ import (
 // HEADERS and DATA frames (interim 1xx heads included, chunked framing
 // removed, trailers as a final HEADERS). Close resets a stream whose
 // response was cut short, as a closed HTTP/1.1 connection shows a
-// truncated body.
+// truncated body. It is part of the stream's allocation: call it once
+// per stream.
 func (st *Stream) H1Conn(local, remote net.Addr) net.Conn {
-	c := &h1Conn{st: st, local: local, remote: remote}
+	c := &st.h1
+	*c = h1Conn{st: st, local: local, remote: remote}
 	c.pending = appendRequestHead(c.reqHead[:0], &st.Req)
 	c.resp.Headers = c.respFields[:0]
 	c.chunked = !st.Req.NoBody && st.Req.ContentLength < 0

@@ -52,6 +52,11 @@ type Stream struct {
 	trailers      []hpack.HeaderField
 	readDL        time.Time
 	readTimer     *time.Timer
+
+	// h1 is the stream's HTTP/1.1 view (H1Conn), and fieldRoom its
+	// request's usual regular fields, allocated with it.
+	h1        h1Conn
+	fieldRoom [8]hpack.HeaderField
 }
 
 // ID returns the stream identifier.
@@ -64,7 +69,9 @@ var errReset = errors.New("h2: stream reset")
 // that ended.
 var ErrStreamReset = errReset
 
-func (sc *Conn) onHeaders(f *http2.MetaHeadersFrame) error {
+// onHeaders opens a stream, or ends one with trailers, after
+// readHeaderBlock decoded f's block into sc.hb.
+func (sc *Conn) onHeaders(f *http2.HeadersFrame) error {
 	id := f.StreamID
 	if id%2 == 0 {
 		return errConn(http2.ErrCodeProtocol, "HEADERS on even stream %d", id)
@@ -91,7 +98,7 @@ func (sc *Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 		sc.mu.Unlock()
 		return http2.StreamError{StreamID: id, Code: http2.ErrCodeProtocol}
 	}
-	if f.Truncated {
+	if sc.hb.truncated {
 		sc.mu.Unlock()
 		return errConn(http2.ErrCodeEnhanceYourCalm, "header list larger than %d bytes (HPACK bomb?)", sc.set.maxHeaderList())
 	}
@@ -105,7 +112,7 @@ func (sc *Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 		sc.mu.Unlock()
 		return errConn(http2.ErrCodeEnhanceYourCalm, "rapid reset: %d requests still running, most on streams the client reset", n)
 	}
-	req, ok := parseRequest(f)
+	req, ok := parseRequest(sc.hb.fields, f.StreamEnded())
 	if !ok || req.NoBody && req.ContentLength > 0 {
 		sc.mu.Unlock()
 		return http2.StreamError{StreamID: id, Code: http2.ErrCodeProtocol}
@@ -119,6 +126,7 @@ func (sc *Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 		recvWin:       int64(sc.set.initialWindow()),
 		contentLength: req.ContentLength,
 	}
+	st.Req.Fields = append(st.fieldRoom[:0], req.Fields...) // sc.hb's are the next block's
 	sc.streams[id] = st
 	sc.open++
 	sc.running++
@@ -173,14 +181,14 @@ func runningLimit(max uint32) int {
 	return 2 * int(max)
 }
 
-func (sc *Conn) onTrailersLocked(st *Stream, f *http2.MetaHeadersFrame) error {
+func (sc *Conn) onTrailersLocked(st *Stream, f *http2.HeadersFrame) error {
 	if st.remoteDone {
 		return http2.StreamError{StreamID: st.id, Code: http2.ErrCodeStreamClosed}
 	}
-	if !f.StreamEnded() || f.Truncated {
+	if !f.StreamEnded() || sc.hb.truncated {
 		return http2.StreamError{StreamID: st.id, Code: http2.ErrCodeProtocol}
 	}
-	for _, hf := range f.Fields {
+	for _, hf := range sc.hb.fields {
 		if hf.IsPseudo() || !validField(hf) {
 			return http2.StreamError{StreamID: st.id, Code: http2.ErrCodeProtocol}
 		}
@@ -188,7 +196,7 @@ func (sc *Conn) onTrailersLocked(st *Stream, f *http2.MetaHeadersFrame) error {
 	if st.contentLength >= 0 && st.received != st.contentLength {
 		return http2.StreamError{StreamID: st.id, Code: http2.ErrCodeProtocol}
 	}
-	st.trailers = f.RegularFields()
+	st.trailers = append([]hpack.HeaderField(nil), sc.hb.fields...) // sc.hb's are the next block's
 	st.remoteDone = true
 	sc.maybeCloseLocked(st)
 	sc.cond.Broadcast()
@@ -216,14 +224,14 @@ func validField(hf hpack.HeaderField) bool {
 func isWS(b byte) bool { return b == ' ' || b == '\t' }
 
 // parseRequest validates a request head (RFC 9113 8.2, 8.3.1).
-func parseRequest(f *http2.MetaHeadersFrame) (Request, bool) {
-	r := Request{ContentLength: -1, NoBody: f.StreamEnded()}
+func parseRequest(fields []hpack.HeaderField, ended bool) (Request, bool) {
+	r := Request{ContentLength: -1, NoBody: ended}
 	var host string
 	var seen uint8 // pseudo-header fields already seen, one bit each
-	// The regular fields are kept in place, in the frame's own slice
-	// (the decoder made it for this frame alone).
-	r.Fields = f.Fields[:0]
-	for _, hf := range f.Fields {
+	// The regular fields are kept in place, in the block's slice; the
+	// stream copies them before the next block.
+	r.Fields = fields[:0]
+	for _, hf := range fields {
 		if hf.IsPseudo() {
 			var bit uint8
 			switch hf.Name {
