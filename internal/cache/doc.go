@@ -56,13 +56,16 @@
 // Several processes (the generations) and goroutines use a store at
 // once. Each bucket has a lock word holding its owner's process id,
 // taken with a compare-and-swap and held only to read or change the
-// bucket's slots; a lock whose owner died is taken over. The ring head
-// is an atomic word: a writer reserves space with a compare-and-swap,
-// copies its object in, then publishes its slot under the bucket lock.
-// A reader copies the object out without a lock and then checks that
-// the head has not come round over it; if it has, the copy is thrown
-// away and the lookup is a miss. No lock is held while a socket is
-// written to.
+// bucket's slots; a lock whose owner died is taken over. Writers take
+// one more lock word, the ring's, to reserve space at the head (an
+// atomic word, for readers) and copy their object in; they publish its
+// slot under the bucket lock after. Copies are serialised because a
+// writer descheduled in the middle of its copy while the others went a
+// whole lap round the ring would finish it over a newer object, whose
+// own checks could not tell. A reader copies an object out without a
+// lock and then checks that the head has not come round over it; if it
+// has, the copy is thrown away and the lookup is a miss. No lock is
+// held while a socket is written to.
 //
 // # Reloads
 //

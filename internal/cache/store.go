@@ -19,6 +19,7 @@ const (
 	hRing   = 1 // ring size in bytes
 	hBucket = 2 // number of buckets (a power of two)
 	hHead   = 3 // absolute ring position of the next reservation (atomic)
+	hWriter = 4 // the writers' lock (shmlock): reservation and copy
 	hWords  = 8
 
 	slotsPerBucket = 16
@@ -173,17 +174,16 @@ func (s *Store) Put(key, head, body []byte, e Entry) bool {
 	if n > ring/2 {
 		return false
 	}
-	var pos uint64
-	for {
-		h := atomic.LoadUint64(&s.w[hHead])
-		pos = h
-		if off := h % ring; off+n > ring {
-			pos = h + ring - off // the tail is too short: start over at 0
-		}
-		if atomic.CompareAndSwapUint64(&s.w[hHead], h, pos+n) {
-			break
-		}
+	// One writer at a time (see the package comment: a copy finished a
+	// lap late would tear a newer object). Memory copies only, of at
+	// most half the ring, are done under it.
+	shmlock.Lock(&s.w[hWriter])
+	h := atomic.LoadUint64(&s.w[hHead])
+	pos := h
+	if off := h % ring; off+n > ring {
+		pos = h + ring - off // the tail is too short: start over at 0
 	}
+	atomic.StoreUint64(&s.w[hHead], pos+n) // before the copy: readers of what it covers must see it
 	o := s.ring[pos%ring : pos%ring+n]
 	binary.LittleEndian.PutUint64(o[0:], pos)
 	binary.LittleEndian.PutUint32(o[8:], uint32(len(key)))
@@ -192,6 +192,7 @@ func (s *Store) Put(key, head, body []byte, e Entry) bool {
 	p := copy(o[objHeader:], key) + objHeader
 	p += copy(o[p:], head)
 	copy(o[p:], body)
+	shmlock.Unlock(&s.w[hWriter])
 
 	kh := Hash(key)
 	bo := s.bucket(kh)
