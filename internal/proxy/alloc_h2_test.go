@@ -12,17 +12,7 @@ import (
 func h2StreamHarness(tb testing.TB) *h2test.Client {
 	srv := rawBackend(tb)
 	cfg := parseConfig(tb, "frontend fe\n bind 127.0.0.1:1 proto h2\n default_backend b\nbackend b\n server s ${S}\n", map[string]string{"S": srv})
-	e, err := New(cfg, Options{Log: &syncBuffer{}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	go e.Serve(cfg.Frontends()[0].Binds[0].Addr, ln)
-	tb.Cleanup(func() { e.Close() })
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := net.Dial("tcp", serveFirstFrontend(tb, cfg))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -221,6 +221,12 @@ func TestKeepAliveRequestAllocsWithOptions(t *testing.T) {
 // kaClientFor serves cfg's first frontend with a new engine and
 // returns a keep-alive client of it.
 func kaClientFor(t testing.TB, cfg *config.Config) *kaClient {
+	return newKAClient(t, serveFirstFrontend(t, cfg))
+}
+
+// serveFirstFrontend serves cfg's first frontend with a new engine on a
+// kernel-picked loopback port, and returns the address.
+func serveFirstFrontend(t testing.TB, cfg *config.Config) string {
 	e, err := New(cfg, Options{Log: &syncBuffer{}})
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +237,7 @@ func kaClientFor(t testing.TB, cfg *config.Config) *kaClient {
 	}
 	go e.Serve(cfg.Frontends()[0].Binds[0].Addr, ln)
 	t.Cleanup(func() { e.Close() })
-	return newKAClient(t, ln.Addr().String())
+	return ln.Addr().String()
 }
 
 // ruleSetHarness starts the engine on the bench rule set with a keep-alive
