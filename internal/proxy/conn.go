@@ -67,11 +67,8 @@ type clientConn struct {
 	pd    pollwait.Desc   // tcp's runtime poll descriptor (rawio.go)
 	raw   syscall.RawConn // for waiting on readability without a buffer
 	src   netip.AddrPort
-	srcIP []byte // textual client address, for X-Forwarded-For
-	// srcIPText is srcIP's room: the longest IPv6 form without a zone,
-	// so that the text costs no allocation.
-	srcIPText [45]byte
-	dst       netip.AddrPort
+	srcIP []byte // textual client address, for X-Forwarded-For (room: srcIPText)
+	dst   netip.AddrPort
 	// stk are the connection's sticky counters (stick.go); nil when the
 	// generation has no stick tables.
 	stk *sticktable.Tracker
@@ -245,6 +242,11 @@ type clientConn struct {
 	brt *bindRT
 	// slotB says the connection holds a bind maxconn slot.
 	slotB bool
+
+	// srcIPText is srcIP's room: the longest IPv6 form without a zone,
+	// so that the text costs no allocation. Last, so that it moves none
+	// of the fields the keep-alive path reads.
+	srcIPText [45]byte
 }
 
 // session is what a connection needs only while it has an exchange in
