@@ -436,9 +436,15 @@ run_tcp() { # proxy
 	record "tcp $p MBps $mbps"
 }
 
+# Even rounds run the proxies in reverse order, so that none always
+# runs first, or right after the same other one (a position bias was
+# seen in A/B runs on these hosts).
+reversed=$(tr ' ' '\n' <<<"$PROXIES" | grep . | tac | tr '\n' ' ')
 for round in $(seq "$ROUNDS"); do
+	order=$PROXIES
+	[ $((round % 2)) = 0 ] && order=$reversed
 	for c in $CASES; do
-		for p in $PROXIES; do
+		for p in $order; do
 			[ "$p" = baseline ] && [[ $c == tls-* ]] && continue
 			case $c in
 			# Idle memory is measured once, in round 1, while the
