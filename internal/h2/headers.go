@@ -66,17 +66,15 @@ func (b *headerBlock) emit(hf hpack.HeaderField) {
 	b.fields = append(b.fields, hf)
 }
 
-// validFieldName: a token without upper case (RFC 9113 8.2.1).
+// validFieldName: a token (isToken, as for methods) without upper case
+// (RFC 9113 8.2.1).
 func validFieldName(v string) bool {
-	if v == "" {
-		return false
-	}
-	for _, r := range v {
-		if !httpguts.IsTokenRune(r) || 'A' <= r && r <= 'Z' {
+	for i := 0; i < len(v); i++ {
+		if 'A' <= v[i] && v[i] <= 'Z' {
 			return false
 		}
 	}
-	return true
+	return isToken(v)
 }
 
 // readHeaderBlock decodes f's header block into sc.hb, reading the

@@ -21,7 +21,8 @@ type Client struct {
 	next  uint32
 	acked bool
 	// Decode, set before the first Batch, decodes the response HEADERS
-	// (allocating) so that Status is the last :status seen.
+	// (allocating) so that Status is the last :status seen. Once turned
+	// off it stays off: the decoder's table has missed blocks since.
 	Decode bool
 	Status string
 	dec    *hpack.Decoder
