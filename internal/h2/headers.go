@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"baton/internal/h1"
+
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
@@ -66,7 +68,7 @@ func (b *headerBlock) emit(hf hpack.HeaderField) {
 	b.fields = append(b.fields, hf)
 }
 
-// validFieldName: a token (isToken, as for methods) without upper case
+// validFieldName: a token (h1.IsToken, as for methods) without upper case
 // (RFC 9113 8.2.1).
 func validFieldName(v string) bool {
 	for i := 0; i < len(v); i++ {
@@ -74,7 +76,7 @@ func validFieldName(v string) bool {
 			return false
 		}
 	}
-	return isToken(v)
+	return h1.IsToken(v)
 }
 
 // readHeaderBlock decodes f's header block into sc.hb, reading the

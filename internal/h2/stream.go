@@ -271,7 +271,7 @@ func parseRequest(fields []hpack.HeaderField, ended bool) (Request, bool) {
 		}
 		r.Fields = append(r.Fields, hf)
 	}
-	if !isToken(r.Method) {
+	if !h1.IsToken(r.Method) {
 		return r, false
 	}
 	if r.Method == "CONNECT" {
@@ -280,7 +280,7 @@ func parseRequest(fields []hpack.HeaderField, ended bool) (Request, bool) {
 			return r, false
 		}
 	} else {
-		if r.Scheme == "" || !isToken(r.Scheme) || r.Path == "" {
+		if r.Scheme == "" || !h1.IsToken(r.Scheme) || r.Path == "" {
 			return r, false
 		}
 		if r.Path[0] != '/' && !(r.Path == "*" && r.Method == "OPTIONS") {
@@ -316,19 +316,6 @@ func parseLength(v string) (int64, bool) {
 func visible(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] <= ' ' || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
 			return false
 		}
 	}
