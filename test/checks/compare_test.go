@@ -62,12 +62,14 @@ func (p *proc) waitFrom(from int, timeout time.Duration, subs ...string) string 
 	p.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-		for _, l := range p.transitions()[min(from, len(p.transitions())):] {
+		ts := p.transitions()
+		for i := min(from, len(ts)); i < len(ts); i++ {
+			l := ts[i]
 			ok := true
 			for _, s := range subs {
 				ok = ok && strings.Contains(l, s)
 			}
-			if ok {
+			if ok && complete(ts[i+1:], l) {
 				return l
 			}
 		}
@@ -76,6 +78,22 @@ func (p *proc) waitFrom(from int, timeout time.Duration, subs ...string) string 
 		}
 		time.Sleep(wait)
 	}
+}
+
+// complete says the messages after a matched one include those that
+// belong to it: a DOWN that left no server is followed by "backend ...
+// has no server available!", which both proxies log as a second line, so
+// a scenario that stopped at the first would race with the second.
+func complete(after []string, matched string) bool {
+	if !strings.Contains(matched, " 0 active and 0 backup servers left") {
+		return true
+	}
+	for _, l := range after {
+		if strings.HasSuffix(l, " has no server available!") {
+			return true
+		}
+	}
+	return false
 }
 
 // both runs scenario under baton, then under haproxy (skipped when not
