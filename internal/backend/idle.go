@@ -1,7 +1,9 @@
 package backend
 
 import (
+	"errors"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -146,7 +148,15 @@ func (e *idleEntry) alive() bool {
 		e.rc, e.rcOf = rc, e.c
 	}
 	e.n, e.errno = -1, 0
-	if err := e.rc.Read(e.probe); err != nil {
+	err := e.rc.Read(e.probe)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The connection kept the read deadline of its last exchange
+		// (the proxy leaves a plain socket's deadlines set), and it
+		// passed while the connection waited here: clear it and peek.
+		e.c.SetReadDeadline(time.Time{})
+		err = e.rc.Read(e.probe)
+	}
+	if err != nil {
 		return false // closed locally
 	}
 	return peekAlive(e.n, e.errno)

@@ -146,6 +146,38 @@ func TestIdleLiveness(t *testing.T) {
 	}
 }
 
+// TestIdleExpiredDeadline: a connection pooled with a read deadline
+// that passed while it waited (the proxy leaves a plain socket's
+// deadlines set) is still peeked at, and its deadline cleared: alive
+// when the server said nothing, dead when it closed.
+func TestIdleExpiredDeadline(t *testing.T) {
+	_, s := oneServer(t)
+	cs, ss := tcpPairs(t, 2)
+	ss[0].Close()
+	waitPeekDead(t, cs[0])
+	for _, c := range cs {
+		c.SetReadDeadline(time.Now().Add(-time.Second))
+	}
+	// LIFO: cs[1] (alive) comes out first, then cs[0] (closed).
+	s.PutIdle(cs[0])
+	s.PutIdle(cs[1])
+	if got := s.GetIdle(); got != cs[1] {
+		t.Fatalf("GetIdle returned %v, want the live connection with the passed deadline", got)
+	}
+	if got := s.GetIdle(); got != nil {
+		t.Fatalf("GetIdle returned %v, want nil: the server closed the other", got)
+	}
+	ss[1].Write([]byte("x"))
+	cs[1].SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 1)
+	if _, err := io.ReadFull(cs[1], buf); err != nil {
+		t.Fatalf("read after the peek: %v", err)
+	}
+	if !isClosed(cs[0]) {
+		t.Error("the closed connection was not closed when skipped")
+	}
+}
+
 func TestIdleCloseAndState(t *testing.T) {
 	b, s := oneServer(t)
 	cs, _ := tcpPairs(t, 4)

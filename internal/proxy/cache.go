@@ -170,7 +170,7 @@ func (cc *clientConn) answerHit(x *exchange, be *backendRT, rt *cacheRT, now tim
 		if resp.Status != 304 && !isHead {
 			body = h.Body
 		}
-		cc.c.SetWriteDeadline(deadline(now, cc.fe.p.Timeouts.Client))
+		cc.setWriteDeadline(deadline(now, cc.fe.p.Timeouts.Client))
 		var n int64
 		n, err = cc.writeTo(cc.c, head, body)
 		x.bytesOut += n
@@ -199,7 +199,7 @@ func (cc *clientConn) sendCompressedHit(x *exchange, head, body []byte, now time
 	if err != nil {
 		return err
 	}
-	cc.c.SetWriteDeadline(deadline(now, cc.fe.p.Timeouts.Client))
+	cc.setWriteDeadline(deadline(now, cc.fe.p.Timeouts.Client))
 	n, err := cc.writeTo(cc.c, head, chunk)
 	x.bytesOut += n
 	return err

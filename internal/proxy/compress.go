@@ -179,7 +179,7 @@ func (cc *clientConn) sendCompressed(x *exchange, head, chunk []byte, ct config.
 	if head == nil && len(chunk) == 0 {
 		return true
 	}
-	cc.c.SetWriteDeadline(deadline(time.Now(), ct))
+	cc.setWriteDeadline(deadline(time.Now(), ct))
 	var w int64
 	var err error
 	if head != nil {

@@ -66,6 +66,7 @@ type clientConn struct {
 	tcp   *net.TCPConn    // nil when c is not TCP
 	pd    pollwait.Desc   // tcp's runtime poll descriptor (rawio.go)
 	raw   syscall.RawConn // for waiting on readability without a buffer
+	wdl   coarseDeadline  // c's write deadline (deadline.go)
 	src   netip.AddrPort
 	srcIP []byte // textual client address, for X-Forwarded-For (room: srcIPText)
 	dst   netip.AddrPort

@@ -368,9 +368,12 @@ func (cc *clientConn) awaitRequest(x *exchange, first bool) (got, parked bool) {
 }
 
 // readHead reads until buf[r:] starts with a whole request head, under
-// one deadline for the whole head (timeout http-request).
+// one deadline for the whole head (timeout http-request). The deadline
+// is set before the first read it makes: a head that the wait for the
+// request (awaitRequest) read whole needs none, and every later reader
+// of the client sets its own.
 func (cc *clientConn) readHead(dl time.Time) error {
-	cc.c.SetReadDeadline(dl)
+	armed := false
 	b := *cc.buf
 	for {
 		if cc.w > cc.r {
@@ -388,6 +391,10 @@ func (cc *clientConn) readHead(dl time.Time) error {
 			}
 			cc.w = copy(b, b[cc.r:cc.w])
 			cc.r = 0
+		}
+		if !armed {
+			cc.c.SetReadDeadline(dl)
+			armed = true
 		}
 		n, err := cc.readClient(b[cc.w:])
 		cc.w += n
@@ -447,7 +454,7 @@ func (cc *clientConn) headError(x *exchange, err error, first, gotBytes bool) {
 	out := getBuf()
 	x.closeClient = true
 	resp := cc.appendGenerated((*out)[:0], x, x.status)
-	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+	cc.setWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, _ := cc.c.Write(resp)
 	x.bytesOut = int64(n)
 	putBuf(out)
@@ -896,7 +903,7 @@ func (cc *clientConn) answerStatus(x *exchange, logging bool) bool {
 	}
 	out := getBuf()
 	resp := cc.afterResponse(cc.appendGenerated((*out)[:0], x, x.status), x.be)
-	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+	cc.setWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
 	x.bytesOut = int64(n)
@@ -998,7 +1005,7 @@ func (cc *clientConn) respond(x *exchange, be *backendRT, logging bool) bool {
 	x.status = v.Status
 	out := getBuf()
 	resp := cc.afterResponse(cc.appendVerdict((*out)[:0], x, v), be)
-	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+	cc.setWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
 	x.bytesOut += int64(n)

@@ -46,9 +46,10 @@ import (
 // the runtime aborts the process on two waiters at once.
 //
 // Deadlines are the socket's own (SetReadDeadline, SetWriteDeadline),
-// which RawConn's Read and Write obey. One goroutine at a time reads
-// and one writes, as with any net.Conn; the callbacks are bound once, so
-// a call allocates nothing.
+// which RawConn's Read and Write obey; a serverConn keeps them on a
+// grid, so that most requests leave them as they are (deadline.go).
+// One goroutine at a time reads and one writes, as with any net.Conn;
+// the callbacks are bound once, so a call allocates nothing.
 type rawIO struct {
 	rc syscall.RawConn
 	// rb is the read target of the call in progress; n and errno are
@@ -235,6 +236,8 @@ type serverConn struct {
 	// is fresh, or the idle pool's peek found nothing. Its next read
 	// (the answer's first) waits first; any later one reads first.
 	empty bool
+	// rdl and wdl are the socket's deadlines (deadline.go).
+	rdl, wdl coarseDeadline
 }
 
 // newServerConn wraps a freshly dialled plain TCP connection; any other
@@ -282,6 +285,8 @@ func (s *serverConn) SyscallConn() (syscall.RawConn, error) { return s.io.rc, ni
 // (splice between sockets in a tunnel).
 func plainConn(c net.Conn) net.Conn {
 	if s, ok := c.(*serverConn); ok {
+		s.rdl.forget() // set on the socket directly from now on
+		s.wdl.forget()
 		return s.TCPConn
 	}
 	return c

@@ -119,7 +119,7 @@ func (cc *clientConn) readResponseHead(x *exchange, sc net.Conn, bt *config.Time
 			if err == nil {
 				st := cc.resp.Status
 				if st >= 100 && st < 200 && st != 101 {
-					cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+					cc.setWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 					n, werr := cc.c.Write(sb[:cc.resp.HeadLen])
 					x.bytesOut += int64(n)
 					if werr != nil {
@@ -320,7 +320,7 @@ func (cc *clientConn) relayResponse(x *exchange, logging, srvKeep, isUpgrade, co
 	head := h1.AppendResponseHead((*out)[:0], resp)
 	ct := cc.fe.p.Timeouts.Client
 	cc.now = time.Now()
-	cc.c.SetWriteDeadline(deadline(cc.now, ct))
+	cc.setWriteDeadline(deadline(cc.now, ct))
 	w, err := cc.writeTo(cc.c, head, sb[start:start+n])
 	headLen := len(head)
 	putBuf(out)
@@ -365,7 +365,14 @@ func (cc *clientConn) releaseServer(x *exchange, keep bool) {
 	// A connection to a destination the rules chose is not pooled.
 	keep = keep && !x.srv.Config.DstFromRules
 	if sc := x.sc; keep && sc != nil {
-		sc.SetDeadline(time.Time{})
+		if _, plain := sc.(*serverConn); !plain {
+			sc.SetDeadline(time.Time{})
+		}
+		// A plain socket keeps the deadlines this exchange left: on
+		// their grid (deadline.go) the next exchange's are most often
+		// the same, so neither reaches the runtime. Every exchange sets
+		// its own before its I/O, and the idle pool's peek clears a read
+		// deadline that passed while the connection waited.
 		if !cc.keepConn(x.be, x.srv, sc, x.reused) {
 			sc.Close()
 		}
@@ -438,7 +445,7 @@ func (cc *clientConn) streamResponseBody(x *exchange, sc net.Conn, sent int64, k
 		if cc.cache.store != nil {
 			cc.cacheCopy(sb[:fwd], done)
 		}
-		cc.c.SetWriteDeadline(deadline(time.Now(), ct))
+		cc.setWriteDeadline(deadline(time.Now(), ct))
 		w, werr := cc.c.Write(sb[:fwd])
 		x.bytesOut += int64(w)
 		if werr != nil {
@@ -459,7 +466,7 @@ func (cc *clientConn) tunnel(x *exchange) bool {
 	sc := x.sc
 	cc.setActive(stateTunnel)
 	x.closeClient = true
-	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+	cc.setWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(sb[:cc.sw])
 	x.bytesOut += int64(n)
 	if err == nil && cc.w > bodyEnd {

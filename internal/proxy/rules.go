@@ -307,7 +307,7 @@ func (cc *clientConn) sendEarlyHints(x *exchange) {
 		b = append(b, h.Value...)
 		b = append(b, "\r\n"...)
 	}
-	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+	cc.setWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, _ := cc.c.Write(b)
 	x.bytesOut += int64(n)
 	putBuf(out)
@@ -516,7 +516,7 @@ func (cc *clientConn) inspectServer(x *exchange, be *backendRT, sc net.Conn) boo
 	}
 	cc.applyEffects()
 	if n > 0 {
-		cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+		cc.setWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 		w, err := cc.c.Write((*cc.sbuf)[:n])
 		x.bytesOut += int64(w)
 		if err != nil {

@@ -49,7 +49,7 @@ func (cc *clientConn) answerMonitor(x *exchange) bool {
 	}
 	out := getBuf()
 	resp := h1.AppendStatusResponse((*out)[:0], status, x.closeClient)
-	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+	cc.setWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	putBuf(out)
 	x.bytesOut = int64(n)
@@ -133,7 +133,7 @@ func (cc *clientConn) answerGenerated(x *exchange, status int, hdrs string, body
 	if string(cc.req.Method) != "HEAD" {
 		resp = append(resp, body...)
 	}
-	cc.c.SetWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
+	cc.setWriteDeadline(deadline(time.Now(), cc.fe.p.Timeouts.Client))
 	n, err := cc.c.Write(resp)
 	x.bytesOut = int64(n)
 	if !bodyRead {

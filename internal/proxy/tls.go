@@ -41,6 +41,7 @@ func (cc *clientConn) tlsHandshake() bool {
 		return false
 	}
 	tc.SetDeadline(time.Time{})
+	cc.wdl.forget()
 	cs := tc.ConnectionState()
 	cc.facts = tlsconf.NewFacts(&cs)
 	cc.hsEnd = time.Now()
@@ -80,7 +81,7 @@ func (cc *clientConn) closeNotify() {
 	if skip {
 		return
 	}
-	cc.tlsConn.SetWriteDeadline(time.Now().Add(closeNotifyTimeout))
+	cc.tlsConn.SetWriteDeadline(time.Now().Add(closeNotifyTimeout)) // closing: no write follows
 	cc.tlsConn.CloseWrite()
 }
 

@@ -152,6 +152,7 @@ func (cc *clientConn) runRelay() {
 	}
 	var dl relayDeadline
 	cc.c.SetDeadline(time.Time{})
+	cc.wdl.forget()
 	up := make(chan struct{})
 	go func() {
 		relayCopy(peer, cc.c, cc.raw, &dl)
