@@ -22,20 +22,22 @@ import (
 // reaches it. Whoever sets that direction's deadline on the socket
 // without going through next calls forget.
 type coarseDeadline struct {
-	at    time.Time // what the socket holds, when known
+	at    int64 // the grid point the socket holds (wall-clock ns; 0: none), when known
 	known bool
 }
 
 // next returns the deadline to set for t, and whether the socket needs
 // it (false: it holds that value already).
 func (d *coarseDeadline) next(t time.Time) (time.Time, bool) {
+	var at int64
 	if !t.IsZero() {
 		t = gridUp(t, time.Now())
+		at = t.UnixNano()
 	}
-	if d.known && d.at.Equal(t) {
+	if d.known && d.at == at {
 		return t, false
 	}
-	d.at, d.known = t, true
+	d.at, d.known = at, true
 	return t, true
 }
 
@@ -44,7 +46,10 @@ func (d *coarseDeadline) forget() { d.known = false }
 
 // gridUp rounds t up to a multiple of the largest power of two of
 // nanoseconds not above a hundredth of t - now. A deadline in the past,
-// or less than 100 us away, is returned as it is.
+// or less than 100 us away, is returned as it is. The grid is on the wall
+// clock, where points compare across calls; the result keeps t's
+// monotonic reading (moved by the same amount), so a step of the wall
+// clock moves the grid, not when the deadline fires.
 func gridUp(t, now time.Time) time.Time {
 	step := t.Sub(now) / 100
 	if step < time.Microsecond {
@@ -52,7 +57,7 @@ func gridUp(t, now time.Time) time.Time {
 	}
 	g := int64(1) << (bits.Len64(uint64(step)) - 1)
 	ns := t.UnixNano()
-	return time.Unix(0, (ns+g-1)&^(g-1))
+	return t.Add(time.Duration((ns+g-1)&^(g-1) - ns))
 }
 
 // SetReadDeadline sets the server socket's read deadline on the grid.
