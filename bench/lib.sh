@@ -45,5 +45,22 @@ wait_port() {
 	return 1
 }
 
+# http_prologue MAXCONN: the global and defaults sections the HTTP cases
+# configurations share (keep-alive, 30 s timeouts), for Baton and HAProxy.
+http_prologue() {
+	cat <<CFG
+global
+    maxconn $1
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+    timeout http-keep-alive 30s
+    option http-keep-alive
+CFG
+}
+
 median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }

@@ -40,17 +40,8 @@ O=$((P + 1))
 hello_origin "$O"
 
 cfg() { # port: the case's frontend on port, as bench/run.sh has it
+	http_prologue 4000
 	cat <<CFG
-global
-    maxconn 4000
-
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    timeout http-keep-alive 30s
-    option http-keep-alive
 
 backend origin
     server o1 127.0.0.1:$O

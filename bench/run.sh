@@ -159,17 +159,8 @@ rules_frontend() { # port: the rules case's frontend
 }
 
 proxy_cfg() { # port tcpport rulesport [ecport rsaport h2port compport h2beport]: the configuration Baton and HAProxy share (an empty rulesport: no rules frontend)
+	http_prologue 9900
 	cat <<CFG
-global
-    maxconn 9900
-
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    timeout http-keep-alive 30s
-    option http-keep-alive
 
 frontend fe
     bind 127.0.0.1:$1

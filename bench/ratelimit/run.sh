@@ -38,17 +38,8 @@ go build -o "$work/ratelimit" ./bench/cmd/ratelimit
 [ -n "$BASELINE" ] && cp "$BASELINE" "$work/baseline"
 
 cfg() { # port
+	http_prologue 9000
 	cat <<CFG
-global
-    maxconn 9000
-
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    timeout http-keep-alive 30s
-    option http-keep-alive
 
 frontend fe
     bind 127.0.0.1:$1 backlog 4096
