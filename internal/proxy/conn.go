@@ -354,8 +354,7 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 	}
 	cc.srcIP = cc.srcIPText[:0]
 	if ap, ok := addrPortOf(c.RemoteAddr()); ok {
-		cc.src = ap
-		cc.srcIP = ap.Addr().Unmap().AppendTo(cc.srcIP)
+		cc.setSrc(ap)
 	}
 	if ap, ok := addrPortOf(c.LocalAddr()); ok {
 		cc.dst = ap
@@ -375,6 +374,13 @@ func newClientConn(e *Engine, fe *frontend, bind string, c net.Conn) *clientConn
 		cc.serveFn = cc.serve
 	}
 	return cc
+}
+
+// setSrc sets the client's address and its text (in srcIPText's room),
+// for the socket's, a PROXY header's, a relay's or set-src's.
+func (cc *clientConn) setSrc(ap netip.AddrPort) {
+	cc.src = ap
+	cc.srcIP = ap.Addr().Unmap().AppendTo(cc.srcIPText[:0])
 }
 
 // addrPortOf is a connection address as an AddrPort, as its String form

@@ -574,8 +574,7 @@ func (cc *clientConn) handle(x *exchange, logging bool) bool {
 	}
 	if in.Src != cc.src {
 		// set-src: later requests, the log and X-Forwarded-For see it.
-		cc.src = in.Src
-		cc.srcIP = in.Src.Addr().Unmap().AppendTo(cc.srcIP[:0])
+		cc.setSrc(in.Src)
 	}
 	cc.dst = in.Dst
 	cc.applyEffects()

@@ -164,8 +164,8 @@ func (cc *clientConn) applyProxy(h *proxyproto.Header, raw []byte) {
 	if h.Local {
 		return
 	}
-	cc.src, cc.dst = h.Source, h.Dest
-	cc.srcIP = h.Source.Addr().Unmap().AppendTo(cc.srcIP[:0])
+	cc.setSrc(h.Source)
+	cc.dst = h.Dest
 	if cc.session != nil {
 		// The input took the socket's addresses with the session, and
 		// an adopted connection may serve a request it brought along

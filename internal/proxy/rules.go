@@ -103,8 +103,7 @@ func (cc *clientConn) connectionRules() bool {
 		return false
 	}
 	if in.Src != cc.src {
-		cc.src = in.Src
-		cc.srcIP = in.Src.Addr().Unmap().AppendTo(cc.srcIP[:0])
+		cc.setSrc(in.Src)
 	}
 	cc.dst = in.Dst
 	return true

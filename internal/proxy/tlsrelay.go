@@ -264,8 +264,7 @@ func (e *Engine) AdoptRelay(bind string, c net.Conn, meta []byte) error {
 	cc.tlsBind = nil // the previous generation deciphers
 	cc.facts, cc.relayed, cc.adopted = m.TLS, true, true
 	if ap, err := netip.ParseAddrPort(m.Client); err == nil {
-		cc.src = ap
-		cc.srcIP = ap.Addr().Unmap().AppendTo(cc.srcIP[:0])
+		cc.setSrc(ap)
 	}
 	if m.IdleSince > 0 {
 		if t := time.Unix(0, m.IdleSince); t.Before(cc.start) {
