@@ -38,6 +38,7 @@ type Conn struct {
 	fr *http2.Framer // reads belong to Serve's goroutine; writes to wmu
 	rd connReader    // Serve's: the socket, buffered while busy (idlebuf.go)
 	hb headerBlock   // Serve's: the request header block being read
+	hf headersFrame  // Serve's: the HEADERS frame being read
 
 	// wmu serialises frame writes: the framer's write side, bw, and the
 	// HPACK encoder (whose state must follow the order frames leave in).
@@ -162,10 +163,7 @@ func (sc *Conn) Serve() error {
 	sc.budgetStart = time.Now()
 	for {
 		sc.armReadDeadline()
-		f, err := sc.fr.ReadFrame()
-		if err == nil {
-			err = sc.process(f)
-		}
+		err := sc.readFrame()
 		if err == nil {
 			if sc.finished() {
 				return nil
@@ -466,13 +464,32 @@ func (sc *Conn) spend(what string) error {
 	return nil
 }
 
-func (sc *Conn) process(f http2.Frame) error {
-	switch f := f.(type) {
-	case *http2.HeadersFrame:
-		if err := sc.readHeaderBlock(f); err != nil {
+// readFrame reads the next frame and acts on it. HEADERS frames are read
+// apart from the framer (readHeadersFrame), which would make one per
+// request; the framer still checks their size and order.
+func (sc *Conn) readFrame() error {
+	fh, err := sc.fr.ReadFrameHeader()
+	if err != nil {
+		return err
+	}
+	if fh.Type == http2.FrameHeaders {
+		if err := sc.readHeadersFrame(fh); err != nil {
 			return err
 		}
-		return sc.onHeaders(f)
+		if err := sc.readHeaderBlock(&sc.hf); err != nil {
+			return err
+		}
+		return sc.onHeaders(&sc.hf)
+	}
+	f, err := sc.fr.ReadFrameForHeader(fh)
+	if err != nil {
+		return err
+	}
+	return sc.process(f)
+}
+
+func (sc *Conn) process(f http2.Frame) error {
+	switch f := f.(type) {
 	case *http2.DataFrame:
 		return sc.onData(f)
 	case *http2.SettingsFrame:

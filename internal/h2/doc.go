@@ -2,8 +2,10 @@
 // frame loop, the stream state machine, flow control, the graceful
 // two-phase GOAWAY and the limits that bound what a client can make a
 // connection cost. Frames are read and written with
-// golang.org/x/net/http2's Framer and header blocks decoded and encoded
-// with its hpack package; everything above the framing is ours.
+// golang.org/x/net/http2's Framer (a request's HEADERS frame is read
+// after the framer's checks into storage the connection keeps, since the
+// framer would make one per request) and header blocks decoded and
+// encoded with its hpack package; everything above the framing is ours.
 //
 // Model. One goroutine (Serve's, the proxy connection's) reads every
 // frame and owns the protocol state; it never blocks on a stream. Each

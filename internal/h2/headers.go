@@ -1,7 +1,9 @@
 package h2
 
 import (
+	"encoding/binary"
 	"fmt"
+	"io"
 	"strings"
 
 	"baton/internal/h1"
@@ -79,19 +81,76 @@ func validFieldName(v string) bool {
 	return h1.IsToken(v)
 }
 
+// headersFrame is a request's HEADERS frame, read by readHeadersFrame
+// into storage the connection keeps: the framer's parse makes a frame
+// per request. frag is valid until the next frame is read. It belongs
+// to Serve's goroutine.
+type headersFrame struct {
+	http2.FrameHeader
+	Priority http2.PriorityParam
+	frag     []byte
+	room     [512]byte // the payload, when it fits (it does once the client's HPACK table holds its fields)
+}
+
+func (f *headersFrame) StreamEnded() bool  { return f.Flags.Has(http2.FlagHeadersEndStream) }
+func (f *headersFrame) HeadersEnded() bool { return f.Flags.Has(http2.FlagHeadersEndHeaders) }
+func (f *headersFrame) HasPriority() bool  { return f.Flags.Has(http2.FlagHeadersPriority) }
+
+// readHeadersFrame reads into sc.hf the payload of the HEADERS frame
+// whose header the framer has just read and checked (its size, and its
+// place among CONTINUATION frames), and parses it as the framer would,
+// except that padding longer than the payload ends the connection, as
+// RFC 9113 6.2 asks (the framer resets the stream, which leaves the
+// block undecoded and the HPACK table behind the client's).
+func (sc *Conn) readHeadersFrame(fh http2.FrameHeader) error {
+	f := &sc.hf
+	f.FrameHeader, f.Priority, f.frag = fh, http2.PriorityParam{}, nil
+	p := f.room[:]
+	if int(fh.Length) > len(p) {
+		p = make([]byte, fh.Length)
+	}
+	p = p[:fh.Length]
+	if _, err := io.ReadFull(&sc.rd, p); err != nil {
+		return err
+	}
+	if fh.StreamID == 0 {
+		return errConn(http2.ErrCodeProtocol, "HEADERS frame with stream ID 0")
+	}
+	pad := 0
+	if fh.Flags.Has(http2.FlagHeadersPadded) {
+		if len(p) < 1 {
+			return errConn(http2.ErrCodeFrameSize, "HEADERS frame of stream %d too short for its pad length", fh.StreamID)
+		}
+		pad, p = int(p[0]), p[1:]
+	}
+	if f.HasPriority() {
+		if len(p) < 5 {
+			return errConn(http2.ErrCodeFrameSize, "HEADERS frame of stream %d too short for its priority", fh.StreamID)
+		}
+		v := binary.BigEndian.Uint32(p)
+		f.Priority = http2.PriorityParam{StreamDep: v & 0x7fffffff, Exclusive: v&0x80000000 != 0, Weight: p[4]}
+		p = p[5:]
+	}
+	if pad > len(p) {
+		return errConn(http2.ErrCodeProtocol, "HEADERS frame of stream %d padded past its end", fh.StreamID)
+	}
+	f.frag = p[:len(p)-pad]
+	return nil
+}
+
 // readHeaderBlock decodes f's header block into sc.hb, reading the
 // CONTINUATION frames that follow (the framer has checked their order).
 // A block that would cost far more than the list's limit, or that goes
 // on after an invalid field, ends the connection before it is decoded
 // (CVE-2023-45288); an invalid field resets the stream.
-func (sc *Conn) readHeaderBlock(f *http2.HeadersFrame) error {
+func (sc *Conn) readHeaderBlock(f *headersFrame) error {
 	b := &sc.hb
 	clear(b.fields) // drop the last block's strings
 	b.fields = b.fields[:0]
 	b.remain, b.trailerRemain = sc.set.maxHeaderList(), sc.set.maxHeaderList()
 	b.sawRegular, b.truncated, b.invalid = false, false, nil
 	b.dec.SetEmitEnabled(true)
-	frag, ended := f.HeaderBlockFragment(), f.HeadersEnded()
+	frag, ended := f.frag, f.HeadersEnded()
 	for {
 		if int64(len(frag)) > 2*(int64(b.remain)+int64(b.trailerRemain)) {
 			return errConn(http2.ErrCodeProtocol, "header block of stream %d far larger than %d bytes", f.StreamID, sc.set.maxHeaderList())

@@ -89,3 +89,68 @@ func TestTrailersOutliveNextBlock(t *testing.T) {
 		t.Fatalf("stream 1's trailers after the next block: %s", g)
 	}
 }
+
+// TestHeadersFrameLayout: HEADERS frames with padding, priority and
+// payloads past the connection's inline room are read as the framer
+// would read them, and malformed ones end the connection with the code
+// RFC 9113 4.2 and 6.2 give.
+func TestHeadersFrameLayout(t *testing.T) {
+	req := func(s *server, extra ...string) []byte {
+		return s.block(append([]string{":method", "GET", ":scheme", "http", ":path", "/", ":authority", "h"}, extra...)...)
+	}
+	const endHeaders = http2.FlagHeadersEndHeaders | http2.FlagHeadersEndStream
+	cases := []struct {
+		name string
+		send func(s *server) // writes stream 1's HEADERS
+		// want is the response's :status, or the GOAWAY's code when
+		// goaway is set.
+		want   string
+		goaway http2.ErrCode
+	}{
+		{"padded", func(s *server) {
+			s.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: req(s), EndStream: true, EndHeaders: true, PadLength: 7})
+		}, "200", 0},
+		{"priority and padding", func(s *server) {
+			s.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: req(s), EndStream: true, EndHeaders: true, PadLength: 3,
+				Priority: http2.PriorityParam{StreamDep: 0, Exclusive: true, Weight: 200}})
+		}, "200", 0},
+		{"larger than the inline room", func(s *server) {
+			s.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: req(s, "x-big", strings.Repeat("b", 3000)), EndStream: true, EndHeaders: true})
+		}, "200", 0},
+		{"split over CONTINUATION", func(s *server) {
+			b := req(s, "x-big", strings.Repeat("c", 1000))
+			s.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: b[:10], EndStream: true, PadLength: 2})
+			s.fr.WriteContinuation(1, true, b[10:])
+		}, "200", 0},
+		{"padding past the end", func(s *server) {
+			s.fr.WriteRawFrame(http2.FrameHeaders, endHeaders|http2.FlagHeadersPadded, 1, append([]byte{200}, req(s)...))
+		}, "", http2.ErrCodeProtocol},
+		{"padded but empty", func(s *server) {
+			s.fr.WriteRawFrame(http2.FrameHeaders, endHeaders|http2.FlagHeadersPadded, 1, nil)
+		}, "", http2.ErrCodeFrameSize},
+		{"priority cut short", func(s *server) {
+			s.fr.WriteRawFrame(http2.FrameHeaders, endHeaders|http2.FlagHeadersPriority, 1, []byte{0, 0, 0})
+		}, "", http2.ErrCodeFrameSize},
+		{"stream 0", func(s *server) {
+			s.fr.WriteRawFrame(http2.FrameHeaders, endHeaders, 0, req(s))
+		}, "", http2.ErrCodeProtocol},
+		{"CONTINUATION of another stream", func(s *server) {
+			b := req(s)
+			s.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: b[:3], EndStream: true})
+			s.fr.WriteContinuation(3, true, b[3:])
+		}, "", http2.ErrCodeProtocol},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, Settings{}, h1Echo(make(chan string, 1)))
+			tc.send(s)
+			if tc.want == "" {
+				s.expectGoAway(tc.goaway)
+				return
+			}
+			if status, body, _ := s.response(1); status != tc.want || body != "hello world" {
+				t.Fatalf("answered %q %q, want %s", status, body, tc.want)
+			}
+		})
+	}
+}

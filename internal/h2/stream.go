@@ -71,7 +71,7 @@ var ErrStreamReset = errReset
 
 // onHeaders opens a stream, or ends one with trailers, after
 // readHeaderBlock decoded f's block into sc.hb.
-func (sc *Conn) onHeaders(f *http2.HeadersFrame) error {
+func (sc *Conn) onHeaders(f *headersFrame) error {
 	id := f.StreamID
 	if id%2 == 0 {
 		return errConn(http2.ErrCodeProtocol, "HEADERS on even stream %d", id)
@@ -181,7 +181,7 @@ func runningLimit(max uint32) int {
 	return 2 * int(max)
 }
 
-func (sc *Conn) onTrailersLocked(st *Stream, f *http2.HeadersFrame) error {
+func (sc *Conn) onTrailersLocked(st *Stream, f *headersFrame) error {
 	if st.remoteDone {
 		return http2.StreamError{StreamID: st.id, Code: http2.ErrCodeStreamClosed}
 	}
