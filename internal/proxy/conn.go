@@ -18,6 +18,7 @@ import (
 	"baton/internal/pollwait"
 	"baton/internal/proxyproto"
 	"baton/internal/rules"
+	"baton/internal/sockio"
 	"baton/internal/sticktable"
 	"baton/internal/tlsconf"
 )
@@ -274,7 +275,7 @@ type session struct {
 	// ck is what the request's persistence cookie said (cookie.go).
 	ck cookieState
 	// cio does the plain client socket's reads and writes (rawio.go).
-	cio   rawIO
+	cio   sockio.IO
 	ex    exchange
 	entry accesslog.Entry
 }
@@ -332,7 +333,7 @@ func putSession(s *session) {
 	}
 	s.in.Req, s.in.Resp, s.in.Hooks, s.in.Vars, s.in.Stick = nil, nil, nil, nil, nil
 	s.in.TLS, s.in.PP, s.in.Resolver = nil, nil, nil
-	s.cio.rc = nil
+	s.cio.Unbind()
 	s.ex.be, s.ex.srv, s.ex.sc = nil, nil, nil
 	s.fe.sessions.Put(s)
 }
@@ -498,11 +499,11 @@ func (cc *clientConn) hotRead() int {
 	cc.r, cc.w = 0, 0
 	var n int
 	var err error
-	if r := cc.plainIO(); r != nil && r.drained {
+	if r := cc.plainIO(); r != nil && r.Drained() {
 		// The last read took every byte there was: wait first. A FIN
 		// that came with them is seen when the hot wait ends and the
 		// connection parks (level-triggered).
-		n, err = r.readWaiting(b)
+		n, err = r.ReadWaiting(b)
 	} else {
 		n, err = cc.readClient(b)
 	}
@@ -641,7 +642,7 @@ func (cc *clientConn) waitIdle(resumed bool) (ok, timedOut, parked bool) {
 		return true, false, false // the caller's buffered read does the waiting
 	}
 	if cc.session != nil {
-		cc.cio.forget() // the waits below reset the poller's edge
+		cc.cio.Forget() // the waits below reset the poller's edge
 	}
 	graced := false
 	var graceEnd time.Time

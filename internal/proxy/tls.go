@@ -100,10 +100,10 @@ func (cc *clientConn) writeTo(w net.Conn, head, body []byte) (int64, error) {
 		return int64(n), err
 	}
 	if s, ok := w.(*serverConn); ok {
-		return s.io.writev(head, body)
+		return s.io.Writev(head, body)
 	}
 	if r := cc.plainIO(); r != nil && w == cc.c {
-		return r.writev(head, body)
+		return r.Writev(head, body)
 	}
 	cc.iov[0], cc.iov[1] = head, body
 	cc.bufs = cc.iov[:]
