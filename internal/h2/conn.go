@@ -12,6 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"baton/internal/pollwait"
+	"baton/internal/sockio"
+
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -37,8 +40,12 @@ type Conn struct {
 
 	fr *http2.Framer // reads belong to Serve's goroutine; writes to wmu
 	rd connReader    // Serve's: the socket, buffered while busy (idlebuf.go)
-	hb headerBlock   // Serve's: the request header block being read
-	hf headersFrame  // Serve's: the HEADERS frame being read
+	// sio reads (Serve's goroutine) and writes (under wmu) a plain TCP
+	// socket with raw system calls (internal/sockio); unbound (its
+	// RawConn nil) for any other connection, which net.Conn serves.
+	sio sockio.IO
+	hb  headerBlock  // Serve's: the request header block being read
+	hf  headersFrame // Serve's: the HEADERS frame being read
 
 	// wmu serialises frame writes: the framer's write side, bw, and the
 	// HPACK encoder (whose state must follow the order frames leave in).
@@ -107,6 +114,11 @@ func NewConn(c net.Conn, set Settings, h Handler) *Conn {
 		idle:      make(chan struct{}, 1),
 	}
 	sc.cond = sync.NewCond(&sc.mu)
+	if tc, ok := c.(*net.TCPConn); ok {
+		if rc, err := tc.SyscallConn(); err == nil {
+			sc.sio.Bind(rc, pollwait.Of(tc))
+		}
+	}
 	// No buffer until the first bytes: the preface is read straight
 	// into Serve's array.
 	sc.rd = connReader{sc: sc, direct: true}

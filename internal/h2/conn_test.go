@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"math"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -311,3 +312,22 @@ func TestInterimResponse(t *testing.T) {
 }
 
 var _ = hpack.HeaderField{}
+
+// TestHalfCloseAfterLastRequest: on a plain TCP connection the reader
+// waits for the poller after a short read (sockio), and a FIN that came
+// with the last bytes raises no edge of its own. The connection must
+// still end soon after its last stream (its short deadline, then a
+// direct read that tries first), not at the idle timeout.
+func TestHalfCloseAfterLastRequest(t *testing.T) {
+	for i := range 5 { // the FIN shares the bytes' edge in some runs only
+		s := newServer(t, Settings{IdleTimeout: time.Minute}, h1Echo(make(chan string, 4)))
+		s.get(1, "/a")
+		s.response(1) // the reader's last read came back short
+		s.get(3, "/b")
+		s.c.(*net.TCPConn).CloseWrite()
+		if status, _, _ := s.response(3); status != "200" {
+			t.Fatalf("run %d: last request answered %q", i, status)
+		}
+		s.waitClosed() // fails after 10 s, far below the idle minute
+	}
+}

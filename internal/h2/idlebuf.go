@@ -52,7 +52,7 @@ func (cr *connReader) Read(p []byte) (int, error) {
 			return 0, nil
 		}
 		if cr.direct {
-			n, err := cr.sc.c.Read(p)
+			n, err := cr.sc.read(p, false)
 			if n > 0 {
 				cr.direct = false
 				cr.sc.unpark()
@@ -62,7 +62,7 @@ func (cr *connReader) Read(p []byte) (int, error) {
 		if cr.buf == nil {
 			cr.buf = readBufs.Get().(*[bufSize]byte)
 		}
-		n, err := cr.sc.c.Read(cr.buf[:])
+		n, err := cr.sc.read(cr.buf[:], true)
 		cr.r, cr.w = 0, n
 		if n > 0 {
 			continue // an error comes back with the next read
@@ -74,6 +74,24 @@ func (cr *connReader) Read(p []byte) (int, error) {
 		}
 		return 0, err
 	}
+}
+
+// read reads the socket into p. On a plain socket (sockio) whose last
+// read came back short, a buffered read (mayWait) waits for the poller
+// first and reads once, instead of a read that fails with EAGAIN and
+// then a wait. That wait is bounded although a FIN that came with the
+// last bytes does not end it: while buffered, the connection's read
+// deadline is releaseDelay once no handler runs (armLocked, and
+// handlerDone for the last one), and when it passes the connection
+// parks and reads directly, trying the read first, which sees the FIN.
+func (sc *Conn) read(p []byte, mayWait bool) (int, error) {
+	switch {
+	case sc.sio.RawConn() == nil:
+		return sc.c.Read(p)
+	case mayWait && sc.sio.Drained():
+		return sc.sio.ReadWaiting(p)
+	}
+	return sc.sio.Read(p)
 }
 
 // release gives the read buffer back (it holds no unread bytes).
@@ -97,7 +115,11 @@ func (cw connWriter) Write(p []byte) (int, error) {
 func (sc *Conn) writeBuf() *bufio.Writer {
 	if sc.bw == nil {
 		sc.bw = writeBufs.Get().(*bufio.Writer)
-		sc.bw.Reset(sc.c)
+		if sc.sio.RawConn() != nil {
+			sc.bw.Reset(&sc.sio)
+		} else {
+			sc.bw.Reset(sc.c)
+		}
 	}
 	return sc.bw
 }
