@@ -22,6 +22,13 @@
 // then flushes them all in one write (one write per small response was
 // most of its cost).
 //
+// Sockets. A plain TCP connection is read and written with raw system
+// calls (internal/sockio), as the proxy's HTTP/1.1 sockets are: the
+// goroutine keeps its P through them, and a buffered read that follows a
+// short one waits for the poller before reading (idlebuf.go says why
+// that wait ends even when a FIN came with the last bytes). A TLS or
+// adopted connection goes through net.Conn.
+//
 // Idle connections. The 16 KiB read and write buffers come from pools
 // and go back once no handler has run for 10 ms (idlebuf.go); the
 // reading goroutine then waits for the next frame reading straight into

@@ -49,8 +49,9 @@
 // failing mid-body leaves the client with a visibly truncated response.
 // The server connection goes back to its pool when both sides allow it.
 // On plain TCP sockets the exchange's reads and writes are raw system
-// calls inside the sockets' RawConn (rawio.go): the goroutine keeps its P
-// through them, and the hot read waits for readiness before reading.
+// calls inside the sockets' RawConn (internal/sockio, wrapped in
+// rawio.go): the goroutine keeps its P through them, and the hot read
+// waits for readiness before reading.
 //
 // A mode tcp frontend's connection routed to a mode http backend, or
 // switched by "tcp-request content switch-mode http", is served as HTTP

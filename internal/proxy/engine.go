@@ -43,7 +43,7 @@ type Options struct {
 	// HotWait is how long a connection that just answered reads for its
 	// client's next request before it parks (see hotRead); zero means
 	// DefaultHotWait, negative means park at once. A client's FIN that
-	// came with its last request is seen when this wait ends (rawio.go).
+	// came with its last request is seen when this wait ends (internal/sockio).
 	HotWait time.Duration
 	// DrainGrace is how long a soft stop spares a connection that was
 	// answered just before it (see waitIdle); zero means

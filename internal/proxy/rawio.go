@@ -74,7 +74,7 @@ func plainConn(c net.Conn) net.Conn {
 	return c
 }
 
-// plainIO returns the client socket's rawIO, or nil when the connection
+// plainIO returns the client socket's sockio.IO, or nil when the connection
 // is not plain TCP (TLS, a relay) or has no session.
 func (cc *clientConn) plainIO() *sockio.IO {
 	if cc.session == nil || cc.tcp == nil || cc.tlsConn != nil || cc.c != net.Conn(cc.tcp) || cc.raw == nil {
