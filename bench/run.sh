@@ -11,7 +11,7 @@
 #   PORT=29080 bench/run.sh      # ports from 29080 (default 19080)
 #   RAW=/tmp/raw.txt bench/run.sh  # also keep every round's figures
 #   H2_BASELINE=1 BASELINE=main CASES="h2 ka" bench/run.sh
-#                                # A/B including the h2 cases (a baseline with HTTP/2)
+#                                # A/B including the h2 and tls cases (a baseline with HTTP/2 and TLS)
 #   COMP_BASELINE=1 BASELINE=main CASES=comp bench/run.sh
 #                                # A/B including comp (a baseline with compression)
 #
@@ -217,7 +217,7 @@ proxy_cfg "${HTTP[baton]}" "${TCP[baton]}" "${RULES[baton]}" "${TLSEC[baton]}" "
 proxy_cfg "${HTTP[haproxy]}" "${TCP[haproxy]}" "${RULES[haproxy]}" "${TLSEC[haproxy]}" "${TLSRSA[haproxy]}" "${H2C[haproxy]}" "${COMP[haproxy]}" "${H2B[haproxy]}" >"$work/haproxy.cfg"
 # A baseline that predates the rules language gets no rules frontend
 # unless RULES_BASELINE=1, and none of TLS and HTTP/2 unless H2_BASELINE=1
-# (then it runs the h2 cases too).
+# (then it runs the h2 and tls cases too).
 if [ -n "${H2_BASELINE:-}" ]; then
 	proxy_cfg "${HTTP[baseline]}" "${TCP[baseline]}" "$([ -n "${RULES_BASELINE:-}" ] && echo "${RULES[baseline]}")" \
 		"${TLSEC[baseline]}" "${TLSRSA[baseline]}" "${H2C[baseline]}" >"$work/baseline.cfg"
@@ -436,7 +436,7 @@ for round in $(seq "$ROUNDS"); do
 	[ $((round % 2)) = 0 ] && order=$reversed
 	for c in $CASES; do
 		for p in $order; do
-			[ "$p" = baseline ] && [[ $c == tls-* ]] && continue
+			[ "$p" = baseline ] && [[ $c == tls-* ]] && [ -z "${H2_BASELINE:-}" ] && continue
 			case $c in
 			# Idle memory is measured once, in round 1, while the
 			# proxies' allocators are still fresh: later rounds mostly

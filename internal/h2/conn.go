@@ -114,10 +114,8 @@ func NewConn(c net.Conn, set Settings, h Handler) *Conn {
 		idle:      make(chan struct{}, 1),
 	}
 	sc.cond = sync.NewCond(&sc.mu)
-	if tc, ok := c.(*net.TCPConn); ok {
-		if rc, err := tc.SyscallConn(); err == nil {
-			sc.sio.Bind(rc, pollwait.Of(tc))
-		}
+	if tc, rc, ok := sockio.TCP(c); ok {
+		sc.sio.Bind(rc, pollwait.Of(tc))
 	}
 	// No buffer until the first bytes: the preface is read straight
 	// into Serve's array.

@@ -26,12 +26,8 @@ type serverConn struct {
 // connection is returned as it is. empty says nothing has read from the
 // socket yet (so nothing, not even a FIN, has been seen and left there).
 func newServerConn(c net.Conn, empty bool) net.Conn {
-	tc, ok := c.(*net.TCPConn)
+	tc, rc, ok := sockio.TCP(c)
 	if !ok {
-		return c
-	}
-	rc, err := tc.SyscallConn()
-	if err != nil {
 		return c
 	}
 	s := &serverConn{TCPConn: tc, empty: empty}

@@ -10,6 +10,7 @@ import (
 	"baton/internal/backend"
 	"baton/internal/config"
 	"baton/internal/expr"
+	"baton/internal/sockio"
 	"baton/internal/tlsconf"
 )
 
@@ -33,7 +34,7 @@ import (
 // TLS bind. It returns false when the connection must close (the failure
 // is logged).
 func (cc *clientConn) tlsHandshake() bool {
-	tc := tls.Server(cc.c, cc.tlsBind.Config)
+	tc := tls.Server(sockio.Wrap(cc.c), cc.tlsBind.Config) // records read and written with raw calls
 	tc.SetDeadline(deadline(cc.start, cc.fe.p.Timeouts.Client))
 	err := tc.Handshake()
 	if err != nil {
@@ -160,7 +161,7 @@ func (cc *clientConn) dialServer(be *backendRT, srv *backend.Server, bt *config.
 		ctx, cancel = context.WithTimeout(ctx, bt.Connect.Value)
 		defer cancel()
 	}
-	s := tls.Client(c, tc.Config(string(cc.serverSNI(srv))))
+	s := tls.Client(sockio.Wrap(c), tc.Config(string(cc.serverSNI(srv))))
 	if err := s.HandshakeContext(ctx); err != nil {
 		c.Close()
 		return nil, err
