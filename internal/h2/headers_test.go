@@ -154,3 +154,14 @@ func TestHeadersFrameLayout(t *testing.T) {
 		})
 	}
 }
+
+func TestStatusValue(t *testing.T) {
+	for _, c := range []struct {
+		code int
+		want string
+	}{{100, "100"}, {200, "200"}, {404, "404"}, {599, "599"}, {99, "99"}, {600, "600"}, {1000, "1000"}} {
+		if got := statusValue(c.code); got != c.want {
+			t.Errorf("statusValue(%d) = %q, want %q", c.code, got, c.want)
+		}
+	}
+}

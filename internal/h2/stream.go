@@ -464,8 +464,7 @@ func (st *Stream) writeHeaders(status int, fields []hpack.HeaderField, h1f []h1.
 	}
 	sc.hbuf.Reset()
 	if status != 0 {
-		var num [3]byte
-		sc.henc.WriteField(hpack.HeaderField{Name: ":status", Value: string(strconv.AppendInt(num[:0], int64(status), 10))})
+		sc.henc.WriteField(hpack.HeaderField{Name: ":status", Value: statusValue(status)})
 	}
 	for _, hf := range fields {
 		sc.henc.WriteField(hf)
@@ -579,4 +578,20 @@ func (st *Stream) WriteData(p []byte, end bool) error {
 			return nil
 		}
 	}
+}
+
+// statusValues holds the :status values 100 to 599, so that a response
+// head makes no string for its status.
+var statusValues = func() (t [500]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(100 + i)
+	}
+	return t
+}()
+
+func statusValue(code int) string {
+	if code >= 100 && code < 600 {
+		return statusValues[code-100]
+	}
+	return strconv.Itoa(code)
 }
